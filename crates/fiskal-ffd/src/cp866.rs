@@ -1,0 +1,170 @@
+//! CP866 ("IBM866", DOS Cyrillic): the only text encoding of FFD strings.
+//!
+//! Every FFD `STRING` requisite is stored by the fiscal drive in CP866, one byte per character,
+//! so a string's size on the wire equals its character count, and characters outside CP866
+//! (typographic quotes «», dashes —, €, ±, emoji …) cannot be stored at all. fiskal never replaces
+//! them silently: [`encode`] names each one so the caller can fix the text.
+//!
+//! The table below was generated from Python's `cp866` codec (`tools/gen_cp866.py`) and is
+//! cross-checked by a test against the same codec's output committed under `tests/vectors/tlv/`.
+
+/// The characters of bytes 0x80..=0xFF, in byte order. Bytes 0x00..=0x7F are ASCII.
+const HIGH: [char; 128] = [
+    '\u{0410}', '\u{0411}', '\u{0412}', '\u{0413}', '\u{0414}', '\u{0415}', '\u{0416}', '\u{0417}',
+    '\u{0418}', '\u{0419}', '\u{041A}', '\u{041B}', '\u{041C}', '\u{041D}', '\u{041E}', '\u{041F}',
+    '\u{0420}', '\u{0421}', '\u{0422}', '\u{0423}', '\u{0424}', '\u{0425}', '\u{0426}', '\u{0427}',
+    '\u{0428}', '\u{0429}', '\u{042A}', '\u{042B}', '\u{042C}', '\u{042D}', '\u{042E}', '\u{042F}',
+    '\u{0430}', '\u{0431}', '\u{0432}', '\u{0433}', '\u{0434}', '\u{0435}', '\u{0436}', '\u{0437}',
+    '\u{0438}', '\u{0439}', '\u{043A}', '\u{043B}', '\u{043C}', '\u{043D}', '\u{043E}', '\u{043F}',
+    '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{2561}', '\u{2562}', '\u{2556}',
+    '\u{2555}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255D}', '\u{255C}', '\u{255B}', '\u{2510}',
+    '\u{2514}', '\u{2534}', '\u{252C}', '\u{251C}', '\u{2500}', '\u{253C}', '\u{255E}', '\u{255F}',
+    '\u{255A}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256C}', '\u{2567}',
+    '\u{2568}', '\u{2564}', '\u{2565}', '\u{2559}', '\u{2558}', '\u{2552}', '\u{2553}', '\u{256B}',
+    '\u{256A}', '\u{2518}', '\u{250C}', '\u{2588}', '\u{2584}', '\u{258C}', '\u{2590}', '\u{2580}',
+    '\u{0440}', '\u{0441}', '\u{0442}', '\u{0443}', '\u{0444}', '\u{0445}', '\u{0446}', '\u{0447}',
+    '\u{0448}', '\u{0449}', '\u{044A}', '\u{044B}', '\u{044C}', '\u{044D}', '\u{044E}', '\u{044F}',
+    '\u{0401}', '\u{0451}', '\u{0404}', '\u{0454}', '\u{0407}', '\u{0457}', '\u{040E}', '\u{045E}',
+    '\u{00B0}', '\u{2219}', '\u{00B7}', '\u{221A}', '\u{2116}', '\u{00A4}', '\u{25A0}', '\u{00A0}',
+];
+
+/// A character that CP866 cannot represent, with its position in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unencodable {
+    /// Index of the character in the string, counted in characters (not bytes), from 0.
+    pub index: usize,
+    /// The character itself.
+    pub ch: char,
+}
+
+/// Returns the CP866 byte for `c`, or `None` if CP866 has no such character.
+#[inline]
+pub fn encode_char(c: char) -> Option<u8> {
+    let cp = u32::from(c);
+    if cp < 0x80 {
+        // ASCII maps to itself; `cp < 0x80` makes the conversion lossless.
+        return u8::try_from(cp).ok();
+    }
+    // Fast paths for the Cyrillic block, which is almost all non-ASCII receipt text.
+    let byte = match cp {
+        0x0410..=0x043F => cp - 0x0410 + 0x80, // А..Я а..п
+        0x0440..=0x044F => cp - 0x0440 + 0xE0, // р..я
+        0x0401 => 0xF0,                        // Ё
+        0x0451 => 0xF1,                        // ё
+        _ => {
+            return HIGH
+                .iter()
+                .position(|&h| h == c)
+                .and_then(|i| u8::try_from(i + 0x80).ok())
+        }
+    };
+    u8::try_from(byte).ok()
+}
+
+/// Decodes one CP866 byte. Every byte value is a character, so decoding never fails.
+#[inline]
+pub fn decode_byte(b: u8) -> char {
+    if b < 0x80 {
+        char::from(b)
+    } else {
+        HIGH[usize::from(b - 0x80)]
+    }
+}
+
+/// Encodes `s` into CP866, appending to `out`.
+///
+/// On failure nothing useful is left in `out` beyond what was appended before the call, and the
+/// error lists **every** character that cannot be encoded, not just the first.
+pub fn encode_into(s: &str, out: &mut Vec<u8>) -> Result<(), Vec<Unencodable>> {
+    if s.is_ascii() {
+        out.extend_from_slice(s.as_bytes());
+        return Ok(());
+    }
+    out.reserve(s.len());
+    let mut bad = Vec::new();
+    for (index, ch) in s.chars().enumerate() {
+        match encode_char(ch) {
+            Some(b) => out.push(b),
+            None => bad.push(Unencodable { index, ch }),
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad)
+    }
+}
+
+/// Encodes `s` into a new CP866 byte vector; see [`encode_into`].
+pub fn encode(s: &str) -> Result<Vec<u8>, Vec<Unencodable>> {
+    let mut out = Vec::with_capacity(s.len());
+    encode_into(s, &mut out)?;
+    Ok(out)
+}
+
+/// Lists the characters of `s` that CP866 cannot encode (empty when all can).
+pub fn unencodable(s: &str) -> Vec<Unencodable> {
+    if s.is_ascii() {
+        return Vec::new();
+    }
+    s.chars()
+        .enumerate()
+        .filter(|(_, c)| encode_char(*c).is_none())
+        .map(|(index, ch)| Unencodable { index, ch })
+        .collect()
+}
+
+/// The CP866 length of `s` in bytes (one byte per character), whether or not it is encodable.
+#[inline]
+pub fn byte_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Decodes CP866 bytes into a `String`. Never fails: every byte is a character.
+pub fn decode(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        // ASCII bytes are valid UTF-8 and map to themselves.
+        return bytes.iter().map(|&b| char::from(b)).collect();
+    }
+    bytes.iter().map(|&b| decode_byte(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_byte_round_trips() {
+        for b in 0..=255u8 {
+            let c = decode_byte(b);
+            assert_eq!(encode_char(c), Some(b), "byte {b:#04x} -> {c:?}");
+        }
+    }
+
+    #[test]
+    fn reference_example() {
+        // ffd.md §1.2: "Кассир Иванов" -> 8A A0 E1 E1 A8 E0 20 88 A2 A0 AD AE A2
+        let bytes = encode("Кассир Иванов").unwrap();
+        assert_eq!(hex::encode_upper(&bytes), "8AA0E1E1A8E02088A2A0ADAEA2");
+        assert_eq!(decode(&bytes), "Кассир Иванов");
+    }
+
+    #[test]
+    fn names_every_unencodable_char() {
+        let bad = encode("«Ромашка» — €").unwrap_err();
+        let chars: Vec<char> = bad.iter().map(|u| u.ch).collect();
+        assert_eq!(chars, vec!['«', '»', '—', '€']);
+        assert_eq!(bad[0].index, 0);
+        assert_eq!(bad[1].index, 8);
+    }
+
+    #[test]
+    fn special_encodable_chars() {
+        assert_eq!(encode("№Ёё°").unwrap(), vec![0xFC, 0xF0, 0xF1, 0xF8]);
+        assert_eq!(byte_len("№1 ёлка"), 7);
+    }
+}

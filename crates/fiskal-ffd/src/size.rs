@@ -1,0 +1,94 @@
+//! The size model: how big a receipt's document will be once the register has added its part.
+//!
+//! A shop sends the requisites it knows; the register (ККТ) and the fiscal drive (ФН) add the
+//! rest before the document is stored (ffd.md §5.2): 1209, 1048, 1018, 1037, 1038, 1040, 1041,
+//! 1042, 1012, 1077, 1009, 1187, 1060, 1117, 1108, and 2107 in 1.2. [`document_size_bound`]
+//! is the exact size of fiskal's own encoding ([`crate::tlv::Tlv::encoded_len`]) plus, for every
+//! one of those requisites the receipt does not already carry, its size under
+//! [`RegisterAssumptions`] — by default the largest the FFD allows, so the bound is never
+//! below what the register will produce, whatever it fills in.
+//!
+//! Budget: FFD documents are limited to 32 768 bytes (two public implementations); cloud
+//! registers are commonly said to reject receipts above "30 KB". [`DEFAULT_BUDGET`] is 30 720
+//! bytes for the whole document including its 4-byte outer header (ffd.md §5.1, open question
+//! 1): keep it configurable.
+
+use crate::enums::FfdVersion;
+use crate::error::Error;
+use crate::model::Receipt;
+use crate::tag::Tag;
+use crate::tlv::HEADER_LEN;
+
+/// The default size budget of one receipt document, bytes (30 × 1024).
+pub const DEFAULT_BUDGET: usize = 30_720;
+
+/// What to assume about the requisites the register adds, in value bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RegisterAssumptions {
+    /// 1048 «наименование пользователя» (FFD max 256).
+    pub user_name_len: usize,
+    /// 1009 «адрес расчетов» (max 256).
+    pub payment_address_len: usize,
+    /// 1187 «место расчетов» (max 256).
+    pub payment_place_len: usize,
+    /// 1117 «адрес электронной почты отправителя чека» (max 64).
+    pub sender_email_len: usize,
+    /// 1060 «адрес сайта ФНС» (`www.nalog.gov.ru` = 16; max 256).
+    pub fns_site_len: usize,
+}
+
+impl Default for RegisterAssumptions {
+    /// Worst case for every free-text requisite, except the ФНС site, which every register
+    /// prints as `www.nalog.gov.ru` (16 bytes).
+    fn default() -> Self {
+        RegisterAssumptions {
+            user_name_len: 256,
+            payment_address_len: 256,
+            payment_place_len: 256,
+            sender_email_len: 64,
+            fns_site_len: 16,
+        }
+    }
+}
+
+/// Bytes the register adds to `receipt` under `a` (each requisite counted with its 4-byte
+/// header; requisites the receipt already carries are not counted again).
+pub fn register_overhead(receipt: &Receipt, a: &RegisterAssumptions) -> usize {
+    let reg = receipt.register.as_ref();
+    let c = &receipt.company;
+    let mut rows: Vec<(bool, usize)> = vec![
+        (c.name.is_some(), a.user_name_len),
+        (reg.and_then(|r| r.kkt_reg_number.as_ref()).is_some(), 20),
+        (reg.and_then(|r| r.shift_number).is_some(), 4),
+        (reg.and_then(|r| r.fd_number).is_some(), 4),
+        (reg.and_then(|r| r.fn_number.as_ref()).is_some(), 16),
+        (reg.and_then(|r| r.receipt_number).is_some(), 4),
+        (reg.and_then(|r| r.date_time).is_some(), 4),
+        (reg.and_then(|r| r.fiscal_sign.as_ref()).is_some(), 6),
+        (c.payment_address.is_some(), a.payment_address_len),
+        (c.payment_place.is_some(), a.payment_place_len),
+        (
+            reg.and_then(|r| r.fns_site.as_ref()).is_some(),
+            a.fns_site_len,
+        ),
+        (c.email.is_some(), a.sender_email_len),
+        (reg.and_then(|r| r.internet_only).is_some(), 1),
+    ];
+    if receipt.ffd == FfdVersion::V12 {
+        rows.push((reg.and_then(|r| r.marks_check_result).is_some(), 1));
+    }
+    // 1209 and 1018 are always emitted by fiskal's encoder, so never added here.
+    let _ = (Tag::FFD_VERSION, Tag::USER_INN);
+    rows.iter()
+        .filter(|(present, _)| !present)
+        .map(|(_, len)| HEADER_LEN + len)
+        .sum()
+}
+
+/// Upper bound of the stored document's size: fiskal's exact encoding plus
+/// [`register_overhead`].
+pub fn document_size_bound(receipt: &Receipt, a: &RegisterAssumptions) -> Result<usize, Error> {
+    let doc = crate::convert::to_tlv(receipt)?;
+    Ok(doc.encoded_len() + register_overhead(receipt, a))
+}

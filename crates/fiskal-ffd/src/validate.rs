@@ -1,0 +1,1008 @@
+//! Validation of a [`Receipt`] against an FFD profile, reporting **all** problems at once.
+//!
+//! Every rule draws its limits from the tag dictionary ([`crate::tag`]); each finding carries the
+//! JSON path of the field and a stable code ([`crate::violation`]). Validation is pure and does
+//! not stop at the first problem.
+//!
+//! Tolerances and policies (each a documented choice, see docs/receipt-json.md):
+//! * item sum vs price × quantity: |sum − round_half_up(price × quantity)| ≤ 1 kopeck (the KKT
+//!   tolerance, ffd.md §6.2); with a fraction (1291) the sum may also match price × n/d
+//!   (ffd.md open question 8);
+//! * item VAT given explicitly: within 1 kopeck of round_half_up(sum × r/(100+r));
+//! * receipt VAT totals given explicitly: equal to Σ item VAT of that rate (per-item rounding,
+//!   then sum);
+//! * Σ item sums = total = Σ payments, exactly.
+
+use crate::cp866;
+use crate::enums::{CorrectionType, FfdVersion, PaymentSubject, TaxSystem, VatRate};
+use crate::model::*;
+use crate::money::{Money, MoneyProblem, Quantity, Rounding};
+use crate::tag::{Len, Tag};
+use crate::violation::{CorrectionRule, MarkRule, Violation, ViolationKind as K};
+use rust_decimal::Decimal;
+
+/// Limits that vary by deployment rather than by the FFD text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// Most decimals allowed in a quantity: 3 by default for 1.05 (the cross-vendor safe limit),
+    /// 6 for 1.2 (commonly cited; not confirmed, ffd.md open question 7).
+    pub max_quantity_scale: u32,
+    /// Largest encoded document accepted, bytes (FFD: 32 768 for a receipt).
+    pub max_document_size: usize,
+}
+
+impl Profile {
+    /// The default profile of an FFD version.
+    pub fn for_version(v: FfdVersion) -> Profile {
+        Profile {
+            max_quantity_scale: if v == FfdVersion::V12 { 6 } else { 3 },
+            max_document_size: 32_768,
+        }
+    }
+}
+
+/// Validates with the default profile of the receipt's own FFD version.
+pub fn validate(r: &Receipt) -> Result<(), Vec<Violation>> {
+    let v = validate_with(r, &Profile::for_version(r.ffd));
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(v)
+    }
+}
+
+/// Validates with an explicit profile and returns every violation found (empty = valid).
+pub fn validate_with(r: &Receipt, profile: &Profile) -> Vec<Violation> {
+    let mut c = Ctx {
+        out: Vec::new(),
+        v: r.ffd,
+        profile,
+    };
+    c.receipt(r);
+    c.out
+}
+
+struct Ctx<'p> {
+    out: Vec<Violation>,
+    v: FfdVersion,
+    profile: &'p Profile,
+}
+
+fn join(prefix: &str, field: &str) -> String {
+    match (prefix.is_empty(), field.is_empty()) {
+        (true, _) => field.to_owned(),
+        (_, true) => prefix.to_owned(),
+        _ => format!("{prefix}.{field}"),
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// ИНН check digits (10 digits for organisations, 12 for individuals).
+pub fn inn_checksum_ok(inn: &str) -> bool {
+    const W10: [u32; 9] = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+    const W11: [u32; 10] = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
+    const W12: [u32; 11] = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
+    let d: Vec<u32> = inn
+        .bytes()
+        .map(|b| u32::from(b.wrapping_sub(b'0')))
+        .collect();
+    let check = |w: &[u32]| w.iter().zip(&d).map(|(w, d)| w * d).sum::<u32>() % 11 % 10;
+    match d.len() {
+        10 => check(&W10) == d[9],
+        12 => check(&W11) == d[10] && check(&W12) == d[11],
+        _ => false,
+    }
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(char::is_whitespace)
+}
+
+fn is_phone(s: &str) -> bool {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    is_digits(digits) && (10..=15).contains(&digits.len())
+}
+
+fn is_ddmmyyyy(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[2] != b'.' || b[5] != b'.' {
+        return false;
+    }
+    let n = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|p| is_digits(p))
+            .and_then(|p| p.parse::<i64>().ok())
+    };
+    match (n(0..2), n(3..5), n(6..10)) {
+        (Some(d), Some(m), Some(y)) => {
+            crate::datetime::LocalDateTime::new(y.max(1970), m, d, 0, 0, 0).is_some()
+        }
+        _ => false,
+    }
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, path: String, kind: K) {
+        self.out.push(Violation { path, kind });
+    }
+
+    /// The tag must exist in the receipt's FFD version.
+    fn in_version(&mut self, path: &str, tag: Tag) -> bool {
+        let ok = tag.info().is_some_and(|i| match self.v {
+            FfdVersion::V105 => i.versions.v105,
+            FfdVersion::V12 => i.versions.v12,
+        });
+        if !ok {
+            self.push(path.to_owned(), K::NotInVersion { version: self.v });
+        }
+        ok
+    }
+
+    /// Checks text against the tag's length rule and CP866. Returns false if it found anything.
+    fn text(&mut self, path: &str, tag: Tag, s: &str) -> bool {
+        let before = self.out.len();
+        if s.is_empty() {
+            self.push(path.to_owned(), K::Required);
+            return false;
+        }
+        let bad = cp866::unencodable(s);
+        if !bad.is_empty() {
+            let mut chars = String::new();
+            for u in bad {
+                if !chars.contains(u.ch) {
+                    chars.push(u.ch);
+                }
+            }
+            self.push(path.to_owned(), K::NotCp866 { chars });
+        }
+        let len = cp866::byte_len(s);
+        if let Some(info) = tag.info() {
+            let max = usize::from(info.len.max());
+            if len > max {
+                self.push(path.to_owned(), K::TooLong { max, actual: len });
+            }
+        }
+        self.out.len() == before
+    }
+
+    fn opt_text(&mut self, path: &str, tag: Tag, s: &Option<String>) {
+        if let Some(s) = s {
+            self.text(path, tag, s);
+        }
+    }
+
+    fn digits_fixed(&mut self, path: &str, s: &str, len: usize, expected: &'static str) {
+        if !is_digits(s) {
+            self.push(path.to_owned(), K::NotDigits);
+        } else if s.len() != len {
+            self.push(
+                path.to_owned(),
+                K::WrongLength {
+                    expected,
+                    actual: s.len(),
+                },
+            );
+        }
+    }
+
+    fn inn(&mut self, path: &str, s: &str) {
+        if s.is_empty() {
+            self.push(path.to_owned(), K::Required);
+        } else if !is_digits(s) {
+            self.push(path.to_owned(), K::NotDigits);
+        } else if s.len() != 10 && s.len() != 12 {
+            self.push(
+                path.to_owned(),
+                K::WrongLength {
+                    expected: "10 or 12",
+                    actual: s.len(),
+                },
+            );
+        } else if !inn_checksum_ok(s) {
+            self.push(path.to_owned(), K::InnCheckDigit);
+        }
+    }
+
+    fn phone(&mut self, path: &str, tag: Tag, s: &str) {
+        if self.text(path, tag, s) && !is_phone(s) {
+            self.push(path.to_owned(), K::PhoneFormat);
+        }
+    }
+
+    fn money(&mut self, path: &str, m: &Money) -> Option<u64> {
+        match m.kopecks() {
+            Ok(k) => Some(k),
+            Err(p) => {
+                let kind = match p {
+                    MoneyProblem::Negative => K::MoneyNegative,
+                    MoneyProblem::TooManyDecimals => K::MoneyScale,
+                    _ => K::MoneyRange,
+                };
+                self.push(path.to_owned(), kind);
+                None
+            }
+        }
+    }
+
+    fn hex(&mut self, path: &str, s: &str, max: usize) -> Option<Vec<u8>> {
+        match hex::decode(s) {
+            Ok(b) if b.len() > max => {
+                self.push(
+                    path.to_owned(),
+                    K::TooLong {
+                        max,
+                        actual: b.len(),
+                    },
+                );
+                None
+            }
+            Ok(b) => Some(b),
+            Err(_) => {
+                self.push(path.to_owned(), K::HexFormat);
+                None
+            }
+        }
+    }
+
+    fn receipt(&mut self, r: &Receipt) {
+        if r.version != FORMAT_VERSION {
+            self.push(
+                "version".into(),
+                K::UnsupportedFormatVersion { version: r.version },
+            );
+        }
+        if !r.operation.is_known() {
+            self.push(
+                "operation".into(),
+                K::UnknownValue {
+                    tag: Tag::OPERATION,
+                    value: r.operation.0.into(),
+                },
+            );
+        }
+        if let Some(ts) = r.tax_system {
+            if ts.0.count_ones() != 1 {
+                self.push("tax_system".into(), K::TaxSystemOneBit);
+            } else if !ts.is_known() || ts == TaxSystem(0) {
+                self.push(
+                    "tax_system".into(),
+                    K::UnknownValue {
+                        tag: Tag::TAX_SYSTEM,
+                        value: ts.0.into(),
+                    },
+                );
+            }
+        }
+        self.company(&r.company);
+        if let Some(c) = &r.cashier {
+            self.text("cashier.name", Tag::CASHIER, &c.name);
+            if let Some(inn) = &c.inn {
+                self.inn("cashier.inn", inn);
+            }
+        }
+        if let Some(c) = &r.client {
+            self.client(c);
+        }
+
+        let is_correction = r.correction.is_some();
+        if r.items.is_empty() && !(is_correction && self.v == FfdVersion::V105) {
+            self.push("items".into(), K::NoItems);
+        }
+        let mut items_sum: Option<u64> = Some(0);
+        let mut vat_by_rate = [0u64; 13];
+        for (i, item) in r.items.iter().enumerate() {
+            let (sum, vat) = self.item(&format!("items[{i}]"), item);
+            items_sum = match (items_sum, sum) {
+                (Some(a), Some(b)) => a.checked_add(b),
+                _ => None,
+            };
+            if let (Some(v), Some(slot)) = (vat, vat_by_rate.get_mut(usize::from(item.vat.0))) {
+                *slot = slot.saturating_add(v);
+            }
+            if item.vat == VatRate::VAT0 || item.vat == VatRate::NONE {
+                if let (Some(s), Some(slot)) = (sum, vat_by_rate.get_mut(usize::from(item.vat.0))) {
+                    *slot = slot.saturating_add(s);
+                }
+            }
+        }
+
+        let total = self.money("total", &r.total);
+        let mut paid: Option<u64> = Some(0);
+        for (name, m) in [
+            ("payments.cash", &r.payments.cash),
+            ("payments.electronic", &r.payments.electronic),
+            ("payments.prepaid", &r.payments.prepaid),
+            ("payments.credit", &r.payments.credit),
+            ("payments.consideration", &r.payments.consideration),
+        ] {
+            let k = self.money(name, m);
+            paid = match (paid, k) {
+                (Some(a), Some(b)) => a.checked_add(b),
+                _ => None,
+            };
+        }
+        if let Some(t) = total {
+            if let Some(s) = items_sum.filter(|_| !r.items.is_empty()) {
+                if s != t {
+                    self.push(
+                        "total".into(),
+                        K::TotalMismatch {
+                            expected: s,
+                            actual: t,
+                        },
+                    );
+                }
+            }
+            if let Some(p) = paid {
+                if p != t {
+                    self.push(
+                        "payments".into(),
+                        K::PaymentsMismatch {
+                            expected: t,
+                            actual: p,
+                        },
+                    );
+                }
+            }
+        }
+        if let Some(vt) = &r.vat_totals {
+            let rows = [
+                ("vat_totals.vat20", vt.vat20, VatRate::VAT20),
+                ("vat_totals.vat10", vt.vat10, VatRate::VAT10),
+                ("vat_totals.vat0_sum", vt.vat0_sum, VatRate::VAT0),
+                ("vat_totals.no_vat_sum", vt.no_vat_sum, VatRate::NONE),
+                ("vat_totals.vat120", vt.vat120, VatRate::VAT120),
+                ("vat_totals.vat110", vt.vat110, VatRate::VAT110),
+            ];
+            for (path, m, rate) in rows {
+                let Some(m) = m else { continue };
+                let Some(given) = self.money(path, &m) else {
+                    continue;
+                };
+                if r.items.is_empty() {
+                    continue;
+                }
+                let expected = vat_by_rate[usize::from(rate.0)];
+                if given != expected {
+                    self.push(
+                        path.into(),
+                        K::VatTotalMismatch {
+                            expected,
+                            actual: given,
+                        },
+                    );
+                }
+            }
+        }
+        self.opt_text(
+            "additional_check_props",
+            Tag::ADDITIONAL_RECEIPT_PROP,
+            &r.additional_check_props,
+        );
+        if let Some(p) = &r.additional_user_prop {
+            self.text(
+                "additional_user_prop.name",
+                Tag::ADDITIONAL_USER_PROP_NAME,
+                &p.name,
+            );
+            self.text(
+                "additional_user_prop.value",
+                Tag::ADDITIONAL_USER_PROP_VALUE,
+                &p.value,
+            );
+        }
+        if let Some(p) = &r.operating_check_props {
+            if self.in_version("operating_check_props", Tag::OPERATIONAL_PROP) {
+                self.text(
+                    "operating_check_props.data",
+                    Tag::OPERATIONAL_PROP_DATA,
+                    &p.data,
+                );
+            }
+        }
+        for (i, p) in r.sectoral_check_props.iter().enumerate() {
+            let path = format!("sectoral_check_props[{i}]");
+            if self.in_version(&path, Tag::SECTORAL_RECEIPT_PROP) {
+                self.sectoral(&path, p);
+            }
+        }
+        if let Some(c) = &r.correction {
+            if !c.correction_type.is_known() {
+                self.push(
+                    "correction.type".into(),
+                    K::UnknownValue {
+                        tag: Tag::CORRECTION_TYPE,
+                        value: c.correction_type.0.into(),
+                    },
+                );
+            }
+            match &c.number {
+                Some(n) => {
+                    self.text("correction.number", Tag::PRESCRIPTION_NUMBER, n);
+                }
+                None if c.correction_type == CorrectionType::BY_PRESCRIPTION => self.push(
+                    "correction.number".into(),
+                    K::CorrectionRule {
+                        rule: CorrectionRule::NumberRequired,
+                    },
+                ),
+                None => {}
+            }
+            if c.description.is_some() {
+                self.push(
+                    "correction.description".into(),
+                    K::CorrectionRule {
+                        rule: CorrectionRule::DescriptionLegacy,
+                    },
+                );
+            }
+        }
+        if let Some(reg) = &r.register {
+            self.register(reg);
+        }
+        for (i, t) in r.other_tags.iter().enumerate() {
+            self.hex(
+                &format!("other_tags[{i}].hex"),
+                &t.hex,
+                usize::from(u16::MAX),
+            );
+        }
+        // Only once every field is known to be representable: the exact encoded size.
+        if self.out.is_empty() {
+            if let Ok(doc) = crate::convert::to_tlv(r) {
+                let size = doc.encoded_len();
+                if size > self.profile.max_document_size {
+                    self.push(
+                        String::new(),
+                        K::DocumentTooLarge {
+                            max: self.profile.max_document_size,
+                            actual: size,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn company(&mut self, c: &Company) {
+        self.inn("company.inn", &c.inn);
+        self.opt_text("company.name", Tag::USER_NAME, &c.name);
+        match &c.payment_place {
+            Some(p) => {
+                self.text("company.payment_place", Tag::PAYMENT_PLACE, p);
+            }
+            None if self.v == FfdVersion::V12 => {
+                self.push("company.payment_place".into(), K::Required)
+            }
+            None => {}
+        }
+        self.opt_text(
+            "company.payment_address",
+            Tag::PAYMENT_ADDRESS,
+            &c.payment_address,
+        );
+        if let Some(e) = &c.email {
+            if self.text("company.email", Tag::SENDER_EMAIL, e) && !is_email(e) {
+                self.push("company.email".into(), K::EmailFormat);
+            }
+        }
+    }
+
+    fn client(&mut self, c: &Client) {
+        if let Some(contact) = &c.contact {
+            if self.text("client.contact", Tag::BUYER_CONTACT, contact)
+                && !is_email(contact)
+                && !is_phone(contact)
+            {
+                self.push("client.contact".into(), K::ContactFormat);
+            }
+        }
+        self.opt_text("client.name", Tag::BUYER_NAME, &c.name);
+        if let Some(inn) = &c.inn {
+            self.inn("client.inn", inn);
+        }
+        let v12_only = [
+            (
+                "client.birth_date",
+                c.birth_date.as_ref(),
+                Tag::BUYER_BIRTH_DATE,
+            ),
+            (
+                "client.citizenship",
+                c.citizenship.as_ref(),
+                Tag::BUYER_CITIZENSHIP,
+            ),
+            (
+                "client.document_code",
+                c.document_code.as_ref(),
+                Tag::BUYER_DOC_CODE,
+            ),
+            (
+                "client.document_data",
+                c.document_data.as_ref(),
+                Tag::BUYER_DOC_DATA,
+            ),
+            ("client.address", c.address.as_ref(), Tag::BUYER_ADDRESS),
+        ];
+        for (path, value, tag) in v12_only {
+            let Some(value) = value else { continue };
+            if !self.in_version(path, tag) || !self.text(path, tag, value) {
+                continue;
+            }
+            match tag {
+                Tag::BUYER_BIRTH_DATE if !is_ddmmyyyy(value) => {
+                    self.push(path.into(), K::DateFormat)
+                }
+                Tag::BUYER_CITIZENSHIP => self.digits_fixed(path, value, 3, "3"),
+                Tag::BUYER_DOC_CODE => self.digits_fixed(path, value, 2, "2"),
+                _ => {}
+            }
+        }
+    }
+
+    fn sectoral(&mut self, path: &str, p: &SectoralProp) {
+        let f = join(path, "fois_id");
+        if self.text(&f, Tag::FOIV_ID, &p.fois_id) {
+            self.digits_fixed(&f, &p.fois_id, 3, "3");
+        }
+        let d = join(path, "date");
+        if self.text(&d, Tag::BASIS_DOC_DATE, &p.date) && !is_ddmmyyyy(&p.date) {
+            self.push(d, K::DateFormat);
+        }
+        self.text(&join(path, "number"), Tag::BASIS_DOC_NUMBER, &p.number);
+        self.text(&join(path, "value"), Tag::SECTORAL_VALUE, &p.value);
+    }
+
+    fn register(&mut self, reg: &RegisterData) {
+        self.opt_text(
+            "register.kkt_reg_number",
+            Tag::KKT_REG_NUMBER,
+            &reg.kkt_reg_number,
+        );
+        self.opt_text(
+            "register.automat_number",
+            Tag::AUTOMAT_NUMBER,
+            &reg.automat_number,
+        );
+        self.opt_text("register.fn_number", Tag::FN_NUMBER, &reg.fn_number);
+        self.opt_text("register.fns_site", Tag::FNS_SITE, &reg.fns_site);
+        if let Some(fs) = &reg.fiscal_sign {
+            if let Some(b) = self.hex("register.fiscal_sign", fs, 6) {
+                if b.len() != 6 {
+                    self.push(
+                        "register.fiscal_sign".into(),
+                        K::WrongLength {
+                            expected: "6 bytes",
+                            actual: b.len(),
+                        },
+                    );
+                }
+            }
+        }
+        if reg.marks_check_result.is_some() {
+            self.in_version("register.marks_check_result", Tag::MARKS_CHECK_RESULT);
+        }
+    }
+
+    /// Validates one item; returns its sum and VAT in kopecks when they are valid.
+    fn item(&mut self, p: &str, it: &Item) -> (Option<u64>, Option<u64>) {
+        match &it.name {
+            Some(n) => {
+                self.text(&join(p, "name"), Tag::ITEM_NAME, n);
+            }
+            // 1.2 allows omitting the name of an advance (1214 = 3); 1.05 never.
+            None if self.v == FfdVersion::V12
+                && it.payment_method == crate::enums::PaymentMethod::ADVANCE => {}
+            None => self.push(join(p, "name"), K::Required),
+        }
+        let price = self.money(&join(p, "price"), &it.price);
+        let sum = self.money(&join(p, "sum"), &it.sum);
+        let qty_ok = self.quantity(&join(p, "quantity"), &it.quantity);
+
+        if let (Some(price), Some(sum), true) = (price, sum, qty_ok) {
+            self.sum_matches(p, price, sum, &it.quantity, it.fraction.as_ref());
+        }
+
+        // Enumerations.
+        if !it.vat.is_known() {
+            self.push(
+                join(p, "vat"),
+                K::UnknownValue {
+                    tag: Tag::VAT_RATE,
+                    value: it.vat.0.into(),
+                },
+            );
+        }
+        if !it.payment_method.is_known() {
+            self.push(
+                join(p, "payment_method"),
+                K::UnknownValue {
+                    tag: Tag::PAYMENT_METHOD,
+                    value: it.payment_method.0.into(),
+                },
+            );
+        }
+        if !it.payment_subject.is_known() {
+            self.push(
+                join(p, "payment_subject"),
+                K::UnknownValue {
+                    tag: Tag::PAYMENT_SUBJECT,
+                    value: it.payment_subject.0.into(),
+                },
+            );
+        } else if self.v == FfdVersion::V105 && it.payment_subject.0 >= 30 {
+            self.push(
+                join(p, "payment_subject"),
+                K::ValueNotInVersion { version: self.v },
+            );
+        }
+
+        // Measure (1.2) vs unit (1.05).
+        match (self.v, &it.measure) {
+            (FfdVersion::V12, None) => self.push(join(p, "measure"), K::Required),
+            (FfdVersion::V12, Some(m)) if !m.is_known() => self.push(
+                join(p, "measure"),
+                K::UnknownValue {
+                    tag: Tag::ITEM_MEASURE,
+                    value: m.0.into(),
+                },
+            ),
+            (FfdVersion::V105, Some(_)) => {
+                self.push(join(p, "measure"), K::NotInVersion { version: self.v })
+            }
+            _ => {}
+        }
+        if let Some(u) = &it.unit {
+            let path = join(p, "unit");
+            if self.in_version(&path, Tag::ITEM_UNIT) {
+                self.text(&path, Tag::ITEM_UNIT, u);
+            }
+        }
+
+        // VAT.
+        let mut vat = sum.and_then(|s| it.vat.vat_of(s));
+        if let Some(vs) = &it.vat_sum {
+            let path = join(p, "vat_sum");
+            if let Some(given) = self.money(&path, vs) {
+                if let Some(expected) = vat {
+                    if given.abs_diff(expected) > 1 {
+                        self.push(
+                            path,
+                            K::VatMismatch {
+                                expected,
+                                actual: given,
+                            },
+                        );
+                    }
+                }
+                vat = Some(given);
+            }
+        }
+        if let Some(uv) = &it.unit_vat {
+            self.money(&join(p, "unit_vat"), uv);
+        }
+        if let Some(e) = &it.excise {
+            self.money(&join(p, "excise"), e);
+        }
+
+        if let Some(m) = &it.mark {
+            self.mark(p, it, m);
+        }
+        if let Some(f) = &it.fraction {
+            let path = join(p, "fraction");
+            if self.in_version(&path, Tag::FRACTIONAL_QUANTITY) {
+                if f.numerator == 0 || f.denominator == 0 || f.numerator >= f.denominator {
+                    self.push(path.clone(), K::FractionRule);
+                }
+                if let Some(t) = &f.text {
+                    self.text(&join(&path, "text"), Tag::FRACTION, t);
+                }
+            }
+        }
+        if let Some(a) = &it.agent {
+            self.agent(p, a);
+        }
+        if let Some(cc) = &it.country_code {
+            let path = join(p, "country_code");
+            if self.text(&path, Tag::COUNTRY_CODE, cc) {
+                self.digits_fixed(&path, cc, 3, "3");
+            }
+        }
+        self.opt_text(
+            &join(p, "declaration_number"),
+            Tag::DECLARATION_NUMBER,
+            &it.declaration_number,
+        );
+        for (i, s) in it.sectoral_props.iter().enumerate() {
+            let path = format!("{p}.sectoral_props[{i}]");
+            if self.in_version(&path, Tag::SECTORAL_ITEM_PROP) {
+                self.sectoral(&path, s);
+            }
+        }
+        self.opt_text(&join(p, "user_data"), Tag::ITEM_EXTRA, &it.user_data);
+        for (i, t) in it.other_tags.iter().enumerate() {
+            self.hex(
+                &format!("{p}.other_tags[{i}].hex"),
+                &t.hex,
+                usize::from(u16::MAX),
+            );
+        }
+        (sum, vat)
+    }
+
+    fn quantity(&mut self, path: &str, q: &Quantity) -> bool {
+        let d = q.as_decimal();
+        if d.is_sign_negative() || d.is_zero() {
+            self.push(path.to_owned(), K::QuantityNotPositive);
+            return false;
+        }
+        if q.scale() > self.profile.max_quantity_scale {
+            self.push(
+                path.to_owned(),
+                K::QuantityScale {
+                    max: self.profile.max_quantity_scale,
+                },
+            );
+            return false;
+        }
+        if q.to_fvln().is_none() {
+            self.push(path.to_owned(), K::QuantityRange);
+            return false;
+        }
+        true
+    }
+
+    fn sum_matches(
+        &mut self,
+        p: &str,
+        price: u64,
+        sum: u64,
+        q: &Quantity,
+        fraction: Option<&Fraction>,
+    ) {
+        let expected = price_times(price, q.as_decimal());
+        let by_fraction = fraction.and_then(|f| {
+            (f.denominator > 0).then(|| {
+                Rounding::HalfUp.div(
+                    u128::from(price) * u128::from(f.numerator),
+                    u128::from(f.denominator),
+                )
+            })?
+        });
+        let close = |e: Option<u64>| e.is_some_and(|e| e.abs_diff(sum) <= 1);
+        if !close(expected) && !close(by_fraction) {
+            self.push(
+                join(p, "sum"),
+                K::SumMismatch {
+                    expected: expected.unwrap_or(u64::MAX),
+                    actual: sum,
+                },
+            );
+        }
+    }
+
+    fn mark(&mut self, p: &str, it: &Item, m: &Mark) {
+        let path = join(p, "mark");
+        if it.fraction.is_none() && it.quantity.as_decimal() != Decimal::ONE {
+            self.push(
+                join(p, "quantity"),
+                K::MarkRule {
+                    rule: MarkRule::QuantityMustBeOne,
+                },
+            );
+        }
+        match self.v {
+            FfdVersion::V105 => {
+                if m.kind.is_some() || m.value.is_some() {
+                    self.push(join(&path, "kind"), K::NotInVersion { version: self.v });
+                }
+                for (f, present) in [
+                    ("processing_mode", m.processing_mode.is_some()),
+                    ("check_result", m.check_result.is_some()),
+                ] {
+                    if present {
+                        self.push(join(&path, f), K::NotInVersion { version: self.v });
+                    }
+                }
+                match &m.code_1162 {
+                    Some(h) => {
+                        self.hex(&join(&path, "code_1162"), h, 32);
+                    }
+                    None => self.push(
+                        join(&path, "code_1162"),
+                        K::MarkRule {
+                            rule: MarkRule::MissingCode,
+                        },
+                    ),
+                }
+            }
+            FfdVersion::V12 => {
+                if m.code_1162.is_some() {
+                    self.push(
+                        join(&path, "code_1162"),
+                        K::NotInVersion { version: self.v },
+                    );
+                }
+                match (m.kind, &m.value) {
+                    (Some(kind), Some(value)) => {
+                        let tag = Tag(kind);
+                        if !matches!(kind, 1300..=1309 | 1320..=1325) {
+                            self.push(
+                                join(&path, "kind"),
+                                K::MarkRule {
+                                    rule: MarkRule::UnknownKind,
+                                },
+                            );
+                        } else {
+                            let vp = join(&path, "value");
+                            if self.text(&vp, tag, value) {
+                                if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
+                                    if value.len() != usize::from(n) {
+                                        let expected = match n {
+                                            8 => "8",
+                                            13 => "13",
+                                            14 => "14",
+                                            20 => "20",
+                                            _ => "23",
+                                        };
+                                        self.push(
+                                            vp,
+                                            K::WrongLength {
+                                                expected,
+                                                actual: value.len(),
+                                            },
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ => self.push(
+                        join(&path, "value"),
+                        K::MarkRule {
+                            rule: MarkRule::MissingCode,
+                        },
+                    ),
+                }
+                if m.processing_mode.is_some_and(|v| v != 0) {
+                    self.push(
+                        join(&path, "processing_mode"),
+                        K::MarkRule {
+                            rule: MarkRule::ProcessingMode,
+                        },
+                    );
+                }
+                if it.payment_subject != PaymentSubject::MARKED
+                    && it.payment_subject != PaymentSubject::MARKED_EXCISE
+                {
+                    self.push(
+                        join(p, "payment_subject"),
+                        K::MarkRule {
+                            rule: MarkRule::SubjectNotMarked,
+                        },
+                    );
+                }
+            }
+        }
+        if let Some(code) = &m.code {
+            self.text(&join(&path, "code"), Tag::MARK_CODE, code);
+        }
+    }
+
+    fn agent(&mut self, p: &str, a: &ItemAgent) {
+        let path = join(p, "agent");
+        if let Some(t) = a.agent_type {
+            if t.0 == 0 || t.0 > 127 {
+                self.push(
+                    join(&path, "type"),
+                    K::UnknownValue {
+                        tag: Tag::ITEM_AGENT_FLAGS,
+                        value: t.0.into(),
+                    },
+                );
+            }
+        }
+        if let Some(info) = &a.agent_info {
+            let ip = join(&path, "agent_info");
+            self.opt_text(
+                &join(&ip, "operation"),
+                Tag::PAYING_AGENT_OPERATION,
+                &info.operation,
+            );
+            for (field, list, tag) in [
+                ("phones", &info.phones, Tag::PAYING_AGENT_PHONE),
+                (
+                    "payment_operator_phones",
+                    &info.payment_operator_phones,
+                    Tag::PAYMENT_OPERATOR_PHONE,
+                ),
+                (
+                    "transfer_operator_phones",
+                    &info.transfer_operator_phones,
+                    Tag::TRANSFER_OPERATOR_PHONE,
+                ),
+            ] {
+                for (i, ph) in list.iter().enumerate() {
+                    self.phone(&format!("{ip}.{field}[{i}]"), tag, ph);
+                }
+            }
+            self.opt_text(
+                &join(&ip, "transfer_operator_name"),
+                Tag::TRANSFER_OPERATOR_NAME,
+                &info.transfer_operator_name,
+            );
+            self.opt_text(
+                &join(&ip, "transfer_operator_address"),
+                Tag::TRANSFER_OPERATOR_ADDRESS,
+                &info.transfer_operator_address,
+            );
+            if let Some(inn) = &info.transfer_operator_inn {
+                self.inn(&join(&ip, "transfer_operator_inn"), inn);
+            }
+        }
+        if let Some(s) = &a.supplier {
+            let sp = join(&path, "supplier");
+            self.opt_text(&join(&sp, "name"), Tag::SUPPLIER_NAME, &s.name);
+            for (i, ph) in s.phones.iter().enumerate() {
+                self.phone(&format!("{sp}.phones[{i}]"), Tag::SUPPLIER_PHONE, ph);
+            }
+            if let Some(inn) = &s.inn {
+                self.inn(&join(&sp, "inn"), inn);
+            }
+        }
+    }
+}
+
+/// round_half_up(price × quantity) in kopecks, or `None` on overflow.
+pub fn price_times(price_kopecks: u64, quantity: Decimal) -> Option<u64> {
+    use rust_decimal::prelude::ToPrimitive;
+    let prod = Decimal::from(price_kopecks).checked_mul(quantity)?;
+    Rounding::HalfUp.round(prod, 0).to_u64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inn_check_digits() {
+        for ok in ["7707083893", "500100732259", "7702203276", "000000000000"] {
+            assert!(inn_checksum_ok(ok), "{ok}");
+        }
+        for bad in ["7707083894", "500100732258", "123", "77070838931"] {
+            assert!(!inn_checksum_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats() {
+        assert!(is_email("buyer@example.ru"));
+        assert!(!is_email("buyer@example"));
+        assert!(!is_email("@example.ru"));
+        assert!(is_phone("+79991234567"));
+        assert!(!is_phone("8 999 123"));
+        assert!(is_ddmmyyyy("29.02.2024"));
+        assert!(!is_ddmmyyyy("30.02.2024"));
+        assert!(!is_ddmmyyyy("2024-02-01"));
+    }
+
+    #[test]
+    fn price_times_rounds_half_up() {
+        let q = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(price_times(2199, q("47.8")), Some(105_112)); // 21.99 × 47.8 = 1051.122
+        assert_eq!(price_times(333, q("0.5")), Some(167)); // 166.5 -> 167
+        assert_eq!(price_times(100, q("3")), Some(300));
+    }
+}

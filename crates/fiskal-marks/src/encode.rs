@@ -1,0 +1,349 @@
+//! Wire forms: tag 1162 (ФФД 1.05) bytes and its text forms, the tag 1163 child (ФФД 1.2),
+//! and the small hex/Base64 helpers behind them.
+
+use std::fmt;
+
+use crate::classify::{CodeFormat, CodeKind};
+use crate::error::MarkError;
+use crate::MarkCode;
+
+/// Longest tag-1162 value, in bytes.
+pub const TAG_1162_MAX_LEN: usize = 32;
+
+/// The 2-byte «код типа маркировки» that starts a tag-1162 value (big-endian as written).
+///
+/// Unknown values survive: decoding someone else's 1162 keeps whatever two bytes it had.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TypeCode(pub u16);
+
+impl TypeCode {
+    /// `44 4D` ("DM"): any GS1 DataMatrix mark of Честный ЗНАК, tobacco included (since
+    /// 01.03.2020). Confirmed by several sources (ffd.md §4.1).
+    pub const DATA_MATRIX: Self = Self(0x444D);
+    /// `52 46` ("RF"): fur КиЗ. Confirmed.
+    pub const FUR: Self = Self(0x5246);
+    /// `45 0D` ("E", 13): EAN-13. Confirmed by the official example.
+    pub const EAN13: Self = Self(0x450D);
+    /// `45 08` ("E", 8): EAN-8. Single source.
+    pub const EAN8: Self = Self(0x4508);
+    /// `49 0E` ("I", 14): ITF-14. **Uncertain**: inferred by analogy with the EAN prefixes
+    /// (ffd.md §4.1, open question 5); check against the register before relying on it.
+    pub const ITF14: Self = Self(0x490E);
+    /// `C5 14` ("Е" in cp1251, 20): ЕГАИС 2.0. **Uncertain**: inferred from the prefix
+    /// pattern (ffd.md §4.1, open question 5).
+    pub const EGAIS20: Self = Self(0xC514);
+    /// `C5 1E` ("Е" in cp1251, 30): ЕГАИС 3.0. Single source (one example in the wild).
+    pub const EGAIS30: Self = Self(0xC51E);
+
+    /// The name of a known type code.
+    #[must_use]
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::DATA_MATRIX => "DATA_MATRIX",
+            Self::FUR => "FUR",
+            Self::EAN13 => "EAN13",
+            Self::EAN8 => "EAN8",
+            Self::ITF14 => "ITF14",
+            Self::EGAIS20 => "EGAIS20",
+            Self::EGAIS30 => "EGAIS30",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for TypeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "TypeCode::{name}"),
+            None => write!(f, "TypeCode(0x{:04X})", self.0),
+        }
+    }
+}
+
+/// A tag-1162 «код товара» value (ФФД 1.05): type code, then the payload; at most 32 bytes.
+///
+/// Layout (ffd.md §4.1): 2 bytes [`TypeCode`]; for GS1 and EAN/ITF codes the GTIN as an
+/// unsigned 6-byte big-endian integer; then the serial part as ASCII. What goes into the
+/// serial part per format:
+///
+/// * GS1: the value of AI 21 only (91/92/93/17/10 … are dropped), except for tobacco blocks,
+///   where the 6 digits of 8005 (МРЦ) follow the serial (CRPT algorithm for tobacco, the
+///   byte array of a real block in ffd.md source S5 #141).
+/// * Tobacco pack: serial (7) + МРЦ (4) + **two spaces**, 21 bytes in all, so the МРЦ field
+///   has the width of the block's. The padding comes from one implementation only (ffd.md
+///   §4.1, open question 6); drop the last two bytes of [`as_bytes`](Self::as_bytes) if your
+///   register wants 19.
+/// * EAN-8, EAN-13, ITF-14: nothing after the GTIN (never padded).
+/// * Fur: the 20 КиЗ characters (no GTIN).
+/// * ЕГАИС 2.0 / 3.0: the same identifier as the 1163 child, 23 / 14 characters (no GTIN).
+///   **Uncertain** (ffd.md open question 5).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Tag1162 {
+    bytes: Vec<u8>,
+}
+
+impl Tag1162 {
+    /// The raw value, type code included: what goes into the TLV.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The value without its first two bytes (the type code).
+    #[must_use]
+    pub fn without_type_code(&self) -> &[u8] {
+        self.bytes.get(2..).unwrap_or_default()
+    }
+
+    /// The type code (first two bytes).
+    #[must_use]
+    pub fn type_code(&self) -> TypeCode {
+        match self.bytes.as_slice() {
+            [hi, lo, ..] => TypeCode(u16::from_be_bytes([*hi, *lo])),
+            _ => TypeCode(0),
+        }
+    }
+
+    /// Length in bytes (8..=32).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Always `false`: a 1162 value has at least its type code and GTIN or identifier.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Upper-case hex, no separators: `444D0444…`.
+    #[must_use]
+    pub fn to_hex(&self) -> String {
+        hex_upper(&self.bytes, false)
+    }
+
+    /// Upper-case hex, bytes separated by single spaces: `44 4D 04 44 …` (ATOL v4).
+    #[must_use]
+    pub fn to_hex_spaced(&self) -> String {
+        hex_upper(&self.bytes, true)
+    }
+
+    /// Standard Base64 with padding (Orange Data `nomenclatureCode`).
+    #[must_use]
+    pub fn to_base64(&self) -> String {
+        base64(&self.bytes)
+    }
+}
+
+impl fmt::Debug for Tag1162 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag1162({})", self.to_hex_spaced())
+    }
+}
+
+/// The child of tag 1163 (ФФД 1.2): tag number 1300–1309 and its string value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tag1163 {
+    kind: CodeKind,
+    value: String,
+}
+
+impl Tag1163 {
+    /// Which child it is.
+    #[must_use]
+    pub fn kind(&self) -> CodeKind {
+        self.kind
+    }
+
+    /// The tag number, 1300–1309.
+    #[must_use]
+    pub fn tag(&self) -> u16 {
+        self.kind.tag()
+    }
+
+    /// The string value (ASCII). For GS1: `01` + GTIN + `21` + serial, no GS, no crypto tail.
+    #[must_use]
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// Builds the 1163 child of a parsed code (ffd.md §4.2).
+pub(crate) fn tag_1163(mark: &MarkCode) -> Tag1163 {
+    let code = mark.tag_2000();
+    let kind = mark.code_kind();
+    let value = match mark.format() {
+        CodeFormat::Gs1 => {
+            let mut v = String::with_capacity(38);
+            v.push_str("01");
+            v.push_str(mark.gtin().unwrap_or_default());
+            if let Some(serial) = mark.serial() {
+                v.push_str("21");
+                v.push_str(serial);
+            }
+            v
+        }
+        CodeFormat::TobaccoPack => format!("01{}21{}", &code[..14], &code[14..21]),
+        CodeFormat::Egais20 | CodeFormat::Egais30 => {
+            egais_identifier(mark.format(), code).to_owned()
+        }
+        CodeFormat::Unidentified => code.chars().take(32).collect(),
+        CodeFormat::Ean8 | CodeFormat::Ean13 | CodeFormat::Itf14 | CodeFormat::Fur => {
+            code.to_owned()
+        }
+    };
+    Tag1163 { kind, value }
+}
+
+/// ЕГАИС-2.0: characters 9..31 (1-based, 23 of them); ЕГАИС-3.0: the first 14.
+fn egais_identifier(format: CodeFormat, code: &str) -> &str {
+    let range = if format == CodeFormat::Egais20 {
+        8..31
+    } else {
+        0..14
+    };
+    code.get(range).unwrap_or(code)
+}
+
+/// Builds the tag-1162 value of a parsed code.
+pub(crate) fn tag_1162(mark: &MarkCode) -> Result<Tag1162, MarkError> {
+    let code = mark.tag_2000();
+    let mut bytes = Vec::with_capacity(TAG_1162_MAX_LEN);
+    let type_code = match mark.format() {
+        CodeFormat::Gs1 | CodeFormat::TobaccoPack => TypeCode::DATA_MATRIX,
+        CodeFormat::Ean8 => TypeCode::EAN8,
+        CodeFormat::Ean13 => TypeCode::EAN13,
+        CodeFormat::Itf14 => TypeCode::ITF14,
+        CodeFormat::Fur => TypeCode::FUR,
+        CodeFormat::Egais20 => TypeCode::EGAIS20,
+        CodeFormat::Egais30 => TypeCode::EGAIS30,
+        CodeFormat::Unidentified => return Err(MarkError::NotEncodable { target: "tag 1162" }),
+    };
+    bytes.extend_from_slice(&type_code.0.to_be_bytes());
+    match mark.format() {
+        CodeFormat::Gs1 => {
+            push_gtin(&mut bytes, mark.gtin().unwrap_or_default())?;
+            if let Some(serial) = mark.serial() {
+                bytes.extend_from_slice(serial.as_bytes());
+            }
+            if let Some(price) = mark.element("8005") {
+                bytes.extend_from_slice(price.as_bytes());
+            }
+        }
+        CodeFormat::TobaccoPack => {
+            push_gtin(&mut bytes, &code[..14])?;
+            bytes.extend_from_slice(&code.as_bytes()[14..25]);
+            bytes.extend_from_slice(b"  ");
+        }
+        CodeFormat::Ean8 | CodeFormat::Ean13 | CodeFormat::Itf14 => push_gtin(&mut bytes, code)?,
+        CodeFormat::Fur => bytes.extend_from_slice(code.as_bytes()),
+        CodeFormat::Egais20 | CodeFormat::Egais30 => {
+            bytes.extend_from_slice(egais_identifier(mark.format(), code).as_bytes());
+        }
+        CodeFormat::Unidentified => {}
+    }
+    if bytes.len() > TAG_1162_MAX_LEN {
+        return Err(MarkError::NotEncodable {
+            target: "tag 1162 (more than 32 bytes)",
+        });
+    }
+    Ok(Tag1162 { bytes })
+}
+
+/// Appends a GTIN (up to 14 digits) as a 6-byte big-endian unsigned integer.
+fn push_gtin(bytes: &mut Vec<u8>, digits: &str) -> Result<(), MarkError> {
+    let mut value: u64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() || digits.len() > 14 {
+            return Err(MarkError::NotEncodable {
+                target: "tag 1162 (GTIN is not 1 to 14 digits)",
+            });
+        }
+        value = value * 10 + u64::from(b - b'0');
+    }
+    // 10^14 - 1 < 2^48, so the two high bytes are zero.
+    bytes.extend_from_slice(&value.to_be_bytes()[2..]);
+    Ok(())
+}
+
+/// Upper-case hex of `bytes`, optionally with a space between bytes.
+pub(crate) fn hex_upper(bytes: &[u8], spaced: bool) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, &b) in bytes.iter().enumerate() {
+        if spaced && i > 0 {
+            out.push(' ');
+        }
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// Standard Base64 (RFC 4648 §4) with `=` padding.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextet = |s: u8| char::from(ALPHABET[usize::from(s & 0x3f)]);
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b0 = chunk[0];
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        out.push(sextet(b0 >> 2));
+        out.push(sextet((b0 << 4) | (b1 >> 4)));
+        out.push(if chunk.len() > 1 {
+            sextet((b1 << 2) | (b2 >> 6))
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 { sextet(b2) } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_forms() {
+        assert_eq!(hex_upper(&[0x44, 0x4d, 0x04, 0x0a], false), "444D040A");
+        assert_eq!(hex_upper(&[0x44, 0x4d, 0x04, 0x0a], true), "44 4D 04 0A");
+        assert_eq!(hex_upper(&[], true), "");
+    }
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected, "{input}");
+        }
+        assert_eq!(base64(&[0xfb, 0xff, 0xfe]), "+//+");
+    }
+
+    #[test]
+    fn gtin_is_six_bytes_big_endian() {
+        let mut out = Vec::new();
+        push_gtin(&mut out, "4606203090785").unwrap();
+        assert_eq!(out, [0x04, 0x30, 0x77, 0x19, 0x57, 0x61]);
+        out.clear();
+        push_gtin(&mut out, "99999999999999").unwrap();
+        assert_eq!(out, [0x5a, 0xf3, 0x10, 0x7a, 0x3f, 0xff]);
+    }
+
+    #[test]
+    fn type_code_debug_names_known_values() {
+        assert_eq!(
+            format!("{:?}", TypeCode::DATA_MATRIX),
+            "TypeCode::DATA_MATRIX"
+        );
+        assert_eq!(format!("{:?}", TypeCode(0x0005)), "TypeCode(0x0005)");
+    }
+}

@@ -1,0 +1,638 @@
+//! GS1 element strings as used by Честный ЗНАК: the application identifier (AI) table, the
+//! parser, missing-GS recovery and the canonical rendering (tag 2000).
+//!
+//! The table below holds what mark codes contain. Lengths of 91, 92 and 93 are those of
+//! Честный ЗНАК, not the general GS1 ones (which allow up to 90 characters): 91 «ключ
+//! проверки» and 93 «код проверки» are 4 characters, 92 «код проверки» (crypto signature)
+//! is 44 or 88 Base64 characters.
+//!
+//! | AI | Value | Predefined length (no GS after it) |
+//! |---|---|---|
+//! | 00 | SSCC, 18 digits | yes |
+//! | 01 | GTIN, 14 digits, check digit verified | yes |
+//! | 02 | GTIN of contained goods, 14 digits | yes |
+//! | 10 | batch, up to 20 characters | no |
+//! | 11, 13, 15, 16, 17 | dates YYMMDD | yes |
+//! | 20 | variant, 2 digits | yes |
+//! | 21 | serial, up to 20 characters | no |
+//! | 22 | consumer product variant, up to 20 | no |
+//! | 240, 241 | additional id / customer part number, up to 30 | no |
+//! | 30 | count, up to 8 digits | no |
+//! | 3100–3105, 3150–3155 | net weight kg / volume l, 6 digits | yes |
+//! | 7003 | expiry date and time YYMMDDHHMM | no |
+//! | 8005 | price per unit (tobacco: МРЦ), 6 digits | no |
+//! | 90 | internal, up to 30 | no |
+//! | 91 | verification key, 4 characters (Честный ЗНАК) | no |
+//! | 92 | crypto signature, 44 or 88 Base64 characters (Честный ЗНАК) | no |
+//! | 93 | verification code, 4 characters (Честный ЗНАК) | no |
+
+use crate::check;
+use crate::error::MarkError;
+use crate::normalize::{Normalized, Warning, GS_BYTE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Len {
+    Fixed(usize),
+    Var { max: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Digits,
+    /// GS1 "character set 82": digits, Latin letters and ``!"%&'()*+,-./:;<=>?_``.
+    Cs82,
+    /// Base64 alphabet: Latin letters, digits, `+`, `/`, `=`.
+    Base64,
+}
+
+impl Charset {
+    fn allows(self, b: u8) -> bool {
+        match self {
+            Self::Digits => b.is_ascii_digit(),
+            Self::Cs82 => b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b),
+            Self::Base64 => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Digits => "a digit",
+            Self::Cs82 => "a GS1 character (Latin letter, digit or one of !\"%&'()*+,-./:;<=>?_)",
+            Self::Base64 => "a Base64 character (Latin letter, digit, +, / or =)",
+        }
+    }
+}
+
+/// One row of the AI table.
+#[derive(Debug)]
+pub(crate) struct AiSpec {
+    pub(crate) ai: &'static str,
+    len: Len,
+    charset: Charset,
+    /// GS1 "predefined length" AIs are never followed by a separator.
+    predefined: bool,
+    /// What the value must be, in words (goes into errors).
+    expected: &'static str,
+}
+
+macro_rules! ai_table {
+    ($( $ai:literal $len:expr, $cs:ident, $pre:literal, $exp:literal; )*) => {
+        &[ $( AiSpec { ai: $ai, len: $len, charset: Charset::$cs, predefined: $pre, expected: $exp } ),* ]
+    };
+}
+
+const fn fixed(n: usize) -> Len {
+    Len::Fixed(n)
+}
+const fn var(max: usize) -> Len {
+    Len::Var { max }
+}
+
+static TABLE: &[AiSpec] = ai_table! {
+    "00" fixed(18), Digits, true, "18 digits of the SSCC (AI 00)";
+    "01" fixed(14), Digits, true, "14 digits of the GTIN (AI 01)";
+    "02" fixed(14), Digits, true, "14 digits of the contained GTIN (AI 02)";
+    "10" var(20), Cs82, false, "a batch number of 1 to 20 characters (AI 10)";
+    "11" fixed(6), Digits, true, "a production date YYMMDD (AI 11)";
+    "13" fixed(6), Digits, true, "a packaging date YYMMDD (AI 13)";
+    "15" fixed(6), Digits, true, "a best-before date YYMMDD (AI 15)";
+    "16" fixed(6), Digits, true, "a sell-by date YYMMDD (AI 16)";
+    "17" fixed(6), Digits, true, "an expiry date YYMMDD (AI 17)";
+    "20" fixed(2), Digits, true, "2 digits of the variant (AI 20)";
+    "21" var(20), Cs82, false, "a serial number of 1 to 20 characters (AI 21)";
+    "22" var(20), Cs82, false, "1 to 20 characters (AI 22)";
+    "240" var(30), Cs82, false, "1 to 30 characters (AI 240)";
+    "241" var(30), Cs82, false, "1 to 30 characters (AI 241)";
+    "30" var(8), Digits, false, "a count of 1 to 8 digits (AI 30)";
+    "3100" fixed(6), Digits, true, "6 digits of net weight (AI 3100)";
+    "3101" fixed(6), Digits, true, "6 digits of net weight (AI 3101)";
+    "3102" fixed(6), Digits, true, "6 digits of net weight (AI 3102)";
+    "3103" fixed(6), Digits, true, "6 digits of net weight (AI 3103)";
+    "3104" fixed(6), Digits, true, "6 digits of net weight (AI 3104)";
+    "3105" fixed(6), Digits, true, "6 digits of net weight (AI 3105)";
+    "3150" fixed(6), Digits, true, "6 digits of net volume (AI 3150)";
+    "3151" fixed(6), Digits, true, "6 digits of net volume (AI 3151)";
+    "3152" fixed(6), Digits, true, "6 digits of net volume (AI 3152)";
+    "3153" fixed(6), Digits, true, "6 digits of net volume (AI 3153)";
+    "3154" fixed(6), Digits, true, "6 digits of net volume (AI 3154)";
+    "3155" fixed(6), Digits, true, "6 digits of net volume (AI 3155)";
+    "7003" fixed(10), Digits, false, "an expiry date and time YYMMDDHHMM (AI 7003)";
+    "8005" fixed(6), Digits, false, "6 digits of the price (AI 8005)";
+    "90" var(30), Cs82, false, "1 to 30 characters (AI 90)";
+    "91" fixed(4), Cs82, false, "4 characters of the verification key (AI 91)";
+    "92" var(88), Base64, false, "44 or 88 Base64 characters of the crypto signature (AI 92)";
+    "93" fixed(4), Cs82, false, "4 characters of the verification code (AI 93)";
+};
+
+/// Serial lengths of the product groups, tried in this order when GS is missing:
+/// 13 (shoes, clothing, tyres, perfume, medicines, water, photo …), 7 (tobacco blocks,
+/// beer), 6 (milk).
+pub(crate) const SERIAL_LENGTHS: [usize; 3] = [13, 7, 6];
+
+fn lookup(rest: &[u8]) -> Option<&'static AiSpec> {
+    // No AI in the table is a prefix of another, so the first match is the only one.
+    TABLE
+        .iter()
+        .find(|spec| rest.starts_with(spec.ai.as_bytes()))
+}
+
+/// An element found in the normalised body: value is `body[start..end]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawElement {
+    pub(crate) spec: &'static AiSpec,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The body has GS separators: variable-length values end at GS or at the end.
+    Strict,
+    /// No GS anywhere: boundaries come from fixed lengths and the product-group layouts.
+    NoGs { recover_serial: bool },
+}
+
+/// Parses the whole normalised body as GS1 elements.
+pub(crate) fn parse(n: &Normalized) -> Result<(Vec<RawElement>, Option<Warning>), MarkError> {
+    let mode = if n.has_gs() {
+        Mode::Strict
+    } else {
+        Mode::NoGs {
+            recover_serial: true,
+        }
+    };
+    let mut out = Vec::with_capacity(5);
+    let mut recovered = None;
+    run(n, 0, mode, &mut out, &mut recovered)?;
+    if !out.iter().any(|e| e.spec.ai == "01") {
+        return Err(MarkError::MissingAi { ai: "01" });
+    }
+    let warning = recovered.map(|(at, serial_length)| Warning::SeparatorRecovered {
+        position: n.pos(at),
+        serial_length,
+    });
+    Ok((out, warning))
+}
+
+fn run(
+    n: &Normalized,
+    from: usize,
+    mode: Mode,
+    out: &mut Vec<RawElement>,
+    recovered: &mut Option<(usize, usize)>,
+) -> Result<(), MarkError> {
+    let body = &n.body;
+    let end = body.len();
+    let mut i = from;
+    while i < end {
+        let Some(spec) = lookup(&body[i..]) else {
+            return Err(no_ai_error(n, i));
+        };
+        if mode
+            == (Mode::NoGs {
+                recover_serial: false,
+            })
+            && !is_tail_ai(spec.ai)
+        {
+            return Err(MarkError::UnknownAi { position: n.pos(i) });
+        }
+        if out.iter().any(|e| e.spec.ai == spec.ai) {
+            return Err(MarkError::DuplicateAi {
+                position: n.pos(i),
+                ai: spec.ai,
+            });
+        }
+        let start = i + spec.ai.len();
+        let value_end = match spec.len {
+            Len::Fixed(len) => {
+                if start + len > end {
+                    // Report the first character that is not there (or is a GS).
+                    check_chars(n, spec, start, end)?;
+                    return Err(MarkError::Truncated {
+                        position: n.pos(end),
+                        expected: spec.expected,
+                    });
+                }
+                start + len
+            }
+            Len::Var { max } => {
+                let to_gs = body[start..]
+                    .iter()
+                    .position(|&b| b == GS_BYTE)
+                    .map_or(end, |p| start + p);
+                match mode {
+                    Mode::Strict => to_gs,
+                    Mode::NoGs {
+                        recover_serial: true,
+                    } if spec.ai == "21" => {
+                        let (value_end, was_recovered) = recover_serial(n, start, out)?;
+                        if was_recovered {
+                            *recovered = Some((value_end, value_end - start));
+                        }
+                        value_end
+                    }
+                    // 92 is always the last element of a Честный ЗНАК code.
+                    Mode::NoGs { .. } if spec.ai == "92" => end,
+                    // In a candidate tail a variable-length value would swallow anything and
+                    // make every candidate fit; the tails of the product groups have none.
+                    Mode::NoGs {
+                        recover_serial: false,
+                    } => {
+                        return Err(MarkError::MissingSeparator {
+                            position: n.pos(start),
+                        });
+                    }
+                    Mode::NoGs {
+                        recover_serial: true,
+                    } => {
+                        if end - start > max {
+                            return Err(MarkError::MissingSeparator {
+                                position: n.pos(start),
+                            });
+                        }
+                        end
+                    }
+                }
+            }
+        };
+        check_chars(n, spec, start, value_end)?;
+        check_value(n, spec, start, value_end)?;
+        out.push(RawElement {
+            spec,
+            start,
+            end: value_end,
+        });
+        i = value_end;
+        if i < end && body[i] == GS_BYTE {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+fn no_ai_error(n: &Normalized, i: usize) -> MarkError {
+    let body = &n.body;
+    let digits = body[i..]
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 {
+        let found = char::from(body[i]);
+        MarkError::UnexpectedChar {
+            position: n.pos(i),
+            found,
+            expected: "a GS1 application identifier (digits)",
+        }
+    } else if i + digits == body.len() && digits < 4 {
+        // Could still be the start of a known AI: the code was cut here.
+        MarkError::Truncated {
+            position: n.pos(body.len()),
+            expected: "a GS1 application identifier",
+        }
+    } else {
+        MarkError::UnknownAi { position: n.pos(i) }
+    }
+}
+
+fn check_chars(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
+    for j in start..end {
+        let b = n.body[j];
+        if !spec.charset.allows(b) {
+            return Err(MarkError::UnexpectedChar {
+                position: n.pos(j),
+                found: char::from(b),
+                expected: spec.charset.describe(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
+    let length = end - start;
+    let bad_length = |expected| MarkError::BadLength {
+        position: n.pos(start),
+        ai: spec.ai,
+        length,
+        expected,
+    };
+    match spec.len {
+        Len::Var { .. } if length == 0 => return Err(bad_length(spec.expected)),
+        Len::Var { max } if length > max => return Err(bad_length(spec.expected)),
+        _ => {}
+    }
+    match spec.ai {
+        "01" | "02" => check::verify(&n.body[start..end]).map_err(|(expected, found)| {
+            MarkError::BadCheckDigit {
+                position: n.pos(end - 1),
+                expected,
+                found,
+            }
+        }),
+        "92" if length != 44 && length != 88 => Err(bad_length(spec.expected)),
+        _ => Ok(()),
+    }
+}
+
+/// Finds the end of the serial when the code has no GS at all.
+///
+/// A serial length from [`SERIAL_LENGTHS`] is a candidate if the rest of the code parses as
+/// a product-group tail: fixed-length elements among 91, 93, 8005, 17, 7003, 310n, 315n
+/// and a final 92 of 44 or 88 characters, with at least one of 91/92/93 (91+92, 93,
+/// 8005+93, 93+3103 …). Exactly one candidate is needed; two or more is
+/// an ambiguity, reported as an error rather than guessed. With no candidate the whole rest
+/// is the serial (a bare identification code «КИ» `01…21…` has no tail) if it fits in 20
+/// characters.
+///
+/// A tail candidate wins over "the whole rest is a bare 13-character serial": a beer code
+/// without GS (7 + `93` + 4 = 13 characters after `21`) is far more common input than a КИ
+/// whose serial happens to hold `91`/`93` + 4 characters at offset 6 or 7, and the
+/// recovery is reported as a warning either way.
+fn recover_serial(
+    n: &Normalized,
+    start: usize,
+    before: &[RawElement],
+) -> Result<(usize, bool), MarkError> {
+    let end = n.body.len();
+    let rest = end - start;
+    let serial_ok = |len: usize| {
+        n.body[start..start + len]
+            .iter()
+            .all(|&b| Charset::Cs82.allows(b))
+    };
+    let mut candidate = None;
+    let mut count = 0;
+    for len in SERIAL_LENGTHS {
+        if len < rest && serial_ok(len) && tail_parses(n, start, len, before) {
+            count += 1;
+            candidate = Some(len);
+        }
+    }
+    match (count, candidate) {
+        (0, _) if rest <= 20 => Ok((end, false)),
+        (0, _) => Err(MarkError::MissingSeparator {
+            position: n.pos(start),
+        }),
+        (1, Some(len)) => Ok((start + len, true)),
+        _ => Err(MarkError::AmbiguousSeparator {
+            position: n.pos(start),
+        }),
+    }
+}
+
+/// AIs that follow the serial in the product-group layouts of ffd.md §4.3.
+fn is_tail_ai(ai: &str) -> bool {
+    matches!(ai, "91" | "92" | "93" | "8005" | "17" | "7003")
+        || ai.starts_with("310")
+        || ai.starts_with("315")
+}
+
+/// Whether the code from `start + len` on is a product-group tail: only [`is_tail_ai`]
+/// elements, at least one of them 91, 92 or 93, nothing left over.
+fn tail_parses(n: &Normalized, start: usize, len: usize, before: &[RawElement]) -> bool {
+    let mut scratch = before.to_vec();
+    if let Some(serial) = lookup(b"21") {
+        scratch.push(RawElement {
+            spec: serial,
+            start,
+            end: start + len,
+        });
+    }
+    let known = scratch.len();
+    let mut ignored = None;
+    run(
+        n,
+        start + len,
+        Mode::NoGs {
+            recover_serial: false,
+        },
+        &mut scratch,
+        &mut ignored,
+    )
+    .is_ok()
+        && scratch[known..]
+            .iter()
+            .any(|e| matches!(e.spec.ai, "91" | "92" | "93"))
+}
+
+/// Renders elements canonically: AI + value, with GS after every element whose AI is not of
+/// predefined length, except the last. Returns the string and each element's
+/// `(ai, value start, value end)` in it.
+pub(crate) fn render(body: &[u8], elements: &[RawElement]) -> (String, Vec<ElementSpan>) {
+    let mut code = String::with_capacity(body.len() + 2);
+    let mut spans = Vec::with_capacity(elements.len());
+    for (k, e) in elements.iter().enumerate() {
+        code.push_str(e.spec.ai);
+        let start = code.len();
+        // Values are ASCII (checked against the charsets), so bytes are chars.
+        code.extend(body[e.start..e.end].iter().map(|&b| char::from(b)));
+        spans.push(ElementSpan {
+            ai: e.spec.ai,
+            start,
+            end: code.len(),
+        });
+        if k + 1 < elements.len() && !e.spec.predefined {
+            code.push(crate::normalize::GS);
+        }
+    }
+    (code, spans)
+}
+
+/// Where one element's value lies in the canonical code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ElementSpan {
+    pub(crate) ai: &'static str,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    type Pairs = Vec<(&'static str, String)>;
+
+    fn elements(s: &str) -> Result<(Pairs, Option<Warning>), MarkError> {
+        let n = normalize(s, true)?;
+        let (els, warning) = parse(&n)?;
+        let pairs = els
+            .iter()
+            .map(|e| {
+                (
+                    e.spec.ai,
+                    String::from_utf8(n.body[e.start..e.end].to_vec()).unwrap(),
+                )
+            })
+            .collect();
+        Ok((pairs, warning))
+    }
+
+    fn ais(s: &str) -> Vec<&'static str> {
+        elements(s)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|(ai, _)| ai)
+            .collect()
+    }
+
+    const CRYPTO44: &str = "dGVzdGNyeXB0b3NpZ25hdHVyZWZvcmZpc2thbHRlc3Q=";
+
+    #[test]
+    fn no_ai_is_a_prefix_of_another() {
+        for a in TABLE {
+            for b in TABLE {
+                if a.ai != b.ai {
+                    assert!(!b.ai.starts_with(a.ai), "{} is a prefix of {}", a.ai, b.ai);
+                }
+            }
+        }
+        assert!(lookup(b"8005").is_some() && lookup(b"99").is_none());
+    }
+
+    #[test]
+    fn fixed_and_variable_elements_with_gs() {
+        let code = format!("0104606203090785215ABCDEfghijkl\u{1d}91EE06\u{1d}92{CRYPTO44}");
+        let (els, warning) = elements(&code).unwrap();
+        assert_eq!(els[0], ("01", "04606203090785".to_owned()));
+        assert_eq!(els[1], ("21", "5ABCDEfghijkl".to_owned()));
+        assert_eq!(els[2], ("91", "EE06".to_owned()));
+        assert_eq!(els[3], ("92", CRYPTO44.to_owned()));
+        assert!(warning.is_none());
+    }
+
+    #[test]
+    fn weighted_milk_and_dates() {
+        assert_eq!(
+            ais("010460620309078521abc123\u{1d}93Zx9y\u{1d}3103000450"),
+            ["01", "21", "93", "3103"]
+        );
+        assert_eq!(
+            ais("0104606203090785172612311012AB\u{1d}21xyz"),
+            ["01", "17", "10", "21"]
+        );
+        assert_eq!(
+            ais("01046062030907852112345\u{1d}8005012000\u{1d}93AbCd"),
+            ["01", "21", "8005", "93"]
+        );
+    }
+
+    #[test]
+    fn serial_recovered_without_gs_for_each_group_length() {
+        for (serial, tail, expected_ais) in [
+            (
+                "5ABCDEfghijkl",
+                format!("91EE0692{CRYPTO44}"),
+                vec!["01", "21", "91", "92"],
+            ),
+            ("5ABCDEfghijkl", "93a1B2".to_owned(), vec!["01", "21", "93"]),
+            ("AbC-dEf", "93a1B2".to_owned(), vec!["01", "21", "93"]),
+            (
+                "AbC-dE",
+                "93a1B23103000450".to_owned(),
+                vec!["01", "21", "93", "3103"],
+            ),
+            (
+                "AbC-dEf",
+                "800501200093a1B2".to_owned(),
+                vec!["01", "21", "8005", "93"],
+            ),
+        ] {
+            let code = format!("0104606203090785{}{serial}{tail}", "21");
+            let (els, warning) = elements(&code).unwrap_or_else(|e| panic!("{code}: {e:?}"));
+            assert_eq!(
+                els.iter().map(|e| e.0).collect::<Vec<_>>(),
+                expected_ais,
+                "{code}"
+            );
+            assert_eq!(els[1].1, serial, "{code}");
+            assert_eq!(
+                warning,
+                Some(Warning::SeparatorRecovered {
+                    position: 18 + serial.len(),
+                    serial_length: serial.len()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn identification_code_without_tail_is_not_recovered() {
+        let (els, warning) = elements("010460620309078521ABCDEFGHIJKLM").unwrap();
+        assert_eq!(els[1].1, "ABCDEFGHIJKLM");
+        assert!(warning.is_none());
+    }
+
+    #[test]
+    fn ambiguous_and_unrecoverable_boundaries_are_errors() {
+        // Serial 13 + 93 (water) or serial 7 + 91 + 93 (a beer-like layout)?
+        let err = elements("010460620309078521ABCDEFG91HIJK93abcd").unwrap_err();
+        assert_eq!(err, MarkError::AmbiguousSeparator { position: 18 });
+        // 25-char serial with no known tail.
+        let err = elements("010460620309078521ABCDEFGHIJKLMNOPQRSTUVWXY").unwrap_err();
+        assert_eq!(err, MarkError::MissingSeparator { position: 18 });
+    }
+
+    #[test]
+    fn errors_carry_positions() {
+        let err = elements("0104606203090786215ABC").unwrap_err();
+        assert_eq!(
+            err,
+            MarkError::BadCheckDigit {
+                position: 15,
+                expected: 5,
+                found: 6
+            }
+        );
+        let err = elements("01046062030907").unwrap_err();
+        assert_eq!(err.code(), "truncated");
+        assert_eq!(err.position(), Some(14));
+        let err = elements("0104606203090785991234").unwrap_err();
+        assert_eq!(err, MarkError::UnknownAi { position: 16 });
+        let err = elements("0104606203090785215ABC\u{1d}92tooshort").unwrap_err();
+        assert_eq!(err.code(), "bad_length");
+        assert_eq!(err.position(), Some(25));
+        let err = elements("0104606203090785215ABC\u{1d}21XYZ").unwrap_err();
+        assert_eq!(
+            err,
+            MarkError::DuplicateAi {
+                position: 23,
+                ai: "21"
+            }
+        );
+        let err = elements("215ABC\u{1d}93abcd").unwrap_err();
+        assert_eq!(err, MarkError::MissingAi { ai: "01" });
+        let err = elements("0104606203090785215AB#C\u{1d}93abcd").unwrap_err();
+        assert_eq!(
+            err,
+            MarkError::UnexpectedChar {
+                position: 21,
+                found: '#',
+                expected: Charset::Cs82.describe()
+            }
+        );
+        let err = elements("0104606203090785215ABC\u{1d}93ab").unwrap_err();
+        assert_eq!(err.code(), "truncated");
+        let err = elements("0104606203090785210123456789012345678901\u{1d}93abcd").unwrap_err();
+        assert_eq!(err.code(), "bad_length");
+    }
+
+    #[test]
+    fn render_puts_gs_only_after_variable_elements() {
+        let n = normalize("0104606203090785172612312156ABCDE93abcd", true).unwrap();
+        let (els, warning) = parse(&n).unwrap();
+        assert!(warning.is_some());
+        let (code, spans) = render(&n.body, &els);
+        assert_eq!(code, "0104606203090785172612312156ABCDE\u{1d}93abcd");
+        assert_eq!(
+            spans[2],
+            ElementSpan {
+                ai: "21",
+                start: 26,
+                end: 33
+            }
+        );
+    }
+}

@@ -1,0 +1,466 @@
+//! Input normalisation: what scanners, keyboards and other programs do to a mark code.
+//!
+//! The output is the code as plain ASCII with every group separator as the byte 0x1D, plus a
+//! map from each of its characters back to the character index in the caller's input (so
+//! errors point at what the caller sees), plus the list of [`Warning`]s saying what was
+//! changed.
+
+use crate::error::MarkError;
+
+/// The group separator (ASCII 29, GS), which GS1 DataMatrix uses for FNC1 between elements.
+pub const GS: char = '\u{1d}';
+pub(crate) const GS_BYTE: u8 = 0x1d;
+
+/// Longest input accepted, in characters, before any work is done (keeps the work bounded
+/// for hostile input; a real code with every textual separator is far shorter).
+pub(crate) const MAX_INPUT_CHARS: usize = 4096;
+
+/// Longest normalised code: tag 2000 «код маркировки» is a string of at most 256 characters.
+pub const MAX_CODE_CHARS: usize = 256;
+
+/// How a group separator (or FNC1) was written in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SeparatorForm {
+    /// The byte 0x1D itself (the normal form).
+    Gs,
+    /// 0xE8 (FNC1 as "ASCII 232"), or the character U+00E8 it becomes in Latin-1 text. Only
+    /// accepted at the start of the code.
+    Fnc1E8,
+    /// The six characters `\u001d` (any case of the hex digits), as left by JSON or Java
+    /// escaping that was not undone.
+    EscapeU001d,
+    /// The four characters `\x1d` (any case).
+    EscapeX1d,
+    /// The text `<GS>` (any case).
+    AngleGs,
+    /// The text `{GS}` (any case).
+    BraceGs,
+    /// The text `{FNC1}` (any case).
+    BraceFnc1,
+    /// U+241D `␝` SYMBOL FOR GROUP SEPARATOR, as shown in documentation and copied from it.
+    SymbolGs,
+}
+
+impl SeparatorForm {
+    /// A stable snake_case name, used in the test vectors and the bindings.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gs => "gs",
+            Self::Fnc1E8 => "fnc1_e8",
+            Self::EscapeU001d => "escape_u001d",
+            Self::EscapeX1d => "escape_x1d",
+            Self::AngleGs => "angle_gs",
+            Self::BraceGs => "brace_gs",
+            Self::BraceFnc1 => "brace_fnc1",
+            Self::SymbolGs => "symbol_gs",
+        }
+    }
+}
+
+/// Something the parser changed or inferred: the code was accepted, but it was not exactly
+/// in the canonical form. Callers may log these, show them, or reject the scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// Whitespace (spaces, tabs, CR, LF, a BOM) around the code was removed.
+    SurroundingWhitespace,
+    /// An AIM symbology identifier such as `]d2` (GS1 DataMatrix), `]C1` (GS1-128) or `]Q3`
+    /// (GS1 QR) was removed from the start.
+    SymbologyIdentifier {
+        /// The identifier as found, e.g. `"]d2"`.
+        identifier: String,
+    },
+    /// A leading FNC1 (implied by GS1 DataMatrix, sent by some scanners) was removed.
+    LeadingFnc1 {
+        /// Character index in the input.
+        position: usize,
+        /// How it was written.
+        form: SeparatorForm,
+    },
+    /// A group separator written as text (or as `␝`) was read as GS.
+    TextualSeparator {
+        /// Character index in the input.
+        position: usize,
+        /// How it was written.
+        form: SeparatorForm,
+    },
+    /// A separator at the end of the code was removed.
+    TrailingSeparator {
+        /// Character index in the input.
+        position: usize,
+    },
+    /// The code carried no GS at all; the end of the serial number (AI 21) was found from
+    /// the product-group layouts (serial of 13, 7 or 6 characters followed by a known
+    /// crypto tail) and a GS was inserted there in the normalised code.
+    SeparatorRecovered {
+        /// Character index in the input of the first character after the serial.
+        position: usize,
+        /// The serial length that fitted.
+        serial_length: usize,
+    },
+}
+
+impl Warning {
+    /// A stable snake_case identifier of the variant, used by the bindings and the vectors.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SurroundingWhitespace => "surrounding_whitespace",
+            Self::SymbologyIdentifier { .. } => "symbology_identifier",
+            Self::LeadingFnc1 { .. } => "leading_fnc1",
+            Self::TextualSeparator { .. } => "textual_separator",
+            Self::TrailingSeparator { .. } => "trailing_separator",
+            Self::SeparatorRecovered { .. } => "separator_recovered",
+        }
+    }
+
+    /// The character index in the input the warning is about, if any.
+    #[must_use]
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            Self::SurroundingWhitespace | Self::SymbologyIdentifier { .. } => None,
+            Self::LeadingFnc1 { position, .. }
+            | Self::TextualSeparator { position, .. }
+            | Self::TrailingSeparator { position }
+            | Self::SeparatorRecovered { position, .. } => Some(*position),
+        }
+    }
+}
+
+/// The normalised code: ASCII, GS as 0x1D, with the origin of every character.
+#[derive(Debug, Clone)]
+pub(crate) struct Normalized {
+    /// ASCII graphic characters and 0x1D; never empty; no leading or trailing GS.
+    pub(crate) body: Vec<u8>,
+    /// `origin[i]` is the character index in the input of `body[i]`.
+    origin: Vec<usize>,
+    /// Character index just past the last character of the code in the input.
+    end: usize,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl Normalized {
+    /// Character index in the input of body position `i` (`i == body.len()` is the end).
+    pub(crate) fn pos(&self, i: usize) -> usize {
+        self.origin.get(i).copied().unwrap_or(self.end)
+    }
+
+    pub(crate) fn has_gs(&self) -> bool {
+        self.body.contains(&GS_BYTE)
+    }
+}
+
+fn is_trim(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Cyrillic letters and `№` (Shift+3 in the Russian layout) betray the Russian keyboard layout.
+pub(crate) fn is_russian_layout_char(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{04ff}' | '№')
+}
+
+/// Matches a textual separator at the start of `rest` (ASCII case-insensitive).
+fn textual_separator(rest: &[u8]) -> Option<(SeparatorForm, usize)> {
+    const FORMS: [(&[u8], SeparatorForm); 5] = [
+        (b"\\u001d", SeparatorForm::EscapeU001d),
+        (b"\\x1d", SeparatorForm::EscapeX1d),
+        (b"<gs>", SeparatorForm::AngleGs),
+        (b"{gs}", SeparatorForm::BraceGs),
+        (b"{fnc1}", SeparatorForm::BraceFnc1),
+    ];
+    let first = *rest.first()?;
+    if !matches!(first, b'\\' | b'<' | b'{') {
+        return None;
+    }
+    FORMS.iter().find_map(|&(text, form)| {
+        let candidate = rest.get(..text.len())?;
+        candidate
+            .eq_ignore_ascii_case(text)
+            .then_some((form, text.len()))
+    })
+}
+
+/// Normalises `input`. `textual` enables the textual separator forms.
+pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkError> {
+    // Bound the work before anything else. `chars().count()` stops being cheap only far
+    // above the limit, and the byte length bounds the char count from above.
+    if input.len() > MAX_INPUT_CHARS {
+        let length = input.chars().count();
+        if length > MAX_INPUT_CHARS {
+            return Err(MarkError::TooLong {
+                length,
+                max: MAX_INPUT_CHARS,
+            });
+        }
+    }
+    let mut warnings = Vec::new();
+    let trimmed_start = input.trim_start_matches(is_trim);
+    let lead_bytes = input.len() - trimmed_start.len();
+    let text = trimmed_start.trim_end_matches(is_trim);
+    if text.len() != input.len() {
+        warnings.push(Warning::SurroundingWhitespace);
+    }
+    let first_char = if lead_bytes == 0 {
+        0
+    } else {
+        input[..lead_bytes].chars().count()
+    };
+
+    // The keyboard-layout check comes first: it explains every later error at once.
+    for (i, c) in text.chars().enumerate() {
+        if is_russian_layout_char(c) {
+            return Err(MarkError::RussianKeyboardLayout {
+                position: first_char + i,
+                found: c,
+            });
+        }
+    }
+
+    let bytes = text.as_bytes();
+    let mut body = Vec::with_capacity(bytes.len());
+    let mut origin = Vec::with_capacity(bytes.len());
+    let mut b = 0; // byte index into `text`
+    let mut c = first_char; // character index into `input`
+
+    // AIM symbology identifier: `]` + letter + digit (]d2, ]C1, ]Q3, ]E0, ...).
+    if let [b']', letter, digit, ..] = bytes {
+        if letter.is_ascii_alphabetic() && digit.is_ascii_digit() {
+            warnings.push(Warning::SymbologyIdentifier {
+                identifier: text[..3].to_owned(),
+            });
+            b = 3;
+            c += 3;
+        }
+    }
+
+    while b < bytes.len() {
+        let byte = bytes[b];
+        let (sep, byte_len, char_len) = if byte == GS_BYTE {
+            (Some(SeparatorForm::Gs), 1, 1)
+        } else if let Some((form, len)) = textual.then(|| textual_separator(&bytes[b..])).flatten()
+        {
+            (Some(form), len, len)
+        } else if byte.is_ascii_graphic() {
+            (None, 1, 1)
+        } else {
+            // Non-ASCII, or an ASCII control/space character inside the code.
+            let found = text[b..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            match found {
+                '\u{e8}' if body.is_empty() => (Some(SeparatorForm::Fnc1E8), found.len_utf8(), 1),
+                '\u{241d}' => (Some(SeparatorForm::SymbolGs), found.len_utf8(), 1),
+                _ => {
+                    return Err(MarkError::UnexpectedChar {
+                        position: c,
+                        found,
+                        expected: "a printable ASCII character or a GS separator",
+                    })
+                }
+            }
+        };
+        match sep {
+            None => {
+                body.push(byte);
+                origin.push(c);
+            }
+            Some(form) if body.is_empty() => {
+                warnings.push(Warning::LeadingFnc1 { position: c, form });
+            }
+            Some(form) => {
+                if form != SeparatorForm::Gs {
+                    warnings.push(Warning::TextualSeparator { position: c, form });
+                }
+                body.push(GS_BYTE);
+                origin.push(c);
+            }
+        }
+        b += byte_len;
+        c += char_len;
+    }
+    let end = c;
+
+    while body.last() == Some(&GS_BYTE) {
+        body.pop();
+        if let Some(position) = origin.pop() {
+            // Drop a TextualSeparator warning for the same character: it is trailing now.
+            warnings.retain(
+                |w| !matches!(w, Warning::TextualSeparator { position: p, .. } if *p == position),
+            );
+            warnings.push(Warning::TrailingSeparator { position });
+        }
+    }
+    if body.is_empty() {
+        return Err(MarkError::Empty);
+    }
+    if body.len() > MAX_CODE_CHARS {
+        return Err(MarkError::TooLong {
+            length: body.len(),
+            max: MAX_CODE_CHARS,
+        });
+    }
+    // Trailing separators are gone, so the last character is an ordinary one-char one.
+    let end = origin.last().map_or(end, |&last| last + 1);
+    Ok(Normalized {
+        body,
+        origin,
+        end,
+        warnings,
+    })
+}
+
+/// Decodes bytes from a scanner or a file into text for [`normalize`].
+///
+/// Valid UTF-8 is used as is. Otherwise every byte becomes one character, so positions are
+/// byte offsets: ASCII stays, a leading 0xE8 becomes U+00E8 (FNC1), bytes 0xC0–0xFF, 0xA8
+/// and 0xB8 are read as Windows-1251 Cyrillic (a keyboard wedge in the Russian layout on
+/// Windows) and are reported as such, anything else becomes U+FFFD.
+pub(crate) fn decode_bytes(input: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(input) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let text = input
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| match b {
+            0x00..=0x7f => char::from(b),
+            0xe8 if i == 0 => '\u{e8}',
+            0xc0..=0xff => char::from_u32(0x0410 + u32::from(b - 0xc0)).unwrap_or('\u{fffd}'),
+            0xa8 => 'Ё',
+            0xb8 => 'ё',
+            _ => '\u{fffd}',
+        })
+        .collect();
+    std::borrow::Cow::Owned(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> Normalized {
+        normalize(s, true).unwrap()
+    }
+
+    fn codes(n: &Normalized) -> Vec<&'static str> {
+        n.warnings.iter().map(Warning::code).collect()
+    }
+
+    #[test]
+    fn plain_code_is_untouched() {
+        let n = norm("0104606203090785215abcde\u{1d}93dGVz");
+        assert_eq!(n.body, b"0104606203090785215abcde\x1d93dGVz");
+        assert!(n.warnings.is_empty());
+        assert_eq!(n.pos(0), 0);
+        assert_eq!(n.pos(n.body.len()), 31);
+    }
+
+    #[test]
+    fn every_separator_form_gives_the_same_body() {
+        let expected = b"01046062030907852112\x1d93abcd".to_vec();
+        for sep in [
+            "\u{1d}", "\\u001d", "\\u001D", "\\x1d", "\\X1D", "<GS>", "<gs>", "{GS}", "{FNC1}",
+            "\u{241d}",
+        ] {
+            let n = norm(&format!("010460620309078521{}{sep}93abcd", "12"));
+            assert_eq!(n.body, expected, "separator {sep:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes_and_whitespace_are_stripped_and_recorded() {
+        let n = norm("  ]d2\u{1d}0104606203090785\r\n");
+        assert_eq!(n.body, b"0104606203090785");
+        assert_eq!(
+            codes(&n),
+            [
+                "surrounding_whitespace",
+                "symbology_identifier",
+                "leading_fnc1"
+            ]
+        );
+        // Positions count characters of the original input, whitespace included.
+        assert_eq!(n.warnings[2].position(), Some(5));
+        assert_eq!(n.pos(0), 6);
+
+        let n = norm("\u{e8}0104606203090785");
+        assert_eq!(n.body, b"0104606203090785");
+        assert_eq!(
+            n.warnings,
+            [Warning::LeadingFnc1 {
+                position: 0,
+                form: SeparatorForm::Fnc1E8
+            }]
+        );
+
+        let n = norm("{FNC1}0104606203090785<GS>");
+        assert_eq!(n.body, b"0104606203090785");
+        assert_eq!(codes(&n), ["leading_fnc1", "trailing_separator"]);
+    }
+
+    #[test]
+    fn positions_follow_textual_separators() {
+        let n = norm("0104606203090785211<GS>93abcd");
+        // body: ...211 GS 93abcd; the '9' is input char 23.
+        let nine = n.body.iter().position(|&b| b == GS_BYTE).unwrap() + 1;
+        assert_eq!(n.pos(nine), 23);
+        assert_eq!(
+            n.warnings,
+            [Warning::TextualSeparator {
+                position: 19,
+                form: SeparatorForm::AngleGs
+            }]
+        );
+    }
+
+    #[test]
+    fn textual_forms_can_be_disabled() {
+        let n = normalize("AB<GS>CD", false).unwrap();
+        assert_eq!(n.body, b"AB<GS>CD");
+    }
+
+    #[test]
+    fn russian_layout_is_reported_with_position() {
+        let err = normalize("010460620309078521ПЩ5", true).unwrap_err();
+        assert_eq!(
+            err,
+            MarkError::RussianKeyboardLayout {
+                position: 18,
+                found: 'П'
+            }
+        );
+        let err = normalize(" 01№", true).unwrap_err();
+        assert_eq!(
+            err,
+            MarkError::RussianKeyboardLayout {
+                position: 3,
+                found: '№'
+            }
+        );
+    }
+
+    #[test]
+    fn bad_characters_and_empty_input() {
+        assert_eq!(normalize("  \r\n", true).unwrap_err(), MarkError::Empty);
+        assert_eq!(normalize("]d2\u{1d}", true).unwrap_err(), MarkError::Empty);
+        let err = normalize("0104 6062", true).unwrap_err();
+        assert_eq!(err.code(), "unexpected_char");
+        assert_eq!(err.position(), Some(4));
+        let err = normalize("01\u{e8}04", true).unwrap_err();
+        assert_eq!(err.position(), Some(2));
+        let long = "1".repeat(MAX_CODE_CHARS + 1);
+        assert_eq!(normalize(&long, true).unwrap_err().code(), "too_long");
+        let huge = "1".repeat(MAX_INPUT_CHARS + 1);
+        assert_eq!(normalize(&huge, true).unwrap_err().code(), "too_long");
+    }
+
+    #[test]
+    fn bytes_are_decoded_one_char_per_byte_when_not_utf8() {
+        assert_eq!(decode_bytes(b"\xe80104"), "\u{e8}0104");
+        assert_eq!(decode_bytes(b"21\xcf"), "21П");
+        assert_eq!(decode_bytes("ok".as_bytes()), "ok");
+    }
+}

@@ -1,0 +1,77 @@
+//! Reads a receipt in fiskal receipt JSON, validates it, and prints its TLV document: the size
+//! in bytes (exact, and bounded with what the register adds) and the hex.
+//!
+//! ```text
+//! cargo run -q -p fiskal-ffd --example receipt                 # the embedded sample (FFD 1.2)
+//! cargo run -q -p fiskal-ffd --example receipt -- my.json      # your own receipt
+//! ```
+//!
+//! Exit codes: 0 valid, 1 invalid receipt (every problem is listed), 2 unreadable input.
+#![allow(clippy::print_stdout)]
+
+use fiskal_ffd::size::{document_size_bound, RegisterAssumptions, DEFAULT_BUDGET};
+use fiskal_ffd::{json, to_tlv, Error};
+use std::process::ExitCode;
+
+const SAMPLE: &str = include_str!("data/receipt_1_2.json");
+
+fn main() -> ExitCode {
+    let (name, text) = match std::env::args().nth(1) {
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(t) => (path, t),
+            Err(e) => {
+                eprintln!("cannot read {path}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => (
+            "embedded sample examples/data/receipt_1_2.json".to_owned(),
+            SAMPLE.to_owned(),
+        ),
+    };
+    println!("Чек / receipt: {name}");
+    let receipt = match json::parse_and_validate(&text) {
+        Ok(r) => r,
+        Err(Error::Invalid(problems)) => {
+            println!("НЕВЕРНО / INVALID: {} problem(s)", problems.len());
+            for p in &problems {
+                println!(
+                    "  {:<28} [{}] {} / {}",
+                    p.path,
+                    p.code(),
+                    p.message_ru(),
+                    p.message_en()
+                );
+            }
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            println!("ОШИБКА / ERROR: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let total: u64 = receipt.total.kopecks().unwrap_or(0);
+    println!(
+        "OK: FFD {}, {} item(s), total {}.{:02} ₽",
+        receipt.ffd,
+        receipt.items.len(),
+        total / 100,
+        total % 100
+    );
+    let bytes = match to_tlv(&receipt).and_then(|doc| Ok(doc.to_bytes()?)) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("ОШИБКА / ERROR: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bound = document_size_bound(&receipt, &RegisterAssumptions::default()).unwrap_or(0);
+    println!("TLV: {} bytes (form {})", bytes.len(), receipt.form());
+    println!(
+        "with what the register adds: at most {bound} bytes of the {DEFAULT_BUDGET}-byte budget"
+    );
+    for line in bytes.chunks(32) {
+        println!("  {}", hex::encode_upper(line));
+    }
+    ExitCode::SUCCESS
+}
