@@ -6,7 +6,7 @@
 //! them silently: [`encode`] names each one so the caller can fix the text.
 //!
 //! The table below was generated from Python's `cp866` codec (`tools/gen_cp866.py`) and is
-//! cross-checked by a test against the same codec's output committed under `tests/vectors/tlv/`.
+//! cross-checked by a test against the same codec's output committed as `tests/vectors/codec/cp866.json`.
 
 /// The characters of bytes 0x80..=0xFF, in byte order. Bytes 0x00..=0x7F are ASCII.
 const HIGH: [char; 128] = [

@@ -55,7 +55,7 @@ mod tests {
     #[test]
     fn known_check_digits() {
         // (payload, check digit): EAN-13 of the ФФД example, the shoe GTIN of the worked
-        // example, an EAN-8 a GTIN-14 and all zeros.
+        // example, an EAN-8, a GTIN-14 and all zeros.
         let table = [
             ("460620309078", 5),
             ("0469025752852", 3),

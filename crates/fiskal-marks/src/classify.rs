@@ -320,10 +320,9 @@ fn check_cs82(
     end: usize,
     expected: &'static str,
 ) -> Result<(), MarkError> {
-    const SPECIALS: &[u8] = b"!\"%&'()*+,-./:;<=>?_";
     for i in start..end {
         let b = n.body[i];
-        if !(b.is_ascii_alphanumeric() || SPECIALS.contains(&b)) {
+        if !gs1::is_cs82(b) {
             return Err(MarkError::UnexpectedChar {
                 position: n.pos(i),
                 found: char::from(b),
@@ -362,13 +361,12 @@ fn check_fur(n: &Normalized) -> Result<(), MarkError> {
     Ok(())
 }
 
-/// Looks up an element value by AI in a list of `(ai, value)` pairs.
-fn find<'a>(elements: &[(&'static str, &'a str)], ai: &str) -> Option<&'a str> {
-    elements.iter().find(|(a, _)| *a == ai).map(|(_, v)| *v)
-}
-
-/// The product group of a recognised code (see [`ProductGroup`]).
-pub(crate) fn product_group(format: CodeFormat, elements: &[(&'static str, &str)]) -> ProductGroup {
+/// The product group of a recognised code (see [`ProductGroup`]). `len_of(ai)` is the
+/// length of that GS1 element's value, if the code has it.
+pub(crate) fn product_group(
+    format: CodeFormat,
+    len_of: impl Fn(&str) -> Option<usize>,
+) -> ProductGroup {
     match format {
         CodeFormat::TobaccoPack => return ProductGroup::TobaccoPack,
         CodeFormat::Fur => return ProductGroup::Fur,
@@ -376,20 +374,19 @@ pub(crate) fn product_group(format: CodeFormat, elements: &[(&'static str, &str)
         CodeFormat::Gs1 => {}
         _ => return ProductGroup::Unknown,
     }
-    let has = |ai| find(elements, ai).is_some();
-    let serial_len = find(elements, "21").map(str::len);
+    let has = |ai| len_of(ai).is_some();
     let medicine_extras = has("17") || has("10") || has("240");
     if has("8005") {
         return ProductGroup::TobaccoBlock;
     }
-    match find(elements, "92").map(str::len) {
+    match len_of("92") {
         Some(_) if medicine_extras => return ProductGroup::Medicines,
         Some(88) => return ProductGroup::Shoes,
         Some(44) => return ProductGroup::Crypto44,
         _ => {}
     }
     if has("93") {
-        return match serial_len {
+        return match len_of("21") {
             Some(13) => ProductGroup::Water,
             Some(7) => ProductGroup::Beer,
             Some(6) => ProductGroup::Milk,
@@ -400,9 +397,9 @@ pub(crate) fn product_group(format: CodeFormat, elements: &[(&'static str, &str)
 }
 
 /// The 1163 child kind of a recognised code.
-pub(crate) fn code_kind(format: CodeFormat, elements: &[(&'static str, &str)]) -> CodeKind {
+pub(crate) fn code_kind(format: CodeFormat, len_of: impl Fn(&str) -> Option<usize>) -> CodeKind {
     match format {
-        CodeFormat::Gs1 if find(elements, "21").is_some() => CodeKind::Gs1Marked,
+        CodeFormat::Gs1 if len_of("21").is_some() => CodeKind::Gs1Marked,
         CodeFormat::Gs1 => CodeKind::Gs1,
         CodeFormat::TobaccoPack => CodeKind::Short,
         CodeFormat::Ean8 => CodeKind::Ean8,
@@ -419,17 +416,17 @@ pub(crate) fn code_kind(format: CodeFormat, elements: &[(&'static str, &str)]) -
 /// 93 → 5, tobacco pack → 1, otherwise 0.
 pub(crate) fn mark_type(
     format: CodeFormat,
-    elements: &[(&'static str, &str)],
+    len_of: impl Fn(&str) -> Option<usize>,
     crypto44: Crypto44,
 ) -> MarkType {
     if format == CodeFormat::TobaccoPack {
         return MarkType::Short;
     }
-    match find(elements, "92").map(str::len) {
+    match len_of("92") {
         Some(88) => MarkType::Crypto88,
         Some(44) if crypto44 == Crypto44::Unchecked => MarkType::Crypto44Unchecked,
         Some(44) => MarkType::Crypto44Checked,
-        _ if find(elements, "93").is_some() => MarkType::Check4,
+        _ if len_of("93").is_some() => MarkType::Check4,
         _ => MarkType::Unidentified,
     }
 }
@@ -481,31 +478,72 @@ mod tests {
         assert_eq!(err.position(), Some(0));
     }
 
+    /// `len_of` over a list of (ai, value) pairs.
+    fn lens<'a>(elements: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<usize> + 'a {
+        move |ai| {
+            elements
+                .iter()
+                .find(|(a, _)| *a == ai)
+                .map(|(_, v)| v.len())
+        }
+    }
+
     #[test]
     fn mark_type_from_crypto_part() {
         let c44 = "A".repeat(44);
         let c88 = "A".repeat(88);
         let gs1 = CodeFormat::Gs1;
+        let checked = Crypto44::Checked;
         assert_eq!(
-            mark_type(gs1, &[("92", &c88)], Crypto44::Checked),
+            mark_type(gs1, lens(&[("92", &c88)]), checked),
             MarkType::Crypto88
         );
+        assert_eq!(mark_type(gs1, lens(&[("92", &c44)]), checked).value(), 4);
         assert_eq!(
-            mark_type(gs1, &[("92", &c44)], Crypto44::Checked).value(),
-            4
-        );
-        assert_eq!(
-            mark_type(gs1, &[("92", &c44)], Crypto44::Unchecked).value(),
+            mark_type(gs1, lens(&[("92", &c44)]), Crypto44::Unchecked).value(),
             3
         );
+        assert_eq!(mark_type(gs1, lens(&[("93", "abcd")]), checked).value(), 5);
         assert_eq!(
-            mark_type(gs1, &[("93", "abcd")], Crypto44::Checked).value(),
-            5
-        );
-        assert_eq!(
-            mark_type(CodeFormat::TobaccoPack, &[], Crypto44::Checked).value(),
+            mark_type(CodeFormat::TobaccoPack, lens(&[]), checked).value(),
             1
         );
-        assert_eq!(mark_type(gs1, &[("21", "x")], Crypto44::Checked).value(), 0);
+        assert_eq!(mark_type(gs1, lens(&[("21", "x")]), checked).value(), 0);
+    }
+
+    #[test]
+    fn product_group_from_layout() {
+        let c44 = "A".repeat(44);
+        let gs1 = CodeFormat::Gs1;
+        let table: [(&[(&str, &str)], ProductGroup); 6] = [
+            (
+                &[("21", "ABCDEFGHIJKLM"), ("91", "EE05"), ("92", &c44)],
+                ProductGroup::Crypto44,
+            ),
+            (
+                &[("21", "ABCDEFGHIJKLM"), ("17", "270101"), ("92", &c44)],
+                ProductGroup::Medicines,
+            ),
+            (
+                &[("21", "ABCDEFGHIJKLM"), ("93", "abcd")],
+                ProductGroup::Water,
+            ),
+            (&[("21", "ABCDEFG"), ("93", "abcd")], ProductGroup::Beer),
+            (
+                &[("21", "ABCDEF"), ("93", "abcd"), ("3103", "000450")],
+                ProductGroup::Milk,
+            ),
+            (
+                &[("21", "ABCDEFG"), ("8005", "012000"), ("93", "abcd")],
+                ProductGroup::TobaccoBlock,
+            ),
+        ];
+        for (elements, group) in table {
+            assert_eq!(product_group(gs1, lens(elements)), group, "{elements:?}");
+        }
+        assert_eq!(
+            product_group(CodeFormat::Ean13, lens(&[])),
+            ProductGroup::Unknown
+        );
     }
 }

@@ -75,8 +75,8 @@ pub enum MarkError {
         expected: &'static str,
     },
 
-    /// A GS1 application identifier this crate does not know (the table is in the `gs1`
-    /// module docs of [`MarkCode::elements`](crate::MarkCode::elements)).
+    /// A GS1 application identifier this crate does not know (the list is in the docs of
+    /// [`MarkCode::elements`](crate::MarkCode::elements)).
     #[error("unknown GS1 application identifier at position {position}")]
     UnknownAi {
         /// Character index of the first digit of the identifier.

@@ -45,11 +45,35 @@ enum Charset {
     Base64,
 }
 
+/// Membership table of GS1 character set 82, indexed by ASCII code.
+static CS82: [bool; 128] = {
+    let mut table = [false; 128];
+    let specials = b"!\"%&'()*+,-./:;<=>?_";
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = true;
+        i += 1;
+    }
+    let mut b: u8 = 0;
+    while b < 128 {
+        if b.is_ascii_alphanumeric() {
+            table[b as usize] = true;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Whether `b` is in GS1 character set 82.
+pub(crate) fn is_cs82(b: u8) -> bool {
+    CS82.get(usize::from(b)).copied().unwrap_or(false)
+}
+
 impl Charset {
     fn allows(self, b: u8) -> bool {
         match self {
             Self::Digits => b.is_ascii_digit(),
-            Self::Cs82 => b.is_ascii_alphanumeric() || b"!\"%&'()*+,-./:;<=>?_".contains(&b),
+            Self::Cs82 => is_cs82(b),
             Self::Base64 => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='),
         }
     }
@@ -425,8 +449,8 @@ pub(crate) fn render(body: &[u8], elements: &[RawElement]) -> (String, Vec<Eleme
     for (k, e) in elements.iter().enumerate() {
         code.push_str(e.spec.ai);
         let start = code.len();
-        // Values are ASCII (checked against the charsets), so bytes are chars.
-        code.extend(body[e.start..e.end].iter().map(|&b| char::from(b)));
+        // Values are ASCII (checked against the charsets), so this never falls back.
+        code.push_str(std::str::from_utf8(&body[e.start..e.end]).unwrap_or_default());
         spans.push(ElementSpan {
             ai: e.spec.ai,
             start,

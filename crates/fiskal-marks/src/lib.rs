@@ -185,7 +185,7 @@ impl MarkCode {
             gs1::render(&n.body, &elements)
         } else {
             // Non-GS1 bodies are printable ASCII without GS.
-            (n.body.iter().map(|&b| char::from(b)).collect(), Vec::new())
+            (String::from_utf8(n.body).unwrap_or_default(), Vec::new())
         };
         let mut warnings = n.warnings;
         warnings.extend(recovered);
@@ -269,27 +269,31 @@ impl MarkCode {
             .map(|s| &self.code[s.start..s.end])
     }
 
-    fn element_pairs(&self) -> Vec<(&'static str, &str)> {
-        self.elements().map(|e| (e.ai, e.value)).collect()
+    /// Length of an element's value, by application identifier.
+    fn len_of(&self, ai: &str) -> Option<usize> {
+        self.spans
+            .iter()
+            .find(|s| s.ai == ai)
+            .map(|s| s.end - s.start)
     }
 
     /// The product group, where the code tells it (see [`ProductGroup`]).
     #[must_use]
     pub fn product_group(&self) -> ProductGroup {
-        classify::product_group(self.format, &self.element_pairs())
+        classify::product_group(self.format, |ai| self.len_of(ai))
     }
 
     /// The ФФД 1.2 code kind (the child tag of 1163, 1300–1309).
     #[must_use]
     pub fn code_kind(&self) -> CodeKind {
-        classify::code_kind(self.format, &self.element_pairs())
+        classify::code_kind(self.format, |ai| self.len_of(ai))
     }
 
     /// Tag 2100 «тип кода маркировки» (0–5), from the crypto part (see [`Crypto44`] for the
     /// 3-or-4 choice).
     #[must_use]
     pub fn mark_type(&self) -> MarkType {
-        classify::mark_type(self.format, &self.element_pairs(), self.crypto44)
+        classify::mark_type(self.format, |ai| self.len_of(ai), self.crypto44)
     }
 
     /// What normalisation changed or inferred, in input order (recovery last).

@@ -209,12 +209,14 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     };
 
     // The keyboard-layout check comes first: it explains every later error at once.
-    for (i, c) in text.chars().enumerate() {
-        if is_russian_layout_char(c) {
-            return Err(MarkError::RussianKeyboardLayout {
-                position: first_char + i,
-                found: c,
-            });
+    if !text.is_ascii() {
+        for (i, c) in text.chars().enumerate() {
+            if is_russian_layout_char(c) {
+                return Err(MarkError::RussianKeyboardLayout {
+                    position: first_char + i,
+                    found: c,
+                });
+            }
         }
     }
 

@@ -17,13 +17,15 @@ use crate::MarkCode;
 
 /// Whether a tag-1162 text form carries the 2-byte type code (`44 4D` …) at its start.
 ///
-/// There is no `Default`: the right value depends on the provider, so every call names it.
-/// Use the constants for the documented choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Only [`business_ru_nomenclature_code`] takes this setting, so the default is that of the
+/// Business.ru Open API, [`Omitted`](Self::Omitted) (see the function for why and how to
+/// verify it). The constants name the documented choice per API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TypePrefix {
     /// The full 1162 value, type code first.
     Included,
     /// The 1162 value without its first two bytes: GTIN (6 bytes) + serial part.
+    #[default]
     Omitted,
 }
 
@@ -188,5 +190,6 @@ mod tests {
             business_ru_nomenclature_code(&mark, TypePrefix::BUSINESS_RU_OPEN_API).unwrap(),
             "04 30 77 19 57 61"
         );
+        assert_eq!(TypePrefix::default(), TypePrefix::BUSINESS_RU_OPEN_API);
     }
 }
