@@ -63,6 +63,22 @@ pub enum DecodeErrorKind {
     Tainted,
 }
 
+impl DecodeErrorKind {
+    /// A stable snake_case code for the kind (used by the vectors and the bindings).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecodeErrorKind::TruncatedHeader { .. } => "truncated_header",
+            DecodeErrorKind::LengthPastEnd { .. } => "length_past_end",
+            DecodeErrorKind::WrongWidth { .. } => "wrong_width",
+            DecodeErrorKind::VlnTooWide { .. } => "vln_too_wide",
+            DecodeErrorKind::BadFvln { .. } => "bad_fvln",
+            DecodeErrorKind::TooDeep => "too_deep",
+            DecodeErrorKind::TrailingData { .. } => "trailing_data",
+            DecodeErrorKind::Tainted => "tainted",
+        }
+    }
+}
+
 /// A decode failure: what, where (absolute byte offset of the TLV header it concerns) and in
 /// which requisite.
 ///
