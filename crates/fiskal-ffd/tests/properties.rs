@@ -213,7 +213,7 @@ fn valid_receipt() -> impl Strategy<Value = fiskal_ffd::Receipt> {
         "[А-Яа-яA-Za-z0-9 ,.№-]{1,128}",
         1u64..10_000_000,
         prop_oneof![
-            (1u32..50).prop_map(|n| rust_decimal::Decimal::from(n)),
+            (1u32..50).prop_map(rust_decimal::Decimal::from),
             (1i64..100_000).prop_map(|m| rust_decimal::Decimal::new(m, 3))
         ],
         proptest::sample::select(VatRate::KNOWN),
