@@ -15,12 +15,13 @@ use crate::enums::*;
 use crate::error::Error;
 use crate::model::*;
 use crate::money::{Money, Quantity};
+use crate::path::{at, Path};
 use crate::tag::{Len, Tag};
 use crate::tlv::{Tlv, Value};
 use crate::violation::{Violation, ViolationKind};
 
-fn invalid(path: &str, kind: ViolationKind) -> Error {
-    Error::Invalid(vec![Violation::new(path, kind)])
+fn invalid(path: &Path<'_>, kind: ViolationKind) -> Error {
+    Error::Invalid(vec![Violation::new(path.to_string(), kind)])
 }
 
 /// A list of requisites under construction.
@@ -35,7 +36,7 @@ impl B {
         self.push(tag, Value::Byte(v));
     }
 
-    fn text(&mut self, path: &str, tag: Tag, s: &str) -> Result<(), Error> {
+    fn text(&mut self, path: &Path<'_>, tag: Tag, s: &str) -> Result<(), Error> {
         let mut bytes = cp866::encode(s).map_err(|bad| {
             invalid(
                 path,
@@ -54,24 +55,24 @@ impl B {
         Ok(())
     }
 
-    fn opt_text(&mut self, path: &str, tag: Tag, s: &Option<String>) -> Result<(), Error> {
+    fn opt_text(&mut self, path: &Path<'_>, tag: Tag, s: &Option<String>) -> Result<(), Error> {
         match s {
             Some(s) => self.text(path, tag, s),
             None => Ok(()),
         }
     }
 
-    fn money(&mut self, path: &str, tag: Tag, m: &Money) -> Result<u64, Error> {
+    fn money(&mut self, path: &Path<'_>, tag: Tag, m: &Money) -> Result<u64, Error> {
         let k = kopecks(path, m)?;
         self.push(tag, Value::Vln(k));
         Ok(k)
     }
 
-    fn raw(&mut self, path: &str, raw: &[RawTag]) -> Result<(), Error> {
+    fn raw(&mut self, path: &Path<'_>, raw: &[RawTag]) -> Result<(), Error> {
         for (i, t) in raw.iter().enumerate() {
             let bytes = hex::decode(&t.hex).map_err(|_| {
                 invalid(
-                    &format!("{path}other_tags[{i}].hex"),
+                    &path.f("other_tags").i(i).f("hex"),
                     ViolationKind::HexFormat,
                 )
             })?;
@@ -81,7 +82,7 @@ impl B {
     }
 }
 
-fn kopecks(path: &str, m: &Money) -> Result<u64, Error> {
+fn kopecks(path: &Path<'_>, m: &Money) -> Result<u64, Error> {
     m.kopecks().map_err(|p| {
         let kind = match p {
             crate::money::MoneyProblem::Negative => ViolationKind::MoneyNegative,
@@ -101,20 +102,20 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
     let mut b = B(Vec::with_capacity(32 + r.items.len()));
     b.byte(Tag::FFD_VERSION, r.ffd.code());
     let c = &r.company;
-    b.opt_text("company.name", Tag::USER_NAME, &c.name)?;
-    b.text("company.inn", Tag::USER_INN, &c.inn)?;
+    b.opt_text(&at("company.name"), Tag::USER_NAME, &c.name)?;
+    b.text(&at("company.inn"), Tag::USER_INN, &c.inn)?;
     if let Some(reg) = &r.register {
         b.opt_text(
-            "register.kkt_reg_number",
+            &at("register.kkt_reg_number"),
             Tag::KKT_REG_NUMBER,
             &reg.kkt_reg_number,
         )?;
         b.opt_text(
-            "register.automat_number",
+            &at("register.automat_number"),
             Tag::AUTOMAT_NUMBER,
             &reg.automat_number,
         )?;
-        b.opt_text("register.fn_number", Tag::FN_NUMBER, &reg.fn_number)?;
+        b.opt_text(&at("register.fn_number"), Tag::FN_NUMBER, &reg.fn_number)?;
         if let Some(v) = reg.fd_number {
             b.push(Tag::FD_NUMBER, Value::U32(v));
         }
@@ -133,26 +134,26 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         b.byte(Tag::TAX_SYSTEM, ts.0);
     }
     if let Some(cashier) = &r.cashier {
-        b.text("cashier.name", Tag::CASHIER, &cashier.name)?;
-        b.opt_text("cashier.inn", Tag::CASHIER_INN, &cashier.inn)?;
+        b.text(&at("cashier.name"), Tag::CASHIER, &cashier.name)?;
+        b.opt_text(&at("cashier.inn"), Tag::CASHIER_INN, &cashier.inn)?;
     }
     b.opt_text(
-        "company.payment_address",
+        &at("company.payment_address"),
         Tag::PAYMENT_ADDRESS,
         &c.payment_address,
     )?;
     b.opt_text(
-        "company.payment_place",
+        &at("company.payment_place"),
         Tag::PAYMENT_PLACE,
         &c.payment_place,
     )?;
     if let Some(cl) = &r.client {
-        b.opt_text("client.contact", Tag::BUYER_CONTACT, &cl.contact)?;
+        b.opt_text(&at("client.contact"), Tag::BUYER_CONTACT, &cl.contact)?;
         client(&mut b, r.ffd, cl)?;
     }
-    b.opt_text("company.email", Tag::SENDER_EMAIL, &c.email)?;
+    b.opt_text(&at("company.email"), Tag::SENDER_EMAIL, &c.email)?;
     if let Some(reg) = &r.register {
-        b.opt_text("register.fns_site", Tag::FNS_SITE, &reg.fns_site)?;
+        b.opt_text(&at("register.fns_site"), Tag::FNS_SITE, &reg.fns_site)?;
         if let Some(v) = reg.internet_only {
             b.byte(Tag::INTERNET_ONLY, u8::from(v));
         }
@@ -161,20 +162,25 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         b.byte(Tag::CORRECTION_TYPE, cor.correction_type.0);
         let mut basis = B(Vec::with_capacity(3));
         basis.opt_text(
-            "correction.description",
+            &at("correction.description"),
             Tag::CORRECTION_DESCRIPTION,
             &cor.description,
         )?;
         basis.push(Tag::CORRECTED_DATE, Value::UnixTime(cor.date.unix()));
-        basis.opt_text("correction.number", Tag::PRESCRIPTION_NUMBER, &cor.number)?;
+        basis.opt_text(
+            &at("correction.number"),
+            Tag::PRESCRIPTION_NUMBER,
+            &cor.number,
+        )?;
         b.push(Tag::CORRECTION_BASIS, Value::Stlv(basis.0));
     }
 
     // Items, remembering VAT per rate for the receipt totals.
     let mut per_rate = [0u64; 13];
     let mut seen = [false; 13];
+    let items_path = at("items");
     for (i, it) in r.items.iter().enumerate() {
-        let (stlv, sum, vat) = item(&format!("items[{i}]"), r.ffd, it)?;
+        let (stlv, sum, vat) = item(&items_path.i(i), r.ffd, it)?;
         b.push(Tag::ITEM, Value::Stlv(stlv));
         if let Some(slot) = Some(usize::from(it.vat.0)).filter(|&k| k < 13) {
             seen[slot] = true;
@@ -187,7 +193,7 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         }
     }
 
-    b.money("total", Tag::TOTAL, &r.total)?;
+    b.money(&at("total"), Tag::TOTAL, &r.total)?;
     let pay_names = [
         "payments.cash",
         "payments.electronic",
@@ -196,7 +202,7 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         "payments.consideration",
     ];
     for ((tag, m), path) in r.payments.by_tag().iter().zip(pay_names) {
-        b.money(path, *tag, m)?;
+        b.money(&at(path), *tag, m)?;
     }
     let totals = [
         (Tag::VAT_20, VatRate::VAT20, "vat_totals.vat20"),
@@ -217,7 +223,7 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         });
         match (given, &r.vat_totals) {
             (Some(m), _) => {
-                b.money(path, tag, &m)?;
+                b.money(&at(path), tag, &m)?;
             }
             (None, None) if seen[usize::from(rate.0)] => {
                 b.push(tag, Value::Vln(per_rate[usize::from(rate.0)]))
@@ -226,19 +232,19 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         }
     }
     b.opt_text(
-        "additional_check_props",
+        &at("additional_check_props"),
         Tag::ADDITIONAL_RECEIPT_PROP,
         &r.additional_check_props,
     )?;
     if let Some(p) = &r.additional_user_prop {
         let mut s = B(Vec::with_capacity(2));
         s.text(
-            "additional_user_prop.name",
+            &at("additional_user_prop.name"),
             Tag::ADDITIONAL_USER_PROP_NAME,
             &p.name,
         )?;
         s.text(
-            "additional_user_prop.value",
+            &at("additional_user_prop.value"),
             Tag::ADDITIONAL_USER_PROP_VALUE,
             &p.value,
         )?;
@@ -248,7 +254,7 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         let mut s = B(Vec::with_capacity(3));
         s.byte(Tag::OPERATIONAL_PROP_ID, p.id);
         s.text(
-            "operating_check_props.data",
+            &at("operating_check_props.data"),
             Tag::OPERATIONAL_PROP_DATA,
             &p.data,
         )?;
@@ -258,7 +264,7 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
     for (i, p) in r.sectoral_check_props.iter().enumerate() {
         b.push(
             Tag::SECTORAL_RECEIPT_PROP,
-            sectoral(&format!("sectoral_check_props[{i}]"), p)?,
+            sectoral(&at("sectoral_check_props").i(i), p)?,
         );
     }
     if let Some(reg) = &r.register {
@@ -267,11 +273,11 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
         }
         if let Some(fs) = &reg.fiscal_sign {
             let bytes = hex::decode(fs)
-                .map_err(|_| invalid("register.fiscal_sign", ViolationKind::HexFormat))?;
+                .map_err(|_| invalid(&at("register.fiscal_sign"), ViolationKind::HexFormat))?;
             b.push(Tag::FISCAL_SIGN, Value::Bytes(bytes));
         }
     }
-    b.raw("", &r.other_tags)?;
+    b.raw(&crate::path::ROOT, &r.other_tags)?;
     Ok(Tlv {
         tag: r.form(),
         value: Value::Stlv(b.0),
@@ -280,68 +286,71 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
 
 fn client(b: &mut B, v: FfdVersion, cl: &Client) -> Result<(), Error> {
     if v == FfdVersion::V105 {
-        b.opt_text("client.name", Tag::BUYER_NAME, &cl.name)?;
-        return b.opt_text("client.inn", Tag::BUYER_INN, &cl.inn);
+        b.opt_text(&at("client.name"), Tag::BUYER_NAME, &cl.name)?;
+        return b.opt_text(&at("client.inn"), Tag::BUYER_INN, &cl.inn);
     }
     let mut s = B(Vec::new());
-    s.opt_text("client.name", Tag::BUYER_NAME, &cl.name)?;
-    s.opt_text("client.inn", Tag::BUYER_INN, &cl.inn)?;
-    s.opt_text("client.birth_date", Tag::BUYER_BIRTH_DATE, &cl.birth_date)?;
+    s.opt_text(&at("client.name"), Tag::BUYER_NAME, &cl.name)?;
+    s.opt_text(&at("client.inn"), Tag::BUYER_INN, &cl.inn)?;
     s.opt_text(
-        "client.citizenship",
+        &at("client.birth_date"),
+        Tag::BUYER_BIRTH_DATE,
+        &cl.birth_date,
+    )?;
+    s.opt_text(
+        &at("client.citizenship"),
         Tag::BUYER_CITIZENSHIP,
         &cl.citizenship,
     )?;
     s.opt_text(
-        "client.document_code",
+        &at("client.document_code"),
         Tag::BUYER_DOC_CODE,
         &cl.document_code,
     )?;
     s.opt_text(
-        "client.document_data",
+        &at("client.document_data"),
         Tag::BUYER_DOC_DATA,
         &cl.document_data,
     )?;
-    s.opt_text("client.address", Tag::BUYER_ADDRESS, &cl.address)?;
+    s.opt_text(&at("client.address"), Tag::BUYER_ADDRESS, &cl.address)?;
     if !s.0.is_empty() {
         b.push(Tag::BUYER_INFO, Value::Stlv(s.0));
     }
     Ok(())
 }
 
-fn sectoral(path: &str, p: &SectoralProp) -> Result<Value, Error> {
+fn sectoral(path: &Path<'_>, p: &SectoralProp) -> Result<Value, Error> {
     let mut s = B(Vec::with_capacity(4));
-    s.text(&format!("{path}.fois_id"), Tag::FOIV_ID, &p.fois_id)?;
-    s.text(&format!("{path}.date"), Tag::BASIS_DOC_DATE, &p.date)?;
-    s.text(&format!("{path}.number"), Tag::BASIS_DOC_NUMBER, &p.number)?;
-    s.text(&format!("{path}.value"), Tag::SECTORAL_VALUE, &p.value)?;
+    s.text(&path.f("fois_id"), Tag::FOIV_ID, &p.fois_id)?;
+    s.text(&path.f("date"), Tag::BASIS_DOC_DATE, &p.date)?;
+    s.text(&path.f("number"), Tag::BASIS_DOC_NUMBER, &p.number)?;
+    s.text(&path.f("value"), Tag::SECTORAL_VALUE, &p.value)?;
     Ok(Value::Stlv(s.0))
 }
 
 /// One 1059 STLV; returns the children, the item sum and its VAT (kopecks).
-fn item(p: &str, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>), Error> {
+fn item(p: &Path<'_>, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>), Error> {
     let mut b = B(Vec::with_capacity(14));
-    let f = |field: &str| format!("{p}.{field}");
     b.byte(Tag::PAYMENT_METHOD, it.payment_method.0);
     b.byte(Tag::PAYMENT_SUBJECT, it.payment_subject.0);
-    b.opt_text(&f("name"), Tag::ITEM_NAME, &it.name)?;
-    b.money(&f("price"), Tag::ITEM_PRICE, &it.price)?;
+    b.opt_text(&p.f("name"), Tag::ITEM_NAME, &it.name)?;
+    b.money(&p.f("price"), Tag::ITEM_PRICE, &it.price)?;
     let q = it
         .quantity
         .to_fvln()
-        .ok_or_else(|| invalid(&f("quantity"), ViolationKind::QuantityRange))?;
+        .ok_or_else(|| invalid(&p.f("quantity"), ViolationKind::QuantityRange))?;
     b.push(Tag::ITEM_QUANTITY, Value::Fvln(q));
     if let Some(m) = it.measure {
         b.byte(Tag::ITEM_MEASURE, m.0);
     }
-    b.opt_text(&f("unit"), Tag::ITEM_UNIT, &it.unit)?;
+    b.opt_text(&p.f("unit"), Tag::ITEM_UNIT, &it.unit)?;
     b.byte(Tag::VAT_RATE, it.vat.0);
     if let Some(uv) = &it.unit_vat {
-        b.money(&f("unit_vat"), Tag::ITEM_UNIT_VAT, uv)?;
+        b.money(&p.f("unit_vat"), Tag::ITEM_UNIT_VAT, uv)?;
     }
-    let sum = kopecks(&f("sum"), &it.sum)?;
+    let sum = kopecks(&p.f("sum"), &it.sum)?;
     let vat = match &it.vat_sum {
-        Some(m) => Some(b.money(&f("vat_sum"), Tag::ITEM_VAT, m)?),
+        Some(m) => Some(b.money(&p.f("vat_sum"), Tag::ITEM_VAT, m)?),
         None => match it.vat.fraction() {
             Some(_) => {
                 let vat = it.vat.vat_of(sum);
@@ -359,14 +368,14 @@ fn item(p: &str, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>
             FfdVersion::V105 => {
                 if let Some(h) = &m.code_1162 {
                     let bytes = hex::decode(h)
-                        .map_err(|_| invalid(&f("mark.code_1162"), ViolationKind::HexFormat))?;
+                        .map_err(|_| invalid(&p.f("mark.code_1162"), ViolationKind::HexFormat))?;
                     b.push(Tag::PRODUCT_CODE, Value::Bytes(bytes));
                 }
             }
             FfdVersion::V12 => {
                 if let (Some(kind), Some(value)) = (m.kind, &m.value) {
                     let mut s = B(Vec::with_capacity(1));
-                    s.text(&f("mark.value"), Tag(kind), value)?;
+                    s.text(&p.f("mark.value"), Tag(kind), value)?;
                     b.push(Tag::PRODUCT_CODE_12, Value::Stlv(s.0));
                 }
                 if let Some(pm) = m.processing_mode {
@@ -384,7 +393,7 @@ fn item(p: &str, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>
             .text
             .clone()
             .unwrap_or_else(|| format!("{}/{}", fr.numerator, fr.denominator));
-        s.text(&f("fraction.text"), Tag::FRACTION, &text)?;
+        s.text(&p.f("fraction.text"), Tag::FRACTION, &text)?;
         s.push(Tag::NUMERATOR, Value::Vln(fr.numerator));
         s.push(Tag::DENOMINATOR, Value::Vln(fr.denominator));
         b.push(Tag::FRACTIONAL_QUANTITY, Value::Stlv(s.0));
@@ -393,34 +402,34 @@ fn item(p: &str, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>
         agent(&mut b, p, a)?;
     }
     if let Some(e) = &it.excise {
-        b.money(&f("excise"), Tag::EXCISE, e)?;
+        b.money(&p.f("excise"), Tag::EXCISE, e)?;
     }
-    b.opt_text(&f("country_code"), Tag::COUNTRY_CODE, &it.country_code)?;
+    b.opt_text(&p.f("country_code"), Tag::COUNTRY_CODE, &it.country_code)?;
     b.opt_text(
-        &f("declaration_number"),
+        &p.f("declaration_number"),
         Tag::DECLARATION_NUMBER,
         &it.declaration_number,
     )?;
     for (i, s) in it.sectoral_props.iter().enumerate() {
         b.push(
             Tag::SECTORAL_ITEM_PROP,
-            sectoral(&format!("{p}.sectoral_props[{i}]"), s)?,
+            sectoral(&p.f("sectoral_props").i(i), s)?,
         );
     }
-    b.opt_text(&f("user_data"), Tag::ITEM_EXTRA, &it.user_data)?;
-    b.raw(&format!("{p}."), &it.other_tags)?;
+    b.opt_text(&p.f("user_data"), Tag::ITEM_EXTRA, &it.user_data)?;
+    b.raw(p, &it.other_tags)?;
     Ok((b.0, sum, vat))
 }
 
-fn agent(b: &mut B, p: &str, a: &ItemAgent) -> Result<(), Error> {
+fn agent(b: &mut B, p: &Path<'_>, a: &ItemAgent) -> Result<(), Error> {
     if let Some(t) = a.agent_type {
         b.byte(Tag::ITEM_AGENT_FLAGS, t.0);
     }
     if let Some(info) = &a.agent_info {
-        let ip = format!("{p}.agent.agent_info");
+        let ip = p.f("agent.agent_info");
         let mut s = B(Vec::new());
         s.opt_text(
-            &format!("{ip}.operation"),
+            &ip.f("operation"),
             Tag::PAYING_AGENT_OPERATION,
             &info.operation,
         )?;
@@ -438,35 +447,35 @@ fn agent(b: &mut B, p: &str, a: &ItemAgent) -> Result<(), Error> {
             ),
         ] {
             for (i, ph) in list.iter().enumerate() {
-                s.text(&format!("{ip}.{field}[{i}]"), tag, ph)?;
+                s.text(&ip.f(field).i(i), tag, ph)?;
             }
         }
         s.opt_text(
-            &format!("{ip}.transfer_operator_name"),
+            &ip.f("transfer_operator_name"),
             Tag::TRANSFER_OPERATOR_NAME,
             &info.transfer_operator_name,
         )?;
         s.opt_text(
-            &format!("{ip}.transfer_operator_address"),
+            &ip.f("transfer_operator_address"),
             Tag::TRANSFER_OPERATOR_ADDRESS,
             &info.transfer_operator_address,
         )?;
         s.opt_text(
-            &format!("{ip}.transfer_operator_inn"),
+            &ip.f("transfer_operator_inn"),
             Tag::TRANSFER_OPERATOR_INN,
             &info.transfer_operator_inn,
         )?;
         b.push(Tag::AGENT_DATA, Value::Stlv(s.0));
     }
     if let Some(sup) = &a.supplier {
-        let sp = format!("{p}.agent.supplier");
+        let sp = p.f("agent.supplier");
         let mut s = B(Vec::new());
         for (i, ph) in sup.phones.iter().enumerate() {
-            s.text(&format!("{sp}.phones[{i}]"), Tag::SUPPLIER_PHONE, ph)?;
+            s.text(&sp.f("phones").i(i), Tag::SUPPLIER_PHONE, ph)?;
         }
-        s.opt_text(&format!("{sp}.name"), Tag::SUPPLIER_NAME, &sup.name)?;
+        s.opt_text(&sp.f("name"), Tag::SUPPLIER_NAME, &sup.name)?;
         b.push(Tag::SUPPLIER_DATA, Value::Stlv(s.0));
-        b.opt_text(&format!("{sp}.inn"), Tag::SUPPLIER_INN, &sup.inn)?;
+        b.opt_text(&sp.f("inn"), Tag::SUPPLIER_INN, &sup.inn)?;
     }
     Ok(())
 }
@@ -474,15 +483,15 @@ fn agent(b: &mut B, p: &str, a: &ItemAgent) -> Result<(), Error> {
 // ---------------------------------------------------------------------------------------------
 // TLV -> Receipt
 
-fn doc_err(path: &str, tag: Tag, message: &str) -> Error {
+fn doc_err(path: &Path<'_>, tag: Tag, message: &str) -> Error {
     Error::Document {
-        path: path.to_owned(),
+        path: path.to_string(),
         tag: Some(tag),
         message: message.to_owned(),
     }
 }
 
-fn text_of(path: &str, t: &Tlv) -> Result<String, Error> {
+fn text_of(path: &Path<'_>, t: &Tlv) -> Result<String, Error> {
     match &t.value {
         Value::Str(b) => {
             let s = cp866::decode(b);
@@ -495,28 +504,28 @@ fn text_of(path: &str, t: &Tlv) -> Result<String, Error> {
     }
 }
 
-fn byte_of(path: &str, t: &Tlv) -> Result<u8, Error> {
+fn byte_of(path: &Path<'_>, t: &Tlv) -> Result<u8, Error> {
     match t.value {
         Value::Byte(b) => Ok(b),
         _ => Err(doc_err(path, t.tag, "expected a BYTE value")),
     }
 }
 
-fn u32_of(path: &str, t: &Tlv) -> Result<u32, Error> {
+fn u32_of(path: &Path<'_>, t: &Tlv) -> Result<u32, Error> {
     match t.value {
         Value::U32(v) | Value::UnixTime(v) => Ok(v),
         _ => Err(doc_err(path, t.tag, "expected a 4-byte value")),
     }
 }
 
-fn money_of(path: &str, t: &Tlv) -> Result<Money, Error> {
+fn money_of(path: &Path<'_>, t: &Tlv) -> Result<Money, Error> {
     match t.value {
         Value::Vln(v) => Ok(Money::from_kopecks(v)),
         _ => Err(doc_err(path, t.tag, "expected a VLN amount")),
     }
 }
 
-fn vln_of(path: &str, t: &Tlv) -> Result<u64, Error> {
+fn vln_of(path: &Path<'_>, t: &Tlv) -> Result<u64, Error> {
     match t.value {
         Value::Vln(v) => Ok(v),
         _ => Err(doc_err(path, t.tag, "expected a VLN value")),
@@ -550,20 +559,24 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
         Tag::CORRECTION_RECEIPT => true,
         other => {
             return Err(doc_err(
-                "",
+                &at(""),
                 other,
                 "not a receipt (form 3) or correction receipt (form 31)",
             ))
         }
     };
     let Value::Stlv(children) = &doc.value else {
-        return Err(doc_err("", doc.tag, "the document must be an STLV"));
+        return Err(doc_err(&at(""), doc.tag, "the document must be an STLV"));
     };
     let ffd = match children.iter().find(|t| t.tag == Tag::FFD_VERSION) {
         Some(t) => {
-            let code = byte_of("ffd", t)?;
+            let code = byte_of(&at("ffd"), t)?;
             FfdVersion::from_code(code).ok_or_else(|| {
-                doc_err("ffd", t.tag, "only FFD 1.05 (2) and 1.2 (4) are supported")
+                doc_err(
+                    &at("ffd"),
+                    t.tag,
+                    "only FFD 1.05 (2) and 1.2 (4) are supported",
+                )
             })?
         }
         None => FfdVersion::V105,
@@ -599,52 +612,63 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
     for t in children {
         match t.tag {
             Tag::FFD_VERSION => {}
-            Tag::USER_NAME => r.company.name = Some(text_of("company.name", t)?),
-            Tag::USER_INN => r.company.inn = text_of("company.inn", t)?,
+            Tag::USER_NAME => r.company.name = Some(text_of(&at("company.name"), t)?),
+            Tag::USER_INN => r.company.inn = text_of(&at("company.inn"), t)?,
             Tag::KKT_REG_NUMBER => {
-                reg.kkt_reg_number = Some(text_of("register.kkt_reg_number", t)?)
+                reg.kkt_reg_number = Some(text_of(&at("register.kkt_reg_number"), t)?)
             }
             Tag::AUTOMAT_NUMBER => {
-                reg.automat_number = Some(text_of("register.automat_number", t)?)
+                reg.automat_number = Some(text_of(&at("register.automat_number"), t)?)
             }
-            Tag::FN_NUMBER => reg.fn_number = Some(text_of("register.fn_number", t)?),
-            Tag::FD_NUMBER => reg.fd_number = Some(u32_of("register.fd_number", t)?),
-            Tag::RECEIPT_NUMBER => reg.receipt_number = Some(u32_of("register.receipt_number", t)?),
-            Tag::SHIFT_NUMBER => reg.shift_number = Some(u32_of("register.shift_number", t)?),
+            Tag::FN_NUMBER => reg.fn_number = Some(text_of(&at("register.fn_number"), t)?),
+            Tag::FD_NUMBER => reg.fd_number = Some(u32_of(&at("register.fd_number"), t)?),
+            Tag::RECEIPT_NUMBER => {
+                reg.receipt_number = Some(u32_of(&at("register.receipt_number"), t)?)
+            }
+            Tag::SHIFT_NUMBER => reg.shift_number = Some(u32_of(&at("register.shift_number"), t)?),
             Tag::DATE_TIME => {
-                reg.date_time = Some(LocalDateTime::from_unix(u32_of("register.date_time", t)?))
+                reg.date_time = Some(LocalDateTime::from_unix(u32_of(
+                    &at("register.date_time"),
+                    t,
+                )?))
             }
-            Tag::FNS_SITE => reg.fns_site = Some(text_of("register.fns_site", t)?),
+            Tag::FNS_SITE => reg.fns_site = Some(text_of(&at("register.fns_site"), t)?),
             Tag::INTERNET_ONLY => {
-                reg.internet_only = Some(byte_of("register.internet_only", t)? != 0)
+                reg.internet_only = Some(byte_of(&at("register.internet_only"), t)? != 0)
             }
             Tag::MARKS_CHECK_RESULT => {
-                reg.marks_check_result = Some(byte_of("register.marks_check_result", t)?)
+                reg.marks_check_result = Some(byte_of(&at("register.marks_check_result"), t)?)
             }
             Tag::FISCAL_SIGN => match &t.value {
                 Value::Bytes(b) => reg.fiscal_sign = Some(hex::encode_upper(b)),
-                _ => return Err(doc_err("register.fiscal_sign", t.tag, "expected bytes")),
+                _ => {
+                    return Err(doc_err(
+                        &at("register.fiscal_sign"),
+                        t.tag,
+                        "expected bytes",
+                    ))
+                }
             },
             Tag::OPERATION => {
-                r.operation = Operation(byte_of("operation", t)?);
+                r.operation = Operation(byte_of(&at("operation"), t)?);
                 have_op = true;
             }
-            Tag::TAX_SYSTEM => r.tax_system = Some(TaxSystem(byte_of("tax_system", t)?)),
-            Tag::CASHIER => cashier_name = Some(text_of("cashier.name", t)?),
-            Tag::CASHIER_INN => cashier_inn = Some(text_of("cashier.inn", t)?),
+            Tag::TAX_SYSTEM => r.tax_system = Some(TaxSystem(byte_of(&at("tax_system"), t)?)),
+            Tag::CASHIER => cashier_name = Some(text_of(&at("cashier.name"), t)?),
+            Tag::CASHIER_INN => cashier_inn = Some(text_of(&at("cashier.inn"), t)?),
             Tag::PAYMENT_ADDRESS => {
-                r.company.payment_address = Some(text_of("company.payment_address", t)?)
+                r.company.payment_address = Some(text_of(&at("company.payment_address"), t)?)
             }
             Tag::PAYMENT_PLACE => {
-                r.company.payment_place = Some(text_of("company.payment_place", t)?)
+                r.company.payment_place = Some(text_of(&at("company.payment_place"), t)?)
             }
-            Tag::SENDER_EMAIL => r.company.email = Some(text_of("company.email", t)?),
-            Tag::BUYER_CONTACT => client.contact = Some(text_of("client.contact", t)?),
+            Tag::SENDER_EMAIL => r.company.email = Some(text_of(&at("company.email"), t)?),
+            Tag::BUYER_CONTACT => client.contact = Some(text_of(&at("client.contact"), t)?),
             Tag::BUYER_NAME if ffd == FfdVersion::V105 => {
-                client.name = Some(text_of("client.name", t)?)
+                client.name = Some(text_of(&at("client.name"), t)?)
             }
             Tag::BUYER_INN if ffd == FfdVersion::V105 => {
-                client.inn = Some(text_of("client.inn", t)?)
+                client.inn = Some(text_of(&at("client.inn"), t)?)
             }
             Tag::BUYER_INFO if ffd == FfdVersion::V12 => {
                 for c in t.children() {
@@ -658,54 +682,57 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
                         Tag::BUYER_ADDRESS => &mut client.address,
                         _ => {
                             return Err(doc_err(
-                                "client",
+                                &at("client"),
                                 c.tag,
                                 "unexpected requisite inside 1256",
                             ))
                         }
                     };
-                    *slot = Some(text_of("client", c)?);
+                    *slot = Some(text_of(&at("client"), c)?);
                 }
             }
             Tag::CORRECTION_TYPE if is_correction => {
-                correction_type = Some(CorrectionType(byte_of("correction.type", t)?))
+                correction_type = Some(CorrectionType(byte_of(&at("correction.type"), t)?))
             }
             Tag::CORRECTION_BASIS if is_correction => basis = Some(t),
             Tag::ITEM => {
-                let path = format!("items[{}]", r.items.len());
+                let path = at("items");
+                let path = path.i(r.items.len());
                 r.items.push(item_from(&path, t)?);
             }
             Tag::TOTAL => {
-                r.total = money_of("total", t)?;
+                r.total = money_of(&at("total"), t)?;
                 have_total = true;
             }
-            Tag::CASH => r.payments.cash = money_of("payments.cash", t)?,
-            Tag::ELECTRONIC => r.payments.electronic = money_of("payments.electronic", t)?,
-            Tag::PREPAID => r.payments.prepaid = money_of("payments.prepaid", t)?,
-            Tag::CREDIT => r.payments.credit = money_of("payments.credit", t)?,
-            Tag::CONSIDERATION => r.payments.consideration = money_of("payments.consideration", t)?,
-            Tag::VAT_20 => vt.vat20 = Some(money_of("vat_totals.vat20", t)?),
-            Tag::VAT_10 => vt.vat10 = Some(money_of("vat_totals.vat10", t)?),
-            Tag::SUM_VAT_0 => vt.vat0_sum = Some(money_of("vat_totals.vat0_sum", t)?),
-            Tag::SUM_NO_VAT => vt.no_vat_sum = Some(money_of("vat_totals.no_vat_sum", t)?),
-            Tag::VAT_20_120 => vt.vat120 = Some(money_of("vat_totals.vat120", t)?),
-            Tag::VAT_10_110 => vt.vat110 = Some(money_of("vat_totals.vat110", t)?),
+            Tag::CASH => r.payments.cash = money_of(&at("payments.cash"), t)?,
+            Tag::ELECTRONIC => r.payments.electronic = money_of(&at("payments.electronic"), t)?,
+            Tag::PREPAID => r.payments.prepaid = money_of(&at("payments.prepaid"), t)?,
+            Tag::CREDIT => r.payments.credit = money_of(&at("payments.credit"), t)?,
+            Tag::CONSIDERATION => {
+                r.payments.consideration = money_of(&at("payments.consideration"), t)?
+            }
+            Tag::VAT_20 => vt.vat20 = Some(money_of(&at("vat_totals.vat20"), t)?),
+            Tag::VAT_10 => vt.vat10 = Some(money_of(&at("vat_totals.vat10"), t)?),
+            Tag::SUM_VAT_0 => vt.vat0_sum = Some(money_of(&at("vat_totals.vat0_sum"), t)?),
+            Tag::SUM_NO_VAT => vt.no_vat_sum = Some(money_of(&at("vat_totals.no_vat_sum"), t)?),
+            Tag::VAT_20_120 => vt.vat120 = Some(money_of(&at("vat_totals.vat120"), t)?),
+            Tag::VAT_10_110 => vt.vat110 = Some(money_of(&at("vat_totals.vat110"), t)?),
             Tag::ADDITIONAL_RECEIPT_PROP => {
-                r.additional_check_props = Some(text_of("additional_check_props", t)?)
+                r.additional_check_props = Some(text_of(&at("additional_check_props"), t)?)
             }
             Tag::ADDITIONAL_USER_PROP => {
                 let mut p = UserProp::default();
                 for c in t.children() {
                     match c.tag {
                         Tag::ADDITIONAL_USER_PROP_NAME => {
-                            p.name = text_of("additional_user_prop.name", c)?
+                            p.name = text_of(&at("additional_user_prop.name"), c)?
                         }
                         Tag::ADDITIONAL_USER_PROP_VALUE => {
-                            p.value = text_of("additional_user_prop.value", c)?
+                            p.value = text_of(&at("additional_user_prop.value"), c)?
                         }
                         _ => {
                             return Err(doc_err(
-                                "additional_user_prop",
+                                &at("additional_user_prop"),
                                 c.tag,
                                 "unexpected requisite inside 1084",
                             ))
@@ -719,20 +746,20 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
                 for c in t.children() {
                     match c.tag {
                         Tag::OPERATIONAL_PROP_ID => {
-                            id = Some(byte_of("operating_check_props.id", c)?)
+                            id = Some(byte_of(&at("operating_check_props.id"), c)?)
                         }
                         Tag::OPERATIONAL_PROP_DATA => {
-                            data = Some(text_of("operating_check_props.data", c)?)
+                            data = Some(text_of(&at("operating_check_props.data"), c)?)
                         }
                         Tag::OPERATIONAL_PROP_TIME => {
                             time = Some(LocalDateTime::from_unix(u32_of(
-                                "operating_check_props.time",
+                                &at("operating_check_props.time"),
                                 c,
                             )?))
                         }
                         _ => {
                             return Err(doc_err(
-                                "operating_check_props",
+                                &at("operating_check_props"),
                                 c.tag,
                                 "unexpected requisite inside 1270",
                             ))
@@ -745,7 +772,7 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
                     }
                     _ => {
                         return Err(doc_err(
-                            "operating_check_props",
+                            &at("operating_check_props"),
                             t.tag,
                             "1270 needs 1271, 1272 and 1273",
                         ))
@@ -753,7 +780,8 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
                 }
             }
             Tag::SECTORAL_RECEIPT_PROP => {
-                let path = format!("sectoral_check_props[{}]", r.sectoral_check_props.len());
+                let path = at("sectoral_check_props");
+                let path = path.i(r.sectoral_check_props.len());
                 r.sectoral_check_props.push(sectoral_from(&path, t)?);
             }
             _ => r.other_tags.push(raw_of(t)?),
@@ -761,14 +789,14 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
     }
     if !have_op {
         return Err(doc_err(
-            "operation",
+            &at("operation"),
             Tag::OPERATION,
             "mandatory requisite 1054 is missing",
         ));
     }
     if !have_total {
         return Err(doc_err(
-            "total",
+            &at("total"),
             Tag::TOTAL,
             "mandatory requisite 1020 is missing",
         ));
@@ -800,23 +828,28 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
         for c in basis.map(Tlv::children).unwrap_or_default() {
             match c.tag {
                 Tag::CORRECTED_DATE => {
-                    date = Some(LocalDateTime::from_unix(u32_of("correction.date", c)?))
+                    date = Some(LocalDateTime::from_unix(u32_of(&at("correction.date"), c)?))
                 }
-                Tag::PRESCRIPTION_NUMBER => number = Some(text_of("correction.number", c)?),
+                Tag::PRESCRIPTION_NUMBER => number = Some(text_of(&at("correction.number"), c)?),
                 Tag::CORRECTION_DESCRIPTION => {
-                    description = Some(text_of("correction.description", c)?)
+                    description = Some(text_of(&at("correction.description"), c)?)
                 }
                 _ => {
                     return Err(doc_err(
-                        "correction",
+                        &at("correction"),
                         c.tag,
                         "unexpected requisite inside 1174",
                     ))
                 }
             }
         }
-        let date =
-            date.ok_or_else(|| doc_err("correction.date", Tag::CORRECTED_DATE, "1174 needs 1178"))?;
+        let date = date.ok_or_else(|| {
+            doc_err(
+                &at("correction.date"),
+                Tag::CORRECTED_DATE,
+                "1174 needs 1178",
+            )
+        })?;
         r.correction = Some(Correction {
             correction_type: correction_type.unwrap_or(CorrectionType::SELF_INITIATED),
             date,
@@ -827,7 +860,7 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
     Ok(r)
 }
 
-fn sectoral_from(path: &str, t: &Tlv) -> Result<SectoralProp, Error> {
+fn sectoral_from(path: &Path<'_>, t: &Tlv) -> Result<SectoralProp, Error> {
     let mut p = SectoralProp::default();
     for c in t.children() {
         let slot = match c.tag {
@@ -848,8 +881,7 @@ fn sectoral_from(path: &str, t: &Tlv) -> Result<SectoralProp, Error> {
     Ok(p)
 }
 
-fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
-    let f = |field: &str| format!("{p}.{field}");
+fn item_from(p: &Path<'_>, t: &Tlv) -> Result<Item, Error> {
     let (mut price, mut sum, mut vat, mut method, mut subject) = (None, None, None, None, None);
     let mut it = Item {
         name: None,
@@ -878,45 +910,47 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
     let mut supplier = Supplier::default();
     for c in t.children() {
         match c.tag {
-            Tag::PAYMENT_METHOD => method = Some(PaymentMethod(byte_of(&f("payment_method"), c)?)),
-            Tag::PAYMENT_SUBJECT => {
-                subject = Some(PaymentSubject(byte_of(&f("payment_subject"), c)?))
+            Tag::PAYMENT_METHOD => {
+                method = Some(PaymentMethod(byte_of(&p.f("payment_method"), c)?))
             }
-            Tag::ITEM_NAME => it.name = Some(text_of(&f("name"), c)?),
-            Tag::ITEM_PRICE => price = Some(money_of(&f("price"), c)?),
+            Tag::PAYMENT_SUBJECT => {
+                subject = Some(PaymentSubject(byte_of(&p.f("payment_subject"), c)?))
+            }
+            Tag::ITEM_NAME => it.name = Some(text_of(&p.f("name"), c)?),
+            Tag::ITEM_PRICE => price = Some(money_of(&p.f("price"), c)?),
             Tag::ITEM_QUANTITY => match c.value {
                 Value::Fvln(q) => {
                     it.quantity = Quantity::from_fvln(q)
-                        .ok_or_else(|| doc_err(&f("quantity"), c.tag, "FVLN scale beyond 28"))?
+                        .ok_or_else(|| doc_err(&p.f("quantity"), c.tag, "FVLN scale beyond 28"))?
                 }
-                _ => return Err(doc_err(&f("quantity"), c.tag, "expected an FVLN value")),
+                _ => return Err(doc_err(&p.f("quantity"), c.tag, "expected an FVLN value")),
             },
-            Tag::ITEM_MEASURE => it.measure = Some(Measure(byte_of(&f("measure"), c)?)),
-            Tag::ITEM_UNIT => it.unit = Some(text_of(&f("unit"), c)?),
-            Tag::VAT_RATE => vat = Some(VatRate(byte_of(&f("vat"), c)?)),
-            Tag::ITEM_VAT => it.vat_sum = Some(money_of(&f("vat_sum"), c)?),
-            Tag::ITEM_UNIT_VAT => it.unit_vat = Some(money_of(&f("unit_vat"), c)?),
-            Tag::ITEM_SUM => sum = Some(money_of(&f("sum"), c)?),
+            Tag::ITEM_MEASURE => it.measure = Some(Measure(byte_of(&p.f("measure"), c)?)),
+            Tag::ITEM_UNIT => it.unit = Some(text_of(&p.f("unit"), c)?),
+            Tag::VAT_RATE => vat = Some(VatRate(byte_of(&p.f("vat"), c)?)),
+            Tag::ITEM_VAT => it.vat_sum = Some(money_of(&p.f("vat_sum"), c)?),
+            Tag::ITEM_UNIT_VAT => it.unit_vat = Some(money_of(&p.f("unit_vat"), c)?),
+            Tag::ITEM_SUM => sum = Some(money_of(&p.f("sum"), c)?),
             Tag::PRODUCT_CODE => match &c.value {
                 Value::Bytes(b) => mark.code_1162 = Some(hex::encode_upper(b)),
-                _ => return Err(doc_err(&f("mark.code_1162"), c.tag, "expected bytes")),
+                _ => return Err(doc_err(&p.f("mark.code_1162"), c.tag, "expected bytes")),
             },
             Tag::PRODUCT_CODE_12 => {
                 let [child] = c.children() else {
                     return Err(doc_err(
-                        &f("mark"),
+                        &p.f("mark"),
                         c.tag,
                         "1163 must hold exactly one code",
                     ));
                 };
                 mark.kind = Some(child.tag.0);
-                mark.value = Some(text_of(&f("mark.value"), child)?);
+                mark.value = Some(text_of(&p.f("mark.value"), child)?);
             }
             Tag::MARK_PROCESSING_MODE => {
-                mark.processing_mode = Some(byte_of(&f("mark.processing_mode"), c)?)
+                mark.processing_mode = Some(byte_of(&p.f("mark.processing_mode"), c)?)
             }
             Tag::MARK_CHECK_RESULT => {
-                mark.check_result = Some(byte_of(&f("mark.check_result"), c)?)
+                mark.check_result = Some(byte_of(&p.f("mark.check_result"), c)?)
             }
             Tag::FRACTIONAL_QUANTITY => {
                 let mut fr = Fraction {
@@ -926,12 +960,14 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
                 };
                 for g in c.children() {
                     match g.tag {
-                        Tag::FRACTION => fr.text = Some(text_of(&f("fraction.text"), g)?),
-                        Tag::NUMERATOR => fr.numerator = vln_of(&f("fraction.numerator"), g)?,
-                        Tag::DENOMINATOR => fr.denominator = vln_of(&f("fraction.denominator"), g)?,
+                        Tag::FRACTION => fr.text = Some(text_of(&p.f("fraction.text"), g)?),
+                        Tag::NUMERATOR => fr.numerator = vln_of(&p.f("fraction.numerator"), g)?,
+                        Tag::DENOMINATOR => {
+                            fr.denominator = vln_of(&p.f("fraction.denominator"), g)?
+                        }
                         _ => {
                             return Err(doc_err(
-                                &f("fraction"),
+                                &p.f("fraction"),
                                 g.tag,
                                 "unexpected requisite inside 1291",
                             ))
@@ -941,11 +977,11 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
                 it.fraction = Some(fr);
             }
             Tag::ITEM_AGENT_FLAGS => {
-                agent.agent_type = Some(AgentType(byte_of(&f("agent.type"), c)?))
+                agent.agent_type = Some(AgentType(byte_of(&p.f("agent.type"), c)?))
             }
             Tag::AGENT_DATA => {
                 let mut info = AgentInfo::default();
-                let ip = f("agent.agent_info");
+                let ip = p.f("agent.agent_info");
                 for g in c.children() {
                     match g.tag {
                         Tag::PAYING_AGENT_OPERATION => info.operation = Some(text_of(&ip, g)?),
@@ -971,7 +1007,7 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
                 agent.agent_info = Some(info);
             }
             Tag::SUPPLIER_DATA => {
-                let sp = f("agent.supplier");
+                let sp = p.f("agent.supplier");
                 for g in c.children() {
                     match g.tag {
                         Tag::SUPPLIER_PHONE => supplier.phones.push(text_of(&sp, g)?),
@@ -981,17 +1017,18 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
                 }
                 agent.supplier = Some(std::mem::take(&mut supplier));
             }
-            Tag::SUPPLIER_INN => supplier.inn = Some(text_of(&f("agent.supplier.inn"), c)?),
-            Tag::EXCISE => it.excise = Some(money_of(&f("excise"), c)?),
-            Tag::COUNTRY_CODE => it.country_code = Some(text_of(&f("country_code"), c)?),
+            Tag::SUPPLIER_INN => supplier.inn = Some(text_of(&p.f("agent.supplier.inn"), c)?),
+            Tag::EXCISE => it.excise = Some(money_of(&p.f("excise"), c)?),
+            Tag::COUNTRY_CODE => it.country_code = Some(text_of(&p.f("country_code"), c)?),
             Tag::DECLARATION_NUMBER => {
-                it.declaration_number = Some(text_of(&f("declaration_number"), c)?)
+                it.declaration_number = Some(text_of(&p.f("declaration_number"), c)?)
             }
             Tag::SECTORAL_ITEM_PROP => {
-                let path = format!("{p}.sectoral_props[{}]", it.sectoral_props.len());
+                let path = p.f("sectoral_props");
+                let path = path.i(it.sectoral_props.len());
                 it.sectoral_props.push(sectoral_from(&path, c)?);
             }
-            Tag::ITEM_EXTRA => it.user_data = Some(text_of(&f("user_data"), c)?),
+            Tag::ITEM_EXTRA => it.user_data = Some(text_of(&p.f("user_data"), c)?),
             _ => it.other_tags.push(raw_of(c)?),
         }
     }
@@ -1006,14 +1043,14 @@ fn item_from(p: &str, t: &Tlv) -> Result<Item, Error> {
     if mark != Mark::default() {
         it.mark = Some(mark);
     }
-    it.price = need(price, &f("price"), Tag::ITEM_PRICE)?;
-    it.sum = need(sum, &f("sum"), Tag::ITEM_SUM)?;
-    it.vat = need(vat, &f("vat"), Tag::VAT_RATE)?;
-    it.payment_method = need(method, &f("payment_method"), Tag::PAYMENT_METHOD)?;
-    it.payment_subject = need(subject, &f("payment_subject"), Tag::PAYMENT_SUBJECT)?;
+    it.price = need(price, &p.f("price"), Tag::ITEM_PRICE)?;
+    it.sum = need(sum, &p.f("sum"), Tag::ITEM_SUM)?;
+    it.vat = need(vat, &p.f("vat"), Tag::VAT_RATE)?;
+    it.payment_method = need(method, &p.f("payment_method"), Tag::PAYMENT_METHOD)?;
+    it.payment_subject = need(subject, &p.f("payment_subject"), Tag::PAYMENT_SUBJECT)?;
     Ok(it)
 }
 
-fn need<T>(v: Option<T>, path: &str, tag: Tag) -> Result<T, Error> {
+fn need<T>(v: Option<T>, path: &Path<'_>, tag: Tag) -> Result<T, Error> {
     v.ok_or_else(|| doc_err(path, tag, "mandatory requisite is missing"))
 }

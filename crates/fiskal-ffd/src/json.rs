@@ -43,6 +43,14 @@ pub fn parse_and_validate(json: &str) -> Result<Receipt, Error> {
     }
 }
 
+/// Parses, validates and builds the TLV document (built once), with the default profile of the
+/// receipt's FFD version.
+pub fn parse_validate_build(json: &str) -> Result<(Receipt, crate::tlv::Tlv), Error> {
+    let r = parse(json)?;
+    let doc = crate::validate::build(&r, &Profile::for_version(r.ffd))?;
+    Ok((r, doc))
+}
+
 /// Prints receipt JSON (compact). Money is printed as strings with two decimals.
 pub fn to_string(r: &Receipt) -> String {
     // Serialising these plain structs cannot fail (no maps with non-string keys, no I/O).

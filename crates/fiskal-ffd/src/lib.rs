@@ -28,6 +28,7 @@ mod error;
 pub mod json;
 pub mod model;
 pub mod money;
+mod path;
 pub mod size;
 pub mod tag;
 pub mod tlv;
@@ -49,6 +50,6 @@ pub use violation::{Violation, ViolationKind};
 
 /// Parses, validates and encodes receipt JSON in one call: the TLV document bytes.
 pub fn json_to_tlv_bytes(json: &str) -> Result<Vec<u8>, Error> {
-    let receipt = json::parse_and_validate(json)?;
-    Ok(to_tlv(&receipt)?.to_bytes()?)
+    let (_, doc) = json::parse_validate_build(json)?;
+    Ok(doc.to_bytes()?)
 }

@@ -16,7 +16,6 @@
 use crate::enums::FfdVersion;
 use crate::error::Error;
 use crate::model::Receipt;
-use crate::tag::Tag;
 use crate::tlv::HEADER_LEN;
 
 /// The default size budget of one receipt document, bytes (30 × 1024).
@@ -79,7 +78,6 @@ pub fn register_overhead(receipt: &Receipt, a: &RegisterAssumptions) -> usize {
         rows.push((reg.and_then(|r| r.marks_check_result).is_some(), 1));
     }
     // 1209 and 1018 are always emitted by fiskal's encoder, so never added here.
-    let _ = (Tag::FFD_VERSION, Tag::USER_INN);
     rows.iter()
         .filter(|(present, _)| !present)
         .map(|(_, len)| HEADER_LEN + len)

@@ -283,11 +283,12 @@ tag_table! {
     ASSIGNED_STATUS = 2110, Byte, Max(1), LEGACY, "присвоенный статус товара";
 
     // --- from 01.09.2025 (ЕД-7-20/236@). Types are NOT confirmed (ffd.md §2.1, open question 4),
-    // so values are kept as raw bytes; the 1234/1235 containers are STLV per one source [P]. ---
+    // so values are kept as raw bytes, the 1234/1235 containers too (STLV per one source [P]):
+    // a wrong guess must not make a whole real document unreadable. ---
     TIME_ZONE = 1011, Bytes, Max(64), LEGACY, "часовая зона";
     INTERNET_PAYMENT = 1125, Bytes, Max(64), LEGACY, "признак расчета в сети «Интернет»";
-    NON_CASH_PAYMENTS = 1234, Stlv, Max(1024), LEGACY, "сведения обо всех оплатах по чеку безналичными";
-    NON_CASH_PAYMENT = 1235, Stlv, Max(1024), LEGACY, "сведения об оплате безналичными";
+    NON_CASH_PAYMENTS = 1234, Bytes, Max(1024), LEGACY, "сведения обо всех оплатах по чеку безналичными";
+    NON_CASH_PAYMENT = 1235, Bytes, Max(1024), LEGACY, "сведения об оплате безналичными";
     NON_CASH_SUM = 1082, Bytes, Max(64), LEGACY, "сумма оплаты безналичными";
     NON_CASH_METHOD = 1236, Bytes, Max(64), LEGACY, "признак способа оплаты безналичными";
     NON_CASH_IDS = 1237, Bytes, Max(256), LEGACY, "идентификаторы безналичной оплаты";

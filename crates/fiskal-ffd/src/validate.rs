@@ -17,6 +17,7 @@ use crate::cp866;
 use crate::enums::{CorrectionType, FfdVersion, PaymentSubject, TaxSystem, VatRate};
 use crate::model::*;
 use crate::money::{Money, MoneyProblem, Quantity, Rounding};
+use crate::path::{at, Path};
 use crate::tag::{Len, Tag};
 use crate::violation::{CorrectionRule, MarkRule, Violation, ViolationKind as K};
 use rust_decimal::Decimal;
@@ -54,27 +55,37 @@ pub fn validate(r: &Receipt) -> Result<(), Vec<Violation>> {
 
 /// Validates with an explicit profile and returns every violation found (empty = valid).
 pub fn validate_with(r: &Receipt, profile: &Profile) -> Vec<Violation> {
+    check(r, profile).0
+}
+
+/// Validates and, when valid, returns the TLV document, built once (validation needs it for the
+/// exact-size rule anyway). The one-call path from a receipt to its wire form.
+pub fn build(r: &Receipt, profile: &Profile) -> Result<crate::tlv::Tlv, crate::Error> {
+    match check(r, profile) {
+        (v, Some(doc)) if v.is_empty() => Ok(doc),
+        (v, _) if !v.is_empty() => Err(crate::Error::Invalid(v)),
+        // Valid but not encodable cannot happen (validation covers what encoding needs); build
+        // again to surface the encoder's own error rather than panic.
+        _ => crate::convert::to_tlv(r),
+    }
+}
+
+fn check(r: &Receipt, profile: &Profile) -> (Vec<Violation>, Option<crate::tlv::Tlv>) {
     let mut c = Ctx {
         out: Vec::new(),
         v: r.ffd,
         profile,
+        doc: None,
     };
     c.receipt(r);
-    c.out
+    (c.out, c.doc)
 }
 
 struct Ctx<'p> {
     out: Vec<Violation>,
     v: FfdVersion,
     profile: &'p Profile,
-}
-
-fn join(prefix: &str, field: &str) -> String {
-    match (prefix.is_empty(), field.is_empty()) {
-        (true, _) => field.to_owned(),
-        (_, true) => prefix.to_owned(),
-        _ => format!("{prefix}.{field}"),
-    }
+    doc: Option<crate::tlv::Tlv>,
 }
 
 fn is_digits(s: &str) -> bool {
@@ -134,27 +145,30 @@ fn is_ddmmyyyy(s: &str) -> bool {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, path: String, kind: K) {
-        self.out.push(Violation { path, kind });
+    fn push(&mut self, path: impl std::fmt::Display, kind: K) {
+        self.out.push(Violation {
+            path: path.to_string(),
+            kind,
+        });
     }
 
     /// The tag must exist in the receipt's FFD version.
-    fn in_version(&mut self, path: &str, tag: Tag) -> bool {
+    fn in_version(&mut self, path: &Path<'_>, tag: Tag) -> bool {
         let ok = tag.info().is_some_and(|i| match self.v {
             FfdVersion::V105 => i.versions.v105,
             FfdVersion::V12 => i.versions.v12,
         });
         if !ok {
-            self.push(path.to_owned(), K::NotInVersion { version: self.v });
+            self.push(path.to_string(), K::NotInVersion { version: self.v });
         }
         ok
     }
 
     /// Checks text against the tag's length rule and CP866. Returns false if it found anything.
-    fn text(&mut self, path: &str, tag: Tag, s: &str) -> bool {
+    fn text(&mut self, path: &Path<'_>, tag: Tag, s: &str) -> bool {
         let before = self.out.len();
         if s.is_empty() {
-            self.push(path.to_owned(), K::Required);
+            self.push(path.to_string(), K::Required);
             return false;
         }
         let bad = cp866::unencodable(s);
@@ -165,30 +179,30 @@ impl Ctx<'_> {
                     chars.push(u.ch);
                 }
             }
-            self.push(path.to_owned(), K::NotCp866 { chars });
+            self.push(path.to_string(), K::NotCp866 { chars });
         }
         let len = cp866::byte_len(s);
         if let Some(info) = tag.info() {
             let max = usize::from(info.len.max());
             if len > max {
-                self.push(path.to_owned(), K::TooLong { max, actual: len });
+                self.push(path.to_string(), K::TooLong { max, actual: len });
             }
         }
         self.out.len() == before
     }
 
-    fn opt_text(&mut self, path: &str, tag: Tag, s: &Option<String>) {
+    fn opt_text(&mut self, path: &Path<'_>, tag: Tag, s: &Option<String>) {
         if let Some(s) = s {
             self.text(path, tag, s);
         }
     }
 
-    fn digits_fixed(&mut self, path: &str, s: &str, len: usize, expected: &'static str) {
+    fn digits_fixed(&mut self, path: &Path<'_>, s: &str, len: usize, expected: &'static str) {
         if !is_digits(s) {
-            self.push(path.to_owned(), K::NotDigits);
+            self.push(path.to_string(), K::NotDigits);
         } else if s.len() != len {
             self.push(
-                path.to_owned(),
+                path.to_string(),
                 K::WrongLength {
                     expected,
                     actual: s.len(),
@@ -197,31 +211,31 @@ impl Ctx<'_> {
         }
     }
 
-    fn inn(&mut self, path: &str, s: &str) {
+    fn inn(&mut self, path: &Path<'_>, s: &str) {
         if s.is_empty() {
-            self.push(path.to_owned(), K::Required);
+            self.push(path.to_string(), K::Required);
         } else if !is_digits(s) {
-            self.push(path.to_owned(), K::NotDigits);
+            self.push(path.to_string(), K::NotDigits);
         } else if s.len() != 10 && s.len() != 12 {
             self.push(
-                path.to_owned(),
+                path.to_string(),
                 K::WrongLength {
                     expected: "10 or 12",
                     actual: s.len(),
                 },
             );
         } else if !inn_checksum_ok(s) {
-            self.push(path.to_owned(), K::InnCheckDigit);
+            self.push(path.to_string(), K::InnCheckDigit);
         }
     }
 
-    fn phone(&mut self, path: &str, tag: Tag, s: &str) {
+    fn phone(&mut self, path: &Path<'_>, tag: Tag, s: &str) {
         if self.text(path, tag, s) && !is_phone(s) {
-            self.push(path.to_owned(), K::PhoneFormat);
+            self.push(path.to_string(), K::PhoneFormat);
         }
     }
 
-    fn money(&mut self, path: &str, m: &Money) -> Option<u64> {
+    fn money(&mut self, path: &Path<'_>, m: &Money) -> Option<u64> {
         match m.kopecks() {
             Ok(k) => Some(k),
             Err(p) => {
@@ -230,17 +244,17 @@ impl Ctx<'_> {
                     MoneyProblem::TooManyDecimals => K::MoneyScale,
                     _ => K::MoneyRange,
                 };
-                self.push(path.to_owned(), kind);
+                self.push(path.to_string(), kind);
                 None
             }
         }
     }
 
-    fn hex(&mut self, path: &str, s: &str, max: usize) -> Option<Vec<u8>> {
+    fn hex(&mut self, path: &Path<'_>, s: &str, max: usize) -> Option<Vec<u8>> {
         match hex::decode(s) {
             Ok(b) if b.len() > max => {
                 self.push(
-                    path.to_owned(),
+                    path.to_string(),
                     K::TooLong {
                         max,
                         actual: b.len(),
@@ -250,7 +264,7 @@ impl Ctx<'_> {
             }
             Ok(b) => Some(b),
             Err(_) => {
-                self.push(path.to_owned(), K::HexFormat);
+                self.push(path.to_string(), K::HexFormat);
                 None
             }
         }
@@ -259,13 +273,13 @@ impl Ctx<'_> {
     fn receipt(&mut self, r: &Receipt) {
         if r.version != FORMAT_VERSION {
             self.push(
-                "version".into(),
+                "version",
                 K::UnsupportedFormatVersion { version: r.version },
             );
         }
         if !r.operation.is_known() {
             self.push(
-                "operation".into(),
+                "operation",
                 K::UnknownValue {
                     tag: Tag::OPERATION,
                     value: r.operation.0.into(),
@@ -274,10 +288,10 @@ impl Ctx<'_> {
         }
         if let Some(ts) = r.tax_system {
             if ts.0.count_ones() != 1 {
-                self.push("tax_system".into(), K::TaxSystemOneBit);
+                self.push("tax_system".to_owned(), K::TaxSystemOneBit);
             } else if !ts.is_known() || ts == TaxSystem(0) {
                 self.push(
-                    "tax_system".into(),
+                    "tax_system",
                     K::UnknownValue {
                         tag: Tag::TAX_SYSTEM,
                         value: ts.0.into(),
@@ -287,9 +301,9 @@ impl Ctx<'_> {
         }
         self.company(&r.company);
         if let Some(c) = &r.cashier {
-            self.text("cashier.name", Tag::CASHIER, &c.name);
+            self.text(&at("cashier.name"), Tag::CASHIER, &c.name);
             if let Some(inn) = &c.inn {
-                self.inn("cashier.inn", inn);
+                self.inn(&at("cashier.inn"), inn);
             }
         }
         if let Some(c) = &r.client {
@@ -298,12 +312,13 @@ impl Ctx<'_> {
 
         let is_correction = r.correction.is_some();
         if r.items.is_empty() && !(is_correction && self.v == FfdVersion::V105) {
-            self.push("items".into(), K::NoItems);
+            self.push("items".to_owned(), K::NoItems);
         }
         let mut items_sum: Option<u64> = Some(0);
         let mut vat_by_rate = [0u64; 13];
+        let items = at("items");
         for (i, item) in r.items.iter().enumerate() {
-            let (sum, vat) = self.item(&format!("items[{i}]"), item);
+            let (sum, vat) = self.item(&items.i(i), item);
             items_sum = match (items_sum, sum) {
                 (Some(a), Some(b)) => a.checked_add(b),
                 _ => None,
@@ -318,7 +333,7 @@ impl Ctx<'_> {
             }
         }
 
-        let total = self.money("total", &r.total);
+        let total = self.money(&at("total"), &r.total);
         let mut paid: Option<u64> = Some(0);
         for (name, m) in [
             ("payments.cash", &r.payments.cash),
@@ -327,7 +342,7 @@ impl Ctx<'_> {
             ("payments.credit", &r.payments.credit),
             ("payments.consideration", &r.payments.consideration),
         ] {
-            let k = self.money(name, m);
+            let k = self.money(&at(name), m);
             paid = match (paid, k) {
                 (Some(a), Some(b)) => a.checked_add(b),
                 _ => None,
@@ -337,7 +352,7 @@ impl Ctx<'_> {
             if let Some(s) = items_sum.filter(|_| !r.items.is_empty()) {
                 if s != t {
                     self.push(
-                        "total".into(),
+                        "total",
                         K::TotalMismatch {
                             expected: s,
                             actual: t,
@@ -348,7 +363,7 @@ impl Ctx<'_> {
             if let Some(p) = paid {
                 if p != t {
                     self.push(
-                        "payments".into(),
+                        "payments",
                         K::PaymentsMismatch {
                             expected: t,
                             actual: p,
@@ -368,7 +383,7 @@ impl Ctx<'_> {
             ];
             for (path, m, rate) in rows {
                 let Some(m) = m else { continue };
-                let Some(given) = self.money(path, &m) else {
+                let Some(given) = self.money(&at(path), &m) else {
                     continue;
                 };
                 if r.items.is_empty() {
@@ -377,7 +392,7 @@ impl Ctx<'_> {
                 let expected = vat_by_rate[usize::from(rate.0)];
                 if given != expected {
                     self.push(
-                        path.into(),
+                        path,
                         K::VatTotalMismatch {
                             expected,
                             actual: given,
@@ -387,33 +402,34 @@ impl Ctx<'_> {
             }
         }
         self.opt_text(
-            "additional_check_props",
+            &at("additional_check_props"),
             Tag::ADDITIONAL_RECEIPT_PROP,
             &r.additional_check_props,
         );
         if let Some(p) = &r.additional_user_prop {
             self.text(
-                "additional_user_prop.name",
+                &at("additional_user_prop.name"),
                 Tag::ADDITIONAL_USER_PROP_NAME,
                 &p.name,
             );
             self.text(
-                "additional_user_prop.value",
+                &at("additional_user_prop.value"),
                 Tag::ADDITIONAL_USER_PROP_VALUE,
                 &p.value,
             );
         }
         if let Some(p) = &r.operating_check_props {
-            if self.in_version("operating_check_props", Tag::OPERATIONAL_PROP) {
+            if self.in_version(&at("operating_check_props"), Tag::OPERATIONAL_PROP) {
                 self.text(
-                    "operating_check_props.data",
+                    &at("operating_check_props.data"),
                     Tag::OPERATIONAL_PROP_DATA,
                     &p.data,
                 );
             }
         }
         for (i, p) in r.sectoral_check_props.iter().enumerate() {
-            let path = format!("sectoral_check_props[{i}]");
+            let scp = at("sectoral_check_props");
+            let path = scp.i(i);
             if self.in_version(&path, Tag::SECTORAL_RECEIPT_PROP) {
                 self.sectoral(&path, p);
             }
@@ -421,7 +437,7 @@ impl Ctx<'_> {
         if let Some(c) = &r.correction {
             if !c.correction_type.is_known() {
                 self.push(
-                    "correction.type".into(),
+                    "correction.type",
                     K::UnknownValue {
                         tag: Tag::CORRECTION_TYPE,
                         value: c.correction_type.0.into(),
@@ -430,10 +446,10 @@ impl Ctx<'_> {
             }
             match &c.number {
                 Some(n) => {
-                    self.text("correction.number", Tag::PRESCRIPTION_NUMBER, n);
+                    self.text(&at("correction.number"), Tag::PRESCRIPTION_NUMBER, n);
                 }
                 None if c.correction_type == CorrectionType::BY_PRESCRIPTION => self.push(
-                    "correction.number".into(),
+                    "correction.number",
                     K::CorrectionRule {
                         rule: CorrectionRule::NumberRequired,
                     },
@@ -442,7 +458,7 @@ impl Ctx<'_> {
             }
             if c.description.is_some() {
                 self.push(
-                    "correction.description".into(),
+                    "correction.description",
                     K::CorrectionRule {
                         rule: CorrectionRule::DescriptionLegacy,
                     },
@@ -454,7 +470,7 @@ impl Ctx<'_> {
         }
         for (i, t) in r.other_tags.iter().enumerate() {
             self.hex(
-                &format!("other_tags[{i}].hex"),
+                &at("other_tags").i(i).f("hex"),
                 &t.hex,
                 usize::from(u16::MAX),
             );
@@ -472,46 +488,47 @@ impl Ctx<'_> {
                         },
                     );
                 }
+                self.doc = Some(doc);
             }
         }
     }
 
     fn company(&mut self, c: &Company) {
-        self.inn("company.inn", &c.inn);
-        self.opt_text("company.name", Tag::USER_NAME, &c.name);
+        self.inn(&at("company.inn"), &c.inn);
+        self.opt_text(&at("company.name"), Tag::USER_NAME, &c.name);
         match &c.payment_place {
             Some(p) => {
-                self.text("company.payment_place", Tag::PAYMENT_PLACE, p);
+                self.text(&at("company.payment_place"), Tag::PAYMENT_PLACE, p);
             }
             None if self.v == FfdVersion::V12 => {
-                self.push("company.payment_place".into(), K::Required)
+                self.push("company.payment_place".to_owned(), K::Required)
             }
             None => {}
         }
         self.opt_text(
-            "company.payment_address",
+            &at("company.payment_address"),
             Tag::PAYMENT_ADDRESS,
             &c.payment_address,
         );
         if let Some(e) = &c.email {
-            if self.text("company.email", Tag::SENDER_EMAIL, e) && !is_email(e) {
-                self.push("company.email".into(), K::EmailFormat);
+            if self.text(&at("company.email"), Tag::SENDER_EMAIL, e) && !is_email(e) {
+                self.push("company.email".to_owned(), K::EmailFormat);
             }
         }
     }
 
     fn client(&mut self, c: &Client) {
         if let Some(contact) = &c.contact {
-            if self.text("client.contact", Tag::BUYER_CONTACT, contact)
+            if self.text(&at("client.contact"), Tag::BUYER_CONTACT, contact)
                 && !is_email(contact)
                 && !is_phone(contact)
             {
-                self.push("client.contact".into(), K::ContactFormat);
+                self.push("client.contact".to_owned(), K::ContactFormat);
             }
         }
-        self.opt_text("client.name", Tag::BUYER_NAME, &c.name);
+        self.opt_text(&at("client.name"), Tag::BUYER_NAME, &c.name);
         if let Some(inn) = &c.inn {
-            self.inn("client.inn", inn);
+            self.inn(&at("client.inn"), inn);
         }
         let v12_only = [
             (
@@ -538,13 +555,12 @@ impl Ctx<'_> {
         ];
         for (path, value, tag) in v12_only {
             let Some(value) = value else { continue };
+            let path = &at(path);
             if !self.in_version(path, tag) || !self.text(path, tag, value) {
                 continue;
             }
             match tag {
-                Tag::BUYER_BIRTH_DATE if !is_ddmmyyyy(value) => {
-                    self.push(path.into(), K::DateFormat)
-                }
+                Tag::BUYER_BIRTH_DATE if !is_ddmmyyyy(value) => self.push(path, K::DateFormat),
                 Tag::BUYER_CITIZENSHIP => self.digits_fixed(path, value, 3, "3"),
                 Tag::BUYER_DOC_CODE => self.digits_fixed(path, value, 2, "2"),
                 _ => {}
@@ -552,37 +568,37 @@ impl Ctx<'_> {
         }
     }
 
-    fn sectoral(&mut self, path: &str, p: &SectoralProp) {
-        let f = join(path, "fois_id");
+    fn sectoral(&mut self, path: &Path<'_>, p: &SectoralProp) {
+        let f = path.f("fois_id");
         if self.text(&f, Tag::FOIV_ID, &p.fois_id) {
             self.digits_fixed(&f, &p.fois_id, 3, "3");
         }
-        let d = join(path, "date");
+        let d = path.f("date");
         if self.text(&d, Tag::BASIS_DOC_DATE, &p.date) && !is_ddmmyyyy(&p.date) {
             self.push(d, K::DateFormat);
         }
-        self.text(&join(path, "number"), Tag::BASIS_DOC_NUMBER, &p.number);
-        self.text(&join(path, "value"), Tag::SECTORAL_VALUE, &p.value);
+        self.text(&path.f("number"), Tag::BASIS_DOC_NUMBER, &p.number);
+        self.text(&path.f("value"), Tag::SECTORAL_VALUE, &p.value);
     }
 
     fn register(&mut self, reg: &RegisterData) {
         self.opt_text(
-            "register.kkt_reg_number",
+            &at("register.kkt_reg_number"),
             Tag::KKT_REG_NUMBER,
             &reg.kkt_reg_number,
         );
         self.opt_text(
-            "register.automat_number",
+            &at("register.automat_number"),
             Tag::AUTOMAT_NUMBER,
             &reg.automat_number,
         );
-        self.opt_text("register.fn_number", Tag::FN_NUMBER, &reg.fn_number);
-        self.opt_text("register.fns_site", Tag::FNS_SITE, &reg.fns_site);
+        self.opt_text(&at("register.fn_number"), Tag::FN_NUMBER, &reg.fn_number);
+        self.opt_text(&at("register.fns_site"), Tag::FNS_SITE, &reg.fns_site);
         if let Some(fs) = &reg.fiscal_sign {
-            if let Some(b) = self.hex("register.fiscal_sign", fs, 6) {
+            if let Some(b) = self.hex(&at("register.fiscal_sign"), fs, 6) {
                 if b.len() != 6 {
                     self.push(
-                        "register.fiscal_sign".into(),
+                        "register.fiscal_sign",
                         K::WrongLength {
                             expected: "6 bytes",
                             actual: b.len(),
@@ -592,24 +608,24 @@ impl Ctx<'_> {
             }
         }
         if reg.marks_check_result.is_some() {
-            self.in_version("register.marks_check_result", Tag::MARKS_CHECK_RESULT);
+            self.in_version(&at("register.marks_check_result"), Tag::MARKS_CHECK_RESULT);
         }
     }
 
     /// Validates one item; returns its sum and VAT in kopecks when they are valid.
-    fn item(&mut self, p: &str, it: &Item) -> (Option<u64>, Option<u64>) {
+    fn item(&mut self, p: &Path<'_>, it: &Item) -> (Option<u64>, Option<u64>) {
         match &it.name {
             Some(n) => {
-                self.text(&join(p, "name"), Tag::ITEM_NAME, n);
+                self.text(&p.f("name"), Tag::ITEM_NAME, n);
             }
             // 1.2 allows omitting the name of an advance (1214 = 3); 1.05 never.
             None if self.v == FfdVersion::V12
                 && it.payment_method == crate::enums::PaymentMethod::ADVANCE => {}
-            None => self.push(join(p, "name"), K::Required),
+            None => self.push(p.f("name"), K::Required),
         }
-        let price = self.money(&join(p, "price"), &it.price);
-        let sum = self.money(&join(p, "sum"), &it.sum);
-        let qty_ok = self.quantity(&join(p, "quantity"), &it.quantity);
+        let price = self.money(&p.f("price"), &it.price);
+        let sum = self.money(&p.f("sum"), &it.sum);
+        let qty_ok = self.quantity(&p.f("quantity"), &it.quantity);
 
         if let (Some(price), Some(sum), true) = (price, sum, qty_ok) {
             self.sum_matches(p, price, sum, &it.quantity, it.fraction.as_ref());
@@ -618,7 +634,7 @@ impl Ctx<'_> {
         // Enumerations.
         if !it.vat.is_known() {
             self.push(
-                join(p, "vat"),
+                p.f("vat"),
                 K::UnknownValue {
                     tag: Tag::VAT_RATE,
                     value: it.vat.0.into(),
@@ -627,7 +643,7 @@ impl Ctx<'_> {
         }
         if !it.payment_method.is_known() {
             self.push(
-                join(p, "payment_method"),
+                p.f("payment_method"),
                 K::UnknownValue {
                     tag: Tag::PAYMENT_METHOD,
                     value: it.payment_method.0.into(),
@@ -636,7 +652,7 @@ impl Ctx<'_> {
         }
         if !it.payment_subject.is_known() {
             self.push(
-                join(p, "payment_subject"),
+                p.f("payment_subject"),
                 K::UnknownValue {
                     tag: Tag::PAYMENT_SUBJECT,
                     value: it.payment_subject.0.into(),
@@ -644,28 +660,28 @@ impl Ctx<'_> {
             );
         } else if self.v == FfdVersion::V105 && it.payment_subject.0 >= 30 {
             self.push(
-                join(p, "payment_subject"),
+                p.f("payment_subject"),
                 K::ValueNotInVersion { version: self.v },
             );
         }
 
         // Measure (1.2) vs unit (1.05).
         match (self.v, &it.measure) {
-            (FfdVersion::V12, None) => self.push(join(p, "measure"), K::Required),
+            (FfdVersion::V12, None) => self.push(p.f("measure"), K::Required),
             (FfdVersion::V12, Some(m)) if !m.is_known() => self.push(
-                join(p, "measure"),
+                p.f("measure"),
                 K::UnknownValue {
                     tag: Tag::ITEM_MEASURE,
                     value: m.0.into(),
                 },
             ),
             (FfdVersion::V105, Some(_)) => {
-                self.push(join(p, "measure"), K::NotInVersion { version: self.v })
+                self.push(p.f("measure"), K::NotInVersion { version: self.v })
             }
             _ => {}
         }
         if let Some(u) = &it.unit {
-            let path = join(p, "unit");
+            let path = p.f("unit");
             if self.in_version(&path, Tag::ITEM_UNIT) {
                 self.text(&path, Tag::ITEM_UNIT, u);
             }
@@ -674,7 +690,7 @@ impl Ctx<'_> {
         // VAT.
         let mut vat = sum.and_then(|s| it.vat.vat_of(s));
         if let Some(vs) = &it.vat_sum {
-            let path = join(p, "vat_sum");
+            let path = p.f("vat_sum");
             if let Some(given) = self.money(&path, vs) {
                 if let Some(expected) = vat {
                     if given.abs_diff(expected) > 1 {
@@ -691,23 +707,23 @@ impl Ctx<'_> {
             }
         }
         if let Some(uv) = &it.unit_vat {
-            self.money(&join(p, "unit_vat"), uv);
+            self.money(&p.f("unit_vat"), uv);
         }
         if let Some(e) = &it.excise {
-            self.money(&join(p, "excise"), e);
+            self.money(&p.f("excise"), e);
         }
 
         if let Some(m) = &it.mark {
             self.mark(p, it, m);
         }
         if let Some(f) = &it.fraction {
-            let path = join(p, "fraction");
+            let path = p.f("fraction");
             if self.in_version(&path, Tag::FRACTIONAL_QUANTITY) {
                 if f.numerator == 0 || f.denominator == 0 || f.numerator >= f.denominator {
                     self.push(path.clone(), K::FractionRule);
                 }
                 if let Some(t) = &f.text {
-                    self.text(&join(&path, "text"), Tag::FRACTION, t);
+                    self.text(&path.f("text"), Tag::FRACTION, t);
                 }
             }
         }
@@ -715,26 +731,27 @@ impl Ctx<'_> {
             self.agent(p, a);
         }
         if let Some(cc) = &it.country_code {
-            let path = join(p, "country_code");
+            let path = p.f("country_code");
             if self.text(&path, Tag::COUNTRY_CODE, cc) {
                 self.digits_fixed(&path, cc, 3, "3");
             }
         }
         self.opt_text(
-            &join(p, "declaration_number"),
+            &p.f("declaration_number"),
             Tag::DECLARATION_NUMBER,
             &it.declaration_number,
         );
         for (i, s) in it.sectoral_props.iter().enumerate() {
-            let path = format!("{p}.sectoral_props[{i}]");
+            let sps = p.f("sectoral_props");
+            let path = sps.i(i);
             if self.in_version(&path, Tag::SECTORAL_ITEM_PROP) {
                 self.sectoral(&path, s);
             }
         }
-        self.opt_text(&join(p, "user_data"), Tag::ITEM_EXTRA, &it.user_data);
+        self.opt_text(&p.f("user_data"), Tag::ITEM_EXTRA, &it.user_data);
         for (i, t) in it.other_tags.iter().enumerate() {
             self.hex(
-                &format!("{p}.other_tags[{i}].hex"),
+                &p.f("other_tags").i(i).f("hex"),
                 &t.hex,
                 usize::from(u16::MAX),
             );
@@ -742,15 +759,15 @@ impl Ctx<'_> {
         (sum, vat)
     }
 
-    fn quantity(&mut self, path: &str, q: &Quantity) -> bool {
+    fn quantity(&mut self, path: &Path<'_>, q: &Quantity) -> bool {
         let d = q.as_decimal();
         if d.is_sign_negative() || d.is_zero() {
-            self.push(path.to_owned(), K::QuantityNotPositive);
+            self.push(path.to_string(), K::QuantityNotPositive);
             return false;
         }
         if q.scale() > self.profile.max_quantity_scale {
             self.push(
-                path.to_owned(),
+                path.to_string(),
                 K::QuantityScale {
                     max: self.profile.max_quantity_scale,
                 },
@@ -758,7 +775,7 @@ impl Ctx<'_> {
             return false;
         }
         if q.to_fvln().is_none() {
-            self.push(path.to_owned(), K::QuantityRange);
+            self.push(path.to_string(), K::QuantityRange);
             return false;
         }
         true
@@ -766,7 +783,7 @@ impl Ctx<'_> {
 
     fn sum_matches(
         &mut self,
-        p: &str,
+        p: &Path<'_>,
         price: u64,
         sum: u64,
         q: &Quantity,
@@ -784,7 +801,7 @@ impl Ctx<'_> {
         let close = |e: Option<u64>| e.is_some_and(|e| e.abs_diff(sum) <= 1);
         if !close(expected) && !close(by_fraction) {
             self.push(
-                join(p, "sum"),
+                p.f("sum"),
                 K::SumMismatch {
                     expected: expected.unwrap_or(u64::MAX),
                     actual: sum,
@@ -793,11 +810,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn mark(&mut self, p: &str, it: &Item, m: &Mark) {
-        let path = join(p, "mark");
+    fn mark(&mut self, p: &Path<'_>, it: &Item, m: &Mark) {
+        let path = p.f("mark");
         if it.fraction.is_none() && it.quantity.as_decimal() != Decimal::ONE {
             self.push(
-                join(p, "quantity"),
+                p.f("quantity"),
                 K::MarkRule {
                     rule: MarkRule::QuantityMustBeOne,
                 },
@@ -806,22 +823,22 @@ impl Ctx<'_> {
         match self.v {
             FfdVersion::V105 => {
                 if m.kind.is_some() || m.value.is_some() {
-                    self.push(join(&path, "kind"), K::NotInVersion { version: self.v });
+                    self.push(path.f("kind"), K::NotInVersion { version: self.v });
                 }
                 for (f, present) in [
                     ("processing_mode", m.processing_mode.is_some()),
                     ("check_result", m.check_result.is_some()),
                 ] {
                     if present {
-                        self.push(join(&path, f), K::NotInVersion { version: self.v });
+                        self.push(path.f(f), K::NotInVersion { version: self.v });
                     }
                 }
                 match &m.code_1162 {
                     Some(h) => {
-                        self.hex(&join(&path, "code_1162"), h, 32);
+                        self.hex(&path.f("code_1162"), h, 32);
                     }
                     None => self.push(
-                        join(&path, "code_1162"),
+                        path.f("code_1162"),
                         K::MarkRule {
                             rule: MarkRule::MissingCode,
                         },
@@ -830,23 +847,20 @@ impl Ctx<'_> {
             }
             FfdVersion::V12 => {
                 if m.code_1162.is_some() {
-                    self.push(
-                        join(&path, "code_1162"),
-                        K::NotInVersion { version: self.v },
-                    );
+                    self.push(path.f("code_1162"), K::NotInVersion { version: self.v });
                 }
                 match (m.kind, &m.value) {
                     (Some(kind), Some(value)) => {
                         let tag = Tag(kind);
                         if !matches!(kind, 1300..=1309 | 1320..=1325) {
                             self.push(
-                                join(&path, "kind"),
+                                path.f("kind"),
                                 K::MarkRule {
                                     rule: MarkRule::UnknownKind,
                                 },
                             );
                         } else {
-                            let vp = join(&path, "value");
+                            let vp = path.f("value");
                             if self.text(&vp, tag, value) {
                                 if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
                                     if value.len() != usize::from(n) {
@@ -870,7 +884,7 @@ impl Ctx<'_> {
                         }
                     }
                     _ => self.push(
-                        join(&path, "value"),
+                        path.f("value"),
                         K::MarkRule {
                             rule: MarkRule::MissingCode,
                         },
@@ -878,7 +892,7 @@ impl Ctx<'_> {
                 }
                 if m.processing_mode.is_some_and(|v| v != 0) {
                     self.push(
-                        join(&path, "processing_mode"),
+                        path.f("processing_mode"),
                         K::MarkRule {
                             rule: MarkRule::ProcessingMode,
                         },
@@ -888,7 +902,7 @@ impl Ctx<'_> {
                     && it.payment_subject != PaymentSubject::MARKED_EXCISE
                 {
                     self.push(
-                        join(p, "payment_subject"),
+                        p.f("payment_subject"),
                         K::MarkRule {
                             rule: MarkRule::SubjectNotMarked,
                         },
@@ -897,16 +911,16 @@ impl Ctx<'_> {
             }
         }
         if let Some(code) = &m.code {
-            self.text(&join(&path, "code"), Tag::MARK_CODE, code);
+            self.text(&path.f("code"), Tag::MARK_CODE, code);
         }
     }
 
-    fn agent(&mut self, p: &str, a: &ItemAgent) {
-        let path = join(p, "agent");
+    fn agent(&mut self, p: &Path<'_>, a: &ItemAgent) {
+        let path = p.f("agent");
         if let Some(t) = a.agent_type {
             if t.0 == 0 || t.0 > 127 {
                 self.push(
-                    join(&path, "type"),
+                    path.f("type"),
                     K::UnknownValue {
                         tag: Tag::ITEM_AGENT_FLAGS,
                         value: t.0.into(),
@@ -915,9 +929,9 @@ impl Ctx<'_> {
             }
         }
         if let Some(info) = &a.agent_info {
-            let ip = join(&path, "agent_info");
+            let ip = path.f("agent_info");
             self.opt_text(
-                &join(&ip, "operation"),
+                &ip.f("operation"),
                 Tag::PAYING_AGENT_OPERATION,
                 &info.operation,
             );
@@ -935,31 +949,31 @@ impl Ctx<'_> {
                 ),
             ] {
                 for (i, ph) in list.iter().enumerate() {
-                    self.phone(&format!("{ip}.{field}[{i}]"), tag, ph);
+                    self.phone(&ip.f(field).i(i), tag, ph);
                 }
             }
             self.opt_text(
-                &join(&ip, "transfer_operator_name"),
+                &ip.f("transfer_operator_name"),
                 Tag::TRANSFER_OPERATOR_NAME,
                 &info.transfer_operator_name,
             );
             self.opt_text(
-                &join(&ip, "transfer_operator_address"),
+                &ip.f("transfer_operator_address"),
                 Tag::TRANSFER_OPERATOR_ADDRESS,
                 &info.transfer_operator_address,
             );
             if let Some(inn) = &info.transfer_operator_inn {
-                self.inn(&join(&ip, "transfer_operator_inn"), inn);
+                self.inn(&ip.f("transfer_operator_inn"), inn);
             }
         }
         if let Some(s) = &a.supplier {
-            let sp = join(&path, "supplier");
-            self.opt_text(&join(&sp, "name"), Tag::SUPPLIER_NAME, &s.name);
+            let sp = path.f("supplier");
+            self.opt_text(&sp.f("name"), Tag::SUPPLIER_NAME, &s.name);
             for (i, ph) in s.phones.iter().enumerate() {
-                self.phone(&format!("{sp}.phones[{i}]"), Tag::SUPPLIER_PHONE, ph);
+                self.phone(&sp.f("phones").i(i), Tag::SUPPLIER_PHONE, ph);
             }
             if let Some(inn) = &s.inn {
-                self.inn(&join(&sp, "inn"), inn);
+                self.inn(&sp.f("inn"), inn);
             }
         }
     }
