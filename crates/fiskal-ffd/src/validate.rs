@@ -720,7 +720,7 @@ impl Ctx<'_> {
             let path = p.f("fraction");
             if self.in_version(&path, Tag::FRACTIONAL_QUANTITY) {
                 if f.numerator == 0 || f.denominator == 0 || f.numerator >= f.denominator {
-                    self.push(path.clone(), K::FractionRule);
+                    self.push(path, K::FractionRule);
                 }
                 if let Some(t) = &f.text {
                     self.text(&path.f("text"), Tag::FRACTION, t);
