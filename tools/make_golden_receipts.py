@@ -163,6 +163,50 @@ V["005_receipt_1_2_buyer_fraction_props.json"] = {
     ]],
 }
 
+SHOE_SCAN = ("010469025752852321G+mgsHw<DiLN_\u001d91EE05\u001d92"
+             "4B2ovJ3U14mtGhsDhWLhMDAFRoe8OK9C/2vfWUSFd7uRBpOIDG3U+ix7U/6S8nvFci3vKVQcx/e6hyvCfiKSZg==")
+
+V["006_receipt_1_05_mark_from_raw_scan.json"] = {
+    "description": "FFD 1.05: the item carries only the raw scan (mark.code, with GS); fiskal derives 1162 = the shoe worked example of ffd.md §4.1.",
+    "receipt": {
+        "version": 1, "ffd": "1.05", "operation": "sell", "tax_system": "osn",
+        "company": {"inn": "7701000001", "payment_place": "shop.example.ru"},
+        "items": [{"name": "Туфли", "price": "3500.00", "quantity": 1, "sum": "3500.00", "vat": "vat20",
+                   "payment_method": "full_payment", "payment_subject": "commodity", "mark": {"code": SHOE_SCAN}}],
+        "payments": {"electronic": "3500.00"},
+        "total": "3500.00",
+    },
+    "requisites": [3, "stlv", [
+        [1209, "byte", 2], [1018, "str", "7701000001  "], [1054, "byte", 1], [1055, "byte", 1],
+        [1187, "str", "shop.example.ru"],
+        [1059, "stlv", [[1214, "byte", 4], [1212, "byte", 1], [1030, "str", "Туфли"], [1079, "vln", 350000],
+                        [1023, "fvln", [0, 1]], [1199, "byte", 1], [1200, "vln", 58333], [1043, "vln", 350000],
+                        [1162, "bytes", "444D0444092246CB472B6D677348773C44694C4E5F"]]],
+        [1020, "vln", 350000], *ZERO_PAYMENTS(0, 350000), [1102, "vln", 58333],
+    ]],
+}
+
+V["007_receipt_1_2_mark_from_raw_scan.json"] = {
+    "description": "FFD 1.2: the item carries only the raw scan (mark.code, with GS); fiskal derives 1163 {1305 = 01 + GTIN + 21 + serial, no GS, no crypto tail}.",
+    "receipt": {
+        "version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+        "company": {"inn": "7701000001", "payment_place": "shop.example.ru"},
+        "items": [{"name": "Туфли", "price": "3500.00", "quantity": 1, "sum": "3500.00", "measure": "piece", "vat": "vat22",
+                   "payment_method": "full_payment", "payment_subject": "marked",
+                   "mark": {"code": SHOE_SCAN, "processing_mode": 0}}],
+        "payments": {"electronic": "3500.00"},
+        "total": "3500.00",
+    },
+    "requisites": [3, "stlv", [
+        [1209, "byte", 4], [1018, "str", "7701000001  "], [1054, "byte", 1], [1055, "byte", 1],
+        [1187, "str", "shop.example.ru"],
+        [1059, "stlv", [[1214, "byte", 4], [1212, "byte", 33], [1030, "str", "Туфли"], [1079, "vln", 350000],
+                        [1023, "fvln", [0, 1]], [2108, "byte", 0], [1199, "byte", 11], [1200, "vln", 63115], [1043, "vln", 350000],
+                        [1163, "stlv", [[1305, "str", "010469025752852321G+mgsHw<DiLN_"]]], [2102, "byte", 0]]],
+        [1020, "vln", 350000], *ZERO_PAYMENTS(0, 350000),
+    ]],
+}
+
 for name, vec in V.items():
     with open(os.path.join(DIR, name), "w", encoding="utf-8") as f:
         json.dump(vec, f, ensure_ascii=False, indent=2)

@@ -97,6 +97,10 @@ INVALID = {
     "021_buyer_fields_1_2": ("Buyer birth date must be DD.MM.YYYY, citizenship 3 digits.",
                              {"receipt": r(client={"name": "Иванов", "birth_date": "1990-02-01", "citizenship": "RUS"})},
                              V(("client.birth_date", "date_format"), ("client.citizenship", "not_digits"))),
+    "022_mark_scanned_in_russian_layout": ("A raw scan typed with the Russian keyboard layout is reported, never silently fixed.",
+                                           {"receipt": r(items__0__payment_subject="marked", items__0__quantity="1", items__0__price="599.70",
+                                                         items__0__mark={"code": "0104601234567893215\u041a\u0435%\u041b\u04372(\u0414\u044c8.\u0447\u001d93\u0410\u0410\u0410\u0410"})},
+                                           V(("items[0].mark.code", "mark_code"))),
 }
 
 TLV_ERRORS = {

@@ -364,28 +364,7 @@ fn item(p: &Path<'_>, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option
     };
     b.push(Tag::ITEM_SUM, Value::Vln(sum));
     if let Some(m) = &it.mark {
-        match v {
-            FfdVersion::V105 => {
-                if let Some(h) = &m.code_1162 {
-                    let bytes = hex::decode(h)
-                        .map_err(|_| invalid(&p.f("mark.code_1162"), ViolationKind::HexFormat))?;
-                    b.push(Tag::PRODUCT_CODE, Value::Bytes(bytes));
-                }
-            }
-            FfdVersion::V12 => {
-                if let (Some(kind), Some(value)) = (m.kind, &m.value) {
-                    let mut s = B(Vec::with_capacity(1));
-                    s.text(&p.f("mark.value"), Tag(kind), value)?;
-                    b.push(Tag::PRODUCT_CODE_12, Value::Stlv(s.0));
-                }
-                if let Some(pm) = m.processing_mode {
-                    b.byte(Tag::MARK_PROCESSING_MODE, pm);
-                }
-                if let Some(cr) = m.check_result {
-                    b.byte(Tag::MARK_CHECK_RESULT, cr);
-                }
-            }
-        }
+        mark(&mut b, p, v, m)?;
     }
     if let Some(fr) = &it.fraction {
         let mut s = B(Vec::with_capacity(3));
@@ -419,6 +398,62 @@ fn item(p: &Path<'_>, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option
     b.opt_text(&p.f("user_data"), Tag::ITEM_EXTRA, &it.user_data)?;
     b.raw(p, &it.other_tags)?;
     Ok((b.0, sum, vat))
+}
+
+/// The mark requisites of an item: explicit values, or values derived from the raw scan.
+fn mark(b: &mut B, p: &Path<'_>, v: FfdVersion, m: &Mark) -> Result<(), Error> {
+    let scanned = || -> Result<fiskal_marks::MarkCode, Error> {
+        let code = m.code.as_deref().unwrap_or_default();
+        fiskal_marks::MarkCode::parse(code).map_err(|e| mark_error(p, &e))
+    };
+    match v {
+        FfdVersion::V105 => {
+            let bytes = match (&m.code_1162, &m.code) {
+                (Some(h), _) => hex::decode(h)
+                    .map_err(|_| invalid(&p.f("mark.code_1162"), ViolationKind::HexFormat))?,
+                (None, Some(_)) => scanned()?
+                    .tag_1162()
+                    .map_err(|e| mark_error(p, &e))?
+                    .as_bytes()
+                    .to_vec(),
+                (None, None) => return Ok(()),
+            };
+            b.push(Tag::PRODUCT_CODE, Value::Bytes(bytes));
+        }
+        FfdVersion::V12 => {
+            let (kind, value) = match (m.kind, &m.value, &m.code) {
+                (Some(kind), Some(value), _) => (kind, value.clone()),
+                (None, None, Some(_)) => {
+                    let child = scanned()?.tag_1163();
+                    (child.tag(), child.value().to_owned())
+                }
+                _ => (0, String::new()),
+            };
+            if kind != 0 {
+                let mut s = B(Vec::with_capacity(1));
+                s.text(&p.f("mark.value"), Tag(kind), &value)?;
+                b.push(Tag::PRODUCT_CODE_12, Value::Stlv(s.0));
+            }
+            if let Some(pm) = m.processing_mode {
+                b.byte(Tag::MARK_PROCESSING_MODE, pm);
+            }
+            if let Some(cr) = m.check_result {
+                b.byte(Tag::MARK_CHECK_RESULT, cr);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mark_error(p: &Path<'_>, e: &fiskal_marks::MarkError) -> Error {
+    invalid(
+        &p.f("mark.code"),
+        ViolationKind::MarkCode {
+            reason: e.code(),
+            position: e.position(),
+            detail: e.to_string(),
+        },
+    )
 }
 
 fn agent(b: &mut B, p: &Path<'_>, a: &ItemAgent) -> Result<(), Error> {

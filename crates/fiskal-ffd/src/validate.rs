@@ -820,6 +820,21 @@ impl Ctx<'_> {
                 },
             );
         }
+        // The raw scan, when given, is read by fiskal-marks; the wire values are derived from it
+        // unless the caller gave them explicitly (explicit values win).
+        let scanned = m.code.as_deref().and_then(|code| {
+            let cp = path.f("code");
+            if !self.text(&cp, Tag::MARK_CODE, code) {
+                return None;
+            }
+            match fiskal_marks::MarkCode::parse(code) {
+                Ok(mc) => Some(mc),
+                Err(e) => {
+                    self.push(cp, mark_code_violation(&e));
+                    None
+                }
+            }
+        });
         match self.v {
             FfdVersion::V105 => {
                 if m.kind.is_some() || m.value.is_some() {
@@ -836,6 +851,12 @@ impl Ctx<'_> {
                 match &m.code_1162 {
                     Some(h) => {
                         self.hex(&path.f("code_1162"), h, 32);
+                    }
+                    None if m.code.is_some() => {
+                        if let Some(Err(e)) = scanned.as_ref().map(fiskal_marks::MarkCode::tag_1162)
+                        {
+                            self.push(path.f("code"), mark_code_violation(&e));
+                        }
                     }
                     None => self.push(
                         path.f("code_1162"),
@@ -883,6 +904,7 @@ impl Ctx<'_> {
                             }
                         }
                     }
+                    (None, None) if m.code.is_some() => {}
                     _ => self.push(
                         path.f("value"),
                         K::MarkRule {
@@ -909,9 +931,6 @@ impl Ctx<'_> {
                     );
                 }
             }
-        }
-        if let Some(code) = &m.code {
-            self.text(&path.f("code"), Tag::MARK_CODE, code);
         }
     }
 
@@ -976,6 +995,14 @@ impl Ctx<'_> {
                 self.inn(&sp.f("inn"), inn);
             }
         }
+    }
+}
+
+fn mark_code_violation(e: &fiskal_marks::MarkError) -> K {
+    K::MarkCode {
+        reason: e.code(),
+        position: e.position(),
+        detail: e.to_string(),
     }
 }
 

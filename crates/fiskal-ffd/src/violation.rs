@@ -140,6 +140,15 @@ pub enum ViolationKind {
     HexFormat,
     /// A fraction (1291) with a zero or inconsistent part.
     FractionRule,
+    /// The raw scanned mark code (`mark.code`) could not be read (fiskal-marks said why).
+    MarkCode {
+        /// fiskal-marks' stable error code (e.g. `bad_check_digit`, `russian_keyboard_layout`).
+        reason: &'static str,
+        /// Character position in the code, when the problem has one.
+        position: Option<usize>,
+        /// fiskal-marks' explanation (English).
+        detail: String,
+    },
 }
 
 /// Which marking rule a [`ViolationKind::MarkRule`] is about.
@@ -204,6 +213,7 @@ impl ViolationKind {
             ViolationKind::UnsupportedFormatVersion { .. } => "unsupported_format_version",
             ViolationKind::HexFormat => "hex_format",
             ViolationKind::FractionRule => "fraction_rule",
+            ViolationKind::MarkCode { .. } => "mark_code",
         }
     }
 
@@ -242,6 +252,7 @@ impl ViolationKind {
             ViolationKind::UnsupportedFormatVersion { .. } => 2030,
             ViolationKind::HexFormat => 2031,
             ViolationKind::FractionRule => 2032,
+            ViolationKind::MarkCode { .. } => 2033,
         }
     }
 }
@@ -333,6 +344,7 @@ impl Violation {
             }
             K::HexFormat => "must be hexadecimal bytes".into(),
             K::FractionRule => "numerator and denominator must be positive and numerator < denominator".into(),
+            K::MarkCode { detail, .. } => format!("the mark code cannot be read: {detail}"),
         }
     }
 
@@ -396,6 +408,12 @@ impl Violation {
             }
             K::HexFormat => "нужны байты в шестнадцатеричном виде".into(),
             K::FractionRule => "числитель и знаменатель должны быть положительными, числитель меньше знаменателя".into(),
+            K::MarkCode { reason, position, .. } => match (reason, position) {
+                (&"russian_keyboard_layout", Some(p)) => format!("код маркировки отсканирован в русской раскладке клавиатуры (символ {p}): переключите раскладку и отсканируйте снова"),
+                (&"bad_check_digit", Some(p)) => format!("неверная контрольная цифра в коде маркировки (символ {p})"),
+                (r, Some(p)) => format!("код маркировки не распознан ({r}, символ {p})"),
+                (r, None) => format!("код маркировки не распознан ({r})"),
+            },
         }
     }
 }
