@@ -101,6 +101,21 @@ INVALID = {
                                            {"receipt": r(items__0__payment_subject="marked", items__0__quantity="1", items__0__price="599.70",
                                                          items__0__mark={"code": "0104601234567893215\u041a\u0435%\u041b\u04372(\u0414\u044c8.\u0447\u001d93\u0410\u0410\u0410\u0410"})},
                                            V(("items[0].mark.code", "mark_code"))),
+    "023_fraction_needs_quantity_1": ("With a fraction (1291) the quantity must be 1.",
+                                      {"receipt": r(items__0__payment_subject="marked", items__0__quantity="2", items__0__price="599.70",
+                                                    items__0__sum="599.70",
+                                                    items__0__mark={"kind": 1305, "value": "0104601234567893215Abc000000001"},
+                                                    items__0__fraction={"numerator": 1, "denominator": 2})},
+                                      V(("items[0].sum", "sum_mismatch"), ("items[0].quantity", "mark_rule"))),
+    "024_format_version_2_with_new_fields": ("A future format version with fields version 1 lacks is reported as an unsupported version, not as an unknown field.",
+                                             {"receipt": r(version=2, loyalty={"points": 10})}, V(("version", "unsupported_format_version"))),
+    "025_other_tags_duplicates_a_field": ("other_tags must not carry a tag that has its own field (1020 is `total`).",
+                                          {"receipt": r(other_tags=[{"tag": 1020, "hex": "01"}])}, V(("other_tags[0].tag", "modelled_tag"))),
+    "026_subject_20_in_1_05": ("Payment subjects 20–27 exist only in FFD 1.2.",
+                               {"receipt": r(BASE105, items__0__payment_subject=20)}, V(("items[0].payment_subject", "value_not_in_version"))),
+    "027_vat0_total_with_vat_sum": ("1104 totals the item *sums* at 0 %: a matching vat0_sum is valid even if an item states a VAT sum of 0.00; a wrong one is reported.",
+                                    {"receipt": r(items__0__vat="vat0", items__0__vat_sum="0.00", vat_totals={"vat0_sum": "599.00"})},
+                                    V(("vat_totals.vat0_sum", "vat_total_mismatch"))),
 }
 
 TLV_ERRORS = {

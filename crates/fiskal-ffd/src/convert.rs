@@ -221,14 +221,16 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
             VatRate::VAT120 => vt.vat120,
             _ => vt.vat110,
         });
-        match (given, &r.vat_totals) {
-            (Some(m), _) => {
+        // Given totals are written as given (validation checked them); a rate the items use but
+        // the caller did not total is computed, so a partial `vat_totals` never drops a total.
+        match given {
+            Some(m) => {
                 b.money(&at(path), tag, &m)?;
             }
-            (None, None) if seen[usize::from(rate.0)] => {
+            None if seen[usize::from(rate.0)] => {
                 b.push(tag, Value::Vln(per_rate[usize::from(rate.0)]))
             }
-            _ => {}
+            None => {}
         }
     }
     b.opt_text(
@@ -500,7 +502,9 @@ fn agent(b: &mut B, p: &Path<'_>, a: &ItemAgent) -> Result<(), Error> {
             Tag::TRANSFER_OPERATOR_INN,
             &info.transfer_operator_inn,
         )?;
-        b.push(Tag::AGENT_DATA, Value::Stlv(s.0));
+        if !s.0.is_empty() {
+            b.push(Tag::AGENT_DATA, Value::Stlv(s.0));
+        }
     }
     if let Some(sup) = &a.supplier {
         let sp = p.f("agent.supplier");
@@ -509,10 +513,91 @@ fn agent(b: &mut B, p: &Path<'_>, a: &ItemAgent) -> Result<(), Error> {
             s.text(&sp.f("phones").i(i), Tag::SUPPLIER_PHONE, ph)?;
         }
         s.opt_text(&sp.f("name"), Tag::SUPPLIER_NAME, &sup.name)?;
-        b.push(Tag::SUPPLIER_DATA, Value::Stlv(s.0));
+        if !s.0.is_empty() {
+            b.push(Tag::SUPPLIER_DATA, Value::Stlv(s.0));
+        }
         b.opt_text(&sp.f("inn"), Tag::SUPPLIER_INN, &sup.inn)?;
     }
     Ok(())
+}
+
+/// Whether a document-level tag is always represented by a field of [`Receipt`] (so it must not
+/// also appear in `other_tags`). Tags the reader keeps raw in some cases (1192 repeated in 1.2,
+/// 1227/1228/1256 outside their version, 1173/1174 outside a correction) are not listed.
+pub fn is_modelled_receipt_tag(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::FFD_VERSION
+            | Tag::USER_NAME
+            | Tag::USER_INN
+            | Tag::KKT_REG_NUMBER
+            | Tag::AUTOMAT_NUMBER
+            | Tag::FN_NUMBER
+            | Tag::FD_NUMBER
+            | Tag::RECEIPT_NUMBER
+            | Tag::SHIFT_NUMBER
+            | Tag::DATE_TIME
+            | Tag::FNS_SITE
+            | Tag::INTERNET_ONLY
+            | Tag::MARKS_CHECK_RESULT
+            | Tag::FISCAL_SIGN
+            | Tag::OPERATION
+            | Tag::TAX_SYSTEM
+            | Tag::CASHIER
+            | Tag::CASHIER_INN
+            | Tag::PAYMENT_ADDRESS
+            | Tag::PAYMENT_PLACE
+            | Tag::SENDER_EMAIL
+            | Tag::BUYER_CONTACT
+            | Tag::ITEM
+            | Tag::TOTAL
+            | Tag::CASH
+            | Tag::ELECTRONIC
+            | Tag::PREPAID
+            | Tag::CREDIT
+            | Tag::CONSIDERATION
+            | Tag::VAT_20
+            | Tag::VAT_10
+            | Tag::SUM_VAT_0
+            | Tag::SUM_NO_VAT
+            | Tag::VAT_20_120
+            | Tag::VAT_10_110
+            | Tag::ADDITIONAL_USER_PROP
+            | Tag::OPERATIONAL_PROP
+            | Tag::SECTORAL_RECEIPT_PROP
+    )
+}
+
+/// Whether an item-level tag is represented by a field of [`Item`].
+pub fn is_modelled_item_tag(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::PAYMENT_METHOD
+            | Tag::PAYMENT_SUBJECT
+            | Tag::ITEM_NAME
+            | Tag::ITEM_PRICE
+            | Tag::ITEM_QUANTITY
+            | Tag::ITEM_MEASURE
+            | Tag::ITEM_UNIT
+            | Tag::VAT_RATE
+            | Tag::ITEM_VAT
+            | Tag::ITEM_UNIT_VAT
+            | Tag::ITEM_SUM
+            | Tag::PRODUCT_CODE
+            | Tag::PRODUCT_CODE_12
+            | Tag::MARK_PROCESSING_MODE
+            | Tag::MARK_CHECK_RESULT
+            | Tag::FRACTIONAL_QUANTITY
+            | Tag::ITEM_AGENT_FLAGS
+            | Tag::AGENT_DATA
+            | Tag::SUPPLIER_DATA
+            | Tag::SUPPLIER_INN
+            | Tag::EXCISE
+            | Tag::COUNTRY_CODE
+            | Tag::DECLARATION_NUMBER
+            | Tag::SECTORAL_ITEM_PROP
+            | Tag::ITEM_EXTRA
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -752,7 +837,8 @@ pub fn from_tlv(doc: &Tlv) -> Result<Receipt, Error> {
             Tag::SUM_NO_VAT => vt.no_vat_sum = Some(money_of(&at("vat_totals.no_vat_sum"), t)?),
             Tag::VAT_20_120 => vt.vat120 = Some(money_of(&at("vat_totals.vat120"), t)?),
             Tag::VAT_10_110 => vt.vat110 = Some(money_of(&at("vat_totals.vat110"), t)?),
-            Tag::ADDITIONAL_RECEIPT_PROP => {
+            // 1192 may repeat in 1.2; the model holds one, further ones stay in other_tags.
+            Tag::ADDITIONAL_RECEIPT_PROP if r.additional_check_props.is_none() => {
                 r.additional_check_props = Some(text_of(&at("additional_check_props"), t)?)
             }
             Tag::ADDITIONAL_USER_PROP => {

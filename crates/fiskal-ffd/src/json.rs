@@ -11,6 +11,28 @@ use crate::validate::{validate_with, Profile};
 /// Parses receipt JSON. Wrong types, unknown fields and malformed numbers fail here with the
 /// JSON path of the field; FFD rules are checked by [`crate::validate()`] / [`parse_and_validate`].
 pub fn parse(json: &str) -> Result<Receipt, Error> {
+    parse_v1(json).map_err(|e| match unsupported_version(json) {
+        // A document of another format version (which may well have fields version 1 lacks)
+        // is reported as such, not as "unknown field".
+        Some(version) => Error::Invalid(vec![crate::violation::Violation::new(
+            "version",
+            crate::violation::ViolationKind::UnsupportedFormatVersion { version },
+        )]),
+        None => e,
+    })
+}
+
+/// The `version` of a JSON object whose version is not 1 (looked at only after a failed parse).
+fn unsupported_version(json: &str) -> Option<u32> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        version: Option<u32>,
+    }
+    let probe: Probe = serde_json::from_str(json).ok()?;
+    probe.version.filter(|&v| v != crate::model::FORMAT_VERSION)
+}
+
+fn parse_v1(json: &str) -> Result<Receipt, Error> {
     let mut de = serde_json::Deserializer::from_str(json);
     let receipt: Receipt = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

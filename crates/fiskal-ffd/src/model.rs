@@ -46,9 +46,9 @@ pub struct Receipt {
     pub payments: Payments,
     /// 1020 «сумма расчета»: the receipt total.
     pub total: Money,
-    /// Receipt-level VAT totals (1102–1107). When absent they are computed from the items
-    /// (per item, rounded half-up, then summed per rate). Required for a 1.05 correction
-    /// without items.
+    /// Receipt-level VAT totals (1102–1107). Totals not given are computed from the items (per
+    /// item, rounded half-up, then summed per rate); given ones must match the items. A 1.05
+    /// correction without items has nothing to compute them from: give them there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_totals: Option<VatTotals>,
     /// 1192 «дополнительный реквизит чека».
@@ -196,10 +196,12 @@ pub struct Item {
     pub other_tags: Vec<RawTag>,
 }
 
-/// The mark code of an item, in the form the fiscal drive stores.
+/// The mark code of an item.
 ///
-/// `fiskal-marks` turns a raw scan into these values; the raw scan itself may be kept in
-/// [`Mark::code`] for providers that want it (it is not part of the receipt TLV).
+/// Give the raw scan in [`Mark::code`] and fiskal derives what the fiscal drive stores (1162 for
+/// 1.05, the 1163 child for 1.2) with `fiskal-marks`; or give those values explicitly
+/// (`code_1162`, or `kind` + `value`), which then win. The raw scan itself is not part of the
+/// receipt TLV (providers send it separately).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mark {
@@ -221,12 +223,14 @@ pub struct Mark {
     /// 2003 «планируемый статус товара» (for the marking request; not in the receipt TLV).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned_status: Option<PlannedStatus>,
-    /// The full scanned code (tag 2000 form, with GS); not in the receipt TLV.
+    /// The raw scanned code as the scanner gave it (GS as 0x1D or a textual form, AIM prefix …);
+    /// 1162 / 1163 are derived from it when not given explicitly. Not itself in the receipt TLV.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
-/// 1291: a fraction of a marked unit sold (1.2). The quantity 1023 must then be 1.
+/// 1291: a fraction of a marked unit sold (1.2). The quantity 1023 must then be 1, and the sum
+/// may be price × numerator / denominator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fraction {

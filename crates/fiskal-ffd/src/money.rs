@@ -210,7 +210,7 @@ impl JsonSchema for Money {
         json_schema!({
             "description": "Amount in roubles, at most 2 decimals, as a string (\"1999.90\") or a JSON number (parsed exactly from its text, never as a float).",
             "oneOf": [
-                { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
+                { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$" },
                 { "type": "number" }
             ]
         })
@@ -326,7 +326,7 @@ impl JsonSchema for Quantity {
         json_schema!({
             "description": "Quantity, a positive decimal (≤ 3 decimals for FFD 1.05, ≤ 6 for 1.2 by default), as a string or a JSON number (parsed exactly).",
             "oneOf": [
-                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$" },
+                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$" },
                 { "type": "number" }
             ]
         })

@@ -5,8 +5,9 @@
 //! 1042, 1012, 1077, 1009, 1187, 1060, 1117, 1108, and 2107 in 1.2. [`document_size_bound`]
 //! is the exact size of fiskal's own encoding ([`crate::tlv::Tlv::encoded_len`]) plus, for every
 //! one of those requisites the receipt does not already carry, its size under
-//! [`RegisterAssumptions`] — by default the largest the FFD allows, so the bound is never
-//! below what the register will produce, whatever it fills in.
+//! [`RegisterAssumptions`] — by default the largest the FFD allows for the free-text requisites,
+//! with two exceptions stated in [`RegisterAssumptions::default`] (the ФНС site is taken as
+//! `www.nalog.gov.ru`; 1036 «номер автомата», used only by vending machines, is not counted).
 //!
 //! Budget: FFD documents are limited to 32 768 bytes (two public implementations); cloud
 //! registers are commonly said to reject receipts above "30 KB". [`DEFAULT_BUDGET`] is 30 720

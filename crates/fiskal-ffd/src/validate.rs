@@ -138,7 +138,7 @@ fn is_ddmmyyyy(s: &str) -> bool {
     };
     match (n(0..2), n(3..5), n(6..10)) {
         (Some(d), Some(m), Some(y)) => {
-            crate::datetime::LocalDateTime::new(y.max(1970), m, d, 0, 0, 0).is_some()
+            (1..=12).contains(&m) && d >= 1 && d <= crate::datetime::days_in_month(y, m)
         }
         _ => false,
     }
@@ -197,7 +197,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn digits_fixed(&mut self, path: &Path<'_>, s: &str, len: usize, expected: &'static str) {
+    fn digits_fixed(&mut self, path: &Path<'_>, s: &str, len: usize, expected: &'static [usize]) {
         if !is_digits(s) {
             self.push(path.to_string(), K::NotDigits);
         } else if s.len() != len {
@@ -220,7 +220,7 @@ impl Ctx<'_> {
             self.push(
                 path.to_string(),
                 K::WrongLength {
-                    expected: "10 or 12",
+                    expected: &[10, 12],
                     actual: s.len(),
                 },
             );
@@ -253,11 +253,12 @@ impl Ctx<'_> {
     fn hex(&mut self, path: &Path<'_>, s: &str, max: usize) -> Option<Vec<u8>> {
         match hex::decode(s) {
             Ok(b) if b.len() > max => {
+                // Counted in hex characters, as the caller wrote them.
                 self.push(
                     path.to_string(),
                     K::TooLong {
-                        max,
-                        actual: b.len(),
+                        max: max * 2,
+                        actual: s.len(),
                     },
                 );
                 None
@@ -323,13 +324,14 @@ impl Ctx<'_> {
                 (Some(a), Some(b)) => a.checked_add(b),
                 _ => None,
             };
-            if let (Some(v), Some(slot)) = (vat, vat_by_rate.get_mut(usize::from(item.vat.0))) {
+            // 0 % and «без НДС» total their item *sums* (1104, 1105); the others their VAT.
+            let add = if item.vat == VatRate::VAT0 || item.vat == VatRate::NONE {
+                sum
+            } else {
+                vat
+            };
+            if let (Some(v), Some(slot)) = (add, vat_by_rate.get_mut(usize::from(item.vat.0))) {
                 *slot = slot.saturating_add(v);
-            }
-            if item.vat == VatRate::VAT0 || item.vat == VatRate::NONE {
-                if let (Some(s), Some(slot)) = (sum, vat_by_rate.get_mut(usize::from(item.vat.0))) {
-                    *slot = slot.saturating_add(s);
-                }
             }
         }
 
@@ -469,6 +471,12 @@ impl Ctx<'_> {
             self.register(reg);
         }
         for (i, t) in r.other_tags.iter().enumerate() {
+            if crate::convert::is_modelled_receipt_tag(Tag(t.tag)) {
+                self.push(
+                    at("other_tags").i(i).f("tag"),
+                    K::ModelledTag { tag: Tag(t.tag) },
+                );
+            }
             self.hex(
                 &at("other_tags").i(i).f("hex"),
                 &t.hex,
@@ -561,8 +569,8 @@ impl Ctx<'_> {
             }
             match tag {
                 Tag::BUYER_BIRTH_DATE if !is_ddmmyyyy(value) => self.push(path, K::DateFormat),
-                Tag::BUYER_CITIZENSHIP => self.digits_fixed(path, value, 3, "3"),
-                Tag::BUYER_DOC_CODE => self.digits_fixed(path, value, 2, "2"),
+                Tag::BUYER_CITIZENSHIP => self.digits_fixed(path, value, 3, &[3]),
+                Tag::BUYER_DOC_CODE => self.digits_fixed(path, value, 2, &[2]),
                 _ => {}
             }
         }
@@ -571,7 +579,7 @@ impl Ctx<'_> {
     fn sectoral(&mut self, path: &Path<'_>, p: &SectoralProp) {
         let f = path.f("fois_id");
         if self.text(&f, Tag::FOIV_ID, &p.fois_id) {
-            self.digits_fixed(&f, &p.fois_id, 3, "3");
+            self.digits_fixed(&f, &p.fois_id, 3, &[3]);
         }
         let d = path.f("date");
         if self.text(&d, Tag::BASIS_DOC_DATE, &p.date) && !is_ddmmyyyy(&p.date) {
@@ -600,8 +608,8 @@ impl Ctx<'_> {
                     self.push(
                         "register.fiscal_sign",
                         K::WrongLength {
-                            expected: "6 bytes",
-                            actual: b.len(),
+                            expected: &[12],
+                            actual: fs.len(),
                         },
                     );
                 }
@@ -658,7 +666,7 @@ impl Ctx<'_> {
                     value: it.payment_subject.0.into(),
                 },
             );
-        } else if self.v == FfdVersion::V105 && it.payment_subject.0 >= 30 {
+        } else if self.v == FfdVersion::V105 && it.payment_subject.0 >= 20 {
             self.push(
                 p.f("payment_subject"),
                 K::ValueNotInVersion { version: self.v },
@@ -719,6 +727,14 @@ impl Ctx<'_> {
         if let Some(f) = &it.fraction {
             let path = p.f("fraction");
             if self.in_version(&path, Tag::FRACTIONAL_QUANTITY) {
+                if it.quantity.as_decimal() != Decimal::ONE {
+                    self.push(
+                        p.f("quantity"),
+                        K::MarkRule {
+                            rule: MarkRule::FractionNeedsQuantityOne,
+                        },
+                    );
+                }
                 if f.numerator == 0 || f.denominator == 0 || f.numerator >= f.denominator {
                     self.push(path, K::FractionRule);
                 }
@@ -733,7 +749,7 @@ impl Ctx<'_> {
         if let Some(cc) = &it.country_code {
             let path = p.f("country_code");
             if self.text(&path, Tag::COUNTRY_CODE, cc) {
-                self.digits_fixed(&path, cc, 3, "3");
+                self.digits_fixed(&path, cc, 3, &[3]);
             }
         }
         self.opt_text(
@@ -750,6 +766,12 @@ impl Ctx<'_> {
         }
         self.opt_text(&p.f("user_data"), Tag::ITEM_EXTRA, &it.user_data);
         for (i, t) in it.other_tags.iter().enumerate() {
+            if crate::convert::is_modelled_item_tag(Tag(t.tag)) {
+                self.push(
+                    p.f("other_tags").i(i).f("tag"),
+                    K::ModelledTag { tag: Tag(t.tag) },
+                );
+            }
             self.hex(
                 &p.f("other_tags").i(i).f("hex"),
                 &t.hex,
@@ -884,19 +906,20 @@ impl Ctx<'_> {
                             let vp = path.f("value");
                             if self.text(&vp, tag, value) {
                                 if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
-                                    if value.len() != usize::from(n) {
-                                        let expected = match n {
-                                            8 => "8",
-                                            13 => "13",
-                                            14 => "14",
-                                            20 => "20",
-                                            _ => "23",
+                                    let len = cp866::byte_len(value);
+                                    if len != usize::from(n) {
+                                        let expected: &'static [usize] = match n {
+                                            8 => &[8],
+                                            13 => &[13],
+                                            14 => &[14],
+                                            20 => &[20],
+                                            _ => &[23],
                                         };
                                         self.push(
                                             vp,
                                             K::WrongLength {
                                                 expected,
-                                                actual: value.len(),
+                                                actual: len,
                                             },
                                         );
                                     }
@@ -1035,6 +1058,9 @@ mod tests {
         assert!(is_phone("+79991234567"));
         assert!(!is_phone("8 999 123"));
         assert!(is_ddmmyyyy("29.02.2024"));
+        assert!(is_ddmmyyyy("29.02.1968"));
+        assert!(is_ddmmyyyy("01.01.1900"));
+        assert!(!is_ddmmyyyy("29.02.1900"));
         assert!(!is_ddmmyyyy("30.02.2024"));
         assert!(!is_ddmmyyyy("2024-02-01"));
     }

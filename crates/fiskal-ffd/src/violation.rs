@@ -26,8 +26,8 @@ pub enum ViolationKind {
     },
     /// Text of the wrong length for a fixed-length requisite.
     WrongLength {
-        /// Required length(s), e.g. "10 or 12".
-        expected: &'static str,
+        /// The allowed length(s), in characters (an ИНН: 10 or 12).
+        expected: &'static [usize],
         /// Actual.
         actual: usize,
     },
@@ -140,6 +140,12 @@ pub enum ViolationKind {
     HexFormat,
     /// A fraction (1291) with a zero or inconsistent part.
     FractionRule,
+    /// A tag in `other_tags` that the model represents by a field: set the field instead (the
+    /// tag would otherwise be written twice).
+    ModelledTag {
+        /// The tag.
+        tag: Tag,
+    },
     /// The raw scanned mark code (`mark.code`) could not be read (fiskal-marks said why).
     MarkCode {
         /// fiskal-marks' stable error code (e.g. `bad_check_digit`, `russian_keyboard_layout`).
@@ -163,6 +169,8 @@ pub enum MarkRule {
     UnknownKind,
     /// 2102 must be 0.
     ProcessingMode,
+    /// With a fraction (1291) the quantity (1023) must be 1 (note 24 of ЕД-7-20/662@).
+    FractionNeedsQuantityOne,
     /// In 1.2 a marked item must have payment subject 31 or 33.
     SubjectNotMarked,
 }
@@ -214,6 +222,7 @@ impl ViolationKind {
             ViolationKind::HexFormat => "hex_format",
             ViolationKind::FractionRule => "fraction_rule",
             ViolationKind::MarkCode { .. } => "mark_code",
+            ViolationKind::ModelledTag { .. } => "modelled_tag",
         }
     }
 
@@ -253,8 +262,14 @@ impl ViolationKind {
             ViolationKind::HexFormat => 2031,
             ViolationKind::FractionRule => 2032,
             ViolationKind::MarkCode { .. } => 2033,
+            ViolationKind::ModelledTag { .. } => 2034,
         }
     }
+}
+
+fn alternatives(lens: &[usize], or: &str) -> String {
+    let parts: Vec<String> = lens.iter().map(ToString::to_string).collect();
+    parts.join(&format!(" {or} "))
 }
 
 fn rub(k: u64) -> String {
@@ -291,7 +306,9 @@ impl Violation {
             K::Required => "is required".into(),
             K::NotInVersion { version } => format!("is not part of FFD {version}"),
             K::TooLong { max, actual } => format!("is {actual} characters long, at most {max} allowed (CP866 bytes)"),
-            K::WrongLength { expected, actual } => format!("must be {expected} characters long, found {actual}"),
+            K::WrongLength { expected, actual } => {
+                format!("must be {} characters long, found {actual}", alternatives(expected, "or"))
+            }
             K::NotCp866 { chars } => format!("contains characters the fiscal drive cannot store (CP866): {chars}"),
             K::NotDigits => "must contain digits only".into(),
             K::InnCheckDigit => "is not a valid INN: check digit mismatch".into(),
@@ -329,6 +346,7 @@ impl Violation {
                 MarkRule::MissingCode => "needs code_1162 for FFD 1.05, or kind and value for FFD 1.2".into(),
                 MarkRule::UnknownKind => "must be one of 1300–1309, 1320–1325".into(),
                 MarkRule::ProcessingMode => "must be 0".into(),
+                MarkRule::FractionNeedsQuantityOne => "with a fraction (1291) the quantity must be 1".into(),
                 MarkRule::SubjectNotMarked => "a marked item must have payment subject marked (33) or marked_excise (31)".into(),
             },
             K::CorrectionRule { rule } => match rule {
@@ -345,6 +363,7 @@ impl Violation {
             K::HexFormat => "must be hexadecimal bytes".into(),
             K::FractionRule => "numerator and denominator must be positive and numerator < denominator".into(),
             K::MarkCode { detail, .. } => format!("the mark code cannot be read: {detail}"),
+            K::ModelledTag { tag } => format!("tag {tag} has its own field in the receipt JSON: set that field instead"),
         }
     }
 
@@ -355,7 +374,9 @@ impl Violation {
             K::Required => "обязательное поле не заполнено".into(),
             K::NotInVersion { version } => format!("реквизит отсутствует в ФФД {version}"),
             K::TooLong { max, actual } => format!("длина {actual} символов, допускается не более {max} (байт CP866)"),
-            K::WrongLength { expected, actual } => format!("длина должна быть {expected} символов, получено {actual}"),
+            K::WrongLength { expected, actual } => {
+                format!("длина должна быть {} символов, получено {actual}", alternatives(expected, "или"))
+            }
             K::NotCp866 { chars } => format!("содержит символы, которые ФН не может сохранить (CP866): {chars}"),
             K::NotDigits => "допускаются только цифры".into(),
             K::InnCheckDigit => "неверный ИНН: не сходится контрольное число".into(),
@@ -393,6 +414,7 @@ impl Violation {
                 MarkRule::MissingCode => "нужен code_1162 для ФФД 1.05 или kind и value для ФФД 1.2".into(),
                 MarkRule::UnknownKind => "должно быть одним из 1300–1309, 1320–1325".into(),
                 MarkRule::ProcessingMode => "должно быть 0".into(),
+                MarkRule::FractionNeedsQuantityOne => "при дробном количестве (1291) количество должно быть 1".into(),
                 MarkRule::SubjectNotMarked => "у маркированного товара признак предмета расчета должен быть 33 или 31".into(),
             },
             K::CorrectionRule { rule } => match rule {
@@ -408,6 +430,7 @@ impl Violation {
             }
             K::HexFormat => "нужны байты в шестнадцатеричном виде".into(),
             K::FractionRule => "числитель и знаменатель должны быть положительными, числитель меньше знаменателя".into(),
+            K::ModelledTag { tag } => format!("для реквизита {tag} есть отдельное поле: заполните его вместо other_tags"),
             K::MarkCode { reason, position, .. } => match (reason, position) {
                 (&"russian_keyboard_layout", Some(p)) => format!("код маркировки отсканирован в русской раскладке клавиатуры (символ {p}): переключите раскладку и отсканируйте снова"),
                 (&"bad_check_digit", Some(p)) => format!("неверная контрольная цифра в коде маркировки (символ {p})"),
