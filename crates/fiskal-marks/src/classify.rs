@@ -273,7 +273,12 @@ pub(crate) fn recognize(
                     _ => CodeFormat::Itf14,
                 });
             }
-            29 if body[..14].iter().all(u8::is_ascii_digit) => {
+            // A 29-character code is a tobacco pack — unless its first 14 digits fail the GTIN
+            // check and it reads as GS1 (`01` + GTIN + `21` + an 11-character serial, no GS):
+            // then it is that (found by the mark_parse fuzz target).
+            29 if body[..14].iter().all(u8::is_ascii_digit)
+                && (check::verify(&body[..14]).is_ok() || !body.starts_with(b"01")) =>
+            {
                 verify_check_digit(n, 0, 14)?;
                 check_cs82(n, 14, 29, "a GS1 character of the tobacco pack code")?;
                 return simple(CodeFormat::TobaccoPack);
@@ -296,9 +301,20 @@ pub(crate) fn recognize(
             _ => {}
         }
     }
-    if n.has_gs() || body.starts_with(b"01") {
+    // Every Честный ЗНАК GS1 code starts with AI 01 (GTIN), with or without GS separators.
+    // Deciding by that alone (not by "has a GS") keeps recognition independent of separators:
+    // a code must read the same once its redundant GS are dropped in the tag 2000 form (found
+    // by the mark_parse fuzz target: `20 00 ␝ 01 …` was GS1 with the GS and unrecognised
+    // without it).
+    if body.starts_with(b"01") {
         let (elements, warning) = gs1::parse(n)?;
         return Ok((CodeFormat::Gs1, elements, warning));
+    }
+    if n.has_gs() {
+        // GS1 syntax that does not start with 01: parse for the most precise error (an unknown
+        // AI, no 01 at all …); if it parses, 01 is there but not first.
+        gs1::parse(n)?;
+        return Err(MarkError::MissingAi { ai: "01" });
     }
     if accept_unrecognized {
         return Ok((CodeFormat::Unidentified, Vec::new(), None));
