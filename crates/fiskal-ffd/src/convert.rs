@@ -330,6 +330,18 @@ fn sectoral(path: &Path<'_>, p: &SectoralProp) -> Result<Value, Error> {
     Ok(Value::Stlv(s.0))
 }
 
+/// The 1059 «предмет расчета» TLV of one item, exactly as [`to_tlv`] writes it inside the
+/// document (so `item_to_tlv(..).encoded_len()` is the item's share of the document size).
+/// `index` only names the item in errors.
+pub fn item_to_tlv(item_: &Item, ffd: FfdVersion, index: usize) -> Result<Tlv, Error> {
+    let items = at("items");
+    let (children, _, _) = item(&items.i(index), ffd, item_)?;
+    Ok(Tlv {
+        tag: Tag::ITEM,
+        value: Value::Stlv(children),
+    })
+}
+
 /// One 1059 STLV; returns the children, the item sum and its VAT (kopecks).
 fn item(p: &Path<'_>, v: FfdVersion, it: &Item) -> Result<(Vec<Tlv>, u64, Option<u64>), Error> {
     let mut b = B(Vec::with_capacity(14));

@@ -449,6 +449,50 @@ pub struct RawTag {
 }
 
 impl Receipt {
+    /// A copy of everything but the items (cheap for a large cart: the items are not cloned).
+    pub fn without_items(&self) -> Receipt {
+        let Receipt {
+            version,
+            ffd,
+            operation,
+            tax_system,
+            company,
+            cashier,
+            client,
+            items: _,
+            payments,
+            total,
+            vat_totals,
+            additional_check_props,
+            additional_user_prop,
+            operating_check_props,
+            sectoral_check_props,
+            correction,
+            register,
+            other_tags,
+        } = self;
+        Receipt {
+            version: *version,
+            ffd: *ffd,
+            operation: *operation,
+            tax_system: *tax_system,
+            company: company.clone(),
+            cashier: cashier.clone(),
+            client: client.clone(),
+            items: Vec::new(),
+            payments: *payments,
+            total: *total,
+            vat_totals: *vat_totals,
+            additional_check_props: additional_check_props.clone(),
+            additional_user_prop: additional_user_prop.clone(),
+            operating_check_props: operating_check_props.clone(),
+            sectoral_check_props: sectoral_check_props.clone(),
+            correction: correction.clone(),
+            register: register.clone(),
+            other_tags: other_tags.clone(),
+        }
+    }
+
     /// The document form code: 3 (receipt) or 31 (correction receipt).
     pub fn form(&self) -> Tag {
         if self.correction.is_some() {
@@ -460,6 +504,15 @@ impl Receipt {
 }
 
 impl Payments {
+    /// The sum of the five payment kinds in kopecks, or the first kind that is not a valid
+    /// amount (or an overflow, reported as [`crate::money::MoneyProblem::TooLarge`]).
+    pub fn total_kopecks(&self) -> Result<u64, crate::money::MoneyProblem> {
+        self.by_tag().iter().try_fold(0u64, |acc, (_, m)| {
+            acc.checked_add(m.kopecks()?)
+                .ok_or(crate::money::MoneyProblem::TooLarge)
+        })
+    }
+
     /// The five payment kinds with their tags, in tag order of the wire.
     pub fn by_tag(&self) -> [(Tag, Money); 5] {
         [

@@ -107,6 +107,11 @@ impl Money {
         self.0
     }
 
+    /// Whether the amount is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
     /// Integer kopecks, if the amount is non-negative, has at most two significant decimals
     /// (`1.50` and `1.500` are fine, `1.555` is not) and fits a 6-byte VLN.
     pub fn kopecks(&self) -> Result<u64, MoneyProblem> {

@@ -91,3 +91,24 @@ pub fn document_size_bound(receipt: &Receipt, a: &RegisterAssumptions) -> Result
     let doc = crate::convert::to_tlv(receipt)?;
     Ok(doc.encoded_len() + register_overhead(receipt, a))
 }
+
+/// Bytes one item takes in the document (its whole 1059 TLV, header included).
+pub fn item_encoded_len(item: &crate::model::Item, ffd: FfdVersion) -> Result<usize, Error> {
+    Ok(crate::convert::item_to_tlv(item, ffd, 0)?.encoded_len())
+}
+
+/// Upper bound of the stored document's size without its items: what every part of a split
+/// cart carries (header, payments, VAT totals, register additions). It is the cart's
+/// [`document_size_bound`] minus its items' [`item_encoded_len`]: a part's amounts (total,
+/// payments, VAT per rate) are never larger than the cart's, so their VLNs are never wider, and a
+/// part uses no VAT rate the cart does not. A part's bound is then this plus its items' lengths.
+pub fn header_size_bound(receipt: &Receipt, a: &RegisterAssumptions) -> Result<usize, Error> {
+    let doc = crate::convert::to_tlv(receipt)?;
+    let items: usize = doc
+        .children()
+        .iter()
+        .filter(|t| t.tag == crate::tag::Tag::ITEM)
+        .map(crate::tlv::Tlv::encoded_len)
+        .sum();
+    Ok(doc.encoded_len() - items + register_overhead(receipt, a))
+}

@@ -29,16 +29,23 @@ pub struct Profile {
     /// Most decimals allowed in a quantity: 3 by default for 1.05 (the cross-vendor safe limit),
     /// 6 for 1.2 (commonly cited; not confirmed, ffd.md open question 7).
     pub max_quantity_scale: u32,
-    /// Largest encoded document accepted, bytes (FFD: 32 768 for a receipt).
-    pub max_document_size: usize,
+    /// Largest encoded document accepted, bytes (FFD: 32 768 for a receipt). `None` skips the
+    /// size rule and the encoding it needs — for a cart that is about to be split (fiskal-calc).
+    pub max_document_size: Option<usize>,
 }
 
 impl Profile {
+    /// The same profile without the document-size rule (see [`Profile::max_document_size`]).
+    pub fn without_size_limit(mut self) -> Profile {
+        self.max_document_size = None;
+        self
+    }
+
     /// The default profile of an FFD version.
     pub fn for_version(v: FfdVersion) -> Profile {
         Profile {
             max_quantity_scale: if v == FfdVersion::V12 { 6 } else { 3 },
-            max_document_size: 32_768,
+            max_document_size: Some(32_768),
         }
     }
 }
@@ -484,17 +491,11 @@ impl Ctx<'_> {
             );
         }
         // Only once every field is known to be representable: the exact encoded size.
-        if self.out.is_empty() {
+        if let (true, Some(max)) = (self.out.is_empty(), self.profile.max_document_size) {
             if let Ok(doc) = crate::convert::to_tlv(r) {
                 let size = doc.encoded_len();
-                if size > self.profile.max_document_size {
-                    self.push(
-                        String::new(),
-                        K::DocumentTooLarge {
-                            max: self.profile.max_document_size,
-                            actual: size,
-                        },
-                    );
+                if size > max {
+                    self.push(String::new(), K::DocumentTooLarge { max, actual: size });
                 }
                 self.doc = Some(doc);
             }

@@ -86,3 +86,19 @@ fn size_bound_counts_only_what_the_register_adds() {
     small.user_name_len = 20;
     assert_eq!(register_overhead(&r, &small), expected - 236);
 }
+
+#[test]
+fn item_and_header_sizes_add_up_to_the_document() {
+    let r = json::parse(SAMPLE).expect("sample");
+    let a = RegisterAssumptions::default();
+    let items: usize = r
+        .items
+        .iter()
+        .map(|it| fiskal_ffd::size::item_encoded_len(it, r.ffd).expect("item"))
+        .sum();
+    let header = fiskal_ffd::size::header_size_bound(&r, &a).expect("header");
+    assert_eq!(header + items, document_size_bound(&r, &a).expect("bound"));
+    assert!(r.without_items().items.is_empty());
+    assert_eq!(r.without_items().total, r.total);
+    assert_eq!(r.payments.total_kopecks(), Ok(593_970));
+}
