@@ -17,7 +17,6 @@
 //! assert!(exact.kopecks().is_err()); // really has more than 2 decimals: no float rounding hid it
 //! ```
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer};
@@ -118,11 +117,18 @@ impl Money {
         if self.0.is_sign_negative() && !self.0.is_zero() {
             return Err(MoneyProblem::Negative);
         }
-        let k = self.0 * Decimal::ONE_HUNDRED;
-        if !k.fract().is_zero() {
-            return Err(MoneyProblem::TooManyDecimals);
-        }
-        match k.to_u64() {
+        // Integer arithmetic on the decimal's parts: value = mantissa / 10^scale.
+        let (m, scale) = (self.0.mantissa().unsigned_abs(), self.0.scale());
+        let k = if scale <= 2 {
+            m.checked_mul(10u128.pow(2 - scale))
+        } else {
+            let div = 10u128.pow(scale - 2); // scale ≤ 28, so this fits u128
+            if m % div != 0 {
+                return Err(MoneyProblem::TooManyDecimals);
+            }
+            Some(m / div)
+        };
+        match k.and_then(|k| u64::try_from(k).ok()) {
             Some(v) if v <= MAX_KOPECKS => Ok(v),
             _ => Err(MoneyProblem::TooLarge),
         }
@@ -183,16 +189,25 @@ fn deserialize_decimal<'de, D: Deserializer<'de>>(
     d: D,
     what: &'static str,
 ) -> Result<Decimal, D::Error> {
+    // Boxed rather than borrowed: a borrowed RawValue would save an allocation per amount but
+    // fail for `serde_json::from_value`, which callers (and the bindings) use.
     let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
     let text = raw.get();
-    let inner: Cow<'_, str> = if text.starts_with('"') {
-        let s: String = serde_json::from_str(text).map_err(de::Error::custom)?;
-        Cow::Owned(s)
-    } else {
-        Cow::Borrowed(text)
+    let inner: Cow<'_, str> = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        // A string without escapes is its own content; one with escapes is unescaped properly.
+        Some(body) if !body.contains('\\') => Cow::Borrowed(body),
+        Some(_) => Cow::Owned(serde_json::from_str::<String>(text).map_err(de::Error::custom)?),
+        None => Cow::Borrowed(text),
     };
-    parse_decimal_text(&inner)
-        .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&inner), &what))
+    parse_decimal_text(&inner).ok_or_else(|| {
+        // Name what was there as JSON wrote it: "abc" is a string, true / null are not.
+        let unexpected = if text.starts_with('"') {
+            de::Unexpected::Str(&inner)
+        } else {
+            de::Unexpected::Other(text)
+        };
+        de::Error::invalid_value(unexpected, &what)
+    })
 }
 
 impl Serialize for Money {
@@ -359,6 +374,43 @@ mod tests {
             let m: Money = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!(m.kopecks(), want, "{json}");
         }
+    }
+
+    proptest::proptest! {
+        /// The integer fast path agrees with plain decimal arithmetic.
+        #[test]
+        fn kopecks_agrees_with_decimal_arithmetic(m in -10_000_000_000i64..10_000_000_000, scale in 0u32..8) {
+            use rust_decimal::prelude::ToPrimitive;
+            let d = Decimal::new(m, scale);
+            let k = d * Decimal::ONE_HUNDRED;
+            let expected = if d.is_sign_negative() && !d.is_zero() {
+                Err(MoneyProblem::Negative)
+            } else if !k.fract().is_zero() {
+                Err(MoneyProblem::TooManyDecimals)
+            } else {
+                k.to_u64().filter(|v| *v <= MAX_KOPECKS).ok_or(MoneyProblem::TooLarge)
+            };
+            proptest::prop_assert_eq!(Money(d).kopecks(), expected);
+        }
+
+        /// price × quantity, rounded half-up, agrees with decimal arithmetic.
+        #[test]
+        fn price_times_agrees_with_decimal_arithmetic(p in 0u64..100_000_000, m in 1i64..10_000_000, scale in 0u32..7) {
+            use rust_decimal::prelude::ToPrimitive;
+            let q = Decimal::new(m, scale);
+            let expected = Rounding::HalfUp.round(Decimal::from(p) * q, 0).to_u64();
+            proptest::prop_assert_eq!(crate::validate::price_times(p, q), expected);
+        }
+    }
+
+    #[test]
+    fn works_from_a_json_value_too() {
+        // From text is the exact path; a serde_json::Value already holds numbers as f64, so
+        // amounts in a Value should be strings (which stay exact).
+        let m: Money = serde_json::from_value(serde_json::json!("1999.99")).unwrap();
+        assert_eq!(m.kopecks(), Ok(199_999));
+        let m: Money = serde_json::from_str("\"1\\u0030.5\"").unwrap(); // "10.5" with an escape
+        assert_eq!(m.kopecks(), Ok(1_050));
     }
 
     #[test]

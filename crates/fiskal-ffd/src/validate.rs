@@ -1032,9 +1032,13 @@ fn mark_code_violation(e: &fiskal_marks::MarkError) -> K {
 
 /// round_half_up(price × quantity) in kopecks, or `None` on overflow.
 pub fn price_times(price_kopecks: u64, quantity: Decimal) -> Option<u64> {
-    use rust_decimal::prelude::ToPrimitive;
-    let prod = Decimal::from(price_kopecks).checked_mul(quantity)?;
-    Rounding::HalfUp.round(prod, 0).to_u64()
+    if quantity.is_sign_negative() {
+        return None;
+    }
+    // quantity = mantissa / 10^scale; integer arithmetic, rounded by the named rule.
+    let m = quantity.mantissa().unsigned_abs();
+    let n = u128::from(price_kopecks).checked_mul(m)?;
+    Rounding::HalfUp.div(n, 10u128.checked_pow(quantity.scale())?)
 }
 
 #[cfg(test)]
