@@ -482,19 +482,7 @@ fn agent(b: &mut B, p: &Path<'_>, a: &ItemAgent) -> Result<(), Error> {
             Tag::PAYING_AGENT_OPERATION,
             &info.operation,
         )?;
-        for (field, list, tag) in [
-            ("phones", &info.phones, Tag::PAYING_AGENT_PHONE),
-            (
-                "payment_operator_phones",
-                &info.payment_operator_phones,
-                Tag::PAYMENT_OPERATOR_PHONE,
-            ),
-            (
-                "transfer_operator_phones",
-                &info.transfer_operator_phones,
-                Tag::TRANSFER_OPERATOR_PHONE,
-            ),
-        ] {
+        for (field, list, tag) in info.phone_lists() {
             for (i, ph) in list.iter().enumerate() {
                 s.text(&ip.f(field).i(i), tag, ph)?;
             }
@@ -1016,28 +1004,17 @@ fn sectoral_from(path: &Path<'_>, t: &Tlv) -> Result<SectoralProp, Error> {
 
 fn item_from(p: &Path<'_>, t: &Tlv) -> Result<Item, Error> {
     let (mut price, mut sum, mut vat, mut method, mut subject) = (None, None, None, None, None);
-    let mut it = Item {
-        name: None,
-        price: Money::ZERO,
-        quantity: Quantity::ONE,
-        sum: Money::ZERO,
-        measure: None,
-        unit: None,
-        vat: VatRate(0),
-        vat_sum: None,
-        unit_vat: None,
-        payment_method: PaymentMethod(0),
-        payment_subject: PaymentSubject(0),
-        mark: None,
-        fraction: None,
-        agent: None,
-        excise: None,
-        country_code: None,
-        declaration_number: None,
-        sectoral_props: Vec::new(),
-        user_data: None,
-        other_tags: Vec::new(),
-    };
+    // Placeholders for the mandatory requisites, filled (or reported missing) below.
+    let mut it = Item::new(
+        "",
+        Money::ZERO,
+        Quantity::ONE,
+        Money::ZERO,
+        VatRate(0),
+        PaymentMethod(0),
+        PaymentSubject(0),
+    );
+    it.name = None;
     let mut mark = Mark::default();
     let mut agent = ItemAgent::default();
     let mut supplier = Supplier::default();

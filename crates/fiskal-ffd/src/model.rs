@@ -503,6 +503,62 @@ impl Receipt {
     }
 }
 
+impl Item {
+    /// An item with the mandatory fields; every optional requisite absent (set the public fields
+    /// for the rest).
+    pub fn new(
+        name: impl Into<String>,
+        price: Money,
+        quantity: Quantity,
+        sum: Money,
+        vat: VatRate,
+        payment_method: PaymentMethod,
+        payment_subject: PaymentSubject,
+    ) -> Item {
+        Item {
+            name: Some(name.into()),
+            price,
+            quantity,
+            sum,
+            measure: None,
+            unit: None,
+            vat,
+            vat_sum: None,
+            unit_vat: None,
+            payment_method,
+            payment_subject,
+            mark: None,
+            fraction: None,
+            agent: None,
+            excise: None,
+            country_code: None,
+            declaration_number: None,
+            sectoral_props: Vec::new(),
+            user_data: None,
+            other_tags: Vec::new(),
+        }
+    }
+}
+
+impl AgentInfo {
+    /// The three repeatable phone lists with their JSON names and tags (1073, 1074, 1075).
+    pub fn phone_lists(&self) -> [(&'static str, &[String], Tag); 3] {
+        [
+            ("phones", &self.phones, Tag::PAYING_AGENT_PHONE),
+            (
+                "payment_operator_phones",
+                &self.payment_operator_phones,
+                Tag::PAYMENT_OPERATOR_PHONE,
+            ),
+            (
+                "transfer_operator_phones",
+                &self.transfer_operator_phones,
+                Tag::TRANSFER_OPERATOR_PHONE,
+            ),
+        ]
+    }
+}
+
 impl Payments {
     /// The sum of the five payment kinds in kopecks, or the first kind that is not a valid
     /// amount (or an overflow, reported as [`crate::money::MoneyProblem::TooLarge`]).

@@ -978,19 +978,7 @@ impl Ctx<'_> {
                 Tag::PAYING_AGENT_OPERATION,
                 &info.operation,
             );
-            for (field, list, tag) in [
-                ("phones", &info.phones, Tag::PAYING_AGENT_PHONE),
-                (
-                    "payment_operator_phones",
-                    &info.payment_operator_phones,
-                    Tag::PAYMENT_OPERATOR_PHONE,
-                ),
-                (
-                    "transfer_operator_phones",
-                    &info.transfer_operator_phones,
-                    Tag::TRANSFER_OPERATOR_PHONE,
-                ),
-            ] {
+            for (field, list, tag) in info.phone_lists() {
                 for (i, ph) in list.iter().enumerate() {
                     self.phone(&ip.f(field).i(i), tag, ph);
                 }

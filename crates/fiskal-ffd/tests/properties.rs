@@ -237,28 +237,17 @@ fn valid_receipt() -> impl Strategy<Value = fiskal_ffd::Receipt> {
             "name must not be blank",
             |(name, price, qty, vat, method, subject, measure)| {
                 let sum = fiskal_ffd::validate::price_times(price, qty)?;
-                Some(Item {
-                    name: Some(name),
-                    price: Money::from_kopecks(price),
-                    quantity: Quantity::from_decimal(qty),
-                    sum: Money::from_kopecks(sum),
-                    measure: Some(measure),
-                    unit: None,
+                let mut item = Item::new(
+                    name,
+                    Money::from_kopecks(price),
+                    Quantity::from_decimal(qty),
+                    Money::from_kopecks(sum),
                     vat,
-                    vat_sum: None,
-                    unit_vat: None,
-                    payment_method: method,
-                    payment_subject: subject,
-                    mark: None,
-                    fraction: None,
-                    agent: None,
-                    excise: None,
-                    country_code: None,
-                    declaration_number: None,
-                    sectoral_props: Vec::new(),
-                    user_data: None,
-                    other_tags: Vec::new(),
-                })
+                    method,
+                    subject,
+                );
+                item.measure = Some(measure);
+                Some(item)
             },
         );
     (
