@@ -7,11 +7,21 @@
 //! ```
 //!
 //! Exit codes: 0 valid, 1 invalid receipt (every problem is listed), 2 unreadable input.
-#![allow(clippy::print_stdout)]
 
 use fiskal_ffd::size::{document_size_bound, RegisterAssumptions, DEFAULT_BUDGET};
 use fiskal_ffd::{json, to_tlv, Error};
+use std::io::Write;
 use std::process::ExitCode;
+
+// Output goes through a writer, not println!: a closed pipe (`| head`) ends the program quietly
+// instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            return ExitCode::SUCCESS;
+        }
+    };
+}
 
 const SAMPLE: &str = include_str!("data/receipt_1_2.json");
 
@@ -20,7 +30,7 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(t) => (path, t),
             Err(e) => {
-                eprintln!("cannot read {path}: {e}");
+                eout!("cannot read {path}: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -29,13 +39,13 @@ fn main() -> ExitCode {
             SAMPLE.to_owned(),
         ),
     };
-    println!("Чек / receipt: {name}");
+    out!("Чек / receipt: {name}");
     let receipt = match json::parse_and_validate(&text) {
         Ok(r) => r,
         Err(Error::Invalid(problems)) => {
-            println!("НЕВЕРНО / INVALID: {} problem(s)", problems.len());
+            out!("НЕВЕРНО / INVALID: {} problem(s)", problems.len());
             for p in &problems {
-                println!(
+                out!(
                     "  {:<28} [{}] {} / {}",
                     p.path,
                     p.code(),
@@ -46,12 +56,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
         Err(e) => {
-            println!("ОШИБКА / ERROR: {e}");
+            out!("ОШИБКА / ERROR: {e}");
             return ExitCode::from(2);
         }
     };
     let total: u64 = receipt.total.kopecks().unwrap_or(0);
-    println!(
+    out!(
         "OK: FFD {}, {} item(s), total {}.{:02} ₽",
         receipt.ffd,
         receipt.items.len(),
@@ -61,17 +71,17 @@ fn main() -> ExitCode {
     let bytes = match to_tlv(&receipt).and_then(|doc| Ok(doc.to_bytes()?)) {
         Ok(b) => b,
         Err(e) => {
-            println!("ОШИБКА / ERROR: {e}");
+            out!("ОШИБКА / ERROR: {e}");
             return ExitCode::from(2);
         }
     };
     let bound = document_size_bound(&receipt, &RegisterAssumptions::default()).unwrap_or(0);
-    println!("TLV: {} bytes (form {})", bytes.len(), receipt.form());
-    println!(
+    out!("TLV: {} bytes (form {})", bytes.len(), receipt.form());
+    out!(
         "with what the register adds: at most {bound} bytes of the {DEFAULT_BUDGET}-byte budget"
     );
     for line in bytes.chunks(32) {
-        println!("  {}", hex::encode_upper(line));
+        out!("  {}", hex::encode_upper(line));
     }
     ExitCode::SUCCESS
 }
