@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(t) => (path, t),
             Err(e) => {
-                eout!("cannot read {path}: {e}");
+                eprintln!("cannot read {path}: {e}");
                 return ExitCode::from(2);
             }
         },
