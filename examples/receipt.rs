@@ -77,9 +77,7 @@ fn main() -> ExitCode {
     };
     let bound = document_size_bound(&receipt, &RegisterAssumptions::default()).unwrap_or(0);
     out!("TLV: {} bytes (form {})", bytes.len(), receipt.form());
-    out!(
-        "with what the register adds: at most {bound} bytes of the {DEFAULT_BUDGET}-byte budget"
-    );
+    out!("with what the register adds: at most {bound} bytes of the {DEFAULT_BUDGET}-byte budget");
     for line in bytes.chunks(32) {
         out!("  {}", hex::encode_upper(line));
     }

@@ -22,15 +22,22 @@
 //! * Payments: kept when they already equal the new total; when the receipt is paid with one
 //!   payment kind only, that kind is set to the new total; otherwise pass the new payments in
 //!   [`AllocationRequest::payments`] (else [`CalcError::PaymentsMismatch`]).
-//! * VAT: item `vat_sum` / `unit_vat` and receipt `vat_totals` that were given are recomputed;
-//!   the result is checked with [`fiskal_ffd::validate()`] (except the document size: a cart may
-//!   be larger than one document until [`crate::split`] divides it).
+//! * VAT: item `vat_sum` / `unit_vat` and receipt `vat_totals` that were given are recomputed.
+//! * Validation: the input and then the result are checked with every rule of
+//!   [`fiskal_ffd::validate()`] except the document size ([`Profile::without_size_limit`]: a cart
+//!   may be larger than one document until [`crate::split`] divides it, and skipping that rule
+//!   also skips encoding the whole receipt). The input is checked so that a bad cart is reported
+//!   as such (path `input`, its own item indices); the result is checked because its lines,
+//!   total, payments and VAT are new.
+//!
+//! Cost: linear in the number of lines (the remainders are ranked by a linear-time selection,
+//! not a sort); the cart's header is copied once and each line once.
 
 use crate::error::CalcError;
 use crate::kopecks::{money_at, CalcProfile, Kopecks};
-use crate::lines::{reprice_line, FractionalPolicy};
+use crate::lines::{reprice_into, FractionalPolicy};
 use fiskal_ffd::model::Payments;
-use fiskal_ffd::violation::ViolationKind;
+use fiskal_ffd::validate::Profile;
 use fiskal_ffd::{Item, Receipt};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -229,7 +236,7 @@ pub fn largest_remainder(weights: &[u64], amount: u64) -> Result<Vec<u64>, CalcE
     }
     let a = u128::from(amount);
     let mut shares = Vec::with_capacity(weights.len());
-    let mut rems: Vec<(u128, usize)> = Vec::new();
+    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
     let mut given: u128 = 0;
     for (i, w) in weights.iter().enumerate() {
         let prod = a * u128::from(*w);
@@ -241,8 +248,13 @@ pub fn largest_remainder(weights: &[u64], amount: u64) -> Result<Vec<u64>, CalcE
         }
     }
     let left = usize::try_from(a - given).map_err(|_| CalcError::overflow("allocation"))?;
-    // Larger remainder first, then lower index.
-    rems.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    // Larger remainder first, then lower index. Only *which* items get a kopeck matters, not
+    // their order, so a linear-time selection of the `left` first suffices (keys are distinct:
+    // the index breaks every tie).
+    let first = |x: &(u128, usize), y: &(u128, usize)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+    if left > 0 && left < rems.len() {
+        rems.select_nth_unstable_by(left - 1, first);
+    }
     for &(_, i) in rems.iter().take(left) {
         if let Some(s) = shares.get_mut(i) {
             *s += 1;
@@ -277,50 +289,30 @@ fn percent_of(
         .ok_or_else(|| CalcError::overflow(path))
 }
 
-/// Validates with [`fiskal_ffd::validate()`], ignoring only `DocumentTooLarge`: a cart may be
-/// larger than one document (that is what [`crate::split`] is for).
-pub(crate) fn validated(receipt: Receipt, path: &str) -> Result<Receipt, CalcError> {
-    validate_impl(receipt, path, false)
+/// The validation profile of fiskal-calc's inputs and results: every rule of the receipt's FFD
+/// version except the document size ([`Profile::without_size_limit`]), which also skips the
+/// whole-document encoding that rule needs. A cart may be larger than one document (that is
+/// what [`crate::split`] is for); split parts check the size themselves, exactly.
+pub(crate) fn unsized_profile(receipt: &Receipt) -> Profile {
+    Profile::for_version(receipt.ffd).without_size_limit()
 }
 
-/// [`validated`] by reference, for inputs (no clone).
+/// Checks `receipt` with [`unsized_profile`]; `path` names it in the error (`input`, `result`).
 pub(crate) fn check_input(receipt: &Receipt, path: &str) -> Result<(), CalcError> {
-    violations(receipt, false).map_err(|violations| CalcError::Invalid {
-        path: path.to_owned(),
-        violations,
-    })
-}
-
-fn violations(receipt: &Receipt, strict: bool) -> Result<(), Vec<fiskal_ffd::Violation>> {
-    match fiskal_ffd::validate(receipt) {
-        Ok(()) => Ok(()),
-        Err(v) => {
-            let v: Vec<_> = v
-                .into_iter()
-                .filter(|v| strict || !matches!(v.kind, ViolationKind::DocumentTooLarge { .. }))
-                .collect();
-            if v.is_empty() {
-                Ok(())
-            } else {
-                Err(v)
-            }
-        }
-    }
-}
-
-/// Validates with [`fiskal_ffd::validate()`], every rule including the document size.
-pub(crate) fn validated_strict(receipt: Receipt, path: &str) -> Result<Receipt, CalcError> {
-    validate_impl(receipt, path, true)
-}
-
-fn validate_impl(receipt: Receipt, path: &str, strict: bool) -> Result<Receipt, CalcError> {
-    match violations(&receipt, strict) {
-        Ok(()) => Ok(receipt),
-        Err(violations) => Err(CalcError::Invalid {
+    let violations = fiskal_ffd::validate::validate_with(receipt, &unsized_profile(receipt));
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(CalcError::Invalid {
             path: path.to_owned(),
             violations,
-        }),
+        })
     }
+}
+
+/// [`check_input`] for a result that is returned when valid.
+pub(crate) fn validated(receipt: Receipt, path: &str) -> Result<Receipt, CalcError> {
+    check_input(&receipt, path).map(|()| receipt)
 }
 
 pub(crate) fn payments_sum(p: &Payments, path: &str) -> Result<u64, CalcError> {
@@ -371,10 +363,7 @@ fn new_payments(
         &mut p.credit,
         &mut p.consideration,
     ];
-    let nonzero: Vec<_> = slots
-        .into_iter()
-        .filter(|m| m.as_decimal() != Decimal::ZERO)
-        .collect();
+    let nonzero: Vec<_> = slots.into_iter().filter(|m| !m.is_zero()).collect();
     match <[_; 1]>::try_from(nonzero) {
         Ok([only]) => {
             *only = t;
@@ -476,27 +465,34 @@ pub fn allocate(cart: &Receipt, req: &AllocationRequest<'_>) -> Result<Allocatio
             path: "total".into(),
         });
     }
-    let mut items = Vec::with_capacity(cart.items.len());
-    let mut sources = Vec::with_capacity(cart.items.len());
+    // Lines: the unchanged ones cloned, the changed ones re-priced straight into the output
+    // (no vector per line; the item path is formatted only for an error).
+    let mut items = Vec::with_capacity(cart.items.len() + cart.items.len() / 2);
+    let mut sources = Vec::with_capacity(items.capacity());
     for (i, (it, (old, new))) in cart
         .items
         .iter()
         .zip(sums.iter().zip(&item_sums))
         .enumerate()
     {
-        let lines = if *old == new.get() {
-            vec![it.clone()]
+        let before = items.len();
+        if *old == new.get() {
+            items.push(it.clone());
         } else {
-            reprice_line(it, *new, req.fractional, &profile, &format!("items[{i}]"))?
-        };
-        sources.extend(std::iter::repeat_n(i, lines.len()));
-        items.extend(lines);
+            let path = || format!("items[{i}]");
+            reprice_into(it, *new, req.fractional, &profile, &path, &mut items)?;
+        }
+        sources.resize(items.len(), i);
+        debug_assert!(items.len() > before);
     }
-    let mut receipt = cart.clone();
+    // The header once, without cloning the cart's items only to replace them.
+    let mut receipt = cart.without_items();
     receipt.payments = new_payments(&cart.payments, req.payments, total.get())?;
     receipt.items = items;
     receipt.total = total.to_money();
     crate::vat::refresh_vat(&mut receipt)?;
+    // The input was checked above; the result is checked again in full (every line, the totals,
+    // VAT and payments), without the document size and so without encoding it.
     let receipt = validated(receipt, "result")?;
     Ok(Allocation {
         receipt,

@@ -14,9 +14,10 @@
 //!
 //! Everything is pure: no I/O, no clock, no panics on any input (checked arithmetic with `u128`
 //! intermediates). Every rounding names its [`fiskal_ffd::Rounding`] rule; half-up is the default.
-//! Results that are receipts are checked with [`fiskal_ffd::validate()`] before they are returned
-//! (carts may exceed one document's size until [`split`] divides them; split parts pass every
-//! rule).
+//! Inputs, and results that are receipts, are checked with every rule of
+//! [`fiskal_ffd::validate()`] before they are used or returned, except the document size (carts
+//! may exceed one document's size until [`split`] divides them; split parts pass every rule,
+//! the size rule applied to their exactly measured length).
 //!
 //! ```
 //! use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest, Exclusions};

@@ -26,7 +26,8 @@
 //! The helpers know only the receipt they are given: refunds made in earlier calls are the
 //! caller's to account for.
 //!
-//! Results are validated with every rule except the document size; split a result that is too
+//! Inputs and results are validated with every rule except the document size (which also skips
+//! encoding them: [`fiskal_ffd::Profile::without_size_limit`]); split a result that is too
 //! large for one document with [`crate::split`].
 
 use crate::allocate::{check_input, payments_sum, validated};
@@ -93,7 +94,8 @@ pub fn settle_prepayment(
     items: Vec<Item>,
     rest: Payments,
 ) -> Result<Receipt, CalcError> {
-    let pre = validated(prepayment.clone(), "input")?;
+    check_input(prepayment, "input")?;
+    let pre = prepayment;
     if pre.correction.is_some() {
         return Err(CalcError::WrongKind {
             path: "correction".into(),
@@ -138,7 +140,7 @@ pub fn settle_prepayment(
         .checked_add(prepaid)
         .ok_or_else(|| CalcError::overflow("payments.prepaid"))?;
     payments.prepaid = offset.to_money();
-    let mut out = pre;
+    let mut out = pre.without_items();
     out.items = items;
     out.total = total.to_money();
     out.payments = payments;
@@ -335,7 +337,7 @@ pub fn refund_lines(
         }
         None => refund_payments(&orig.payments, total.get())?,
     };
-    let mut out = orig.clone();
+    let mut out = orig.without_items();
     out.operation = operation;
     out.items = items;
     out.total = total.to_money();

@@ -124,7 +124,29 @@ pub fn reprice_line(
     profile: &CalcProfile,
     path: &str,
 ) -> Result<Vec<Item>, CalcError> {
-    let qpath = || format!("{path}.quantity");
+    let mut out = Vec::with_capacity(3);
+    reprice_into(
+        item,
+        new_sum,
+        policy,
+        profile,
+        &|| path.to_owned(),
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// [`reprice_line`] appending to `out` (no vector per line), with the path built only on error
+/// (hot loop of [`crate::allocate`]). On error `out` may hold some of the item's lines.
+pub(crate) fn reprice_into(
+    item: &Item,
+    new_sum: Kopecks,
+    policy: FractionalPolicy,
+    profile: &CalcProfile,
+    path: &dyn Fn() -> String,
+    out: &mut Vec<Item>,
+) -> Result<(), CalcError> {
+    let qpath = || format!("{}.quantity", path());
     let ovf = || CalcError::overflow(qpath());
     let d = item.quantity.as_decimal();
     if d.is_sign_negative() || d.is_zero() || item.quantity.scale() > profile.quantity_scale {
@@ -132,30 +154,29 @@ pub fn reprice_line(
     }
     let s = new_sum.get();
     if item.fraction.is_some() {
-        return Ok(vec![line(item, item.quantity, s, s)]);
+        out.push(line(item, item.quantity, s, s));
+        return Ok(());
     }
     let q = item.quantity.as_decimal().normalize();
     let marked = item.mark.is_some();
-    let split_err = || CalcError::MarkedLineSplit {
-        path: path.to_owned(),
+    let split_err = || CalcError::MarkedLineSplit { path: path() };
+    let whole_units = |out: &mut Vec<Item>, sum: u64, n: u64| {
+        for (units, p) in split_integer(sum, n) {
+            out.push(line(
+                item,
+                Quantity::from_decimal(Decimal::from(units)),
+                p,
+                units * p,
+            ));
+        }
     };
     if q.fract().is_zero() {
         let n = q.to_u64().ok_or_else(ovf)?;
-        let parts = split_integer(s, n);
-        if parts.len() > 1 && marked {
+        if marked && n > 0 && s % n != 0 {
             return Err(split_err());
         }
-        return Ok(parts
-            .into_iter()
-            .map(|(units, p)| {
-                line(
-                    item,
-                    Quantity::from_decimal(Decimal::from(units)),
-                    p,
-                    units * p,
-                )
-            })
-            .collect());
+        whole_units(out, s, n);
+        return Ok(());
     }
     let (p, diff) = price_for(s, &item.quantity).ok_or_else(ovf)?;
     let single_ok = match policy {
@@ -163,11 +184,12 @@ pub fn reprice_line(
         FractionalPolicy::ExactOrSplit => diff == 0,
     };
     if single_ok {
-        return Ok(vec![line(item, item.quantity, p, s)]);
+        out.push(line(item, item.quantity, p, s));
+        return Ok(());
     }
     if policy == FractionalPolicy::NearestPrice {
         return Err(CalcError::LineUnpriceable {
-            path: path.to_owned(),
+            path: path(),
             sum: s,
             quantity: item.quantity.to_string(),
             best_diff: diff,
@@ -192,19 +214,9 @@ pub fn reprice_line(
         .and_then(|v| u64::try_from(v).ok())
         .filter(|v| *v <= s)
         .ok_or_else(ovf)?;
-    let mut out: Vec<Item> = split_integer(s - s_frac, n)
-        .into_iter()
-        .map(|(units, pp)| {
-            line(
-                item,
-                Quantity::from_decimal(Decimal::from(units)),
-                pp,
-                units * pp,
-            )
-        })
-        .collect();
+    whole_units(out, s - s_frac, n);
     out.push(line(item, fq, p_floor, s_frac));
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,13 +3,16 @@
 //!
 //! # Algorithm
 //!
-//! 1. The cart is validated ([`fiskal_ffd::validate()`], all rules but the document size) and
-//!    encoded once. Each item's size is the
-//!    exact encoded size of its 1059 block; the **header** is everything else:
-//!    [`fiskal_ffd::size::document_size_bound`] of the whole cart minus the items. A part's
-//!    header is never larger than the cart's (its totals and payments are smaller or equal
-//!    amounts, so their VLNs are not longer, and it has no VAT rate the cart lacks), so
-//!    `header + Σ item sizes` bounds every part from above.
+//! 1. The cart is validated ([`fiskal_ffd::validate_with`], every rule but the document size:
+//!    [`Profile::without_size_limit`], which also skips encoding the whole cart). Each item is
+//!    encoded once ([`item_to_tlv`]): its size is the exact length of its 1059 block, the same
+//!    in any document. The **header** is everything else: [`header_size_bound`] of the cart
+//!    without its items, with the receipt VAT totals the encoder would derive from the items
+//!    given explicitly (so it equals [`fiskal_ffd::size::document_size_bound`] of the whole cart
+//!    minus its items, without encoding the items a second time). A part's header is never
+//!    larger than the cart's (its totals and payments are smaller or equal amounts, so their VLNs
+//!    are not longer, and it has no VAT rate the cart lacks), so `header + Σ item sizes` bounds
+//!    every part from above.
 //! 2. **Greedy in item order**: items are added to the current part while the bound stays within
 //!    [`SplitOptions::budget`] and the part has fewer than [`ProviderLimits::max_items`] items;
 //!    otherwise a new part starts. Items keep their order; every part has at least one item.
@@ -20,19 +23,35 @@
 //!    the prepayment first, and so on ([`allocate_payments`]). Each kind's amounts over the parts
 //!    add up to the cart's amount. A part needing more payment kinds than
 //!    [`ProviderLimits::max_payments`] is [`CalcError::ProviderLimit`].
-//! 4. **VAT**: items keep their VAT; receipt `vat_totals` given in the cart are recomputed per
-//!    part (absent ones stay absent and the encoder computes them from the items).
-//! 5. Each part is measured again exactly and validated; parts are numbered `1..=count` and
-//!    their keys are the caller's key plus `-{n}` (always, even for a single part).
+//! 4. **VAT**: items are copied unchanged (their VAT as given); receipt `vat_totals` given in
+//!    the cart are recomputed per part (absent ones stay absent and the encoder computes them
+//!    from the items).
+//! 5. Each part is **measured exactly** — its own header (total, payments, VAT totals) as in
+//!    step 1, plus the lengths of exactly its items — so [`SplitPart::size_bound`] equals
+//!    [`fiskal_ffd::size::document_size_bound`] of the part, and a part above the budget is an
+//!    error rather than an output. Each part is then **validated exactly**: every rule of
+//!    [`fiskal_ffd::validate()`], the FFD size rule applied to that exact length. Parts are
+//!    numbered `1..=count` and their keys are the caller's key plus `-{n}` (always, even for a
+//!    single part).
+//!
+//! # Cost
+//!
+//! Linear in the number of items: the cart is validated once and every part once (together,
+//! each item twice); each item is encoded once (never the whole cart, never a whole part); the
+//! header is encoded once per part without its items; each item is cloned once into its part.
 //!
 //! The output is a pure function of the input: same cart, same parts.
 
-use crate::allocate::{payments_sum, validated, validated_strict};
+use crate::allocate::{check_input, payments_sum};
 use crate::error::CalcError;
 use crate::kopecks::{money_at, Kopecks};
-use fiskal_ffd::model::Payments;
-use fiskal_ffd::size::{document_size_bound, RegisterAssumptions, DEFAULT_BUDGET};
-use fiskal_ffd::{Money, Receipt, Tag};
+use crate::vat::{receipt_vat, VatBreakdown};
+use fiskal_ffd::convert::item_to_tlv;
+use fiskal_ffd::model::{Payments, VatTotals};
+use fiskal_ffd::size::{header_size_bound, register_overhead, RegisterAssumptions, DEFAULT_BUDGET};
+use fiskal_ffd::validate::Profile;
+use fiskal_ffd::violation::ViolationKind;
+use fiskal_ffd::{Item, Money, Receipt, VatRate, Violation};
 use std::ops::Range;
 
 /// Limits a provider puts on one receipt.
@@ -127,7 +146,7 @@ pub struct SplitPart {
     pub key: String,
     /// The cart's items this part carries (indices into the cart).
     pub items: Range<usize>,
-    /// [`document_size_bound`] of this part, bytes.
+    /// [`fiskal_ffd::size::document_size_bound`] of this part, bytes (measured exactly).
     pub size_bound: usize,
     /// The receipt (validated).
     pub receipt: Receipt,
@@ -255,23 +274,74 @@ fn encode_err(path: &str, e: &fiskal_ffd::Error) -> CalcError {
     }
 }
 
-/// Encoded size of each item's 1059 block and the size bound of the whole cart.
-fn measure(cart: &Receipt, a: &RegisterAssumptions) -> Result<(Vec<usize>, usize), CalcError> {
-    let doc = fiskal_ffd::to_tlv(cart).map_err(|e| encode_err("input", &e))?;
-    let sizes: Vec<usize> = doc
-        .children()
+/// Encoded length of each item's 1059 block ([`item_to_tlv`]: exactly its share of any document
+/// it is in). Each item is encoded once, here; parts add these lengths up instead of encoding
+/// their items again.
+fn item_sizes(cart: &Receipt) -> Result<Vec<usize>, CalcError> {
+    cart.items
         .iter()
-        .filter(|t| t.tag == Tag::ITEM)
-        .map(fiskal_ffd::Tlv::encoded_len)
-        .collect();
-    if sizes.len() != cart.items.len() {
-        return Err(CalcError::Encode {
-            path: "input".into(),
-            message: format!("{} item blocks for {} items", sizes.len(), cart.items.len()),
-        });
+        .enumerate()
+        .map(|(i, it)| {
+            item_to_tlv(it, cart.ffd, i)
+                .map(|t| t.encoded_len())
+                .map_err(|e| encode_err("input", &e))
+        })
+        .collect()
+}
+
+/// The receipt VAT totals (1102–1107) exactly as [`fiskal_ffd::to_tlv`] writes them for a
+/// receipt with these `items` and these `given` totals: a tag that is given, as given; else, if
+/// an item has that rate, Σ item VAT (Σ item sums for 0 % and без НДС) from `b`, the breakdown
+/// of `items`; else none.
+fn written_vat_totals(given: Option<VatTotals>, items: &[Item], b: &VatBreakdown) -> VatTotals {
+    let mut seen = [false; 13];
+    for it in items {
+        if let Some(s) = seen.get_mut(usize::from(it.vat.0)) {
+            *s = true;
+        }
     }
-    let bound = doc.encoded_len() + fiskal_ffd::size::register_overhead(cart, a);
-    Ok((sizes, bound))
+    let row = |given: Option<Money>, rate: VatRate| {
+        let amount = if rate == VatRate::VAT0 || rate == VatRate::NONE {
+            b.sum(rate)
+        } else {
+            b.vat(rate)
+        };
+        given.or_else(|| {
+            seen.get(usize::from(rate.0))
+                .copied()
+                .unwrap_or(false)
+                .then(|| Money::from_kopecks(amount))
+        })
+    };
+    let g = given.unwrap_or_default();
+    VatTotals {
+        vat20: row(g.vat20, VatRate::VAT20),
+        vat10: row(g.vat10, VatRate::VAT10),
+        vat0_sum: row(g.vat0_sum, VatRate::VAT0),
+        no_vat_sum: row(g.no_vat_sum, VatRate::NONE),
+        vat120: row(g.vat120, VatRate::VAT120),
+        vat110: row(g.vat110, VatRate::VAT110),
+    }
+}
+
+/// [`header_size_bound`] of a receipt whose items are `items` (breakdown `b`) and whose other
+/// fields are those of `header` (which has no items), computed without encoding the items: the
+/// VAT totals the encoder would derive from the items are given explicitly on an item-less copy,
+/// so its encoding is byte for byte the document minus the items' 1059 blocks. Returns the
+/// bound and the register's share of it ([`register_overhead`]).
+fn header_bound(
+    header: &mut Receipt,
+    items: &[Item],
+    b: &VatBreakdown,
+    a: &RegisterAssumptions,
+    path: &str,
+) -> Result<(usize, usize), CalcError> {
+    debug_assert!(header.items.is_empty());
+    let given = header.vat_totals;
+    header.vat_totals = Some(written_vat_totals(given, items, b));
+    let bound = header_size_bound(header, a).map_err(|e| encode_err(path, &e));
+    header.vat_totals = given;
+    Ok((bound?, register_overhead(header, a)))
 }
 
 /// Greedy grouping (see the module docs): the item ranges of the parts.
@@ -327,10 +397,12 @@ pub fn split_receipt(
     key: &str,
     opts: &SplitOptions,
 ) -> Result<Vec<SplitPart>, CalcError> {
-    let cart = validated(cart.clone(), "input")?;
-    let (sizes, bound) = measure(&cart, &opts.assumptions)?;
-    let items_size: usize = sizes.iter().sum();
-    let header = bound.saturating_sub(items_size);
+    check_input(cart, "input")?;
+    let a = &opts.assumptions;
+    let sizes = item_sizes(cart)?;
+    // The header once, without the items (cloning the whole cart per part would be quadratic).
+    let mut base = cart.without_items();
+    let (header, _) = header_bound(&mut base, &cart.items, &receipt_vat(cart)?, a, "input")?;
     let ranges = group(&sizes, header, opts)?;
 
     let mut totals = Vec::with_capacity(ranges.len());
@@ -353,16 +425,14 @@ pub fn split_receipt(
     }
     let payments = allocate_payments(&totals, &cart.payments)?;
     let count = ranges.len();
-    // The header once, without the items (cloning the whole cart per part would be quadratic).
-    let mut header = cart;
-    let items = std::mem::take(&mut header.items);
+    let max_size = Profile::for_version(cart.ffd).max_document_size;
     let mut out = Vec::with_capacity(count);
     for (j, ((r, t), p)) in ranges.into_iter().zip(totals).zip(payments).enumerate() {
         let path = format!("parts[{j}]");
         if let Some(max) = opts.limits.max_payments {
             let kinds = PAYMENT_ORDER
                 .iter()
-                .filter(|k| !k.get(&p).as_decimal().is_zero())
+                .filter(|k| !k.get(&p).is_zero())
                 .count();
             if kinds > max {
                 return Err(CalcError::ProviderLimit {
@@ -373,13 +443,18 @@ pub fn split_receipt(
                 });
             }
         }
-        let mut receipt = header.clone();
-        receipt.items = items.get(r.clone()).map(<[_]>::to_vec).unwrap_or_default();
+        let items = cart.items.get(r.clone()).unwrap_or_default();
+        let items_len: usize = sizes.get(r.clone()).unwrap_or_default().iter().sum();
+        let mut receipt = base.clone();
         receipt.total = Money::from_kopecks(t);
         receipt.payments = p;
-        crate::vat::refresh_vat(&mut receipt)?;
-        let size_bound =
-            document_size_bound(&receipt, &opts.assumptions).map_err(|e| encode_err(&path, &e))?;
+        // Items keep their VAT as given; receipt totals that were given are recomputed.
+        let b = crate::vat::items_vat(items)?;
+        crate::vat::refresh_vat_totals(&mut receipt, &b);
+        // Measured exactly: the part's own header (its total, payments, VAT totals) plus the
+        // lengths of exactly its items.
+        let (header, overhead) = header_bound(&mut receipt, items, &b, a, &path)?;
+        let size_bound = header + items_len;
         if size_bound > opts.budget {
             // The header bound of step 1 is an upper bound, so this cannot happen; report it
             // rather than return a part the register would refuse.
@@ -389,7 +464,27 @@ pub fn split_receipt(
                 budget: opts.budget,
             });
         }
-        let receipt = validated_strict(receipt, &path)?;
+        receipt.items = items.to_vec();
+        // Validated exactly: every rule, the size rule with the exact encoded length.
+        let mut violations = fiskal_ffd::validate::validate_with(
+            &receipt,
+            &crate::allocate::unsized_profile(&receipt),
+        );
+        let doc_len = size_bound - overhead;
+        if let (true, Some(max)) = (violations.is_empty(), max_size) {
+            if doc_len > max {
+                violations.push(Violation::new(
+                    "",
+                    ViolationKind::DocumentTooLarge {
+                        max,
+                        actual: doc_len,
+                    },
+                ));
+            }
+        }
+        if !violations.is_empty() {
+            return Err(CalcError::Invalid { path, violations });
+        }
         let key_suffix = format!("-{}", j + 1);
         out.push(SplitPart {
             index: j,
@@ -513,6 +608,60 @@ mod tests {
     }
 
     #[test]
+    fn items_are_copied_and_parts_measured_exactly() {
+        // 20 % lines with a given vat_sum one kopeck off the computed one (validation allows
+        // it), 10 % lines, and 0 % lines of sum 0 (a rate whose receipt total is 0, written
+        // as 1104 = 0); `vat_totals` given for 20 % only, so 1103 and 1104 are the encoder's.
+        let mut c = cart(121, "1.00", serde_json::json!({"cash": "81.00"}), "81.00");
+        for (i, it) in c.items.iter_mut().enumerate() {
+            match i % 3 {
+                0 => {
+                    it.vat = fiskal_ffd::VatRate::VAT20;
+                    // 1.00 × 20/120 = 0.1667 → 0.17; given as 0.16.
+                    it.vat_sum = Some("0.16".parse().unwrap());
+                }
+                1 => it.vat = fiskal_ffd::VatRate::VAT10,
+                _ => {
+                    it.vat = fiskal_ffd::VatRate::VAT0;
+                    it.price = Money::ZERO;
+                    it.sum = Money::ZERO;
+                }
+            }
+        }
+        c.vat_totals = Some(VatTotals {
+            vat20: Some("6.56".parse().unwrap()), // 41 × 0.16
+            ..VatTotals::default()
+        });
+        assert_eq!(crate::allocate::check_input(&c, "input"), Ok(()));
+        let a = RegisterAssumptions::default();
+        for opts in [
+            SplitOptions::with_limits(ProviderLimits::new(Some(7), None)),
+            SplitOptions::default().budget(2_500),
+        ] {
+            let parts = split_receipt(&c, "k", &opts).unwrap();
+            assert!(parts.len() > 1);
+            for p in &parts {
+                assert_eq!(p.receipt.items[..], c.items[p.items.clone()]);
+                let exact = fiskal_ffd::size::document_size_bound(&p.receipt, &a).unwrap();
+                assert_eq!(p.size_bound, exact, "{}", p.key);
+                assert_eq!(fiskal_ffd::validate(&p.receipt), Ok(()), "{}", p.key);
+                let vt = p.receipt.vat_totals.unwrap();
+                let n20 = p.items.clone().filter(|i| i % 3 == 0).count();
+                assert_eq!(vt.vat20, Some(Money::from_kopecks(16 * n20 as u64)));
+                assert_eq!((vt.vat10, vt.vat0_sum), (None, None));
+            }
+        }
+        // The header measured independently: the whole cart's bound minus its items.
+        let sizes = item_sizes(&c).unwrap();
+        let mut base = c.without_items();
+        let (header, _) =
+            header_bound(&mut base, &c.items, &receipt_vat(&c).unwrap(), &a, "input").unwrap();
+        assert_eq!(base, c.without_items());
+        let whole = fiskal_ffd::size::document_size_bound(&c, &a).unwrap();
+        assert_eq!(header, whole - sizes.iter().sum::<usize>());
+    }
+
+    #[test]
     fn budget_and_errors() {
         let c = cart(
             300,
@@ -527,7 +676,10 @@ mod tests {
             parts.iter().map(|p| p.receipt.items.len()).sum::<usize>(),
             300
         );
-        let (sizes, bound) = measure(&c, &RegisterAssumptions::default()).unwrap();
+        // The header, measured independently: the whole cart's bound minus its items.
+        let sizes = item_sizes(&c).unwrap();
+        let bound =
+            fiskal_ffd::size::document_size_bound(&c, &RegisterAssumptions::default()).unwrap();
         let header = bound - sizes.iter().sum::<usize>();
         let e = split_receipt(&c, "k", &SplitOptions::default().budget(header)).err();
         assert_eq!(e.map(|e| e.code()), Some("header_too_large"));

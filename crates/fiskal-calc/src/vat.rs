@@ -186,8 +186,13 @@ pub fn item_vat_of(item: &fiskal_ffd::Item, path: &str) -> Result<u64, CalcError
 /// Per-rate sums and VAT of a receipt's items (per item, half-up, then summed; an explicit
 /// item `vat_sum` is taken as given).
 pub fn receipt_vat(receipt: &Receipt) -> Result<VatBreakdown, CalcError> {
+    items_vat(&receipt.items)
+}
+
+/// [`receipt_vat`] of some items (paths `items[i]` count from the first of them).
+pub(crate) fn items_vat(items: &[fiskal_ffd::Item]) -> Result<VatBreakdown, CalcError> {
     let mut b = VatBreakdown::default();
-    for (i, it) in receipt.items.iter().enumerate() {
+    for (i, it) in items.iter().enumerate() {
         let sum = money_at(&it.sum, || format!("items[{i}].sum"))?.get();
         let vat = match (&it.vat_sum, it.vat.is_known()) {
             (None, true) => item_vat(it.vat, sum)?,
@@ -201,8 +206,7 @@ pub fn receipt_vat(receipt: &Receipt) -> Result<VatBreakdown, CalcError> {
 /// Brings the derived VAT fields of a receipt back in line with its items after fiskal-calc
 /// changed sums or prices: an item `vat_sum` that was given is recomputed half-up, a `unit_vat`
 /// that was given is recomputed from the price, and receipt `vat_totals` that were given are
-/// recomputed from the items, tag by tag: a tag that was given gets the new value, a tag that
-/// was absent stays absent (absent `vat_totals` stay absent: the encoder computes them).
+/// recomputed from the items ([`refresh_vat_totals`]).
 pub(crate) fn refresh_vat(receipt: &mut Receipt) -> Result<(), CalcError> {
     for (i, it) in receipt.items.iter_mut().enumerate() {
         if it.vat_sum.is_some() {
@@ -214,8 +218,20 @@ pub(crate) fn refresh_vat(receipt: &mut Receipt) -> Result<(), CalcError> {
             it.unit_vat = Some(Money::from_kopecks(item_vat(it.vat, price)?));
         }
     }
+    if receipt.vat_totals.is_some() {
+        let b = receipt_vat(receipt)?;
+        refresh_vat_totals(receipt, &b);
+    }
+    Ok(())
+}
+
+/// Receipt `vat_totals` that were given are recomputed from `b` (the breakdown of the receipt's
+/// items), tag by tag: a tag that was given gets the new value (0 if no item has that rate any
+/// more), a tag that was absent stays absent (absent `vat_totals` stay absent: the encoder
+/// computes them).
+pub(crate) fn refresh_vat_totals(receipt: &mut Receipt, b: &VatBreakdown) {
     if let Some(old) = receipt.vat_totals {
-        let new = receipt_vat(receipt)?.to_vat_totals();
+        let new = b.to_vat_totals();
         let keep = |was: Option<Money>, now: Option<Money>| was.map(|_| now.unwrap_or(Money::ZERO));
         receipt.vat_totals = Some(VatTotals {
             vat20: keep(old.vat20, new.vat20),
@@ -226,7 +242,6 @@ pub(crate) fn refresh_vat(receipt: &mut Receipt) -> Result<(), CalcError> {
             vat110: keep(old.vat110, new.vat110),
         });
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
-//! Runs the shared vectors in `tests/vectors/{vat,alloc,split}` (schemas: the README.md of each
-//! folder). Every file is checked; a failure names the file and the row. An empty folder fails.
+//! Runs the shared vectors in `tests/vectors/calc/{vat,alloc,split,lifecycle}` (schemas: the
+//! README.md of each folder). Every file is checked; a failure names the file and the row. An empty folder fails.
 
 use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest, Direction, Exclusions};
+use fiskal_calc::lifecycle::{refund_full, refund_lines, settle_prepayment, RefundLine};
 use fiskal_calc::lines::FractionalPolicy;
 use fiskal_calc::rates::{check_rate, Date};
 use fiskal_calc::split::{split_receipt, ProviderLimits, SplitOptions, PAYMENT_ORDER};
 use fiskal_calc::vat::{gross_from_net, receipt_vat, vat_with};
 use fiskal_calc::{CalcProfile, Kopecks};
-use fiskal_ffd::{FfdVersion, Money, Receipt, Rounding, VatRate};
+use fiskal_ffd::{FfdVersion, Money, Quantity, Receipt, Rounding, VatRate};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -15,19 +16,22 @@ const MARK_VALUE: &str = "010460123456789321sTxR2k9aQ7mZ4";
 
 fn dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors")
+        .join("../../tests/vectors/calc")
         .join(name)
 }
 
 /// Calls `check` on every `NNN_*.json` file of a folder; panics listing every failure.
 fn run(folder: &str, check: fn(&Value) -> Result<(), String>) {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir(folder))
-        .unwrap_or_else(|e| panic!("tests/vectors/{folder}: {e}"))
+        .unwrap_or_else(|e| panic!("tests/vectors/calc/{folder}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "tests/vectors/{folder} has no vectors");
+    assert!(
+        !files.is_empty(),
+        "tests/vectors/calc/{folder} has no vectors"
+    );
     let mut failures = Vec::new();
     for f in &files {
         let name = f
@@ -96,8 +100,17 @@ fn rows<'a>(v: &'a Value, key: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
-/// The receipt a vector's `items` describe (schema in the READMEs).
+/// The sale receipt a vector's `items` describe (schema in the READMEs).
 fn receipt(items: &[Value], payments: Option<&Value>) -> Result<Receipt, String> {
+    receipt_op(items, payments, "sell")
+}
+
+/// [`receipt`] with another operation (`sell`, `sell_refund`, `buy`, `buy_refund`).
+fn receipt_op(
+    items: &[Value],
+    payments: Option<&Value>,
+    operation: &str,
+) -> Result<Receipt, String> {
     let mut total = 0u64;
     let mut out = Vec::new();
     for (i, x) in items.iter().enumerate() {
@@ -112,13 +125,20 @@ fn receipt(items: &[Value], payments: Option<&Value>) -> Result<Receipt, String>
             .get("name")
             .and_then(Value::as_str)
             .map_or_else(|| format!("Позиция {}", i + 1), str::to_owned);
+        let method = x
+            .get("payment_method")
+            .and_then(Value::as_str)
+            .unwrap_or("full_payment");
         let mut item = json!({
             "name": name, "price": s(x, "price")?, "quantity": s(x, "quantity")?, "sum": sum,
             "measure": "piece", "vat": x.get("vat").and_then(Value::as_str).unwrap_or("vat22"),
-            "payment_method": "full_payment", "payment_subject": subject
+            "payment_method": method, "payment_subject": subject
         });
         if marked {
             item["mark"] = json!({"kind": 1305, "value": MARK_VALUE, "processing_mode": 0});
+            if let Some(st) = x.get("planned_status") {
+                item["mark"]["planned_status"] = st.clone();
+            }
         }
         out.push(item);
     }
@@ -126,7 +146,7 @@ fn receipt(items: &[Value], payments: Option<&Value>) -> Result<Receipt, String>
         .cloned()
         .unwrap_or_else(|| json!({"electronic": rub(total)}));
     let r = json!({
-        "version": 1, "ffd": "1.2", "operation": "sell",
+        "version": 1, "ffd": "1.2", "operation": operation,
         "company": {"inn": "7701000001", "payment_place": "https://shop.example.ru"},
         "items": out, "payments": payments, "total": rub(total)
     });
@@ -348,6 +368,122 @@ fn check_split(v: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The five payment kinds of `p` in [`PAYMENT_ORDER`], as roubles.
+fn payments_json(p: &fiskal_ffd::model::Payments) -> Value {
+    let m: serde_json::Map<String, Value> = PAYMENT_ORDER
+        .iter()
+        .map(|k| (k.name().to_owned(), Value::from(k.get(p).to_string())))
+        .collect();
+    Value::Object(m)
+}
+
+/// Σ item VAT per rate that has a VAT fraction, as roubles (`{"vat22": "1007.98"}`).
+fn vat_json(r: &Receipt) -> Result<Value, String> {
+    let b = receipt_vat(r).map_err(|e| e.to_string())?;
+    let m: serde_json::Map<String, Value> = b
+        .rows()
+        .into_iter()
+        .filter(|(rt, _, _)| rt.fraction().is_some())
+        .map(|(rt, _, vat)| {
+            (
+                rt.name().unwrap_or_default().to_owned(),
+                Value::from(rub(vat)),
+            )
+        })
+        .collect();
+    Ok(Value::Object(m))
+}
+
+fn json_of<T: serde::Serialize>(v: &T) -> Result<Value, String> {
+    serde_json::to_value(v).map_err(|e| e.to_string())
+}
+
+/// A receipt of a lifecycle vector (`{"operation", "items", "payments", "vat_totals"}`).
+fn lifecycle_receipt(v: &Value, key: &str) -> Result<Receipt, String> {
+    let r = v.get(key).ok_or_else(|| format!("missing `{key}`"))?;
+    let op = r.get("operation").and_then(Value::as_str).unwrap_or("sell");
+    let mut out = receipt_op(rows(r, "items"), r.get("payments"), op)?;
+    if let Some(vt) = r.get("vat_totals") {
+        out.vat_totals =
+            Some(serde_json::from_value(vt.clone()).map_err(|e| format!("bad vat_totals: {e}"))?);
+    }
+    Ok(out)
+}
+
+fn payments_of(v: Option<&Value>) -> Result<Option<fiskal_ffd::model::Payments>, String> {
+    v.map(|p| serde_json::from_value(p.clone()).map_err(|e| format!("bad payments: {e}")))
+        .transpose()
+}
+
+fn check_lifecycle(v: &Value) -> Result<(), String> {
+    let result = match s(v, "action")? {
+        "settle_prepayment" => {
+            let pre = lifecycle_receipt(v, "prepayment")?;
+            let goods = receipt(rows(v, "items"), None)?.items;
+            let rest = payments_of(v.get("rest"))?.unwrap_or_default();
+            settle_prepayment(&pre, goods, rest)
+        }
+        "refund_full" => refund_full(&lifecycle_receipt(v, "original")?),
+        "refund_lines" => {
+            let orig = lifecycle_receipt(v, "original")?;
+            let mut lines = Vec::new();
+            for (i, l) in rows(v, "lines").iter().enumerate() {
+                let index = l
+                    .get("index")
+                    .and_then(Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| format!("lines[{i}]: missing index"))?;
+                lines.push(match l.get("quantity").and_then(Value::as_str) {
+                    None => RefundLine::whole(index),
+                    Some(q) => RefundLine::part(
+                        index,
+                        Quantity::from_decimal(
+                            q.parse()
+                                .map_err(|e| format!("lines[{i}]: bad quantity: {e}"))?,
+                        ),
+                    ),
+                });
+            }
+            refund_lines(&orig, &lines, payments_of(v.get("payments"))?, None)
+        }
+        other => return Err(format!("unknown action {other:?}")),
+    };
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => return check_error(v, &e),
+    };
+    let want = v
+        .get("expected")
+        .ok_or("succeeded, but the vector expects an error")?;
+    // Whatever a helper returns must be a receipt every rule accepts.
+    if let Err(violations) = fiskal_ffd::validate(&r) {
+        return Err(format!("the result does not validate: {violations:?}"));
+    }
+    let mut lines = Vec::new();
+    for l in &r.items {
+        lines.push(json!({
+            "quantity": l.quantity.to_string(), "price": l.price.to_string(),
+            "sum": l.sum.to_string(), "vat": json_of(&l.vat)?,
+            "payment_method": json_of(&l.payment_method)?,
+            "payment_subject": json_of(&l.payment_subject)?,
+            "mark": l.mark.as_ref().and_then(|m| m.value.clone()),
+            "planned_status": json_of(&l.mark.as_ref().and_then(|m| m.planned_status))?,
+        }));
+    }
+    let got = json!({
+        "operation": json_of(&r.operation)?,
+        "total": r.total.to_string(),
+        "payments": payments_json(&r.payments),
+        "vat": vat_json(&r)?,
+        "vat_totals": json_of(&r.vat_totals)?,
+        "lines": lines,
+    });
+    if &got != want {
+        return Err(format!("got {got}\nexpected {want}"));
+    }
+    Ok(())
+}
+
 #[test]
 fn vat_vectors() {
     run("vat", check_vat);
@@ -361,4 +497,9 @@ fn alloc_vectors() {
 #[test]
 fn split_vectors() {
     run("split", check_split);
+}
+
+#[test]
+fn lifecycle_vectors() {
+    run("lifecycle", check_lifecycle);
 }

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes tests/vectors/{vat,alloc,split}/*.json for fiskal-calc.
+"""Writes tests/vectors/calc/{vat,alloc,split}/*.json for fiskal-calc.
+
+(tests/vectors/calc/lifecycle/ is written by hand: see its README.md.)
 
 The expected values are computed here, independently of the Rust code, from the rules stated in
 the vectors' READMEs (integer kopecks, fractions, half-up rounding, largest remainder, greedy
@@ -16,7 +18,7 @@ import json
 import os
 from fractions import Fraction
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "vectors")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "vectors", "calc")
 
 # name -> (1199 code, percent r or None for 0 % / без НДС)
 RATES = {
