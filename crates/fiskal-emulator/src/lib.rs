@@ -1,0 +1,2 @@
+//! Local provider emulators (work in progress).
+#![forbid(unsafe_code)]

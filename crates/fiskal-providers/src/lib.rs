@@ -1,0 +1,2 @@
+//! Cloud cash-register adapters (work in progress).
+#![forbid(unsafe_code)]
