@@ -1,2 +1,26 @@
-//! Cloud cash-register adapters (work in progress).
+//! # fiskal-providers
+//!
+//! Cloud cash-register adapters for fiskal receipts: one receipt model
+//! ([`fiskal_ffd::Receipt`]), one [`Provider`] trait, one [`Outcome`] taxonomy, the provider
+//! chosen by configuration.
+//!
+//! * [`Outcome`]: accepted (possibly a duplicate of an earlier attempt) · pending · done with
+//!   [`FiscalAttributes`] · rejected (validation, auth, register …, with the provider's own code
+//!   and text) · retry later · in doubt (resolve by status before any resend).
+//! * [`ProviderError`]: local failures only — nothing was sent, so fixing and retrying is safe.
+//! * [`Secret`]: passwords, tokens and keys never reach `Debug`, logs or errors.
+//! * [`http`]: rustls (ring) with verification always on, timeouts on every call.
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod fiscal;
+pub mod http;
+mod outcome;
+mod provider;
+mod secret;
+
+pub use error::ProviderError;
+pub use fiscal::FiscalAttributes;
+pub use outcome::{Outcome, RejectKind};
+pub use provider::{DocumentKind, Provider, StatusQuery, Submission};
+pub use secret::Secret;

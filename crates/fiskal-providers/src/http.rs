@@ -1,0 +1,201 @@
+//! The HTTPS client every adapter uses: rustls on the *ring* provider, certificate verification
+//! always on (a custom CA may be added, e.g. the emulator's), connect and overall timeouts on
+//! every call, optional client certificate (Orange Data's mutual TLS).
+
+use crate::error::ProviderError;
+use crate::outcome::Outcome;
+use crate::secret::Secret;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A client certificate and its private key, in PEM.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    /// The certificate chain, PEM (leaf first).
+    pub cert_chain_pem: String,
+    /// The private key, PEM (PKCS#8, PKCS#1 or SEC1). Redacted in `Debug`.
+    pub key_pem: Secret,
+}
+
+/// Network settings of an adapter.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpConfig {
+    /// Time to establish the TCP + TLS connection.
+    pub connect_timeout: Duration,
+    /// Time for the whole request, response included.
+    pub timeout: Duration,
+    /// Trust the bundled Mozilla roots (webpki-roots). On by default; turn off to trust only
+    /// `extra_roots_pem` (e.g. in tests against the emulator).
+    pub builtin_roots: bool,
+    /// More CA certificates to trust, PEM (the emulator's test CA, a corporate proxy's CA).
+    pub extra_roots_pem: Option<String>,
+    /// Client certificate for mutual TLS.
+    pub client_identity: Option<ClientIdentity>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            builtin_roots: true,
+            extra_roots_pem: None,
+            client_identity: None,
+        }
+    }
+}
+
+fn tls_err(message: impl Into<String>) -> ProviderError {
+    ProviderError::Tls {
+        message: message.into(),
+    }
+}
+
+fn certs_from_pem(
+    pem: &str,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, ProviderError> {
+    rustls_pemfile::certs(&mut pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls_err(format!("unreadable PEM certificate: {e}")))
+}
+
+/// Builds the rustls configuration (ring provider, safe defaults).
+pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if cfg.builtin_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    if let Some(pem) = &cfg.extra_roots_pem {
+        let certs = certs_from_pem(pem)?;
+        if certs.is_empty() {
+            return Err(tls_err("extra_roots_pem holds no certificate"));
+        }
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| tls_err(format!("bad CA certificate: {e}")))?;
+        }
+    }
+    if roots.is_empty() {
+        return Err(tls_err(
+            "no trusted roots: enable builtin_roots or give extra_roots_pem",
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_err(e.to_string()))?
+        .with_root_certificates(roots);
+    match &cfg.client_identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some(id) => {
+            let chain = certs_from_pem(&id.cert_chain_pem)?;
+            if chain.is_empty() {
+                return Err(tls_err("client certificate PEM holds no certificate"));
+            }
+            let key = rustls_pemfile::private_key(&mut id.key_pem.expose().as_bytes())
+                // The key itself never goes into the message.
+                .map_err(|_| tls_err("client key PEM is unreadable"))?
+                .ok_or_else(|| tls_err("client key PEM holds no private key"))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| tls_err(format!("client certificate and key do not fit: {e}")))
+        }
+    }
+}
+
+/// Builds the HTTP client of an adapter.
+pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client, ProviderError> {
+    let tls = tls_config(cfg)?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(cfg.connect_timeout)
+        .timeout(cfg.timeout)
+        .user_agent(concat!("fiskal/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| tls_err(format!("HTTP client: {e}")))
+}
+
+/// The outcome of a request that failed on the wire before a response was read.
+///
+/// A failure to connect means nothing reached the provider: [`Outcome::RetryLater`]. Anything
+/// after the request may have been sent (timeout, reset, a broken response) is
+/// [`Outcome::InDoubt`]: the provider may have taken the document.
+pub fn transport_outcome(err: &reqwest::Error) -> Outcome {
+    if err.is_connect() {
+        Outcome::RetryLater {
+            after: None,
+            code: None,
+            message: format!("cannot connect: {}", without_url(err)),
+        }
+    } else if err.is_timeout() {
+        Outcome::InDoubt {
+            reason: format!("timeout: {}", without_url(err)),
+        }
+    } else {
+        Outcome::InDoubt {
+            reason: format!("transport: {}", without_url(err)),
+        }
+    }
+}
+
+/// What went wrong, without the URL (which may carry a token in its query): the kind of failure
+/// and its innermost cause (connection refused, reset by peer …).
+fn without_url(err: &reqwest::Error) -> String {
+    let kind = if err.is_connect() {
+        "connect error"
+    } else if err.is_timeout() {
+        "timed out"
+    } else if err.is_body() || err.is_decode() {
+        "broken response body"
+    } else {
+        "request error"
+    };
+    let mut root: &dyn std::error::Error = err;
+    while let Some(inner) = root.source() {
+        root = inner;
+    }
+    let root = root.to_string();
+    if root.contains("://") {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {root}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_client_builds_with_builtin_roots() {
+        assert!(build_client(&HttpConfig::default()).is_ok());
+    }
+
+    #[test]
+    fn bad_pem_is_a_clear_error_without_key_material() {
+        let cfg = HttpConfig {
+            client_identity: Some(ClientIdentity {
+                cert_chain_pem: "not a pem".into(),
+                key_pem: Secret::new(
+                    "-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----\n",
+                ),
+            }),
+            ..HttpConfig::default()
+        };
+        let e = tls_config(&cfg).unwrap_err();
+        assert_eq!(e.code(), "tls");
+        assert!(!e.to_string().contains("SECRETSECRET"));
+        assert!(!format!("{cfg:?}").contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn no_roots_is_an_error() {
+        let cfg = HttpConfig {
+            builtin_roots: false,
+            ..HttpConfig::default()
+        };
+        assert_eq!(tls_config(&cfg).unwrap_err().code(), "tls");
+    }
+}
