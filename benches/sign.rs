@@ -14,7 +14,7 @@ use std::hint::black_box;
 /// A realistic Orange Data request body (~1.5 KB of JSON).
 fn body() -> Vec<u8> {
     let item = r#"{"quantity":1,"price":1999.00,"tax":1,"text":"Кроссовки беговые, размер 42","paymentMethodType":4,"paymentSubjectType":1,"nomenclatureCode":"RE0ERAkiRstHK21nc0h3PERpTE5f"}"#;
-    let items = vec![item; 8].join(",");
+    let items = [item; 8].join(",");
     format!(
         r#"{{"id":"order-42-1","inn":"5001104058","group":"Main","content":{{"ffdVersion":4,"type":1,"positions":[{items}],"checkClose":{{"payments":[{{"type":2,"amount":15992.00}}],"taxationSystem":0}},"customerContact":"+79990000001"}},"key":"5001104058"}}"#
     )
