@@ -45,13 +45,12 @@
 use crate::allocate::{check_input, payments_sum};
 use crate::error::CalcError;
 use crate::kopecks::{money_at, Kopecks};
-use crate::vat::{receipt_vat, VatBreakdown};
 use fiskal_ffd::convert::item_to_tlv;
 use fiskal_ffd::model::{Payments, VatTotals};
 use fiskal_ffd::size::{header_size_bound, register_overhead, RegisterAssumptions, DEFAULT_BUDGET};
 use fiskal_ffd::validate::Profile;
 use fiskal_ffd::violation::ViolationKind;
-use fiskal_ffd::{Item, Money, Receipt, VatRate, Violation};
+use fiskal_ffd::{Item, Money, Receipt, Violation};
 use std::ops::Range;
 
 /// Limits a provider puts on one receipt.
@@ -289,42 +288,7 @@ fn item_sizes(cart: &Receipt) -> Result<Vec<usize>, CalcError> {
         .collect()
 }
 
-/// The receipt VAT totals (1102–1107) exactly as [`fiskal_ffd::to_tlv`] writes them for a
-/// receipt with these `items` and these `given` totals: a tag that is given, as given; else, if
-/// an item has that rate, Σ item VAT (Σ item sums for 0 % and без НДС) from `b`, the breakdown
-/// of `items`; else none.
-fn written_vat_totals(given: Option<VatTotals>, items: &[Item], b: &VatBreakdown) -> VatTotals {
-    let mut seen = [false; 13];
-    for it in items {
-        if let Some(s) = seen.get_mut(usize::from(it.vat.0)) {
-            *s = true;
-        }
-    }
-    let row = |given: Option<Money>, rate: VatRate| {
-        let amount = if rate == VatRate::VAT0 || rate == VatRate::NONE {
-            b.sum(rate)
-        } else {
-            b.vat(rate)
-        };
-        given.or_else(|| {
-            seen.get(usize::from(rate.0))
-                .copied()
-                .unwrap_or(false)
-                .then(|| Money::from_kopecks(amount))
-        })
-    };
-    let g = given.unwrap_or_default();
-    VatTotals {
-        vat20: row(g.vat20, VatRate::VAT20),
-        vat10: row(g.vat10, VatRate::VAT10),
-        vat0_sum: row(g.vat0_sum, VatRate::VAT0),
-        no_vat_sum: row(g.no_vat_sum, VatRate::NONE),
-        vat120: row(g.vat120, VatRate::VAT120),
-        vat110: row(g.vat110, VatRate::VAT110),
-    }
-}
-
-/// [`header_size_bound`] of a receipt whose items are `items` (breakdown `b`) and whose other
+/// [`header_size_bound`] of a receipt whose items are `items` and whose other
 /// fields are those of `header` (which has no items), computed without encoding the items: the
 /// VAT totals the encoder would derive from the items are given explicitly on an item-less copy,
 /// so its encoding is byte for byte the document minus the items' 1059 blocks. Returns the
@@ -332,13 +296,14 @@ fn written_vat_totals(given: Option<VatTotals>, items: &[Item], b: &VatBreakdown
 fn header_bound(
     header: &mut Receipt,
     items: &[Item],
-    b: &VatBreakdown,
     a: &RegisterAssumptions,
     path: &str,
 ) -> Result<(usize, usize), CalcError> {
     debug_assert!(header.items.is_empty());
     let given = header.vat_totals;
-    header.vat_totals = Some(written_vat_totals(given, items, b));
+    // The totals the encoder would write for these items (fiskal-ffd's own rule).
+    let rates = fiskal_ffd::vat_totals::RateTotals::of_items(items);
+    header.vat_totals = Some(VatTotals::as_written(given.as_ref(), &rates));
     let bound = header_size_bound(header, a).map_err(|e| encode_err(path, &e));
     header.vat_totals = given;
     Ok((bound?, register_overhead(header, a)))
@@ -402,7 +367,7 @@ pub fn split_receipt(
     let sizes = item_sizes(cart)?;
     // The header once, without the items (cloning the whole cart per part would be quadratic).
     let mut base = cart.without_items();
-    let (header, _) = header_bound(&mut base, &cart.items, &receipt_vat(cart)?, a, "input")?;
+    let (header, _) = header_bound(&mut base, &cart.items, a, "input")?;
     let ranges = group(&sizes, header, opts)?;
 
     let mut totals = Vec::with_capacity(ranges.len());
@@ -453,7 +418,7 @@ pub fn split_receipt(
         crate::vat::refresh_vat_totals(&mut receipt, &b);
         // Measured exactly: the part's own header (its total, payments, VAT totals) plus the
         // lengths of exactly its items.
-        let (header, overhead) = header_bound(&mut receipt, items, &b, a, &path)?;
+        let (header, overhead) = header_bound(&mut receipt, items, a, &path)?;
         let size_bound = header + items_len;
         if size_bound > opts.budget {
             // The header bound of step 1 is an upper bound, so this cannot happen; report it
@@ -654,8 +619,7 @@ mod tests {
         // The header measured independently: the whole cart's bound minus its items.
         let sizes = item_sizes(&c).unwrap();
         let mut base = c.without_items();
-        let (header, _) =
-            header_bound(&mut base, &c.items, &receipt_vat(&c).unwrap(), &a, "input").unwrap();
+        let (header, _) = header_bound(&mut base, &c.items, &a, "input").unwrap();
         assert_eq!(base, c.without_items());
         let whole = fiskal_ffd::size::document_size_bound(&c, &a).unwrap();
         assert_eq!(header, whole - sizes.iter().sum::<usize>());

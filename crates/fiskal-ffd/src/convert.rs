@@ -18,6 +18,7 @@ use crate::money::{Money, Quantity};
 use crate::path::{at, Path};
 use crate::tag::{Len, Tag};
 use crate::tlv::{Tlv, Value};
+use crate::vat_totals::{written, RateTotals, Written, RECEIPT_VAT_TAGS};
 use crate::violation::{Violation, ViolationKind};
 
 fn invalid(path: &Path<'_>, kind: ViolationKind) -> Error {
@@ -83,14 +84,8 @@ impl B {
 }
 
 fn kopecks(path: &Path<'_>, m: &Money) -> Result<u64, Error> {
-    m.kopecks().map_err(|p| {
-        let kind = match p {
-            crate::money::MoneyProblem::Negative => ViolationKind::MoneyNegative,
-            crate::money::MoneyProblem::TooManyDecimals => ViolationKind::MoneyScale,
-            _ => ViolationKind::MoneyRange,
-        };
-        invalid(path, kind)
-    })
+    m.kopecks()
+        .map_err(|p| invalid(path, crate::violation::money_violation(p)))
 }
 
 /// Builds the TLV document of a receipt: one [`Tlv`] whose tag is the form code (3 or 31).
@@ -176,21 +171,12 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
     }
 
     // Items, remembering VAT per rate for the receipt totals.
-    let mut per_rate = [0u64; 13];
-    let mut seen = [false; 13];
+    let mut rate_totals = RateTotals::default();
     let items_path = at("items");
     for (i, it) in r.items.iter().enumerate() {
         let (stlv, sum, vat) = item(&items_path.i(i), r.ffd, it)?;
         b.push(Tag::ITEM, Value::Stlv(stlv));
-        if let Some(slot) = Some(usize::from(it.vat.0)).filter(|&k| k < 13) {
-            seen[slot] = true;
-            let add = if it.vat == VatRate::VAT0 || it.vat == VatRate::NONE {
-                sum
-            } else {
-                vat.unwrap_or(0)
-            };
-            per_rate[slot] = per_rate[slot].saturating_add(add);
-        }
+        rate_totals.add(it.vat, sum, vat);
     }
 
     b.money(&at("total"), Tag::TOTAL, &r.total)?;
@@ -204,32 +190,15 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
     for ((tag, m), path) in r.payments.by_tag().iter().zip(pay_names) {
         b.money(&at(path), *tag, m)?;
     }
-    let totals = [
-        (Tag::VAT_20, VatRate::VAT20, "vat_totals.vat20"),
-        (Tag::VAT_10, VatRate::VAT10, "vat_totals.vat10"),
-        (Tag::SUM_VAT_0, VatRate::VAT0, "vat_totals.vat0_sum"),
-        (Tag::SUM_NO_VAT, VatRate::NONE, "vat_totals.no_vat_sum"),
-        (Tag::VAT_20_120, VatRate::VAT120, "vat_totals.vat120"),
-        (Tag::VAT_10_110, VatRate::VAT110, "vat_totals.vat110"),
-    ];
-    for (tag, rate, path) in totals {
-        let given = r.vat_totals.as_ref().and_then(|vt| match rate {
-            VatRate::VAT20 => vt.vat20,
-            VatRate::VAT10 => vt.vat10,
-            VatRate::VAT0 => vt.vat0_sum,
-            VatRate::NONE => vt.no_vat_sum,
-            VatRate::VAT120 => vt.vat120,
-            _ => vt.vat110,
-        });
-        // Given totals are written as given (validation checked them); a rate the items use but
-        // the caller did not total is computed, so a partial `vat_totals` never drops a total.
-        match given {
-            Some(m) => {
-                b.money(&at(path), tag, &m)?;
+    // Given totals are written as given (validation checked them); a rate the items use but
+    // the caller did not total is computed, so a partial `vat_totals` never drops a total.
+    let vt_path = at("vat_totals");
+    for (tag, rate, field) in RECEIPT_VAT_TAGS {
+        match written(r.vat_totals.as_ref(), &rate_totals, rate) {
+            Some(Written::Given(m)) => {
+                b.money(&vt_path.f(field), tag, &m)?;
             }
-            None if seen[usize::from(rate.0)] => {
-                b.push(tag, Value::Vln(per_rate[usize::from(rate.0)]))
-            }
+            Some(Written::Computed(k)) => b.push(tag, Value::Vln(k)),
             None => {}
         }
     }

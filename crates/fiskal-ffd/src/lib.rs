@@ -33,6 +33,7 @@ pub mod size;
 pub mod tag;
 pub mod tlv;
 pub mod validate;
+pub mod vat_totals;
 pub mod violation;
 
 pub use convert::{from_tlv, to_tlv};

@@ -14,11 +14,12 @@
 //! * Σ item sums = total = Σ payments, exactly.
 
 use crate::cp866;
-use crate::enums::{CorrectionType, FfdVersion, PaymentSubject, TaxSystem, VatRate};
+use crate::enums::{CorrectionType, FfdVersion, PaymentSubject, TaxSystem};
 use crate::model::*;
-use crate::money::{Money, MoneyProblem, Quantity, Rounding};
+use crate::money::{Money, Quantity, Rounding};
 use crate::path::{at, Path};
 use crate::tag::{Len, Tag};
+use crate::vat_totals::{RateTotals, RECEIPT_VAT_TAGS};
 use crate::violation::{CorrectionRule, MarkRule, Violation, ViolationKind as K};
 use rust_decimal::Decimal;
 
@@ -246,12 +247,7 @@ impl Ctx<'_> {
         match m.kopecks() {
             Ok(k) => Some(k),
             Err(p) => {
-                let kind = match p {
-                    MoneyProblem::Negative => K::MoneyNegative,
-                    MoneyProblem::TooManyDecimals => K::MoneyScale,
-                    _ => K::MoneyRange,
-                };
-                self.push(path.to_string(), kind);
+                self.push(path.to_string(), crate::violation::money_violation(p));
                 None
             }
         }
@@ -323,7 +319,7 @@ impl Ctx<'_> {
             self.push("items".to_owned(), K::NoItems);
         }
         let mut items_sum: Option<u64> = Some(0);
-        let mut vat_by_rate = [0u64; 13];
+        let mut rate_totals = RateTotals::default();
         let items = at("items");
         for (i, item) in r.items.iter().enumerate() {
             let (sum, vat) = self.item(&items.i(i), item);
@@ -331,14 +327,8 @@ impl Ctx<'_> {
                 (Some(a), Some(b)) => a.checked_add(b),
                 _ => None,
             };
-            // 0 % and «без НДС» total their item *sums* (1104, 1105); the others their VAT.
-            let add = if item.vat == VatRate::VAT0 || item.vat == VatRate::NONE {
-                sum
-            } else {
-                vat
-            };
-            if let (Some(v), Some(slot)) = (add, vat_by_rate.get_mut(usize::from(item.vat.0))) {
-                *slot = slot.saturating_add(v);
+            if let Some(sum) = sum {
+                rate_totals.add(item.vat, sum, vat);
             }
         }
 
@@ -382,23 +372,17 @@ impl Ctx<'_> {
             }
         }
         if let Some(vt) = &r.vat_totals {
-            let rows = [
-                ("vat_totals.vat20", vt.vat20, VatRate::VAT20),
-                ("vat_totals.vat10", vt.vat10, VatRate::VAT10),
-                ("vat_totals.vat0_sum", vt.vat0_sum, VatRate::VAT0),
-                ("vat_totals.no_vat_sum", vt.no_vat_sum, VatRate::NONE),
-                ("vat_totals.vat120", vt.vat120, VatRate::VAT120),
-                ("vat_totals.vat110", vt.vat110, VatRate::VAT110),
-            ];
-            for (path, m, rate) in rows {
-                let Some(m) = m else { continue };
-                let Some(given) = self.money(&at(path), &m) else {
+            let vt_path = at("vat_totals");
+            for (_, rate, field) in RECEIPT_VAT_TAGS {
+                let Some(m) = vt.given(rate) else { continue };
+                let path = vt_path.f(field);
+                let Some(given) = self.money(&path, &m) else {
                     continue;
                 };
                 if r.items.is_empty() {
                     continue;
                 }
-                let expected = vat_by_rate[usize::from(rate.0)];
+                let expected = rate_totals.get(rate).unwrap_or(0);
                 if given != expected {
                     self.push(
                         path,

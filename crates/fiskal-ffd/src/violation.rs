@@ -267,6 +267,15 @@ impl ViolationKind {
     }
 }
 
+/// The violation for an amount that cannot go on the wire.
+pub(crate) fn money_violation(p: crate::money::MoneyProblem) -> ViolationKind {
+    match p {
+        crate::money::MoneyProblem::Negative => ViolationKind::MoneyNegative,
+        crate::money::MoneyProblem::TooManyDecimals => ViolationKind::MoneyScale,
+        _ => ViolationKind::MoneyRange,
+    }
+}
+
 fn alternatives(lens: &[usize], or: &str) -> String {
     let parts: Vec<String> = lens.iter().map(ToString::to_string).collect();
     parts.join(&format!(" {or} "))

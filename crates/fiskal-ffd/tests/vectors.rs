@@ -98,6 +98,19 @@ fn check_golden(rel: &str) {
     let got = doc.to_bytes().expect("fits");
     assert_eq!(hex::encode_upper(&got), want_hex, "{rel}: TLV bytes");
 
+    // The public helper reports exactly the 1102–1107 requisites the encoder wrote.
+    let written: Vec<(Tag, u64)> = doc
+        .children()
+        .iter()
+        .filter(|t| (1102..=1107).contains(&t.tag.0))
+        .map(|t| match t.value {
+            Value::Vln(v) => (t.tag, v),
+            _ => panic!("{rel}: {:?} is not a VLN", t.tag),
+        })
+        .collect();
+    let helper = fiskal_ffd::vat_totals::receipt_vat_requisites(&receipt).expect("valid amounts");
+    assert_eq!(helper, written, "{rel}: receipt_vat_requisites");
+
     // Decoding gives back the receipt (plus computed fields), which re-encodes identically.
     let decoded = fiskal_ffd::from_tlv(&decode_document(&want).expect("decodes")).expect("reads");
     fiskal_ffd::validate(&decoded)
