@@ -207,6 +207,20 @@ V["007_receipt_1_2_mark_from_raw_scan.json"] = {
     ]],
 }
 
+V["008_receipt_1_2_mark_scanner_quirks.json"] = {
+    "description": "FFD 1.2: the raw scan as a keyboard-wedge scanner delivers it (AIM prefix ]d2, FNC1 as U+00E8, GS typed as <GS>): it is read by fiskal-marks, not held to CP866, and gives the same 1163 as a clean scan.",
+    "receipt": {
+        "version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+        "company": {"inn": "7701000001", "payment_place": "shop.example.ru"},
+        "items": [{"name": "Туфли", "price": "3500.00", "quantity": 1, "sum": "3500.00", "measure": "piece", "vat": "vat22",
+                   "payment_method": "full_payment", "payment_subject": "marked",
+                   "mark": {"code": "]d2\u00e8" + SHOE_SCAN.replace("\x1d", "<GS>"), "processing_mode": 0}}],
+        "payments": {"electronic": "3500.00"},
+        "total": "3500.00",
+    },
+    "requisites": V["007_receipt_1_2_mark_from_raw_scan.json"]["requisites"],
+}
+
 for name, vec in V.items():
     with open(os.path.join(DIR, name), "w", encoding="utf-8") as f:
         json.dump(vec, f, ensure_ascii=False, indent=2)

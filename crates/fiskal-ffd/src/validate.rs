@@ -829,11 +829,10 @@ impl Ctx<'_> {
         }
         // The raw scan, when given, is read by fiskal-marks; the wire values are derived from it
         // unless the caller gave them explicitly (explicit values win).
+        // The raw scan is not stored as it is (AIM prefix, FNC1 as U+00E8, textual GS …), so it
+        // is not held to the CP866 text rules: fiskal-marks reads it and says what is wrong.
         let scanned = m.code.as_deref().and_then(|code| {
             let cp = path.f("code");
-            if !self.text(&cp, Tag::MARK_CODE, code) {
-                return None;
-            }
             match fiskal_marks::MarkCode::parse(code) {
                 Ok(mc) => Some(mc),
                 Err(e) => {

@@ -15,6 +15,7 @@
 mod error;
 pub mod fiscal;
 pub mod http;
+pub mod orange;
 mod outcome;
 mod provider;
 mod secret;

@@ -1,0 +1,369 @@
+//! Receipt → Orange Data request body (providers.md §2.4, §2.8).
+//!
+//! Numbers are written from integer kopecks and exact decimals as JSON number *text*
+//! (`serde_json::value::RawValue`), never through `f64`. The body is produced once, as bytes, and
+//! those exact bytes are both signed and sent.
+
+use super::OrangeConfig;
+use crate::error::ProviderError;
+use crate::provider::DocumentKind;
+use base64::Engine as _;
+use fiskal_ffd::model::{Item, Receipt};
+use fiskal_ffd::{FfdVersion, Money, TaxSystem, VatRate};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+const PROVIDER: &str = "orange_data";
+
+fn unsupported(path: impl Into<String>, message: impl Into<String>) -> ProviderError {
+    ProviderError::Unsupported { provider: PROVIDER, path: path.into(), message: message.into() }
+}
+
+/// A JSON number from text we produced ourselves (digits, one dot).
+fn number(text: String) -> Box<RawValue> {
+    // Our text is always a valid JSON number; the fallback (never taken) keeps this total.
+    RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+/// Money as a JSON number with two decimals (`1999.00`).
+fn money(path: &str, m: &Money) -> Result<Box<RawValue>, ProviderError> {
+    let k = m.kopecks().map_err(|_| unsupported(path, "not a valid amount"))?;
+    Ok(number(format!("{}.{:02}", k / 100, k % 100)))
+}
+
+fn kopecks_number(k: u64) -> Box<RawValue> {
+    number(format!("{}.{:02}", k / 100, k % 100))
+}
+
+/// Orange Data's `tax` code for a VAT rate (§2.6): 1–10 equal the FFD values; 22 % and 22/122
+/// have no documented code (protocol 2.31.3), so they come from the configuration.
+pub(crate) fn tax_code(cfg: &OrangeConfig, path: &str, rate: VatRate) -> Result<u8, ProviderError> {
+    match rate.0 {
+        1..=10 => Ok(rate.0),
+        11 => cfg.vat22_tax_code.ok_or_else(|| {
+            unsupported(path, "Orange Data documents no tax code for 22 % (protocol 2.31.3): set OrangeConfig::vat22_tax_code")
+        }),
+        12 => cfg.vat122_tax_code.ok_or_else(|| {
+            unsupported(path, "Orange Data documents no tax code for 22/122 (protocol 2.31.3): set OrangeConfig::vat122_tax_code")
+        }),
+        other => Err(unsupported(path, format!("VAT rate {other} is not defined"))),
+    }
+}
+
+/// `checkClose.taxationSystem` (§2.4): ordinals, not the 1055 bitmask.
+fn taxation_system(ts: Option<TaxSystem>) -> Result<u8, ProviderError> {
+    match ts {
+        Some(TaxSystem::OSN) => Ok(0),
+        Some(TaxSystem::USN_INCOME) => Ok(1),
+        Some(TaxSystem::USN_INCOME_OUTCOME) => Ok(2),
+        Some(TaxSystem::ENVD) => Ok(3),
+        Some(TaxSystem::ESN) => Ok(4),
+        Some(TaxSystem::PATENT) => Ok(5),
+        Some(other) => Err(unsupported("tax_system", format!("tax system {} has no Orange Data code", other.0))),
+        None => Err(unsupported("tax_system", "Orange Data requires the tax system (checkClose.taxationSystem)")),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    id: &'a str,
+    inn: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a str>,
+    key: &'a str,
+    content: Content<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Content<'a> {
+    ffd_version: u8,
+    #[serde(rename = "type")]
+    operation: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correction_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause_document_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause_document_number: Option<&'a str>,
+    positions: Vec<Position<'a>>,
+    check_close: CheckClose,
+    customer_contact: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<&'a str>,
+    #[serde(rename = "customerINN", skip_serializing_if = "Option::is_none")]
+    customer_inn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_info: Option<CustomerInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cashier: Option<&'a str>,
+    #[serde(rename = "cashierINN", skip_serializing_if = "Option::is_none")]
+    cashier_inn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sender_email: Option<&'a str>,
+    total_sum: Box<RawValue>,
+    #[serde(flatten)]
+    vat_sums: std::collections::BTreeMap<String, Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_attribute: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_user_attribute: Option<NameValue<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settlement_address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settlement_place: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NameValue<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    birth_date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    citizenship: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity_document_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity_document_data: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CheckClose {
+    payments: Vec<Payment>,
+    #[serde(rename = "taxationSystem")]
+    taxation_system: u8,
+}
+
+#[derive(Serialize)]
+struct Payment {
+    #[serde(rename = "type")]
+    kind: u8,
+    amount: Box<RawValue>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Position<'a> {
+    quantity: Box<RawValue>,
+    price: Box<RawValue>,
+    tax: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tax_sum: Option<Box<RawValue>>,
+    text: &'a str,
+    payment_method_type: u8,
+    payment_subject_type: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nomenclature_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    planned_status: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity_measurement_unit: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit_of_measurement: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_attribute: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manufacturer_country_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customs_declaration_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excise: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit_tax_sum: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_type: Option<u8>,
+    #[serde(rename = "supplierINN", skip_serializing_if = "Option::is_none")]
+    supplier_inn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier_info: Option<SupplierInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fractional_quantity: Option<FractionalQuantity>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SupplierInfo<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    phone_numbers: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FractionalQuantity {
+    numerator: u64,
+    denominator: u64,
+}
+
+/// The endpoint path of a document kind (§2.3).
+pub(crate) fn endpoint(ffd: FfdVersion, kind: DocumentKind) -> &'static str {
+    match (kind.is_correction(), ffd) {
+        (false, _) => "/api/v2/documents/",
+        (true, FfdVersion::V12) => "/api/v2/correction12/",
+        (true, _) => "/api/v2/corrections/",
+    }
+}
+
+fn position<'a>(cfg: &OrangeConfig, r: &Receipt, i: usize, it: &'a Item) -> Result<Position<'a>, ProviderError> {
+    let p = |field: &str| format!("items[{i}].{field}");
+    let text = it.name.as_deref().ok_or_else(|| unsupported(p("name"), "Orange Data requires the item text"))?;
+    let sum = it.sum.kopecks().map_err(|_| unsupported(p("sum"), "not a valid amount"))?;
+    let tax = tax_code(cfg, &p("vat"), it.vat)?;
+    // taxSum only for the rates that carry VAT (§2.4: ignored for 5, 6; 0 omits the tag).
+    let tax_sum = match (&it.vat_sum, it.vat.fraction()) {
+        (Some(v), Some(_)) => Some(money(&p("vat_sum"), v)?),
+        (None, Some(_)) => it.vat.vat_of(sum).map(kopecks_number),
+        _ => None,
+    };
+    let (nomenclature_code, item_code) = match (&it.mark, r.ffd) {
+        (None, _) => (None, None),
+        (Some(m), FfdVersion::V12) => {
+            let code = m.code.as_deref().ok_or_else(|| {
+                unsupported(p("mark.code"), "Orange Data (FFD 1.2) needs the scanned code itself (itemCode), not only the 1163 value")
+            })?;
+            // itemCode: the code as read, with GS separators (`\u001d` in JSON): the normalised
+            // tag 2000 form (AIM prefix, textual GS forms and FNC1 resolved by fiskal-marks).
+            let parsed = fiskal_marks::MarkCode::parse(code).map_err(|e| unsupported(p("mark.code"), e.to_string()))?;
+            (None, Some(parsed.tag_2000().to_owned()))
+        }
+        (Some(m), _) => {
+            let bytes = match (&m.code_1162, &m.code) {
+                (Some(h), _) => hex::decode(h).map_err(|_| unsupported(p("mark.code_1162"), "not hex"))?,
+                (None, Some(code)) => fiskal_marks::MarkCode::parse(code)
+                    .and_then(|mc| mc.tag_1162())
+                    .map_err(|e| unsupported(p("mark.code"), e.to_string()))?
+                    .as_bytes()
+                    .to_vec(),
+                (None, None) => return Err(unsupported(p("mark"), "no mark code")),
+            };
+            (Some(base64::engine::general_purpose::STANDARD.encode(bytes)), None)
+        }
+    };
+    let agent = it.agent.as_ref();
+    let supplier = agent.and_then(|a| a.supplier.as_ref());
+    Ok(Position {
+        quantity: number(it.quantity.to_string()),
+        price: money(&p("price"), &it.price)?,
+        tax,
+        tax_sum,
+        text,
+        payment_method_type: it.payment_method.0,
+        payment_subject_type: it.payment_subject.0,
+        nomenclature_code,
+        item_code,
+        planned_status: it.mark.as_ref().and_then(|m| m.planned_status).map(|s| s.0).filter(|_| r.ffd == FfdVersion::V12),
+        quantity_measurement_unit: it.measure.map(|m| m.0).filter(|_| r.ffd == FfdVersion::V12),
+        unit_of_measurement: it.unit.as_deref().filter(|_| r.ffd == FfdVersion::V105),
+        additional_attribute: it.user_data.as_deref(),
+        manufacturer_country_code: it.country_code.as_deref(),
+        customs_declaration_number: it.declaration_number.as_deref(),
+        excise: it.excise.as_ref().map(|e| money(&p("excise"), e)).transpose()?,
+        unit_tax_sum: it.unit_vat.as_ref().map(|e| money(&p("unit_vat"), e)).transpose()?,
+        agent_type: agent.and_then(|a| a.agent_type).map(|t| t.0),
+        supplier_inn: supplier.and_then(|s| s.inn.as_deref()),
+        supplier_info: supplier
+            .filter(|s| s.name.is_some() || !s.phones.is_empty())
+            .map(|s| SupplierInfo { phone_numbers: s.phones.iter().map(String::as_str).collect(), name: s.name.as_deref() }),
+        fractional_quantity: it.fraction.as_ref().map(|f| FractionalQuantity { numerator: f.numerator, denominator: f.denominator }),
+    })
+}
+
+/// The request body (exact bytes to sign and send) and the endpoint path.
+pub fn build(cfg: &OrangeConfig, document_id: &str, receipt: &Receipt, callback_url: Option<&str>) -> Result<(Vec<u8>, &'static str), ProviderError> {
+    let kind = DocumentKind::of(receipt)?;
+    if kind.is_correction() && receipt.ffd == FfdVersion::V105 {
+        return Err(unsupported("correction", "FFD 1.05 corrections (/api/v2/corrections/, totals only) are not mapped yet; send FFD 1.2 corrections"));
+    }
+    if document_id.is_empty() || document_id.chars().count() > 64 {
+        return Err(unsupported("document_id", "Orange Data ids are 1..64 characters"));
+    }
+    let positions = receipt.items.iter().enumerate().map(|(i, it)| position(cfg, receipt, i, it)).collect::<Result<Vec<_>, _>>()?;
+    let pay = [
+        (1u8, &receipt.payments.cash),
+        (2, &receipt.payments.electronic),
+        (14, &receipt.payments.prepaid),
+        (15, &receipt.payments.credit),
+        (16, &receipt.payments.consideration),
+    ];
+    let mut payments = Vec::new();
+    for (kind, m) in pay {
+        if !m.is_zero() {
+            payments.push(Payment { kind, amount: money("payments", m)? });
+        }
+    }
+    // vat1Sum..vat6Sum are 1102..1107 in tag order (§2.4).
+    let mut vat_sums = std::collections::BTreeMap::new();
+    for (tag, k) in fiskal_ffd::vat_totals::receipt_vat_requisites(receipt)? {
+        let n = tag.0 - 1101; // 1102 -> vat1Sum … 1107 -> vat6Sum
+        vat_sums.insert(format!("vat{n}Sum"), kopecks_number(k));
+    }
+    let client = receipt.client.as_ref();
+    let correction = receipt.correction.as_ref();
+    let content = Content {
+        ffd_version: receipt.ffd.code(),
+        operation: receipt.operation.0,
+        correction_type: correction.map(|c| c.correction_type.0),
+        cause_document_date: correction.map(|c| {
+            let (y, m, d, ..) = c.date.fields();
+            format!("{y:04}-{m:02}-{d:02}T00:00:00")
+        }),
+        cause_document_number: correction.and_then(|c| c.number.as_deref()),
+        positions,
+        check_close: CheckClose { payments, taxation_system: taxation_system(receipt.tax_system)? },
+        customer_contact: client.and_then(|c| c.contact.as_deref()).unwrap_or("none"),
+        customer: client.and_then(|c| c.name.as_deref()).filter(|_| receipt.ffd == FfdVersion::V105),
+        customer_inn: client.and_then(|c| c.inn.as_deref()).filter(|_| receipt.ffd == FfdVersion::V105),
+        customer_info: client.filter(|_| receipt.ffd == FfdVersion::V12).and_then(|c| {
+            let info = CustomerInfo {
+                name: c.name.as_deref(),
+                inn: c.inn.as_deref(),
+                birth_date: c.birth_date.as_deref(),
+                citizenship: c.citizenship.as_deref(),
+                identity_document_code: c.document_code.as_deref(),
+                identity_document_data: c.document_data.as_deref(),
+                address: c.address.as_deref(),
+            };
+            let any = info.name.is_some() || info.inn.is_some() || info.birth_date.is_some() || info.address.is_some()
+                || info.citizenship.is_some() || info.identity_document_code.is_some() || info.identity_document_data.is_some();
+            any.then_some(info)
+        }),
+        cashier: receipt.cashier.as_ref().map(|c| c.name.as_str()),
+        cashier_inn: receipt.cashier.as_ref().and_then(|c| c.inn.as_deref()),
+        sender_email: receipt.company.email.as_deref(),
+        total_sum: money("total", &receipt.total)?,
+        vat_sums,
+        additional_attribute: receipt.additional_check_props.as_deref(),
+        additional_user_attribute: receipt.additional_user_prop.as_ref().map(|p| NameValue { name: &p.name, value: &p.value }),
+        // Only groups with "automat data" accept these (§2.4); others take them from the group.
+        settlement_address: receipt.company.payment_address.as_deref().filter(|_| cfg.send_settlement_place),
+        settlement_place: receipt.company.payment_place.as_deref().filter(|_| cfg.send_settlement_place),
+    };
+    let body = Body {
+        id: document_id,
+        inn: &cfg.inn,
+        group: cfg.group.as_deref(),
+        key: &cfg.key_name,
+        content,
+        callback_url,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))?;
+    Ok((bytes, endpoint(receipt.ffd, kind)))
+}

@@ -1,0 +1,123 @@
+//! Orange Data answers → [`Outcome`] (providers.md §2.5, §2.7, §2.11).
+
+use crate::fiscal::FiscalAttributes;
+use crate::outcome::{Outcome, RejectKind};
+use fiskal_ffd::datetime::LocalDateTime;
+use fiskal_ffd::{Money, Operation};
+use std::time::Duration;
+
+fn errors_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        errors: Vec<String>,
+    }
+    match serde_json::from_slice::<Errors>(body) {
+        Ok(e) if !e.errors.is_empty() => e.errors.join("; "),
+        _ => String::from_utf8_lossy(body).chars().take(500).collect(),
+    }
+}
+
+/// The answer to a document POST. `document_id` is also Orange Data's id of the document.
+pub fn submit_outcome(status: u16, retry_after: Option<Duration>, body: &[u8], document_id: &str) -> Outcome {
+    match status {
+        200 | 201 | 202 => Outcome::Accepted { provider_id: document_id.to_owned(), duplicate: false },
+        // A document with this id exists already: accepted earlier; look it up by status.
+        409 => Outcome::Accepted { provider_id: document_id.to_owned(), duplicate: true },
+        400 => {
+            let message = errors_text(body);
+            // A signature failure is a credentials problem, not a receipt problem.
+            let kind = if message.contains("Подпись") || message.to_lowercase().contains("signature") {
+                RejectKind::Auth
+            } else {
+                RejectKind::Validation
+            };
+            Outcome::Rejected { kind, code: "400".into(), message }
+        }
+        401 | 403 => Outcome::Rejected {
+            kind: RejectKind::Auth,
+            code: status.to_string(),
+            message: "client certificate rejected".into(),
+        },
+        // Queue full: the document was not taken (§2.5).
+        503 => Outcome::RetryLater { after: retry_after, code: Some("503".into()), message: errors_text(body) },
+        // Any other answer (500, 502, 504 from a proxy …) does not say whether the document was
+        // stored: resolve by status before resending.
+        other => Outcome::InDoubt { reason: format!("HTTP {other}: {}", errors_text(body)) },
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Processed {
+    #[serde(rename = "deviceRN")]
+    device_rn: Option<String>,
+    fs_number: String,
+    ofdinn: Option<String>,
+    document_number: u32,
+    shift_number: Option<u32>,
+    document_index: Option<u32>,
+    processed_at: String,
+    fp: String,
+    content: ProcessedContent,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessedContent {
+    #[serde(rename = "type")]
+    operation: u8,
+    total_sum: Money,
+}
+
+/// `processedAt` is ISO-8601 local time, possibly with fractional seconds.
+fn local_time(s: &str) -> Option<LocalDateTime> {
+    s.get(..19)?.parse().ok()
+}
+
+/// The answer to a status GET.
+pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
+    match status {
+        200 => match serde_json::from_slice::<Processed>(body) {
+            Ok(p) => {
+                let (Some(date_time), Ok(fiscal_sign)) = (local_time(&p.processed_at), p.fp.trim().parse::<u32>()) else {
+                    return Outcome::InDoubt { reason: "processed, but processedAt or fp is unreadable".into() };
+                };
+                Outcome::Done {
+                    provider_id: document_id.to_owned(),
+                    fiscal: FiscalAttributes {
+                        fn_number: p.fs_number,
+                        fd_number: p.document_number,
+                        fiscal_sign,
+                        shift_number: p.shift_number,
+                        receipt_number: p.document_index,
+                        date_time,
+                        kkt_reg_number: p.device_rn.map(|s| s.trim().to_owned()),
+                        ofd_inn: p.ofdinn,
+                        receipt_url: None,
+                        total: p.content.total_sum,
+                        operation: Operation(p.content.operation),
+                    },
+                }
+            }
+            Err(e) => Outcome::InDoubt { reason: format!("processed, but the answer is unreadable: {e}") },
+        },
+        202 => Outcome::Pending { provider_id: document_id.to_owned() },
+        // Organisation or document unknown: the document was never taken — safe to send with the
+        // same id (this is how an in-doubt send is resolved).
+        400 | 404 => Outcome::RetryLater {
+            after: None,
+            code: Some(status.to_string()),
+            message: format!("document not found at Orange Data: {}", errors_text(body)),
+        },
+        401 | 403 => Outcome::Rejected { kind: RejectKind::Auth, code: status.to_string(), message: "client certificate rejected".into() },
+        // Marking-code check failed: the id is used; fix and send under a new id.
+        422 => Outcome::Rejected { kind: RejectKind::Validation, code: "422".into(), message: String::from_utf8_lossy(body).chars().take(1000).collect() },
+        // Expired in the queue before processing: must be sent again with a new id (§2.7).
+        524 => Outcome::Rejected {
+            kind: RejectKind::Register,
+            code: "524".into(),
+            message: "document expired before processing: send it again under a new id".into(),
+        },
+        other => Outcome::InDoubt { reason: format!("status HTTP {other}") },
+    }
+}
