@@ -31,6 +31,15 @@ pub enum ProviderError {
         /// What is wrong (never contains a secret).
         message: String,
     },
+    /// A message from the provider that the caller handed in (a callback body) is not what the
+    /// protocol describes. Nothing was sent.
+    #[error("{provider}: malformed message: {message}")]
+    Malformed {
+        /// The provider.
+        provider: &'static str,
+        /// What is wrong (never contains a secret).
+        message: String,
+    },
     /// The HTTPS client could not be built (roots, client certificate, key).
     #[error("TLS setup: {message}")]
     Tls {
@@ -46,6 +55,7 @@ impl ProviderError {
             ProviderError::Unsupported { .. } => "unsupported",
             ProviderError::Invalid(_) => "invalid",
             ProviderError::Config { .. } => "config",
+            ProviderError::Malformed { .. } => "malformed",
             ProviderError::Tls { .. } => "tls",
         }
     }

@@ -12,6 +12,7 @@
 //! * [`http`]: rustls (ring) with verification always on, timeouts on every call.
 #![forbid(unsafe_code)]
 
+pub mod atol;
 mod error;
 pub mod fiscal;
 pub mod http;

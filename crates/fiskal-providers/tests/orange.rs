@@ -3,7 +3,9 @@
 use aws_lc_rs::encoding::AsDer;
 use base64::Engine as _;
 use fiskal_providers::http::ClientIdentity;
-use fiskal_providers::orange::{build_request, status_outcome, submit_outcome, OrangeConfig, RequestSigner};
+use fiskal_providers::orange::{
+    build_request, status_outcome, submit_outcome, OrangeConfig, RequestSigner,
+};
 use fiskal_providers::{Outcome, ProviderError, RejectKind, Secret};
 use std::time::Duration;
 
@@ -22,7 +24,10 @@ fn test_key_pem() -> String {
 }
 
 fn config(key_pem: &str) -> OrangeConfig {
-    let identity = ClientIdentity { cert_chain_pem: String::new(), key_pem: Secret::new("unused in these tests") };
+    let identity = ClientIdentity {
+        cert_chain_pem: String::new(),
+        key_pem: Secret::new("unused in these tests"),
+    };
     let mut cfg = OrangeConfig::test_environment(Secret::new(key_pem), identity);
     cfg.group = Some("Main_2".into());
     cfg
@@ -33,12 +38,19 @@ fn signature_verifies_with_an_independent_library_and_key_stays_secret() {
     let pem = test_key_pem();
     let signer = RequestSigner::from_pem(&Secret::new(pem.clone())).expect("key loads");
     let body = br#"{"id":"order-1","inn":"7727401209"}"#;
-    let sig = base64::engine::general_purpose::STANDARD.decode(signer.sign(body).expect("signs")).expect("base64");
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(signer.sign(body).expect("signs"))
+        .expect("base64");
     assert_eq!(sig.len(), 256);
     // ring (not AWS-LC) verifies: PKCS#1 v1.5 with SHA-256 over the exact body bytes.
-    let public = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, signer.public_key_der());
+    let public = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        signer.public_key_der(),
+    );
     public.verify(body, &sig).expect("valid signature");
-    assert!(public.verify(br#"{"id":"order-2","inn":"7727401209"}"#, &sig).is_err());
+    assert!(public
+        .verify(br#"{"id":"order-2","inn":"7727401209"}"#, &sig)
+        .is_err());
     // No key material in Debug output of the signer or the configuration.
     let body_of_key: String = pem.lines().nth(1).expect("pem line").to_owned();
     assert!(!format!("{signer:?}").contains(&body_of_key));
@@ -47,7 +59,10 @@ fn signature_verifies_with_an_independent_library_and_key_stays_secret() {
 
 #[test]
 fn bad_key_is_a_config_error_without_key_material() {
-    let e = RequestSigner::from_pem(&Secret::new("-----BEGIN PRIVATE KEY-----\nQUJDREVG\n-----END PRIVATE KEY-----\n")).unwrap_err();
+    let e = RequestSigner::from_pem(&Secret::new(
+        "-----BEGIN PRIVATE KEY-----\nQUJDREVG\n-----END PRIVATE KEY-----\n",
+    ))
+    .unwrap_err();
     assert_eq!(e.code(), "config");
     assert!(!e.to_string().contains("QUJDREVG"));
 }
@@ -72,7 +87,13 @@ fn vat22_without_a_configured_code_fails_clearly() {
 fn request_body_is_wire_exact() {
     let cfg = config(&test_key_pem());
     let receipt = fiskal_ffd::json::parse_and_validate(RECEIPT).expect("sample");
-    let (body, path) = build_request(&cfg, "order-42-1", &receipt, Some("https://shop.example.ru/od-callback")).expect("builds");
+    let (body, path) = build_request(
+        &cfg,
+        "order-42-1",
+        &receipt,
+        Some("https://shop.example.ru/od-callback"),
+    )
+    .expect("builds");
     assert_eq!(path, "/api/v2/documents/");
     let want = include_str!("fixtures/orange/sell_1_2.json").trim_end();
     assert_eq!(std::str::from_utf8(&body).expect("utf-8"), want);
@@ -81,28 +102,71 @@ fn request_body_is_wire_exact() {
 #[test]
 fn post_answers_map_to_outcomes() {
     let id = "order-42-1";
-    assert_eq!(submit_outcome(201, None, b"", id), Outcome::Accepted { provider_id: id.into(), duplicate: false });
-    assert_eq!(submit_outcome(409, None, b"", id), Outcome::Accepted { provider_id: id.into(), duplicate: true });
-    match submit_outcome(400, None, "{\"errors\":[\"Подпись не прошла проверку\"]}".as_bytes(), id) {
-        Outcome::Rejected { kind: RejectKind::Auth, code, message } => {
+    assert_eq!(
+        submit_outcome(201, None, b"", id),
+        Outcome::Accepted {
+            provider_id: id.into(),
+            duplicate: false
+        }
+    );
+    assert_eq!(
+        submit_outcome(409, None, b"", id),
+        Outcome::Accepted {
+            provider_id: id.into(),
+            duplicate: true
+        }
+    );
+    match submit_outcome(
+        400,
+        None,
+        "{\"errors\":[\"Подпись не прошла проверку\"]}".as_bytes(),
+        id,
+    ) {
+        Outcome::Rejected {
+            kind: RejectKind::Auth,
+            code,
+            message,
+        } => {
             assert_eq!(code, "400");
             assert_eq!(message, "Подпись не прошла проверку");
         }
         other => panic!("{other:?}"),
     }
-    match submit_outcome(400, None, br#"{"errors":["Document ID 'Id' not specified"]}"#, id) {
-        Outcome::Rejected { kind: RejectKind::Validation, .. } => {}
+    match submit_outcome(
+        400,
+        None,
+        br#"{"errors":["Document ID 'Id' not specified"]}"#,
+        id,
+    ) {
+        Outcome::Rejected {
+            kind: RejectKind::Validation,
+            ..
+        } => {}
         other => panic!("{other:?}"),
     }
-    assert!(matches!(submit_outcome(401, None, b"", id), Outcome::Rejected { kind: RejectKind::Auth, .. }));
-    match submit_outcome(503, Some(Duration::from_secs(7)), br#"{"errors":["queue is full"]}"#, id) {
+    assert!(matches!(
+        submit_outcome(401, None, b"", id),
+        Outcome::Rejected {
+            kind: RejectKind::Auth,
+            ..
+        }
+    ));
+    match submit_outcome(
+        503,
+        Some(Duration::from_secs(7)),
+        br#"{"errors":["queue is full"]}"#,
+        id,
+    ) {
         Outcome::RetryLater { after, code, .. } => {
             assert_eq!(after, Some(Duration::from_secs(7)));
             assert_eq!(code.as_deref(), Some("503"));
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(submit_outcome(502, None, b"bad gateway", id), Outcome::InDoubt { .. }));
+    assert!(matches!(
+        submit_outcome(502, None, b"bad gateway", id),
+        Outcome::InDoubt { .. }
+    ));
 }
 
 #[test]
@@ -110,19 +174,48 @@ fn status_answers_map_to_outcomes() {
     let id = "order-42-1";
     let processed = br#"{"id":"order-42-1","deviceSN":"0000000000001358","deviceRN":"0000000400054952","fsNumber":"9999078900001341","ofdName":"OFD","ofdWebsite":"www.ofd-ya.ru","ofdinn":"7728699517","fnsWebsite":"www.nalog.ru","companyINN":"7727401209","companyName":"X","documentNumber":117,"shiftNumber":20,"documentIndex":5,"processedAt":"2026-02-14T14:16:00.123","content":{"type":1,"totalSum":5939.70},"change":0.00,"fp":"2364009522","callbackUrl":null,"meta":null}"#;
     match status_outcome(200, processed, id) {
-        Outcome::Done { provider_id, fiscal } => {
+        Outcome::Done {
+            provider_id,
+            fiscal,
+        } => {
             assert_eq!(provider_id, id);
             assert_eq!(fiscal.fn_number, "9999078900001341");
             assert_eq!(fiscal.fd_number, 117);
             assert_eq!(fiscal.fiscal_sign, 2_364_009_522);
             assert_eq!(fiscal.total.kopecks(), Ok(593_970));
-            assert_eq!(fiscal.qr_string(), "t=20260214T1416&s=5939.70&fn=9999078900001341&i=117&fp=2364009522&n=1");
+            assert_eq!(
+                fiscal.qr_string(),
+                "t=20260214T1416&s=5939.70&fn=9999078900001341&i=117&fp=2364009522&n=1"
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(status_outcome(202, b"", id), Outcome::Pending { provider_id: id.into() });
-    assert!(matches!(status_outcome(400, br#"{"errors":["not found"]}"#, id), Outcome::RetryLater { .. }));
-    assert!(matches!(status_outcome(524, b"", id), Outcome::Rejected { kind: RejectKind::Register, .. }));
-    assert!(matches!(status_outcome(422, b"[]", id), Outcome::Rejected { kind: RejectKind::Validation, .. }));
-    assert!(matches!(status_outcome(200, b"{not json", id), Outcome::InDoubt { .. }));
+    assert_eq!(
+        status_outcome(202, b"", id),
+        Outcome::Pending {
+            provider_id: id.into()
+        }
+    );
+    assert!(matches!(
+        status_outcome(400, br#"{"errors":["not found"]}"#, id),
+        Outcome::RetryLater { .. }
+    ));
+    assert!(matches!(
+        status_outcome(524, b"", id),
+        Outcome::Rejected {
+            kind: RejectKind::Register,
+            ..
+        }
+    ));
+    assert!(matches!(
+        status_outcome(422, b"[]", id),
+        Outcome::Rejected {
+            kind: RejectKind::Validation,
+            ..
+        }
+    ));
+    assert!(matches!(
+        status_outcome(200, b"{not json", id),
+        Outcome::InDoubt { .. }
+    ));
 }

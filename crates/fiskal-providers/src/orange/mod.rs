@@ -52,7 +52,12 @@ pub struct OrangeConfig {
 
 impl OrangeConfig {
     /// An account: base URL, ИНН (also the key name), signing key and client identity.
-    pub fn new(base_url: impl Into<String>, inn: impl Into<String>, signing_key_pem: Secret, client_identity: ClientIdentity) -> OrangeConfig {
+    pub fn new(
+        base_url: impl Into<String>,
+        inn: impl Into<String>,
+        signing_key_pem: Secret,
+        client_identity: ClientIdentity,
+    ) -> OrangeConfig {
         let inn = inn.into();
         OrangeConfig {
             base_url: base_url.into(),
@@ -71,8 +76,16 @@ impl OrangeConfig {
     /// Orange Data's free test environment 1 (`https://apip.orangedata.ru:2443`, ИНН and key
     /// `7727401209`, providers.md §2.1). Its client certificate and keys are public in
     /// Orange Data's repository (`files_for_test/`); pass them in.
-    pub fn test_environment(signing_key_pem: Secret, client_identity: ClientIdentity) -> OrangeConfig {
-        OrangeConfig::new("https://apip.orangedata.ru:2443", "7727401209", signing_key_pem, client_identity)
+    pub fn test_environment(
+        signing_key_pem: Secret,
+        client_identity: ClientIdentity,
+    ) -> OrangeConfig {
+        OrangeConfig::new(
+            "https://apip.orangedata.ru:2443",
+            "7727401209",
+            signing_key_pem,
+            client_identity,
+        )
     }
 }
 
@@ -92,17 +105,27 @@ struct Inner {
 impl OrangeClient {
     /// Checks the configuration, loads the keys and builds the mutual-TLS client.
     pub fn new(cfg: OrangeConfig) -> Result<OrangeClient, ProviderError> {
-        if !(cfg.inn.len() == 10 || cfg.inn.len() == 12) || !cfg.inn.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ProviderError::Config { field: "inn", message: "10 or 12 digits expected".into() });
+        if !(cfg.inn.len() == 10 || cfg.inn.len() == 12)
+            || !cfg.inn.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(ProviderError::Config {
+                field: "inn",
+                message: "10 or 12 digits expected".into(),
+            });
         }
         if cfg.key_name.is_empty() || cfg.key_name.len() > 32 {
-            return Err(ProviderError::Config { field: "key_name", message: "1..32 characters expected".into() });
+            return Err(ProviderError::Config {
+                field: "key_name",
+                message: "1..32 characters expected".into(),
+            });
         }
         let signer = RequestSigner::from_pem(&cfg.signing_key_pem)?;
         let mut http_cfg = cfg.http.clone();
         http_cfg.client_identity = Some(cfg.client_identity.clone());
         let http = build_client(&http_cfg)?;
-        Ok(OrangeClient { inner: Arc::new(Inner { cfg, http, signer }) })
+        Ok(OrangeClient {
+            inner: Arc::new(Inner { cfg, http, signer }),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -110,7 +133,8 @@ impl OrangeClient {
     }
 
     async fn do_submit(&self, s: &Submission<'_>) -> Result<Outcome, ProviderError> {
-        let (body, path) = build_request(&self.inner.cfg, s.document_id, s.receipt, s.callback_url)?;
+        let (body, path) =
+            build_request(&self.inner.cfg, s.document_id, s.receipt, s.callback_url)?;
         let signature = self.inner.signer.sign(&body)?;
         let resp = self
             .inner
@@ -141,14 +165,25 @@ impl OrangeClient {
 
     async fn do_status(&self, q: &StatusQuery<'_>) -> Result<Outcome, ProviderError> {
         // FFD 1.05 corrections are not sent by this client (see `build_request`).
-        let prefix = if q.kind.is_correction() { "correction12" } else { "documents" };
-        let path = format!("/api/v2/{prefix}/{}/status/{}", self.inner.cfg.inn, q.document_id);
+        let prefix = if q.kind.is_correction() {
+            "correction12"
+        } else {
+            "documents"
+        };
+        let path = format!(
+            "/api/v2/{prefix}/{}/status/{}",
+            self.inner.cfg.inn, q.document_id
+        );
         let resp = match self.inner.http.get(self.url(&path)).send().await {
             Ok(r) => r,
             // A failed lookup changes nothing at the provider: try again later.
             Err(e) => {
                 return Ok(match transport_outcome(&e) {
-                    Outcome::InDoubt { reason } => Outcome::RetryLater { after: None, code: None, message: reason },
+                    Outcome::InDoubt { reason } => Outcome::RetryLater {
+                        after: None,
+                        code: None,
+                        message: reason,
+                    },
                     other => other,
                 })
             }
@@ -174,11 +209,17 @@ impl Provider for OrangeClient {
         "orange_data"
     }
 
-    fn submit<'a>(&'a self, submission: &'a Submission<'a>) -> impl std::future::Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
+    fn submit<'a>(
+        &'a self,
+        submission: &'a Submission<'a>,
+    ) -> impl std::future::Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
         self.do_submit(submission)
     }
 
-    fn status<'a>(&'a self, query: &'a StatusQuery<'a>) -> impl std::future::Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
+    fn status<'a>(
+        &'a self,
+        query: &'a StatusQuery<'a>,
+    ) -> impl std::future::Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
         self.do_status(query)
     }
 }

@@ -16,7 +16,11 @@ use serde_json::value::RawValue;
 const PROVIDER: &str = "orange_data";
 
 fn unsupported(path: impl Into<String>, message: impl Into<String>) -> ProviderError {
-    ProviderError::Unsupported { provider: PROVIDER, path: path.into(), message: message.into() }
+    ProviderError::Unsupported {
+        provider: PROVIDER,
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 /// A JSON number from text we produced ourselves (digits, one dot).
@@ -27,7 +31,9 @@ fn number(text: String) -> Box<RawValue> {
 
 /// Money as a JSON number with two decimals (`1999.00`).
 fn money(path: &str, m: &Money) -> Result<Box<RawValue>, ProviderError> {
-    let k = m.kopecks().map_err(|_| unsupported(path, "not a valid amount"))?;
+    let k = m
+        .kopecks()
+        .map_err(|_| unsupported(path, "not a valid amount"))?;
     Ok(number(format!("{}.{:02}", k / 100, k % 100)))
 }
 
@@ -59,8 +65,14 @@ fn taxation_system(ts: Option<TaxSystem>) -> Result<u8, ProviderError> {
         Some(TaxSystem::ENVD) => Ok(3),
         Some(TaxSystem::ESN) => Ok(4),
         Some(TaxSystem::PATENT) => Ok(5),
-        Some(other) => Err(unsupported("tax_system", format!("tax system {} has no Orange Data code", other.0))),
-        None => Err(unsupported("tax_system", "Orange Data requires the tax system (checkClose.taxationSystem)")),
+        Some(other) => Err(unsupported(
+            "tax_system",
+            format!("tax system {} has no Orange Data code", other.0),
+        )),
+        None => Err(unsupported(
+            "tax_system",
+            "Orange Data requires the tax system (checkClose.taxationSystem)",
+        )),
     }
 }
 
@@ -222,10 +234,21 @@ pub(crate) fn endpoint(ffd: FfdVersion, kind: DocumentKind) -> &'static str {
     }
 }
 
-fn position<'a>(cfg: &OrangeConfig, r: &Receipt, i: usize, it: &'a Item) -> Result<Position<'a>, ProviderError> {
+fn position<'a>(
+    cfg: &OrangeConfig,
+    r: &Receipt,
+    i: usize,
+    it: &'a Item,
+) -> Result<Position<'a>, ProviderError> {
     let p = |field: &str| format!("items[{i}].{field}");
-    let text = it.name.as_deref().ok_or_else(|| unsupported(p("name"), "Orange Data requires the item text"))?;
-    let sum = it.sum.kopecks().map_err(|_| unsupported(p("sum"), "not a valid amount"))?;
+    let text = it
+        .name
+        .as_deref()
+        .ok_or_else(|| unsupported(p("name"), "Orange Data requires the item text"))?;
+    let sum = it
+        .sum
+        .kopecks()
+        .map_err(|_| unsupported(p("sum"), "not a valid amount"))?;
     let tax = tax_code(cfg, &p("vat"), it.vat)?;
     // taxSum only for the rates that carry VAT (§2.4: ignored for 5, 6; 0 omits the tag).
     let tax_sum = match (&it.vat_sum, it.vat.fraction()) {
@@ -241,12 +264,15 @@ fn position<'a>(cfg: &OrangeConfig, r: &Receipt, i: usize, it: &'a Item) -> Resu
             })?;
             // itemCode: the code as read, with GS separators (`\u001d` in JSON): the normalised
             // tag 2000 form (AIM prefix, textual GS forms and FNC1 resolved by fiskal-marks).
-            let parsed = fiskal_marks::MarkCode::parse(code).map_err(|e| unsupported(p("mark.code"), e.to_string()))?;
+            let parsed = fiskal_marks::MarkCode::parse(code)
+                .map_err(|e| unsupported(p("mark.code"), e.to_string()))?;
             (None, Some(parsed.tag_2000().to_owned()))
         }
         (Some(m), _) => {
             let bytes = match (&m.code_1162, &m.code) {
-                (Some(h), _) => hex::decode(h).map_err(|_| unsupported(p("mark.code_1162"), "not hex"))?,
+                (Some(h), _) => {
+                    hex::decode(h).map_err(|_| unsupported(p("mark.code_1162"), "not hex"))?
+                }
                 (None, Some(code)) => fiskal_marks::MarkCode::parse(code)
                     .and_then(|mc| mc.tag_1162())
                     .map_err(|e| unsupported(p("mark.code"), e.to_string()))?
@@ -254,7 +280,10 @@ fn position<'a>(cfg: &OrangeConfig, r: &Receipt, i: usize, it: &'a Item) -> Resu
                     .to_vec(),
                 (None, None) => return Err(unsupported(p("mark"), "no mark code")),
             };
-            (Some(base64::engine::general_purpose::STANDARD.encode(bytes)), None)
+            (
+                Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                None,
+            )
         }
     };
     let agent = it.agent.as_ref();
@@ -269,33 +298,65 @@ fn position<'a>(cfg: &OrangeConfig, r: &Receipt, i: usize, it: &'a Item) -> Resu
         payment_subject_type: it.payment_subject.0,
         nomenclature_code,
         item_code,
-        planned_status: it.mark.as_ref().and_then(|m| m.planned_status).map(|s| s.0).filter(|_| r.ffd == FfdVersion::V12),
+        planned_status: it
+            .mark
+            .as_ref()
+            .and_then(|m| m.planned_status)
+            .map(|s| s.0)
+            .filter(|_| r.ffd == FfdVersion::V12),
         quantity_measurement_unit: it.measure.map(|m| m.0).filter(|_| r.ffd == FfdVersion::V12),
         unit_of_measurement: it.unit.as_deref().filter(|_| r.ffd == FfdVersion::V105),
         additional_attribute: it.user_data.as_deref(),
         manufacturer_country_code: it.country_code.as_deref(),
         customs_declaration_number: it.declaration_number.as_deref(),
-        excise: it.excise.as_ref().map(|e| money(&p("excise"), e)).transpose()?,
-        unit_tax_sum: it.unit_vat.as_ref().map(|e| money(&p("unit_vat"), e)).transpose()?,
+        excise: it
+            .excise
+            .as_ref()
+            .map(|e| money(&p("excise"), e))
+            .transpose()?,
+        unit_tax_sum: it
+            .unit_vat
+            .as_ref()
+            .map(|e| money(&p("unit_vat"), e))
+            .transpose()?,
         agent_type: agent.and_then(|a| a.agent_type).map(|t| t.0),
         supplier_inn: supplier.and_then(|s| s.inn.as_deref()),
         supplier_info: supplier
             .filter(|s| s.name.is_some() || !s.phones.is_empty())
-            .map(|s| SupplierInfo { phone_numbers: s.phones.iter().map(String::as_str).collect(), name: s.name.as_deref() }),
-        fractional_quantity: it.fraction.as_ref().map(|f| FractionalQuantity { numerator: f.numerator, denominator: f.denominator }),
+            .map(|s| SupplierInfo {
+                phone_numbers: s.phones.iter().map(String::as_str).collect(),
+                name: s.name.as_deref(),
+            }),
+        fractional_quantity: it.fraction.as_ref().map(|f| FractionalQuantity {
+            numerator: f.numerator,
+            denominator: f.denominator,
+        }),
     })
 }
 
 /// The request body (exact bytes to sign and send) and the endpoint path.
-pub fn build(cfg: &OrangeConfig, document_id: &str, receipt: &Receipt, callback_url: Option<&str>) -> Result<(Vec<u8>, &'static str), ProviderError> {
+pub fn build(
+    cfg: &OrangeConfig,
+    document_id: &str,
+    receipt: &Receipt,
+    callback_url: Option<&str>,
+) -> Result<(Vec<u8>, &'static str), ProviderError> {
     let kind = DocumentKind::of(receipt)?;
     if kind.is_correction() && receipt.ffd == FfdVersion::V105 {
         return Err(unsupported("correction", "FFD 1.05 corrections (/api/v2/corrections/, totals only) are not mapped yet; send FFD 1.2 corrections"));
     }
     if document_id.is_empty() || document_id.chars().count() > 64 {
-        return Err(unsupported("document_id", "Orange Data ids are 1..64 characters"));
+        return Err(unsupported(
+            "document_id",
+            "Orange Data ids are 1..64 characters",
+        ));
     }
-    let positions = receipt.items.iter().enumerate().map(|(i, it)| position(cfg, receipt, i, it)).collect::<Result<Vec<_>, _>>()?;
+    let positions = receipt
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| position(cfg, receipt, i, it))
+        .collect::<Result<Vec<_>, _>>()?;
     let pay = [
         (1u8, &receipt.payments.cash),
         (2, &receipt.payments.electronic),
@@ -306,7 +367,10 @@ pub fn build(cfg: &OrangeConfig, document_id: &str, receipt: &Receipt, callback_
     let mut payments = Vec::new();
     for (kind, m) in pay {
         if !m.is_zero() {
-            payments.push(Payment { kind, amount: money("payments", m)? });
+            payments.push(Payment {
+                kind,
+                amount: money("payments", m)?,
+            });
         }
     }
     // vat1Sum..vat6Sum are 1102..1107 in tag order (§2.4).
@@ -327,34 +391,59 @@ pub fn build(cfg: &OrangeConfig, document_id: &str, receipt: &Receipt, callback_
         }),
         cause_document_number: correction.and_then(|c| c.number.as_deref()),
         positions,
-        check_close: CheckClose { payments, taxation_system: taxation_system(receipt.tax_system)? },
+        check_close: CheckClose {
+            payments,
+            taxation_system: taxation_system(receipt.tax_system)?,
+        },
         customer_contact: client.and_then(|c| c.contact.as_deref()).unwrap_or("none"),
-        customer: client.and_then(|c| c.name.as_deref()).filter(|_| receipt.ffd == FfdVersion::V105),
-        customer_inn: client.and_then(|c| c.inn.as_deref()).filter(|_| receipt.ffd == FfdVersion::V105),
-        customer_info: client.filter(|_| receipt.ffd == FfdVersion::V12).and_then(|c| {
-            let info = CustomerInfo {
-                name: c.name.as_deref(),
-                inn: c.inn.as_deref(),
-                birth_date: c.birth_date.as_deref(),
-                citizenship: c.citizenship.as_deref(),
-                identity_document_code: c.document_code.as_deref(),
-                identity_document_data: c.document_data.as_deref(),
-                address: c.address.as_deref(),
-            };
-            let any = info.name.is_some() || info.inn.is_some() || info.birth_date.is_some() || info.address.is_some()
-                || info.citizenship.is_some() || info.identity_document_code.is_some() || info.identity_document_data.is_some();
-            any.then_some(info)
-        }),
+        customer: client
+            .and_then(|c| c.name.as_deref())
+            .filter(|_| receipt.ffd == FfdVersion::V105),
+        customer_inn: client
+            .and_then(|c| c.inn.as_deref())
+            .filter(|_| receipt.ffd == FfdVersion::V105),
+        customer_info: client
+            .filter(|_| receipt.ffd == FfdVersion::V12)
+            .and_then(|c| {
+                let info = CustomerInfo {
+                    name: c.name.as_deref(),
+                    inn: c.inn.as_deref(),
+                    birth_date: c.birth_date.as_deref(),
+                    citizenship: c.citizenship.as_deref(),
+                    identity_document_code: c.document_code.as_deref(),
+                    identity_document_data: c.document_data.as_deref(),
+                    address: c.address.as_deref(),
+                };
+                let any = info.name.is_some()
+                    || info.inn.is_some()
+                    || info.birth_date.is_some()
+                    || info.address.is_some()
+                    || info.citizenship.is_some()
+                    || info.identity_document_code.is_some()
+                    || info.identity_document_data.is_some();
+                any.then_some(info)
+            }),
         cashier: receipt.cashier.as_ref().map(|c| c.name.as_str()),
         cashier_inn: receipt.cashier.as_ref().and_then(|c| c.inn.as_deref()),
         sender_email: receipt.company.email.as_deref(),
         total_sum: money("total", &receipt.total)?,
         vat_sums,
         additional_attribute: receipt.additional_check_props.as_deref(),
-        additional_user_attribute: receipt.additional_user_prop.as_ref().map(|p| NameValue { name: &p.name, value: &p.value }),
+        additional_user_attribute: receipt.additional_user_prop.as_ref().map(|p| NameValue {
+            name: &p.name,
+            value: &p.value,
+        }),
         // Only groups with "automat data" accept these (§2.4); others take them from the group.
-        settlement_address: receipt.company.payment_address.as_deref().filter(|_| cfg.send_settlement_place),
-        settlement_place: receipt.company.payment_place.as_deref().filter(|_| cfg.send_settlement_place),
+        settlement_address: receipt
+            .company
+            .payment_address
+            .as_deref()
+            .filter(|_| cfg.send_settlement_place),
+        settlement_place: receipt
+            .company
+            .payment_place
+            .as_deref()
+            .filter(|_| cfg.send_settlement_place),
     };
     let body = Body {
         id: document_id,
@@ -364,6 +453,7 @@ pub fn build(cfg: &OrangeConfig, document_id: &str, receipt: &Receipt, callback_
         content,
         callback_url,
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))?;
+    let bytes =
+        serde_json::to_vec(&body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))?;
     Ok((bytes, endpoint(receipt.ffd, kind)))
 }

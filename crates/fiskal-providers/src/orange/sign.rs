@@ -18,12 +18,19 @@ pub struct RequestSigner {
 
 impl fmt::Debug for RequestSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RequestSigner(RSA-{} bits, ***)", self.key.public_modulus_len() * 8)
+        write!(
+            f,
+            "RequestSigner(RSA-{} bits, ***)",
+            self.key.public_modulus_len() * 8
+        )
     }
 }
 
 fn key_err(message: &str) -> ProviderError {
-    ProviderError::Config { field: "signing_key_pem", message: message.to_owned() }
+    ProviderError::Config {
+        field: "signing_key_pem",
+        message: message.to_owned(),
+    }
 }
 
 impl RequestSigner {
@@ -42,7 +49,10 @@ impl RequestSigner {
         if key.public_modulus_len() < 256 {
             return Err(key_err("RSA keys shorter than 2048 bits are refused"));
         }
-        Ok(RequestSigner { key, rng: SystemRandom::new() })
+        Ok(RequestSigner {
+            key,
+            rng: SystemRandom::new(),
+        })
     }
 
     /// The Base64 signature of `body` for the `X-Signature` header.

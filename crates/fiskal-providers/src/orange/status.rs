@@ -18,20 +18,37 @@ fn errors_text(body: &[u8]) -> String {
 }
 
 /// The answer to a document POST. `document_id` is also Orange Data's id of the document.
-pub fn submit_outcome(status: u16, retry_after: Option<Duration>, body: &[u8], document_id: &str) -> Outcome {
+pub fn submit_outcome(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    document_id: &str,
+) -> Outcome {
     match status {
-        200 | 201 | 202 => Outcome::Accepted { provider_id: document_id.to_owned(), duplicate: false },
+        200..=202 => Outcome::Accepted {
+            provider_id: document_id.to_owned(),
+            duplicate: false,
+        },
         // A document with this id exists already: accepted earlier; look it up by status.
-        409 => Outcome::Accepted { provider_id: document_id.to_owned(), duplicate: true },
+        409 => Outcome::Accepted {
+            provider_id: document_id.to_owned(),
+            duplicate: true,
+        },
         400 => {
             let message = errors_text(body);
             // A signature failure is a credentials problem, not a receipt problem.
-            let kind = if message.contains("Подпись") || message.to_lowercase().contains("signature") {
+            let kind = if message.contains("Подпись")
+                || message.to_lowercase().contains("signature")
+            {
                 RejectKind::Auth
             } else {
                 RejectKind::Validation
             };
-            Outcome::Rejected { kind, code: "400".into(), message }
+            Outcome::Rejected {
+                kind,
+                code: "400".into(),
+                message,
+            }
         }
         401 | 403 => Outcome::Rejected {
             kind: RejectKind::Auth,
@@ -39,10 +56,16 @@ pub fn submit_outcome(status: u16, retry_after: Option<Duration>, body: &[u8], d
             message: "client certificate rejected".into(),
         },
         // Queue full: the document was not taken (§2.5).
-        503 => Outcome::RetryLater { after: retry_after, code: Some("503".into()), message: errors_text(body) },
+        503 => Outcome::RetryLater {
+            after: retry_after,
+            code: Some("503".into()),
+            message: errors_text(body),
+        },
         // Any other answer (500, 502, 504 from a proxy …) does not say whether the document was
         // stored: resolve by status before resending.
-        other => Outcome::InDoubt { reason: format!("HTTP {other}: {}", errors_text(body)) },
+        other => Outcome::InDoubt {
+            reason: format!("HTTP {other}: {}", errors_text(body)),
+        },
     }
 }
 
@@ -79,8 +102,12 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
     match status {
         200 => match serde_json::from_slice::<Processed>(body) {
             Ok(p) => {
-                let (Some(date_time), Ok(fiscal_sign)) = (local_time(&p.processed_at), p.fp.trim().parse::<u32>()) else {
-                    return Outcome::InDoubt { reason: "processed, but processedAt or fp is unreadable".into() };
+                let (Some(date_time), Ok(fiscal_sign)) =
+                    (local_time(&p.processed_at), p.fp.trim().parse::<u32>())
+                else {
+                    return Outcome::InDoubt {
+                        reason: "processed, but processedAt or fp is unreadable".into(),
+                    };
                 };
                 Outcome::Done {
                     provider_id: document_id.to_owned(),
@@ -99,9 +126,13 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
                     },
                 }
             }
-            Err(e) => Outcome::InDoubt { reason: format!("processed, but the answer is unreadable: {e}") },
+            Err(e) => Outcome::InDoubt {
+                reason: format!("processed, but the answer is unreadable: {e}"),
+            },
         },
-        202 => Outcome::Pending { provider_id: document_id.to_owned() },
+        202 => Outcome::Pending {
+            provider_id: document_id.to_owned(),
+        },
         // Organisation or document unknown: the document was never taken — safe to send with the
         // same id (this is how an in-doubt send is resolved).
         400 | 404 => Outcome::RetryLater {
@@ -109,15 +140,25 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
             code: Some(status.to_string()),
             message: format!("document not found at Orange Data: {}", errors_text(body)),
         },
-        401 | 403 => Outcome::Rejected { kind: RejectKind::Auth, code: status.to_string(), message: "client certificate rejected".into() },
+        401 | 403 => Outcome::Rejected {
+            kind: RejectKind::Auth,
+            code: status.to_string(),
+            message: "client certificate rejected".into(),
+        },
         // Marking-code check failed: the id is used; fix and send under a new id.
-        422 => Outcome::Rejected { kind: RejectKind::Validation, code: "422".into(), message: String::from_utf8_lossy(body).chars().take(1000).collect() },
+        422 => Outcome::Rejected {
+            kind: RejectKind::Validation,
+            code: "422".into(),
+            message: String::from_utf8_lossy(body).chars().take(1000).collect(),
+        },
         // Expired in the queue before processing: must be sent again with a new id (§2.7).
         524 => Outcome::Rejected {
             kind: RejectKind::Register,
             code: "524".into(),
             message: "document expired before processing: send it again under a new id".into(),
         },
-        other => Outcome::InDoubt { reason: format!("status HTTP {other}") },
+        other => Outcome::InDoubt {
+            reason: format!("status HTTP {other}"),
+        },
     }
 }

@@ -1,0 +1,433 @@
+//! ATOL's response envelope, the report (`GET report/<uuid>`) and the callback that carries
+//! the same JSON (providers.md §1.8–1.9), turned into an [`Outcome`].
+//!
+//! | report | outcome |
+//! |---|---|
+//! | `status: "wait"` (also code 34 «Состояние чека не найдено») | [`Outcome::Pending`] |
+//! | `status: "done"` with a readable `payload` | [`Outcome::Done`] with [`FiscalAttributes`] |
+//! | `status: "done"`, payload unreadable | [`Outcome::RetryLater`] (ask again) |
+//! | `status: "fail"` | by `error.type` and `code`, see [`errors`]: always [`Outcome::Rejected`] (re-send under a **new** document id), except a queue timeout with [`AtolConfig::queue_timeout_is_retry`](super::AtolConfig::queue_timeout_is_retry) |
+//!
+//! `payload` → [`FiscalAttributes`]: `fn_number` → `fn_number`, `fiscal_document_number` →
+//! `fd_number`, `fiscal_document_attribute` → `fiscal_sign`, `shift_number`,
+//! `fiscal_receipt_number` → `receipt_number`, `receipt_datetime` (`dd.mm.yyyy HH:MM:SS`) →
+//! `date_time`, `ecr_registration_number` → `kkt_reg_number`, `ofd_inn`, `ofd_receipt_url` →
+//! `receipt_url`, `total` (read from the number's text, never through `f64`). The operation
+//! (1054) is not in the report: it comes from the [`DocumentKind`] the caller looked up.
+//! `fns_site` and v5 `marks_result` have no place in [`FiscalAttributes`] and are dropped.
+
+use super::errors::{self, ErrorAction, ErrorScope, Interp};
+use crate::error::ProviderError;
+use crate::fiscal::FiscalAttributes;
+use crate::outcome::{Outcome, RejectKind};
+use crate::provider::DocumentKind;
+use fiskal_ffd::datetime::LocalDateTime;
+use fiskal_ffd::{Money, Operation};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::time::Duration;
+
+/// The envelope ATOL wraps every answer in (registration, report, callback, errors). Unknown
+/// fields are ignored; numbers are kept as their text.
+#[derive(Deserialize, Default)]
+pub(crate) struct Envelope {
+    #[serde(default)]
+    pub(crate) uuid: Option<String>,
+    #[serde(default)]
+    pub(crate) status: Option<String>,
+    #[serde(default)]
+    pub(crate) error: Option<ErrorJson>,
+    #[serde(default)]
+    pub(crate) payload: Option<PayloadJson>,
+    #[serde(default)]
+    pub(crate) external_id: Option<String>,
+    /// Business.ru's ATOL-compatible service answers an FFD-version mismatch with HTTP 401 and
+    /// a `result` field (providers.md §3.7).
+    #[serde(default)]
+    pub(crate) result: Option<serde::de::IgnoredAny>,
+}
+
+/// `error`.
+#[derive(Deserialize, Default)]
+pub(crate) struct ErrorJson {
+    #[serde(default)]
+    pub(crate) code: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub(crate) text: Option<String>,
+    #[serde(default, rename = "type")]
+    pub(crate) ty: Option<String>,
+    #[serde(default)]
+    pub(crate) error_id: Option<String>,
+}
+
+impl ErrorJson {
+    /// The code as a number (`32`, `"001"` → 1, `-2146233033`), if it is one.
+    pub(crate) fn code(&self) -> Option<i64> {
+        self.code
+            .as_ref()
+            .and_then(|c| unquote(c.get()).parse().ok())
+    }
+
+    /// The code as text for [`Outcome`]s: the number in decimal, or the raw text.
+    pub(crate) fn code_text(&self) -> String {
+        match (self.code(), &self.code) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(raw)) => unquote(raw.get()).to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// ATOL's text, with the `error_id` support asks for.
+    pub(crate) fn message(&self) -> String {
+        let text = self.text.clone().unwrap_or_default();
+        match &self.error_id {
+            Some(id) if !id.is_empty() => format!("{text} (error_id {id})"),
+            _ => text,
+        }
+    }
+
+    /// The scope of the error's `type`.
+    pub(crate) fn scope(&self) -> ErrorScope {
+        ErrorScope::from_type(self.ty.as_deref())
+    }
+}
+
+/// `payload` of a `done` report.
+#[derive(Deserialize, Default)]
+pub(crate) struct PayloadJson {
+    #[serde(default)]
+    total: Option<Box<RawValue>>,
+    #[serde(default)]
+    fn_number: Option<Box<RawValue>>,
+    #[serde(default)]
+    shift_number: Option<Box<RawValue>>,
+    #[serde(default)]
+    receipt_datetime: Option<String>,
+    #[serde(default)]
+    fiscal_receipt_number: Option<Box<RawValue>>,
+    #[serde(default)]
+    fiscal_document_number: Option<Box<RawValue>>,
+    #[serde(default)]
+    ecr_registration_number: Option<Box<RawValue>>,
+    #[serde(default)]
+    fiscal_document_attribute: Option<Box<RawValue>>,
+    #[serde(default)]
+    ofd_inn: Option<Box<RawValue>>,
+    #[serde(default)]
+    ofd_receipt_url: Option<String>,
+}
+
+/// A number or string's text without the quotes (no unescaping: these values are digits).
+fn unquote(raw: &str) -> &str {
+    let t = raw.trim();
+    t.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(t)
+}
+
+fn text_of(v: &Option<Box<RawValue>>) -> Option<String> {
+    v.as_ref()
+        .map(|r| unquote(r.get()).trim().to_owned())
+        .filter(|s| !s.is_empty() && s != "null")
+}
+
+fn u32_of(v: &Option<Box<RawValue>>, field: &str) -> Result<Option<u32>, String> {
+    match text_of(v) {
+        None => Ok(None),
+        Some(t) => t
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| format!("`{field}` is not a 32-bit number: {t}")),
+    }
+}
+
+fn required<T>(v: Option<T>, field: &str) -> Result<T, String> {
+    v.ok_or_else(|| format!("`{field}` is missing"))
+}
+
+/// `dd.mm.yyyy HH:MM:SS` (or `dd.mm.yyyy HH:MM`) → [`LocalDateTime`].
+pub(crate) fn parse_date_time(s: &str) -> Option<LocalDateTime> {
+    let (date, time) = s.trim().split_once(' ')?;
+    let mut d = date.split('.').map(|p| p.parse::<i64>().ok());
+    let (day, month, year) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.trim().split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi) = (t.next()??, t.next()??);
+    let sec = t.next().unwrap_or(Some(0))?;
+    if d.next().is_some() || t.next().is_some() {
+        return None;
+    }
+    LocalDateTime::new(year, month, day, h, mi, sec)
+}
+
+/// The operation (1054) of a document kind.
+pub(crate) fn operation_of(kind: DocumentKind) -> Operation {
+    match kind {
+        DocumentKind::Sell | DocumentKind::SellCorrection => Operation::SELL,
+        DocumentKind::SellRefund | DocumentKind::SellRefundCorrection => Operation::SELL_REFUND,
+        DocumentKind::Buy | DocumentKind::BuyCorrection => Operation::BUY,
+        DocumentKind::BuyRefund | DocumentKind::BuyRefundCorrection => Operation::BUY_REFUND,
+    }
+}
+
+/// The fiscal attributes of a `done` payload.
+pub(crate) fn fiscal_attributes(
+    p: &PayloadJson,
+    kind: DocumentKind,
+) -> Result<FiscalAttributes, String> {
+    let when = required(p.receipt_datetime.as_deref(), "receipt_datetime")?;
+    let total = required(text_of(&p.total), "total")?;
+    let total: Money = total
+        .parse()
+        .map_err(|_| format!("`total` is not an amount: {total}"))?;
+    if total.kopecks().is_err() {
+        return Err("`total` is not an amount in kopecks".into());
+    }
+    Ok(FiscalAttributes {
+        fn_number: required(text_of(&p.fn_number), "fn_number")?,
+        fd_number: required(
+            u32_of(&p.fiscal_document_number, "fiscal_document_number")?,
+            "fiscal_document_number",
+        )?,
+        fiscal_sign: required(
+            u32_of(&p.fiscal_document_attribute, "fiscal_document_attribute")?,
+            "fiscal_document_attribute",
+        )?,
+        shift_number: u32_of(&p.shift_number, "shift_number")?,
+        receipt_number: u32_of(&p.fiscal_receipt_number, "fiscal_receipt_number")?,
+        date_time: parse_date_time(when)
+            .ok_or_else(|| format!("`receipt_datetime` is not dd.mm.yyyy HH:MM:SS: {when}"))?,
+        kkt_reg_number: text_of(&p.ecr_registration_number),
+        ofd_inn: text_of(&p.ofd_inn),
+        receipt_url: p.ofd_receipt_url.clone().filter(|s| !s.is_empty()),
+        total,
+        operation: operation_of(kind),
+    })
+}
+
+/// What a report says, or `None` when it does not say (no `status`, no known error).
+pub(crate) fn report_outcome(
+    env: &Envelope,
+    provider_id: &str,
+    kind: DocumentKind,
+    queue_timeout_is_retry: bool,
+) -> Option<Outcome> {
+    let provider_id = env
+        .uuid
+        .clone()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| provider_id.to_owned());
+    match env.status.as_deref() {
+        Some("done") => Some(
+            match env.payload.as_ref().map(|p| fiscal_attributes(p, kind)) {
+                Some(Ok(fiscal)) => Outcome::Done {
+                    provider_id,
+                    fiscal,
+                },
+                Some(Err(why)) => unreadable(&why),
+                None => unreadable("`payload` is missing"),
+            },
+        ),
+        Some("wait") => Some(Outcome::Pending { provider_id }),
+        Some("fail") => {
+            let e = env.error.as_ref();
+            Some(errors::fail_outcome(
+                e.map_or(ErrorScope::Service, ErrorJson::scope),
+                e.and_then(ErrorJson::code),
+                e.map(ErrorJson::code_text).unwrap_or_default(),
+                e.map(ErrorJson::message)
+                    .unwrap_or_else(|| "fail without an error".into()),
+                queue_timeout_is_retry,
+            ))
+        }
+        _ => match env.error.as_ref().and_then(ErrorJson::code) {
+            Some(34) => Some(Outcome::Pending { provider_id }),
+            _ => None,
+        },
+    }
+}
+
+/// The answer to `GET report/<uuid>`. Nothing here is in doubt (a report request changes
+/// nothing), so whatever is not a clear answer is [`Outcome::RetryLater`]; definitive refusals
+/// of the *request* (credentials, group, a malformed uuid) are [`Outcome::Rejected`].
+pub(crate) fn report_reply(
+    http: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    provider_id: &str,
+    kind: DocumentKind,
+    queue_timeout_is_retry: bool,
+) -> Interp {
+    let env: Option<Envelope> = serde_json::from_slice(body).ok();
+    if let Some(o) = errors::busy(http, retry_after, env.as_ref()) {
+        return Interp::Outcome(o);
+    }
+    let (code, code_text, message) = errors::error_parts(http, env.as_ref());
+    let act = code.and_then(|c| errors::action(ErrorScope::Service, c));
+    if act == Some(ErrorAction::RefreshToken)
+        || (http == 401 && act.is_none() && env.as_ref().is_none_or(|e| e.result.is_none()))
+    {
+        return Interp::Refresh {
+            code: code_text,
+            message,
+        };
+    }
+    if let Some(o) = env
+        .as_ref()
+        .and_then(|e| report_outcome(e, provider_id, kind, queue_timeout_is_retry))
+    {
+        return Interp::Outcome(o);
+    }
+    Interp::Outcome(match act {
+        Some(ErrorAction::Reject(k)) if k != RejectKind::Other => Outcome::Rejected {
+            kind: k,
+            code: code_text,
+            message,
+        },
+        None if http == 401 => Outcome::Rejected {
+            kind: RejectKind::Configuration,
+            code: code_text,
+            message: format!("{message} (the group does not take this FFD version)"),
+        },
+        _ => Outcome::RetryLater {
+            after: Some(retry_after.unwrap_or(errors::DEFAULT_RETRY_AFTER)),
+            code: Some(code_text),
+            message: format!("no report in the answer: {message}"),
+        },
+    })
+}
+
+fn unreadable(why: &str) -> Outcome {
+    Outcome::RetryLater {
+        after: Some(Duration::from_secs(1)),
+        code: None,
+        message: format!("the report says done but its payload is unreadable: {why}"),
+    }
+}
+
+/// A callback from ATOL: the report JSON POSTed to `service.callback_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AtolCallback {
+    /// ATOL's uuid of the document.
+    pub uuid: String,
+    /// The `external_id` (our document id), when present.
+    pub external_id: Option<String>,
+    /// What happened: [`Outcome::Done`], [`Outcome::Rejected`] (or [`Outcome::RetryLater`] for
+    /// a queue timeout, see [`AtolConfig::queue_timeout_is_retry`](super::AtolConfig::queue_timeout_is_retry)),
+    /// rarely [`Outcome::Pending`].
+    pub outcome: Outcome,
+}
+
+/// Parses the body of an ATOL callback (the report JSON, providers.md §1.9).
+///
+/// `kind` is the kind of the document the callback is about (the report does not say; keep it
+/// with the document id, or in the callback URL). `queue_timeout_is_retry` as in
+/// [`AtolConfig::queue_timeout_is_retry`](super::AtolConfig::queue_timeout_is_retry).
+///
+/// # Errors
+/// [`ProviderError::Malformed`] when the body is not a report: not JSON, no `uuid`, no known
+/// `status`.
+pub fn parse_callback(
+    body: &[u8],
+    kind: DocumentKind,
+    queue_timeout_is_retry: bool,
+) -> Result<AtolCallback, ProviderError> {
+    let bad = |message: String| ProviderError::Malformed {
+        provider: "atol",
+        message,
+    };
+    let env: Envelope =
+        serde_json::from_slice(body).map_err(|e| bad(format!("not an ATOL report: {e}")))?;
+    let uuid = env
+        .uuid
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| bad("the report has no uuid".into()))?;
+    let outcome = report_outcome(&env, &uuid, kind, queue_timeout_is_retry)
+        .ok_or_else(|| bad("the report has no known status".into()))?;
+    Ok(AtolCallback {
+        uuid,
+        external_id: env.external_id.clone(),
+        outcome,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times() {
+        assert_eq!(
+            parse_date_time("12.04.2017 20:16:00"),
+            LocalDateTime::new(2017, 4, 12, 20, 16, 0)
+        );
+        assert_eq!(
+            parse_date_time("01.02.2026 09:05"),
+            LocalDateTime::new(2026, 2, 1, 9, 5, 0)
+        );
+        for bad in [
+            "",
+            "2017-04-12 20:16:00",
+            "32.01.2017 00:00:00",
+            "12.04.2017",
+            "1.2.3.4 1:2:3",
+            "12.04.2017 20:16:00:01",
+        ] {
+            assert_eq!(parse_date_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_documented_report_becomes_fiscal_attributes() {
+        let body = br#"{"uuid":"2ea26f17-0884-4f08-b120-306fc096a58f","error":null,"status":"done",
+          "payload":{"total":1598,"fns_site":"www.nalog.ru","fn_number":"1110000100238211",
+          "shift_number":23,"receipt_datetime":"12.04.2017 20:16:00","fiscal_receipt_number":6,
+          "fiscal_document_number":133,"ecr_registration_number":"0000111118041361",
+          "fiscal_document_attribute":3449555941,"ofd_inn":"7709364346",
+          "ofd_receipt_url":"https://consumer.1-ofd.ru/v1?fn=1"},
+          "timestamp":"12.04.2017 20:15:08","group_code":"MyCompany_MyShop","daemon_code":"prod-agent-1",
+          "device_code":"KSR13.00-1-11","external_id":"TRF10601_1","callback_url":"","warnings":null}"#;
+        let cb = parse_callback(body, DocumentKind::Sell, false).expect("report");
+        assert_eq!(cb.external_id.as_deref(), Some("TRF10601_1"));
+        let Outcome::Done {
+            provider_id,
+            fiscal,
+        } = cb.outcome
+        else {
+            panic!("{:?}", cb.outcome)
+        };
+        assert_eq!(provider_id, "2ea26f17-0884-4f08-b120-306fc096a58f");
+        assert_eq!(fiscal.fiscal_sign, 3_449_555_941);
+        assert_eq!(fiscal.total, Money::from_kopecks(159_800));
+        assert_eq!(
+            fiscal.qr_string(),
+            "t=20170412T2016&s=1598.00&fn=1110000100238211&i=133&fp=3449555941&n=1"
+        );
+    }
+
+    #[test]
+    fn money_in_a_report_is_read_exactly() {
+        let p: PayloadJson = serde_json::from_str(
+            r#"{"total":0.1,"fn_number":"1","fiscal_document_number":"2","fiscal_document_attribute":"3","receipt_datetime":"01.01.2026 00:00:00"}"#,
+        )
+        .expect("json");
+        let f = fiscal_attributes(&p, DocumentKind::SellRefund).expect("attributes");
+        assert_eq!(f.total.kopecks(), Ok(10));
+        assert_eq!(f.operation, Operation::SELL_REFUND);
+        let p: PayloadJson = serde_json::from_str(r#"{"total":0.105}"#).expect("json");
+        assert!(fiscal_attributes(&p, DocumentKind::Sell).is_err());
+    }
+
+    #[test]
+    fn malformed_callbacks_are_errors() {
+        for body in [
+            &b"not json"[..],
+            br#"{"status":"done"}"#,
+            br#"{"uuid":"u","status":"strange"}"#,
+        ] {
+            let e = parse_callback(body, DocumentKind::Sell, false).expect_err("malformed");
+            assert_eq!(e.code(), "malformed");
+        }
+    }
+}
