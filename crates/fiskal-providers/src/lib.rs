@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod atol;
+pub mod blocking;
 mod error;
 pub mod fiscal;
 pub mod http;
