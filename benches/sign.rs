@@ -78,8 +78,8 @@ fn sign(c: &mut Criterion) {
     g.finish();
 }
 
-/// AWS-LC (aws-lc-rs) and the system OpenSSL, same key, same body; opt-in because both need C
-/// builds (`--features sign-candidates`). OpenSSL is the baseline of the goal.
+/// AWS-LC (aws-lc-rs) and the system OpenSSL, same key, same body; opt-in because OpenSSL needs
+/// its headers (`--features sign-candidates`). OpenSSL is the baseline of the goal.
 #[cfg(feature = "sign-candidates")]
 mod candidates {
     use criterion::{measurement::WallTime, BenchmarkGroup};

@@ -22,9 +22,10 @@ use std::time::Duration;
 pub enum Endpoint {
     /// Authentication (ATOL `getToken`).
     Token,
-    /// Document registration (ATOL `<group>/<operation>`).
+    /// Document registration (ATOL `<group>/<operation>`; Orange Data `POST documents/`,
+    /// `correction12/`).
     Register,
-    /// Status lookup (ATOL `<group>/report/<uuid>`).
+    /// Status lookup (ATOL `<group>/report/<uuid>`; Orange Data `GET …/status/…`).
     Report,
 }
 
@@ -52,10 +53,15 @@ pub enum Fault {
     /// Close the connection without an answer and without processing the request.
     ResetBeforeAccept,
     /// Registration only: accept the document, then end it `fail` with error type `timeout`
-    /// (queue wait exceeded). On other endpoints: no fault.
+    /// (queue wait exceeded; Orange Data: status 524, expired before processing). On other
+    /// endpoints: no fault.
     QueueTimeout,
+    /// Registration only (Orange Data): accept the document, then fail its marking-code check
+    /// (status 422 with the check result). On ATOL and on other endpoints: no fault.
+    ItemCodeCheckFailed,
     /// Registration only: accept the document, then end it `fail` with this KKT error (error
-    /// type `driver`). On other endpoints: no fault.
+    /// type `driver`). On other endpoints, and on Orange Data (which has no such answer): no
+    /// fault.
     RegisterError {
         /// The KKT error code (e.g. 134 «Превышение размеров TLV данных ФН»).
         code: i64,

@@ -144,7 +144,7 @@ impl Journal {
         g.by_uuid.get(uuid).and_then(|&i| g.entries.get(i)).cloned()
     }
 
-    /// The document of this group with this idempotency key.
+    /// The document of this group (Orange Data: organisation INN) with this idempotency key.
     pub fn by_external_id(&self, group_code: &str, external_id: &str) -> Option<JournalEntry> {
         let g = self.lock();
         g.by_key
@@ -183,9 +183,21 @@ impl Journal {
 
     /// Inserts `entry` unless its (group, external id) is already there — atomically, so two
     /// concurrent duplicates cannot both get in. Fills in `seq`.
-    pub(crate) fn insert_unique(&self, mut entry: JournalEntry) -> Result<(), Duplicate> {
+    pub(crate) fn insert_unique(&self, entry: JournalEntry) -> Result<(), Duplicate> {
+        let scope = entry.group_code.clone();
+        self.insert_unique_in(&scope, entry)
+    }
+
+    /// Like [`Journal::insert_unique`], with the idempotency key unique within `scope` instead
+    /// of the group (Orange Data: within the organisation, so `scope` is its INN, and
+    /// [`Journal::by_external_id`] takes the INN there).
+    pub(crate) fn insert_unique_in(
+        &self,
+        scope: &str,
+        mut entry: JournalEntry,
+    ) -> Result<(), Duplicate> {
         let mut g = self.lock();
-        let key = (entry.group_code.clone(), entry.external_id.clone());
+        let key = (scope.to_owned(), entry.external_id.clone());
         if let Some(&i) = g.by_key.get(&key) {
             let uuid = g.entries.get(i).map(|e| e.uuid.clone()).unwrap_or_default();
             return Err(Duplicate { uuid });
@@ -196,6 +208,19 @@ impl Journal {
         g.by_key.insert(key, i);
         g.entries.push(entry);
         Ok(())
+    }
+
+    /// Inserts `entry` even when its (group, external id) is already there — for APIs without
+    /// idempotency (Business.ru Open API), where a second command is a second receipt. The
+    /// first entry stays the one [`Journal::by_external_id`] finds. Fills in `seq`.
+    pub(crate) fn insert(&self, mut entry: JournalEntry) {
+        let mut g = self.lock();
+        let key = (entry.group_code.clone(), entry.external_id.clone());
+        let i = g.entries.len();
+        entry.seq = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
+        g.by_uuid.insert(entry.uuid.clone(), i);
+        g.by_key.entry(key).or_insert(i);
+        g.entries.push(entry);
     }
 
     /// Changes the entry with this uuid (no effect when absent).

@@ -6,8 +6,9 @@
 //! keep a [`Journal`] of every accepted document so that a test can assert that each receipt
 //! was fiscalised exactly once and none was lost.
 //!
-//! Provided now: ATOL Online v4 and v5 ([`atol`]). Orange Data and Business.ru follow the same
-//! shape (a `start(config) -> handle` pair over the shared server, journal and fault modules).
+//! Provided now: ATOL Online v4 and v5 ([`atol`]), Orange Data API v2 ([`orange`]). Business.ru
+//! follows the same shape (a `start(config) -> handle` pair over the shared server, journal and
+//! fault modules).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
@@ -33,6 +34,7 @@ mod error;
 mod faults;
 mod fiscal;
 mod journal;
+pub mod orange;
 mod server;
 mod tls;
 

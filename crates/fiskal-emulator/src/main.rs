@@ -2,30 +2,104 @@
 //!
 //! ```text
 //! fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
+//! fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
 //! ```
 // The binary's whole job is to tell the user where it listens.
 #![allow(clippy::print_stdout)]
 #![forbid(unsafe_code)]
 
 use fiskal_emulator::atol::{AtolConfig, AtolEmulator};
+use fiskal_emulator::orange::{OrangeConfig, OrangeEmulator};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
+       fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
 
-Serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
+atol: serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
 accounts (v4-online-atol-ru / iGFFuihss, v5-online-atol-ru / zUr0OxfI) until Ctrl-C.
-With --tls it serves HTTPS and prints the PEM of the test CA to trust.";
+With --tls it serves HTTPS and prints the PEM of the test CA to trust.
 
-fn parse(args: &[String]) -> Result<AtolConfig, String> {
-    let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("atol") => {}
-        Some("orangedata" | "businessru") => {
-            return Err("only the `atol` emulator is available so far".into())
-        }
-        _ => return Err(USAGE.into()),
+orange: serves Orange Data API v2 over HTTPS with client certificates, for the test
+organisation 7727401209 (groups Main and Main_2), until Ctrl-C. Prints the CA to trust and a
+client certificate + key to use. --key registers the RSA public key (PEM `PUBLIC KEY` or
+`RSA PUBLIC KEY`, or DER) that verifies X-Signature for requests with `key` = NAME.";
+
+/// What to run.
+enum Command {
+    Atol(AtolConfig),
+    Orange(OrangeConfig),
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        Some("atol") => parse_atol(&args[1..]).map(Command::Atol),
+        Some("orange" | "orangedata") => parse_orange(&args[1..]).map(Command::Orange),
+        Some("businessru") => Err("the `businessru` emulator is not available yet".into()),
+        _ => Err(USAGE.into()),
     }
+}
+
+/// A number option's value.
+fn number(flag: &str, v: &str) -> Result<u64, String> {
+    v.parse()
+        .map_err(|_| format!("{flag}: `{v}` is not a number"))
+}
+
+/// An RSA public key file: PEM (`PUBLIC KEY`, `RSA PUBLIC KEY`) or DER.
+fn read_public_key(path: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let bytes = std::fs::read(path).map_err(|e| format!("--key: cannot read {path}: {e}"))?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(bytes);
+    };
+    if !text.contains("-----BEGIN") {
+        return Ok(bytes);
+    }
+    let b64: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| format!("--key: {path} is not a readable PEM file"))
+}
+
+fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
+    let mut cfg = OrangeConfig::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        match flag.as_str() {
+            "--port" => {
+                cfg.port = u16::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--port: {value} is not a port"))?;
+            }
+            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
+            "--max-document-size" => {
+                cfg.max_document_size = usize::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--max-document-size: {value} is too large"))?;
+            }
+            "--key" => {
+                let (name, path) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--key: NAME=FILE expected, got `{value}`"))?;
+                cfg.keys.push((name.to_owned(), read_public_key(path)?));
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(cfg)
+}
+
+fn parse_atol(args: &[String]) -> Result<AtolConfig, String> {
+    let mut it = args.iter();
     let mut cfg = AtolConfig::default();
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
@@ -79,23 +153,60 @@ fn main() -> ExitCode {
         }
     };
     rt.block_on(async move {
-        let atol = match AtolEmulator::start(cfg).await {
-            Ok(h) => h,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        println!("ATOL v4: {}", atol.base_url_v4());
-        println!("ATOL v5: {}", atol.base_url_v5());
-        if let Some(ca) = atol.ca_pem() {
-            println!("CA certificate to trust:\n{ca}");
+        match cfg {
+            Command::Atol(cfg) => run_atol(cfg).await,
+            Command::Orange(cfg) => run_orange(cfg).await,
         }
-        println!("Ctrl-C to stop.");
-        let _ = tokio::signal::ctrl_c().await;
-        let n = atol.journal().len();
-        atol.shutdown().await;
-        eprintln!("stopped; {n} document(s) accepted");
-        ExitCode::SUCCESS
     })
+}
+
+async fn run_orange(cfg: OrangeConfig) -> ExitCode {
+    let od = match OrangeEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let identity = match od.issue_client_identity() {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Orange Data API v2: {}", od.base_url());
+    println!("CA certificate to trust:\n{}", od.ca_pem());
+    // A throwaway test identity, valid for this run only.
+    println!(
+        "Client certificate chain:\n{}\nIts key:\n{}",
+        identity.cert_pem, identity.key_pem
+    );
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = od.journal().len();
+    od.shutdown().await;
+    eprintln!("stopped; {n} document(s) accepted");
+    ExitCode::SUCCESS
+}
+
+async fn run_atol(cfg: AtolConfig) -> ExitCode {
+    let atol = match AtolEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("ATOL v4: {}", atol.base_url_v4());
+    println!("ATOL v5: {}", atol.base_url_v5());
+    if let Some(ca) = atol.ca_pem() {
+        println!("CA certificate to trust:\n{ca}");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = atol.journal().len();
+    atol.shutdown().await;
+    eprintln!("stopped; {n} document(s) accepted");
+    ExitCode::SUCCESS
 }

@@ -35,7 +35,13 @@ pub(crate) struct Req {
     pub(crate) body: Vec<u8>,
     /// The body was larger than [`MAX_BODY`] (and `body` is empty).
     pub(crate) too_large: bool,
+    /// Over TLS: the certificate chain the client presented (empty when none); `None` over
+    /// plain HTTP.
+    pub(crate) peer_certs: Option<PeerCerts>,
 }
+
+/// A client's certificate chain, leaf first (shared by the requests of one connection).
+pub(crate) type PeerCerts = Arc<Vec<rustls::pki_types::CertificateDer<'static>>>;
 
 impl Req {
     /// A header as text (`None` when absent or not visible ASCII).
@@ -230,7 +236,7 @@ async fn accept_loop<H: Handler>(
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => connection(stream, handler, stopped).await,
+                None => connection(stream, handler, stopped, None).await,
                 Some(acceptor) => {
                     // A client that never finishes its handshake is dropped after 10 s.
                     let handshake = tokio::time::timeout(
@@ -238,7 +244,15 @@ async fn accept_loop<H: Handler>(
                         acceptor.accept(stream),
                     );
                     if let Ok(Ok(stream)) = handshake.await {
-                        connection(stream, handler, stopped).await;
+                        let certs: Vec<_> = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|c| c.clone().into_owned())
+                            .collect();
+                        connection(stream, handler, stopped, Some(Arc::new(certs))).await;
                     }
                 }
             }
@@ -247,14 +261,19 @@ async fn accept_loop<H: Handler>(
 }
 
 /// Serves one HTTP/1.1 connection until it closes or the server stops.
-async fn connection<H, I>(io: I, handler: Arc<H>, mut stopped: watch::Receiver<bool>)
-where
+async fn connection<H, I>(
+    io: I,
+    handler: Arc<H>,
+    mut stopped: watch::Receiver<bool>,
+    peer_certs: Option<PeerCerts>,
+) where
     H: Handler,
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let handler = Arc::clone(&handler);
-        async move { respond(handler, req).await }
+        let peer_certs = peer_certs.clone();
+        async move { respond(handler, req, peer_certs).await }
     });
     let conn =
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
@@ -267,6 +286,7 @@ where
 async fn respond<H: Handler>(
     handler: Arc<H>,
     req: hyper::Request<Incoming>,
+    peer_certs: Option<PeerCerts>,
 ) -> Result<hyper::Response<Body>, DropConnection> {
     let (parts, body) = req.into_parts();
     let (body, too_large) = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
@@ -280,6 +300,7 @@ async fn respond<H: Handler>(
         headers: parts.headers,
         body,
         too_large,
+        peer_certs,
     };
     match handler.handle(req).await {
         Reply::Drop => Err(DropConnection),

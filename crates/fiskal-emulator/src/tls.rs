@@ -10,7 +10,7 @@
 //! ```
 
 use crate::error::EmulatorError;
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use std::sync::Arc;
 
 fn tls_err(e: impl std::fmt::Display) -> EmulatorError {
@@ -106,11 +106,66 @@ impl TestCa {
         })
     }
 
+    /// A client certificate with this common name, its chain (leaf, then this CA) as one PEM.
+    pub(crate) fn issue_client_chain(
+        &self,
+        common_name: &str,
+    ) -> Result<IssuedCert, EmulatorError> {
+        let mut id = self.issue_client(common_name)?;
+        id.cert_pem.push_str(&self.cert.pem());
+        Ok(id)
+    }
+
+    /// The verifier of client certificates issued by this CA.
+    fn client_verifier(
+        &self,
+    ) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, EmulatorError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.cert.der().clone()).map_err(tls_err)?;
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(tls_err)
+    }
+
+    /// A checker of client certificate chains against this CA, for servers built with
+    /// [`TestCa::server_config_any_client`].
+    pub(crate) fn client_checker(&self) -> Result<ClientChecker, EmulatorError> {
+        Ok(ClientChecker {
+            inner: self.client_verifier()?,
+        })
+    }
+
+    /// A server configuration that asks for a client certificate, lets every client finish the
+    /// handshake (with any certificate whose key the client proves to hold, or none), and leaves
+    /// the verdict on the chain to the request handler ([`ClientChecker`] on
+    /// [`crate::server::Req::peer_certs`]): so that it can answer HTTP 401 as Orange Data does.
+    pub(crate) fn server_config_any_client(
+        &self,
+    ) -> Result<Arc<rustls::ServerConfig>, EmulatorError> {
+        let verifier = Arc::new(AnyClientCert {
+            inner: self.client_verifier()?,
+        });
+        self.server_config_with(Some(verifier))
+    }
+
     /// The server configuration: a certificate for `localhost`, `127.0.0.1` and `::1`; with
     /// `client_auth`, clients must present a certificate issued by this CA.
     pub(crate) fn server_config(
         &self,
         client_auth: bool,
+    ) -> Result<Arc<rustls::ServerConfig>, EmulatorError> {
+        let verifier = if client_auth {
+            Some(self.client_verifier()?)
+        } else {
+            None
+        };
+        self.server_config_with(verifier)
+    }
+
+    fn server_config_with(
+        &self,
+        verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
     ) -> Result<Arc<rustls::ServerConfig>, EmulatorError> {
         let names = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
         let (cert, key) = self.issue(
@@ -121,25 +176,87 @@ impl TestCa {
         let chain = vec![cert.der().clone(), self.cert.der().clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        let builder = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(tls_err)?;
-        let builder = if client_auth {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add(self.cert.der().clone()).map_err(tls_err)?;
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots),
-                provider,
-            )
-            .build()
-            .map_err(tls_err)?;
-            builder.with_client_cert_verifier(verifier)
-        } else {
-            builder.with_no_client_auth()
+        let builder = match verifier {
+            Some(verifier) => builder.with_client_cert_verifier(verifier),
+            None => builder.with_no_client_auth(),
         };
         let mut config = builder.with_single_cert(chain, key).map_err(tls_err)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
+    }
+}
+
+/// Checks a client's certificate chain against the test CA (after the handshake).
+#[derive(Debug, Clone)]
+pub(crate) struct ClientChecker {
+    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+}
+
+impl ClientChecker {
+    /// Whether `chain` (leaf first, as the client sent it) is a valid client certificate of
+    /// the CA now. An empty chain is not.
+    pub(crate) fn is_valid(&self, chain: &[CertificateDer<'static>]) -> bool {
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return false;
+        };
+        self.inner
+            .verify_client_cert(leaf, intermediates, UnixTime::now())
+            .is_ok()
+    }
+}
+
+/// Asks for a client certificate, accepts any (or none) at the handshake, but still makes the
+/// client prove it holds the certificate's key (the handshake signatures are verified).
+#[derive(Debug)]
+struct AnyClientCert {
+    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+}
+
+impl rustls::server::danger::ClientCertVerifier for AnyClientCert {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        Ok(rustls::server::danger::ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 

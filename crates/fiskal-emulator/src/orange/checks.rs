@@ -1,0 +1,605 @@
+//! The service's own checks of a document POST (providers.md §2.4, §2.8): required fields,
+//! types, lengths, enumerations, the FFD split, and the sums. Every finding becomes one text of
+//! the 400 `errors` array.
+
+use serde_json::{Map, Value};
+
+pub(crate) type Obj = Map<String, Value>;
+
+/// Largest amount, kopecks (99 999 999.99).
+pub(crate) const MAX_MONEY: u64 = 9_999_999_999;
+/// Largest quantity, millionths (281 474 976.710 655).
+const MAX_QUANTITY: u64 = 281_474_976_710_655;
+
+/// Which POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `/api/v2/documents/`.
+    Document,
+    /// `/api/v2/correction12/`.
+    Correction12,
+}
+
+/// What the rest of the emulator needs from a document that passed the checks.
+#[derive(Debug, Clone)]
+pub(crate) struct Checked {
+    pub(crate) id: String,
+    pub(crate) inn: String,
+    pub(crate) group: Option<String>,
+    pub(crate) ffd12: bool,
+    pub(crate) operation: u8,
+    pub(crate) ignore_item_code_check: bool,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) meta: Option<String>,
+    pub(crate) total_kopecks: u64,
+    /// (position, itemCode) of every marked position.
+    pub(crate) item_codes: Vec<(usize, String)>,
+    /// Whether `automatNumber`/`settlementAddress`/`settlementPlace` were sent (all, any).
+    pub(crate) automat_fields: (bool, bool),
+}
+
+/// The exact text of a JSON number.
+pub(crate) fn number_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Kopecks of a JSON number with at most two decimals, up to [`MAX_MONEY`].
+pub(crate) fn kopecks(v: &Value) -> Result<u64, &'static str> {
+    let text = number_text(v).ok_or("a number is expected")?;
+    let m: fiskal_ffd::Money = text.parse().map_err(|_| "a number is expected")?;
+    match m.kopecks() {
+        Ok(k) if k <= MAX_MONEY => Ok(k),
+        Ok(_) => Err("must not exceed 99999999.99"),
+        Err(fiskal_ffd::money::MoneyProblem::Negative) => Err("must not be negative"),
+        Err(fiskal_ffd::money::MoneyProblem::TooManyDecimals) => {
+            Err("must have at most 2 decimal places")
+        }
+        Err(_) => Err("must not exceed 99999999.99"),
+    }
+}
+
+/// Millionths of a JSON number with at most six decimals, positive, up to the maximum.
+pub(crate) fn micro_units(v: &Value) -> Result<u64, &'static str> {
+    let text = number_text(v).ok_or("a number is expected")?;
+    if text.starts_with('-') || text.contains(['e', 'E']) {
+        return Err("must be a positive decimal");
+    }
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    if frac.len() > 6 {
+        return Err("must have at most 6 decimal places");
+    }
+    let int: u64 = int.parse().map_err(|_| "a number is expected")?;
+    let frac: u64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| "a number is expected")?;
+    let micro = int
+        .checked_mul(1_000_000)
+        .and_then(|i| i.checked_add(frac))
+        .ok_or("is too large")?;
+    match micro {
+        0 => Err("must be greater than 0"),
+        m if m > MAX_QUANTITY => Err("must not exceed 281474976.710655"),
+        m => Ok(m),
+    }
+}
+
+/// round-half-up(price × quantity), kopecks.
+pub(crate) fn line_sum(price_kopecks: u64, quantity_micro: u64) -> u64 {
+    let p = u128::from(price_kopecks) * u128::from(quantity_micro);
+    u64::try_from((p + 500_000) / 1_000_000).unwrap_or(u64::MAX)
+}
+
+fn is_digits(s: &str, lens: &[usize]) -> bool {
+    lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn contact_ok(s: &str) -> bool {
+    if s == "none" {
+        return true;
+    }
+    if let Some(d) = s.strip_prefix('+') {
+        return !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit());
+    }
+    matches!(s.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty())
+}
+
+/// Accumulates findings.
+#[derive(Debug, Default)]
+pub(crate) struct Checker {
+    pub(crate) errors: Vec<String>,
+}
+
+impl Checker {
+    fn err(&mut self, path: &str, what: impl std::fmt::Display) {
+        self.errors.push(format!("{path}: {what}"));
+    }
+
+    /// A string field of 1..=`max` characters (`min` characters at least).
+    fn string<'a>(
+        &mut self,
+        o: &'a Obj,
+        key: &str,
+        at: &str,
+        required: bool,
+        min: usize,
+        max: usize,
+    ) -> Option<&'a str> {
+        let path = format!("{at}{key}");
+        match o.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(&path, "field is required");
+                }
+                None
+            }
+            Some(Value::String(s)) => {
+                let n = s.chars().count();
+                if n < min || n > max {
+                    self.err(&path, format!("length must be {min}..{max} characters"));
+                    None
+                } else {
+                    Some(s)
+                }
+            }
+            Some(_) => {
+                self.err(&path, "a string is expected");
+                None
+            }
+        }
+    }
+
+    /// An integer field whose value must satisfy `ok`.
+    fn int(
+        &mut self,
+        o: &Obj,
+        key: &str,
+        at: &str,
+        required: bool,
+        ok: impl Fn(u64) -> bool,
+    ) -> Option<u64> {
+        let path = format!("{at}{key}");
+        match o.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(&path, "field is required");
+                }
+                None
+            }
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(v) if ok(v) => Some(v),
+                _ => {
+                    self.err(&path, format!("value {n} is not allowed"));
+                    None
+                }
+            },
+            Some(_) => {
+                self.err(&path, "an integer is expected");
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, o: &Obj, key: &str, at: &str, required: bool) -> Option<u64> {
+        match o.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(&format!("{at}{key}"), "field is required");
+                }
+                None
+            }
+            Some(v) => match kopecks(v) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    self.err(&format!("{at}{key}"), e);
+                    None
+                }
+            },
+        }
+    }
+
+    fn boolean(&mut self, o: &Obj, key: &str, at: &str) -> Option<bool> {
+        match o.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.err(&format!("{at}{key}"), "true or false is expected");
+                None
+            }
+        }
+    }
+
+    fn digits(&mut self, o: &Obj, key: &str, at: &str, lens: &[usize]) {
+        if let Some(s) = self.string(o, key, at, false, 1, 12) {
+            if !is_digits(s, lens) {
+                self.err(&format!("{at}{key}"), "must be 10 or 12 digits");
+            }
+        }
+    }
+
+    /// Fields present only in one FFD version.
+    fn only_in(&mut self, o: &Obj, keys: &[&str], at: &str, version: &str) {
+        for k in keys {
+            if o.get(*k).is_some_and(|v| !v.is_null()) {
+                self.err(
+                    &format!("{at}{k}"),
+                    format!("is allowed in FFD {version} only"),
+                );
+            }
+        }
+    }
+
+    fn object<'a>(&mut self, o: &'a Obj, key: &str, at: &str, required: bool) -> Option<&'a Obj> {
+        match o.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(&format!("{at}{key}"), "field is required");
+                }
+                None
+            }
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => {
+                self.err(&format!("{at}{key}"), "an object is expected");
+                None
+            }
+        }
+    }
+}
+
+fn planned_status_ok(v: u64) -> bool {
+    (1..=6).contains(&v) || v == 255
+}
+
+/// Checks a document POST body. `extra_tax` are the configured extra `tax` codes.
+pub(crate) fn check(
+    body: &Obj,
+    kind: Kind,
+    extra_tax: &[(u8, u8)],
+) -> Result<Checked, Vec<String>> {
+    let mut c = Checker::default();
+    let id = match body.get("id") {
+        None | Some(Value::Null) => {
+            c.errors.push("Document ID 'Id' not specified".into());
+            None
+        }
+        _ => c.string(body, "id", "", true, 1, 64),
+    };
+    let inn = c.string(body, "inn", "", true, 10, 12);
+    if inn.is_some_and(|s| !is_digits(s, &[10, 12])) {
+        c.err("inn", "must be 10 or 12 digits");
+    }
+    let group = c.string(body, "group", "", false, 1, 32);
+    c.string(body, "key", "", true, 1, 32);
+    let callback_url = c.string(body, "callbackUrl", "", false, 1, 1024);
+    c.string(body, "callbackApiKey", "", false, 1, 3072);
+    let meta = c.string(body, "meta", "", false, 1, 128);
+    let ignore = c.boolean(body, "ignoreItemCodeCheck", "").unwrap_or(false);
+    let Some(content) = c.object(body, "content", "", true) else {
+        return Err(c.errors);
+    };
+    let at = "content.";
+    let ffd = c.int(content, "ffdVersion", at, kind == Kind::Correction12, |v| {
+        v == 2 || v == 4
+    });
+    if kind == Kind::Correction12 && ffd == Some(2) {
+        c.err("content.ffdVersion", "must be 4 for correction12");
+    }
+    let ffd12 = ffd == Some(4);
+    let operation = c.int(content, "type", at, true, |v| (1..=4).contains(&v));
+    if ffd12 {
+        c.only_in(
+            content,
+            &[
+                "customer",
+                "customerINN",
+                "agentType",
+                "paymentTransferOperatorPhoneNumbers",
+                "paymentAgentOperation",
+                "paymentAgentPhoneNumbers",
+                "paymentOperatorPhoneNumbers",
+                "paymentOperatorName",
+                "paymentOperatorAddress",
+                "paymentOperatorINN",
+                "supplierPhoneNumbers",
+            ],
+            at,
+            "1.05",
+        );
+    } else {
+        c.only_in(
+            content,
+            &["customerInfo", "operationalAttribute", "industryAttribute"],
+            at,
+            "1.2",
+        );
+    }
+    if kind == Kind::Correction12 {
+        let ct = c.int(content, "correctionType", at, true, |v| v <= 1);
+        if let Some(d) = c.string(content, "causeDocumentDate", at, true, 10, 40) {
+            let ok = d
+                .get(..19)
+                .and_then(|s| s.parse::<fiskal_ffd::datetime::LocalDateTime>().ok());
+            match ok {
+                Some(t) if t.fields().3 == 0 && t.fields().4 == 0 && t.fields().5 == 0 => {}
+                Some(_) => c.err("content.causeDocumentDate", "time must be 00:00:00"),
+                None => c.err(
+                    "content.causeDocumentDate",
+                    "an ISO-8601 date-time is expected",
+                ),
+            }
+        }
+        c.string(content, "causeDocumentNumber", at, ct == Some(1), 1, 32);
+    }
+    // Receipt-level text fields.
+    if let Some(s) = c.string(content, "customerContact", at, true, 1, 64) {
+        if !contact_ok(s) {
+            c.err(
+                "content.customerContact",
+                "must be +digits, an e-mail or 'none'",
+            );
+        }
+    }
+    c.string(content, "cashier", at, false, 1, 64);
+    if let Some(s) = c.string(content, "cashierINN", at, false, 12, 12) {
+        if !is_digits(s, &[12]) {
+            c.err("content.cashierINN", "must be 12 digits");
+        }
+    }
+    c.string(content, "senderEmail", at, false, 1, 64);
+    c.string(content, "additionalAttribute", at, false, 1, 16);
+    c.string(content, "customer", at, false, 1, 243);
+    c.digits(content, "customerINN", at, &[10, 12]);
+    if let Some(ua) = c.object(content, "additionalUserAttribute", at, false) {
+        let n = c.string(ua, "name", "content.additionalUserAttribute.", true, 1, 64);
+        let v = c.string(
+            ua,
+            "value",
+            "content.additionalUserAttribute.",
+            true,
+            1,
+            234,
+        );
+        if let (Some(n), Some(v)) = (n, v) {
+            if n.chars().count() + v.chars().count() > 235 {
+                c.err(
+                    "content.additionalUserAttribute",
+                    "name and value exceed 235 characters",
+                );
+            }
+        }
+    }
+    if let Some(ci) = c.object(content, "customerInfo", at, false) {
+        let p = "content.customerInfo.";
+        c.string(ci, "name", p, false, 1, 239);
+        c.digits(ci, "inn", p, &[10, 12]);
+        c.string(ci, "birthDate", p, false, 10, 10);
+        c.string(ci, "citizenship", p, false, 1, 3);
+        c.string(ci, "identityDocumentCode", p, false, 2, 2);
+        c.string(ci, "identityDocumentData", p, false, 1, 64);
+        c.string(ci, "address", p, false, 1, 239);
+    }
+    let automat = [
+        c.string(content, "automatNumber", at, false, 1, 20)
+            .is_some(),
+        c.string(content, "settlementAddress", at, false, 1, 243)
+            .is_some(),
+        c.string(content, "settlementPlace", at, false, 1, 243)
+            .is_some(),
+    ];
+    c.int(content, "timeZone", at, false, |v| (1..=11).contains(&v));
+    c.boolean(content, "isInternetStore", at);
+    let total = c.money(content, "totalSum", at, true);
+    for n in 1..=10 {
+        c.money(content, &format!("vat{n}Sum"), at, false);
+    }
+    // Positions.
+    let mut items_sum = Some(0u64);
+    let mut item_codes = Vec::new();
+    match content.get("positions") {
+        Some(Value::Array(ps)) if !ps.is_empty() => {
+            for (i, p) in ps.iter().enumerate() {
+                let at = format!("content.positions[{i}].");
+                let Some(p) = p.as_object() else {
+                    c.err(&format!("content.positions[{i}]"), "an object is expected");
+                    items_sum = None;
+                    continue;
+                };
+                let q = match p.get("quantity") {
+                    None | Some(Value::Null) => {
+                        c.err(&format!("{at}quantity"), "field is required");
+                        None
+                    }
+                    Some(v) => micro_units(v)
+                        .map_err(|e| c.err(&format!("{at}quantity"), e))
+                        .ok(),
+                };
+                let price = c.money(p, "price", &at, true);
+                match (q, price) {
+                    (Some(q), Some(price)) => {
+                        let s = line_sum(price, q);
+                        if s > MAX_MONEY {
+                            c.err(
+                                &format!("{at}price"),
+                                "price × quantity exceeds 99999999.99",
+                            );
+                        }
+                        items_sum = items_sum.and_then(|t| t.checked_add(s));
+                    }
+                    _ => items_sum = None,
+                }
+                c.int(p, "tax", &at, true, |v| {
+                    (1..=10).contains(&v) || extra_tax.iter().any(|(code, _)| u64::from(*code) == v)
+                });
+                c.money(p, "taxSum", &at, false);
+                c.string(p, "text", &at, true, 1, 128);
+                c.int(p, "paymentMethodType", &at, false, |v| (1..=7).contains(&v));
+                c.int(p, "paymentSubjectType", &at, false, |v| {
+                    (1..=27).contains(&v) || (30..=33).contains(&v)
+                });
+                c.int(p, "plannedStatus", &at, false, planned_status_ok);
+                c.int(p, "assignedStatus", &at, false, planned_status_ok);
+                c.string(p, "additionalAttribute", &at, false, 1, 64);
+                c.string(p, "manufacturerCountryCode", &at, false, 1, 3);
+                c.string(p, "customsDeclarationNumber", &at, false, 1, 32);
+                c.money(p, "excise", &at, false);
+                c.money(p, "unitTaxSum", &at, false);
+                c.int(p, "agentType", &at, false, |v| (1..=127).contains(&v));
+                c.digits(p, "supplierINN", &at, &[10, 12]);
+                if let Some(si) = c.object(p, "supplierInfo", &at, false) {
+                    c.string(si, "name", &format!("{at}supplierInfo."), false, 1, 239);
+                }
+                if ffd12 {
+                    c.only_in(p, &["nomenclatureCode", "unitOfMeasurement"], &at, "1.05");
+                    c.int(p, "quantityMeasurementUnit", &at, false, |v| v <= 255);
+                    if let Some(code) = c.string(p, "itemCode", &at, false, 1, 223) {
+                        item_codes.push((i, code.to_owned()));
+                    }
+                    if let Some(fq) = c.object(p, "fractionalQuantity", &at, false) {
+                        let get = |k: &str| {
+                            fq.get(k)
+                                .or_else(|| fq.get(&k.to_lowercase()))
+                                .and_then(Value::as_u64)
+                        };
+                        if !matches!((get("Numerator"), get("Denominator")), (Some(n), Some(d)) if n > 0 && d > n)
+                        {
+                            c.err(
+                                &format!("{at}fractionalQuantity"),
+                                "Numerator and Denominator must be integers, 0 < Numerator < Denominator",
+                            );
+                        }
+                    }
+                } else {
+                    c.only_in(
+                        p,
+                        &[
+                            "itemCode",
+                            "quantityMeasurementUnit",
+                            "fractionalQuantity",
+                            "plannedStatus",
+                        ],
+                        &at,
+                        "1.2",
+                    );
+                    c.string(p, "unitOfMeasurement", &at, false, 1, 16);
+                    if let Some(nc) = c.string(p, "nomenclatureCode", &at, false, 1, 64) {
+                        use base64::Engine;
+                        let n = base64::engine::general_purpose::STANDARD
+                            .decode(nc)
+                            .map(|b| b.len())
+                            .unwrap_or(0);
+                        if !(8..=32).contains(&n) {
+                            c.err(
+                                &format!("{at}nomenclatureCode"),
+                                "must be Base64 of 8..32 bytes",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Some(Value::Array(_)) => c.err("content.positions", "at least one position is required"),
+        None | Some(Value::Null) => c.err("content.positions", "field is required"),
+        Some(_) => c.err("content.positions", "an array is expected"),
+    }
+    // checkClose.
+    let mut paid = Some(0u64);
+    if let Some(cc) = c.object(content, "checkClose", at, true) {
+        let at = "content.checkClose.";
+        c.int(cc, "taxationSystem", at, true, |v| v <= 5);
+        match cc.get("payments") {
+            Some(Value::Array(ps)) if !ps.is_empty() => {
+                for (i, p) in ps.iter().enumerate() {
+                    let at = format!("content.checkClose.payments[{i}].");
+                    let Some(p) = p.as_object() else {
+                        c.err(
+                            &format!("content.checkClose.payments[{i}]"),
+                            "an object is expected",
+                        );
+                        paid = None;
+                        continue;
+                    };
+                    c.int(p, "type", &at, true, |v| matches!(v, 1 | 2 | 14 | 15 | 16));
+                    match c.money(p, "amount", &at, true) {
+                        Some(a) => paid = paid.and_then(|t| t.checked_add(a)),
+                        None => paid = None,
+                    }
+                }
+            }
+            Some(Value::Array(_)) => c.err(
+                "content.checkClose.payments",
+                "at least one payment is required",
+            ),
+            None | Some(Value::Null) => c.err("content.checkClose.payments", "field is required"),
+            Some(_) => c.err("content.checkClose.payments", "an array is expected"),
+        }
+    }
+    if let (Some(total), Some(paid)) = (total, paid) {
+        if paid != total {
+            c.err(
+                "content.checkClose.payments",
+                format!(
+                    "the sum of payments {} differs from totalSum {}",
+                    rub(paid),
+                    rub(total)
+                ),
+            );
+        }
+    }
+    if let (Some(total), Some(items)) = (total, items_sum) {
+        if total > items || items - total >= 100 {
+            c.err(
+                "content.totalSum",
+                format!(
+                    "{} differs from the sum of the positions {}",
+                    rub(total),
+                    rub(items)
+                ),
+            );
+        }
+    }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(Checked {
+        id: id.unwrap_or_default().to_owned(),
+        inn: inn.unwrap_or_default().to_owned(),
+        group: group.map(str::to_owned),
+        ffd12,
+        operation: operation.and_then(|o| u8::try_from(o).ok()).unwrap_or(1),
+        ignore_item_code_check: ignore,
+        callback_url: callback_url.map(str::to_owned),
+        meta: meta.map(str::to_owned),
+        total_kopecks: total.unwrap_or(0),
+        item_codes,
+        automat_fields: (automat.iter().all(|b| *b), automat.iter().any(|b| *b)),
+    })
+}
+
+/// `123.45`.
+pub(crate) fn rub(k: u64) -> String {
+    format!("{}.{:02}", k / 100, k % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Value {
+        serde_json::from_str(s).expect("number")
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(kopecks(&n("4990.00")), Ok(499_000));
+        assert!(kopecks(&n("0.001")).is_err());
+        assert!(kopecks(&n("100000000.00")).is_err());
+        assert_eq!(micro_units(&n("0.347")), Ok(347_000));
+        assert!(micro_units(&n("0")).is_err());
+        assert!(micro_units(&n("1.0000001")).is_err());
+        assert_eq!(line_sum(89_900, 347_000), 31_195);
+        assert!(contact_ok("+79990000001") && contact_ok("a@b") && contact_ok("none"));
+        assert!(!contact_ok("79990000001"));
+    }
+}

@@ -1,0 +1,278 @@
+//! Orange Data request `content` → [`fiskal_ffd::Receipt`], so that the emulated register can run
+//! the FFD rules and the TLV size check of fiskal-ffd on what it was sent.
+//!
+//! Runs only on documents that passed [`super::checks`]; anything still unexpected is an
+//! `Err` text (a 400 finding), never a panic. Left out of the model (and so of the size
+//! estimate): receipt-level agent data (1.05), `operationalAttribute`, `industryAttribute(s)`,
+//! `barcodes`, `electronicPaymentsInfo`; `vat7Sum`…`vat10Sum` have no receipt-level tag.
+//! An `itemCode` the marking check will refuse is left out too (that is the 422 of processing,
+//! not a 400).
+
+use super::checks::{kopecks, line_sum, micro_units, Obj};
+use base64::Engine;
+use fiskal_ffd::model::{
+    Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
+    VatTotals,
+};
+use fiskal_ffd::{
+    AgentType, CorrectionType, FfdVersion, Item, Measure, Money, Operation, PaymentMethod,
+    PaymentSubject, PlannedStatus, Quantity, Receipt, TaxSystem, VatRate,
+};
+use serde_json::Value;
+
+fn s<'a>(o: &'a Obj, key: &str) -> Option<&'a str> {
+    o.get(key).and_then(Value::as_str)
+}
+
+fn so(o: &Obj, key: &str) -> Option<String> {
+    s(o, key).map(str::to_owned)
+}
+
+fn obj<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
+    o.get(key).and_then(Value::as_object)
+}
+
+fn u8_of(o: &Obj, key: &str) -> Option<u8> {
+    o.get(key)
+        .and_then(Value::as_u64)
+        .and_then(|n| u8::try_from(n).ok())
+}
+
+fn money(o: &Obj, key: &str) -> Result<Option<Money>, String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => kopecks(v)
+            .map(|k| Some(Money::from_kopecks(k)))
+            .map_err(|e| format!("{key}: {e}")),
+    }
+}
+
+/// Orange Data's `taxationSystem` ordinal → 1055.
+fn tax_system(n: u8) -> Option<TaxSystem> {
+    [
+        TaxSystem::OSN,
+        TaxSystem::USN_INCOME,
+        TaxSystem::USN_INCOME_OUTCOME,
+        TaxSystem::ENVD,
+        TaxSystem::ESN,
+        TaxSystem::PATENT,
+    ]
+    .get(usize::from(n))
+    .copied()
+}
+
+/// Converts a checked `content`. `extra_tax` maps extra `tax` codes to 1199 values;
+/// `refused_codes` are the positions whose `itemCode` fails the marking check.
+pub(crate) fn to_receipt(
+    content: &Obj,
+    inn: &str,
+    group: &super::OrangeGroup,
+    ffd12: bool,
+    extra_tax: &[(u8, u8)],
+    refused_codes: &[usize],
+) -> Result<Receipt, String> {
+    let ffd = if ffd12 {
+        FfdVersion::V12
+    } else {
+        FfdVersion::V105
+    };
+    let contact = so(content, "customerContact").filter(|c| c != "none");
+    let info = obj(content, "customerInfo");
+    let client = Client {
+        contact,
+        name: so(content, "customer").or_else(|| info.and_then(|i| so(i, "name"))),
+        inn: so(content, "customerINN").or_else(|| info.and_then(|i| so(i, "inn"))),
+        birth_date: info.and_then(|i| so(i, "birthDate")),
+        citizenship: info
+            .and_then(|i| so(i, "citizenship"))
+            .map(|c| format!("{c:<3}")),
+        document_code: info.and_then(|i| so(i, "identityDocumentCode")),
+        document_data: info.and_then(|i| so(i, "identityDocumentData")),
+        address: info.and_then(|i| so(i, "address")),
+    };
+    let mut items = Vec::new();
+    for (i, p) in content
+        .get("positions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .enumerate()
+    {
+        let it = item(p, ffd12, extra_tax, refused_codes.contains(&i))
+            .map_err(|e| format!("content.positions[{i}].{e}"))?;
+        items.push(it);
+    }
+    let mut payments = Payments::default();
+    let cc = obj(content, "checkClose").ok_or("content.checkClose: missing")?;
+    for p in cc
+        .get("payments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+    {
+        let amount = money(p, "amount")?.unwrap_or_default();
+        let slot = match p.get("type").and_then(Value::as_u64) {
+            Some(1) => &mut payments.cash,
+            Some(14) => &mut payments.prepaid,
+            Some(15) => &mut payments.credit,
+            Some(16) => &mut payments.consideration,
+            _ => &mut payments.electronic,
+        };
+        let sum = slot
+            .kopecks()
+            .ok()
+            .zip(amount.kopecks().ok())
+            .and_then(|(a, b)| a.checked_add(b))
+            .ok_or("content.checkClose.payments: overflow")?;
+        *slot = Money::from_kopecks(sum);
+    }
+    let vt = VatTotals {
+        vat20: money(content, "vat1Sum")?,
+        vat10: money(content, "vat2Sum")?,
+        vat0_sum: money(content, "vat3Sum")?,
+        no_vat_sum: money(content, "vat4Sum")?,
+        vat120: money(content, "vat5Sum")?,
+        vat110: money(content, "vat6Sum")?,
+    };
+    let correction = match content.get("correctionType").and_then(Value::as_u64) {
+        Some(t) => Some(Correction {
+            correction_type: CorrectionType(u8::try_from(t).unwrap_or(0)),
+            date: s(content, "causeDocumentDate")
+                .and_then(|d| d.get(..19))
+                .and_then(|d| d.parse().ok())
+                .ok_or("content.causeDocumentDate")?,
+            number: so(content, "causeDocumentNumber"),
+            description: None,
+        }),
+        None => None,
+    };
+    Ok(Receipt {
+        version: fiskal_ffd::model::FORMAT_VERSION,
+        ffd,
+        operation: Operation(u8_of(content, "type").unwrap_or(1)),
+        tax_system: u8_of(cc, "taxationSystem").and_then(tax_system),
+        company: Company {
+            inn: inn.to_owned(),
+            name: None,
+            // Absent (a group without "automat data"): the register's registration gives them.
+            payment_place: so(content, "settlementPlace")
+                .or_else(|| Some(group.settlement_place.clone())),
+            payment_address: so(content, "settlementAddress")
+                .or_else(|| group.settlement_address.clone()),
+            email: so(content, "senderEmail"),
+        },
+        cashier: so(content, "cashier").map(|name| Cashier {
+            name,
+            inn: so(content, "cashierINN"),
+        }),
+        client: (client != Client::default()).then_some(client),
+        items,
+        payments,
+        total: money(content, "totalSum")?.unwrap_or_default(),
+        vat_totals: (vt != VatTotals::default()).then_some(vt),
+        additional_check_props: so(content, "additionalAttribute"),
+        additional_user_prop: obj(content, "additionalUserAttribute").map(|u| UserProp {
+            name: so(u, "name").unwrap_or_default(),
+            value: so(u, "value").unwrap_or_default(),
+        }),
+        operating_check_props: None,
+        sectoral_check_props: Vec::new(),
+        correction,
+        register: None,
+        other_tags: Vec::new(),
+    })
+}
+
+fn item(p: &Obj, ffd12: bool, extra_tax: &[(u8, u8)], code_refused: bool) -> Result<Item, String> {
+    let price = money(p, "price")?.ok_or("price: missing")?;
+    let qv = p.get("quantity").ok_or("quantity: missing")?;
+    let micro = micro_units(qv).map_err(|e| format!("quantity: {e}"))?;
+    let quantity: Quantity = serde_json::from_str(&qv.to_string()).map_err(|_| "quantity")?;
+    let sum = line_sum(price.kopecks().map_err(|_| "price")?, micro);
+    let tax = u8_of(p, "tax").ok_or("tax")?;
+    let rate = match tax {
+        1..=10 => VatRate(tax),
+        other => VatRate(
+            extra_tax
+                .iter()
+                .find(|(code, _)| *code == other)
+                .map(|(_, v)| *v)
+                .ok_or("tax")?,
+        ),
+    };
+    let mut it = Item::new(
+        so(p, "text").unwrap_or_default(),
+        price,
+        quantity,
+        Money::from_kopecks(sum),
+        rate,
+        PaymentMethod(u8_of(p, "paymentMethodType").unwrap_or(4)),
+        PaymentSubject(u8_of(p, "paymentSubjectType").unwrap_or(1)),
+    );
+    it.name = so(p, "text");
+    // taxSum: "0 ⇒ tag omitted"; ignored for 0 % and «без НДС» (§2.4).
+    it.vat_sum = money(p, "taxSum")?.filter(|m| !m.is_zero() && rate.fraction().is_some());
+    it.unit_vat = money(p, "unitTaxSum")?;
+    it.excise = money(p, "excise")?;
+    it.country_code = so(p, "manufacturerCountryCode").map(|c| format!("{c:<3}"));
+    it.declaration_number = so(p, "customsDeclarationNumber");
+    it.user_data = so(p, "additionalAttribute");
+    let supplier = obj(p, "supplierInfo");
+    let supplier_inn = so(p, "supplierINN");
+    let agent_type = u8_of(p, "agentType").map(AgentType);
+    if agent_type.is_some() || supplier.is_some() || supplier_inn.is_some() {
+        it.agent = Some(ItemAgent {
+            agent_type,
+            agent_info: None,
+            supplier: Some(Supplier {
+                name: supplier.and_then(|s| so(s, "name")),
+                phones: supplier
+                    .and_then(|s| s.get("phoneNumbers"))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                inn: supplier_inn,
+            }),
+        });
+    }
+    if ffd12 {
+        it.measure = Some(Measure(u8_of(p, "quantityMeasurementUnit").unwrap_or(0)));
+        if let Some(fq) = obj(p, "fractionalQuantity") {
+            let get = |k: &str| {
+                fq.get(k)
+                    .or_else(|| fq.get(&k.to_lowercase()))
+                    .and_then(Value::as_u64)
+                    .ok_or(format!("fractionalQuantity.{k}"))
+            };
+            it.fraction = Some(Fraction {
+                numerator: get("Numerator")?,
+                denominator: get("Denominator")?,
+                text: None,
+            });
+        }
+        if let Some(code) = s(p, "itemCode").filter(|_| !code_refused) {
+            it.mark = Some(Mark {
+                code: Some(code.to_owned()),
+                planned_status: u8_of(p, "plannedStatus").map(PlannedStatus),
+                ..Mark::default()
+            });
+        }
+    } else {
+        it.unit = so(p, "unitOfMeasurement");
+        if let Some(nc) = s(p, "nomenclatureCode") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(nc)
+                .map_err(|_| "nomenclatureCode")?;
+            it.mark = Some(Mark {
+                code_1162: Some(hex::encode_upper(bytes)),
+                ..Mark::default()
+            });
+        }
+    }
+    Ok(it)
+}

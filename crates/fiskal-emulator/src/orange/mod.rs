@@ -1,0 +1,495 @@
+//! Orange Data (API v2) emulator, after providers.md §2 and its emulator notes (§2.12).
+//!
+//! HTTPS only, with client certificates checked against a test CA generated at start
+//! ([`OrangeHandle::ca_pem`] to trust, [`OrangeHandle::issue_client_identity`] for a client
+//! certificate), and `X-Signature` checked with the public keys registered per `key` name.
+//!
+//! ```no_run
+//! # async fn demo(public_key_der: Vec<u8>) -> Result<(), fiskal_emulator::EmulatorError> {
+//! use fiskal_emulator::orange::{OrangeConfig, OrangeEmulator};
+//! let od = OrangeEmulator::start(OrangeConfig::default()).await?;
+//! od.register_key("7727401209", public_key_der); // RequestSigner::public_key_der()
+//! let identity = od.issue_client_identity()?;     // client certificate chain + key, PEM
+//! println!("{} (trust {})", od.base_url(), od.ca_pem());
+//! // … run the client under test, then:
+//! assert!(od.journal().entries().iter().all(|e| e.is_done()));
+//! od.shutdown().await;
+//! # let _ = identity; Ok(()) }
+//! ```
+//!
+//! # Endpoints
+//!
+//! `GET /api/v2/` (ping: `Nebula.Api v2`); `POST /api/v2/documents/` and
+//! `POST /api/v2/correction12/` (201 empty; 409 empty for a known `id`; 400 `{"errors":[…]}`;
+//! 503 + `Retry-After` when the queue is full); `GET /api/v2/documents/{inn}/status/{id}` and
+//! `GET /api/v2/correction12/{inn}/status/{id}` (202 empty while queued; 200 with the §2.7 body;
+//! 400 `{"errors":[…]}` for an unknown organisation or id; 422 with the marking-check array;
+//! 524 empty for a document that expired in the queue); `POST /api/v2/check/` (certificate and
+//! signature check of `{inn, group, key}`: 200 empty or 400). Not emulated: FFD 1.05
+//! corrections (`/api/v2/corrections/`, answered 400 with a clear text), `itemcode`, device
+//! status, `validateDocument`. Anything else: 404.
+//!
+//! # Behaviour, and the choices where the reference is silent
+//!
+//! **Client certificate** (§2.2): the handshake completes with any certificate (its key must
+//! be proven) or none, and then **every request** without a certificate issued by the
+//! emulator's CA gets HTTP 401 with the text «client certificate has not been validated»
+//! (what Orange Data answers), before anything else is looked at. With
+//! [`OrangeConfig::refuse_handshake_without_certificate`] the TLS handshake is refused instead
+//! (the client then sees a transport error).
+//!
+//! **Order of checks** of a POST: certificate (401) → route → method → faults → body is a
+//! JSON object (400 «Invalid JSON») → `key` names a registered key and `X-Signature` is the
+//! Base64 RSA PKCS#1 v1.5 SHA-256 signature of the exact body bytes under it (400
+//! `{"errors":["Подпись не прошла проверку"]}`; an unknown key name or a missing header fails
+//! the same way) → queue capacity (503) → fields (400, every finding listed) → organisation
+//! and group (400) → the register's rules through fiskal-ffd, and the size (400) → `id`
+//! unused in the organisation (409) → 201, journaled.
+//!
+//! **Fields** (§2.4, §2.8): required fields, string lengths, INN digits, enumerations (`type`
+//! 1–4; `tax` 1–10 plus [`OrangeConfig::extra_tax_codes`]; `paymentMethodType` 1–7;
+//! `paymentSubjectType` 1–27, 30–33; payment `type` 1, 2, 14, 15, 16; `taxationSystem` 0–5;
+//! `plannedStatus` 1–6, 255; `quantityMeasurementUnit` 0–255), `ffdVersion` 2 or 4 (4 required
+//! on `correction12`), the FFD split (`nomenclatureCode`/`unitOfMeasurement`/`customer`/
+//! `customerINN` 1.05 only; `itemCode`/`quantityMeasurementUnit`/`customerInfo` 1.2 only),
+//! money with ≤ 2 decimals up to 99 999 999.99, quantity with ≤ 6 decimals, `customerContact`
+//! (`+digits`, `x@y` or `none`), `automatNumber`/`settlementAddress`/`settlementPlace` present
+//! iff the group has [`OrangeGroup::automat`], and the sums: Σ `checkClose.payments` =
+//! `totalSum` exactly (the emulator gives no change: `change` is always 0.00); `totalSum` ≤ Σ
+//! round(price × quantity) by less than one rouble (§2.4 "rounding down"). Error texts are the
+//! emulator's own, in English in the style of the one quoted in §2.5 («Document ID 'Id' not
+//! specified»), one per finding, naming the field (`content.positions[0].tax`).
+//!
+//! **Organisations and groups**: an `inn` not configured → 400 «Organization with INN '…' not
+//! found»; a `group` the organisation does not have → 400. `group` null or absent → `Main_2`
+//! for `ffdVersion` 4, else `Main`. A group's FFD version follows its name (`*_2` = FFD 1.2);
+//! a document of the other version → 400 (inferred, not documented). One emulated register
+//! per group.
+//!
+//! **The register's rules**: the document is converted to a [`fiskal_ffd::Receipt`] and checked
+//! by `fiskal_ffd::validate_with` (price × quantity, VAT, lengths, mark rules …; a code the
+//! marking check below refuses is left out, as it becomes a 422), then its TLV size bound against
+//! [`OrangeConfig::max_document_size`]; findings are 400s at the POST (Orange Data validates
+//! synchronously; a too-large document is refused with «Document size … exceeds …»). With
+//! `ignoreItemCodeCheck` a code must still be readable (the FN stores it as 1163): an
+//! unreadable one is a 400 then.
+//!
+//! **Processing**: after [`OrangeConfig::processing_delay`], the register fiscalises the
+//! document: status 200 with `deviceSN`, `deviceRN`, `fsNumber` (16 digits starting `9999`, a
+//! test FN), `ofdName`, `ofdWebsite`, `ofdinn`, `fnsWebsite`, `companyINN`, `companyName`,
+//! `documentNumber`, `shiftNumber`, `documentIndex`, `processedAt` (Moscow time,
+//! `YYYY-MM-DDTHH:MM:SS`), `content` (echoed byte for byte), `change`, `fp` (10 digits, as a
+//! string), `callbackUrl`, `meta`. Unless `ignoreItemCodeCheck` is true, every `itemCode` must
+//! pass the marking check: a code `fiskal_marks::MarkCode::parse` refuses (or any code, with
+//! [`crate::Fault::ItemCodeCheckFailed`]) makes the status 422 with the §2.7 array (one entry
+//! per failing position, `checkResult` 0, `fsCheckStatus` 0) and nothing is fiscalised.
+//! [`crate::Fault::QueueTimeout`] makes the document expire: 524.
+//!
+//! **Status lookups** are per kind: a `correction12` document is found under
+//! `/correction12/{inn}/status/{id}` only (and a receipt under `/documents/…` only).
+//!
+//! **Queue**: with [`OrangeConfig::queue_capacity`], a POST while that many documents wait is
+//! answered 503 `{"errors":["Document queue is full"]}` with `Retry-After:`
+//! [`OrangeConfig::retry_after_secs`]; [`crate::Fault::Unavailable`] does the same on demand.
+//!
+//! **Faults** ([`crate::Fault`], endpoints `Register` for the POSTs and `Report` for status):
+//! `ServerError(500)` → 500 `{"errors":["Internal server error"]}`, other statuses an nginx
+//! page; `ResetAfterAccept` accepts (journals) the document and closes the connection
+//! unanswered; `ResetBeforeAccept` closes without processing; `Delay` holds the answer back;
+//! `RegisterError` has no Orange Data equivalent and is ignored. A POST fault is consumed by
+//! the next document POST whatever its fate (`QueueTimeout`, `ItemCodeCheckFailed` act only if
+//! that document is accepted). Faults apply after the certificate check and not to the ping or
+//! `check`. A wrong HTTP method is answered 405 (empty).
+//!
+//! **Journal**: `api` is `"orange"`, `group_code` the group, `operation` `sell`,
+//! `sell_refund`, `buy`, `buy_refund` (with `_correction` for `correction12`), `external_id`
+//! the `id`, `uuid` `"{inn}/{id}"`; [`crate::Journal::by_external_id`] takes the INN (ids are
+//! unique per organisation, §2.11). A 422 or 524 ends `Fail` with code 422 / 524.
+//!
+//! **Callbacks**: when `callbackUrl` is set, the status JSON is POSTed once when the document
+//! is processed (the payload is unspecified in §2.11; this is the inferred one), to `http://`
+//! loopback addresses only; `callbackApiKey` is not sent (its transport is undocumented).
+
+mod checks;
+mod convert;
+mod service;
+
+use crate::error::EmulatorError;
+use crate::faults::{Endpoint, Fault, Faults};
+use crate::journal::Journal;
+use crate::server::Running;
+use crate::tls::{IssuedCert, TestCa};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One group of registers of an organisation (one emulated register per group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrangeGroup {
+    /// The group name (`Main`, `Main_2` …); names ending in `_2` are FFD 1.2 groups.
+    pub name: String,
+    /// The group has the "automat data" flag (vending, transport, courier): documents must
+    /// carry `automatNumber`, `settlementAddress` and `settlementPlace`; other groups must not.
+    pub automat: bool,
+    /// `deviceSN` of the group's register.
+    pub device_sn: String,
+    /// `deviceRN`: 1037 «регистрационный номер ККТ», 16 digits.
+    pub device_rn: String,
+    /// `fsNumber`: 1041 «номер ФН», 16 digits (test FNs start with `9999`).
+    pub fs_number: String,
+    /// 1187 «место расчетов» registered for the group's register, used when a document does
+    /// not carry `settlementPlace` (default `https://shop.example.ru`).
+    pub settlement_place: String,
+    /// 1009 «адрес расчетов» registered for the register, used likewise (default none).
+    pub settlement_address: Option<String>,
+}
+
+impl OrangeGroup {
+    /// A group; the register's numbers are derived from the INN and name (stable).
+    pub fn new(inn: &str, name: impl Into<String>) -> OrangeGroup {
+        let name = name.into();
+        let seed = format!("{inn}/{name}");
+        let d = |p: &str, n: usize| crate::fiscal::digits_from(&format!("{p}:{seed}"), n);
+        OrangeGroup {
+            device_sn: format!("0000000000{}", d("sn", 6)),
+            device_rn: format!("0000{}", d("rn", 12)),
+            fs_number: format!("9999{}", d("fn", 12)),
+            automat: false,
+            settlement_place: "https://shop.example.ru".into(),
+            settlement_address: None,
+            name,
+        }
+    }
+
+    /// Whether documents of this group are FFD 1.2 (`ffdVersion` 4).
+    pub fn is_ffd12(&self) -> bool {
+        self.name.ends_with("_2")
+    }
+}
+
+/// One organisation (client of Orange Data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrangeOrganization {
+    /// Its INN (`inn` of requests and status URLs).
+    pub inn: String,
+    /// `companyName` in status answers.
+    pub name: String,
+    /// Its groups (default `Main` and `Main_2`).
+    pub groups: Vec<OrangeGroup>,
+}
+
+impl OrangeOrganization {
+    /// An organisation with the groups `Main` (FFD 1.05) and `Main_2` (FFD 1.2).
+    pub fn new(inn: impl Into<String>, name: impl Into<String>) -> OrangeOrganization {
+        let inn = inn.into();
+        OrangeOrganization {
+            groups: vec![
+                OrangeGroup::new(&inn, "Main"),
+                OrangeGroup::new(&inn, "Main_2"),
+            ],
+            inn,
+            name: name.into(),
+        }
+    }
+
+    /// Orange Data's test organisation (ИНН `7727401209`, providers.md §2.1).
+    pub fn test() -> OrangeOrganization {
+        OrangeOrganization::new("7727401209", "ООО \"ТЕСТОВАЯ ОРГАНИЗАЦИЯ\"")
+    }
+}
+
+/// How a marking code passes the emulated FN/ИСМ check (unless `ignoreItemCodeCheck`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemCodeCheck {
+    /// A code fails when `fiskal_marks::MarkCode::parse` refuses it (default).
+    Parse,
+    /// Every code passes.
+    AcceptAll,
+    /// Every code fails (status 422).
+    RejectAll,
+}
+
+/// Configuration of the Orange Data emulator. Start from [`OrangeConfig::default`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OrangeConfig {
+    /// Loopback port; 0 = any free port.
+    pub port: u16,
+    /// The organisations (default: the test organisation `7727401209`).
+    pub organizations: Vec<OrangeOrganization>,
+    /// Public keys for `X-Signature`, by `key` name: DER, PKCS#1 `RSAPublicKey` (what
+    /// `RequestSigner::public_key_der` gives) or `SubjectPublicKeyInfo`. More with
+    /// [`OrangeHandle::register_key`].
+    pub keys: Vec<(String, Vec<u8>)>,
+    /// How long a document stays queued (202) before it is processed (default 300 ms).
+    pub processing_delay: Duration,
+    /// Largest document, bytes of `fiskal_ffd::size::document_size_bound` (default 30 720).
+    pub max_document_size: usize,
+    /// More accepted `tax` codes, as (Orange Data code, 1199 value), e.g. `(11, 11)` for 22 %
+    /// once Orange Data documents one (protocol 2.31.3 has 1–10 only).
+    pub extra_tax_codes: Vec<(u8, u8)>,
+    /// The marking-code check (default [`ItemCodeCheck::Parse`]).
+    pub item_code_check: ItemCodeCheck,
+    /// With `Some(n)`: a POST while `n` documents wait gets 503 (default `None`).
+    pub queue_capacity: Option<usize>,
+    /// `Retry-After` of the queue-full 503, seconds (default 5).
+    pub retry_after_secs: u32,
+    /// Refuse the TLS handshake of a client without a valid certificate, instead of HTTP 401
+    /// (default false).
+    pub refuse_handshake_without_certificate: bool,
+    /// Faults from the start (default none).
+    pub faults: Faults,
+    /// Timeout of one callback POST (default 2 s).
+    pub callback_timeout: Duration,
+    /// `ofdName` (default «ООО "Ярус" ("ОФД-Я")», as in the §2.7 sample).
+    pub ofd_name: String,
+    /// `ofdWebsite` (default `www.ofd-ya.ru`).
+    pub ofd_website: String,
+    /// `ofdinn` (default `7728699517`).
+    pub ofd_inn: String,
+    /// `fnsWebsite` (default `www.nalog.gov.ru`).
+    pub fns_website: String,
+}
+
+impl Default for OrangeConfig {
+    fn default() -> Self {
+        OrangeConfig {
+            port: 0,
+            organizations: vec![OrangeOrganization::test()],
+            keys: Vec::new(),
+            processing_delay: Duration::from_millis(300),
+            max_document_size: fiskal_ffd::size::DEFAULT_BUDGET,
+            extra_tax_codes: Vec::new(),
+            item_code_check: ItemCodeCheck::Parse,
+            queue_capacity: None,
+            retry_after_secs: 5,
+            refuse_handshake_without_certificate: false,
+            faults: Faults::none(),
+            callback_timeout: Duration::from_secs(2),
+            ofd_name: "ООО \"Ярус\" (\"ОФД-Я\")".into(),
+            ofd_website: "www.ofd-ya.ru".into(),
+            ofd_inn: "7728699517".into(),
+            fns_website: "www.nalog.gov.ru".into(),
+        }
+    }
+}
+
+impl OrangeConfig {
+    /// Sets [`OrangeConfig::port`].
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets [`OrangeConfig::processing_delay`].
+    pub fn with_processing_delay(mut self, delay: Duration) -> Self {
+        self.processing_delay = delay;
+        self
+    }
+
+    /// Registers a public key (DER) under a `key` name.
+    pub fn with_key(mut self, name: impl Into<String>, public_key_der: Vec<u8>) -> Self {
+        self.keys.push((name.into(), public_key_der));
+        self
+    }
+
+    /// Sets [`OrangeConfig::faults`].
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Adds an organisation.
+    pub fn with_organization(mut self, org: OrangeOrganization) -> Self {
+        self.organizations.push(org);
+        self
+    }
+
+    fn check(&self) -> Result<(), EmulatorError> {
+        let bad = |field: String, m: &str| EmulatorError::Config {
+            field,
+            message: m.to_owned(),
+        };
+        let digits =
+            |s: &str, n: &[usize]| n.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit());
+        let mut inns = HashSet::new();
+        for (i, o) in self.organizations.iter().enumerate() {
+            if !digits(&o.inn, &[10, 12]) || !inns.insert(&o.inn) {
+                return Err(bad(
+                    format!("organizations[{i}].inn"),
+                    "must be 10 or 12 digits and unique",
+                ));
+            }
+            let mut names = HashSet::new();
+            for (j, g) in o.groups.iter().enumerate() {
+                let f = |x: &str| format!("organizations[{i}].groups[{j}].{x}");
+                if g.name.is_empty() || g.name.chars().count() > 32 || !names.insert(&g.name) {
+                    return Err(bad(f("name"), "must be 1..32 characters and unique"));
+                }
+                if !digits(&g.fs_number, &[16]) {
+                    return Err(bad(f("fs_number"), "must be 16 digits"));
+                }
+                if !digits(&g.device_rn, &[16]) {
+                    return Err(bad(f("device_rn"), "must be 16 digits"));
+                }
+            }
+        }
+        for (i, (name, _)) in self.keys.iter().enumerate() {
+            if name.is_empty() || name.chars().count() > 32 {
+                return Err(bad(format!("keys[{i}]"), "key names are 1..32 characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One DER element: (tag, content, rest).
+fn der_element(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, r) = b.split_first()?;
+    let (&l0, r) = r.split_first()?;
+    let (len, r) = if l0 < 0x80 {
+        (usize::from(l0), r)
+    } else {
+        let n = usize::from(l0 & 0x7f);
+        if n == 0 || n > 4 || r.len() < n {
+            return None;
+        }
+        let len = r[..n].iter().fold(0usize, |a, &x| a << 8 | usize::from(x));
+        (len, &r[n..])
+    };
+    (r.len() >= len).then(|| (tag, &r[..len], &r[len..]))
+}
+
+/// An RSA public key as ring verifies it (PKCS#1 `RSAPublicKey`), from PKCS#1 or from
+/// X.509 `SubjectPublicKeyInfo` DER (what `BEGIN PUBLIC KEY` PEM files hold).
+pub(crate) fn rsa_public_key_pkcs1(der: Vec<u8>) -> Vec<u8> {
+    const RSA_ENCRYPTION: &[u8] = &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    let spki = || {
+        let (0x30, seq, _) = der_element(&der)? else {
+            return None;
+        };
+        let (0x30, alg, rest) = der_element(seq)? else {
+            return None;
+        };
+        let (0x03, bits, _) = der_element(rest)? else {
+            return None;
+        };
+        let (0, key) = bits.split_first()? else {
+            return None;
+        };
+        alg.starts_with(RSA_ENCRYPTION).then(|| key.to_vec())
+    };
+    spki().unwrap_or(der)
+}
+
+/// The Orange Data emulator. See the module docs.
+#[derive(Debug)]
+pub struct OrangeEmulator;
+
+impl OrangeEmulator {
+    /// Generates the test CA, binds `127.0.0.1:<config.port>` and serves HTTPS until the
+    /// handle is shut down or dropped. Must be called inside a tokio runtime.
+    pub async fn start(config: OrangeConfig) -> Result<OrangeHandle, EmulatorError> {
+        config.check()?;
+        let ca = TestCa::new()?;
+        let tls = if config.refuse_handshake_without_certificate {
+            ca.server_config(true)?
+        } else {
+            ca.server_config_any_client()?
+        };
+        let port = config.port;
+        let state = Arc::new(service::Orange::new(config, ca.client_checker()?));
+        let running = crate::server::serve(port, Arc::clone(&state), Some(tls)).await?;
+        Ok(OrangeHandle {
+            running,
+            state,
+            ca_pem: ca.cert_pem(),
+            ca: Arc::new(ca),
+        })
+    }
+}
+
+/// A running Orange Data emulator. Dropping it stops the server.
+///
+/// Methods: [`addr`](OrangeHandle::addr), [`base_url`](OrangeHandle::base_url),
+/// [`ca_pem`](OrangeHandle::ca_pem),
+/// [`issue_client_identity`](OrangeHandle::issue_client_identity),
+/// [`register_key`](OrangeHandle::register_key), [`journal`](OrangeHandle::journal),
+/// [`set_faults`](OrangeHandle::set_faults), [`push_fault`](OrangeHandle::push_fault),
+/// [`shutdown`](OrangeHandle::shutdown).
+#[derive(Debug)]
+pub struct OrangeHandle {
+    running: Running,
+    state: Arc<service::Orange>,
+    ca: Arc<TestCa>,
+    ca_pem: String,
+}
+
+impl OrangeHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    /// `https://127.0.0.1:<port>` (no trailing slash; paths start with `/api/v2/`).
+    pub fn base_url(&self) -> String {
+        format!("https://{}", self.running.addr)
+    }
+
+    /// The PEM certificate of the test CA: it issued the server's certificate (valid for
+    /// `127.0.0.1`, `localhost`, `::1`) and the client certificates the emulator accepts.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// A new client certificate of the test CA (common name: the first organisation's INN):
+    /// `cert_pem` is the chain (leaf, then the CA), `key_pem` its PKCS#8 key.
+    pub fn issue_client_identity(&self) -> Result<IssuedCert, EmulatorError> {
+        let cn = self
+            .state
+            .first_inn()
+            .unwrap_or_else(|| "fiskal-emulator client".into());
+        self.ca.issue_client_chain(&cn)
+    }
+
+    /// Registers (or replaces) the public key that verifies `X-Signature` for `key` = `name`:
+    /// DER, PKCS#1 `RSAPublicKey` (what `RequestSigner::public_key_der` gives) or X.509
+    /// `SubjectPublicKeyInfo`.
+    pub fn register_key(&self, name: impl Into<String>, public_key_der: Vec<u8>) {
+        self.state.register_key(name.into(), public_key_der);
+    }
+
+    /// The journal of accepted documents (shared, live).
+    pub fn journal(&self) -> Journal {
+        self.state.journal.clone()
+    }
+
+    /// Replaces the fault plan.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.faults().set(faults);
+    }
+
+    /// Queues one more scripted fault for `endpoint`.
+    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault) {
+        self.state.faults().push(endpoint, fault);
+    }
+
+    /// Stops the server and waits for its accept loop to end. Queued documents are abandoned.
+    pub async fn shutdown(mut self) {
+        self.state.stop();
+        let running = std::mem::replace(&mut self.running, Running::detached());
+        running.shutdown().await;
+    }
+}
+
+impl Drop for OrangeHandle {
+    fn drop(&mut self) {
+        self.state.stop();
+    }
+}

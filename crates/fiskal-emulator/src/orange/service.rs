@@ -1,0 +1,715 @@
+//! The Orange Data request handler: client certificate, routing, signature, acceptance,
+//! processing, status.
+
+use super::checks::{self, Kind};
+use super::{ItemCodeCheck, OrangeConfig, OrangeGroup, OrangeOrganization};
+use crate::faults::{Endpoint, Fault, FaultState};
+use crate::fiscal::{digits_from, FiscalData, Kkt, OfdInfo};
+use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
+use crate::server::{Handler, Reply, Req};
+use crate::tls::ClientChecker;
+use base64::Engine;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::SystemTime;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The one text of a signature failure (providers.md §2.2).
+const BAD_SIGNATURE: &str = "Подпись не прошла проверку";
+
+/// What became of an accepted document.
+#[derive(Debug, Clone)]
+enum Status {
+    Queued,
+    /// The 200 body.
+    Done(String),
+    /// The 422 body.
+    ItemCodeFailed(String),
+    Expired,
+}
+
+#[derive(Debug)]
+struct Doc {
+    kind: Kind,
+    status: Status,
+}
+
+/// What the register will do with an accepted document (decided at acceptance).
+#[derive(Debug)]
+enum Verdict {
+    Fiscalise,
+    ItemCodeFailed(Vec<(usize, String)>),
+    Expire,
+}
+
+/// What processing needs to know about a document.
+#[derive(Debug)]
+struct Pending {
+    inn: String,
+    id: String,
+    group: String,
+    company_name: String,
+    operation: u8,
+    total_kopecks: u64,
+    content: String,
+    callback_url: Option<String>,
+    meta: Option<String>,
+    verdict: Verdict,
+}
+
+/// The emulator's state.
+#[derive(Debug)]
+pub(crate) struct Orange {
+    cfg: OrangeConfig,
+    pub(crate) journal: Journal,
+    keys: RwLock<HashMap<String, Vec<u8>>>,
+    kkts: Mutex<HashMap<(String, String), Kkt>>,
+    docs: Mutex<HashMap<(String, String), Doc>>,
+    faults: Mutex<FaultState>,
+    ofd: OfdInfo,
+    checker: ClientChecker,
+    /// Leaf certificates (DER) already found valid: one chain check per client, not per
+    /// request (bounded; cleared when full).
+    valid_leaves: Mutex<std::collections::HashSet<Vec<u8>>>,
+    stopped: AtomicBool,
+}
+
+fn errors(status: u16, errs: &[String]) -> Reply {
+    Reply::json(status, serde_json::json!({ "errors": errs }).to_string())
+}
+
+fn error(status: u16, text: impl Into<String>) -> Reply {
+    errors(status, &[text.into()])
+}
+
+fn empty(status: u16) -> Reply {
+    Reply::Response {
+        status,
+        headers: Vec::new(),
+        content_type: "text/plain; charset=utf-8",
+        body: Vec::new(),
+    }
+}
+
+/// An nginx-style error page (what a proxy in front of the service answers in an outage).
+fn proxy_page(status: u16) -> Reply {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    Reply::text(
+        status,
+        "text/html",
+        format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+    )
+}
+
+fn operation_name(kind: Kind, operation: u8) -> String {
+    let base = match operation {
+        2 => "sell_refund",
+        3 => "buy",
+        4 => "buy_refund",
+        _ => "sell",
+    };
+    match kind {
+        Kind::Document => base.to_owned(),
+        Kind::Correction12 => format!("{base}_correction"),
+    }
+}
+
+impl Orange {
+    pub(crate) fn new(cfg: OrangeConfig, checker: ClientChecker) -> Orange {
+        let kkts = cfg
+            .organizations
+            .iter()
+            .flat_map(|o| {
+                o.groups.iter().map(|g| {
+                    let kkt = Kkt::new(g.fs_number.clone(), g.device_rn.clone());
+                    ((o.inn.clone(), g.name.clone()), kkt)
+                })
+            })
+            .collect();
+        Orange {
+            ofd: OfdInfo {
+                fns_site: cfg.fns_website.clone(),
+                ofd_inn: cfg.ofd_inn.clone(),
+                receipt_url_base: "https://cheques-lk.orangedata.ru".into(),
+            },
+            keys: RwLock::new(
+                cfg.keys
+                    .iter()
+                    .map(|(k, der)| (k.clone(), super::rsa_public_key_pkcs1(der.clone())))
+                    .collect(),
+            ),
+            faults: Mutex::new(FaultState::new(cfg.faults.clone())),
+            cfg,
+            journal: Journal::default(),
+            kkts: Mutex::new(kkts),
+            docs: Mutex::new(HashMap::new()),
+            checker,
+            valid_leaves: Mutex::new(std::collections::HashSet::new()),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn first_inn(&self) -> Option<String> {
+        self.cfg.organizations.first().map(|o| o.inn.clone())
+    }
+
+    pub(crate) fn register_key(&self, name: String, der: Vec<u8>) {
+        self.keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, super::rsa_public_key_pkcs1(der));
+    }
+
+    /// Whether the client presented a certificate chain of the test CA.
+    fn client_certificate_ok(&self, req: &Req) -> bool {
+        let Some(chain) = req.peer_certs.as_deref() else {
+            return false;
+        };
+        let Some(leaf) = chain.first() else {
+            return false;
+        };
+        if lock(&self.valid_leaves).contains(leaf.as_ref()) {
+            return true;
+        }
+        let ok = self.checker.is_valid(chain);
+        if ok {
+            let mut cache = lock(&self.valid_leaves);
+            if cache.len() >= 1024 {
+                cache.clear();
+            }
+            cache.insert(leaf.as_ref().to_vec());
+        }
+        ok
+    }
+
+    fn org(&self, inn: &str) -> Option<&OrangeOrganization> {
+        self.cfg.organizations.iter().find(|o| o.inn == inn)
+    }
+
+    /// Whether `X-Signature` is the signature of the exact body under the key named `key`.
+    fn signature_ok(&self, req: &Req, key: Option<&str>) -> bool {
+        let (Some(key), Some(sig)) = (key, req.header("x-signature")) else {
+            return false;
+        };
+        let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(sig.trim()) else {
+            return false;
+        };
+        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(der) = keys.get(key) else {
+            return false;
+        };
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            der.as_slice(),
+        )
+        .verify(&req.body, &sig)
+        .is_ok()
+    }
+
+    /// The body as a JSON object and a verified signature, or the 400 answer.
+    fn signed_body(&self, req: &Req) -> Result<serde_json::Map<String, Value>, Reply> {
+        if req.too_large {
+            return Err(error(400, "Request body is too large"));
+        }
+        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&req.body) else {
+            return Err(error(400, "Invalid JSON"));
+        };
+        if !self.signature_ok(req, body.get("key").and_then(Value::as_str)) {
+            return Err(error(400, BAD_SIGNATURE));
+        }
+        Ok(body)
+    }
+
+    // ---- POST documents / correction12 ------------------------------------------------
+
+    fn post(self: &Arc<Self>, req: &Req, kind: Kind, fault: &Fault) -> Reply {
+        let body = match self.signed_body(req) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        };
+        if let Some(cap) = self.cfg.queue_capacity {
+            if self.journal.pending() >= cap {
+                return error(503, "Document queue is full")
+                    .with_header("retry-after", self.cfg.retry_after_secs.to_string());
+            }
+        }
+        let doc = match checks::check(&body, kind, &self.cfg.extra_tax_codes) {
+            Ok(d) => d,
+            Err(errs) => return errors(400, &errs),
+        };
+        let Some(org) = self.org(&doc.inn) else {
+            return error(
+                400,
+                format!("Organization with INN '{}' not found", doc.inn),
+            );
+        };
+        let group = match self.group(org, doc.group.as_deref(), doc.ffd12) {
+            Ok(g) => g,
+            Err(e) => return error(400, e),
+        };
+        match (group.automat, doc.automat_fields) {
+            (true, (false, _)) => {
+                return error(400, format!("Group '{}' requires automatNumber, settlementAddress and settlementPlace", group.name))
+            }
+            (false, (_, true)) => {
+                return error(400, format!("Group '{}' does not accept automatNumber, settlementAddress or settlementPlace", group.name))
+            }
+            _ => {}
+        }
+        let marked = doc.item_codes.clone();
+        let refused: Vec<(usize, String)> = if doc.ignore_item_code_check {
+            Vec::new()
+        } else if *fault == Fault::ItemCodeCheckFailed {
+            marked
+        } else {
+            match self.cfg.item_code_check {
+                ItemCodeCheck::AcceptAll => Vec::new(),
+                ItemCodeCheck::RejectAll => marked,
+                ItemCodeCheck::Parse => marked
+                    .into_iter()
+                    .filter(|(_, c)| fiskal_marks::MarkCode::parse(c).is_err())
+                    .collect(),
+            }
+        };
+        let content = body
+            .get("content")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let positions: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
+        let receipt = match super::convert::to_receipt(
+            &content,
+            &doc.inn,
+            group,
+            doc.ffd12,
+            &self.cfg.extra_tax_codes,
+            &positions,
+        ) {
+            Ok(r) => r,
+            Err(e) => return error(400, e),
+        };
+        if let Err(errs) = self.register_rules(&receipt) {
+            return errors(400, &errs);
+        }
+        let verdict = if *fault == Fault::QueueTimeout {
+            Verdict::Expire
+        } else if !refused.is_empty() {
+            Verdict::ItemCodeFailed(refused)
+        } else {
+            Verdict::Fiscalise
+        };
+        // The content exactly as sent, for the echo in the status answer.
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow)]
+            content: &'a RawValue,
+        }
+        let raw = serde_json::from_slice::<Raw<'_>>(&req.body)
+            .map(|r| r.content.get().to_owned())
+            .unwrap_or_else(|_| "{}".into());
+        let key = (doc.inn.clone(), doc.id.clone());
+        {
+            let mut docs = lock(&self.docs);
+            if docs.contains_key(&key) {
+                return empty(409);
+            }
+            let entry = JournalEntry {
+                seq: 0,
+                api: "orange",
+                group_code: group.name.clone(),
+                operation: operation_name(kind, doc.operation),
+                external_id: doc.id.clone(),
+                uuid: format!("{}/{}", doc.inn, doc.id),
+                body: String::from_utf8_lossy(&req.body).into_owned(),
+                accepted_at: SystemTime::now(),
+                state: DocState::Wait,
+                problems: Vec::new(),
+                callback: CallbackState::None,
+            };
+            if self.journal.insert_unique_in(&doc.inn, entry).is_err() {
+                return empty(409);
+            }
+            docs.insert(
+                key,
+                Doc {
+                    kind,
+                    status: Status::Queued,
+                },
+            );
+        }
+        let pending = Pending {
+            inn: doc.inn,
+            id: doc.id,
+            group: group.name.clone(),
+            company_name: org.name.clone(),
+            operation: doc.operation,
+            total_kopecks: doc.total_kopecks,
+            content: raw,
+            callback_url: doc.callback_url,
+            meta: doc.meta,
+            verdict,
+        };
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(me.cfg.processing_delay).await;
+            me.process(pending).await;
+        });
+        empty(201)
+    }
+
+    /// The group a document goes to: the named one, or the default for its FFD version.
+    fn group<'a>(
+        &self,
+        org: &'a OrangeOrganization,
+        name: Option<&str>,
+        ffd12: bool,
+    ) -> Result<&'a OrangeGroup, String> {
+        let name = name.unwrap_or(if ffd12 { "Main_2" } else { "Main" });
+        let g = org
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| format!("Group '{name}' not found for INN '{}'", org.inn))?;
+        if g.is_ffd12() != ffd12 {
+            return Err(format!(
+                "Group '{name}' works with FFD {}, the document is FFD {}",
+                if g.is_ffd12() { "1.2" } else { "1.05" },
+                if ffd12 { "1.2" } else { "1.05" }
+            ));
+        }
+        Ok(g)
+    }
+
+    /// fiskal-ffd's rules and the size, as the register would apply them.
+    fn register_rules(&self, receipt: &fiskal_ffd::Receipt) -> Result<(), Vec<String>> {
+        use fiskal_ffd::ViolationKind as K;
+        let profile = fiskal_ffd::Profile::for_version(receipt.ffd).without_size_limit();
+        let found: Vec<String> = fiskal_ffd::validate_with(receipt, &profile)
+            .into_iter()
+            .filter(|v| match &v.kind {
+                // Checked by the service itself (with the rouble of tolerance of §2.4).
+                K::TotalMismatch { .. } | K::PaymentsMismatch { .. } => false,
+                // (A code the marking check refuses is not in `receipt`: that is a 422 later.)
+                _ => true,
+            })
+            .map(|v| {
+                let path = match v.path.strip_prefix("items[") {
+                    Some(rest) => format!("positions[{rest}"),
+                    None => v.path.clone(),
+                };
+                format!("content.{path}: {}", v.message_en())
+            })
+            .collect();
+        if !found.is_empty() {
+            return Err(found);
+        }
+        match fiskal_ffd::size::document_size_bound(
+            receipt,
+            &fiskal_ffd::size::RegisterAssumptions::default(),
+        ) {
+            Ok(n) if n > self.cfg.max_document_size => Err(vec![format!(
+                "Document size {n} bytes exceeds the fiscal drive limit of {} bytes",
+                self.cfg.max_document_size
+            )]),
+            Ok(_) => Ok(()),
+            Err(e) => Err(vec![format!("content: {e}")]),
+        }
+    }
+
+    /// Applies the verdict: fiscal numbers, the status answer, the journal, the callback.
+    async fn process(&self, p: Pending) {
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let uuid = format!("{}/{}", p.inn, p.id);
+        let (status, state) = match &p.verdict {
+            Verdict::Expire => (
+                Status::Expired,
+                DocState::Fail(DocError {
+                    code: 524,
+                    text: "Document expired before processing".into(),
+                    error_type: "timeout".into(),
+                }),
+            ),
+            Verdict::ItemCodeFailed(codes) => {
+                let body: Vec<Value> = codes
+                    .iter()
+                    .map(|(i, code)| {
+                        serde_json::json!({
+                            "position": i,
+                            "itemCode": code,
+                            "checkResult": {
+                                "fsCheckStatus": 0, "fsCheckStatusCause": 0,
+                                "fsItemCodeType": 0, "checkResult": 0,
+                                "oismCheckResultCode": 0
+                            }
+                        })
+                    })
+                    .collect();
+                (
+                    Status::ItemCodeFailed(Value::Array(body).to_string()),
+                    DocState::Fail(DocError {
+                        code: 422,
+                        text: "Marking code check failed".into(),
+                        error_type: "itemcode".into(),
+                    }),
+                )
+            }
+            Verdict::Fiscalise => {
+                let fiscal = {
+                    let mut kkts = lock(&self.kkts);
+                    let Some(kkt) = kkts.get_mut(&(p.inn.clone(), p.group.clone())) else {
+                        return;
+                    };
+                    let mut f = kkt.fiscalise(p.total_kopecks, p.operation, &self.ofd);
+                    orange_fiscal(&mut f, &p);
+                    f
+                };
+                let body = self.status_body(&p, &fiscal);
+                (Status::Done(body), DocState::Done(fiscal))
+            }
+        };
+        let callback_body = match &status {
+            Status::Done(b) => Some(b.clone()),
+            _ => None,
+        };
+        if let Some(d) = lock(&self.docs).get_mut(&(p.inn.clone(), p.id.clone())) {
+            d.status = status;
+        }
+        self.journal.update(&uuid, |e| e.state = state);
+        let (Some(url), Some(body)) = (&p.callback_url, callback_body) else {
+            return;
+        };
+        let cb = crate::callback::post_json(url, &body, self.cfg.callback_timeout).await;
+        self.journal.update(&uuid, |e| e.callback = cb);
+    }
+
+    /// The §2.7 answer of a fiscalised document.
+    fn status_body(&self, p: &Pending, f: &FiscalData) -> String {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            id: &'a str,
+            #[serde(rename = "deviceSN")]
+            device_sn: &'a str,
+            #[serde(rename = "deviceRN")]
+            device_rn: &'a str,
+            fs_number: &'a str,
+            ofd_name: &'a str,
+            ofd_website: &'a str,
+            ofdinn: &'a str,
+            fns_website: &'a str,
+            #[serde(rename = "companyINN")]
+            company_inn: &'a str,
+            company_name: &'a str,
+            document_number: u32,
+            shift_number: u32,
+            document_index: u32,
+            processed_at: String,
+            content: &'a RawValue,
+            change: &'a RawValue,
+            fp: String,
+            callback_url: Option<&'a str>,
+            meta: Option<&'a str>,
+        }
+        let device_sn = self
+            .org(&p.inn)
+            .and_then(|o| o.groups.iter().find(|g| g.name == p.group))
+            .map(|g| g.device_sn.as_str())
+            .unwrap_or_default();
+        let fallback = RawValue::NULL;
+        let content: &RawValue = serde_json::from_str(&p.content).unwrap_or(fallback);
+        let change: &RawValue = serde_json::from_str("0.00").unwrap_or(fallback);
+        let body = Body {
+            id: &p.id,
+            device_sn,
+            device_rn: &f.ecr_registration_number,
+            fs_number: &f.fn_number,
+            ofd_name: &self.cfg.ofd_name,
+            ofd_website: &self.cfg.ofd_website,
+            ofdinn: &f.ofd_inn,
+            fns_website: &f.fns_site,
+            company_inn: &p.inn,
+            company_name: &p.company_name,
+            document_number: f.fiscal_document_number,
+            shift_number: f.shift_number,
+            document_index: f.fiscal_receipt_number,
+            processed_at: iso_time(&f.receipt_datetime),
+            content,
+            change,
+            fp: format!("{:010}", f.fiscal_document_attribute),
+            callback_url: p.callback_url.as_deref(),
+            meta: p.meta.as_deref(),
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    // ---- status -----------------------------------------------------------------------
+
+    fn status(&self, kind: Kind, inn: &str, id: &str) -> Reply {
+        if self.org(inn).is_none() {
+            return error(400, format!("Organization with INN '{inn}' not found"));
+        }
+        let docs = lock(&self.docs);
+        let Some(doc) = docs
+            .get(&(inn.to_owned(), id.to_owned()))
+            .filter(|d| d.kind == kind)
+        else {
+            return error(400, format!("Document with ID '{id}' not found"));
+        };
+        match &doc.status {
+            Status::Queued => empty(202),
+            Status::Done(body) => Reply::json(200, body.clone()),
+            Status::ItemCodeFailed(body) => Reply::json(422, body.clone()),
+            Status::Expired => empty(524),
+        }
+    }
+
+    // ---- check ------------------------------------------------------------------------
+
+    fn check(&self, req: &Req) -> Reply {
+        let body = match self.signed_body(req) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        };
+        let inn = body.get("inn").and_then(Value::as_str).unwrap_or_default();
+        let Some(org) = self.org(inn) else {
+            return error(400, format!("Organization with INN '{inn}' not found"));
+        };
+        match body.get("group").and_then(Value::as_str) {
+            Some(g) if !org.groups.iter().any(|x| x.name == g) => {
+                error(400, format!("Group '{g}' not found for INN '{inn}'"))
+            }
+            _ => empty(200),
+        }
+    }
+}
+
+/// Orange Data's form of the register's attributes: a 10-digit ФП (fits 1077's 32 bits) and
+/// the receipt page of Orange Data's cabinet.
+fn orange_fiscal(f: &mut FiscalData, p: &Pending) {
+    let seed = format!(
+        "{}|{}|{}",
+        f.fn_number, f.fiscal_document_number, f.receipt_datetime
+    );
+    let x: u64 = digits_from(&seed, 10).parse().unwrap_or(0);
+    f.fiscal_document_attribute =
+        u32::try_from(1_000_000_000 + x % 3_294_967_295).unwrap_or(u32::MAX);
+    f.ofd_receipt_url = format!("https://cheques-lk.orangedata.ru/{}/{}", p.inn, p.id);
+}
+
+/// `dd.mm.yyyy HH:MM:SS` → `yyyy-mm-ddTHH:MM:SS`.
+fn iso_time(atol: &str) -> String {
+    match (
+        atol.get(0..2),
+        atol.get(3..5),
+        atol.get(6..10),
+        atol.get(11..19),
+    ) {
+        (Some(d), Some(m), Some(y), Some(t)) => format!("{y}-{m}-{d}T{t}"),
+        _ => atol.to_owned(),
+    }
+}
+
+/// Percent-decodes a path segment (`+` stays a plus).
+fn path_segment(s: &str) -> String {
+    crate::server::percent_decode(&s.replace('+', "%2B"))
+}
+
+enum Route {
+    Ping,
+    Post(Kind),
+    Status(Kind, String, String),
+    Check,
+    Corrections105,
+}
+
+fn route(path: &str) -> Option<Route> {
+    let rest = path.strip_prefix("/api/v2")?;
+    let parts: Vec<&str> = rest.trim_matches('/').split('/').collect();
+    let kind = |s: &str| match s {
+        "documents" => Some(Kind::Document),
+        "correction12" => Some(Kind::Correction12),
+        _ => None,
+    };
+    Some(match parts.as_slice() {
+        [""] => Route::Ping,
+        ["check"] => Route::Check,
+        ["corrections"] | ["corrections", _, "status", _] => Route::Corrections105,
+        [k] => Route::Post(kind(k)?),
+        [k, inn, "status", id] => Route::Status(kind(k)?, path_segment(inn), path_segment(id)),
+        _ => return None,
+    })
+}
+
+impl Handler for Orange {
+    async fn handle(self: Arc<Self>, req: Req) -> Reply {
+        if !self.client_certificate_ok(&req) {
+            return Reply::text(
+                401,
+                "text/plain; charset=utf-8",
+                "client certificate has not been validated".into(),
+            );
+        }
+        let Some(r) = route(&req.path) else {
+            return Reply::text(404, "text/plain; charset=utf-8", "Not Found".into());
+        };
+        let want_post = !matches!(r, Route::Ping | Route::Status(..));
+        if (req.method == hyper::Method::POST) != want_post {
+            return empty(405);
+        }
+        let endpoint = match r {
+            Route::Post(_) => Endpoint::Register,
+            Route::Status(..) => Endpoint::Report,
+            Route::Ping => {
+                return Reply::text(200, "text/plain; charset=utf-8", "Nebula.Api v2".into())
+            }
+            Route::Check => return self.check(&req),
+            Route::Corrections105 => return error(
+                400,
+                "FFD 1.05 corrections (/api/v2/corrections/) are not emulated by fiskal-emulator",
+            ),
+        };
+        let fault = self.faults().next(endpoint);
+        match fault {
+            Fault::ServerError(500) => return error(500, "Internal server error"),
+            Fault::ServerError(status) => return proxy_page(status),
+            Fault::Unavailable { retry_after_secs } => {
+                return error(503, "Document queue is full")
+                    .with_header("retry-after", retry_after_secs.to_string())
+            }
+            Fault::ResetBeforeAccept => return Reply::Drop,
+            _ => {}
+        }
+        let reply = match r {
+            Route::Post(kind) => self.post(&req, kind, &fault),
+            Route::Status(kind, inn, id) => self.status(kind, &inn, &id),
+            _ => empty(404),
+        };
+        match fault {
+            Fault::Delay(d) => {
+                tokio::time::sleep(d).await;
+                reply
+            }
+            Fault::ResetAfterAccept => Reply::Drop,
+            _ => reply,
+        }
+    }
+}
