@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod atol;
+pub mod business_ru;
 mod callback;
 mod error;
 mod faults;

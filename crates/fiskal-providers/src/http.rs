@@ -60,6 +60,46 @@ fn certs_from_pem(
         .map_err(|e| tls_err(format!("unreadable PEM certificate: {e}")))
 }
 
+/// Checks an adapter's base URL: `https://` with a host and no query or fragment; plain
+/// `http://` only on a loopback host (the emulators). Shared by every adapter's configuration.
+pub fn check_base_url(url: &str) -> Result<(), ProviderError> {
+    let err = |message: &str| {
+        Err(ProviderError::Config {
+            field: "base_url",
+            message: message.to_owned(),
+        })
+    };
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        if !is_loopback(r) {
+            return err("plain http:// is allowed only on a loopback host; use https://");
+        }
+        r
+    } else {
+        return err("must start with https://");
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
+        return err("must be a plain URL with a host and no query or fragment");
+    }
+    Ok(())
+}
+
+/// Whether the authority at the start of `rest` (what follows `scheme://`) is a loopback host.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Builds the rustls configuration (ring provider, safe defaults).
 pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderError> {
     let mut roots = rustls::RootCertStore::empty();
@@ -188,6 +228,27 @@ mod tests {
         assert_eq!(e.code(), "tls");
         assert!(!e.to_string().contains("SECRETSECRET"));
         assert!(!format!("{cfg:?}").contains("SECRETSECRET"));
+    }
+
+    #[test]
+    fn base_urls() {
+        for ok in [
+            "https://online.atol.ru/possystem/v5",
+            "http://127.0.0.1:8080/x",
+            "http://localhost/",
+            "http://[::1]:9/",
+        ] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://online.atol.ru/",
+            "ftp://x",
+            "https://",
+            "https://x/?a=1",
+            "https://x y/",
+        ] {
+            assert_eq!(check_base_url(bad).unwrap_err().code(), "config", "{bad}");
+        }
     }
 
     #[test]

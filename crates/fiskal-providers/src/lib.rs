@@ -14,6 +14,7 @@
 
 pub mod atol;
 pub mod blocking;
+pub mod business_ru;
 mod error;
 pub mod fiscal;
 pub mod http;

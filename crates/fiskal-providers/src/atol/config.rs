@@ -303,26 +303,7 @@ impl AtolConfig {
                 message: message.to_owned(),
             })
         };
-        let rest = if let Some(r) = self.base_url.strip_prefix("https://") {
-            r
-        } else if let Some(r) = self.base_url.strip_prefix("http://") {
-            if !is_loopback(r) {
-                return err(
-                    "base_url",
-                    "plain http:// is allowed only on a loopback host; use https://",
-                );
-            }
-            r
-        } else {
-            return err("base_url", "must start with https://");
-        };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
-            return err(
-                "base_url",
-                "must be a plain URL with a host and no query or fragment",
-            );
-        }
+        crate::http::check_base_url(&self.base_url)?;
         if self.login.is_empty()
             || self.login.chars().count() > 100
             || self.login.contains(char::is_whitespace)
@@ -371,20 +352,6 @@ impl AtolConfig {
         }
         Ok(())
     }
-}
-
-/// Whether the authority part of a URL (after `scheme://`) names a loopback host.
-fn is_loopback(rest: &str) -> bool {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

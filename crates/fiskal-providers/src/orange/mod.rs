@@ -105,6 +105,7 @@ struct Inner {
 impl OrangeClient {
     /// Checks the configuration, loads the keys and builds the mutual-TLS client.
     pub fn new(cfg: OrangeConfig) -> Result<OrangeClient, ProviderError> {
+        crate::http::check_base_url(&cfg.base_url)?;
         if !(cfg.inn.len() == 10 || cfg.inn.len() == 12)
             || !cfg.inn.bytes().all(|b| b.is_ascii_digit())
         {

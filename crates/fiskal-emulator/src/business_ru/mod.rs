@@ -1,0 +1,325 @@
+//! Business.ru «Онлайн-чеки» **Open API** emulator, after providers.md §3 (3.2–3.5, 3.8, 3.9).
+//!
+//! One listener serves `/open-api/v1/` (ФФД 1.05 accounts) and `/open-api/v2/` (ФФД 1.2):
+//! `GET Token`, `POST Command`, `GET Command/{id}`, `GET Command` (list, `c_num` filter).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
+//! use fiskal_emulator::business_ru::{BusinessRuConfig, BusinessRuEmulator};
+//! let br = BusinessRuEmulator::start(BusinessRuConfig::default()).await?;
+//! println!("Open API v1 at {}", br.base_url_v1());
+//! br.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Behaviour, and the choices where the reference is silent
+//!
+//! **Authentication** of every request, in this order: the parameters are the query (GET) or
+//! the JSON object of the body (POST; not an object → 400); header `sign` present, `app_id`
+//! known and `nonce` non-empty (else 401 / 400); `sign` equal (case-insensitively) to
+//! `md5(params_string + secret)` where `params_string` is the decoded parameters re-encoded the
+//! PHP way ([`php`](self) module: top level `ksort`ed, `JSON_UNESCAPED_UNICODE`, `\/`, numbers
+//! as PHP re-encodes doubles, `{}` → `[]`) — so a client that signs `1000.00` but sends it
+//! as is fails, as it would against a re-encoding server. With
+//! [`BusinessRuConfig::lenient_sign`] the MD5 of the raw body and of the `\u`-escaped encoding
+//! are accepted too. Then the account's API version must be the URL's (else 401 with
+//! `{"result", "message"}`, §3.1), and every call but `Token` needs a `token` issued to this
+//! `app_id` and not expired. Nonces are not checked for reuse (the vendor's first SDKs reused
+//! one per client, §3.2).
+//!
+//! **Error answers** (codes are the emulator's own; the real ones are not published):
+//! `{"error": {"code", "text"}}` with HTTP 400 (malformed request, code 10), 401 (1 no sign,
+//! 2 unknown `app_id`, 3 bad sign, 4 token missing, unknown or expired), 404 (unknown command
+//! or path), 422 (the command is well-formed but wrong: sums, payments, marks — code 20), 500
+//! (fault); `{"result": 1, "message"}` with 401 for an FFD-version mismatch.
+//!
+//! **Commands**: `printCheck` and `printPurchaseReturn` are validated (module `validate`:
+//! required fields and types, ≤ 2 decimals for money, ≤ 3 for `count`, `nds_value` 0/10/20
+//! (+ 5/7/22 with [`BusinessRuConfig::unconfirmed_vat_rates`]), `payment_mode` 1–7,
+//! `item_type` 1–33, `tag1055` bitmask value, INN 10/12 digits, `sum` = `price` × `count`
+//! (± 1 kopeck), payments = Σ `sum`, `nomenclature_code` hex of 7–30 bytes without the
+//! `44 4D` type code unless the account says [`BusinessRuAccount::mark_type_prefix_included`]),
+//! answered `{"command_id": N}` (ids count up from 100 001) and journaled (external id =
+//! `c_num`, uuid = the command id). `openShift` / `closeShift` are accepted and done at once
+//! (not journaled). **There is no idempotency**: a second command with the same `c_num` is a
+//! second receipt (the journal's `fiscalised_count` shows it).
+//!
+//! **Processing**: after [`BusinessRuConfig::processing_delay`] the account's register gives
+//! the receipt its fiscal data. `GET Command/{id}` answers the command record (§3.5 fields):
+//! `status` 0 with `fn_number`… `null` while queued; `status` 2, `result` 0 and `fn_number`,
+//! `fiscal_document_number`, `fiscal_document_attribute`, `receipt_datetime`
+//! (`YYYY-MM-DD HH:MM:SS`, Moscow time), `ecr_registration_number`, `result_shift_number`,
+//! `receipt_url` when done; `status` 3 with a non-zero `result` and `result_msg` when the
+//! register refused (faults). The numeric `status` values are the emulator's invention.
+//! `GET Command?c_num=…` answers a JSON array of such records.
+//!
+//! **Faults** ([`crate::Fault`]) per endpoint: [`crate::Endpoint::Token`] = `GET Token`,
+//! [`crate::Endpoint::Register`] = `POST Command`, [`crate::Endpoint::Report`] = the
+//! `Command` GETs. `QueueTimeout` ends the command with `result` 1 «Истекло время ожидания
+//! в очереди», `RegisterError` with its code and text; `ResetAfterAccept` queues the command
+//! and closes the connection unanswered.
+//!
+//! **Not emulated**: `StateSystem`, `User`, `Goods`, `Shift`, list paging and date filters,
+//! the TLV size check.
+
+pub(crate) mod php;
+mod service;
+mod validate;
+
+use crate::error::EmulatorError;
+use crate::faults::{Endpoint, Fault, Faults};
+use crate::journal::Journal;
+use crate::server::Running;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The Open API version of a URL and of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiVersion {
+    /// `/open-api/v1/`: ФФД 1.05.
+    V1,
+    /// `/open-api/v2/`: ФФД 1.2.
+    V2,
+}
+
+impl ApiVersion {
+    /// `"v1"` or `"v2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1",
+            ApiVersion::V2 => "v2",
+        }
+    }
+}
+
+/// One integration: `app_id`, its secret, and the account's register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BusinessRuAccount {
+    /// The FFD version the account is set up for.
+    pub api: ApiVersion,
+    /// `app_id`.
+    pub app_id: String,
+    /// The secret key.
+    pub secret: String,
+    /// 1041 «номер ФН», 16 digits.
+    pub fn_number: String,
+    /// 1037 «регистрационный номер ККТ», 16 digits.
+    pub ecr_registration_number: String,
+    /// Whether `nomenclature_code` must carry the `44 4D` type code (default false: the service
+    /// is reported to prepend it, providers.md §3.6; a value that starts with it is refused 422).
+    pub mark_type_prefix_included: bool,
+}
+
+impl BusinessRuAccount {
+    /// An account; the register's numbers are derived from the `app_id`.
+    pub fn new(api: ApiVersion, app_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        let app_id = app_id.into();
+        BusinessRuAccount {
+            api,
+            fn_number: format!(
+                "9999{}",
+                crate::fiscal::digits_from(&format!("br-fn:{app_id}"), 12)
+            ),
+            ecr_registration_number: format!(
+                "0000{}",
+                crate::fiscal::digits_from(&format!("br-rn:{app_id}"), 12)
+            ),
+            app_id,
+            secret: secret.into(),
+            mark_type_prefix_included: false,
+        }
+    }
+
+    /// The default ФФД 1.05 test integration: [`TEST_APP_ID_V1`] / [`TEST_SECRET`].
+    pub fn test_v1() -> Self {
+        BusinessRuAccount::new(ApiVersion::V1, TEST_APP_ID_V1, TEST_SECRET)
+    }
+
+    /// The default ФФД 1.2 test integration: [`TEST_APP_ID_V2`] / [`TEST_SECRET`].
+    pub fn test_v2() -> Self {
+        BusinessRuAccount::new(ApiVersion::V2, TEST_APP_ID_V2, TEST_SECRET)
+    }
+}
+
+/// `app_id` of the default ФФД 1.05 account (the emulator's own; Business.ru publishes none).
+pub const TEST_APP_ID_V1: &str = "7f3c2a10-0b7e-4c1f-9a55-fiskal000001";
+/// `app_id` of the default ФФД 1.2 account.
+pub const TEST_APP_ID_V2: &str = "7f3c2a10-0b7e-4c1f-9a55-fiskal000002";
+/// Secret of the default accounts.
+pub const TEST_SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+/// Configuration of the Business.ru emulator.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BusinessRuConfig {
+    /// Loopback port; 0 = any free port.
+    pub port: u16,
+    /// The integrations (default: [`BusinessRuAccount::test_v1`] and
+    /// [`BusinessRuAccount::test_v2`]).
+    pub accounts: Vec<BusinessRuAccount>,
+    /// How long a command stays queued (default 500 ms).
+    pub processing_delay: Duration,
+    /// Token lifetime (default 24 h; undocumented, §3.2).
+    pub token_lifetime: Duration,
+    /// Faults from the start.
+    pub faults: Faults,
+    /// Also accept the MD5 of the raw body and of the `\u`-escaped encoding (default false).
+    pub lenient_sign: bool,
+    /// Accept `nds_value` 5, 7 and 22 (default true; not evidenced, §3.4).
+    pub unconfirmed_vat_rates: bool,
+    /// 1017 «ИНН ОФД» (not in the answers; kept for the register).
+    pub ofd_inn: String,
+    /// Base of `receipt_url`.
+    pub ofd_receipt_url: String,
+}
+
+impl Default for BusinessRuConfig {
+    fn default() -> Self {
+        BusinessRuConfig {
+            port: 0,
+            accounts: vec![BusinessRuAccount::test_v1(), BusinessRuAccount::test_v2()],
+            processing_delay: Duration::from_millis(500),
+            token_lifetime: Duration::from_secs(24 * 3600),
+            faults: Faults::none(),
+            lenient_sign: false,
+            unconfirmed_vat_rates: true,
+            ofd_inn: "7704358518".into(),
+            ofd_receipt_url: "https://ofd.ru/rec".into(),
+        }
+    }
+}
+
+impl BusinessRuConfig {
+    /// Sets [`BusinessRuConfig::processing_delay`].
+    pub fn with_processing_delay(mut self, delay: Duration) -> Self {
+        self.processing_delay = delay;
+        self
+    }
+
+    /// Sets [`BusinessRuConfig::token_lifetime`].
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets [`BusinessRuConfig::faults`].
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets [`BusinessRuConfig::port`].
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Adds an account.
+    pub fn with_account(mut self, account: BusinessRuAccount) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    fn check(&self) -> Result<(), EmulatorError> {
+        let bad = |i: usize, f: &str, m: &str| EmulatorError::Config {
+            field: format!("accounts[{i}].{f}"),
+            message: m.to_owned(),
+        };
+        let mut ids = HashSet::new();
+        for (i, a) in self.accounts.iter().enumerate() {
+            if a.app_id.is_empty() || !ids.insert(&a.app_id) {
+                return Err(bad(i, "app_id", "must be non-empty and unique"));
+            }
+            if a.secret.is_empty() {
+                return Err(bad(i, "secret", "must be non-empty"));
+            }
+            let digits16 = |s: &str| s.len() == 16 && s.bytes().all(|c| c.is_ascii_digit());
+            if !digits16(&a.fn_number) || !digits16(&a.ecr_registration_number) {
+                return Err(bad(i, "fn_number", "register numbers must be 16 digits"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The Business.ru Open API emulator. See the module docs.
+#[derive(Debug)]
+pub struct BusinessRuEmulator;
+
+impl BusinessRuEmulator {
+    /// Binds `127.0.0.1:<config.port>` (plain HTTP) and serves until the handle is shut down or
+    /// dropped. Must be called inside a tokio runtime.
+    pub async fn start(config: BusinessRuConfig) -> Result<BusinessRuHandle, EmulatorError> {
+        config.check()?;
+        let port = config.port;
+        let state = Arc::new(service::BusinessRu::new(config));
+        let running = crate::server::serve(port, Arc::clone(&state), None).await?;
+        Ok(BusinessRuHandle { running, state })
+    }
+}
+
+/// A running Business.ru emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct BusinessRuHandle {
+    running: Running,
+    state: Arc<service::BusinessRu>,
+}
+
+impl BusinessRuHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    /// `http://127.0.0.1:<port>/open-api/v1/`.
+    pub fn base_url_v1(&self) -> String {
+        format!("http://{}/open-api/v1/", self.running.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/open-api/v2/`.
+    pub fn base_url_v2(&self) -> String {
+        format!("http://{}/open-api/v2/", self.running.addr)
+    }
+
+    /// The journal of accepted receipts (shared, live).
+    pub fn journal(&self) -> Journal {
+        self.state.journal.clone()
+    }
+
+    /// Replaces the fault plan.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.faults().set(faults);
+    }
+
+    /// Queues one more scripted fault for `endpoint`.
+    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault) {
+        self.state.faults().push(endpoint, fault);
+    }
+
+    /// Makes every token issued so far expired (401 on next use).
+    pub fn expire_tokens(&self) {
+        self.state.expire_tokens();
+    }
+
+    /// How many `GET Token` requests were answered with a token.
+    pub fn tokens_issued(&self) -> usize {
+        self.state.tokens_issued()
+    }
+
+    /// Stops the server. Commands still queued are abandoned.
+    pub async fn shutdown(mut self) {
+        self.state.stop();
+        let running = std::mem::replace(&mut self.running, Running::detached());
+        running.shutdown().await;
+    }
+}
+
+impl Drop for BusinessRuHandle {
+    fn drop(&mut self) {
+        self.state.stop();
+    }
+}

@@ -1,0 +1,563 @@
+//! The Business.ru Open API request handler: routing, signature and token checks, commands,
+//! processing, lookups.
+
+use super::php::{self, J};
+use super::validate::{self, Refusal};
+use super::{ApiVersion, BusinessRuAccount, BusinessRuConfig};
+use crate::faults::{Endpoint, Fault, FaultState};
+use crate::fiscal::{now_msk, FiscalData, Kkt, OfdInfo};
+use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
+use crate::server::{Handler, Reply, Req};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Debug, Clone)]
+struct TokenInfo {
+    app_id: String,
+    issued: Instant,
+    expired: bool,
+}
+
+#[derive(Debug, Clone)]
+enum CmdState {
+    Queued,
+    Done(Option<FiscalData>),
+    Failed(DocError),
+}
+
+#[derive(Debug, Clone)]
+struct CommandRec {
+    id: u64,
+    app_id: String,
+    ty: String,
+    c_num: String,
+    author: String,
+    client_name: String,
+    total_kopecks: u64,
+    command: Value,
+    created: String,
+    updated: String,
+    state: CmdState,
+}
+
+/// The emulator's state.
+#[derive(Debug)]
+pub(crate) struct BusinessRu {
+    cfg: BusinessRuConfig,
+    pub(crate) journal: Journal,
+    tokens: Mutex<HashMap<String, TokenInfo>>,
+    tokens_issued: AtomicUsize,
+    kkts: Mutex<HashMap<String, Kkt>>,
+    commands: Mutex<BTreeMap<u64, CommandRec>>,
+    next_id: AtomicU64,
+    faults: Mutex<FaultState>,
+    ofd: OfdInfo,
+    stopped: AtomicBool,
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, Moscow time.
+fn now_text() -> String {
+    let (y, mo, d, h, mi, s) = now_msk().fields();
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+}
+
+/// ATOL's `dd.mm.yyyy HH:MM:SS` (the register's) → `YYYY-MM-DD HH:MM:SS`.
+fn iso_from_atol(t: &str) -> String {
+    match (t.get(0..2), t.get(3..5), t.get(6..10), t.get(11..19)) {
+        (Some(d), Some(m), Some(y), Some(hms)) => format!("{y}-{m}-{d} {hms}"),
+        _ => t.to_owned(),
+    }
+}
+
+fn error(status: u16, code: i64, text: &str) -> Reply {
+    Reply::json(
+        status,
+        json!({"error": {"code": code, "text": text}}).to_string(),
+    )
+}
+
+impl From<Refusal> for Reply {
+    fn from(r: Refusal) -> Reply {
+        error(r.status, r.code, &r.text)
+    }
+}
+
+/// An nginx-style error page (what a proxy answers in an outage).
+fn proxy_page(status: u16) -> Reply {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    Reply::text(
+        status,
+        "text/html",
+        format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+    )
+}
+
+impl BusinessRu {
+    pub(crate) fn new(cfg: BusinessRuConfig) -> BusinessRu {
+        let kkts = cfg
+            .accounts
+            .iter()
+            .map(|a| {
+                let kkt = Kkt::new(a.fn_number.clone(), a.ecr_registration_number.clone());
+                (a.app_id.clone(), kkt)
+            })
+            .collect();
+        BusinessRu {
+            ofd: OfdInfo {
+                fns_site: "www.nalog.gov.ru".into(),
+                ofd_inn: cfg.ofd_inn.clone(),
+                receipt_url_base: cfg.ofd_receipt_url.clone(),
+            },
+            faults: Mutex::new(FaultState::new(cfg.faults.clone())),
+            cfg,
+            journal: Journal::default(),
+            tokens: Mutex::new(HashMap::new()),
+            tokens_issued: AtomicUsize::new(0),
+            kkts: Mutex::new(kkts),
+            commands: Mutex::new(BTreeMap::new()),
+            next_id: AtomicU64::new(100_001),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn expire_tokens(&self) {
+        for t in lock(&self.tokens).values_mut() {
+            t.expired = true;
+        }
+    }
+
+    pub(crate) fn tokens_issued(&self) -> usize {
+        self.tokens_issued.load(Ordering::SeqCst)
+    }
+
+    /// The request's parameters (query for GET, body object for POST).
+    fn params(req: &Req) -> Result<Vec<(String, J)>, Reply> {
+        if req.method == hyper::Method::POST {
+            if req.too_large {
+                return Err(error(413, 10, "Слишком большой запрос"));
+            }
+            match php::parse(&req.body) {
+                Some(J::Obj(kv)) => Ok(kv),
+                _ => Err(error(400, 10, "Тело запроса должно быть JSON-объектом")),
+            }
+        } else {
+            let mut kv: Vec<(String, J)> = Vec::new();
+            for pair in req.query.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                let (k, v) = (
+                    crate::server::percent_decode(k),
+                    crate::server::percent_decode(v),
+                );
+                match kv.iter_mut().find(|(kk, _)| *kk == k) {
+                    Some(slot) => slot.1 = J::Str(v),
+                    None => kv.push((k, J::Str(v))),
+                }
+            }
+            Ok(kv)
+        }
+    }
+
+    /// Signature, app_id, nonce, API version and (unless `token_free`) token.
+    fn authenticate(
+        &self,
+        req: &Req,
+        v: ApiVersion,
+        params: &[(String, J)],
+        token_free: bool,
+    ) -> Result<&BusinessRuAccount, Reply> {
+        let get = |k: &str| params.iter().find(|(kk, _)| kk == k).map(|(_, v)| v);
+        let sign = req
+            .header("sign")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| error(401, 1, "Не передана подпись запроса (sign)"))?;
+        let app_id = get("app_id").and_then(J::as_text).unwrap_or_default();
+        let account = self
+            .cfg
+            .accounts
+            .iter()
+            .find(|a| a.app_id == app_id)
+            .ok_or_else(|| error(401, 2, "Неизвестное приложение (app_id)"))?;
+        if get("nonce").and_then(J::as_text).is_none_or(str::is_empty) {
+            return Err(error(400, 10, "Не передан параметр nonce"));
+        }
+        let expected = php::md5_hex(
+            php::params_string(params, false).as_bytes(),
+            &account.secret,
+        );
+        let mut ok = sign.eq_ignore_ascii_case(&expected);
+        if !ok && self.cfg.lenient_sign {
+            let escaped =
+                php::md5_hex(php::params_string(params, true).as_bytes(), &account.secret);
+            let raw = php::md5_hex(&req.body, &account.secret);
+            ok = sign.eq_ignore_ascii_case(&escaped)
+                || (req.method == hyper::Method::POST && sign.eq_ignore_ascii_case(&raw));
+        }
+        if !ok {
+            return Err(error(401, 3, "Неверная подпись запроса"));
+        }
+        if account.api != v {
+            return Err(Reply::json(
+                401,
+                json!({"result": 1, "message": format!(
+                    "Аккаунт настроен на другую версию ФФД: используйте /open-api/{}/",
+                    account.api.as_str()
+                )})
+                .to_string(),
+            ));
+        }
+        if !token_free {
+            let token = get("token").and_then(J::as_text).unwrap_or_default();
+            let tokens = lock(&self.tokens);
+            let valid = tokens.get(token).is_some_and(|t| {
+                t.app_id == account.app_id
+                    && !t.expired
+                    && t.issued.elapsed() < self.cfg.token_lifetime
+            });
+            if !valid {
+                return Err(error(401, 4, "Токен недействителен или истёк"));
+            }
+        }
+        Ok(account)
+    }
+
+    fn token(&self, account: &BusinessRuAccount) -> Reply {
+        let mut tokens = lock(&self.tokens);
+        let lifetime = self.cfg.token_lifetime;
+        let existing = tokens
+            .iter()
+            .find(|(_, t)| {
+                t.app_id == account.app_id && !t.expired && t.issued.elapsed() < lifetime
+            })
+            .map(|(k, _)| k.clone());
+        let token = existing.unwrap_or_else(|| {
+            let t = crate::fiscal::new_uuid().replace('-', "");
+            tokens.insert(
+                t.clone(),
+                TokenInfo {
+                    app_id: account.app_id.clone(),
+                    issued: Instant::now(),
+                    expired: false,
+                },
+            );
+            t
+        });
+        self.tokens_issued.fetch_add(1, Ordering::SeqCst);
+        Reply::json(200, json!({ "token": token }).to_string())
+    }
+
+    fn post_command(
+        self: &Arc<Self>,
+        req: &Req,
+        account: &BusinessRuAccount,
+        params: &[(String, J)],
+        forced: Option<DocError>,
+    ) -> Reply {
+        let get = |k: &str| params.iter().find(|(kk, _)| kk == k).map(|(_, v)| v);
+        let ty = get("type")
+            .and_then(J::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(cmd) = get("command") else {
+            return error(400, 10, "Не передан параметр command");
+        };
+        let receipt = match ty.as_str() {
+            "printCheck" | "printPurchaseReturn" => true,
+            "openShift" | "closeShift" => false,
+            other => return error(400, 10, &format!("Неизвестный тип команды: {other}")),
+        };
+        let checked = if receipt {
+            match validate::check_receipt(
+                cmd,
+                self.cfg.unconfirmed_vat_rates,
+                account.mark_type_prefix_included,
+            ) {
+                Ok(c) => Some(c),
+                Err(r) => return r.into(),
+            }
+        } else {
+            None
+        };
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let now = now_text();
+        let rec = CommandRec {
+            id,
+            app_id: account.app_id.clone(),
+            ty: ty.clone(),
+            c_num: checked
+                .as_ref()
+                .map(|c| c.c_num.clone())
+                .unwrap_or_default(),
+            author: checked
+                .as_ref()
+                .map(|c| c.author.clone())
+                .unwrap_or_default(),
+            client_name: checked
+                .as_ref()
+                .map(|c| c.client_name.clone())
+                .unwrap_or_default(),
+            total_kopecks: checked.as_ref().map_or(0, |c| c.total_kopecks),
+            command: cmd.to_value(),
+            created: now.clone(),
+            updated: now,
+            state: if receipt {
+                CmdState::Queued
+            } else {
+                CmdState::Done(None)
+            },
+        };
+        if receipt {
+            self.journal.insert(JournalEntry {
+                seq: 0,
+                api: match account.api {
+                    ApiVersion::V1 => "business_ru/v1",
+                    ApiVersion::V2 => "business_ru/v2",
+                },
+                group_code: account.app_id.clone(),
+                operation: ty.clone(),
+                external_id: rec.c_num.clone(),
+                uuid: id.to_string(),
+                body: String::from_utf8_lossy(&req.body).into_owned(),
+                accepted_at: SystemTime::now(),
+                state: DocState::Wait,
+                problems: Vec::new(),
+                callback: CallbackState::None,
+            });
+        }
+        lock(&self.commands).insert(id, rec);
+        if receipt {
+            let me = Arc::clone(self);
+            let operation = if ty == "printPurchaseReturn" { 2 } else { 1 };
+            tokio::spawn(async move {
+                tokio::time::sleep(me.cfg.processing_delay).await;
+                me.process(id, operation, forced);
+            });
+        }
+        Reply::json(200, json!({ "command_id": id }).to_string())
+    }
+
+    fn process(&self, id: u64, operation: u8, forced: Option<DocError>) {
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some((app_id, total)) = lock(&self.commands)
+            .get(&id)
+            .map(|c| (c.app_id.clone(), c.total_kopecks))
+        else {
+            return;
+        };
+        let state = match forced {
+            Some(e) => CmdState::Failed(e),
+            None => match lock(&self.kkts).get_mut(&app_id) {
+                Some(k) => CmdState::Done(Some(k.fiscalise(total, operation, &self.ofd))),
+                None => CmdState::Failed(DocError {
+                    code: 241,
+                    text: "Нет связи с ККТ".into(),
+                    error_type: "driver".into(),
+                }),
+            },
+        };
+        let journal_state = match &state {
+            CmdState::Done(Some(f)) => DocState::Done(f.clone()),
+            CmdState::Failed(e) => DocState::Fail(e.clone()),
+            _ => DocState::Wait,
+        };
+        if let Some(c) = lock(&self.commands).get_mut(&id) {
+            c.state = state;
+            c.updated = now_text();
+        }
+        self.journal
+            .update(&id.to_string(), |e| e.state = journal_state);
+    }
+
+    fn record_json(c: &CommandRec) -> Value {
+        let (status, result, msg, fiscal) = match &c.state {
+            CmdState::Queued => (0, Value::Null, Value::Null, None),
+            CmdState::Done(f) => (2, json!(0), Value::Null, f.as_ref()),
+            CmdState::Failed(e) => (3, json!(e.code), json!(e.text), None),
+        };
+        // As PHP writes the amount: `1000`, `311.95` (serde_json prints doubles shortest).
+        let total = if c.total_kopecks % 100 == 0 {
+            json!(c.total_kopecks / 100)
+        } else {
+            format!("{}.{:02}", c.total_kopecks / 100, c.total_kopecks % 100)
+                .parse::<f64>()
+                .map_or(Value::Null, |f| json!(f))
+        };
+        json!({
+            "id": c.id,
+            "shift_ref": fiscal.map(|f| f.shift_number),
+            "user_ref": 1,
+            "c_num": c.c_num,
+            "author": c.author,
+            "date_create": c.created,
+            "date_update": c.updated,
+            "check_type_id": if c.ty == "printPurchaseReturn" { 2 } else { 1 },
+            "fn_number": fiscal.map(|f| f.fn_number.clone()),
+            "ecr_registration_number": fiscal.map(|f| f.ecr_registration_number.clone()),
+            "fiscal_document_number": fiscal.map(|f| f.fiscal_document_number),
+            "fiscal_document_attribute": fiscal.map(|f| f.fiscal_document_attribute),
+            "result_shift_number": fiscal.map(|f| f.shift_number),
+            "external_id": null,
+            "atol_id": null,
+            "receipt_datetime": fiscal.map(|f| iso_from_atol(&f.receipt_datetime)),
+            "result_msg": msg,
+            "payment_mode_check": null,
+            "client_name": c.client_name,
+            "status": status,
+            "result": result,
+            "total": total,
+            "command_type_id": if c.ty == "printPurchaseReturn" { 2 } else { 1 },
+            "date_result": if matches!(c.state, CmdState::Queued) { Value::Null } else { json!(c.updated) },
+            "atol_callback_url": null,
+            "atol_callback_status": null,
+            "full_payment_command": null,
+            "refund_command": null,
+            "type": c.ty,
+            "receipt_url": fiscal.map(|f| f.ofd_receipt_url.clone()),
+            "command": c.command,
+        })
+    }
+
+    fn get_command(&self, account: &BusinessRuAccount, id: &str) -> Reply {
+        let rec = id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| lock(&self.commands).get(&id).cloned())
+            .filter(|c| c.app_id == account.app_id);
+        match rec {
+            Some(c) => Reply::json(200, Self::record_json(&c).to_string()),
+            None => error(404, 404, "Команда не найдена"),
+        }
+    }
+
+    fn list_commands(&self, account: &BusinessRuAccount, params: &[(String, J)]) -> Reply {
+        let c_num = params
+            .iter()
+            .find(|(k, _)| k == "c_num")
+            .and_then(|(_, v)| v.as_text())
+            .map(str::to_owned);
+        let list: Vec<Value> = lock(&self.commands)
+            .values()
+            .filter(|c| c.app_id == account.app_id)
+            .filter(|c| c_num.as_deref().is_none_or(|n| c.c_num == n))
+            .map(Self::record_json)
+            .collect();
+        Reply::json(200, Value::Array(list).to_string())
+    }
+}
+
+enum Route<'a> {
+    Token,
+    Command,
+    CommandId(&'a str),
+}
+
+fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
+    let (v, rest) = if let Some(r) = path.strip_prefix("/open-api/v1/") {
+        (ApiVersion::V1, r)
+    } else if let Some(r) = path.strip_prefix("/open-api/v2/") {
+        (ApiVersion::V2, r)
+    } else {
+        return None;
+    };
+    let r = match rest
+        .trim_end_matches('/')
+        .split('/')
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["Token"] => Route::Token,
+        ["Command"] => Route::Command,
+        ["Command", id] => Route::CommandId(id),
+        _ => return None,
+    };
+    Some((v, r))
+}
+
+impl Handler for BusinessRu {
+    async fn handle(self: Arc<Self>, req: Req) -> Reply {
+        let path = req.path.clone();
+        let Some((v, r)) = route(&path) else {
+            return error(404, 404, "Метод не найден");
+        };
+        let post = req.method == hyper::Method::POST;
+        let endpoint = match (&r, post) {
+            (Route::Token, _) => Endpoint::Token,
+            (Route::Command, true) => Endpoint::Register,
+            _ => Endpoint::Report,
+        };
+        let allowed = match r {
+            Route::Command => post || req.method == hyper::Method::GET,
+            _ => req.method == hyper::Method::GET,
+        };
+        if !allowed {
+            return error(405, 10, "Метод HTTP не поддерживается");
+        }
+        let fault = self.faults().next(endpoint);
+        match fault {
+            Fault::ServerError(500) => return error(500, 500, "Internal Server Error"),
+            Fault::ServerError(status) => return proxy_page(status),
+            Fault::Unavailable { retry_after_secs } => {
+                return proxy_page(503).with_header("retry-after", retry_after_secs.to_string())
+            }
+            Fault::ResetBeforeAccept => return Reply::Drop,
+            _ => {}
+        }
+        let forced = match (&fault, endpoint) {
+            (Fault::QueueTimeout, Endpoint::Register) => Some(DocError {
+                code: 1,
+                text: "Истекло время ожидания в очереди".into(),
+                error_type: "timeout".into(),
+            }),
+            (Fault::RegisterError { code, text }, Endpoint::Register) => Some(DocError {
+                code: *code,
+                text: text.clone(),
+                error_type: "driver".into(),
+            }),
+            _ => None,
+        };
+        let reply = match Self::params(&req) {
+            Err(reply) => reply,
+            Ok(params) => match self.authenticate(&req, v, &params, matches!(r, Route::Token)) {
+                Err(reply) => reply,
+                Ok(account) => {
+                    let account = account.clone();
+                    match r {
+                        Route::Token => self.token(&account),
+                        Route::Command if post => {
+                            self.post_command(&req, &account, &params, forced)
+                        }
+                        Route::Command => self.list_commands(&account, &params),
+                        Route::CommandId(id) => self.get_command(&account, id),
+                    }
+                }
+            },
+        };
+        match fault {
+            Fault::Delay(d) => {
+                tokio::time::sleep(d).await;
+                reply
+            }
+            Fault::ResetAfterAccept => Reply::Drop,
+            _ => reply,
+        }
+    }
+}

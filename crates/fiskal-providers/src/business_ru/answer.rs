@@ -1,0 +1,545 @@
+//! Open API answers → [`Outcome`]: **one table**, [`TABLE`], tested row by row
+//! (providers.md §3.5; the vendor SDK's handling of each status).
+//!
+//! | HTTP | body | request | action |
+//! |---|---|---|---|
+//! | 200 | — | `POST Command` | [`Outcome::Accepted`] with `command_id` (none in the body: [`Outcome::InDoubt`]) |
+//! | 200 | — | `GET Command/{id}` | read the command: done / pending / failed ([`status_outcome`]) |
+//! | 400, 422 | any | any | [`RejectKind::Validation`] (nothing registered; the vendor SDK returns the body to the caller) |
+//! | 401 | has `result` | any | [`RejectKind::Configuration`]: the account's FFD version does not match the URL (§3.1) |
+//! | 401 | no `result` | any | token expired: fetch a new one **once** and send once more (new nonce and sign); a second refusal is [`RejectKind::Auth`] |
+//! | 403 | any | any | as 401 without `result` (the vendor SDK refreshes on 403 too) |
+//! | 404 | any | `POST Command` | [`RejectKind::Configuration`] (no such endpoint: wrong `base_url`) |
+//! | 404 | any | `GET Command/{id}` | [`RejectKind::Other`]: the service does not know the command id |
+//! | 429, 503 | any | any | [`Outcome::RetryLater`] after `Retry-After` (1 s when absent): the request was not taken |
+//! | other (500, 502, 504 …) | any | `POST Command` | [`Outcome::InDoubt`]: the command may have been queued, and the Open API has **no idempotency key** — resolve by [`status`](crate::Provider::status) with `provider_id: None` (a lookup by `c_num`) before any resend |
+//! | other | any | GETs | [`Outcome::RetryLater`] (a lookup registers nothing) |
+
+use crate::fiscal::FiscalAttributes;
+use crate::outcome::{Outcome, RejectKind};
+use fiskal_ffd::datetime::LocalDateTime;
+use fiskal_ffd::{Money, Operation};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Which request an answer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// `GET Token`.
+    Token,
+    /// `POST Command` (a receipt).
+    Submit,
+    /// `GET Command/{id}` or `GET Command?c_num=…`.
+    Lookup,
+}
+
+/// Which HTTP statuses a row covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exactly this status.
+    Is(u16),
+    /// Anything no earlier row matched.
+    Other,
+}
+
+/// What a row says about the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Any body.
+    Any,
+    /// A JSON object with a `result` member.
+    HasResult,
+}
+
+/// Which requests a row covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calls {
+    /// Every request.
+    All,
+    /// Only this one.
+    Only(Call),
+    /// The GETs (token and lookups).
+    Gets,
+}
+
+/// What the caller does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Success: read the body.
+    Read,
+    /// Definitive refusal of this kind.
+    Reject(RejectKind),
+    /// Fetch a new token and send once more.
+    Refresh,
+    /// Transient, not taken: send again later.
+    RetryLater,
+    /// Unknown whether the command was queued.
+    InDoubt,
+}
+
+/// One row of [`TABLE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// HTTP status.
+    pub status: Status,
+    /// Body condition.
+    pub body: Body,
+    /// Requests covered.
+    pub calls: Calls,
+    /// The action.
+    pub action: Action,
+}
+
+const fn row(status: Status, body: Body, calls: Calls, action: Action) -> Row {
+    Row {
+        status,
+        body,
+        calls,
+        action,
+    }
+}
+
+/// The answer table, first match wins (see the module docs).
+pub const TABLE: &[Row] = &[
+    row(Status::Is(200), Body::Any, Calls::All, Action::Read),
+    row(
+        Status::Is(400),
+        Body::Any,
+        Calls::All,
+        Action::Reject(RejectKind::Validation),
+    ),
+    row(
+        Status::Is(422),
+        Body::Any,
+        Calls::All,
+        Action::Reject(RejectKind::Validation),
+    ),
+    row(
+        Status::Is(401),
+        Body::HasResult,
+        Calls::All,
+        Action::Reject(RejectKind::Configuration),
+    ),
+    row(Status::Is(401), Body::Any, Calls::All, Action::Refresh),
+    row(Status::Is(403), Body::Any, Calls::All, Action::Refresh),
+    row(
+        Status::Is(404),
+        Body::Any,
+        Calls::Only(Call::Submit),
+        Action::Reject(RejectKind::Configuration),
+    ),
+    row(
+        Status::Is(404),
+        Body::Any,
+        Calls::Only(Call::Token),
+        Action::Reject(RejectKind::Configuration),
+    ),
+    row(
+        Status::Is(404),
+        Body::Any,
+        Calls::Only(Call::Lookup),
+        Action::Reject(RejectKind::Other),
+    ),
+    row(Status::Is(429), Body::Any, Calls::All, Action::RetryLater),
+    row(Status::Is(503), Body::Any, Calls::All, Action::RetryLater),
+    row(
+        Status::Other,
+        Body::Any,
+        Calls::Only(Call::Submit),
+        Action::InDoubt,
+    ),
+    row(Status::Other, Body::Any, Calls::Gets, Action::RetryLater),
+];
+
+/// The action for an answer.
+pub fn classify(call: Call, status: u16, body: &[u8]) -> Action {
+    let has_result = serde_json::from_slice::<Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("result").is_some());
+    for r in TABLE {
+        let s = match r.status {
+            Status::Is(s) => s == status,
+            Status::Other => true,
+        };
+        let b = match r.body {
+            Body::Any => true,
+            Body::HasResult => has_result,
+        };
+        let c = match r.calls {
+            Calls::All => true,
+            Calls::Only(only) => only == call,
+            Calls::Gets => call != Call::Submit,
+        };
+        if s && b && c {
+            return r.action;
+        }
+    }
+    // Unreachable: the last two rows cover every call.
+    Action::InDoubt
+}
+
+/// The provider's code and text of an error answer: `{"result", "message"}` or
+/// `{"error": {"code", "text"}}`, else the HTTP status and the start of the body.
+pub fn error_parts(status: u16, body: &[u8]) -> (String, String) {
+    let v: Option<Value> = serde_json::from_slice(body).ok();
+    let text_of = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(v) = &v {
+        if let Some(code) = text_of(v.get("result")) {
+            let msg = text_of(v.get("message")).unwrap_or_default();
+            return (code, msg);
+        }
+        if let Some(e) = v.get("error") {
+            let code = text_of(e.get("code")).unwrap_or_else(|| status.to_string());
+            let msg = text_of(e.get("text"))
+                .or_else(|| text_of(Some(e)))
+                .unwrap_or_default();
+            return (code, msg);
+        }
+    }
+    let raw: String = String::from_utf8_lossy(body).chars().take(300).collect();
+    (status.to_string(), format!("HTTP {status}: {raw}"))
+}
+
+/// The outcome of a non-[`Action::Read`], non-[`Action::Refresh`] action.
+pub fn failure(action: Action, status: u16, retry_after: Option<Duration>, body: &[u8]) -> Outcome {
+    let (code, message) = error_parts(status, body);
+    match action {
+        Action::Reject(kind) => Outcome::Rejected {
+            kind,
+            code,
+            message,
+        },
+        Action::RetryLater => Outcome::RetryLater {
+            after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
+            code: Some(code),
+            message,
+        },
+        Action::Refresh => Outcome::Rejected {
+            kind: RejectKind::Auth,
+            code,
+            message: format!("{message} (again after a new token)"),
+        },
+        Action::InDoubt | Action::Read => Outcome::InDoubt {
+            reason: format!(
+                "HTTP {status} ({code}: {message}); the command may have been queued and the \
+                 Open API has no idempotency key: look it up by status(provider_id: None) \
+                 before any resend"
+            ),
+        },
+    }
+}
+
+/// The `command_id` of a `POST Command` answer.
+pub fn command_id(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    match v.get("command_id")? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn number<T: std::str::FromStr>(v: Option<&Value>) -> Option<T> {
+    text(v)?.parse().ok()
+}
+
+/// `receipt_datetime` (format undocumented, §4): `YYYY-MM-DD HH:MM:SS`, the same with `T`, or
+/// `DD.MM.YYYY HH:MM:SS`; fractions and offsets after the seconds are ignored.
+pub fn parse_datetime(s: &str) -> Option<LocalDateTime> {
+    let s = s.trim();
+    let head = s.get(..19)?;
+    let b = head.as_bytes();
+    let num = |r: std::ops::Range<usize>| head.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = if b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-') {
+        (num(0..4)?, num(5..7)?, num(8..10)?)
+    } else if b.get(2) == Some(&b'.') && b.get(5) == Some(&b'.') {
+        (num(6..10)?, num(3..5)?, num(0..2)?)
+    } else {
+        return None;
+    };
+    if !matches!(b.get(10), Some(b' ' | b'T'))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    LocalDateTime::new(y, mo, d, num(11..13)?, num(14..16)?, num(17..19)?)
+}
+
+/// Σ `command.goods[].sum` of a command record.
+fn goods_total(cmd: &Value) -> Option<Money> {
+    let goods = cmd.get("command")?.get("goods")?.as_array()?;
+    let mut k = 0u64;
+    for g in goods {
+        k = k.checked_add(text(g.get("sum"))?.parse::<Money>().ok()?.kopecks().ok()?)?;
+    }
+    Some(Money::from_kopecks(k))
+}
+
+/// A `GET Command/{id}` object → done (the vendor's rule: `fn_number`,
+/// `fiscal_document_number` and `receipt_datetime` all non-empty), failed (non-zero `result`
+/// with a `result_msg`, when `nonzero_result_is_failure`), or pending.
+pub fn status_outcome(
+    cmd: &Value,
+    provider_id: &str,
+    operation: Operation,
+    nonzero_result_is_failure: bool,
+) -> Outcome {
+    let fn_number = text(cmd.get("fn_number"));
+    let fd = text(cmd.get("fiscal_document_number"));
+    let dt = text(cmd.get("receipt_datetime"));
+    if let (Some(fn_number), Some(fd), Some(dt)) = (fn_number, fd, dt) {
+        let fp = number::<u32>(cmd.get("fiscal_document_attribute"));
+        let (Ok(fd_number), Some(fiscal_sign), Some(date_time)) =
+            (fd.parse::<u32>(), fp, parse_datetime(&dt))
+        else {
+            return Outcome::InDoubt {
+                reason: format!(
+                    "command {provider_id} is fiscalised, but its fiscal data is unreadable"
+                ),
+            };
+        };
+        // `total`, else the sum of the echoed command's goods.
+        let total = text(cmd.get("total"))
+            .and_then(|t| t.parse::<Money>().ok())
+            .or_else(|| goods_total(cmd));
+        let Some(total) = total else {
+            return Outcome::InDoubt {
+                reason: format!("command {provider_id} is fiscalised, but its total is unreadable"),
+            };
+        };
+        // The record's own type wins over the caller's idea of it.
+        let operation = match text(cmd.get("type")).as_deref() {
+            Some("printPurchaseReturn") => Operation::SELL_REFUND,
+            Some("printCheck") => Operation::SELL,
+            _ => operation,
+        };
+        return Outcome::Done {
+            provider_id: provider_id.to_owned(),
+            fiscal: FiscalAttributes {
+                fn_number,
+                fd_number,
+                fiscal_sign,
+                shift_number: number(cmd.get("result_shift_number")),
+                receipt_number: None,
+                date_time,
+                kkt_reg_number: text(cmd.get("ecr_registration_number")),
+                ofd_inn: None,
+                receipt_url: text(cmd.get("receipt_url")),
+                total,
+                operation,
+            },
+        };
+    }
+    let result = number::<i64>(cmd.get("result")).unwrap_or(0);
+    let msg = text(cmd.get("result_msg"));
+    match msg {
+        Some(message) if result != 0 && nonzero_result_is_failure => Outcome::Rejected {
+            kind: RejectKind::Register,
+            code: result.to_string(),
+            message,
+        },
+        _ => Outcome::Pending {
+            provider_id: provider_id.to_owned(),
+        },
+    }
+}
+
+/// The ids of the commands with this `c_num` in a `GET Command` list answer: a JSON array of
+/// command objects, or an object holding one (the list's shape is not documented, §3.3).
+pub fn ids_with_c_num(body: &[u8], c_num: &str) -> Option<Vec<String>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let list = match &v {
+        Value::Array(a) => a,
+        Value::Object(o) => o.values().find_map(Value::as_array)?,
+        _ => return None,
+    };
+    Some(
+        list.iter()
+            .filter(|c| text(c.get("c_num")).as_deref() == Some(c_num))
+            .filter_map(|c| text(c.get("id")).or_else(|| text(c.get("command_id"))))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row, with a sample answer that reaches it and the outcome it must give.
+    #[test]
+    fn every_row_of_the_table() {
+        let with_result = br#"{"result":1,"message":"ffd"}"#.as_slice();
+        let plain = br#"{"error":{"code":7,"text":"bad"}}"#.as_slice();
+        let cases: &[(Call, u16, &[u8], Action)] = &[
+            (Call::Submit, 200, b"{\"command_id\":5}", Action::Read),
+            (
+                Call::Submit,
+                400,
+                plain,
+                Action::Reject(RejectKind::Validation),
+            ),
+            (
+                Call::Submit,
+                422,
+                plain,
+                Action::Reject(RejectKind::Validation),
+            ),
+            (
+                Call::Lookup,
+                401,
+                with_result,
+                Action::Reject(RejectKind::Configuration),
+            ),
+            (Call::Submit, 401, plain, Action::Refresh),
+            (Call::Token, 403, b"", Action::Refresh),
+            (
+                Call::Submit,
+                404,
+                b"",
+                Action::Reject(RejectKind::Configuration),
+            ),
+            (
+                Call::Token,
+                404,
+                b"",
+                Action::Reject(RejectKind::Configuration),
+            ),
+            (Call::Lookup, 404, plain, Action::Reject(RejectKind::Other)),
+            (Call::Submit, 429, b"", Action::RetryLater),
+            (Call::Submit, 503, b"<html>", Action::RetryLater),
+            (Call::Submit, 500, plain, Action::InDoubt),
+            (Call::Lookup, 502, b"", Action::RetryLater),
+        ];
+        assert_eq!(cases.len(), TABLE.len(), "one case per row");
+        for (i, (call, status, body, want)) in cases.iter().enumerate() {
+            assert_eq!(classify(*call, *status, body), *want, "row {i}");
+            assert_eq!(TABLE[i].action, *want, "row {i} order");
+        }
+        // The same 500 on a lookup is only a retry.
+        assert_eq!(classify(Call::Token, 500, b""), Action::RetryLater);
+    }
+
+    #[test]
+    fn failures_keep_the_provider_code_and_text() {
+        assert_eq!(
+            failure(
+                Action::Reject(RejectKind::Validation),
+                400,
+                None,
+                br#"{"error":{"code":7,"text":"bad"}}"#
+            ),
+            Outcome::Rejected {
+                kind: RejectKind::Validation,
+                code: "7".into(),
+                message: "bad".into()
+            }
+        );
+        assert_eq!(
+            failure(
+                Action::Reject(RejectKind::Configuration),
+                401,
+                None,
+                r#"{"result":3,"message":"ФФД"}"#.as_bytes()
+            ),
+            Outcome::Rejected {
+                kind: RejectKind::Configuration,
+                code: "3".into(),
+                message: "ФФД".into()
+            }
+        );
+        match failure(Action::RetryLater, 503, Some(Duration::from_secs(4)), b"") {
+            Outcome::RetryLater { after, code, .. } => {
+                assert_eq!(
+                    (after, code.as_deref()),
+                    (Some(Duration::from_secs(4)), Some("503"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(failure(Action::InDoubt, 500, None, b"").code(), "in_doubt");
+    }
+
+    #[test]
+    fn command_states() {
+        let pending = serde_json::json!({"id": 7, "status": 0, "fn_number": null, "result": null});
+        assert_eq!(
+            status_outcome(&pending, "7", Operation::SELL, true),
+            Outcome::Pending {
+                provider_id: "7".into()
+            }
+        );
+        let failed = serde_json::json!({"id": 7, "result": 3, "result_msg": "timeout"});
+        assert_eq!(
+            status_outcome(&failed, "7", Operation::SELL, true).code(),
+            "rejected"
+        );
+        assert_eq!(
+            status_outcome(&failed, "7", Operation::SELL, false).code(),
+            "pending"
+        );
+        let no_total = serde_json::json!({"fn_number": "9999078900001234",
+            "fiscal_document_number": 5, "fiscal_document_attribute": 77,
+            "receipt_datetime": "2026-03-02 10:15:42", "type": "printCheck",
+            "command": {"goods": [{"sum": 311.95}, {"sum": 100}]}});
+        match status_outcome(&no_total, "8", Operation::SELL_REFUND, true) {
+            Outcome::Done { fiscal, .. } => {
+                assert_eq!(fiscal.total, Money::from_kopecks(41_195));
+                assert_eq!(fiscal.operation, Operation::SELL);
+            }
+            other => panic!("{other:?}"),
+        }
+        let done = serde_json::json!({"id": 7, "fn_number": "9999078900001234",
+            "fiscal_document_number": 102, "fiscal_document_attribute": "3826187301",
+            "receipt_datetime": "2026-03-02 10:15:42", "result_shift_number": 7,
+            "ecr_registration_number": "0000000001002003", "total": 5902,
+            "receipt_url": "https://ofd.example/r"});
+        match status_outcome(&done, "7", Operation::SELL_REFUND, true) {
+            Outcome::Done { fiscal, .. } => {
+                assert_eq!(fiscal.fd_number, 102);
+                assert_eq!(fiscal.fiscal_sign, 3_826_187_301);
+                assert_eq!(fiscal.total, Money::from_kopecks(590_200));
+                assert_eq!(fiscal.shift_number, Some(7));
+                assert_eq!(
+                    fiscal.qr_string(),
+                    "t=20260302T1015&s=5902.00&fn=9999078900001234&i=102&fp=3826187301&n=2"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn datetimes_and_lists() {
+        for s in [
+            "2026-03-02 10:15:42",
+            "2026-03-02T10:15:42.123+03:00",
+            "02.03.2026 10:15:42",
+        ] {
+            assert_eq!(parse_datetime(s), "2026-03-02T10:15:42".parse().ok(), "{s}");
+        }
+        assert_eq!(parse_datetime("yesterday"), None);
+        let body = br#"[{"id":1,"c_num":"a"},{"id":2,"c_num":"b"},{"id":3,"c_num":"a"}]"#;
+        assert_eq!(
+            ids_with_c_num(body, "a"),
+            Some(vec!["1".into(), "3".into()])
+        );
+        let body = br#"{"commands":[{"id":9,"c_num":"a"}],"page":1}"#;
+        assert_eq!(ids_with_c_num(body, "a"), Some(vec!["9".into()]));
+        assert_eq!(ids_with_c_num(b"nope", "a"), None);
+        assert_eq!(command_id(br#"{"command_id":42}"#).as_deref(), Some("42"));
+        assert_eq!(command_id(b"{}"), None);
+    }
+}

@@ -1,0 +1,584 @@
+//! Business.ru «Онлайн-чеки» **Open API** (`/open-api/v1/`, `/open-api/v2/`; providers.md §3).
+//! For its ATOL-compatible endpoints use [`AtolConfig::business_ru`](crate::atol::AtolConfig::business_ru).
+//!
+//! ```no_run
+//! # async fn demo(receipt: &fiskal_ffd::Receipt) -> Result<(), fiskal_providers::ProviderError> {
+//! use fiskal_providers::business_ru::{BusinessRuClient, BusinessRuConfig};
+//! use fiskal_providers::{Provider, Submission};
+//! let client = BusinessRuClient::new(BusinessRuConfig::test("my-app-id", "my-32-char-secret"))?;
+//! let submission = Submission {
+//!     document_id: "order-1001-sell-1",
+//!     receipt,
+//!     callback_url: None,
+//!     timestamp: "2026-03-02T10:15:00".parse().expect("time"),
+//! };
+//! let outcome = client.submit(&submission).await?; // Accepted { provider_id: command id }
+//! # Ok(()) }
+//! ```
+//!
+//! * **Signing** ([`php_json`]): every request carries `app_id`, a fresh `nonce`
+//!   (`nonce_<µs since 1970><3-digit counter>`) and, except `Token`, the `token`; header
+//!   `sign = md5(params_string + secret)`, `params_string` being the parameters with their
+//!   top-level keys sorted, encoded like PHP `json_encode(…, JSON_UNESCAPED_UNICODE)` (`\/`,
+//!   `\u2028`, numbers as `1000` / `12.5`). GETs send the same parameters (string values) in
+//!   the query; `POST Command` sends **exactly the signed bytes** as its body
+//!   (`Content-Type: application/json`), which satisfies a server that hashes the raw body as
+//!   well as one that decodes, sorts and re-encodes (§3.2 — the reference cannot tell which).
+//! * **Token**: `GET Token?app_id&nonce` → `{"token"}`; fetched on first use, cached, shared
+//!   by every clone (one fetch at a time), refreshed after
+//!   [`BusinessRuConfig::token_max_age`] and when a request is answered 401 (without
+//!   `result`) or 403 — then the request is rebuilt (new nonce, token and sign) and sent **once**
+//!   more; a second refusal is [`RejectKind::Auth`].
+//! * **Submit**: `POST Command` `{app_id, command, nonce, token, type}` with `type`
+//!   `printCheck` (sell) or `printPurchaseReturn` (sell refund); other operations are
+//!   [`ProviderError::Unsupported`] (no Open API command). `command` is built by [`command`]
+//!   with `c_num` = [`Submission::document_id`]. `{"command_id": N}` →
+//!   [`Outcome::Accepted`] `{provider_id: "N"}`. Answers and errors: the table in [`answer`].
+//! * **Status**: `GET Command/{id}` → [`Outcome::Pending`] until `fn_number`,
+//!   `fiscal_document_number` and `receipt_datetime` are filled (the vendor's rule), then
+//!   [`Outcome::Done`]; a non-zero `result` with `result_msg` is [`Outcome::Rejected`]
+//!   ([`BusinessRuConfig::nonzero_result_is_failure`]).
+//! * **No idempotency** (§3.8): the Open API has no idempotency key and is not known to refuse
+//!   a second command with the same `c_num`. **Resending after an [`Outcome::InDoubt`] may
+//!   print a second receipt.** A timeout, a reset after sending, or a 5xx on `POST Command` is
+//!   therefore [`Outcome::InDoubt`], and the outbox must resolve it by
+//!   [`status`](Provider::status) with `provider_id: None`: the client then lists
+//!   `GET Command?c_num=<document_id>` and answers the state of the command found, or —
+//!   when none is — [`Outcome::RetryLater`] with code `not_found` (the command was not taken;
+//!   resending is safe). Caveats: the list's shape is undocumented (an array, or an object
+//!   holding one, is accepted), and if the service pages or windows the list by date an old
+//!   command may be missed — resolve in-doubt sends promptly.
+//! * **Transport**: a failure to connect is [`Outcome::RetryLater`]; on GETs every failure is
+//!   [`Outcome::RetryLater`] (a lookup registers nothing).
+//! * **Secrets**: the secret and the token are never in `Debug`, errors or outcomes (the token
+//!   travels in the query string, so transport errors are reported without the URL).
+
+pub mod answer;
+pub mod command;
+mod config;
+pub mod php_json;
+
+pub use config::{
+    ApiVersion, BusinessRuConfig, PRODUCTION_V1_URL, PRODUCTION_V2_URL, TEST_CLASS365_V1_URL,
+    TEST_V1_URL,
+};
+
+use crate::error::ProviderError;
+use crate::http;
+use crate::outcome::{Outcome, RejectKind};
+use crate::provider::{DocumentKind, Provider, StatusQuery, Submission};
+use crate::secret::Secret;
+use answer::{Action, Call};
+use php_json::Php;
+use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// A Business.ru Open API client for one integration (`app_id`).
+///
+/// Cheap to clone; clones share the connection pool and the token. `Debug` shows the endpoint
+/// and `app_id`, never the secret or the token.
+#[derive(Clone)]
+pub struct BusinessRuClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cfg: BusinessRuConfig,
+    http: reqwest::Client,
+    token: Mutex<TokenCache>,
+    nonce_counter: AtomicU64,
+}
+
+#[derive(Default)]
+struct TokenCache {
+    current: Option<Token>,
+    fetched: u64,
+}
+
+#[derive(Clone)]
+struct Token {
+    value: Secret,
+    at: Instant,
+    generation: u64,
+}
+
+impl fmt::Debug for BusinessRuClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner.cfg;
+        f.debug_struct("BusinessRuClient")
+            .field("base_url", &c.base_url)
+            .field("app_id", &c.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signed request, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// The signed parameter string; for `POST Command` also the exact body.
+    pub params_string: String,
+    /// The `sign` header.
+    pub sign: String,
+}
+
+/// Signs a parameter object: sorts its top-level keys and encodes it PHP-style.
+pub fn sign_params(params: Php, secret: &Secret, esc: php_json::UnicodeEscaping) -> SignedRequest {
+    let params_string = params.sorted().encode(esc);
+    let sign = php_json::sign(&params_string, secret.expose());
+    SignedRequest {
+        params_string,
+        sign,
+    }
+}
+
+struct Reply {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+impl BusinessRuClient {
+    /// Checks the configuration and builds the HTTPS client.
+    ///
+    /// # Errors
+    /// [`ProviderError::Config`] for a bad setting, [`ProviderError::Tls`] when TLS cannot be
+    /// set up.
+    pub fn new(cfg: BusinessRuConfig) -> Result<BusinessRuClient, ProviderError> {
+        cfg.validate()?;
+        let http = http::build_client(&cfg.http)?;
+        Ok(BusinessRuClient {
+            inner: Arc::new(Inner {
+                cfg,
+                http,
+                token: Mutex::new(TokenCache::default()),
+                nonce_counter: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &BusinessRuConfig {
+        &self.inner.cfg
+    }
+
+    /// The command `type` and the command object (PHP JSON text) [`Provider::submit`] would
+    /// send for this submission, without sending anything.
+    ///
+    /// # Errors
+    /// [`ProviderError::Invalid`] (fiskal-ffd validation) or [`ProviderError::Unsupported`].
+    pub fn command(&self, s: &Submission<'_>) -> Result<(&'static str, String), ProviderError> {
+        let cfg = &self.inner.cfg;
+        let kind = DocumentKind::of(s.receipt)?;
+        let ty = command::command_type(kind)?;
+        if s.receipt.ffd != cfg.api.ffd() {
+            return Err(command::unsupported(
+                "ffd",
+                format!(
+                    "this endpoint carries ФФД {} receipts, not {}",
+                    cfg.api.ffd(),
+                    s.receipt.ffd
+                ),
+            ));
+        }
+        if cfg.validate_receipts {
+            fiskal_ffd::validate(s.receipt)
+                .map_err(|v| ProviderError::Invalid(fiskal_ffd::Error::Invalid(v)))?;
+        }
+        let cmd = command::build(cfg, s.document_id, s.receipt)?;
+        Ok((ty, cmd.encode(cfg.unicode)))
+    }
+
+    /// The signed `POST Command` body for a command built by [`BusinessRuClient::command`],
+    /// with this nonce and token.
+    pub fn command_request(
+        &self,
+        ty: &str,
+        command: &str,
+        nonce: &str,
+        token: &Secret,
+    ) -> SignedRequest {
+        let c = &self.inner.cfg;
+        let params = Php::Obj(vec![
+            ("app_id".into(), Php::str(c.app_id.as_str())),
+            ("command".into(), Php::Raw(command.to_owned())),
+            ("nonce".into(), Php::str(nonce)),
+            ("token".into(), Php::str(token.expose())),
+            ("type".into(), Php::str(ty)),
+        ]);
+        sign_params(params, &c.secret, c.unicode)
+    }
+
+    fn nonce(&self) -> String {
+        let micros = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or_default();
+        let n = self.inner.nonce_counter.fetch_add(1, Ordering::Relaxed) % 1000;
+        format!("nonce_{micros}{n:03}")
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!("{}/{tail}", self.inner.cfg.base())
+    }
+
+    /// A signed GET with these (string) parameters plus `app_id` and `nonce`.
+    async fn get(
+        &self,
+        tail: &str,
+        mut params: Vec<(String, String)>,
+    ) -> Result<Reply, reqwest::Error> {
+        let c = &self.inner.cfg;
+        params.push(("app_id".into(), c.app_id.clone()));
+        params.push(("nonce".into(), self.nonce()));
+        params.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let obj = Php::Obj(
+            params
+                .iter()
+                .map(|(k, v)| (k.clone(), Php::str(v.as_str())))
+                .collect(),
+        );
+        let signed = sign_params(obj, &c.secret, c.unicode);
+        let mut sign = HeaderValue::from_str(&signed.sign).unwrap_or(HeaderValue::from_static(""));
+        sign.set_sensitive(true);
+        let resp = self
+            .inner
+            .http
+            .get(format!("{}?{}", self.url(tail), query_string(&params)))
+            .header("sign", sign)
+            .header("Accept", "application/json")
+            .send()
+            .await?;
+        read(resp).await
+    }
+
+    async fn post(&self, body: SignedRequest) -> Result<Reply, reqwest::Error> {
+        let mut sign = HeaderValue::from_str(&body.sign).unwrap_or(HeaderValue::from_static(""));
+        sign.set_sensitive(true);
+        let resp = self
+            .inner
+            .http
+            .post(self.url("Command"))
+            .header(CONTENT_TYPE, "application/json")
+            .header("Accept", "application/json")
+            .header("sign", sign)
+            .body(body.params_string)
+            .send()
+            .await?;
+        read(resp).await
+    }
+
+    /// The cached token, or a fresh one when there is none, it is too old, or `stale` is the
+    /// one cached.
+    async fn token(&self, stale: Option<u64>) -> Result<Token, Outcome> {
+        let mut cache = self.inner.token.lock().await;
+        if let Some(t) = &cache.current {
+            if Some(t.generation) != stale && t.at.elapsed() < self.inner.cfg.token_max_age {
+                return Ok(t.clone());
+            }
+        }
+        cache.current = None;
+        let value = self.fetch_token().await?;
+        cache.fetched += 1;
+        let t = Token {
+            value,
+            at: Instant::now(),
+            generation: cache.fetched,
+        };
+        cache.current = Some(t.clone());
+        Ok(t)
+    }
+
+    /// `GET Token`. Nothing about a receipt is sent: every transient failure is a retry.
+    async fn fetch_token(&self) -> Result<Secret, Outcome> {
+        let reply = self
+            .get("Token", Vec::new())
+            .await
+            .map_err(|e| Outcome::RetryLater {
+                after: Some(Duration::from_secs(1)),
+                code: None,
+                message: format!("Token: {}", transport_text(&e)),
+            })?;
+        let action = answer::classify(Call::Token, reply.status, &reply.body);
+        if action == Action::Read {
+            #[derive(serde::Deserialize)]
+            struct TokenReply {
+                token: Option<String>,
+            }
+            return match serde_json::from_slice::<TokenReply>(&reply.body)
+                .ok()
+                .and_then(|t| t.token)
+            {
+                Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_graphic()) => {
+                    Ok(Secret::new(t))
+                }
+                _ => Err(Outcome::RetryLater {
+                    after: Some(Duration::from_secs(1)),
+                    code: Some(reply.status.to_string()),
+                    message: "Token answered without a usable token".into(),
+                }),
+            };
+        }
+        // A refused token request is a credentials problem (unknown app_id, wrong secret).
+        let action = if action == Action::Refresh {
+            Action::Reject(RejectKind::Auth)
+        } else {
+            action
+        };
+        Err(
+            match answer::failure(action, reply.status, reply.retry_after, &reply.body) {
+                Outcome::Rejected {
+                    kind,
+                    code,
+                    message,
+                } => Outcome::Rejected {
+                    kind,
+                    code,
+                    message: format!("Token: {message}"),
+                },
+                other => other,
+            },
+        )
+    }
+
+    /// One authenticated request (built afresh for each attempt) with at most one token
+    /// refresh. `Ok` is the body of a 200 answer.
+    async fn call<F, Fut>(&self, call: Call, send: F) -> Result<Vec<u8>, Outcome>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: std::future::Future<Output = Result<Reply, reqwest::Error>>,
+    {
+        let mut token = self.token(None).await?;
+        let mut refreshed = false;
+        loop {
+            let reply = match send(token.value.clone()).await {
+                Ok(r) => r,
+                Err(e) => {
+                    return Err(match call {
+                        Call::Submit => match http::transport_outcome(&e) {
+                            Outcome::InDoubt { reason } => Outcome::InDoubt {
+                                reason: format!(
+                                    "{reason}; the Open API has no idempotency key: look the \
+                                     command up by status(provider_id: None) before any resend"
+                                ),
+                            },
+                            other => other,
+                        },
+                        _ => Outcome::RetryLater {
+                            after: Some(Duration::from_secs(1)),
+                            code: None,
+                            message: transport_text(&e),
+                        },
+                    })
+                }
+            };
+            match answer::classify(call, reply.status, &reply.body) {
+                Action::Read => return Ok(reply.body),
+                Action::Refresh if !refreshed => {
+                    refreshed = true;
+                    token = self.token(Some(token.generation)).await?;
+                }
+                action => {
+                    return Err(answer::failure(
+                        action,
+                        reply.status,
+                        reply.retry_after,
+                        &reply.body,
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn command_state(&self, id: &str, kind: DocumentKind) -> Outcome {
+        let tail = format!("Command/{id}");
+        let body = match self
+            .call(Call::Lookup, |t| {
+                self.get(&tail, vec![("token".into(), t.expose().to_owned())])
+            })
+            .await
+        {
+            Ok(b) => b,
+            Err(o) => return o,
+        };
+        let operation = match kind {
+            DocumentKind::SellRefund => fiskal_ffd::Operation::SELL_REFUND,
+            _ => fiskal_ffd::Operation::SELL,
+        };
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) if v.is_object() => {
+                answer::status_outcome(&v, id, operation, self.inner.cfg.nonzero_result_is_failure)
+            }
+            _ => Outcome::RetryLater {
+                after: Some(Duration::from_secs(1)),
+                code: Some("200".into()),
+                message: format!("Command/{id}: the answer is not a command object"),
+            },
+        }
+    }
+
+    async fn find_by_c_num(&self, document_id: &str) -> Result<Option<String>, Outcome> {
+        let body = self
+            .call(Call::Lookup, |t| {
+                self.get(
+                    "Command",
+                    vec![
+                        ("c_num".into(), document_id.to_owned()),
+                        ("token".into(), t.expose().to_owned()),
+                    ],
+                )
+            })
+            .await?;
+        match answer::ids_with_c_num(&body, document_id) {
+            Some(ids) => Ok(ids.into_iter().next()),
+            None => Err(Outcome::RetryLater {
+                after: Some(Duration::from_secs(1)),
+                code: Some("200".into()),
+                message: "GET Command: the list answer has an unknown shape".into(),
+            }),
+        }
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Result<Reply, reqwest::Error> {
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = resp.bytes().await?.to_vec();
+    Ok(Reply {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// `k=v&…` with RFC 3986 percent-encoding (unreserved characters kept).
+fn query_string(params: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    };
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The text of a transport failure, without the URL (whose query carries the token).
+fn transport_text(e: &reqwest::Error) -> String {
+    match http::transport_outcome(e) {
+        Outcome::RetryLater { message, .. } => message,
+        Outcome::InDoubt { reason } => reason,
+        other => other.code().to_owned(),
+    }
+}
+
+impl Provider for BusinessRuClient {
+    fn name(&self) -> &'static str {
+        match self.inner.cfg.api {
+            ApiVersion::V1 => "business_ru_v1",
+            ApiVersion::V2 => "business_ru_v2",
+        }
+    }
+
+    async fn submit<'a>(
+        &'a self,
+        submission: &'a Submission<'a>,
+    ) -> Result<Outcome, ProviderError> {
+        let (ty, command) = self.command(submission)?;
+        let sent = self
+            .call(Call::Submit, |t| {
+                let req = self.command_request(ty, &command, &self.nonce(), &t);
+                self.post(req)
+            })
+            .await;
+        Ok(match sent {
+            Ok(body) => match answer::command_id(&body) {
+                Some(provider_id) => Outcome::Accepted {
+                    provider_id,
+                    duplicate: false,
+                },
+                None => Outcome::InDoubt {
+                    reason: "POST Command answered 200 without a command_id; look the command \
+                             up by status(provider_id: None) before any resend"
+                        .into(),
+                },
+            },
+            Err(o) => o,
+        })
+    }
+
+    async fn status<'a>(&'a self, query: &'a StatusQuery<'a>) -> Result<Outcome, ProviderError> {
+        if let Some(id) = query.provider_id.filter(|i| !i.is_empty()) {
+            if !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 20 {
+                return Err(command::unsupported(
+                    "provider_id",
+                    "a command id is a number",
+                ));
+            }
+            return Ok(self.command_state(id, query.kind).await);
+        }
+        Ok(match self.find_by_c_num(query.document_id).await {
+            Ok(Some(id)) => match self.command_state(&id, query.kind).await {
+                // The id was not known to the caller: say so first.
+                Outcome::Pending { provider_id } => Outcome::Accepted {
+                    provider_id,
+                    duplicate: true,
+                },
+                other => other,
+            },
+            Ok(None) => Outcome::RetryLater {
+                after: None,
+                code: Some("not_found".into()),
+                message: format!(
+                    "no command with c_num {:?} at Business.ru: it was not taken; sending it again is safe",
+                    query.document_id
+                ),
+            },
+            Err(o) => o,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_debug_hides_secrets() {
+        let c = BusinessRuClient::new(BusinessRuConfig::test(
+            "app-7",
+            "0123456789abcdef0123456789abcdef",
+        ))
+        .expect("client");
+        let text = format!("{c:?}");
+        assert!(
+            text.contains("app-7") && !text.contains("0123456789abcdef"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn nonces_are_unique() {
+        let c = BusinessRuClient::new(BusinessRuConfig::test("a", "s")).expect("client");
+        let (a, b) = (c.nonce(), c.nonce());
+        assert_ne!(a, b);
+        assert!(a.starts_with("nonce_"));
+    }
+}
