@@ -9,12 +9,14 @@
 #![forbid(unsafe_code)]
 
 use fiskal_emulator::atol::{AtolConfig, AtolEmulator};
+use fiskal_emulator::business_ru::{BusinessRuConfig, BusinessRuEmulator};
 use fiskal_emulator::orange::{OrangeConfig, OrangeEmulator};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
        fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
+       fiskal-emulator businessru [--port N] [--delay-ms N] [--token-lifetime-s N]
 
 atol: serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
 accounts (v4-online-atol-ru / iGFFuihss, v5-online-atol-ru / zUr0OxfI) until Ctrl-C.
@@ -23,19 +25,25 @@ With --tls it serves HTTPS and prints the PEM of the test CA to trust.
 orange: serves Orange Data API v2 over HTTPS with client certificates, for the test
 organisation 7727401209 (groups Main and Main_2), until Ctrl-C. Prints the CA to trust and a
 client certificate + key to use. --key registers the RSA public key (PEM `PUBLIC KEY` or
-`RSA PUBLIC KEY`, or DER) that verifies X-Signature for requests with `key` = NAME.";
+`RSA PUBLIC KEY`, or DER) that verifies X-Signature for requests with `key` = NAME.
+
+businessru: serves the Business.ru Open API (v1 and v2 paths) over plain HTTP on 127.0.0.1 with
+the emulator's own test accounts (printed at start; ФФД 1.05 and 1.2), until Ctrl-C.";
 
 /// What to run.
 enum Command {
     Atol(AtolConfig),
     Orange(OrangeConfig),
+    BusinessRu(BusinessRuConfig),
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         Some("atol") => parse_atol(&args[1..]).map(Command::Atol),
         Some("orange" | "orangedata") => parse_orange(&args[1..]).map(Command::Orange),
-        Some("businessru") => Err("the `businessru` emulator is not available yet".into()),
+        Some("businessru" | "business_ru") => {
+            parse_business_ru(&args[1..]).map(Command::BusinessRu)
+        }
         _ => Err(USAGE.into()),
     }
 }
@@ -92,6 +100,29 @@ fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
                     .ok_or_else(|| format!("--key: NAME=FILE expected, got `{value}`"))?;
                 cfg.keys.push((name.to_owned(), read_public_key(path)?));
             }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(cfg)
+}
+
+fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
+    let mut cfg = BusinessRuConfig::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        match flag.as_str() {
+            "--port" => {
+                cfg.port = u16::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--port: {value} is not a port"))?;
+            }
+            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
+            "--token-lifetime-s" => cfg.token_lifetime = Duration::from_secs(number(flag, value)?),
             other => return Err(format!("unknown option {other}\n\n{USAGE}")),
         }
     }
@@ -156,6 +187,7 @@ fn main() -> ExitCode {
         match cfg {
             Command::Atol(cfg) => run_atol(cfg).await,
             Command::Orange(cfg) => run_orange(cfg).await,
+            Command::BusinessRu(cfg) => run_business_ru(cfg).await,
         }
     })
 }
@@ -187,6 +219,32 @@ async fn run_orange(cfg: OrangeConfig) -> ExitCode {
     let n = od.journal().len();
     od.shutdown().await;
     eprintln!("stopped; {n} document(s) accepted");
+    ExitCode::SUCCESS
+}
+
+async fn run_business_ru(cfg: BusinessRuConfig) -> ExitCode {
+    let accounts: Vec<(String, String)> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.app_id.clone(), a.secret.clone()))
+        .collect();
+    let br = match BusinessRuEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Business.ru Open API v1: {}", br.base_url_v1());
+    println!("Business.ru Open API v2: {}", br.base_url_v2());
+    for (app_id, secret) in accounts {
+        // Test accounts of this emulator only; never real credentials.
+        println!("account: app_id {app_id}, secret {secret}");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    br.shutdown().await;
+    eprintln!("stopped");
     ExitCode::SUCCESS
 }
 
