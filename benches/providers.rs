@@ -92,6 +92,41 @@ fn build(c: &mut Criterion) {
             })
         });
     }
+    // Business.ru Open API (ФФД 1.2 via /v2): command JSON + PHP-style sorted encoding + md5 sign.
+    {
+        use fiskal_providers::business_ru::{BusinessRuClient, BusinessRuConfig};
+        let br = BusinessRuClient::new(BusinessRuConfig::test(
+            "bench-app",
+            Secret::new("0123456789abcdef0123456789abcdef"),
+        ))
+        .expect("client");
+        let token = Secret::new("0123456789abcdef0123456789abcdef");
+        let mut r105 = r.clone();
+        r105.ffd = fiskal_ffd::FfdVersion::V105;
+        for it in &mut r105.items {
+            it.measure = None;
+            if let Some(m) = &mut it.mark {
+                m.kind = None;
+                m.value = None;
+                m.processing_mode = None;
+            }
+            if it.mark.is_some() {
+                it.payment_subject = fiskal_ffd::PaymentSubject::COMMODITY;
+            }
+        }
+        let sub = Submission {
+            receipt: &r105,
+            ..s
+        };
+        let (ty, cmd) = br.command(&sub).expect("business.ru command builds");
+        let _ = br.command_request(ty, &cmd, "nonce_1", &token);
+        g.bench_function("business_ru_command_and_sign", |b| {
+            b.iter(|| {
+                let (ty, cmd) = br.command(black_box(&sub)).expect("builds");
+                br.command_request(ty, &cmd, "nonce_1", &token)
+            })
+        });
+    }
     let key = aws_lc_key_pem();
     let identity = ClientIdentity {
         cert_chain_pem: String::new(),
