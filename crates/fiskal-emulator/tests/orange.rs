@@ -492,8 +492,123 @@ async fn correction12_needs_its_fields_and_has_its_own_status() {
             .operation,
         "sell_correction"
     );
-    let (s, _) = od.post("/api/v2/corrections/", &d).await;
+    // An FFD 1.2 content is no FFD 1.05 correction.
+    let (s, b) = od.post("/api/v2/corrections/", &d).await;
     assert_eq!(s, 400);
+    assert!(
+        errors_of(&b)
+            .iter()
+            .any(|e| e.starts_with("content.ffdVersion")),
+        "{b}"
+    );
+    od.h.shutdown().await;
+}
+
+/// A valid FFD 1.05 correction (§2.8): a totals record.
+fn correction_105(id: &str) -> Value {
+    json!({
+        "id": id, "inn": INN, "group": "Main", "key": INN,
+        "content": {
+            "correctionType": 1, "type": 1,
+            "causeDocumentDate": "2026-02-27T00:00:00", "causeDocumentNumber": "ПР-17/2026",
+            "totalSum": 1500.50, "cashSum": 1000.00, "eCashSum": 500.50,
+            "tax1Sum": 166.67, "tax4Sum": 500.50, "taxationSystem": 1,
+            "customerContact": "buyer@example.ru"
+        }
+    })
+}
+
+#[tokio::test]
+async fn ffd105_corrections_are_checked_journaled_and_have_their_own_status() {
+    let od = start(fast()).await;
+    // Every finding at once: type, date, number, sums.
+    let mut bad = correction_105("c105-bad");
+    bad["content"]["type"] = json!(2);
+    bad["content"]["causeDocumentDate"] = json!("2026-02-27T10:00:00");
+    bad["content"]
+        .as_object_mut()
+        .expect("content")
+        .remove("causeDocumentNumber");
+    bad["content"]["cashSum"] = json!(999.99);
+    let (s, b) = od.post("/api/v2/corrections/", &bad).await;
+    assert_eq!(s, 400);
+    let errs = errors_of(&b);
+    for want in [
+        "content.type",
+        "content.causeDocumentDate: time must be 00:00:00",
+        "content.causeDocumentNumber: field is required",
+        "content.totalSum: the sum of",
+    ] {
+        assert!(errs.iter().any(|e| e.starts_with(want)), "{want}: {errs:?}");
+    }
+    // Required fields.
+    let mut bare = correction_105("c105-bare");
+    for k in [
+        "correctionType",
+        "totalSum",
+        "taxationSystem",
+        "causeDocumentDate",
+    ] {
+        bare["content"].as_object_mut().expect("content").remove(k);
+    }
+    let (s, b) = od.post("/api/v2/corrections/", &bare).await;
+    assert_eq!(s, 400);
+    assert_eq!(errors_of(&b).len(), 4, "{b}");
+    // Self-initiated: no number needed; расход; a bad signature is still a 400.
+    let mut own = correction_105("c105-own");
+    own["content"]["correctionType"] = json!(0);
+    own["content"]["type"] = json!(3);
+    own["content"]
+        .as_object_mut()
+        .expect("content")
+        .remove("causeDocumentNumber");
+    let bytes = own.to_string().into_bytes();
+    let (s, _) = od
+        .post_raw(
+            "/api/v2/corrections/",
+            &bytes,
+            Some(od.signer.sign(b"other")),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(od.post("/api/v2/corrections/", &own).await.0, 201);
+
+    let d = correction_105("c105-1");
+    assert_eq!(od.post("/api/v2/corrections/", &d).await.0, 201);
+    assert_eq!(od.status("corrections", INN, "c105-1").await.0, 202);
+    // Duplicates, whatever the kind: ids are unique per organisation.
+    assert_eq!(od.post("/api/v2/corrections/", &d).await.0, 409);
+    assert_eq!(od.post("/api/v2/documents/", &doc("c105-1")).await.0, 409);
+    let (s, b) = od.settle("corrections", "c105-1").await;
+    assert_eq!(s, 200, "{b}");
+    let v: Value = serde_json::from_str(&b).expect("JSON");
+    assert_eq!(v["content"], d["content"]);
+    assert!(v["fsNumber"]
+        .as_str()
+        .expect("fsNumber")
+        .starts_with("9999"));
+    assert_eq!(v["fp"].as_str().expect("fp").len(), 10);
+    assert!(v["documentNumber"].as_u64().is_some());
+    // Exactly the content bytes as sent.
+    assert!(
+        b.contains(&format!(r#""content":{},"#, d["content"])),
+        "{b}"
+    );
+    // Found under its own kind only.
+    assert_eq!(od.status("correction12", INN, "c105-1").await.0, 400);
+    assert_eq!(od.status("documents", INN, "c105-1").await.0, 400);
+    let e = od.h.journal().by_external_id(INN, "c105-1").expect("entry");
+    assert_eq!(e.operation, "sell_correction");
+    assert_eq!(e.group_code, "Main");
+    assert!(matches!(e.state, DocState::Done(_)));
+    assert_eq!(
+        od.h.journal()
+            .by_external_id(INN, "c105-own")
+            .expect("entry")
+            .operation,
+        "buy_correction"
+    );
+    assert!(od.h.journal().by_external_id(INN, "c105-bad").is_none());
     od.h.shutdown().await;
 }
 

@@ -219,3 +219,60 @@ fn status_answers_map_to_outcomes() {
         Outcome::InDoubt { .. }
     ));
 }
+
+const CORRECTION_105: &str = include_str!("fixtures/orange/correction_1_05.receipt.json");
+
+fn correction_105() -> fiskal_ffd::Receipt {
+    fiskal_ffd::json::parse_and_validate(CORRECTION_105).expect("1.05 correction")
+}
+
+#[test]
+fn ffd105_correction_body_is_wire_exact() {
+    let mut cfg = config(&test_key_pem());
+    cfg.group = Some("Main".into());
+    let (body, path) = build_request(
+        &cfg,
+        "corr-105-1",
+        &correction_105(),
+        Some("https://shop.example.ru/od-callback"),
+    )
+    .expect("builds");
+    assert_eq!(path, "/api/v2/corrections/");
+    let want = include_str!("fixtures/orange/correction_1_05.json").trim_end();
+    assert_eq!(std::str::from_utf8(&body).expect("utf-8"), want);
+}
+
+#[test]
+fn ffd105_correction_refusals() {
+    let cfg = config(&test_key_pem());
+    // Only приход and расход exist for 1.05 corrections.
+    let mut r = correction_105();
+    r.operation = fiskal_ffd::Operation(2);
+    match build_request(&cfg, "c-1", &r, None) {
+        Err(ProviderError::Unsupported { path, .. }) => assert_eq!(path, "operation"),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+    // By prescription without the prescription's number.
+    let mut r = correction_105();
+    if let Some(c) = r.correction.as_mut() {
+        c.number = None;
+    }
+    match build_request(&cfg, "c-2", &r, None) {
+        Err(ProviderError::Unsupported { path, .. }) => assert_eq!(path, "correction.number"),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+    // Self-initiated: no number needed; расход is accepted; zero sums are left out.
+    let mut r = correction_105();
+    r.operation = fiskal_ffd::Operation(3);
+    if let Some(c) = r.correction.as_mut() {
+        c.correction_type = fiskal_ffd::CorrectionType::SELF_INITIATED;
+        c.number = None;
+    }
+    let (body, _) = build_request(&cfg, "c-3", &r, None).expect("builds");
+    let text = std::str::from_utf8(&body).expect("utf-8");
+    assert!(text.contains(r#""correctionType":0,"type":3,"causeDocumentDate":"2026-02-27T00:00:00","totalSum":1500.50"#), "{text}");
+    assert!(
+        !text.contains("prepaymentSum") && !text.contains("positions"),
+        "{text}"
+    );
+}

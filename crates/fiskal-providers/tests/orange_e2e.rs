@@ -2,7 +2,7 @@
 //! loopback (HTTPS with client certificates, signed requests): submit → Pending → Done with the
 //! fiscal attributes and the QR string, duplicates, a foreign signing key, a foreign client
 //! certificate, 503 + Retry-After, the in-doubt reset, 500, marking-check and expiry
-//! failures, and an FFD 1.2 correction. Every scenario ends with "fiscalised exactly once" or
+//! failures, an FFD 1.2 correction (`correction12`) and an FFD 1.05 one (`corrections`). Every scenario ends with "fiscalised exactly once" or
 //! "not fiscalised" checked in the emulator's journal.
 
 use aws_lc_rs::encoding::AsDer;
@@ -476,5 +476,78 @@ async fn ffd12_correction_goes_through_correction12() {
         Ok(Outcome::RetryLater { .. })
     ));
     assert_eq!(emu.journal().fiscalised_count("e2e-corr"), 1);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn ffd105_correction_goes_through_corrections() {
+    // Long enough for the two status lookups to see the document still queued.
+    let (emu, client) =
+        setup(EmulatorConfig::default().with_processing_delay(Duration::from_millis(500))).await;
+    let r: Receipt = fiskal_ffd::json::parse_and_validate(include_str!(
+        "fixtures/orange/correction_1_05.receipt.json"
+    ))
+    .expect("1.05 correction");
+    let s = submission("e2e-c105", &r);
+    assert_eq!(
+        client.submit(&s).await,
+        Ok(Outcome::Accepted {
+            provider_id: "e2e-c105".into(),
+            duplicate: false
+        })
+    );
+    // The status is looked up under correction12 first, then under corrections.
+    assert_eq!(
+        client
+            .status(&query("e2e-c105", DocumentKind::SellCorrection))
+            .await,
+        Ok(Outcome::Pending {
+            provider_id: "e2e-c105".into()
+        })
+    );
+    // A duplicate is accepted once.
+    assert_eq!(
+        client.submit(&s).await,
+        Ok(Outcome::Accepted {
+            provider_id: "e2e-c105".into(),
+            duplicate: true
+        })
+    );
+    let fiscal = done(settle(&client, "e2e-c105", DocumentKind::SellCorrection).await);
+    let entry = emu
+        .journal()
+        .by_external_id(INN, "e2e-c105")
+        .expect("journaled");
+    assert_eq!(entry.group_code, "Main");
+    assert_eq!(entry.operation, "sell_correction");
+    assert!(entry.body.contains("\"correctionType\":1"));
+    let f = entry.fiscal().expect("fiscalised");
+    assert_eq!(fiscal.fd_number, f.fiscal_document_number);
+    assert_eq!(fiscal.fiscal_sign, f.fiscal_document_attribute);
+    assert_eq!(fiscal.total, r.total);
+    assert_eq!(fiscal.operation, r.operation);
+    assert!(fiscal.qr_string().contains("&s=1500.50&"));
+    // Again after processing: a duplicate, still one document.
+    assert!(matches!(
+        client.submit(&s).await,
+        Ok(Outcome::Accepted {
+            duplicate: true,
+            ..
+        })
+    ));
+    // A correction is not found among the receipts; an unknown correction stays not-found
+    // after both lookups.
+    assert!(matches!(
+        client.status(&query("e2e-c105", DocumentKind::Sell)).await,
+        Ok(Outcome::RetryLater { .. })
+    ));
+    assert!(matches!(
+        client
+            .status(&query("e2e-c105-unknown", DocumentKind::SellCorrection))
+            .await,
+        Ok(Outcome::RetryLater { code: Some(c), .. }) if c == "400"
+    ));
+    assert_eq!(emu.journal().len(), 1);
+    assert_eq!(emu.journal().fiscalised_count("e2e-c105"), 1);
     emu.shutdown().await;
 }

@@ -18,6 +18,8 @@ pub(crate) enum Kind {
     Document,
     /// `/api/v2/correction12/`.
     Correction12,
+    /// `/api/v2/corrections/` (FFD 1.05, a totals record, §2.8).
+    Correction105,
 }
 
 /// What the rest of the emulator needs from a document that passed the checks.
@@ -248,6 +250,114 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// `correctionType`, `causeDocumentDate` (time 00:00:00) and `causeDocumentNumber`
+    /// (required by prescription) of a correction (§2.8). Returns `correctionType`.
+    fn correction_cause(&mut self, content: &Obj) -> Option<u64> {
+        let at = "content.";
+        let ct = self.int(content, "correctionType", at, true, |v| v <= 1);
+        if let Some(d) = self.string(content, "causeDocumentDate", at, true, 10, 40) {
+            let ok = d
+                .get(..19)
+                .and_then(|s| s.parse::<fiskal_ffd::datetime::LocalDateTime>().ok());
+            match ok {
+                Some(t) if t.fields().3 == 0 && t.fields().4 == 0 && t.fields().5 == 0 => {}
+                Some(_) => self.err("content.causeDocumentDate", "time must be 00:00:00"),
+                None => self.err(
+                    "content.causeDocumentDate",
+                    "an ISO-8601 date-time is expected",
+                ),
+            }
+        }
+        self.string(content, "causeDocumentNumber", at, ct == Some(1), 1, 32);
+        ct
+    }
+}
+
+/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.8): cause, `type` 1
+/// or 3, `totalSum` = the sum of the five payment sums, `tax1Sum`…`tax10Sum`,
+/// `taxationSystem`; no positions.
+fn correction_105(
+    mut c: Checker,
+    content: &Obj,
+    (id, inn): (Option<String>, Option<String>),
+    group: Option<&str>,
+    callback_url: Option<&str>,
+    meta: Option<&str>,
+) -> Result<Checked, Vec<String>> {
+    let at = "content.";
+    c.int(content, "ffdVersion", at, false, |v| v == 2);
+    c.correction_cause(content);
+    let operation = c.int(content, "type", at, true, |v| v == 1 || v == 3);
+    let total = c.money(content, "totalSum", at, true);
+    let mut paid = Some(0u64);
+    for key in [
+        "cashSum",
+        "eCashSum",
+        "prepaymentSum",
+        "postpaymentSum",
+        "otherPaymentTypeSum",
+    ] {
+        let present = !matches!(content.get(key), None | Some(Value::Null));
+        match c.money(content, key, at, false) {
+            Some(k) => paid = paid.and_then(|t| t.checked_add(k)),
+            None if present => paid = None,
+            None => {}
+        }
+    }
+    for n in 1..=10 {
+        c.money(content, &format!("tax{n}Sum"), at, false);
+    }
+    c.int(content, "taxationSystem", at, true, |v| v <= 5);
+    if let Some(s) = c.string(content, "customerContact", at, false, 1, 64) {
+        if !contact_ok(s) {
+            c.err(
+                "content.customerContact",
+                "must be +digits, an e-mail or 'none'",
+            );
+        }
+    }
+    c.string(content, "senderEmail", at, false, 1, 64);
+    let automat = [
+        c.string(content, "automatNumber", at, false, 1, 20)
+            .is_some(),
+        c.string(content, "settlementAddress", at, false, 1, 243)
+            .is_some(),
+        c.string(content, "settlementPlace", at, false, 1, 243)
+            .is_some(),
+    ];
+    c.int(content, "timeZone", at, false, |v| (1..=11).contains(&v));
+    c.boolean(content, "isInternetStore", at);
+    if let (Some(total), Some(paid)) = (total, paid) {
+        if paid != total {
+            c.err(
+                "content.totalSum",
+                format!(
+                    "the sum of cashSum, eCashSum, prepaymentSum, postpaymentSum and otherPaymentTypeSum {} differs from totalSum {}",
+                    rub(paid),
+                    rub(total)
+                ),
+            );
+        }
+    }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(Checked {
+        id: id.unwrap_or_default(),
+        inn: inn.unwrap_or_default(),
+        group: group.map(str::to_owned),
+        ffd12: false,
+        operation: operation.and_then(|o| u8::try_from(o).ok()).unwrap_or(1),
+        ignore_item_code_check: true,
+        callback_url: callback_url.map(str::to_owned),
+        meta: meta.map(str::to_owned),
+        total_kopecks: total.unwrap_or(0),
+        item_codes: Vec::new(),
+        automat_fields: (automat.iter().all(|b| *b), automat.iter().any(|b| *b)),
+    })
+}
+
 fn planned_status_ok(v: u64) -> bool {
     (1..=6).contains(&v) || v == 255
 }
@@ -280,6 +390,10 @@ pub(crate) fn check(
         return Err(c.errors);
     };
     let at = "content.";
+    if kind == Kind::Correction105 {
+        let ids = (id.map(str::to_owned), inn.map(str::to_owned));
+        return correction_105(c, content, ids, group, callback_url, meta);
+    }
     let ffd = c.int(content, "ffdVersion", at, kind == Kind::Correction12, |v| {
         v == 2 || v == 4
     });
@@ -316,21 +430,7 @@ pub(crate) fn check(
         );
     }
     if kind == Kind::Correction12 {
-        let ct = c.int(content, "correctionType", at, true, |v| v <= 1);
-        if let Some(d) = c.string(content, "causeDocumentDate", at, true, 10, 40) {
-            let ok = d
-                .get(..19)
-                .and_then(|s| s.parse::<fiskal_ffd::datetime::LocalDateTime>().ok());
-            match ok {
-                Some(t) if t.fields().3 == 0 && t.fields().4 == 0 && t.fields().5 == 0 => {}
-                Some(_) => c.err("content.causeDocumentDate", "time must be 00:00:00"),
-                None => c.err(
-                    "content.causeDocumentDate",
-                    "an ISO-8601 date-time is expected",
-                ),
-            }
-        }
-        c.string(content, "causeDocumentNumber", at, ct == Some(1), 1, 32);
+        c.correction_cause(content);
     }
     // Receipt-level text fields.
     if let Some(s) = c.string(content, "customerContact", at, true, 1, 64) {

@@ -19,15 +19,14 @@
 //!
 //! # Endpoints
 //!
-//! `GET /api/v2/` (ping: `Nebula.Api v2`); `POST /api/v2/documents/` and
-//! `POST /api/v2/correction12/` (201 empty; 409 empty for a known `id`; 400 `{"errors":[…]}`;
-//! 503 + `Retry-After` when the queue is full); `GET /api/v2/documents/{inn}/status/{id}` and
-//! `GET /api/v2/correction12/{inn}/status/{id}` (202 empty while queued; 200 with the §2.7 body;
-//! 400 `{"errors":[…]}` for an unknown organisation or id; 422 with the marking-check array;
-//! 524 empty for a document that expired in the queue); `POST /api/v2/check/` (certificate and
-//! signature check of `{inn, group, key}`: 200 empty or 400). Not emulated: FFD 1.05
-//! corrections (`/api/v2/corrections/`, answered 400 with a clear text), `itemcode`, device
-//! status, `validateDocument`. Anything else: 404.
+//! `GET /api/v2/` (ping: `Nebula.Api v2`); `POST /api/v2/documents/`,
+//! `POST /api/v2/correction12/` and `POST /api/v2/corrections/` (FFD 1.05 corrections) (201
+//! empty; 409 empty for a known `id`; 400 `{"errors":[…]}`; 503 + `Retry-After` when the queue
+//! is full); `GET /api/v2/{documents|correction12|corrections}/{inn}/status/{id}` (202 empty
+//! while queued; 200 with the §2.7 body; 400 `{"errors":[…]}` for an unknown organisation or
+//! id; 422 with the marking-check array; 524 empty for a document that expired in the queue);
+//! `POST /api/v2/check/` (certificate and signature check of `{inn, group, key}`: 200 empty or
+//! 400). Not emulated: `itemcode`, device status, `validateDocument`. Anything else: 404.
 //!
 //! # Behaviour, and the choices where the reference is silent
 //!
@@ -56,7 +55,17 @@
 //! (`+digits`, `x@y` or `none`), `automatNumber`/`settlementAddress`/`settlementPlace` present
 //! iff the group has [`OrangeGroup::automat`], and the sums: Σ `checkClose.payments` =
 //! `totalSum` exactly (the emulator gives no change: `change` is always 0.00); `totalSum` ≤ Σ
-//! round(price × quantity) by less than one rouble (§2.4 "rounding down"). Error texts are the
+//! round(price × quantity) by less than one rouble (§2.4 "rounding down").
+//!
+//! **FFD 1.05 corrections** (`/api/v2/corrections/`, §2.8) are a totals record with their own
+//! fields: `correctionType` 0/1, `type` 1 or 3 only, `causeDocumentDate` ISO-8601 at
+//! `00:00:00`, `causeDocumentNumber` required when `correctionType` is 1, `totalSum` = Σ
+//! `cashSum`, `eCashSum`, `prepaymentSum`, `postpaymentSum`, `otherPaymentTypeSum` (absent = 0)
+//! exactly, `tax1Sum`…`tax10Sum` money, `taxationSystem` 0–5 (in `content`, no `checkClose`),
+//! `ffdVersion` 2 if present, `customerContact` optional. They go to the FFD 1.05 group (`Main`
+//! by default), have no positions, so fiskal-ffd's receipt rules are not applied to them.
+//!
+//! Error texts are the
 //! emulator's own, in English in the style of the one quoted in §2.5 («Document ID 'Id' not
 //! specified»), one per finding, naming the field (`content.positions[0].tax`).
 //!
@@ -86,7 +95,8 @@
 //! [`crate::Fault::QueueTimeout`] makes the document expire: 524.
 //!
 //! **Status lookups** are per kind: a `correction12` document is found under
-//! `/correction12/{inn}/status/{id}` only (and a receipt under `/documents/…` only).
+//! `/correction12/{inn}/status/{id}` only, a 1.05 correction under `/corrections/…` only, and
+//! a receipt under `/documents/…` only.
 //!
 //! **Queue**: with [`OrangeConfig::queue_capacity`], a POST while that many documents wait is
 //! answered 503 `{"errors":["Document queue is full"]}` with `Retry-After:`
@@ -102,7 +112,8 @@
 //! `check`. A wrong HTTP method is answered 405 (empty).
 //!
 //! **Journal**: `api` is `"orange"`, `group_code` the group, `operation` `sell`,
-//! `sell_refund`, `buy`, `buy_refund` (with `_correction` for `correction12`), `external_id`
+//! `sell_refund`, `buy`, `buy_refund` (with `_correction` for `correction12` and
+//! `corrections`), `external_id`
 //! the `id`, `uuid` `"{inn}/{id}"`; [`crate::Journal::by_external_id`] takes the INN (ids are
 //! unique per organisation, §2.11). A 422 or 524 ends `Fail` with code 422 / 524.
 //!

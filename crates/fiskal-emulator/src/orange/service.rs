@@ -119,7 +119,7 @@ fn operation_name(kind: Kind, operation: u8) -> String {
     };
     match kind {
         Kind::Document => base.to_owned(),
-        Kind::Correction12 => format!("{base}_correction"),
+        Kind::Correction12 | Kind::Correction105 => format!("{base}_correction"),
     }
 }
 
@@ -237,7 +237,7 @@ impl Orange {
         Ok(body)
     }
 
-    // ---- POST documents / correction12 ------------------------------------------------
+    // ---- POST documents / correction12 / corrections ------------------------------------------------
 
     fn post(self: &Arc<Self>, req: &Req, kind: Kind, fault: &Fault) -> Reply {
         let body = match self.signed_body(req) {
@@ -293,20 +293,24 @@ impl Orange {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let positions: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
-        let receipt = match super::convert::to_receipt(
-            &content,
-            &doc.inn,
-            group,
-            doc.ffd12,
-            &self.cfg.extra_tax_codes,
-            &positions,
-        ) {
-            Ok(r) => r,
-            Err(e) => return error(400, e),
-        };
-        if let Err(errs) = self.register_rules(&receipt) {
-            return errors(400, &errs);
+        // An FFD 1.05 correction is a totals record without positions: the service's own
+        // checks (sums, cause, type) are all there is; fiskal-ffd's receipt rules need items.
+        if kind != Kind::Correction105 {
+            let positions: Vec<usize> = refused.iter().map(|(i, _)| *i).collect();
+            let receipt = match super::convert::to_receipt(
+                &content,
+                &doc.inn,
+                group,
+                doc.ffd12,
+                &self.cfg.extra_tax_codes,
+                &positions,
+            ) {
+                Ok(r) => r,
+                Err(e) => return error(400, e),
+            };
+            if let Err(errs) = self.register_rules(&receipt) {
+                return errors(400, &errs);
+            }
         }
         let verdict = if *fault == Fault::QueueTimeout {
             Verdict::Expire
@@ -638,7 +642,6 @@ enum Route {
     Post(Kind),
     Status(Kind, String, String),
     Check,
-    Corrections105,
 }
 
 fn route(path: &str) -> Option<Route> {
@@ -647,12 +650,12 @@ fn route(path: &str) -> Option<Route> {
     let kind = |s: &str| match s {
         "documents" => Some(Kind::Document),
         "correction12" => Some(Kind::Correction12),
+        "corrections" => Some(Kind::Correction105),
         _ => None,
     };
     Some(match parts.as_slice() {
         [""] => Route::Ping,
         ["check"] => Route::Check,
-        ["corrections"] | ["corrections", _, "status", _] => Route::Corrections105,
         [k] => Route::Post(kind(k)?),
         [k, inn, "status", id] => Route::Status(kind(k)?, path_segment(inn), path_segment(id)),
         _ => return None,
@@ -682,10 +685,6 @@ impl Handler for Orange {
                 return Reply::text(200, "text/plain; charset=utf-8", "Nebula.Api v2".into())
             }
             Route::Check => return self.check(&req),
-            Route::Corrections105 => return error(
-                400,
-                "FFD 1.05 corrections (/api/v2/corrections/) are not emulated by fiskal-emulator",
-            ),
         };
         let fault = self.faults().next(endpoint);
         match fault {

@@ -1,5 +1,6 @@
-//! Orange Data (API v2): mutual TLS, `X-Signature` = RSA-SHA256 over the exact body, documents
-//! and FFD 1.2 corrections, status polling (providers.md §2).
+//! Orange Data (API v2): mutual TLS, `X-Signature` = RSA-SHA256 over the exact body, documents,
+//! FFD 1.2 corrections (`correction12`) and FFD 1.05 corrections (`corrections`, a totals
+//! record), status polling (providers.md §2).
 //!
 //! Uncertain points, configurable and documented: the `tax` codes of 22 % and 22/122
 //! ([`OrangeConfig::vat22_tax_code`], no value in protocol 2.31.3 — sending such a receipt fails
@@ -164,34 +165,48 @@ impl OrangeClient {
         }
     }
 
+    /// Where a status is looked up (§2.3): receipts under `documents`; corrections under
+    /// `correction12` (FFD 1.2) or `corrections` (FFD 1.05). [`StatusQuery`] does not carry the
+    /// FFD version, so a correction is looked up under `correction12` first and, when Orange
+    /// Data does not know it there (400/404: "not found", §2.7), under `corrections`. Ids are
+    /// unique per organisation across kinds (§2.11), so the fallback cannot find another
+    /// document; it costs one extra GET for FFD 1.05 corrections only.
     async fn do_status(&self, q: &StatusQuery<'_>) -> Result<Outcome, ProviderError> {
-        // FFD 1.05 corrections are not sent by this client (see `build_request`).
-        let prefix = if q.kind.is_correction() {
-            "correction12"
-        } else {
-            "documents"
-        };
+        if !q.kind.is_correction() {
+            return Ok(self.status_at("documents", q.document_id).await);
+        }
+        match self.status_at("correction12", q.document_id).await {
+            Outcome::RetryLater {
+                code: Some(code), ..
+            } if code == "400" || code == "404" => {
+                Ok(self.status_at("corrections", q.document_id).await)
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn status_at(&self, prefix: &str, document_id: &str) -> Outcome {
         let path = format!(
             "/api/v2/{prefix}/{}/status/{}",
-            self.inner.cfg.inn, q.document_id
+            self.inner.cfg.inn, document_id
         );
         let resp = match self.inner.http.get(self.url(&path)).send().await {
             Ok(r) => r,
             // A failed lookup changes nothing at the provider: try again later.
             Err(e) => {
-                return Ok(match transport_outcome(&e) {
+                return match transport_outcome(&e) {
                     Outcome::InDoubt { reason } => Outcome::RetryLater {
                         after: None,
                         code: None,
                         message: reason,
                     },
                     other => other,
-                })
+                }
             }
         };
         let status = resp.status().as_u16();
         let body = resp.bytes().await.unwrap_or_default();
-        Ok(status_outcome(status, &body, q.document_id))
+        status_outcome(status, &body, document_id)
     }
 
     /// The FFD version this client will be asked to send is the receipt's own; this is the

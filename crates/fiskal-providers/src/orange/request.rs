@@ -78,13 +78,13 @@ fn taxation_system(ts: Option<TaxSystem>) -> Result<u8, ProviderError> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Body<'a> {
+struct Body<'a, C> {
     id: &'a str,
     inn: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<&'a str>,
     key: &'a str,
-    content: Content<'a>,
+    content: C,
     #[serde(skip_serializing_if = "Option::is_none")]
     callback_url: Option<&'a str>,
 }
@@ -127,6 +127,41 @@ struct Content<'a> {
     settlement_address: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settlement_place: Option<&'a str>,
+}
+
+/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.8): a totals record,
+/// no positions, payments as named sums, VAT totals as `taxNSum`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Correction105Content<'a> {
+    correction_type: u8,
+    #[serde(rename = "type")]
+    operation: u8,
+    cause_document_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause_document_number: Option<&'a str>,
+    total_sum: Box<RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cash_sum: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    e_cash_sum: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prepayment_sum: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postpayment_sum: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_payment_type_sum: Option<Box<RawValue>>,
+    #[serde(flatten)]
+    tax_sums: std::collections::BTreeMap<String, Box<RawValue>>,
+    taxation_system: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settlement_address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settlement_place: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_contact: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sender_email: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -342,14 +377,15 @@ pub fn build(
     callback_url: Option<&str>,
 ) -> Result<(Vec<u8>, &'static str), ProviderError> {
     let kind = DocumentKind::of(receipt)?;
-    if kind.is_correction() && receipt.ffd == FfdVersion::V105 {
-        return Err(unsupported("correction", "FFD 1.05 corrections (/api/v2/corrections/, totals only) are not mapped yet; send FFD 1.2 corrections"));
-    }
     if document_id.is_empty() || document_id.chars().count() > 64 {
         return Err(unsupported(
             "document_id",
             "Orange Data ids are 1..64 characters",
         ));
+    }
+    if kind.is_correction() && receipt.ffd != FfdVersion::V12 {
+        let bytes = correction_105(cfg, document_id, receipt, callback_url)?;
+        return Ok((bytes, endpoint(receipt.ffd, kind)));
     }
     let positions = receipt
         .items
@@ -453,7 +489,92 @@ pub fn build(
         content,
         callback_url,
     };
-    let bytes =
-        serde_json::to_vec(&body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))?;
-    Ok((bytes, endpoint(receipt.ffd, kind)))
+    Ok((to_bytes(&body)?, endpoint(receipt.ffd, kind)))
+}
+
+/// Serialises a body; the bytes are what gets signed and sent.
+fn to_bytes<C: Serialize>(body: &Body<'_, C>) -> Result<Vec<u8>, ProviderError> {
+    serde_json::to_vec(body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))
+}
+
+/// An FFD 1.05 correction (form 31) as the §2.8 `content` of `/api/v2/corrections/`: a totals
+/// record. Items, if the receipt has any, are not sent (there is no `positions` field); they
+/// only contribute to the VAT totals when `vat_totals` does not give them.
+fn correction_105(
+    cfg: &OrangeConfig,
+    document_id: &str,
+    receipt: &Receipt,
+    callback_url: Option<&str>,
+) -> Result<Vec<u8>, ProviderError> {
+    let Some(c) = receipt.correction.as_ref() else {
+        return Err(unsupported(
+            "correction",
+            "a correction receipt needs its correction data",
+        ));
+    };
+    // Only приход (1) and расход (3) exist for 1.05 corrections at Orange Data (§2.8).
+    let operation = receipt.operation.0;
+    if !matches!(operation, 1 | 3) {
+        let message = format!(
+            "Orange Data FFD 1.05 corrections are приход (1) or расход (3) only, not {operation}"
+        );
+        return Err(unsupported("operation", message));
+    }
+    // 1179 is required for a correction by prescription (1173 = 1).
+    if c.correction_type.0 == 1 && c.number.as_deref().is_none_or(str::is_empty) {
+        return Err(unsupported(
+            "correction.number",
+            "Orange Data requires causeDocumentNumber (1179) for a correction by prescription",
+        ));
+    }
+    let (y, m, d, ..) = c.date.fields();
+    let sum = |path: &str, m: &Money| -> Result<Option<Box<RawValue>>, ProviderError> {
+        if m.is_zero() {
+            Ok(None)
+        } else {
+            money(path, m).map(Some)
+        }
+    };
+    // tax1Sum..tax6Sum are 1102..1107, the same rates as vat1Sum..vat6Sum (§2.8). 7–10 (5 %,
+    // 7 %, 5/105, 7/107) have no receipt-level tag in the model, so they are never sent.
+    let mut tax_sums = std::collections::BTreeMap::new();
+    for (tag, k) in fiskal_ffd::vat_totals::receipt_vat_requisites(receipt)? {
+        let n = tag.0 - 1101;
+        tax_sums.insert(format!("tax{n}Sum"), kopecks_number(k));
+    }
+    let p = &receipt.payments;
+    let content = Correction105Content {
+        correction_type: c.correction_type.0,
+        operation,
+        cause_document_date: format!("{y:04}-{m:02}-{d:02}T00:00:00"),
+        cause_document_number: c.number.as_deref(),
+        total_sum: money("total", &receipt.total)?,
+        cash_sum: sum("payments.cash", &p.cash)?,
+        e_cash_sum: sum("payments.electronic", &p.electronic)?,
+        prepayment_sum: sum("payments.prepaid", &p.prepaid)?,
+        postpayment_sum: sum("payments.credit", &p.credit)?,
+        other_payment_type_sum: sum("payments.consideration", &p.consideration)?,
+        tax_sums,
+        taxation_system: taxation_system(receipt.tax_system)?,
+        settlement_address: receipt
+            .company
+            .payment_address
+            .as_deref()
+            .filter(|_| cfg.send_settlement_place),
+        settlement_place: receipt
+            .company
+            .payment_place
+            .as_deref()
+            .filter(|_| cfg.send_settlement_place),
+        customer_contact: receipt.client.as_ref().and_then(|c| c.contact.as_deref()),
+        sender_email: receipt.company.email.as_deref(),
+    };
+    to_bytes(&Body {
+        id: document_id,
+        inn: &cfg.inn,
+        group: cfg.group.as_deref(),
+        key: &cfg.key_name,
+        content,
+        callback_url,
+    })
 }
