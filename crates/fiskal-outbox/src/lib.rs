@@ -1,0 +1,2 @@
+//! Durable outbox for fiskal receipts (work in progress).
+#![forbid(unsafe_code)]
