@@ -1,0 +1,147 @@
+//! The one error type of the outbox.
+
+/// Everything that can go wrong in the outbox. When an operation returns an error, nothing it
+/// was asked to store is acknowledged: either the whole transaction committed (and was synced)
+/// or none of it did.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboxError {
+    /// The idempotency key is empty, too long, or has characters a provider may refuse in a
+    /// document id.
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey {
+        /// The key as given.
+        key: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The key is already in the journal with a different receipt: an idempotency key names one
+    /// receipt for ever.
+    #[error("key {key:?} is already enqueued with a different receipt")]
+    KeyConflict {
+        /// The key.
+        key: String,
+    },
+    /// No entry has this key.
+    #[error("no entry with key {key:?}")]
+    NotFound {
+        /// The key.
+        key: String,
+    },
+    /// The state table does not allow this event in this state.
+    #[error("event {event} is not allowed in state {from}")]
+    InvalidTransition {
+        /// The entry's state.
+        from: &'static str,
+        /// The event kind.
+        event: &'static str,
+    },
+    /// A provider outcome this version of the outbox does not know (the enum is
+    /// non-exhaustive): the entry is left as it was.
+    #[error("provider outcome not known to this version of the outbox")]
+    UnknownOutcome,
+    /// Someone else moved the entry first (optimistic concurrency): re-read it and decide again.
+    #[error("entry {key:?} changed concurrently: expected version {expected}, found {found}")]
+    Conflict {
+        /// The key.
+        key: String,
+        /// The version the caller read.
+        expected: u64,
+        /// The version in the journal.
+        found: u64,
+    },
+    /// The database or its directory cannot be written (read-only file, directory or file
+    /// system, or a store opened read-only). Nothing was stored.
+    #[error("outbox database is read-only: {message}")]
+    ReadOnly {
+        /// What SQLite said.
+        message: String,
+    },
+    /// The disk (or the database's size limit) is full. Nothing was stored.
+    #[error("outbox disk is full: {message}")]
+    DiskFull {
+        /// What SQLite said.
+        message: String,
+    },
+    /// The database file cannot be opened or created (missing directory, permissions).
+    #[error("cannot open outbox database {path}: {message}")]
+    Open {
+        /// The path given.
+        path: String,
+        /// What SQLite said.
+        message: String,
+    },
+    /// Another connection held the database locked for longer than the busy timeout.
+    #[error("outbox database is busy: {message}")]
+    Busy {
+        /// What SQLite said.
+        message: String,
+    },
+    /// The database was written by a newer version of this crate.
+    #[error("outbox schema version {found} is newer than this build supports ({supported})")]
+    SchemaTooNew {
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A stored row cannot be read back (unknown state name, bad JSON): the file was changed
+    /// outside the outbox or is damaged.
+    #[error("corrupt outbox row {key:?}: {message}")]
+    Corrupt {
+        /// The key of the row, when known.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Any other database error.
+    #[error("outbox database error: {message}")]
+    Database {
+        /// What the database said.
+        message: String,
+    },
+    /// A lock inside the store was poisoned by a panicking thread.
+    #[error("outbox store lock poisoned")]
+    Poisoned,
+}
+
+impl OutboxError {
+    /// Stable snake_case code (for logs, metrics and the C ABI).
+    pub fn code(&self) -> &'static str {
+        match self {
+            OutboxError::InvalidKey { .. } => "invalid_key",
+            OutboxError::KeyConflict { .. } => "key_conflict",
+            OutboxError::NotFound { .. } => "not_found",
+            OutboxError::InvalidTransition { .. } => "invalid_transition",
+            OutboxError::UnknownOutcome => "unknown_outcome",
+            OutboxError::Conflict { .. } => "conflict",
+            OutboxError::ReadOnly { .. } => "read_only",
+            OutboxError::DiskFull { .. } => "disk_full",
+            OutboxError::Open { .. } => "open",
+            OutboxError::Busy { .. } => "busy",
+            OutboxError::SchemaTooNew { .. } => "schema_too_new",
+            OutboxError::Corrupt { .. } => "corrupt",
+            OutboxError::Database { .. } => "database",
+            OutboxError::Poisoned => "poisoned",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for OutboxError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        let message = e.to_string();
+        match e.sqlite_error_code() {
+            Some(ErrorCode::ReadOnly) => OutboxError::ReadOnly { message },
+            Some(ErrorCode::DiskFull) => OutboxError::DiskFull { message },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                OutboxError::Busy { message }
+            }
+            Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => OutboxError::Open {
+                path: String::new(),
+                message,
+            },
+            _ => OutboxError::Database { message },
+        }
+    }
+}

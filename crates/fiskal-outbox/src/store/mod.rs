@@ -1,0 +1,325 @@
+//! The journal: the [`Store`] trait and its embedded implementation [`SqliteStore`].
+//!
+//! # Contracts
+//! * **Durable before acknowledged.** Every operation that changes the journal runs in one
+//!   transaction and returns only after it committed; [`SqliteStore`] runs SQLite in WAL mode
+//!   with `synchronous=FULL`, so a commit is on disk (fsync) when the call returns. An error
+//!   (read-only file system, full disk …) means nothing of that operation was stored.
+//! * **Idempotent enqueue.** The key is unique. Enqueuing a key again with the same receipt
+//!   (same canonical JSON, compared by SHA-256) returns the existing entry; with a different
+//!   receipt it is [`OutboxError::KeyConflict`].
+//! * **Document id.** The id sent to a provider ([`Submission::document_id`]) is
+//!   `key + "-" + attempt` ([`document_id`]), attempt starting at 1. Resending the same
+//!   document id is how ATOL resolves an in-doubt send (the duplicate answer carries its uuid),
+//!   and the id Orange Data and Business.ru (`c_num`) are looked up by. The attempt is raised
+//!   only by [`Event::Resubmit`], from `failed_at_register`, i.e. when the provider is known to
+//!   have refused the previous document id.
+//! * **Every change through the state table.** [`Store::apply`] validates the event with
+//!   [`transition`](crate::state::transition) and writes the new state and one audit row in one transaction, guarded by
+//!   the entry's `version` (optimistic concurrency): of two workers moving the same entry, one
+//!   gets [`OutboxError::Conflict`].
+//! * **No clock inside.** Every operation takes `now`; tests are deterministic.
+//!
+//! [`Submission::document_id`]: fiskal_providers::Submission::document_id
+
+use crate::error::OutboxError;
+use crate::state::{Event, State};
+use fiskal_ffd::Receipt;
+use fiskal_providers::FiscalAttributes;
+use std::time::Duration;
+
+/// A point in time: milliseconds since 1970-01-01 UTC. The store never reads a clock; callers
+/// pass `now` (use [`Timestamp::now`] in production, fixed values in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The system clock.
+    pub fn now() -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        Timestamp(ms)
+    }
+
+    /// Milliseconds since 1970-01-01 UTC.
+    pub fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// `self + d`, saturating.
+    pub fn plus(self, d: Duration) -> Timestamp {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// How long after `earlier` this is (zero if it is not after).
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        let ms = self.0.saturating_sub(earlier.0);
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+}
+
+/// The document id sent to a provider for an attempt: `key-attempt` (see the module docs).
+pub fn document_id(key: &str, attempt: u32) -> String {
+    format!("{key}-{attempt}")
+}
+
+/// Longest key accepted: leaves room for `-attempt` within the 128 characters of ATOL's
+/// `external_id`.
+pub const MAX_KEY_LEN: usize = 100;
+
+/// Checks an idempotency key: 1 to [`MAX_KEY_LEN`] bytes of ASCII letters, digits and `-_.:/`
+/// (safe in every provider's document id and in a URL).
+pub fn check_key(key: &str) -> Result<(), OutboxError> {
+    let bad = |reason| {
+        Err(OutboxError::InvalidKey {
+            key: key.to_owned(),
+            reason,
+        })
+    };
+    if key.is_empty() {
+        return bad("empty");
+    }
+    if key.len() > MAX_KEY_LEN {
+        return bad("longer than 100 bytes");
+    }
+    if !key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
+    {
+        return bad("only ASCII letters, digits and -_.:/ are allowed");
+    }
+    Ok(())
+}
+
+/// Timing of the state machine: deadlines per state (→ stuck) and the delays the store writes
+/// into `due_at`. The worker adds jitter on top; the store stays deterministic.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long an entry may stay in `queued` before it is stuck.
+    pub deadline_queued: Option<Duration>,
+    /// … in `sending`.
+    pub deadline_sending: Option<Duration>,
+    /// … in `accepted` (fiscalisation takes seconds; hours mean a problem).
+    pub deadline_accepted: Option<Duration>,
+    /// … in `in_doubt`.
+    pub deadline_in_doubt: Option<Duration>,
+    /// … in `retry_later`.
+    pub deadline_retry_later: Option<Duration>,
+    /// … in `failed_at_register`.
+    pub deadline_failed_at_register: Option<Duration>,
+    /// First status poll after acceptance (~3 s).
+    pub poll_first: Duration,
+    /// Longest delay between polls.
+    pub poll_max: Duration,
+    /// First delay of the retry backoff (doubles per try).
+    pub retry_base: Duration,
+    /// Longest retry delay.
+    pub retry_max: Duration,
+    /// Lease of [`Store::apply`]`(ClaimedForSend)` outside [`Store::claim_due`].
+    pub default_lease: Duration,
+    /// Caps the database file at this many pages (SQLite `max_page_count`; pages are 4 KiB):
+    /// a write beyond fails with [`OutboxError::DiskFull`] and stores nothing, as on a full
+    /// disk. `None`: no cap but the disk's.
+    pub max_page_count: Option<u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            deadline_queued: Some(Duration::from_secs(15 * 60)),
+            deadline_sending: Some(Duration::from_secs(15 * 60)),
+            deadline_accepted: Some(Duration::from_secs(60 * 60)),
+            deadline_in_doubt: Some(Duration::from_secs(60 * 60)),
+            deadline_retry_later: Some(Duration::from_secs(6 * 60 * 60)),
+            deadline_failed_at_register: Some(Duration::from_secs(24 * 60 * 60)),
+            poll_first: Duration::from_secs(3),
+            poll_max: Duration::from_secs(60),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(5 * 60),
+            default_lease: Duration::from_secs(60),
+            max_page_count: None,
+        }
+    }
+}
+
+impl Config {
+    /// The deadline of a state (`None`: no deadline; final states have none).
+    pub fn deadline(&self, state: State) -> Option<Duration> {
+        match state {
+            State::Queued => self.deadline_queued,
+            State::Sending => self.deadline_sending,
+            State::Accepted => self.deadline_accepted,
+            State::InDoubt => self.deadline_in_doubt,
+            State::RetryLater => self.deadline_retry_later,
+            State::FailedAtRegister => self.deadline_failed_at_register,
+            _ => None,
+        }
+    }
+}
+
+pub(super) fn backoff(base: Duration, max: Duration, tries: u32) -> Duration {
+    base.saturating_mul(1u32 << tries.min(20)).min(max)
+}
+
+/// One receipt to enqueue.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    /// The caller's idempotency key (order id + operation + part), see [`check_key`].
+    pub key: &'a str,
+    /// The receipt.
+    pub receipt: &'a Receipt,
+    /// The provider (routing name) it goes to.
+    pub provider: &'a str,
+}
+
+/// An entry of the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Entry {
+    /// The idempotency key.
+    pub key: String,
+    /// The receipt as canonical JSON ([`fiskal_ffd::json::to_string`]).
+    pub receipt_json: String,
+    /// SHA-256 of `receipt_json`, hex.
+    pub body_hash: String,
+    /// The provider it goes to.
+    pub provider: String,
+    /// Where it is.
+    pub state: State,
+    /// Raised by every change: the token of optimistic concurrency for [`Store::apply`].
+    pub version: u64,
+    /// The attempt number (from 1) of the current document id.
+    pub attempt: u32,
+    /// Tries in the current state (sends, polls or lookups), for the backoff.
+    pub tries: u32,
+    /// The provider's id once accepted.
+    pub provider_id: Option<String>,
+    /// When the worker should act next (for `sending`, and for a claimed entry: when its lease
+    /// ends). `None` when nothing is scheduled.
+    pub due_at: Option<Timestamp>,
+    /// When it becomes stuck if still in this state.
+    pub deadline: Option<Timestamp>,
+    /// The fiscal attributes once done.
+    pub fiscal: Option<FiscalAttributes>,
+    /// The last provider code (refusal, retry).
+    pub last_code: Option<String>,
+    /// The last provider message or in-doubt reason.
+    pub last_message: Option<String>,
+    /// When it was enqueued.
+    pub created_at: Timestamp,
+    /// When it entered its state.
+    pub state_since: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Entry {
+    /// The document id of the current attempt: `key-attempt`.
+    pub fn document_id(&self) -> String {
+        document_id(&self.key, self.attempt)
+    }
+
+    /// The receipt, parsed back from its JSON.
+    pub fn receipt(&self) -> Result<Receipt, OutboxError> {
+        fiskal_ffd::json::parse(&self.receipt_json).map_err(|e| OutboxError::Corrupt {
+            key: self.key.clone(),
+            message: format!("receipt JSON: {e}"),
+        })
+    }
+}
+
+/// The result of [`Store::enqueue`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The entry (new, or the existing one for a repeated enqueue).
+    pub entry: Entry,
+    /// False when the key was already there with the same receipt.
+    pub created: bool,
+}
+
+/// One row of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditRecord {
+    /// Order of the record in the whole journal.
+    pub seq: i64,
+    /// The entry's key.
+    pub key: String,
+    /// When.
+    pub at: Timestamp,
+    /// The state before (`None` for the enqueue).
+    pub from: Option<State>,
+    /// The state after.
+    pub to: State,
+    /// The reason kind: an [`EventKind::name`], or `"enqueued"`.
+    pub reason: String,
+    /// Details: provider code and message, provider id, attempt …
+    pub detail: String,
+    /// The attempt after the change.
+    pub attempt: u32,
+}
+
+/// Counters of one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateStats {
+    /// The state.
+    pub state: State,
+    /// How many entries are in it.
+    pub count: u64,
+    /// How long the oldest of them has been in it (`None` when empty).
+    pub oldest_age: Option<Duration>,
+}
+
+/// The journal's storage. [`SqliteStore`] is the embedded one; a PostgreSQL one (row locks with
+/// `SKIP LOCKED` in `claim_due`) follows the same contracts (module docs).
+pub trait Store: Send + Sync {
+    /// Stores a receipt under its key (committed and synced before returning), in `queued`,
+    /// due now. Same key and receipt: the existing entry, `created: false`. Same key, other
+    /// receipt: [`OutboxError::KeyConflict`].
+    fn enqueue(&self, new: &NewEntry<'_>, now: Timestamp) -> Result<Enqueued, OutboxError>;
+
+    /// Applies an event to the entry, which the caller read at `expected_version`: checks the
+    /// state table, writes the new state, its schedule and one audit row in one transaction.
+    fn apply(
+        &self,
+        key: &str,
+        expected_version: u64,
+        event: &Event<'_>,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError>;
+
+    /// Atomically claims up to `limit` due entries (`due_at <= now`), oldest first, each under a
+    /// lease until `now + lease` (their `due_at`): `queued` and `retry_later` move to `sending`
+    /// (to be submitted); `sending` whose lease ran out moves to `in_doubt` (its worker died
+    /// mid-send); `accepted` (to poll) and `in_doubt` (to resolve) keep their state. No two
+    /// callers get the same entry while its lease runs.
+    fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<Entry>, OutboxError>;
+
+    /// Moves every entry whose deadline has passed to `stuck` (one audit row each); returns
+    /// how many.
+    fn mark_stuck(&self, now: Timestamp) -> Result<usize, OutboxError>;
+
+    /// The entry of a key.
+    fn get(&self, key: &str) -> Result<Option<Entry>, OutboxError>;
+
+    /// Up to `limit` entries in a state, oldest in the state first.
+    fn list(&self, state: State, limit: usize) -> Result<Vec<Entry>, OutboxError>;
+
+    /// Count and oldest age of every state (all states, zero included), in [`State::ALL`] order.
+    fn stats(&self, now: Timestamp) -> Result<Vec<StateStats>, OutboxError>;
+
+    /// The audit trail of a key, oldest first.
+    fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError>;
+}
+
+mod sqlite;
+
+pub use sqlite::{SqliteStore, SCHEMA_VERSION};

@@ -1,0 +1,176 @@
+//! The state table, walked pair by pair against an independent copy of it.
+
+use fiskal_outbox::state::transition_kind;
+use fiskal_outbox::{transition, Event, EventKind, OutboxError, State, TRANSITIONS};
+use fiskal_providers::{Outcome, RejectKind};
+use std::collections::HashSet;
+
+/// The expected machine, written out separately from `TRANSITIONS` on purpose.
+fn expected(from: State, event: EventKind) -> Option<State> {
+    use EventKind as E;
+    use State as S;
+    let outcome = |after_send: bool| -> Option<State> {
+        Some(match event {
+            E::Accepted | E::Duplicate | E::Pending => S::Accepted,
+            E::Done => S::Done,
+            E::RejectedRegister => S::FailedAtRegister,
+            E::Rejected => S::Rejected,
+            E::RetryLater if after_send => S::RetryLater,
+            E::InDoubt if after_send => S::InDoubt,
+            _ => return None,
+        })
+    };
+    match (from, event) {
+        (S::Done | S::Rejected | S::Stuck, _) => None,
+        (_, E::Deadline) => Some(S::Stuck),
+        (S::Queued | S::RetryLater, E::ClaimedForSend) => Some(S::Sending),
+        (S::Sending, E::LeaseExpired) => Some(S::InDoubt),
+        (S::Sending, _) => outcome(true),
+        // A failed poll keeps polling: the document is at the provider.
+        (S::Accepted, E::RetryLater | E::InDoubt) => Some(S::Accepted),
+        (S::Accepted, _) => outcome(false),
+        // A failed lookup keeps it in doubt; only a confirmed "not found" makes it sendable.
+        (S::InDoubt, E::RetryLater | E::InDoubt) => Some(S::InDoubt),
+        (S::InDoubt, E::NotFound) => Some(S::RetryLater),
+        (S::InDoubt, _) => outcome(false),
+        (S::FailedAtRegister, E::Resubmit) => Some(S::Queued),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_state_event_pair_matches_the_table() {
+    let mut allowed = 0;
+    for from in State::ALL {
+        for event in EventKind::ALL {
+            let got = transition_kind(from, event);
+            match expected(from, event) {
+                Some(to) => {
+                    allowed += 1;
+                    assert_eq!(got.ok(), Some(to), "{from} --{event}-->");
+                }
+                None => assert!(
+                    matches!(got, Err(OutboxError::InvalidTransition { .. })),
+                    "{from} --{event}--> must be refused, got {got:?}"
+                ),
+            }
+        }
+    }
+    assert_eq!(allowed, TRANSITIONS.len(), "no row unaccounted for");
+}
+
+#[test]
+fn table_rows_are_unique_and_final_states_have_none() {
+    let mut seen = HashSet::new();
+    for r in TRANSITIONS {
+        assert!(seen.insert((r.from, r.event)), "duplicate row {r:?}");
+        assert!(!r.from.is_final(), "row out of a final state: {r:?}");
+    }
+}
+
+#[test]
+fn no_row_makes_a_possibly_held_document_sendable_under_a_new_id() {
+    // Only failed_at_register (the provider refused the id) may lead to a new attempt.
+    for r in TRANSITIONS {
+        if r.event == EventKind::Resubmit {
+            assert_eq!(r.from, State::FailedAtRegister);
+        }
+        if matches!(r.from, State::Accepted | State::InDoubt) {
+            assert!(
+                !matches!(r.to, State::Queued | State::Sending),
+                "{r:?} would resend a document the provider may hold"
+            );
+            if r.from == State::Accepted {
+                assert_ne!(r.to, State::RetryLater, "{r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn names_are_stable_and_round_trip() {
+    let names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "queued",
+            "sending",
+            "accepted",
+            "done",
+            "in_doubt",
+            "retry_later",
+            "failed_at_register",
+            "rejected",
+            "stuck"
+        ]
+    );
+    for s in State::ALL {
+        assert_eq!(State::from_name(s.name()), Some(s));
+    }
+    let kinds: HashSet<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(kinds.len(), EventKind::ALL.len());
+    assert_eq!(State::from_name("bogus"), None);
+}
+
+#[test]
+fn outcomes_map_to_the_contract() {
+    let rejected = |kind| Outcome::Rejected {
+        kind,
+        code: "32".into(),
+        message: "x".into(),
+    };
+    let cases = [
+        (
+            Outcome::Accepted {
+                provider_id: "u".into(),
+                duplicate: false,
+            },
+            State::Accepted,
+        ),
+        (
+            Outcome::Accepted {
+                provider_id: "u".into(),
+                duplicate: true,
+            },
+            State::Accepted,
+        ),
+        (
+            Outcome::Pending {
+                provider_id: "u".into(),
+            },
+            State::Accepted,
+        ),
+        (
+            Outcome::RetryLater {
+                after: None,
+                code: None,
+                message: "503".into(),
+            },
+            State::RetryLater,
+        ),
+        (
+            Outcome::InDoubt {
+                reason: "timeout".into(),
+            },
+            State::InDoubt,
+        ),
+        (rejected(RejectKind::Register), State::FailedAtRegister),
+        (rejected(RejectKind::Validation), State::Rejected),
+        (rejected(RejectKind::Auth), State::Rejected),
+        (rejected(RejectKind::Configuration), State::Rejected),
+        (rejected(RejectKind::Other), State::Rejected),
+    ];
+    for (o, to) in &cases {
+        assert_eq!(
+            transition(State::Sending, &Event::ProviderOutcome(o)).ok(),
+            Some(*to),
+            "{o:?}"
+        );
+    }
+    assert_eq!(
+        EventKind::of(&Event::ProviderOutcome(&cases[1].0)),
+        Some(EventKind::Duplicate)
+    );
+    let refused = transition(State::Done, &Event::ClaimedForSend);
+    assert_eq!(refused.err().map(|e| e.code()), Some("invalid_transition"));
+}

@@ -1,0 +1,714 @@
+//! The SQLite journal: idempotent enqueue, the state table through the store, audit, claims,
+//! durability, stats, read-only storage.
+
+use fiskal_outbox::store::MAX_KEY_LEN;
+use fiskal_outbox::{
+    Config, Event, EventKind, NewEntry, OutboxError, SqliteStore, State, Store, Timestamp,
+    TRANSITIONS,
+};
+use fiskal_providers::{FiscalAttributes, Outcome, RejectKind};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+const T0: Timestamp = Timestamp(1_772_000_000_000);
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp(T0.0 + secs * 1000)
+}
+
+/// A fresh directory under the target dir (removed at the start, kept after a failure).
+fn dir(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "outbox-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn open(name: &str) -> (SqliteStore, PathBuf) {
+    let path = dir(name).join("outbox.db");
+    (
+        SqliteStore::open(&path, Config::default()).expect("open"),
+        path,
+    )
+}
+
+fn receipt() -> fiskal_ffd::Receipt {
+    fiskal_ffd::json::parse(include_str!("fixtures/receipt_sell.json")).expect("receipt")
+}
+
+fn other_receipt() -> fiskal_ffd::Receipt {
+    let text = include_str!("fixtures/receipt_sell.json").replace("Петрова", "Сидорова");
+    fiskal_ffd::json::parse(&text).expect("receipt")
+}
+
+fn fiscal() -> FiscalAttributes {
+    serde_json::from_value(serde_json::json!({
+        "fn_number": "9999078900001234",
+        "fd_number": 1234,
+        "fiscal_sign": 3_826_187_301u32,
+        "shift_number": 12,
+        "receipt_number": 5,
+        "date_time": "2026-03-02T10:15:42",
+        "kkt_reg_number": null,
+        "ofd_inn": null,
+        "receipt_url": null,
+        "total": "500.00",
+        "operation": "sell"
+    }))
+    .expect("fiscal attributes")
+}
+
+fn enqueue(s: &SqliteStore, key: &str, now: Timestamp) -> fiskal_outbox::Entry {
+    let r = receipt();
+    s.enqueue(
+        &NewEntry {
+            key,
+            receipt: &r,
+            provider: "atol_v5",
+        },
+        now,
+    )
+    .expect("enqueue")
+    .entry
+}
+
+/// One owned outcome per outcome-driven event kind.
+fn outcome(kind: EventKind) -> Option<Outcome> {
+    Some(match kind {
+        EventKind::Accepted => Outcome::Accepted {
+            provider_id: "uuid-1".into(),
+            duplicate: false,
+        },
+        EventKind::Duplicate => Outcome::Accepted {
+            provider_id: "uuid-1".into(),
+            duplicate: true,
+        },
+        EventKind::Pending => Outcome::Pending {
+            provider_id: "uuid-1".into(),
+        },
+        EventKind::Done => Outcome::Done {
+            provider_id: "uuid-1".into(),
+            fiscal: fiscal(),
+        },
+        EventKind::RetryLater => Outcome::RetryLater {
+            after: Some(Duration::from_secs(7)),
+            code: Some("503".into()),
+            message: "service unavailable".into(),
+        },
+        EventKind::InDoubt => Outcome::InDoubt {
+            reason: "timeout after sending".into(),
+        },
+        EventKind::RejectedRegister => Outcome::Rejected {
+            kind: RejectKind::Register,
+            code: "234".into(),
+            message: "ФН переполнен".into(),
+        },
+        EventKind::Rejected => Outcome::Rejected {
+            kind: RejectKind::Validation,
+            code: "32".into(),
+            message: "ИНН не совпадает".into(),
+        },
+        _ => return None,
+    })
+}
+
+fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
+    match (kind, o) {
+        (_, Some(o)) => Event::ProviderOutcome(o),
+        (EventKind::ClaimedForSend, _) => Event::ClaimedForSend,
+        (EventKind::LeaseExpired, _) => Event::LeaseExpired,
+        (EventKind::NotFound, _) => Event::NotFoundAtProvider,
+        (EventKind::Deadline, _) => Event::Deadline,
+        (EventKind::Resubmit, _) => Event::Resubmit,
+        (k, None) => panic!("no event for {k}"),
+    }
+}
+
+fn apply(s: &SqliteStore, key: &str, kind: EventKind, now: Timestamp) -> fiskal_outbox::Entry {
+    let cur = s.get(key).expect("get").expect("entry");
+    let o = outcome(kind);
+    s.apply(key, cur.version, &event(kind, o.as_ref()), now)
+        .unwrap_or_else(|e| panic!("{key}: {} --{kind}--> {e}", cur.state))
+}
+
+/// Brings a new entry to `state` by allowed events only.
+fn drive_to(s: &SqliteStore, key: &str, state: State) {
+    enqueue(s, key, T0);
+    let via = |k| apply(s, key, k, at(1));
+    match state {
+        State::Queued => {}
+        State::Stuck => {
+            via(EventKind::Deadline);
+        }
+        _ => {
+            via(EventKind::ClaimedForSend);
+            match state {
+                State::Sending => {}
+                State::Accepted => {
+                    via(EventKind::Accepted);
+                }
+                State::Done => {
+                    via(EventKind::Done);
+                }
+                State::InDoubt => {
+                    via(EventKind::InDoubt);
+                }
+                State::RetryLater => {
+                    via(EventKind::RetryLater);
+                }
+                State::FailedAtRegister => {
+                    via(EventKind::RejectedRegister);
+                }
+                State::Rejected => {
+                    via(EventKind::Rejected);
+                }
+                other => panic!("no path to {other}"),
+            }
+        }
+    }
+    assert_eq!(s.get(key).expect("get").expect("entry").state, state);
+}
+
+#[test]
+fn enqueue_is_idempotent() {
+    let (s, _) = open("idem");
+    let r = receipt();
+    let new = NewEntry {
+        key: "order-1001-sell",
+        receipt: &r,
+        provider: "atol_v5",
+    };
+    let first = s.enqueue(&new, T0).expect("first");
+    assert!(first.created);
+    assert_eq!(first.entry.state, State::Queued);
+    assert_eq!(first.entry.attempt, 1);
+    assert_eq!(first.entry.document_id(), "order-1001-sell-1");
+    assert_eq!(first.entry.due_at, Some(T0));
+    let again = s.enqueue(&new, at(60)).expect("again");
+    assert!(!again.created);
+    assert_eq!(again.entry, first.entry, "the stored entry, untouched");
+    assert_eq!(s.audit("order-1001-sell").expect("audit").len(), 1);
+    assert_eq!(first.entry.receipt().expect("parse back"), r);
+}
+
+#[test]
+fn enqueue_with_another_receipt_under_the_same_key_is_a_conflict() {
+    let (s, _) = open("conflict");
+    enqueue(&s, "order-1", T0);
+    let r2 = other_receipt();
+    let err = s
+        .enqueue(
+            &NewEntry {
+                key: "order-1",
+                receipt: &r2,
+                provider: "atol_v5",
+            },
+            at(1),
+        )
+        .expect_err("conflict");
+    assert!(matches!(err, OutboxError::KeyConflict { ref key } if key == "order-1"));
+    assert_eq!(err.code(), "key_conflict");
+    // The stored receipt is the first one.
+    let e = s.get("order-1").expect("get").expect("entry");
+    assert_eq!(e.receipt().expect("receipt"), receipt());
+}
+
+#[test]
+fn bad_keys_are_refused() {
+    let (s, _) = open("keys");
+    let r = receipt();
+    let long = "k".repeat(MAX_KEY_LEN + 1);
+    for key in ["", "order 1", "заказ-1", long.as_str()] {
+        let err = s
+            .enqueue(
+                &NewEntry {
+                    key,
+                    receipt: &r,
+                    provider: "p",
+                },
+                T0,
+            )
+            .expect_err(key);
+        assert_eq!(err.code(), "invalid_key", "{key:?}");
+    }
+}
+
+#[test]
+fn happy_path_with_audit_trail() {
+    let (s, _) = open("happy");
+    let key = "order-7-sell";
+    enqueue(&s, key, T0);
+    let claimed = s
+        .claim_due(at(1), 10, Duration::from_secs(30))
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].state, State::Sending);
+    assert_eq!(claimed[0].due_at, Some(at(31)), "lease end");
+    let accepted = apply(&s, key, EventKind::Accepted, at(2));
+    assert_eq!(accepted.provider_id.as_deref(), Some("uuid-1"));
+    assert_eq!(accepted.due_at, Some(at(5)), "first poll after 3 s");
+    assert!(s
+        .claim_due(at(4), 10, Duration::from_secs(30))
+        .expect("claim")
+        .is_empty());
+    let polled = s
+        .claim_due(at(5), 10, Duration::from_secs(30))
+        .expect("claim");
+    assert_eq!(polled.len(), 1);
+    assert_eq!(polled[0].state, State::Accepted, "a poll keeps the state");
+    let pending = apply(&s, key, EventKind::Pending, at(6));
+    assert_eq!(pending.state, State::Accepted);
+    assert_eq!(pending.tries, 1);
+    let done = apply(&s, key, EventKind::Done, at(9));
+    assert_eq!(done.state, State::Done);
+    assert_eq!(done.fiscal, Some(fiscal()));
+    assert_eq!(done.due_at, None);
+    assert_eq!(done.deadline, None);
+    assert_eq!(s.get(key).expect("get"), Some(done));
+
+    let trail = s.audit(key).expect("audit");
+    let steps: Vec<(Option<State>, State, &str)> = trail
+        .iter()
+        .map(|a| (a.from, a.to, a.reason.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (None, State::Queued, "enqueued"),
+            (Some(State::Queued), State::Sending, "claimed_for_send"),
+            (Some(State::Sending), State::Accepted, "accepted"),
+            (Some(State::Accepted), State::Accepted, "pending"),
+            (Some(State::Accepted), State::Done, "done"),
+        ]
+    );
+    assert_eq!(
+        trail.iter().map(|a| a.at).collect::<Vec<_>>(),
+        [T0, at(1), at(2), at(6), at(9)]
+    );
+    assert!(trail[4].detail.contains("fd 1234"), "{}", trail[4].detail);
+    assert!(trail.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+#[test]
+fn every_table_row_through_the_store() {
+    let (s, _) = open("rows");
+    for (i, row) in TRANSITIONS.iter().enumerate() {
+        let key = format!("row-{i}");
+        drive_to(&s, &key, row.from);
+        let before = s.audit(&key).expect("audit").len();
+        let e = apply(&s, &key, row.event, at(100));
+        assert_eq!(e.state, row.to, "{row:?}");
+        let trail = s.audit(&key).expect("audit");
+        assert_eq!(trail.len(), before + 1, "one audit row per event");
+        let last = trail.last().expect("last");
+        assert_eq!(
+            (last.from, last.to, last.reason.as_str()),
+            (Some(row.from), row.to, row.event.name())
+        );
+    }
+    // Every pair not in the table is refused and changes nothing.
+    for (i, from) in State::ALL.into_iter().enumerate() {
+        let key = format!("refused-{i}");
+        drive_to(&s, &key, from);
+        for kind in EventKind::ALL {
+            if TRANSITIONS
+                .iter()
+                .any(|r| r.from == from && r.event == kind)
+            {
+                continue;
+            }
+            let cur = s.get(&key).expect("get").expect("entry");
+            let o = outcome(kind);
+            let err = s
+                .apply(&key, cur.version, &event(kind, o.as_ref()), at(100))
+                .expect_err("refused");
+            assert_eq!(err.code(), "invalid_transition", "{from} --{kind}-->");
+            assert_eq!(s.get(&key).expect("get"), Some(cur));
+        }
+    }
+}
+
+#[test]
+fn schedules_follow_the_outcomes() {
+    let (s, _) = open("sched");
+    drive_to(&s, "r", State::RetryLater);
+    let e = s.get("r").expect("get").expect("entry");
+    assert_eq!(
+        e.due_at,
+        Some(at(8)),
+        "Retry-After 7 s from the answer at 1 s"
+    );
+    assert_eq!(e.last_code.as_deref(), Some("503"));
+    assert_eq!(e.attempt, 1, "the same document id is sent again");
+
+    drive_to(&s, "f", State::FailedAtRegister);
+    let e = apply(&s, "f", EventKind::Resubmit, at(50));
+    assert_eq!(
+        (e.state, e.attempt, e.document_id().as_str()),
+        (State::Queued, 2, "f-2")
+    );
+    assert_eq!(e.due_at, Some(at(50)));
+    assert_eq!(e.provider_id, None);
+
+    // In doubt: resolved right away; a failed lookup backs off and stays in doubt.
+    drive_to(&s, "d", State::InDoubt);
+    let e = s.get("d").expect("get").expect("entry");
+    assert_eq!(e.due_at, Some(at(1)));
+    let e = apply(&s, "d", EventKind::RetryLater, at(2));
+    assert_eq!((e.state, e.due_at), (State::InDoubt, Some(at(9))));
+    let e = apply(&s, "d", EventKind::NotFound, at(10));
+    assert_eq!(e.state, State::RetryLater);
+}
+
+#[test]
+fn stale_version_is_a_conflict() {
+    let (s, _) = open("occ");
+    let e = enqueue(&s, "k", T0);
+    s.apply("k", e.version, &Event::ClaimedForSend, at(1))
+        .expect("first");
+    let err = s
+        .apply("k", e.version, &Event::ClaimedForSend, at(1))
+        .expect_err("second");
+    assert!(matches!(err, OutboxError::Conflict { expected, found, .. } if found == expected + 1));
+    // Two connections (two workers) that read the same version: exactly one wins.
+    let (s1, path) = open("occ2");
+    let e = enqueue(&s1, "k", T0);
+    let s2 = SqliteStore::open(&path, Config::default()).expect("second connection");
+    let r1 = s1.apply("k", e.version, &Event::ClaimedForSend, at(1));
+    let r2 = s2.apply("k", e.version, &Event::Deadline, at(1));
+    assert!(r1.is_ok());
+    assert_eq!(r2.expect_err("loser").code(), "conflict");
+    assert_eq!(s2.get("k").expect("get").expect("e").state, State::Sending);
+    assert_eq!(
+        s2.audit("k").expect("audit").len(),
+        2,
+        "no audit row for the loser"
+    );
+    let err = s
+        .apply("nope", 1, &Event::ClaimedForSend, at(1))
+        .expect_err("missing");
+    assert_eq!(err.code(), "not_found");
+}
+
+#[test]
+fn claims_are_exclusive_across_connections() {
+    let (s, path) = open("claim");
+    const N: usize = 200;
+    for i in 0..N {
+        enqueue(&s, &format!("k-{i}"), T0);
+    }
+    let start = std::sync::Barrier::new(2);
+    let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let path = path.clone();
+                let start = &start;
+                scope.spawn(move || {
+                    // Each worker has its own connection, as separate processes would.
+                    let mine = SqliteStore::open(&path, Config::default()).expect("open");
+                    let mut got = Vec::new();
+                    start.wait();
+                    loop {
+                        std::thread::sleep(Duration::from_millis(1));
+                        let batch = mine
+                            .claim_due(at(1), 7, Duration::from_secs(60))
+                            .expect("claim");
+                        if batch.is_empty() {
+                            break;
+                        }
+                        got.extend(batch.into_iter().map(|e| {
+                            assert_eq!(e.state, State::Sending);
+                            e.key
+                        }));
+                    }
+                    got
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("thread"))
+            .collect()
+    });
+    eprintln!("claimed: {} + {}", claimed[0].len(), claimed[1].len());
+    assert!(
+        !claimed[0].is_empty() && !claimed[1].is_empty(),
+        "both workers must have competed"
+    );
+    let a: HashSet<&String> = claimed[0].iter().collect();
+    let b: HashSet<&String> = claimed[1].iter().collect();
+    assert!(a.is_disjoint(&b), "an entry claimed twice");
+    assert_eq!(claimed[0].len() + claimed[1].len(), N);
+    assert_eq!(a.len() + b.len(), N);
+}
+
+#[test]
+fn expired_send_lease_becomes_in_doubt() {
+    let (s, _) = open("lease");
+    enqueue(&s, "k", T0);
+    let c = s
+        .claim_due(at(1), 10, Duration::from_secs(30))
+        .expect("claim");
+    assert_eq!(c.len(), 1);
+    assert!(s
+        .claim_due(at(30), 10, Duration::from_secs(30))
+        .expect("claim")
+        .is_empty());
+    // The worker died: after the lease, the entry comes back in doubt (never queued).
+    let c = s
+        .claim_due(at(31), 10, Duration::from_secs(30))
+        .expect("claim");
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].state, State::InDoubt);
+    assert_eq!(c[0].due_at, Some(at(61)), "leased for the lookup");
+    let last = s.audit("k").expect("audit").pop().expect("row");
+    assert_eq!(last.reason, "lease_expired");
+}
+
+#[test]
+fn deadlines_mark_entries_stuck() {
+    let (s, _) = open("stuck");
+    enqueue(&s, "old", T0);
+    enqueue(&s, "new", at(600));
+    drive_to(&s, "fin", State::Done);
+    let deadline = Config::default().deadline_queued.expect("queued deadline");
+    let now = T0.plus(deadline);
+    assert_eq!(s.mark_stuck(now).expect("sweep"), 1);
+    assert_eq!(s.get("old").expect("get").expect("e").state, State::Stuck);
+    assert_eq!(s.get("new").expect("get").expect("e").state, State::Queued);
+    assert_eq!(s.get("fin").expect("get").expect("e").state, State::Done);
+    assert_eq!(s.mark_stuck(now).expect("sweep"), 0);
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let path = dir("durable").join("outbox.db");
+    {
+        let s = SqliteStore::open(&path, Config::default()).expect("open");
+        enqueue(&s, "a", T0);
+        drive_to(&s, "b", State::Done);
+        drive_to(&s, "c", State::InDoubt);
+    }
+    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    assert_eq!(s.get("a").expect("get").expect("a").state, State::Queued);
+    let b = s.get("b").expect("get").expect("b");
+    assert_eq!((b.state, b.fiscal), (State::Done, Some(fiscal())));
+    assert_eq!(s.get("c").expect("get").expect("c").state, State::InDoubt);
+    assert_eq!(s.audit("b").expect("audit").len(), 3);
+    // Enqueue after reopening is still idempotent.
+    assert!(
+        !s.enqueue(
+            &NewEntry {
+                key: "a",
+                receipt: &receipt(),
+                provider: "atol_v5"
+            },
+            at(5)
+        )
+        .expect("again")
+        .created
+    );
+    let ro = SqliteStore::open_read_only(&path).expect("read-only");
+    assert_eq!(ro.list(State::Queued, 10).expect("list").len(), 1);
+}
+
+#[test]
+fn journal_settings_and_append_only_audit() {
+    let (s, path) = open("pragmas");
+    enqueue(&s, "k", T0);
+    drop(s);
+    let c = rusqlite::Connection::open(&path).expect("raw");
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    let v: i64 = c
+        .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(v, fiskal_outbox::store::SCHEMA_VERSION);
+    assert!(c.execute("DELETE FROM audit", []).is_err());
+    assert!(c.execute("UPDATE audit SET reason = 'x'", []).is_err());
+    // A file from a newer build is refused.
+    c.execute(
+        "INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')",
+        [],
+    )
+    .expect("bump");
+    drop(c);
+    let err = SqliteStore::open(&path, Config::default()).expect_err("too new");
+    assert_eq!(err.code(), "schema_too_new");
+}
+
+#[test]
+fn stats_count_and_age_per_state() {
+    let (s, _) = open("stats");
+    enqueue(&s, "q1", T0);
+    enqueue(&s, "q2", at(10));
+    drive_to(&s, "d1", State::Done);
+    drive_to(&s, "x1", State::Rejected);
+    let stats = s.stats(at(100)).expect("stats");
+    assert_eq!(stats.len(), State::ALL.len());
+    let of = |st: State| stats.iter().find(|x| x.state == st).expect("state").clone();
+    assert_eq!(of(State::Queued).count, 4 - 2, "two still queued");
+    assert_eq!(of(State::Queued).oldest_age, Some(Duration::from_secs(100)));
+    assert_eq!(of(State::Done).count, 1);
+    assert_eq!(of(State::Done).oldest_age, Some(Duration::from_secs(99)));
+    assert_eq!(of(State::Rejected).count, 1);
+    assert_eq!(of(State::Sending).count, 0);
+    assert_eq!(of(State::Sending).oldest_age, None);
+    assert_eq!(s.list(State::Queued, 10).expect("list").len(), 2);
+    assert_eq!(s.list(State::Queued, 1).expect("list")[0].key, "q1");
+}
+
+#[test]
+fn unwritable_storage_is_a_clear_error_and_nothing_is_acknowledged() {
+    // A path whose directory does not exist cannot be created.
+    let missing = dir("ro").join("no-such-dir").join("outbox.db");
+    let err = SqliteStore::open(&missing, Config::default()).expect_err("missing dir");
+    assert_eq!(err.code(), "open", "{err}");
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
+
+    // A journal that can only be read: every write fails with read_only, nothing is stored.
+    let (s, path) = open("ro2");
+    enqueue(&s, "stored", T0);
+    drop(s);
+    let ro = SqliteStore::open_read_only(&path).expect("open read-only");
+    let r = receipt();
+    let err = ro
+        .enqueue(
+            &NewEntry {
+                key: "lost",
+                receipt: &r,
+                provider: "atol_v5",
+            },
+            at(1),
+        )
+        .expect_err("read-only enqueue");
+    assert_eq!(err.code(), "read_only", "{err}");
+    let e = ro.get("stored").expect("get").expect("entry");
+    assert_eq!(
+        ro.apply("stored", e.version, &Event::ClaimedForSend, at(1))
+            .expect_err("read-only apply")
+            .code(),
+        "read_only"
+    );
+    let rw = SqliteStore::open(&path, Config::default()).expect("reopen");
+    assert_eq!(rw.get("lost").expect("get"), None);
+    assert_eq!(
+        rw.get("stored").expect("get").expect("e").state,
+        State::Queued
+    );
+
+    // A read-only directory (only meaningful when not running as root, who may write anyway).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir("ro3");
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let probe = d.join("probe");
+        let root = std::fs::write(&probe, b"x").is_ok();
+        if !root {
+            let err = SqliteStore::open(d.join("outbox.db"), Config::default())
+                .expect_err("read-only directory");
+            assert!(
+                matches!(err.code(), "open" | "read_only"),
+                "unexpected {err}"
+            );
+        }
+        let _ = std::fs::remove_file(&probe);
+        let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn full_disk_is_a_clear_error_and_nothing_is_acknowledged() {
+    let path = dir("full").join("outbox.db");
+    {
+        let s = SqliteStore::open(&path, Config::default()).expect("open");
+        enqueue(&s, "stored", T0);
+    }
+    let pages = {
+        let c = rusqlite::Connection::open(&path).expect("raw");
+        let n: u32 = c
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .expect("pages");
+        n
+    };
+    let cfg = Config {
+        max_page_count: Some(pages),
+        ..Config::default()
+    };
+    let s = SqliteStore::open(&path, cfg).expect("open capped");
+    // Big receipts until the file would have to grow.
+    let base = include_str!("fixtures/receipt_sell.json");
+    let mut failed = None;
+    for i in 0..200 {
+        let text = base.replace("Петрова А.А.", &format!("Кассир {i} {}", "x".repeat(200)));
+        let r = fiskal_ffd::json::parse(&text).expect("receipt");
+        let key = format!("big-{i}");
+        match s.enqueue(
+            &NewEntry {
+                key: &key,
+                receipt: &r,
+                provider: "atol_v5",
+            },
+            at(1),
+        ) {
+            Ok(_) => {}
+            Err(e) => {
+                failed = Some((key, e));
+                break;
+            }
+        }
+    }
+    let (key, err) = failed.expect("the cap is reached");
+    assert_eq!(err.code(), "disk_full", "{err}");
+    drop(s);
+    let s = SqliteStore::open(&path, Config::default()).expect("reopen uncapped");
+    assert_eq!(s.get(&key).expect("get"), None, "nothing half-stored");
+    assert!(s.audit(&key).expect("audit").is_empty());
+    assert_eq!(
+        s.get("stored").expect("get").expect("e").state,
+        State::Queued
+    );
+}
+
+#[test]
+fn retry_backoff_grows_across_send_cycles() {
+    let (s, _) = open("backoff");
+    enqueue(&s, "k", T0);
+    let no_after = Outcome::RetryLater {
+        after: None,
+        code: None,
+        message: "connect refused".into(),
+    };
+    let mut now = at(0);
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let c = s.claim_due(now, 1, Duration::from_secs(30)).expect("claim");
+        assert_eq!(c.len(), 1);
+        let e = s
+            .apply("k", c[0].version, &Event::ProviderOutcome(&no_after), now)
+            .expect("retry");
+        let due = e.due_at.expect("due");
+        waits.push(due.since(now).as_secs());
+        now = due;
+    }
+    assert_eq!(waits, [1, 2, 4, 8]);
+    let c = s.claim_due(now, 1, Duration::from_secs(30)).expect("claim");
+    let accepted = Outcome::Accepted {
+        provider_id: "u".into(),
+        duplicate: false,
+    };
+    let e = s
+        .apply("k", c[0].version, &Event::ProviderOutcome(&accepted), now)
+        .expect("accepted");
+    assert_eq!(e.tries, 0, "progress resets the backoff");
+}
