@@ -254,7 +254,7 @@ pub struct AuditRecord {
     pub from: Option<State>,
     /// The state after.
     pub to: State,
-    /// The reason kind: an [`EventKind::name`], or `"enqueued"`.
+    /// The reason kind: an [`EventKind::name`](crate::state::EventKind::name), or `"enqueued"`.
     pub reason: String,
     /// Details: provider code and message, provider id, attempt …
     pub detail: String,
