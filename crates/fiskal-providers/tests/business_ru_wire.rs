@@ -20,7 +20,7 @@ use fiskal_providers::{
 #[allow(dead_code)]
 #[path = "support/scripted_server.rs"]
 mod server;
-use server::{expect, serve};
+use server::{compact, expect, serve};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/business_ru");
 const APP_ID: &str = "7f3c2a10-0b7e-4c1f-9a55-fiskal000001";
@@ -30,30 +30,6 @@ const DOC_ID: &str = "order-1001/sell-1";
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// JSON text without the whitespace between tokens (strings untouched).
-fn compact(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_str, mut esc) = (false, false);
-    for c in json.chars() {
-        if in_str {
-            out.push(c);
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-        } else if c == '"' {
-            in_str = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn receipt() -> fiskal_ffd::Receipt {

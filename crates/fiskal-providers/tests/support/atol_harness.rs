@@ -1,7 +1,7 @@
 //! The ATOL wire tests' harness: fixtures, exact body comparison, a client configured for the
 //! scripted server, and [`run`], which performs one call and checks every recorded request.
 
-use super::server::{serve, Exchange, Seen};
+use super::server::{compact, serve, Exchange, Seen};
 use fiskal_providers::atol::{AtolClient, AtolConfig, AtolVersion};
 use fiskal_providers::{DocumentKind, Outcome, Provider, ProviderError, StatusQuery, Submission};
 use std::time::Duration;
@@ -14,31 +14,6 @@ pub(crate) const GROUP: &str = "group_1";
 
 pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// JSON text without the whitespace between tokens (strings untouched): the exact bytes a
-/// compact serialiser writes, numbers as written.
-pub(crate) fn compact(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_str, mut esc) = (false, false);
-    for c in json.chars() {
-        if in_str {
-            out.push(c);
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-        } else if c == '"' {
-            in_str = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    out
 }
 
 pub(crate) fn assert_body(name: &str, sent: &str) {

@@ -155,3 +155,28 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
         body: String::from_utf8(body).ok()?,
     })
 }
+
+/// JSON text without the whitespace between tokens (strings untouched): the exact bytes a
+/// compact serialiser writes, numbers as written.
+pub(crate) fn compact(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_str, mut esc) = (false, false);
+    for c in json.chars() {
+        if in_str {
+            out.push(c);
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
