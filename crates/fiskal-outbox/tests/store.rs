@@ -404,6 +404,11 @@ fn claims_are_exclusive_across_connections() {
     for i in 0..N {
         enqueue(&s, &format!("k-{i}"), T0);
     }
+    // Both workers claim at the same moment in every round (a barrier before each claim), for
+    // enough rounds to drain the queue: they really contend, and both are sure to get work
+    // (a free-running loop let one thread drain everything first on a busy machine).
+    const BATCH: usize = 7;
+    const ROUNDS: usize = N / (2 * BATCH) + 2;
     let start = std::sync::Barrier::new(2);
     let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
@@ -414,15 +419,11 @@ fn claims_are_exclusive_across_connections() {
                     // Each worker has its own connection, as separate processes would.
                     let mine = SqliteStore::open(&path, Config::default()).expect("open");
                     let mut got = Vec::new();
-                    start.wait();
-                    loop {
-                        std::thread::sleep(Duration::from_millis(1));
+                    for _ in 0..ROUNDS {
+                        start.wait();
                         let batch = mine
-                            .claim_due(at(1), 7, Duration::from_secs(60))
+                            .claim_due(at(1), BATCH, Duration::from_secs(60))
                             .expect("claim");
-                        if batch.is_empty() {
-                            break;
-                        }
                         got.extend(batch.into_iter().map(|e| {
                             assert_eq!(e.state, State::Sending);
                             e.key
