@@ -36,6 +36,27 @@ pub enum OutboxError {
         /// The event kind.
         event: &'static str,
     },
+    /// The state table allows the event, but not for this entry (e.g. a failover after a
+    /// provider accepted an earlier attempt).
+    #[error("entry {key:?}: {reason}")]
+    NotAllowed {
+        /// The key.
+        key: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// No route (provider) of this name is configured.
+    #[error("no provider route named {name:?}")]
+    UnknownRoute {
+        /// The routing name.
+        name: String,
+    },
+    /// The worker or store configuration is inconsistent.
+    #[error("invalid outbox configuration: {message}")]
+    InvalidConfig {
+        /// What is wrong.
+        message: String,
+    },
     /// A provider outcome this version of the outbox does not know (the enum is
     /// non-exhaustive): the entry is left as it was.
     #[error("provider outcome not known to this version of the outbox")]
@@ -113,6 +134,9 @@ impl OutboxError {
             OutboxError::KeyConflict { .. } => "key_conflict",
             OutboxError::NotFound { .. } => "not_found",
             OutboxError::InvalidTransition { .. } => "invalid_transition",
+            OutboxError::NotAllowed { .. } => "not_allowed",
+            OutboxError::UnknownRoute { .. } => "unknown_route",
+            OutboxError::InvalidConfig { .. } => "invalid_config",
             OutboxError::UnknownOutcome => "unknown_outcome",
             OutboxError::Conflict { .. } => "conflict",
             OutboxError::ReadOnly { .. } => "read_only",

@@ -11,6 +11,7 @@
 //! in_doubt ── a status lookup (or, for ATOL, a resend of the SAME document id) ──► accepted,
 //!             done, rejected, failed_at_register; a lookup that fails stays in_doubt;
 //!             not_found (the provider confirmed it never took the document) ──► retry_later
+//! retry_later ──failover (attempt 1 only: never accepted anywhere)──► queued at the second provider
 //! any state that is not final ──deadline──► stuck
 //! ```
 //!
@@ -101,18 +102,21 @@ pub enum Event<'a> {
     /// The lease of a sending worker ran out (the worker died or hung): whether the document
     /// reached the provider is unknown.
     LeaseExpired,
-    /// A provider answered a submit or a status lookup.
+    /// A provider answered a submit or a status lookup. A status lookup answering
+    /// [`Outcome::NotFound`] is what makes an in-doubt entry sendable again; a plain
+    /// `RetryLater` (the lookup failed) keeps it in doubt.
     ProviderOutcome(&'a Outcome),
-    /// A status lookup established that the provider does not have the document, so it was
-    /// never taken and resending it is safe. Only the worker, which knows the provider, can tell
-    /// this from a failed lookup (Orange Data answers 400/404, Business.ru `not_found`, both as
-    /// [`Outcome::RetryLater`]); a plain `RetryLater` on an in-doubt entry keeps it in doubt.
-    NotFoundAtProvider,
     /// The entry stayed in its state past the state's deadline.
     Deadline,
     /// Send again under a new attempt id (attempt + 1): after a register refusal whose cause is
     /// gone. The document id changes, so this is never done while the provider may hold it.
     Resubmit,
+    /// Route the entry to another provider (attempt + 1, so the document id is new there too).
+    /// Allowed only from `retry_later` at attempt 1: no provider has ever accepted it.
+    Failover {
+        /// The provider (routing name) it goes to.
+        provider: &'a str,
+    },
 }
 
 /// The kind of an [`Event`]: the rows of [`TRANSITIONS`] and the `reason` of an audit record.
@@ -139,17 +143,19 @@ pub enum EventKind {
     RejectedRegister,
     /// [`Outcome::Rejected`] of any other kind (validation, auth, configuration, other).
     Rejected,
-    /// [`Event::NotFoundAtProvider`].
+    /// [`Outcome::NotFound`] (a status lookup: the provider never took the document).
     NotFound,
     /// [`Event::Deadline`].
     Deadline,
     /// [`Event::Resubmit`].
     Resubmit,
+    /// [`Event::Failover`].
+    Failover,
 }
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::ClaimedForSend,
         EventKind::LeaseExpired,
         EventKind::Accepted,
@@ -163,6 +169,7 @@ impl EventKind {
         EventKind::NotFound,
         EventKind::Deadline,
         EventKind::Resubmit,
+        EventKind::Failover,
     ];
 
     /// Stable snake_case name, as stored in the audit trail.
@@ -181,6 +188,7 @@ impl EventKind {
             EventKind::NotFound => "not_found",
             EventKind::Deadline => "deadline",
             EventKind::Resubmit => "resubmit",
+            EventKind::Failover => "failover",
         }
     }
 
@@ -190,9 +198,9 @@ impl EventKind {
         Some(match event {
             Event::ClaimedForSend => EventKind::ClaimedForSend,
             Event::LeaseExpired => EventKind::LeaseExpired,
-            Event::NotFoundAtProvider => EventKind::NotFound,
             Event::Deadline => EventKind::Deadline,
             Event::Resubmit => EventKind::Resubmit,
+            Event::Failover { .. } => EventKind::Failover,
             Event::ProviderOutcome(o) => match o {
                 Outcome::Accepted { duplicate, .. } => {
                     if *duplicate {
@@ -205,6 +213,7 @@ impl EventKind {
                 Outcome::Done { .. } => EventKind::Done,
                 Outcome::RetryLater { .. } => EventKind::RetryLater,
                 Outcome::InDoubt { .. } => EventKind::InDoubt,
+                Outcome::NotFound { .. } => EventKind::NotFound,
                 Outcome::Rejected { kind, .. } => {
                     if *kind == RejectKind::Register {
                         EventKind::RejectedRegister
@@ -248,7 +257,8 @@ use State as S;
 /// Safety rules this table encodes:
 /// * nothing that may be at the provider (accepted, in_doubt) is ever sent under a new attempt
 ///   id, and a failed poll or a failed lookup never makes it sendable again — only
-///   [`Event::NotFoundAtProvider`] does;
+///   [`Outcome::NotFound`] from a lookup does, and never for an accepted entry;
+/// * failover to another provider only for an entry no provider ever accepted;
 /// * a lease that runs out while sending means "unknown", i.e. in_doubt, never queued.
 pub const TRANSITIONS: &[Transition] = &[
     // queued
@@ -272,6 +282,8 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::Accepted, E::Done, S::Done),
     t(S::Accepted, E::RetryLater, S::Accepted),
     t(S::Accepted, E::InDoubt, S::Accepted),
+    // Accepted once: a lookup that does not find it is the provider's glitch, never a resend.
+    t(S::Accepted, E::NotFound, S::Accepted),
     t(S::Accepted, E::RejectedRegister, S::FailedAtRegister),
     t(S::Accepted, E::Rejected, S::Rejected),
     t(S::Accepted, E::Deadline, S::Stuck),
@@ -288,6 +300,7 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::InDoubt, E::Deadline, S::Stuck),
     // retry_later: send again with the same document id
     t(S::RetryLater, E::ClaimedForSend, S::Sending),
+    t(S::RetryLater, E::Failover, S::Queued),
     t(S::RetryLater, E::Deadline, S::Stuck),
     // failed_at_register: a new attempt id
     t(S::FailedAtRegister, E::Resubmit, S::Queued),

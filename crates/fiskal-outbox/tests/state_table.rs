@@ -28,10 +28,13 @@ fn expected(from: State, event: EventKind) -> Option<State> {
         (S::Sending, _) => outcome(true),
         // A failed poll keeps polling: the document is at the provider.
         (S::Accepted, E::RetryLater | E::InDoubt) => Some(S::Accepted),
+        // Accepted once: "not found" later is a provider glitch, never a resend.
+        (S::Accepted, E::NotFound) => Some(S::Accepted),
         (S::Accepted, _) => outcome(false),
         // A failed lookup keeps it in doubt; only a confirmed "not found" makes it sendable.
         (S::InDoubt, E::RetryLater | E::InDoubt) => Some(S::InDoubt),
         (S::InDoubt, E::NotFound) => Some(S::RetryLater),
+        (S::RetryLater, E::Failover) => Some(S::Queued),
         (S::InDoubt, _) => outcome(false),
         (S::FailedAtRegister, E::Resubmit) => Some(S::Queued),
         _ => None,
@@ -74,6 +77,10 @@ fn no_row_makes_a_possibly_held_document_sendable_under_a_new_id() {
     for r in TRANSITIONS {
         if r.event == EventKind::Resubmit {
             assert_eq!(r.from, State::FailedAtRegister);
+        }
+        // Another provider only for what no provider holds (the store also requires attempt 1).
+        if r.event == EventKind::Failover {
+            assert_eq!(r.from, State::RetryLater);
         }
         if matches!(r.from, State::Accepted | State::InDoubt) {
             assert!(
@@ -171,6 +178,18 @@ fn outcomes_map_to_the_contract() {
         EventKind::of(&Event::ProviderOutcome(&cases[1].0)),
         Some(EventKind::Duplicate)
     );
+    let not_found = Outcome::NotFound {
+        message: "no such document".into(),
+    };
+    assert_eq!(
+        transition(State::InDoubt, &Event::ProviderOutcome(&not_found)).ok(),
+        Some(State::RetryLater)
+    );
+    assert_eq!(
+        transition(State::Accepted, &Event::ProviderOutcome(&not_found)).ok(),
+        Some(State::Accepted)
+    );
+    assert!(transition(State::Sending, &Event::ProviderOutcome(&not_found)).is_err());
     let refused = transition(State::Done, &Event::ClaimedForSend);
     assert_eq!(refused.err().map(|e| e.code()), Some("invalid_transition"));
 }

@@ -115,6 +115,9 @@ fn outcome(kind: EventKind) -> Option<Outcome> {
             code: "32".into(),
             message: "ИНН не совпадает".into(),
         },
+        EventKind::NotFound => Outcome::NotFound {
+            message: "no such document".into(),
+        },
         _ => return None,
     })
 }
@@ -124,9 +127,9 @@ fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
         (_, Some(o)) => Event::ProviderOutcome(o),
         (EventKind::ClaimedForSend, _) => Event::ClaimedForSend,
         (EventKind::LeaseExpired, _) => Event::LeaseExpired,
-        (EventKind::NotFound, _) => Event::NotFoundAtProvider,
         (EventKind::Deadline, _) => Event::Deadline,
         (EventKind::Resubmit, _) => Event::Resubmit,
+        (EventKind::Failover, _) => Event::Failover { provider: "orange" },
         (k, None) => panic!("no event for {k}"),
     }
 }
@@ -354,7 +357,8 @@ fn schedules_follow_the_outcomes() {
         (e.state, e.attempt, e.document_id().as_str()),
         (State::Queued, 2, "f-2")
     );
-    assert_eq!(e.due_at, Some(at(50)));
+    // The register's trouble may last: the second attempt waits retry_base (1 s).
+    assert_eq!(e.due_at, Some(at(51)));
     assert_eq!(e.provider_id, None);
 
     // In doubt: resolved right away; a failed lookup backs off and stays in doubt.

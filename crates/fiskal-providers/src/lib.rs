@@ -26,5 +26,5 @@ mod secret;
 pub use error::ProviderError;
 pub use fiscal::FiscalAttributes;
 pub use outcome::{Outcome, RejectKind};
-pub use provider::{DocumentKind, Provider, StatusQuery, Submission};
+pub use provider::{DocumentKind, InDoubtResolution, Provider, StatusQuery, Submission};
 pub use secret::Secret;

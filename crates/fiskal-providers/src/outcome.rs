@@ -9,6 +9,7 @@
 //! | [`Outcome::Rejected`] | definitive no: fix the receipt, the credentials, or the register | do not resend as is |
 //! | [`Outcome::RetryLater`] | transient, and the document was **not** taken | resend the same document id after `after` |
 //! | [`Outcome::InDoubt`] | unknown whether the provider took it (timeout, reset after sending) | look it up by status before any resend |
+//! | [`Outcome::NotFound`] | (status lookups only) the provider says it has no document with this id | it was never taken: sending it (same id) is safe |
 //!
 //! The provider's own code and text are always kept.
 
@@ -91,6 +92,14 @@ pub enum Outcome {
         /// What happened (timeout, connection reset after the request was sent …).
         reason: String,
     },
+    /// Only from a [`status`](crate::Provider::status) lookup: the provider answered that it
+    /// has no document with this id, i.e. it never took it, and sending it (under the same id)
+    /// is safe. How an in-doubt send is resolved at Orange Data (status 400/404) and
+    /// Business.ru (no command with that `c_num`).
+    NotFound {
+        /// The provider's words.
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -111,6 +120,7 @@ impl Outcome {
             Outcome::Rejected { .. } => "rejected",
             Outcome::RetryLater { .. } => "retry_later",
             Outcome::InDoubt { .. } => "in_doubt",
+            Outcome::NotFound { .. } => "not_found",
         }
     }
 }

@@ -106,6 +106,32 @@ pub struct StatusQuery<'a> {
     pub kind: DocumentKind,
 }
 
+/// How a provider settles an [`Outcome::InDoubt`] send (the document may or may not have been
+/// taken), so that nothing is fiscalised twice. Declared by each adapter; the outbox follows it
+/// before any resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InDoubtResolution {
+    /// Submit again under the **same** document id: the provider never makes a second receipt
+    /// for an id it holds and answers [`Outcome::Accepted`] with `duplicate: true` (ATOL: error
+    /// 33 carrying the first uuid). Needs no lookup endpoint.
+    ResendSameId,
+    /// Look the document up by its document id ([`StatusQuery::provider_id`] `None`): an
+    /// accepted, pending or done answer when it was taken, [`Outcome::NotFound`] when it was
+    /// not (then sending it is safe). Orange Data, and Business.ru, whose API has no idempotency.
+    LookUp,
+}
+
+impl InDoubtResolution {
+    /// Stable snake_case name.
+    pub fn code(self) -> &'static str {
+        match self {
+            InDoubtResolution::ResendSameId => "resend_same_id",
+            InDoubtResolution::LookUp => "look_up",
+        }
+    }
+}
+
 /// A cloud cash register.
 ///
 /// Implementations never panic, time out every call (connect and read timeouts), and report
@@ -113,6 +139,9 @@ pub struct StatusQuery<'a> {
 pub trait Provider: Send + Sync {
     /// A short name (`"atol_v4"`, `"orange_data"` …) for logs and metrics.
     fn name(&self) -> &'static str;
+
+    /// How an in-doubt send is settled with this provider.
+    fn in_doubt_resolution(&self) -> InDoubtResolution;
 
     /// Sends a receipt.
     fn submit<'a>(

@@ -198,7 +198,7 @@ fn status_answers_map_to_outcomes() {
     );
     assert!(matches!(
         status_outcome(400, br#"{"errors":["not found"]}"#, id),
-        Outcome::RetryLater { .. }
+        Outcome::NotFound { message } if message == "HTTP 400: document not found at Orange Data: not found"
     ));
     assert!(matches!(
         status_outcome(524, b"", id),

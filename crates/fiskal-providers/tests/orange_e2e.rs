@@ -388,7 +388,7 @@ async fn reset_before_accept_and_500_lose_nothing() {
     // Not there (400 not found): safe to resend with the same id.
     assert!(matches!(
         client.status(&query("e2e-lost", DocumentKind::Sell)).await,
-        Ok(Outcome::RetryLater { .. })
+        Ok(Outcome::NotFound { .. })
     ));
     assert!(matches!(
         client.submit(&s).await,
@@ -473,7 +473,7 @@ async fn ffd12_correction_goes_through_correction12() {
     // A correction is not found among the receipts.
     assert!(matches!(
         client.status(&query("e2e-corr", DocumentKind::Sell)).await,
-        Ok(Outcome::RetryLater { .. })
+        Ok(Outcome::NotFound { .. })
     ));
     assert_eq!(emu.journal().fiscalised_count("e2e-corr"), 1);
     emu.shutdown().await;
@@ -539,13 +539,13 @@ async fn ffd105_correction_goes_through_corrections() {
     // after both lookups.
     assert!(matches!(
         client.status(&query("e2e-c105", DocumentKind::Sell)).await,
-        Ok(Outcome::RetryLater { .. })
+        Ok(Outcome::NotFound { .. })
     ));
     assert!(matches!(
         client
             .status(&query("e2e-c105-unknown", DocumentKind::SellCorrection))
             .await,
-        Ok(Outcome::RetryLater { code: Some(c), .. }) if c == "400"
+        Ok(Outcome::NotFound { message }) if message.starts_with("HTTP 400")
     ));
     assert_eq!(emu.journal().len(), 1);
     assert_eq!(emu.journal().fiscalised_count("e2e-c105"), 1);

@@ -418,6 +418,10 @@ fn plan(
                 n.last_message = Some(reason.clone());
                 detail = reason.clone();
             }
+            Outcome::NotFound { message } => {
+                n.last_message = Some(message.clone());
+                detail = message.clone();
+            }
             _ => return Err(OutboxError::UnknownOutcome),
         }
     }
@@ -427,6 +431,13 @@ fn plan(
         now.plus(after.unwrap_or(policy))
     };
     n.due_at = match to {
+        // A resubmit waits like a retry (the register's trouble may last); the n-th attempt
+        // waits retry_base · 2^(n-2).
+        State::Queued if matches!(event, Event::Resubmit) => Some(now.plus(backoff(
+            cfg.retry_base,
+            cfg.retry_max,
+            cur.attempt.saturating_sub(1),
+        ))),
         State::Queued => Some(now),
         State::Sending => Some(now.plus(lease)),
         State::Accepted if !same => Some(now.plus(cfg.poll_first)),
@@ -446,6 +457,28 @@ fn plan(
             "new document id {} (was {})",
             n.document_id(),
             cur.document_id()
+        );
+    }
+    if let Event::Failover { provider } = event {
+        if cur.attempt != 1 {
+            return Err(OutboxError::NotAllowed {
+                key: cur.key.clone(),
+                reason: "failover only before any provider accepted the receipt (attempt 1)",
+            });
+        }
+        if *provider == cur.provider {
+            return Err(OutboxError::NotAllowed {
+                key: cur.key.clone(),
+                reason: "failover to the provider it is already routed to",
+            });
+        }
+        n.provider = (*provider).to_owned();
+        n.attempt = cur.attempt.saturating_add(1);
+        n.provider_id = None;
+        detail = format!(
+            "from {} to {provider}; new document id {}",
+            cur.provider,
+            n.document_id()
         );
     }
     if let Event::Deadline = event {
@@ -469,7 +502,7 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
     let changed = conn.execute(
         "UPDATE entries SET state = ?1, version = ?2, attempt = ?3, tries = ?4, provider_id = ?5,
             due_at = ?6, deadline = ?7, fiscal_json = ?8, last_code = ?9, last_message = ?10,
-            state_since = ?11, updated_at = ?12
+            state_since = ?11, updated_at = ?12, provider = ?15
          WHERE key = ?13 AND version = ?14",
         params![
             n.state.name(),
@@ -486,6 +519,7 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
             n.updated_at.0,
             n.key,
             to_i64(cur.version),
+            n.provider,
         ],
     )?;
     if changed != 1 {

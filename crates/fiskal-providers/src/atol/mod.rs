@@ -447,6 +447,10 @@ impl Provider for AtolClient {
         self.inner.cfg.provider_name()
     }
 
+    fn in_doubt_resolution(&self) -> crate::InDoubtResolution {
+        crate::InDoubtResolution::ResendSameId
+    }
+
     async fn submit<'a>(
         &'a self,
         submission: &'a Submission<'a>,

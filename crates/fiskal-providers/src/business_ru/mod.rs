@@ -44,7 +44,7 @@
 //!   therefore [`Outcome::InDoubt`], and the outbox must resolve it by
 //!   [`status`](Provider::status) with `provider_id: None`: the client then lists
 //!   `GET Command?c_num=<document_id>` and answers the state of the command found, or —
-//!   when none is — [`Outcome::RetryLater`] with code `not_found` (the command was not taken;
+//!   when none is — [`Outcome::NotFound`] (the command was not taken;
 //!   resending is safe). Caveats: the list's shape is undocumented (an array, or an object
 //!   holding one, is accepted), and if the service pages or windows the list by date an old
 //!   command may be missed — resolve in-doubt sends promptly.
@@ -497,6 +497,11 @@ impl Provider for BusinessRuClient {
         }
     }
 
+    fn in_doubt_resolution(&self) -> crate::InDoubtResolution {
+        // No idempotency key: a resend could print a second receipt (module docs).
+        crate::InDoubtResolution::LookUp
+    }
+
     async fn submit<'a>(
         &'a self,
         submission: &'a Submission<'a>,
@@ -543,9 +548,7 @@ impl Provider for BusinessRuClient {
                 },
                 other => other,
             },
-            Ok(None) => Outcome::RetryLater {
-                after: None,
-                code: Some("not_found".into()),
+            Ok(None) => Outcome::NotFound {
                 message: format!(
                     "no command with c_num {:?} at Business.ru: it was not taken; sending it again is safe",
                     query.document_id

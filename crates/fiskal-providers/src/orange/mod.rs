@@ -176,11 +176,7 @@ impl OrangeClient {
             return Ok(self.status_at("documents", q.document_id).await);
         }
         match self.status_at("correction12", q.document_id).await {
-            Outcome::RetryLater {
-                code: Some(code), ..
-            } if code == "400" || code == "404" => {
-                Ok(self.status_at("corrections", q.document_id).await)
-            }
+            Outcome::NotFound { .. } => Ok(self.status_at("corrections", q.document_id).await),
             other => Ok(other),
         }
     }
@@ -223,6 +219,10 @@ impl OrangeClient {
 impl Provider for OrangeClient {
     fn name(&self) -> &'static str {
         "orange_data"
+    }
+
+    fn in_doubt_resolution(&self) -> crate::InDoubtResolution {
+        crate::InDoubtResolution::LookUp
     }
 
     fn submit<'a>(

@@ -135,10 +135,11 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
         },
         // Organisation or document unknown: the document was never taken — safe to send with the
         // same id (this is how an in-doubt send is resolved).
-        400 | 404 => Outcome::RetryLater {
-            after: None,
-            code: Some(status.to_string()),
-            message: format!("document not found at Orange Data: {}", errors_text(body)),
+        400 | 404 => Outcome::NotFound {
+            message: format!(
+                "HTTP {status}: document not found at Orange Data: {}",
+                errors_text(body)
+            ),
         },
         401 | 403 => Outcome::Rejected {
             kind: RejectKind::Auth,
