@@ -266,7 +266,9 @@ async fn reset_before_accept_is_in_doubt_then_not_found_then_resent_once() {
         kind: DocumentKind::Sell,
     };
     match c.status(&q).await {
-        Ok(Outcome::NotFound { message }) => assert!(message.contains("was not taken"), "{message}"),
+        Ok(Outcome::NotFound { message }) => {
+            assert!(message.contains("was not taken"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     let id = accepted(&c, &s).await;
