@@ -9,9 +9,12 @@
 //!   and text) · retry later · in doubt (resolve by status before any resend).
 //! * [`ProviderError`]: local failures only — nothing was sent, so fixing and retrying is safe.
 //! * [`Secret`]: passwords, tokens and keys never reach `Debug`, logs or errors.
+//! * [`settings`]: provider configuration as data (JSON, TOML), and [`AnyProvider`], one type
+//!   over every adapter built from it.
 //! * [`http`]: rustls (ring) with verification always on, timeouts on every call.
 #![forbid(unsafe_code)]
 
+mod any;
 pub mod atol;
 pub mod blocking;
 pub mod business_ru;
@@ -22,7 +25,9 @@ pub mod orange;
 mod outcome;
 mod provider;
 mod secret;
+pub mod settings;
 
+pub use any::AnyProvider;
 pub use error::ProviderError;
 pub use fiscal::FiscalAttributes;
 pub use outcome::{Outcome, RejectKind};

@@ -12,12 +12,17 @@
 //! | [`Outcome::NotFound`] | (status lookups only) the provider says it has no document with this id | it was never taken: sending it (same id) is safe |
 //!
 //! The provider's own code and text are always kept.
+//!
+//! JSON form (the C ABI, the bindings): see [`Outcome`].
 
 use crate::fiscal::FiscalAttributes;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::time::Duration;
 
-/// Why a document was rejected definitively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Why a document was rejected definitively. Serde: its [`code`](RejectKind::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RejectKind {
     /// The receipt is invalid for the provider (fields, sums, INN vs group …): fix the receipt.
@@ -46,6 +51,26 @@ impl RejectKind {
 }
 
 /// The result of a submit or a status call.
+///
+/// # JSON form
+///
+/// What the C ABI and the bindings exchange (`Serialize` / `Deserialize`): an object whose
+/// first key `"outcome"` is [`Outcome::code`], then the variant's fields, always all of them
+/// (`null` when absent). Unknown keys are refused when reading.
+///
+/// ```json
+/// {"outcome":"accepted","provider_id":"6f0c…","duplicate":false}
+/// {"outcome":"pending","provider_id":"6f0c…"}
+/// {"outcome":"done","provider_id":"6f0c…","fiscal":{"fn_number":"9999078900001234","fd_number":1234,…}}
+/// {"outcome":"rejected","kind":"validation","code":"32","message":"…"}
+/// {"outcome":"retry_later","after_ms":3000,"code":"503","message":"…"}
+/// {"outcome":"in_doubt","reason":"timeout: …"}
+/// {"outcome":"not_found","message":"…"}
+/// ```
+///
+/// `kind` is [`RejectKind::code`]; `after_ms` is the delay in whole milliseconds (`null`: none
+/// given); `fiscal` is [`FiscalAttributes`] as its serde form (money as a string with two
+/// decimals, `date_time` as `YYYY-MM-DDTHH:MM:SS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -122,5 +147,184 @@ impl Outcome {
             Outcome::InDoubt { .. } => "in_doubt",
             Outcome::NotFound { .. } => "not_found",
         }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("outcome", self.code())?;
+        match self {
+            Outcome::Accepted {
+                provider_id,
+                duplicate,
+            } => {
+                m.serialize_entry("provider_id", provider_id)?;
+                m.serialize_entry("duplicate", duplicate)?;
+            }
+            Outcome::Pending { provider_id } => m.serialize_entry("provider_id", provider_id)?,
+            Outcome::Done {
+                provider_id,
+                fiscal,
+            } => {
+                m.serialize_entry("provider_id", provider_id)?;
+                m.serialize_entry("fiscal", fiscal)?;
+            }
+            Outcome::Rejected {
+                kind,
+                code,
+                message,
+            } => {
+                m.serialize_entry("kind", kind)?;
+                m.serialize_entry("code", code)?;
+                m.serialize_entry("message", message)?;
+            }
+            Outcome::RetryLater {
+                after,
+                code,
+                message,
+            } => {
+                let after_ms = after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+                m.serialize_entry("after_ms", &after_ms)?;
+                m.serialize_entry("code", code)?;
+                m.serialize_entry("message", message)?;
+            }
+            Outcome::InDoubt { reason } => m.serialize_entry("reason", reason)?,
+            Outcome::NotFound { message } => m.serialize_entry("message", message)?,
+        }
+        m.end()
+    }
+}
+
+/// The fields of each variant as read from JSON (`outcome` removed).
+mod json {
+    use super::{FiscalAttributes, RejectKind};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Accepted {
+        pub(super) provider_id: String,
+        pub(super) duplicate: bool,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Pending {
+        pub(super) provider_id: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Done {
+        pub(super) provider_id: String,
+        pub(super) fiscal: FiscalAttributes,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Rejected {
+        pub(super) kind: RejectKind,
+        pub(super) code: String,
+        pub(super) message: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct RetryLater {
+        #[serde(default)]
+        pub(super) after_ms: Option<u64>,
+        #[serde(default)]
+        pub(super) code: Option<String>,
+        pub(super) message: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct InDoubt {
+        pub(super) reason: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Message {
+        pub(super) message: String,
+    }
+}
+
+/// Read through a `serde_json::Value`, not serde's internally-tagged derive: that buffers the
+/// input in a way that loses the exact text [`fiskal_ffd::Money`] is parsed from.
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        use serde_json::Value;
+        const CODES: &[&str] = &[
+            "accepted",
+            "pending",
+            "done",
+            "rejected",
+            "retry_later",
+            "in_doubt",
+            "not_found",
+        ];
+        let Value::Object(mut map) = Value::deserialize(d)? else {
+            return Err(D::Error::custom(
+                "an outcome is an object with an `outcome` field",
+            ));
+        };
+        let tag = match map.remove("outcome") {
+            Some(Value::String(tag)) => tag,
+            Some(_) => return Err(D::Error::custom("`outcome` must be a string")),
+            None => return Err(D::Error::missing_field("outcome")),
+        };
+        let rest = Value::Object(map);
+        let e = |err: serde_json::Error| D::Error::custom(format!("outcome `{tag}`: {err}"));
+        Ok(match tag.as_str() {
+            "accepted" => {
+                let v: json::Accepted = serde_json::from_value(rest).map_err(e)?;
+                Outcome::Accepted {
+                    provider_id: v.provider_id,
+                    duplicate: v.duplicate,
+                }
+            }
+            "pending" => {
+                let v: json::Pending = serde_json::from_value(rest).map_err(e)?;
+                Outcome::Pending {
+                    provider_id: v.provider_id,
+                }
+            }
+            "done" => {
+                let v: json::Done = serde_json::from_value(rest).map_err(e)?;
+                Outcome::Done {
+                    provider_id: v.provider_id,
+                    fiscal: v.fiscal,
+                }
+            }
+            "rejected" => {
+                let v: json::Rejected = serde_json::from_value(rest).map_err(e)?;
+                Outcome::Rejected {
+                    kind: v.kind,
+                    code: v.code,
+                    message: v.message,
+                }
+            }
+            "retry_later" => {
+                let v: json::RetryLater = serde_json::from_value(rest).map_err(e)?;
+                Outcome::RetryLater {
+                    after: v.after_ms.map(Duration::from_millis),
+                    code: v.code,
+                    message: v.message,
+                }
+            }
+            "in_doubt" => {
+                let v: json::InDoubt = serde_json::from_value(rest).map_err(e)?;
+                Outcome::InDoubt { reason: v.reason }
+            }
+            "not_found" => {
+                let v: json::Message = serde_json::from_value(rest).map_err(e)?;
+                Outcome::NotFound { message: v.message }
+            }
+            other => return Err(D::Error::unknown_variant(other, CODES)),
+        })
     }
 }
