@@ -45,6 +45,14 @@ pub enum OutboxError {
         /// Why.
         reason: &'static str,
     },
+    /// The receipt breaks FFD rules: nothing was stored (a provider would refuse it).
+    #[error("invalid receipt: {message}")]
+    InvalidReceipt {
+        /// Every violation, with its JSON path and code.
+        violations: Vec<fiskal_ffd::Violation>,
+        /// The violations as one line.
+        message: String,
+    },
     /// No route (provider) of this name is configured.
     #[error("no provider route named {name:?}")]
     UnknownRoute {
@@ -136,6 +144,7 @@ impl OutboxError {
             OutboxError::InvalidTransition { .. } => "invalid_transition",
             OutboxError::NotAllowed { .. } => "not_allowed",
             OutboxError::UnknownRoute { .. } => "unknown_route",
+            OutboxError::InvalidReceipt { .. } => "invalid_receipt",
             OutboxError::InvalidConfig { .. } => "invalid_config",
             OutboxError::UnknownOutcome => "unknown_outcome",
             OutboxError::Conflict { .. } => "conflict",

@@ -8,19 +8,29 @@
 //! * [`store`]: the [`Store`] trait and [`SqliteStore`] (embedded, WAL, `synchronous=FULL`);
 //!   the contracts (durability, idempotent enqueue, document id `key-attempt`, optimistic
 //!   concurrency, leases) are in its module docs.
+//! * [`Outbox`]: the journal, routes and worker behind one handle, configured by
+//!   [`OutboxSettings`] (JSON / TOML); what the C ABI, the bindings and the CLI hold.
+//! * [`reconcile`]: the journal's done entries compared with the providers.
 //! * [`OutboxError`]: the one error type.
-//!
-//! The worker (claim, submit, poll, resolve in-doubt sends) comes next and drives a [`Store`]
-//! through [`Store::claim_due`] and [`Store::apply`] only.
+//! * [`worker`]: the [`Worker`] that claims due entries, submits, polls and resolves in-doubt
+//!   sends per provider, with routes, poll limits, failover and graceful shutdown.
 #![forbid(unsafe_code)]
 
 mod error;
+mod outbox;
 pub mod state;
+pub mod reconcile;
+pub mod settings;
 pub mod store;
+pub mod worker;
 
 pub use error::OutboxError;
+pub use outbox::Outbox;
+pub use reconcile::{Finding, Reconciliation};
+pub use settings::OutboxSettings;
+pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};
 pub use state::{transition, Event, EventKind, State, TRANSITIONS};
 pub use store::{
-    document_id, AuditRecord, Config, Enqueued, Entry, NewEntry, SqliteStore, StateStats, Store,
-    Timestamp,
+    document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, SqliteStore, StateStats,
+    Store, Timestamp, WindowMetrics,
 };

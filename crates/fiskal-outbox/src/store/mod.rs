@@ -120,6 +120,10 @@ pub struct Config {
     pub retry_max: Duration,
     /// Lease of [`Store::apply`]`(ClaimedForSend)` outside [`Store::claim_due`].
     pub default_lease: Duration,
+    /// Spread of every computed delay (backoff, polls, resubmits), in percent either way,
+    /// drawn by the caller ([`Jitter`]) so that entries that failed together do not come back
+    /// together. A provider's `Retry-After` is only ever lengthened. Default 20.
+    pub jitter_percent: u32,
     /// Caps the database file at this many pages (SQLite `max_page_count`; pages are 4 KiB):
     /// a write beyond fails with [`OutboxError::DiskFull`] and stores nothing, as on a full
     /// disk. `None`: no cap but the disk's.
@@ -140,6 +144,7 @@ impl Default for Config {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(5 * 60),
             default_lease: Duration::from_secs(60),
+            jitter_percent: 20,
             max_page_count: None,
         }
     }
@@ -162,6 +167,57 @@ impl Config {
 
 pub(super) fn backoff(base: Duration, max: Duration, tries: u32) -> Duration {
     base.saturating_mul(1u32 << tries.min(20)).min(max)
+}
+
+/// A random draw in `0..=65535` for the spread of delays ([`Config::jitter_percent`]). The
+/// store never draws itself (it stays deterministic); the worker passes a fresh draw to every
+/// [`Store::apply_jittered`]. [`Jitter::NONE`] (the midpoint) leaves delays as computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jitter(pub u16);
+
+impl Jitter {
+    /// No spread: delays exactly as computed.
+    pub const NONE: Jitter = Jitter(32_768);
+
+    /// `d` spread by ±`percent` %: from `d·(1 − p)` (draw 0) to just under `d·(1 + p)`.
+    pub fn spread(self, d: Duration, percent: u32) -> Duration {
+        let ms = d.as_millis();
+        let span = ms.saturating_mul(u128::from(percent.min(100))) / 100;
+        let ms = ms - span + span.saturating_mul(2 * u128::from(self.0)) / 65_536;
+        Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+
+    /// `d` lengthened by up to `percent` % (never shortened): for a provider's `Retry-After`.
+    /// Draws up to the midpoint leave it as it is.
+    pub fn later(self, d: Duration, percent: u32) -> Duration {
+        let ms = d.as_millis();
+        let span = ms.saturating_mul(u128::from(percent.min(100))) / 100;
+        let above = u128::from(self.0.saturating_sub(Jitter::NONE.0));
+        let ms = ms + span.saturating_mul(2 * above) / 65_536;
+        Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+}
+
+/// Measures over a recent window, from the audit trail: the capacity signals of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WindowMetrics {
+    /// The window (e.g. the last hour).
+    pub window: Duration,
+    /// Entries that became `done` in the window.
+    pub done: u64,
+    /// Entries that became `rejected` in the window.
+    pub rejected: u64,
+    /// Register refusals (`failed_at_register`) in the window.
+    pub failed_at_register: u64,
+    /// Entries that became `stuck` in the window.
+    pub stuck: u64,
+    /// Latency from the first send to `done`, of the entries done in the window: median.
+    pub latency_p50: Option<Duration>,
+    /// … 95th percentile.
+    pub latency_p95: Option<Duration>,
+    /// … the longest.
+    pub latency_max: Option<Duration>,
 }
 
 /// One receipt to enqueue.
@@ -289,7 +345,9 @@ pub trait Store: Send + Sync {
         expected_version: u64,
         event: &Event<'_>,
         now: Timestamp,
-    ) -> Result<Entry, OutboxError>;
+    ) -> Result<Entry, OutboxError> {
+        self.apply_jittered(key, expected_version, event, now, Jitter::NONE)
+    }
 
     /// Atomically claims up to `limit` due entries (`due_at <= now`), oldest first, each under a
     /// lease until `now + lease` (their `due_at`): `queued` and `retry_later` move to `sending`
@@ -301,6 +359,50 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         limit: usize,
         lease: Duration,
+    ) -> Result<Vec<Entry>, OutboxError>;
+
+    /// [`Store::apply`] with a random draw for the spread of the delay it schedules.
+    fn apply_jittered(
+        &self,
+        key: &str,
+        expected_version: u64,
+        event: &Event<'_>,
+        now: Timestamp,
+        jitter: Jitter,
+    ) -> Result<Entry, OutboxError>;
+
+    /// Stores many receipts in **one** transaction (one sync): the fast path for bulk loads.
+    /// Each entry gets its own result (invalid key, key conflict …, as [`Store::enqueue`]);
+    /// a storage failure (disk full, read-only) fails the whole batch and stores none of it.
+    fn enqueue_batch(
+        &self,
+        batch: &[NewEntry<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Enqueued, OutboxError>>, OutboxError>;
+
+    /// A callback arrived: makes an `accepted`, `in_doubt` or `retry_later` entry due now (no
+    /// state change, no audit row). False when there is no such entry in those states.
+    fn poke(&self, key: &str, now: Timestamp) -> Result<bool, OutboxError>;
+
+    /// The earliest `due_at` among entries a worker may claim (`None` when nothing is
+    /// scheduled): how long the worker may sleep.
+    fn next_due(&self) -> Result<Option<Timestamp>, OutboxError>;
+
+    /// Done, refused and stuck counts and the first-send-to-done latency over the `window`
+    /// before `now`.
+    fn window_metrics(
+        &self,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<WindowMetrics, OutboxError>;
+
+    /// Entries in `done` whose last change is in `from..to` (for reconciliation), oldest first,
+    /// at most `limit`.
+    fn done_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
     ) -> Result<Vec<Entry>, OutboxError>;
 
     /// Moves every entry whose deadline has passed to `stuck` (one audit row each); returns

@@ -11,7 +11,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+const SCHEMA_V2: &str = "CREATE INDEX audit_at ON audit(at);";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE entries (
@@ -207,7 +209,15 @@ fn migrate(conn: &mut Connection) -> Result<(), OutboxError> {
             [],
         )?;
     }
-    // Later versions: `if version < 2 { … }`, each in this same transaction.
+    if version < 2 {
+        // v2: the window metrics read the audit trail by time.
+        tx.execute_batch(SCHEMA_V2)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (2, datetime('now'))",
+            [],
+        )?;
+    }
+    // Later versions: `if version < 3 { … }`, each in this same transaction.
     tx.commit()?;
     Ok(())
 }
@@ -348,6 +358,7 @@ fn plan(
     event: &Event<'_>,
     now: Timestamp,
     lease: Duration,
+    jitter: Jitter,
 ) -> Result<Plan, OutboxError> {
     let to = transition(cur.state, event)?;
     let reason = EventKind::of(event).ok_or(OutboxError::UnknownOutcome)?;
@@ -425,25 +436,30 @@ fn plan(
             _ => return Err(OutboxError::UnknownOutcome),
         }
     }
+    // Every computed delay is spread by the caller's draw; a provider's Retry-After is only
+    // lengthened.
+    let pct = cfg.jitter_percent;
+    let policy = |d: Duration| jitter.spread(d, pct);
+    let told = |d: Duration| jitter.later(d, pct);
     // The n-th consecutive failure waits retry_base · 2^(n-1), unless the provider said.
     let retry = |tries: u32| {
-        let policy = backoff(cfg.retry_base, cfg.retry_max, tries.saturating_sub(1));
-        now.plus(after.unwrap_or(policy))
+        let d = backoff(cfg.retry_base, cfg.retry_max, tries.saturating_sub(1));
+        now.plus(after.map_or_else(|| policy(d), told))
     };
     n.due_at = match to {
         // A resubmit waits like a retry (the register's trouble may last); the n-th attempt
         // waits retry_base · 2^(n-2).
-        State::Queued if matches!(event, Event::Resubmit) => Some(now.plus(backoff(
+        State::Queued if matches!(event, Event::Resubmit) => Some(now.plus(policy(backoff(
             cfg.retry_base,
             cfg.retry_max,
             cur.attempt.saturating_sub(1),
-        ))),
+        )))),
         State::Queued => Some(now),
         State::Sending => Some(now.plus(lease)),
-        State::Accepted if !same => Some(now.plus(cfg.poll_first)),
+        State::Accepted if !same => Some(now.plus(policy(cfg.poll_first))),
         State::Accepted => {
             let poll = backoff(cfg.poll_first, cfg.poll_max, n.tries);
-            Some(now.plus(after.map_or(poll, |a| a.max(poll))))
+            Some(now.plus(after.map_or_else(|| policy(poll), |a| told(a.max(poll)))))
         }
         // Resolve right away after a failed send; back off while lookups keep failing.
         State::InDoubt if !same => Some(now),
@@ -582,58 +598,106 @@ fn limit_i64(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
+/// Inserts one entry (or finds the identical one) inside the caller's transaction.
+fn insert(
+    tx: &Connection,
+    cfg: &Config,
+    new: &NewEntry<'_>,
+    now: Timestamp,
+) -> Result<Enqueued, OutboxError> {
+    let json = fiskal_ffd::json::to_string(new.receipt);
+    let hash = body_hash(&json);
+    if let Some(existing) = load(tx, new.key)? {
+        if existing.body_hash == hash && existing.receipt_json == json {
+            return Ok(Enqueued {
+                entry: existing,
+                created: false,
+            });
+        }
+        return Err(OutboxError::KeyConflict {
+            key: new.key.to_owned(),
+        });
+    }
+    let deadline = cfg.deadline(State::Queued).map(|d| now.plus(d));
+    tx.execute(
+        &format!(
+            "INSERT INTO entries ({COLUMNS}) VALUES
+             (?1, ?2, ?3, ?4, 'queued', 1, 1, 0, NULL, ?5, ?6, NULL, NULL, NULL, ?5, ?5, ?5)"
+        ),
+        params![
+            new.key,
+            json,
+            hash,
+            new.provider,
+            now.0,
+            deadline.map(|t| t.0)
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt)
+         VALUES (?1, ?2, NULL, 'queued', 'enqueued', ?3, 1)",
+        params![new.key, now.0, format!("provider {}", new.provider)],
+    )?;
+    let entry = load(tx, new.key)?.ok_or_else(|| corrupt(new.key, "vanished after insert"))?;
+    Ok(Enqueued {
+        entry,
+        created: true,
+    })
+}
+
+/// The value at quantile `q` (percent) of sorted `v`: nearest rank.
+fn nearest_rank(v: &[i64], q: usize) -> Option<Duration> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = (v.len() * q).div_ceil(100).clamp(1, v.len());
+    v.get(rank - 1)
+        .map(|&ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+}
+
 impl Store for SqliteStore {
     fn enqueue(&self, new: &NewEntry<'_>, now: Timestamp) -> Result<Enqueued, OutboxError> {
         check_key(new.key)?;
-        let json = fiskal_ffd::json::to_string(new.receipt);
-        let hash = body_hash(&json);
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(existing) = load(&tx, new.key)? {
-            if existing.body_hash == hash && existing.receipt_json == json {
-                return Ok(Enqueued {
-                    entry: existing,
-                    created: false,
-                });
-            }
-            return Err(OutboxError::KeyConflict {
-                key: new.key.to_owned(),
-            });
+        let r = insert(&tx, &self.config, new, now)?;
+        if r.created {
+            tx.commit()?;
         }
-        let deadline = self.config.deadline(State::Queued).map(|d| now.plus(d));
-        tx.execute(
-            &format!(
-                "INSERT INTO entries ({COLUMNS}) VALUES
-                 (?1, ?2, ?3, ?4, 'queued', 1, 1, 0, NULL, ?5, ?6, NULL, NULL, NULL, ?5, ?5, ?5)"
-            ),
-            params![
-                new.key,
-                json,
-                hash,
-                new.provider,
-                now.0,
-                deadline.map(|t| t.0)
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt)
-             VALUES (?1, ?2, NULL, 'queued', 'enqueued', ?3, 1)",
-            params![new.key, now.0, format!("provider {}", new.provider)],
-        )?;
-        let entry = load(&tx, new.key)?.ok_or_else(|| corrupt(new.key, "vanished after insert"))?;
-        tx.commit()?;
-        Ok(Enqueued {
-            entry,
-            created: true,
-        })
+        Ok(r)
     }
 
-    fn apply(
+    fn enqueue_batch(
+        &self,
+        batch: &[NewEntry<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Enqueued, OutboxError>>, OutboxError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for new in batch {
+            let r = match check_key(new.key) {
+                Err(e) => Err(e),
+                Ok(()) => match insert(&tx, &self.config, new, now) {
+                    // Per-entry refusals; everything else is the storage failing: all or nothing.
+                    Err(e @ OutboxError::KeyConflict { .. }) => Err(e),
+                    Err(e) => return Err(e),
+                    Ok(r) => Ok(r),
+                },
+            };
+            out.push(r);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn apply_jittered(
         &self,
         key: &str,
         expected_version: u64,
         event: &Event<'_>,
         now: Timestamp,
+        jitter: Jitter,
     ) -> Result<Entry, OutboxError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -647,7 +711,14 @@ impl Store for SqliteStore {
                 found: cur.version,
             });
         }
-        let p = plan(&self.config, &cur, event, now, self.config.default_lease)?;
+        let p = plan(
+            &self.config,
+            &cur,
+            event,
+            now,
+            self.config.default_lease,
+            jitter,
+        )?;
         write(&tx, &cur, &p)?;
         tx.commit()?;
         Ok(p.next)
@@ -678,12 +749,26 @@ impl Store for SqliteStore {
         for cur in due {
             let claimed = match cur.state {
                 State::Queued | State::RetryLater => {
-                    let p = plan(&self.config, &cur, &Event::ClaimedForSend, now, lease_for)?;
+                    let p = plan(
+                        &self.config,
+                        &cur,
+                        &Event::ClaimedForSend,
+                        now,
+                        lease_for,
+                        Jitter::NONE,
+                    )?;
                     write(&tx, &cur, &p)?;
                     p.next
                 }
                 State::Sending => {
-                    let p = plan(&self.config, &cur, &Event::LeaseExpired, now, lease_for)?;
+                    let p = plan(
+                        &self.config,
+                        &cur,
+                        &Event::LeaseExpired,
+                        now,
+                        lease_for,
+                        Jitter::NONE,
+                    )?;
                     write(&tx, &cur, &p)?;
                     lease(&tx, &p.next, now, lease_for)?
                 }
@@ -693,6 +778,110 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    fn poke(&self, key: &str, now: Timestamp) -> Result<bool, OutboxError> {
+        let conn = self.lock()?;
+        let n = conn.execute(
+            "UPDATE entries SET due_at = ?1
+             WHERE key = ?2 AND state IN ('accepted', 'in_doubt', 'retry_later') AND due_at > ?1",
+            params![now.0, key],
+        )?;
+        if n > 0 {
+            return Ok(true);
+        }
+        // Already due counts as found.
+        let found: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM entries
+             WHERE key = ?1 AND state IN ('accepted', 'in_doubt', 'retry_later'))",
+            [key],
+            |r| r.get(0),
+        )?;
+        Ok(found)
+    }
+
+    fn next_due(&self) -> Result<Option<Timestamp>, OutboxError> {
+        let conn = self.lock()?;
+        let t: Option<i64> = conn.query_row(
+            &format!("SELECT MIN(due_at) FROM entries WHERE state IN {CLAIMABLE}"),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(t.map(Timestamp))
+    }
+
+    fn window_metrics(
+        &self,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<WindowMetrics, OutboxError> {
+        let from = Timestamp(
+            now.0
+                .saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX)),
+        );
+        let conn = self.lock()?;
+        let count = |to: &str| -> Result<u64, OutboxError> {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM audit WHERE at > ?1 AND at <= ?2 AND to_state = ?3
+                   AND (from_state IS NULL OR from_state <> to_state)",
+                params![from.0, now.0, to],
+                |r| r.get(0),
+            )?;
+            to_u64("", "count", n)
+        };
+        let done = count("done")?;
+        let rejected = count("rejected")?;
+        let failed_at_register = count("failed_at_register")?;
+        let stuck = count("stuck")?;
+        // Latency: from the first claim for sending to done, of the entries done in the window.
+        let mut lat: Vec<i64> = {
+            let mut stmt = conn.prepare(
+                "SELECT d.at - (SELECT MIN(c.at) FROM audit c
+                                 WHERE c.key = d.key AND c.reason = 'claimed_for_send')
+                 FROM audit d
+                 WHERE d.at > ?1 AND d.at <= ?2 AND d.to_state = 'done'
+                   AND d.from_state <> 'done'",
+            )?;
+            let rows = stmt.query_map(params![from.0, now.0], |r| r.get::<_, Option<i64>>(0))?;
+            let mut v = Vec::new();
+            for r in rows {
+                if let Some(ms) = r? {
+                    v.push(ms.max(0));
+                }
+            }
+            v
+        };
+        lat.sort_unstable();
+        Ok(WindowMetrics {
+            window,
+            done,
+            rejected,
+            failed_at_register,
+            stuck,
+            latency_p50: nearest_rank(&lat, 50),
+            latency_p95: nearest_rank(&lat, 95),
+            latency_max: nearest_rank(&lat, 100),
+        })
+    }
+
+    fn done_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry>, OutboxError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM entries
+             WHERE state = 'done' AND state_since >= ?1 AND state_since < ?2
+             ORDER BY state_since, id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![from.0, to.0, limit_i64(limit)], raw_row)?;
+        let mut v = Vec::new();
+        for r in rows {
+            v.push(entry_of(r?)?);
+        }
+        Ok(v)
     }
 
     fn mark_stuck(&self, now: Timestamp) -> Result<usize, OutboxError> {
@@ -717,6 +906,7 @@ impl Store for SqliteStore {
                 &Event::Deadline,
                 now,
                 self.config.default_lease,
+                Jitter::NONE,
             )?;
             write(&tx, cur, &p)?;
             n += 1;

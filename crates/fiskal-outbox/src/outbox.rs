@@ -1,0 +1,248 @@
+//! [`Outbox`]: the journal, its routes and its worker behind one handle, configured by
+//! [`OutboxSettings`]. What the C ABI, the bindings and the CLI hold.
+
+use crate::error::OutboxError;
+use crate::reconcile::{reconcile, Reconciliation};
+use crate::settings::OutboxSettings;
+use crate::state::State;
+use crate::store::{
+    AuditRecord, Enqueued, Entry, NewEntry, SqliteStore, StateStats, Store, Timestamp,
+    WindowMetrics,
+};
+use crate::worker::{Transition, Worker, WorkerCounters, WorkerThread};
+use fiskal_ffd::Receipt;
+use fiskal_providers::AnyProvider;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The outbox over an SQLite journal with real provider clients.
+///
+/// ```no_run
+/// # fn main() -> Result<(), fiskal_outbox::OutboxError> {
+/// use fiskal_outbox::{Outbox, OutboxSettings};
+/// let settings = OutboxSettings::from_json(&std::fs::read_to_string("outbox.json").unwrap_or_default())?;
+/// let outbox = Outbox::open("/var/lib/shop/fiskal.db", &settings)?;
+/// let receipt = fiskal_ffd::json::parse(r#"{"version": "1.2", "…": "…"}"#).map_err(|e| {
+///     fiskal_outbox::OutboxError::InvalidReceipt { violations: vec![], message: e.to_string() }
+/// })?;
+/// outbox.enqueue("order-1842-sell", &receipt, None)?; // durable when it returns
+/// outbox.start()?; // the worker on its own thread
+/// # Ok(()) }
+/// ```
+pub struct Outbox {
+    worker: Worker<SqliteStore, AnyProvider>,
+    default_route: Option<String>,
+    thread: Mutex<Option<WorkerThread>>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("path", &self.worker.store().path())
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// Opens (creating) the journal at `path` and builds the routes' clients (reads secrets;
+    /// no network). The worker is not started.
+    pub fn open(path: impl AsRef<Path>, settings: &OutboxSettings) -> Result<Outbox, OutboxError> {
+        Outbox::open_observed(path, settings, None)
+    }
+
+    /// [`Outbox::open`] with an observer called after every change the worker writes (e.g.
+    /// 1C's ExternalEvent for "receipt done").
+    pub fn open_observed(
+        path: impl AsRef<Path>,
+        settings: &OutboxSettings,
+        observer: Option<Box<dyn Fn(&Transition) + Send + Sync>>,
+    ) -> Result<Outbox, OutboxError> {
+        settings.check()?;
+        let routes = settings.build_routes()?;
+        let store = Arc::new(SqliteStore::open(path, settings.store_config())?);
+        let mut worker = Worker::new(store, routes, settings.worker_config())?;
+        if let Some(f) = observer {
+            worker = worker.on_transition(f)?;
+        }
+        Ok(Outbox {
+            worker,
+            default_route: settings.default_route.clone(),
+            thread: Mutex::new(None),
+        })
+    }
+
+    /// Validates the receipt (FFD rules) and stores it under `key` for `route` (or the
+    /// default route), committed and synced before returning. Idempotent: the same key with
+    /// the same receipt returns the stored entry. Wakes a worker running in this process.
+    pub fn enqueue(
+        &self,
+        key: &str,
+        receipt: &Receipt,
+        route: Option<&str>,
+    ) -> Result<Enqueued, OutboxError> {
+        let route = self.route_name(route)?;
+        if let Err(violations) = fiskal_ffd::validate(receipt) {
+            let message = violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(OutboxError::InvalidReceipt {
+                violations,
+                message,
+            });
+        }
+        let r = self.worker.store().enqueue(
+            &NewEntry {
+                key,
+                receipt,
+                provider: route,
+            },
+            Timestamp::now(),
+        )?;
+        self.worker.wake();
+        Ok(r)
+    }
+
+    fn route_name<'a>(&'a self, route: Option<&'a str>) -> Result<&'a str, OutboxError> {
+        let name = route
+            .or(self.default_route.as_deref())
+            .ok_or_else(|| OutboxError::InvalidConfig {
+                message: "no route given and no default_route configured".into(),
+            })?;
+        if self.worker.route(name).is_none() {
+            return Err(OutboxError::UnknownRoute {
+                name: name.to_owned(),
+            });
+        }
+        Ok(name)
+    }
+
+    /// The entry of a key.
+    pub fn get(&self, key: &str) -> Result<Option<Entry>, OutboxError> {
+        self.worker.store().get(key)
+    }
+
+    /// Up to `limit` entries in a state, oldest first.
+    pub fn list(&self, state: State, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        self.worker.store().list(state, limit)
+    }
+
+    /// Count and oldest age per state.
+    pub fn stats(&self) -> Result<Vec<StateStats>, OutboxError> {
+        self.worker.store().stats(Timestamp::now())
+    }
+
+    /// Done / refused / stuck counts and latency over the last `window`.
+    pub fn window_metrics(&self, window: Duration) -> Result<WindowMetrics, OutboxError> {
+        self.worker
+            .store()
+            .window_metrics(Timestamp::now(), window)
+    }
+
+    /// The audit trail of a key.
+    pub fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError> {
+        self.worker.store().audit(key)
+    }
+
+    /// The worker's counters.
+    pub fn counters(&self) -> WorkerCounters {
+        self.worker.counters()
+    }
+
+    /// A callback arrived for a key or document id: poll it now.
+    pub fn poke(&self, key_or_document_id: &str) -> Result<bool, OutboxError> {
+        self.worker.poke(key_or_document_id)
+    }
+
+    /// Starts the worker on its own thread (no-op when running).
+    pub fn start(&self) -> Result<(), OutboxError> {
+        let mut t = self.thread.lock().map_err(|_| OutboxError::Poisoned)?;
+        if t.is_none() {
+            *t = Some(self.worker.spawn_thread()?);
+        }
+        Ok(())
+    }
+
+    /// Stops the worker gracefully (in-flight calls finish, up to the drain timeout); no-op
+    /// when it is not running.
+    pub fn stop(&self) -> Result<(), OutboxError> {
+        let t = self
+            .thread
+            .lock()
+            .map_err(|_| OutboxError::Poisoned)?
+            .take();
+        if let Some(t) = t {
+            t.stop();
+        }
+        Ok(())
+    }
+
+    /// Whether the worker thread runs.
+    pub fn is_running(&self) -> bool {
+        self.thread.lock().map(|t| t.is_some()).unwrap_or(false)
+    }
+
+    /// Runs the worker on the caller's thread until nothing is scheduled (or `limit`
+    /// passes); returns whether it settled. For scripts, the CLI and tests.
+    pub fn drain(&self, limit: Duration) -> Result<bool, OutboxError> {
+        not_in_runtime("drain")?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| OutboxError::InvalidConfig {
+                message: format!("cannot start a runtime: {e}"),
+            })?;
+        let w = self.worker.clone();
+        Ok(rt.block_on(async move { w.run_until_settled(tokio::time::sleep(limit)).await }))
+    }
+
+    /// Compares the journal's `done` entries of `from..to` with the providers (blocking; see
+    /// [`reconcile`]).
+    pub fn reconcile(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Reconciliation, OutboxError> {
+        not_in_runtime("reconcile")?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| OutboxError::InvalidConfig {
+                message: format!("cannot start a runtime: {e}"),
+            })?;
+        rt.block_on(reconcile(&self.worker, from, to, limit))
+    }
+
+    /// The worker (for async hosts that run it themselves).
+    pub fn worker(&self) -> &Worker<SqliteStore, AnyProvider> {
+        &self.worker
+    }
+}
+
+/// Blocking calls cannot run on an async runtime's thread (they would start a runtime inside
+/// it); async hosts use [`Outbox::worker`] and [`reconcile`] directly.
+fn not_in_runtime(what: &str) -> Result<(), OutboxError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(OutboxError::InvalidConfig {
+            message: format!(
+                "Outbox::{what} blocks; inside an async runtime use Outbox::worker() instead"
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if let Ok(mut t) = self.thread.lock() {
+            if let Some(t) = t.take() {
+                t.stop();
+            }
+        }
+    }
+}

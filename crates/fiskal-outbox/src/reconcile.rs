@@ -1,0 +1,138 @@
+//! Reconciliation: the journal's `done` entries compared with what the providers report.
+//!
+//! "Done" in the journal means the provider answered with fiscal attributes. Reconciliation
+//! asks the provider again, for every entry done in a period, and lists what does not agree:
+//! receipts unknown at the provider, not done there, with other fiscal attributes, or stored
+//! without complete attributes (no fiscal drive number, document number or fiscal sign: such
+//! a receipt may have been printed but cannot be proven to the tax service). Whether the
+//! register has passed a document on to the OFD is not part of the providers' status answers
+//! (ATOL, Orange Data and Business.ru report it per register, not per receipt), so it is not
+//! checked here.
+
+use crate::error::OutboxError;
+use crate::store::{Entry, Store, Timestamp};
+use crate::worker::Worker;
+use fiskal_providers::{Outcome, Provider};
+
+/// One receipt that does not agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The idempotency key.
+    pub key: String,
+    /// The document id at the provider.
+    pub document_id: String,
+    /// The route.
+    pub route: String,
+    /// What was found.
+    pub detail: String,
+}
+
+/// The result of [`reconcile`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reconciliation {
+    /// Entries compared.
+    pub checked: usize,
+    /// Entries the provider confirmed with the same fiscal attributes.
+    pub matched: usize,
+    /// Done in the journal, unknown at the provider.
+    pub unknown_at_provider: Vec<Finding>,
+    /// Done in the journal, but the provider reports another state (pending, refused …).
+    pub not_done_at_provider: Vec<Finding>,
+    /// Done at both, with different fiscal drive, document number or fiscal sign.
+    pub mismatched: Vec<Finding>,
+    /// Done in the journal without complete fiscal attributes.
+    pub missing_fiscal: Vec<Finding>,
+    /// The provider could not be asked (network, limits, no such route): try again later.
+    pub unchecked: Vec<Finding>,
+}
+
+impl Reconciliation {
+    /// Whether everything checked agrees.
+    pub fn is_clean(&self) -> bool {
+        self.unknown_at_provider.is_empty()
+            && self.not_done_at_provider.is_empty()
+            && self.mismatched.is_empty()
+            && self.missing_fiscal.is_empty()
+            && self.unchecked.is_empty()
+    }
+}
+
+fn finding(e: &Entry, detail: impl Into<String>) -> Finding {
+    Finding {
+        key: e.key.clone(),
+        document_id: e.document_id(),
+        route: e.provider.clone(),
+        detail: detail.into(),
+    }
+}
+
+/// Compares up to `limit` entries done in `from..to` with their providers (one status request
+/// each, within the routes' poll limits).
+pub async fn reconcile<S, P>(
+    worker: &Worker<S, P>,
+    from: Timestamp,
+    to: Timestamp,
+    limit: usize,
+) -> Result<Reconciliation, OutboxError>
+where
+    S: Store + 'static,
+    P: Provider + 'static,
+{
+    let store = std::sync::Arc::clone(worker.store());
+    let entries = tokio::task::spawn_blocking(move || store.done_between(from, to, limit))
+        .await
+        .map_err(|e| OutboxError::Database {
+            message: format!("store call did not complete: {e}"),
+        })??;
+    let mut r = Reconciliation::default();
+    for e in &entries {
+        r.checked += 1;
+        let Some(mine) = &e.fiscal else {
+            r.missing_fiscal.push(finding(e, "no fiscal attributes stored"));
+            continue;
+        };
+        if mine.fn_number.trim().is_empty() || mine.fd_number == 0 || mine.fiscal_sign == 0 {
+            r.missing_fiscal.push(finding(
+                e,
+                format!(
+                    "incomplete: fn {:?}, fd {}, fp {}",
+                    mine.fn_number, mine.fd_number, mine.fiscal_sign
+                ),
+            ));
+            continue;
+        }
+        match worker.look_up(e).await {
+            Err(msg) => r.unchecked.push(finding(e, msg)),
+            Ok(Outcome::Done { fiscal, .. }) => {
+                if fiscal.fn_number == mine.fn_number
+                    && fiscal.fd_number == mine.fd_number
+                    && fiscal.fiscal_sign == mine.fiscal_sign
+                {
+                    r.matched += 1;
+                } else {
+                    r.mismatched.push(finding(
+                        e,
+                        format!(
+                            "journal fn {} fd {} fp {}; provider fn {} fd {} fp {}",
+                            mine.fn_number,
+                            mine.fd_number,
+                            mine.fiscal_sign,
+                            fiscal.fn_number,
+                            fiscal.fd_number,
+                            fiscal.fiscal_sign
+                        ),
+                    ));
+                }
+            }
+            Ok(Outcome::NotFound { message }) => r.unknown_at_provider.push(finding(e, message)),
+            Ok(o @ (Outcome::RetryLater { .. } | Outcome::InDoubt { .. })) => {
+                r.unchecked.push(finding(e, format!("{o:?}")));
+            }
+            Ok(o) => r
+                .not_done_at_provider
+                .push(finding(e, format!("provider says {}", o.code()))),
+        }
+    }
+    Ok(r)
+}

@@ -1,0 +1,294 @@
+//! A scripted fake provider for the worker tests: it keeps the documents it took by id (as a
+//! cloud register does), fiscalises each at most once, and plays faults from a script.
+#![allow(dead_code, unreachable_pub)]
+
+use fiskal_outbox::{Config, SqliteStore};
+use fiskal_providers::{
+    FiscalAttributes, InDoubtResolution, Outcome, Provider, ProviderError, RejectKind,
+    StatusQuery, Submission,
+};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the next submit does (default: take it and answer accepted).
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Not taken: retry later (optionally with Retry-After).
+    RetryLater(Option<Duration>),
+    /// Taken, but the answer is lost: in doubt.
+    TakenInDoubt,
+    /// Not taken, and the answer is lost: in doubt.
+    LostInDoubt,
+    /// Taken; the register refuses it with this code (seen at the first poll).
+    RegisterRefusal(&'static str),
+    /// Refused for good (validation).
+    Reject,
+    /// Takes this long to answer (then behaves normally).
+    Slow(Duration),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Doc {
+    /// Taken; done after `polls_left` more polls.
+    Taken { polls_left: u32 },
+    Refused(&'static str),
+    Done,
+}
+
+#[derive(Debug, Default)]
+struct CloudState {
+    docs: HashMap<String, Doc>,
+    script: VecDeque<Fault>,
+    /// Fiscalised documents per idempotency key (document id without `-attempt`).
+    fiscalised: HashMap<String, u32>,
+    submits: Vec<(String, std::time::Instant)>,
+}
+
+/// The fake provider. Clones share the cloud.
+#[derive(Debug, Clone)]
+pub struct FakeCloud {
+    name: &'static str,
+    resolution: InDoubtResolution,
+    state: Arc<Mutex<CloudState>>,
+    polls_to_done: u32,
+    in_flight: Arc<AtomicUsize>,
+    pub max_in_flight: Arc<AtomicUsize>,
+    pub status_calls: Arc<AtomicU32>,
+}
+
+pub fn key_of(document_id: &str) -> String {
+    document_id
+        .rsplit_once('-')
+        .map(|(k, _)| k.to_owned())
+        .unwrap_or_default()
+}
+
+fn fiscal(n: u32) -> FiscalAttributes {
+    serde_json::from_value(serde_json::json!({
+        "fn_number": "9999078900001234",
+        "fd_number": n,
+        "fiscal_sign": 1_000_000 + n,
+        "shift_number": 1,
+        "receipt_number": n,
+        "date_time": "2026-03-02T10:15:42",
+        "kkt_reg_number": null,
+        "ofd_inn": null,
+        "receipt_url": null,
+        "total": "100.00",
+        "operation": "sell"
+    }))
+    .expect("fiscal")
+}
+
+impl FakeCloud {
+    pub fn new(name: &'static str, resolution: InDoubtResolution) -> FakeCloud {
+        FakeCloud {
+            name,
+            resolution,
+            state: Arc::default(),
+            polls_to_done: 1,
+            in_flight: Arc::default(),
+            max_in_flight: Arc::default(),
+            status_calls: Arc::default(),
+        }
+    }
+
+    /// Polls it takes from acceptance to done.
+    pub fn polls_to_done(mut self, n: u32) -> FakeCloud {
+        self.polls_to_done = n;
+        self
+    }
+
+    pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state
+            .lock()
+            .expect("lock")
+            .script
+            .extend(faults);
+    }
+
+    /// Fiscalisations per key.
+    pub fn fiscalised(&self) -> HashMap<String, u32> {
+        self.state.lock().expect("lock").fiscalised.clone()
+    }
+
+    /// Documents it holds (taken) per id.
+    pub fn held(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.state.lock().expect("lock").docs.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Submit times per document id.
+    pub fn submits(&self) -> Vec<(String, std::time::Instant)> {
+        self.state.lock().expect("lock").submits.clone()
+    }
+
+    async fn do_submit(&self, id: String) -> Outcome {
+        let fault = {
+            let mut st = self.state.lock().expect("lock");
+            st.submits.push((id.clone(), std::time::Instant::now()));
+            st.script.pop_front()
+        };
+        let fault = match fault {
+            Some(Fault::Slow(d)) => {
+                tokio::time::sleep(d).await;
+                None
+            }
+            f => f,
+        };
+        let mut st = self.state.lock().expect("lock");
+        if st.docs.contains_key(&id) {
+            // Never a second document for an id: the duplicate answer.
+            return Outcome::Accepted {
+                provider_id: format!("p-{id}"),
+                duplicate: true,
+            };
+        }
+        let taken = Doc::Taken {
+            polls_left: self.polls_to_done,
+        };
+        match fault {
+            Some(Fault::RetryLater(after)) => Outcome::RetryLater {
+                after,
+                code: Some("503".into()),
+                message: "queue full".into(),
+            },
+            Some(Fault::TakenInDoubt) => {
+                st.docs.insert(id, taken);
+                Outcome::InDoubt {
+                    reason: "connection reset after sending".into(),
+                }
+            }
+            Some(Fault::LostInDoubt) => Outcome::InDoubt {
+                reason: "timeout".into(),
+            },
+            Some(Fault::RegisterRefusal(code)) => {
+                st.docs.insert(id.clone(), Doc::Refused(code));
+                Outcome::Accepted {
+                    provider_id: format!("p-{id}"),
+                    duplicate: false,
+                }
+            }
+            Some(Fault::Reject) => Outcome::Rejected {
+                kind: RejectKind::Validation,
+                code: "32".into(),
+                message: "bad INN".into(),
+            },
+            None | Some(Fault::Slow(_)) => {
+                st.docs.insert(id.clone(), taken);
+                Outcome::Accepted {
+                    provider_id: format!("p-{id}"),
+                    duplicate: false,
+                }
+            }
+        }
+    }
+
+    fn do_status(&self, id: &str) -> Outcome {
+        self.status_calls.fetch_add(1, Ordering::Relaxed);
+        let mut st = self.state.lock().expect("lock");
+        let doc = st.docs.get(id).cloned();
+        match doc {
+            None => Outcome::NotFound {
+                message: format!("no document {id}"),
+            },
+            Some(Doc::Refused(code)) => Outcome::Rejected {
+                kind: RejectKind::Register,
+                code: code.into(),
+                message: "ФН переполнен".into(),
+            },
+            Some(Doc::Done) => done(&mut st, id, false),
+            Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(&mut st, id, true),
+            Some(Doc::Taken { polls_left }) => {
+                st.docs.insert(
+                    id.to_owned(),
+                    Doc::Taken {
+                        polls_left: polls_left - 1,
+                    },
+                );
+                Outcome::Pending {
+                    provider_id: format!("p-{id}"),
+                }
+            }
+        }
+    }
+}
+
+fn done(st: &mut CloudState, id: &str, first: bool) -> Outcome {
+    if first {
+        st.docs.insert(id.to_owned(), Doc::Done);
+        *st.fiscalised.entry(key_of(id)).or_default() += 1;
+    }
+    let n = st.fiscalised.values().sum::<u32>();
+    Outcome::Done {
+        provider_id: format!("p-{id}"),
+        fiscal: fiscal(n),
+    }
+}
+
+impl Provider for FakeCloud {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn in_doubt_resolution(&self) -> InDoubtResolution {
+        self.resolution
+    }
+
+    fn submit<'a>(
+        &'a self,
+        s: &'a Submission<'a>,
+    ) -> impl Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
+        async move {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            let o = self.do_submit(s.document_id.to_owned()).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(o)
+        }
+    }
+
+    fn status<'a>(
+        &'a self,
+        q: &'a StatusQuery<'a>,
+    ) -> impl Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
+        async move { Ok(self.do_status(q.document_id)) }
+    }
+}
+
+/// A fresh directory under the target dir.
+pub fn dir(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "outbox-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+/// Store timing for tests: fast polls and retries, short leases.
+pub fn fast_config() -> Config {
+    Config {
+        poll_first: Duration::from_millis(20),
+        poll_max: Duration::from_millis(100),
+        retry_base: Duration::from_millis(20),
+        retry_max: Duration::from_millis(200),
+        ..Config::default()
+    }
+}
+
+pub fn open(name: &str, cfg: Config) -> Arc<SqliteStore> {
+    Arc::new(SqliteStore::open(dir(name).join("outbox.db"), cfg).expect("open"))
+}
+
+pub fn receipt() -> fiskal_ffd::Receipt {
+    fiskal_ffd::json::parse(include_str!("../fixtures/receipt_sell.json")).expect("receipt")
+}
