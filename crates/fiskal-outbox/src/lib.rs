@@ -18,19 +18,19 @@
 
 mod error;
 mod outbox;
-pub mod state;
 pub mod reconcile;
 pub mod settings;
+pub mod state;
 pub mod store;
 pub mod worker;
 
 pub use error::OutboxError;
-pub use outbox::Outbox;
+pub use outbox::{Observer, Outbox};
 pub use reconcile::{Finding, Reconciliation};
 pub use settings::OutboxSettings;
-pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};
 pub use state::{transition, Event, EventKind, State, TRANSITIONS};
 pub use store::{
     document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, SqliteStore, StateStats,
     Store, Timestamp, WindowMetrics,
 };
+pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};

@@ -16,6 +16,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A function called after every change the worker writes.
+pub type Observer = Box<dyn Fn(&Transition) + Send + Sync>;
+
 /// The outbox over an SQLite journal with real provider clients.
 ///
 /// ```no_run
@@ -57,7 +60,7 @@ impl Outbox {
     pub fn open_observed(
         path: impl AsRef<Path>,
         settings: &OutboxSettings,
-        observer: Option<Box<dyn Fn(&Transition) + Send + Sync>>,
+        observer: Option<Observer>,
     ) -> Result<Outbox, OutboxError> {
         settings.check()?;
         let routes = settings.build_routes()?;
@@ -107,11 +110,12 @@ impl Outbox {
     }
 
     fn route_name<'a>(&'a self, route: Option<&'a str>) -> Result<&'a str, OutboxError> {
-        let name = route
-            .or(self.default_route.as_deref())
-            .ok_or_else(|| OutboxError::InvalidConfig {
-                message: "no route given and no default_route configured".into(),
-            })?;
+        let name =
+            route
+                .or(self.default_route.as_deref())
+                .ok_or_else(|| OutboxError::InvalidConfig {
+                    message: "no route given and no default_route configured".into(),
+                })?;
         if self.worker.route(name).is_none() {
             return Err(OutboxError::UnknownRoute {
                 name: name.to_owned(),
@@ -137,9 +141,7 @@ impl Outbox {
 
     /// Done / refused / stuck counts and latency over the last `window`.
     pub fn window_metrics(&self, window: Duration) -> Result<WindowMetrics, OutboxError> {
-        self.worker
-            .store()
-            .window_metrics(Timestamp::now(), window)
+        self.worker.store().window_metrics(Timestamp::now(), window)
     }
 
     /// The audit trail of a key.
@@ -185,37 +187,26 @@ impl Outbox {
         self.thread.lock().map(|t| t.is_some()).unwrap_or(false)
     }
 
-    /// Runs the worker on the caller's thread until nothing is scheduled (or `limit`
-    /// passes); returns whether it settled. For scripts, the CLI and tests.
+    /// Runs the worker until nothing is scheduled (or `limit` passes); returns whether it
+    /// settled. Blocks the caller (the worker runs on a thread of its own, so this may be
+    /// called from anywhere, an async task included). For scripts, the CLI and tests.
     pub fn drain(&self, limit: Duration) -> Result<bool, OutboxError> {
-        not_in_runtime("drain")?;
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| OutboxError::InvalidConfig {
-                message: format!("cannot start a runtime: {e}"),
-            })?;
         let w = self.worker.clone();
-        Ok(rt.block_on(async move { w.run_until_settled(tokio::time::sleep(limit)).await }))
+        on_own_runtime(
+            move || async move { Ok(w.run_until_settled(tokio::time::sleep(limit)).await) },
+        )
     }
 
-    /// Compares the journal's `done` entries of `from..to` with the providers (blocking; see
-    /// [`reconcile`]).
+    /// Compares the journal's `done` entries of `from..to` with the providers (blocking, like
+    /// [`Outbox::drain`]; see [`reconcile`]).
     pub fn reconcile(
         &self,
         from: Timestamp,
         to: Timestamp,
         limit: usize,
     ) -> Result<Reconciliation, OutboxError> {
-        not_in_runtime("reconcile")?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| OutboxError::InvalidConfig {
-                message: format!("cannot start a runtime: {e}"),
-            })?;
-        rt.block_on(reconcile(&self.worker, from, to, limit))
+        let w = self.worker.clone();
+        on_own_runtime(move || async move { reconcile(&w, from, to, limit).await })
     }
 
     /// The worker (for async hosts that run it themselves).
@@ -224,17 +215,32 @@ impl Outbox {
     }
 }
 
-/// Blocking calls cannot run on an async runtime's thread (they would start a runtime inside
-/// it); async hosts use [`Outbox::worker`] and [`reconcile`] directly.
-fn not_in_runtime(what: &str) -> Result<(), OutboxError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(OutboxError::InvalidConfig {
-            message: format!(
-                "Outbox::{what} blocks; inside an async runtime use Outbox::worker() instead"
-            ),
-        });
-    }
-    Ok(())
+/// Runs a future to completion on a new thread with its own runtime: safe from any caller
+/// (a plain thread, a runtime's blocking pool, an async task), unlike a nested `block_on`.
+fn on_own_runtime<T, F, Fut>(make: F) -> Result<T, OutboxError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, OutboxError>>,
+{
+    let thread = std::thread::Builder::new()
+        .name("fiskal-outbox-call".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| OutboxError::InvalidConfig {
+                    message: format!("cannot start a runtime: {e}"),
+                })?;
+            rt.block_on(make())
+        })
+        .map_err(|e| OutboxError::InvalidConfig {
+            message: format!("cannot start a thread: {e}"),
+        })?;
+    thread.join().map_err(|_| OutboxError::Database {
+        message: "the outbox call panicked".into(),
+    })?
 }
 
 impl Drop for Outbox {

@@ -89,7 +89,8 @@ where
     for e in &entries {
         r.checked += 1;
         let Some(mine) = &e.fiscal else {
-            r.missing_fiscal.push(finding(e, "no fiscal attributes stored"));
+            r.missing_fiscal
+                .push(finding(e, "no fiscal attributes stored"));
             continue;
         };
         if mine.fn_number.trim().is_empty() || mine.fd_number == 0 || mine.fiscal_sign == 0 {

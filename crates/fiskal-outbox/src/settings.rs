@@ -12,7 +12,7 @@
 //!     "orange": {"provider": {"provider": "orange_data", "…": "…"}}
 //!   },
 //!   "default_route": "atol",
-//!   "worker": {"concurrency": 16, "lease_ms": 60000, "call_timeout_ms": 45000},
+//!   "worker": {"concurrency": 16, "lease_ms": 60000, "call_timeout_ms": 30000},
 //!   "timing": {"poll_first_ms": 3000, "retry_base_ms": 1000, "deadline_accepted_s": 3600}
 //! }
 //! ```
@@ -159,7 +159,10 @@ impl OutboxSettings {
         let mut de = serde_json::Deserializer::from_str(text);
         let s: OutboxSettings = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            config_error(if path == "." { "settings".into() } else { path }, e.inner())
+            config_error(
+                if path == "." { "settings".into() } else { path },
+                e.inner(),
+            )
         })?;
         de.end().map_err(|e| config_error("settings", e))?;
         s.check()?;
@@ -173,12 +176,19 @@ impl OutboxSettings {
         }
         if let Some(d) = &self.default_route {
             if !self.routes.contains_key(d) {
-                return Err(config_error("default_route", format!("no route named {d:?}")));
+                return Err(config_error(
+                    "default_route",
+                    format!("no route named {d:?}"),
+                ));
             }
         }
         for (name, r) in &self.routes {
-            crate::store::check_key(name)
-                .map_err(|_| config_error(format!("routes.{name}"), "a route name is 1–100 ASCII letters, digits or -_.:/"))?;
+            crate::store::check_key(name).map_err(|_| {
+                config_error(
+                    format!("routes.{name}"),
+                    "a route name is 1–100 ASCII letters, digits or -_.:/",
+                )
+            })?;
             if let Some(f) = &r.failover {
                 if !self.routes.contains_key(&f.to) || f.to == *name {
                     return Err(config_error(

@@ -717,3 +717,192 @@ fn retry_backoff_grows_across_send_cycles() {
         .expect("accepted");
     assert_eq!(e.tries, 0, "progress resets the backoff");
 }
+
+#[test]
+fn batches_store_all_in_one_transaction_with_per_entry_answers() {
+    let (s, path) = open("batch");
+    enqueue(&s, "existing", T0);
+    let r = receipt();
+    let other = other_receipt();
+    let batch = [
+        NewEntry {
+            key: "b-1",
+            receipt: &r,
+            provider: "atol_v5",
+        },
+        NewEntry {
+            key: "existing",
+            receipt: &r,
+            provider: "atol_v5",
+        },
+        NewEntry {
+            key: "existing",
+            receipt: &other,
+            provider: "atol_v5",
+        },
+        NewEntry {
+            key: "bad key",
+            receipt: &r,
+            provider: "atol_v5",
+        },
+        NewEntry {
+            key: "b-2",
+            receipt: &r,
+            provider: "atol_v5",
+        },
+    ];
+    let out = s.enqueue_batch(&batch, at(1)).expect("batch");
+    let codes: Vec<Result<bool, &str>> = out
+        .iter()
+        .map(|r| r.as_ref().map(|e| e.created).map_err(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Ok(true),
+            Ok(false),
+            Err("key_conflict"),
+            Err("invalid_key"),
+            Ok(true)
+        ]
+    );
+    drop(s);
+    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    assert!(s.get("b-1").expect("get").is_some() && s.get("b-2").expect("get").is_some());
+    // A read-only store refuses the whole batch.
+    let ro = SqliteStore::open_read_only(&path).expect("ro");
+    let batch = [NewEntry {
+        key: "b-3",
+        receipt: &r,
+        provider: "atol_v5",
+    }];
+    let err = ro.enqueue_batch(&batch, at(2)).expect_err("read-only");
+    assert_eq!(err.code(), "read_only");
+    assert_eq!(s.get("b-3").expect("get"), None);
+}
+
+#[test]
+fn window_metrics_count_outcomes_and_latency() {
+    let (s, _) = open("metrics");
+    // Two done (latency 3 s and 5 s from the claim), one rejected, one stuck, one old done.
+    for (key, claim, done) in [("m1", 10, 13), ("m2", 20, 25), ("old", -7200, -7190)] {
+        enqueue(&s, key, at(claim - 1));
+        let c = s.get(key).expect("get").expect("e");
+        s.apply(key, c.version, &Event::ClaimedForSend, at(claim))
+            .expect("claim");
+        apply(&s, key, EventKind::Done, at(done));
+    }
+    enqueue(&s, "r", at(30));
+    drive_to(&s, "r", State::Rejected);
+    enqueue(&s, "st", at(30));
+    let c = s.get("st").expect("get").expect("e");
+    s.apply("st", c.version, &Event::Deadline, at(31))
+        .expect("stuck");
+    let m = s
+        .window_metrics(at(60), Duration::from_secs(3600))
+        .expect("metrics");
+    assert_eq!((m.done, m.rejected, m.stuck), (2, 1, 1));
+    assert_eq!(m.latency_p50, Some(Duration::from_secs(3)));
+    assert_eq!(m.latency_p95, Some(Duration::from_secs(5)));
+    assert_eq!(m.latency_max, Some(Duration::from_secs(5)));
+    let done = s.done_between(at(0), at(60), 10).expect("done");
+    let keys: Vec<&str> = done.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["m1", "m2"]);
+}
+
+#[test]
+fn poke_and_next_due() {
+    let (s, _) = open("poke");
+    assert_eq!(s.next_due().expect("next"), None);
+    enqueue(&s, "p", at(0));
+    assert_eq!(s.next_due().expect("next"), Some(at(0)));
+    assert!(!s.poke("p", at(1)).expect("poke"), "queued is not pokable");
+    drive_to(&s, "p", State::Accepted);
+    let due = s.get("p").expect("get").expect("e").due_at.expect("due");
+    assert!(due > at(1));
+    assert!(s.poke("p", at(1)).expect("poke"));
+    assert_eq!(s.get("p").expect("get").expect("e").due_at, Some(at(1)));
+    assert!(!s.poke("nope", at(1)).expect("poke"));
+}
+
+#[test]
+fn jitter_spreads_delays_within_bounds() {
+    use fiskal_outbox::Jitter;
+    let d = Duration::from_secs(10);
+    assert_eq!(Jitter::NONE.spread(d, 20), d);
+    assert_eq!(Jitter(0).spread(d, 20), Duration::from_secs(8));
+    assert!(Jitter(u16::MAX).spread(d, 20) < Duration::from_secs(12));
+    assert!(Jitter(u16::MAX).spread(d, 20) > Duration::from_millis(11_990));
+    // A provider's delay is only ever lengthened.
+    assert_eq!(Jitter(0).later(d, 20), d);
+    assert_eq!(Jitter::NONE.later(d, 20), d);
+    assert!(Jitter(u16::MAX).later(d, 20) > Duration::from_millis(11_990));
+    // Through the store: a retry with a low draw comes sooner than the policy.
+    let (s, _) = open("jitter");
+    enqueue(&s, "j", at(0));
+    let c = s.get("j").expect("get").expect("e");
+    let c = s
+        .apply("j", c.version, &Event::ClaimedForSend, at(0))
+        .expect("claim");
+    let retry = Outcome::RetryLater {
+        after: None,
+        code: None,
+        message: "x".into(),
+    };
+    let e = s
+        .apply_jittered(
+            "j",
+            c.version,
+            &Event::ProviderOutcome(&retry),
+            at(1),
+            Jitter(0),
+        )
+        .expect("apply");
+    // retry_base 1 s, spread −20 %: 0.8 s.
+    assert_eq!(e.due_at, Some(Timestamp(at(1).0 + 800)));
+}
+
+#[test]
+fn failover_only_before_any_acceptance() {
+    let (s, _) = open("failover");
+    enqueue(&s, "f", at(0));
+    drive_to(&s, "f", State::RetryLater);
+    let c = s.get("f").expect("get").expect("e");
+    let same = s
+        .apply(
+            "f",
+            c.version,
+            &Event::Failover {
+                provider: "atol_v5",
+            },
+            at(1),
+        )
+        .expect_err("same provider");
+    assert_eq!(same.code(), "not_allowed");
+    let e = s
+        .apply(
+            "f",
+            c.version,
+            &Event::Failover { provider: "orange" },
+            at(1),
+        )
+        .expect("failover");
+    assert_eq!(
+        (e.state, e.provider.as_str(), e.document_id().as_str()),
+        (State::Queued, "orange", "f-2")
+    );
+    // Back in retry_later at attempt 2: no second failover.
+    drive_to(&s, "f", State::RetryLater);
+    let c = s.get("f").expect("get").expect("e");
+    let again = s
+        .apply(
+            "f",
+            c.version,
+            &Event::Failover {
+                provider: "atol_v5",
+            },
+            at(2),
+        )
+        .expect_err("attempt 2");
+    assert_eq!(again.code(), "not_allowed");
+}

@@ -4,9 +4,7 @@
 mod support;
 
 use fiskal_outbox::worker::Transition;
-use fiskal_outbox::{
-    NewEntry, Route, SqliteStore, State, Store, Timestamp, Worker, WorkerConfig,
-};
+use fiskal_outbox::{NewEntry, Route, SqliteStore, State, Store, Timestamp, Worker, WorkerConfig};
 use fiskal_providers::InDoubtResolution;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -54,7 +52,11 @@ async fn settle(w: &Worker<SqliteStore, FakeCloud>) {
     let settled = w
         .run_until_settled(tokio::time::sleep(Duration::from_secs(20)))
         .await;
-    assert!(settled, "the worker did not settle in 20 s: {:?}", w.counters());
+    assert!(
+        settled,
+        "the worker did not settle in 20 s: {:?}",
+        w.counters()
+    );
 }
 
 fn state(s: &SqliteStore, key: &str) -> State {
@@ -72,7 +74,12 @@ fn reasons(s: &SqliteStore, key: &str) -> Vec<String> {
 fn assert_once(cloud: &FakeCloud, keys: &[&str]) {
     let f = cloud.fiscalised();
     for k in keys {
-        assert_eq!(f.get(*k).copied(), Some(1), "{k} fiscalised {:?} times", f.get(*k));
+        assert_eq!(
+            f.get(*k).copied(),
+            Some(1),
+            "{k} fiscalised {:?} times",
+            f.get(*k)
+        );
     }
 }
 
@@ -95,11 +102,20 @@ async fn happy_path_sends_polls_and_records_fiscal_attributes() {
         assert!(e.fiscal.is_some());
         assert_eq!(
             reasons(&s, k),
-            ["enqueued", "claimed_for_send", "accepted", "pending", "done"]
+            [
+                "enqueued",
+                "claimed_for_send",
+                "accepted",
+                "pending",
+                "done"
+            ]
         );
     }
     let c = w.counters();
-    assert_eq!((c.submits, c.done, c.conflicts, c.store_errors), (20, 20, 0, 0));
+    assert_eq!(
+        (c.submits, c.done, c.conflicts, c.store_errors),
+        (20, 20, 0, 0)
+    );
     assert_eq!(c.status_calls, 40, "two polls each");
     assert!(cloud.max_in_flight.load(Ordering::SeqCst) <= 4);
 }
@@ -116,7 +132,13 @@ async fn in_doubt_is_resolved_by_resending_the_same_id_when_the_provider_says_so
     assert_once(&cloud, &["a"]);
     assert_eq!(
         reasons(&s, "a"),
-        ["enqueued", "claimed_for_send", "in_doubt", "duplicate", "done"]
+        [
+            "enqueued",
+            "claimed_for_send",
+            "in_doubt",
+            "duplicate",
+            "done"
+        ]
     );
     assert_eq!(cloud.held(), ["a-1"], "one document id, never a new one");
 }
@@ -152,7 +174,11 @@ async fn in_doubt_is_looked_up_before_any_resend() {
         ]
     );
     let sends: Vec<String> = cloud.submits().into_iter().map(|(id, _)| id).collect();
-    assert_eq!(sends, ["taken-1", "lost-1", "lost-1"], "no send while in doubt");
+    assert_eq!(
+        sends,
+        ["taken-1", "lost-1", "lost-1"],
+        "no send while in doubt"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +238,7 @@ async fn register_refusals_are_resubmitted_under_a_new_id_up_to_the_limit() {
     let e = s.get("z").expect("get").expect("e");
     assert_eq!((e.state, e.attempt), (State::FailedAtRegister, 1));
     assert_eq!(w.counters().resubmits, 2);
-    assert!(cloud.fiscalised().get("y").is_none() && cloud.fiscalised().get("z").is_none());
+    assert!(!cloud.fiscalised().contains_key("y") && !cloud.fiscalised().contains_key("z"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +262,10 @@ async fn failover_moves_only_receipts_nobody_accepted() {
     );
     settle(&w).await;
     let e = s.get("f").expect("get").expect("e");
-    assert_eq!((e.state, e.provider.as_str(), e.attempt), (State::Done, "backup", 2));
+    assert_eq!(
+        (e.state, e.provider.as_str(), e.attempt),
+        (State::Done, "backup", 2)
+    );
     assert!(primary.fiscalised().is_empty() && primary.held().is_empty());
     assert_once(&backup, &["f"]);
     assert!(reasons(&s, "f").contains(&"failover".to_owned()));
@@ -289,7 +318,10 @@ async fn shutdown_lets_calls_in_flight_finish_and_records_them() {
     let w = worker(&s, vec![("main", Route::new(cloud.clone()))], cfg());
     let started = Instant::now();
     w.run(tokio::time::sleep(Duration::from_millis(100))).await;
-    assert!(started.elapsed() >= Duration::from_millis(400), "waited for the call");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "waited for the call"
+    );
     assert_eq!(state(&s, "slow"), State::Accepted, "the answer was written");
     // Nothing more was claimed after the shutdown began.
     assert_eq!(cloud.status_calls.load(Ordering::SeqCst), 0);
@@ -329,7 +361,11 @@ async fn polls_respect_the_route_limit() {
     settle(&w).await;
     // Six polls at most ten per second: the last one no sooner than 0.5 s after the first.
     assert_eq!(cloud.status_calls.load(Ordering::SeqCst), 6);
-    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,7 +399,10 @@ async fn a_callback_makes_the_worker_poll_at_once() {
         poke
     );
     assert!(settled);
-    assert!(started.elapsed() < Duration::from_secs(5), "did not wait for the 30 s poll");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "did not wait for the 30 s poll"
+    );
     assert_eq!(state(&s, "cb"), State::Done);
     assert_eq!(
         *seen.lock().expect("lock"),
@@ -384,8 +423,18 @@ async fn rejections_are_final_and_unrouted_entries_wait() {
     let w = worker(&s, vec![("main", Route::new(cloud.clone()))], cfg());
     settle(&w).await;
     let e = s.get("bad").expect("get").expect("e");
-    assert_eq!((e.state, e.last_code.as_deref()), (State::Rejected, Some("32")));
+    assert_eq!(
+        (e.state, e.last_code.as_deref()),
+        (State::Rejected, Some("32"))
+    );
     assert!(cloud.fiscalised().is_empty());
+    // A route removed from the configuration: the entry is claimed, never sent, and stays in
+    // the journal (in doubt after its lease, stuck at its deadline) for an operator.
+    enqueue(&s, "orphan", "removed-route");
+    w.run(tokio::time::sleep(Duration::from_millis(200))).await;
+    assert!(w.counters().unrouted >= 1);
+    assert_eq!(state(&s, "orphan"), State::Sending);
+    assert_eq!(cloud.submits().len(), 1, "only the first receipt was ever sent");
 }
 
 #[test]

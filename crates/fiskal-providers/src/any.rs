@@ -103,6 +103,14 @@ impl Provider for AnyProvider {
         }
     }
 
+    fn status_interval(&self) -> Option<std::time::Duration> {
+        match self {
+            AnyProvider::Atol(c) => c.status_interval(),
+            AnyProvider::OrangeData(c) => c.status_interval(),
+            AnyProvider::BusinessRu(c) => c.status_interval(),
+        }
+    }
+
     async fn submit<'a>(
         &'a self,
         submission: &'a Submission<'a>,

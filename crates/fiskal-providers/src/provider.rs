@@ -143,6 +143,13 @@ pub trait Provider: Send + Sync {
     /// How an in-doubt send is settled with this provider.
     fn in_doubt_resolution(&self) -> InDoubtResolution;
 
+    /// The shortest interval this client keeps between status requests (it waits for its slot
+    /// inside [`status`](Provider::status)); `None` when it has no such limit. The outbox
+    /// spaces its polls to match, so that no call spends its timeout waiting in the adapter.
+    fn status_interval(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// Sends a receipt.
     fn submit<'a>(
         &'a self,

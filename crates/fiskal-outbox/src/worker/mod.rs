@@ -59,7 +59,7 @@ pub struct WorkerConfig {
     /// Default 60 s.
     pub lease: Duration,
     /// Longest wait for one provider call; a submit without an answer by then is in doubt, a
-    /// status call is retried later. Default 45 s.
+    /// status call is retried later. Default 30 s.
     pub call_timeout: Duration,
     /// Longest sleep when nothing is due (entries enqueued by other processes are seen within
     /// this). Default 1 s. [`Worker::wake`] cuts it short in-process.
@@ -85,7 +85,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             concurrency: 16,
             lease: Duration::from_secs(60),
-            call_timeout: Duration::from_secs(45),
+            call_timeout: Duration::from_secs(30),
             idle_wait: Duration::from_secs(1),
             stuck_scan: Duration::from_secs(30),
             register_resubmits: 2,
@@ -201,7 +201,7 @@ where
     /// shorter than the lease.
     pub fn new(
         store: Arc<S>,
-        routes: HashMap<String, Route<P>>,
+        mut routes: HashMap<String, Route<P>>,
         cfg: WorkerConfig,
     ) -> Result<Worker<S, P>, OutboxError> {
         let bad = |message: String| Err(OutboxError::InvalidConfig { message });
@@ -214,10 +214,37 @@ where
                 cfg.call_timeout, cfg.lease
             ));
         }
+        for (name, r) in &mut routes {
+            if r.gate.is_none() {
+                if let Some(d) = r.provider.status_interval().filter(|d| !d.is_zero()) {
+                    r.gate = Some(route::PollGate::every(d));
+                }
+            }
+            // Every task may queue for the route's poll slot inside its lease.
+            if let Some(g) = &r.gate {
+                let queue = g
+                    .interval()
+                    .saturating_mul(u32::try_from(cfg.concurrency).unwrap_or(u32::MAX));
+                if cfg.call_timeout.saturating_add(queue) >= cfg.lease {
+                    return bad(format!(
+                        "route {name:?}: one status request per {:?} with concurrency {} may \
+                         queue {queue:?}; call_timeout ({:?}) plus that must be shorter than the \
+                         lease ({:?})",
+                        g.interval(),
+                        cfg.concurrency,
+                        cfg.call_timeout,
+                        cfg.lease
+                    ));
+                }
+            }
+        }
         for (name, r) in &routes {
             if let Some(f) = &r.failover {
                 if !routes.contains_key(&f.to) {
-                    return bad(format!("route {name:?} fails over to unknown route {:?}", f.to));
+                    return bad(format!(
+                        "route {name:?} fails over to unknown route {:?}",
+                        f.to
+                    ));
                 }
                 if f.to == *name {
                     return bad(format!("route {name:?} fails over to itself"));
@@ -401,7 +428,10 @@ where
             }
         }
         let drain = async { while tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(cfg.drain_timeout, drain).await.is_err() {
+        if tokio::time::timeout(cfg.drain_timeout, drain)
+            .await
+            .is_err()
+        {
             tracing::warn!(
                 in_flight = tasks.len(),
                 "outbox worker stopped with calls in flight; their leases will expire and they \
@@ -590,7 +620,9 @@ where
             receipt: &receipt,
             document_id: &document_id,
         };
-        self.status(&call, kind).await.map_err(|err| err.to_string())
+        self.status(&call, kind)
+            .await
+            .map_err(|err| err.to_string())
     }
 
     /// What the worker decides on its own after an answer: resubmit after a register refusal,

@@ -58,7 +58,8 @@ impl<P> Route<P> {
 
     /// At most this many status requests per second to this route (ATOL allows one report
     /// request per second per group; the adapter enforces that too). Every status request of
-    /// the route (polls and in-doubt lookups) waits for its slot.
+    /// the route (polls and in-doubt lookups) waits for its slot. Without it, the route keeps
+    /// the provider client's own [`status_interval`](fiskal_providers::Provider::status_interval).
     pub fn polls_per_second(mut self, n: NonZeroU32) -> Route<P> {
         self.gate = Some(PollGate::new(n));
         self
@@ -90,10 +91,20 @@ pub(crate) struct PollGate {
 
 impl PollGate {
     fn new(n: NonZeroU32) -> PollGate {
+        PollGate::every(Duration::from_secs(1) / n.get())
+    }
+
+    /// One request per `interval`.
+    pub(crate) fn every(interval: Duration) -> PollGate {
         PollGate {
-            interval: Duration::from_secs(1) / n.get(),
+            interval,
             next: Mutex::new(None),
         }
+    }
+
+    /// The spacing.
+    pub(crate) fn interval(&self) -> Duration {
+        self.interval
     }
 
     /// How long to wait for this caller's slot (the slot is taken).

@@ -4,11 +4,10 @@
 
 use fiskal_outbox::{Config, SqliteStore};
 use fiskal_providers::{
-    FiscalAttributes, InDoubtResolution, Outcome, Provider, ProviderError, RejectKind,
-    StatusQuery, Submission,
+    FiscalAttributes, InDoubtResolution, Outcome, Provider, ProviderError, RejectKind, StatusQuery,
+    Submission,
 };
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,9 +33,12 @@ pub enum Fault {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Doc {
     /// Taken; done after `polls_left` more polls.
-    Taken { polls_left: u32 },
+    Taken {
+        polls_left: u32,
+    },
     Refused(&'static str),
-    Done,
+    /// Fiscalised as document number `n`.
+    Done(u32),
 }
 
 #[derive(Debug, Default)]
@@ -104,11 +106,7 @@ impl FakeCloud {
     }
 
     pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.state
-            .lock()
-            .expect("lock")
-            .script
-            .extend(faults);
+        self.state.lock().expect("lock").script.extend(faults);
     }
 
     /// Fiscalisations per key.
@@ -116,9 +114,21 @@ impl FakeCloud {
         self.state.lock().expect("lock").fiscalised.clone()
     }
 
+    /// Loses a document (a provider-side data loss, for reconciliation).
+    pub fn forget(&self, id: &str) {
+        self.state.lock().expect("lock").docs.remove(id);
+    }
+
     /// Documents it holds (taken) per id.
     pub fn held(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.state.lock().expect("lock").docs.keys().cloned().collect();
+        let mut v: Vec<String> = self
+            .state
+            .lock()
+            .expect("lock")
+            .docs
+            .keys()
+            .cloned()
+            .collect();
         v.sort();
         v
     }
@@ -202,8 +212,11 @@ impl FakeCloud {
                 code: code.into(),
                 message: "ФН переполнен".into(),
             },
-            Some(Doc::Done) => done(&mut st, id, false),
-            Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(&mut st, id, true),
+            Some(Doc::Done(n)) => Outcome::Done {
+                provider_id: format!("p-{id}"),
+                fiscal: fiscal(n),
+            },
+            Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(&mut st, id),
             Some(Doc::Taken { polls_left }) => {
                 st.docs.insert(
                     id.to_owned(),
@@ -219,12 +232,10 @@ impl FakeCloud {
     }
 }
 
-fn done(st: &mut CloudState, id: &str, first: bool) -> Outcome {
-    if first {
-        st.docs.insert(id.to_owned(), Doc::Done);
-        *st.fiscalised.entry(key_of(id)).or_default() += 1;
-    }
+fn done(st: &mut CloudState, id: &str) -> Outcome {
+    *st.fiscalised.entry(key_of(id)).or_default() += 1;
     let n = st.fiscalised.values().sum::<u32>();
+    st.docs.insert(id.to_owned(), Doc::Done(n));
     Outcome::Done {
         provider_id: format!("p-{id}"),
         fiscal: fiscal(n),
@@ -240,24 +251,16 @@ impl Provider for FakeCloud {
         self.resolution
     }
 
-    fn submit<'a>(
-        &'a self,
-        s: &'a Submission<'a>,
-    ) -> impl Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
-        async move {
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-            let o = self.do_submit(s.document_id.to_owned()).await;
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            Ok(o)
-        }
+    async fn submit<'a>(&'a self, s: &'a Submission<'a>) -> Result<Outcome, ProviderError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let o = self.do_submit(s.document_id.to_owned()).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        Ok(o)
     }
 
-    fn status<'a>(
-        &'a self,
-        q: &'a StatusQuery<'a>,
-    ) -> impl Future<Output = Result<Outcome, ProviderError>> + Send + 'a {
-        async move { Ok(self.do_status(q.document_id)) }
+    async fn status<'a>(&'a self, q: &'a StatusQuery<'a>) -> Result<Outcome, ProviderError> {
+        Ok(self.do_status(q.document_id))
     }
 }
 
@@ -291,4 +294,9 @@ pub fn open(name: &str, cfg: Config) -> Arc<SqliteStore> {
 
 pub fn receipt() -> fiskal_ffd::Receipt {
     fiskal_ffd::json::parse(include_str!("../fixtures/receipt_sell.json")).expect("receipt")
+}
+
+/// A FFD 1.2 receipt the ATOL v5 emulator accepts.
+pub fn receipt_v5() -> fiskal_ffd::Receipt {
+    fiskal_ffd::json::parse(include_str!("../fixtures/receipt_sell_v5.json")).expect("receipt")
 }

@@ -451,6 +451,10 @@ impl Provider for AtolClient {
         crate::InDoubtResolution::ResendSameId
     }
 
+    fn status_interval(&self) -> Option<std::time::Duration> {
+        Some(self.inner.cfg.report_interval)
+    }
+
     async fn submit<'a>(
         &'a self,
         submission: &'a Submission<'a>,

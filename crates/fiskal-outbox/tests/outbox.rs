@@ -1,0 +1,247 @@
+//! The `Outbox` handle and its settings, end to end against the ATOL emulator; reconciliation
+//! against the scripted fake provider.
+
+mod support;
+
+use fiskal_emulator::atol::{AtolConfig as EmulatorConfig, AtolEmulator};
+use fiskal_outbox::reconcile::reconcile;
+use fiskal_outbox::{
+    NewEntry, Outbox, OutboxError, OutboxSettings, Route, State, Store, Timestamp, Worker,
+    WorkerConfig,
+};
+use fiskal_providers::InDoubtResolution;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::{fast_config, open, FakeCloud};
+
+fn settings_json(base_url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "routes": {"atol": {"provider": {
+            "provider": "atol", "api": "v5", "preset": "test", "base_url": base_url,
+            "password": "zUr0OxfI", "report_interval_ms": 20
+        }}},
+        "default_route": "atol",
+        "worker": {"concurrency": 4, "lease_ms": 5000, "call_timeout_ms": 2000,
+                   "idle_wait_ms": 20, "drain_timeout_ms": 2000},
+        "timing": {"poll_first_ms": 100, "poll_max_ms": 300, "retry_base_ms": 50}
+    })
+}
+
+#[test]
+fn settings_errors_name_the_field() {
+    let err = |v: serde_json::Value| {
+        OutboxSettings::from_json(&v.to_string())
+            .expect_err("refused")
+            .to_string()
+    };
+    let ok = settings_json("http://127.0.0.1:9/possystem/v5/");
+    let s = OutboxSettings::from_json(&ok.to_string()).expect("valid");
+    assert_eq!(s.worker_config().concurrency, 4);
+    assert_eq!(s.worker_config().lease, Duration::from_secs(5));
+    assert_eq!(s.store_config().poll_first, Duration::from_millis(100));
+    assert_eq!(
+        s.store_config().deadline_accepted,
+        fiskal_outbox::Config::default().deadline_accepted
+    );
+
+    let mut v = ok.clone();
+    v["worker"]["lease_ms"] = serde_json::json!("soon");
+    assert!(err(v).contains("worker.lease_ms"));
+    let mut v = ok.clone();
+    v["worker"]["speed"] = serde_json::json!(1);
+    assert!(err(v).contains("speed"));
+    let mut v = ok.clone();
+    v["default_route"] = serde_json::json!("orange");
+    assert!(err(v).contains("default_route"));
+    let mut v = ok.clone();
+    v["routes"]["atol"]["failover"] = serde_json::json!({"to": "nowhere", "after_tries": 3});
+    assert!(err(v).contains("routes.atol.failover.to"));
+    let v = serde_json::json!({"routes": {}});
+    assert!(err(v).contains("routes"));
+    // Provider settings errors carry the route and the provider key.
+    let mut v = ok.clone();
+    v["routes"]["atol"]["provider"]["password"] =
+        serde_json::json!({"env": "FISKAL_NO_SUCH_VAR_42"});
+    let s = OutboxSettings::from_json(&v.to_string()).expect("parsed; secrets read later");
+    let e = s
+        .build_routes()
+        .map(|_| ())
+        .expect_err("missing env var")
+        .to_string();
+    assert!(e.contains("routes.atol.provider.password"), "{e}");
+    assert!(e.contains("FISKAL_NO_SUCH_VAR_42"), "{e}");
+    // Debug never shows an inline secret.
+    let s = OutboxSettings::from_json(&ok.to_string()).expect("valid");
+    assert!(!format!("{s:?}").contains("zUr0OxfI"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enqueue_start_stop_and_reconcile_through_the_handle() {
+    let emu = AtolEmulator::start(
+        EmulatorConfig::default().with_processing_delay(Duration::from_millis(50)),
+    )
+    .await
+    .expect("emulator");
+    let settings = OutboxSettings::from_json(&settings_json(&emu.base_url_v5()).to_string())
+        .expect("settings");
+    let path = support::dir("handle").join("outbox.db");
+    let done_seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&done_seen);
+    // The blocking handle lives on its own threads, as it does under the C ABI.
+    let (outbox, keys) = tokio::task::spawn_blocking(move || {
+        let outbox = Outbox::open_observed(
+            &path,
+            &settings,
+            Some(Box::new(move |t: &fiskal_outbox::worker::Transition| {
+                if t.entry.state == State::Done {
+                    seen.lock().expect("lock").push(t.entry.key.clone());
+                }
+            })),
+        )
+        .expect("open");
+        let r = support::receipt_v5();
+        let keys: Vec<String> = (0..5).map(|i| format!("h-{i}")).collect();
+        for k in &keys {
+            assert!(outbox.enqueue(k, &r, None).expect("enqueue").created);
+        }
+        assert!(
+            !outbox
+                .enqueue("h-0", &r, Some("atol"))
+                .expect("again")
+                .created
+        );
+        let unknown = outbox
+            .enqueue("h-x", &r, Some("orange"))
+            .expect_err("route");
+        assert!(matches!(unknown, OutboxError::UnknownRoute { .. }));
+        // An invalid receipt is refused with its violations, and not stored.
+        let mut bad = r.clone();
+        bad.items.clear();
+        match outbox.enqueue("h-bad", &bad, None) {
+            Err(OutboxError::InvalidReceipt { violations, .. }) => {
+                assert!(!violations.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(outbox.get("h-bad").expect("get"), None);
+        outbox.start().expect("start");
+        assert!(outbox.is_running());
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while outbox.stats().expect("stats")[3].count < 5 {
+            assert!(std::time::Instant::now() < deadline, "not done in 30 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        outbox.stop().expect("stop");
+        assert!(!outbox.is_running());
+        (outbox, keys)
+    })
+    .await
+    .expect("join");
+    for k in &keys {
+        assert_eq!(emu.journal().fiscalised_count(&format!("{k}-1")), 1, "{k}");
+        let trail = outbox.audit(k).expect("audit");
+        assert_eq!(trail.last().map(|a| a.to), Some(State::Done));
+    }
+    let mut seen = done_seen.lock().expect("lock").clone();
+    seen.sort();
+    assert_eq!(seen, keys);
+    let m = outbox
+        .window_metrics(Duration::from_secs(3600))
+        .expect("metrics");
+    assert_eq!(m.done, 5);
+    assert!(m.latency_p50.is_some());
+    // Reconciliation against the emulator: every receipt confirmed.
+    let r = tokio::task::spawn_blocking(move || {
+        outbox.reconcile(
+            Timestamp(0),
+            Timestamp::now().plus(Duration::from_secs(1)),
+            100,
+        )
+    })
+    .await
+    .expect("join")
+    .expect("reconcile");
+    assert_eq!((r.checked, r.matched), (5, 5), "{r:?}");
+    assert!(r.is_clean());
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_lists_what_does_not_agree() {
+    let s = open("reconcile", fast_config());
+    let cloud = FakeCloud::new("fake", InDoubtResolution::LookUp);
+    let r = support::receipt();
+    for k in ["ok", "gone", "tampered", "hollow"] {
+        s.enqueue(
+            &NewEntry {
+                key: k,
+                receipt: &r,
+                provider: "main",
+            },
+            Timestamp::now(),
+        )
+        .expect("enqueue");
+    }
+    let routes: HashMap<String, Route<FakeCloud>> =
+        [("main".to_owned(), Route::new(cloud.clone()))].into();
+    let w = Worker::new(
+        Arc::clone(&s),
+        routes,
+        WorkerConfig {
+            idle_wait: Duration::from_millis(20),
+            ..WorkerConfig::default()
+        },
+    )
+    .expect("worker");
+    assert!(
+        w.run_until_settled(tokio::time::sleep(Duration::from_secs(20)))
+            .await
+    );
+    // The provider loses one; the journal of two others is changed behind the outbox's back.
+    cloud.forget("gone-1");
+    let db = s.path().to_owned();
+    let raw = rusqlite::Connection::open(&db).expect("raw");
+    raw.execute(
+        "UPDATE entries SET fiscal_json = replace(fiscal_json, '\"fiscal_sign\":', '\"fiscal_sign\":9') WHERE key = 'tampered'",
+        [],
+    )
+    .expect("tamper");
+    raw.execute(
+        "UPDATE entries SET fiscal_json = replace(fiscal_json, '9999078900001234', '') WHERE key = 'hollow'",
+        [],
+    )
+    .expect("hollow");
+    let rec = reconcile(
+        &w,
+        Timestamp(0),
+        Timestamp::now().plus(Duration::from_secs(1)),
+        10,
+    )
+    .await
+    .expect("reconcile");
+    let keys = |v: &Vec<fiskal_outbox::Finding>| -> Vec<String> {
+        v.iter().map(|f| f.key.clone()).collect()
+    };
+    assert_eq!(rec.checked, 4);
+    assert_eq!(rec.matched, 1);
+    assert_eq!(keys(&rec.unknown_at_provider), ["gone"]);
+    assert_eq!(keys(&rec.mismatched), ["tampered"]);
+    assert_eq!(keys(&rec.missing_fiscal), ["hollow"]);
+    assert!(!rec.is_clean());
+}
+
+#[test]
+fn blocking_calls_work_from_inside_a_runtime_too() {
+    let settings =
+        OutboxSettings::from_json(&settings_json("http://127.0.0.1:9/possystem/v5/").to_string())
+            .expect("settings");
+    let outbox = Outbox::open(support::dir("rt").join("outbox.db"), &settings).expect("open");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    // Nothing queued: settles at once, no nested-runtime panic.
+    let settled = rt.block_on(async { outbox.drain(Duration::from_secs(5)) });
+    assert!(settled.expect("drain"));
+}
