@@ -434,7 +434,11 @@ async fn rejections_are_final_and_unrouted_entries_wait() {
     w.run(tokio::time::sleep(Duration::from_millis(200))).await;
     assert!(w.counters().unrouted >= 1);
     assert_eq!(state(&s, "orphan"), State::Sending);
-    assert_eq!(cloud.submits().len(), 1, "only the first receipt was ever sent");
+    assert_eq!(
+        cloud.submits().len(),
+        1,
+        "only the first receipt was ever sent"
+    );
 }
 
 #[test]
