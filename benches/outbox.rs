@@ -96,7 +96,9 @@ fn enqueue(c: &mut Criterion) {
                     provider: "atol",
                 })
                 .collect();
-            store.enqueue_batch(&batch, Timestamp::now()).expect("batch")
+            store
+                .enqueue_batch(&batch, Timestamp::now())
+                .expect("batch")
         })
     });
     g.finish();
@@ -104,7 +106,14 @@ fn enqueue(c: &mut Criterion) {
 }
 
 /// Direct: each task submits and polls until done, no journal.
-fn direct(rt: &tokio::runtime::Runtime, client: &AtolClient, r: &Arc<fiskal_ffd::Receipt>, n: u64, in_flight: usize, run: u64) {
+fn direct(
+    rt: &tokio::runtime::Runtime,
+    client: &AtolClient,
+    r: &Arc<fiskal_ffd::Receipt>,
+    n: u64,
+    in_flight: usize,
+    run: u64,
+) {
     let next = Arc::new(AtomicU64::new(0));
     rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
@@ -217,7 +226,9 @@ fn worker(c: &mut Criterion) {
                         provider: "atol",
                     })
                     .collect();
-                store.enqueue_batch(&batch, Timestamp::now()).expect("batch");
+                store
+                    .enqueue_batch(&batch, Timestamp::now())
+                    .expect("batch");
                 let settled =
                     rt.block_on(w.run_until_settled(tokio::time::sleep(Duration::from_secs(120))));
                 assert!(settled);

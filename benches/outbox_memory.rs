@@ -54,7 +54,8 @@ fn main() {
                         provider: "atol",
                     })
                     .collect();
-                s.enqueue_batch(&batch, Timestamp(1_772_000_000_000)).expect("batch");
+                s.enqueue_batch(&batch, Timestamp(1_772_000_000_000))
+                    .expect("batch");
                 i += 1000;
             }
         }
@@ -63,7 +64,9 @@ fn main() {
         let before = rss_kib("VmRSS:");
         let round = Instant::now();
         let now = Timestamp::now();
-        let claimed = s.claim_due(now, 64, Duration::from_secs(60)).expect("claim");
+        let claimed = s
+            .claim_due(now, 64, Duration::from_secs(60))
+            .expect("claim");
         assert_eq!(claimed.len(), 64);
         let _ = s.next_due().expect("next");
         let stats = s.stats(now).expect("stats");
