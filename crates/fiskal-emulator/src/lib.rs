@@ -31,6 +31,7 @@
 pub mod atol;
 pub mod business_ru;
 mod callback;
+pub mod cli;
 mod error;
 mod faults;
 mod fiscal;

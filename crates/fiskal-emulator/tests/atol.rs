@@ -201,12 +201,13 @@ async fn duplicate_external_id_returns_the_original_uuid() {
 
 #[tokio::test]
 async fn token_expiry_and_auth_errors() {
-    let h = start(fast().with_token_lifetime(Duration::from_millis(200))).await;
+    // Long enough that the fresh token below outlives a slow request on a loaded machine.
+    let h = start(fast().with_token_lifetime(Duration::from_millis(1500))).await;
     let base = h.base_url_v4();
     let t = token4(&h).await;
     let (status, r) = post(&base, G4, "sell", "", &sell_v4("t0")).await;
     assert_eq!((status, error_code(&r)), (401, 10));
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let (status, r) = post(&base, G4, "sell", &t, &sell_v4("t1")).await;
     assert_eq!((status, error_code(&r)), (401, 11));
     assert_eq!(r["error"]["text"], "Переданный токен не активен");

@@ -1,0 +1,418 @@
+//! `fiskal demo`: the emulators of all three providers on loopback, sample receipts, the SQLite
+//! outbox in a temporary directory, and every receipt fiscalised through the outbox worker. No
+//! network, no account.
+
+use crate::out::{CliError, Out};
+use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest};
+use fiskal_calc::lifecycle::{refund_full, settle_prepayment};
+use fiskal_calc::split::{split_receipt, ProviderLimits, SplitOptions};
+use fiskal_calc::Kopecks;
+use fiskal_emulator::atol::{AtolConfig as AtolEmu, AtolEmulator};
+use fiskal_emulator::business_ru::{
+    BusinessRuConfig as BrEmu, BusinessRuEmulator, TEST_APP_ID_V1, TEST_SECRET,
+};
+use fiskal_emulator::orange::{OrangeConfig as OrangeEmu, OrangeEmulator};
+use fiskal_ffd::model::Payments;
+use fiskal_ffd::Receipt;
+use fiskal_outbox::worker::Transition;
+use fiskal_outbox::{Outbox, OutboxSettings, State};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ORANGE_INN: &str = "7727401209";
+
+/// One receipt of the demo.
+struct Sample {
+    key: String,
+    route: &'static str,
+    what: String,
+    receipt: Receipt,
+}
+
+fn parse(what: &str, json: &str) -> Result<Receipt, CliError> {
+    fiskal_ffd::json::parse_and_validate(json)
+        .map_err(|e| CliError::internal(format!("demo receipt {what}: {e}")))
+}
+
+fn calc(what: &str, e: fiskal_calc::CalcError) -> CliError {
+    CliError::internal(format!("demo {what}: {e}"))
+}
+
+/// A 1.2 cart at the ATOL test company with a 10 % receipt-level discount spread over the
+/// lines (largest remainder; lines split where a kopeck would not divide).
+fn discounted_cart() -> Result<Receipt, CliError> {
+    let cart = parse(
+        "discount cart",
+        &json!({
+            "version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+            "company": {"inn": "5544332219", "payment_place": "https://v5.online.atol.ru",
+                        "email": "shop@example.ru"},
+            "cashier": {"name": "Иванов И.И."},
+            "client": {"contact": "+79990000001"},
+            "items": [
+                {"name": "Чай улун, 100 г", "price": "333.33", "quantity": "3", "sum": "999.99",
+                 "measure": "piece", "vat": "vat22", "payment_method": "full_payment",
+                 "payment_subject": "commodity"},
+                {"name": "Кофе в зёрнах, 1 кг", "price": "1899.90", "quantity": "1",
+                 "sum": "1899.90", "measure": "piece", "vat": "vat22",
+                 "payment_method": "full_payment", "payment_subject": "commodity"},
+                {"name": "Доставка", "price": "299.00", "quantity": "1", "sum": "299.00",
+                 "measure": "piece", "vat": "vat22", "payment_method": "full_payment",
+                 "payment_subject": "service"}
+            ],
+            "payments": {"electronic": "3198.89"},
+            "total": "3198.89"
+        })
+        .to_string(),
+    )?;
+    let discount = Kopecks::new(31_989).ok_or_else(|| CliError::internal("discount"))?;
+    let mut a = allocate(
+        &cart,
+        &AllocationRequest::new(Adjustment::Discount(discount)),
+    )
+    .map_err(|e| calc("discount", e))?
+    .receipt;
+    a.payments = Payments {
+        electronic: a.total,
+        ..Payments::default()
+    };
+    Ok(a)
+}
+
+/// 500 lines with long names: more than the fiscal drive's 30 KB, so it is split.
+fn big_cart() -> Result<Receipt, CliError> {
+    let mut items = Vec::with_capacity(500);
+    let mut total = 0u64;
+    for i in 0..500u64 {
+        let price = 5_000 + (i % 37) * 113;
+        total += price;
+        items.push(json!({
+            "name": format!("Набор крепежа №{i:03}: винты М4x20 оцинкованные, 100 шт, артикул KR-{i:05}"),
+            "price": format!("{}.{:02}", price / 100, price % 100),
+            "quantity": "1",
+            "sum": format!("{}.{:02}", price / 100, price % 100),
+            "measure": "piece", "vat": "vat22", "payment_method": "full_payment",
+            "payment_subject": "commodity"
+        }));
+    }
+    let total = format!("{}.{:02}", total / 100, total % 100);
+    // Not validated as one receipt: it is over the size limit on purpose; the split parts are.
+    fiskal_ffd::json::parse(
+        &json!({
+            "version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+            "company": {"inn": "5544332219", "payment_place": "https://v5.online.atol.ru"},
+            "cashier": {"name": "Иванов И.И."},
+            "client": {"contact": "buyer@example.ru"},
+            "items": items,
+            "payments": {"electronic": total},
+            "total": total
+        })
+        .to_string(),
+    )
+    .map_err(|e| CliError::internal(format!("demo 500-item cart: {e}")))
+}
+
+/// A 100 % prepayment (FFD 1.05, calculated rate 20/120, ATOL v4) for the goods of a sale, and
+/// the full settlement that offsets it.
+fn prepayment_and_settlement() -> Result<(Receipt, Receipt), CliError> {
+    let goods = parse("ATOL v4 base", include_str!("sell_atol_v4.json"))?;
+    // The agent line needs agent data in the prepayment too; keep the plain goods.
+    let items: Vec<_> = goods
+        .items
+        .iter()
+        .filter(|i| i.agent.is_none() && i.mark.is_none())
+        .cloned()
+        .collect();
+    let total: u64 = items
+        .iter()
+        .map(|i| Kopecks::from_money(&i.sum, "sum").map(Kopecks::get))
+        .sum::<Result<u64, _>>()
+        .map_err(|e| calc("prepayment", e))?;
+    let total = format!("{}.{:02}", total / 100, total % 100);
+    let mut pre_json: serde_json::Value =
+        serde_json::from_str(include_str!("sell_atol_v4.json"))
+            .map_err(|e| CliError::internal(format!("demo JSON: {e}")))?;
+    pre_json["items"] = json!([{
+        "name": "Предоплата 100% по заказу 1842", "price": total, "quantity": "1", "sum": total,
+        "vat": "vat120", "payment_method": "full_prepayment", "payment_subject": "payment"
+    }]);
+    pre_json["payments"] = json!({"electronic": total});
+    pre_json["total"] = json!(total);
+    let pre = parse("prepayment", &pre_json.to_string())?;
+    let full =
+        settle_prepayment(&pre, items, Payments::default()).map_err(|e| calc("settlement", e))?;
+    Ok((pre, full))
+}
+
+fn samples_first() -> Result<(Vec<Sample>, Receipt, Receipt), CliError> {
+    let mut v = Vec::new();
+    v.push(Sample {
+        key: "demo-discount".into(),
+        route: "atol_v5",
+        what: "корзина со скидкой 10 % / a cart with a 10 % discount".into(),
+        receipt: discounted_cart()?,
+    });
+    v.push(Sample {
+        key: "demo-marked".into(),
+        route: "orange",
+        what: "маркированный товар (сырой скан) / a marked item (raw scan)".into(),
+        receipt: parse("marked", include_str!("marked_orange.json"))?,
+    });
+    let cart = big_cart()?;
+    let parts = split_receipt(
+        &cart,
+        "demo-cart500",
+        &SplitOptions::with_limits(ProviderLimits::ATOL),
+    )
+    .map_err(|e| calc("split", e))?;
+    let count = parts.len();
+    for p in parts {
+        v.push(Sample {
+            key: p.key.clone(),
+            route: "atol_v5",
+            what: format!(
+                "корзина 500 позиций, часть {}/{count} (позиции {}–{}) / 500-item cart, part {}/{count}",
+                p.index + 1,
+                p.items.start + 1,
+                p.items.end,
+                p.index + 1
+            ),
+            receipt: p.receipt,
+        });
+    }
+    let sale = parse("Business.ru sale", include_str!("base_business_ru.json"))?;
+    let refund = refund_full(&sale).map_err(|e| calc("refund", e))?;
+    v.push(Sample {
+        key: "demo-sale".into(),
+        route: "business_ru",
+        what: "продажа ФФД 1.05 (агент, маркировка) / a FFD 1.05 sale (agent, mark)".into(),
+        receipt: sale,
+    });
+    let (pre, full) = prepayment_and_settlement()?;
+    v.push(Sample {
+        key: "demo-prepayment".into(),
+        route: "atol_v4",
+        what: "предоплата 100 % / a 100 % prepayment".into(),
+        receipt: pre,
+    });
+    Ok((v, refund, full))
+}
+
+fn rsa_key_pem() -> Result<(String, Vec<u8>), CliError> {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::KeyPair as _;
+    use base64::Engine as _;
+    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+        .map_err(|e| CliError::internal(format!("RSA key: {e}")))?;
+    let der = kp
+        .as_der()
+        .map_err(|e| CliError::internal(format!("RSA key: {e}")))?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    let public = fiskal_providers::orange::RequestSigner::from_pem(&fiskal_providers::Secret::new(
+        pem.clone(),
+    ))
+    .map_err(|e| CliError::internal(format!("RSA key: {e}")))?
+    .public_key_der();
+    let _ = kp.public_key();
+    Ok((pem, public))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|e| CliError::io(&p, &e))?;
+    Ok(p)
+}
+
+/// Runs the demo; returns whether every receipt was fiscalised exactly once.
+pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
+    let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!(
+        "fiskal-demo-{}-{}",
+        std::process::id(),
+        fiskal_outbox::Timestamp::now().as_millis()
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, &e))?;
+    out.say(
+        &format!("Демонстрация fiskal: эмуляторы АТОЛ, Orange Data и Бизнес.ру на 127.0.0.1, очередь SQLite в {}", dir.display()),
+        &format!("fiskal demo: ATOL, Orange Data and Business.ru emulators on 127.0.0.1, SQLite outbox in {}", dir.display()),
+    );
+
+    // The providers.
+    let delay = Duration::from_millis(300);
+    let atol = AtolEmulator::start(AtolEmu::default().with_processing_delay(delay))
+        .await
+        .map_err(|e| CliError::internal(format!("ATOL emulator: {e}")))?;
+    let orange = OrangeEmulator::start(OrangeEmu::default().with_processing_delay(delay))
+        .await
+        .map_err(|e| CliError::internal(format!("Orange Data emulator: {e}")))?;
+    let br = BusinessRuEmulator::start(BrEmu::default().with_processing_delay(delay))
+        .await
+        .map_err(|e| CliError::internal(format!("Business.ru emulator: {e}")))?;
+    let (signing_pem, signing_public) = rsa_key_pem()?;
+    orange.register_key(ORANGE_INN, signing_public);
+    let identity = orange
+        .issue_client_identity()
+        .map_err(|e| CliError::internal(format!("client certificate: {e}")))?;
+    let signing = write(&dir, "orange-signing-key.pem", &signing_pem)?;
+    let client_key = write(&dir, "orange-client-key.pem", &identity.key_pem)?;
+    let client_cert = write(&dir, "orange-client-cert.pem", &identity.cert_pem)?;
+    let ca = write(&dir, "orange-ca.pem", orange.ca_pem())?;
+
+    let settings = json!({
+        "routes": {
+            "atol_v5": {"provider": {"provider": "atol", "api": "v5", "preset": "test",
+                                      "base_url": atol.base_url_v5(), "report_interval_ms": 50}},
+            "atol_v4": {"provider": {"provider": "atol", "api": "v4", "preset": "test",
+                                      "base_url": atol.base_url_v4(), "report_interval_ms": 50}},
+            "orange": {"provider": {"provider": "orange_data", "base_url": orange.base_url(),
+                                     "inn": ORANGE_INN,
+                                     "signing_key": {"file": signing},
+                                     "client_cert": {"file": client_cert},
+                                     "client_key": {"file": client_key},
+                                     "http": {"builtin_roots": false, "ca": {"file": ca}}}},
+            "business_ru": {"provider": {"provider": "business_ru", "api": "v1",
+                                          "base_url": br.base_url_v1(),
+                                          "app_id": TEST_APP_ID_V1, "secret": TEST_SECRET}}
+        },
+        "worker": {"concurrency": 16, "idle_wait_ms": 50, "drain_timeout_ms": 5000},
+        "timing": {"poll_first_ms": 400, "poll_max_ms": 1000, "retry_base_ms": 200}
+    });
+    let settings = OutboxSettings::from_json(&settings.to_string()).map_err(CliError::outbox)?;
+    let progress = *out;
+    let observer = Box::new(move |t: &Transition| progress.transition(t));
+    let outbox = Arc::new(
+        Outbox::open_observed(dir.join("outbox.db"), &settings, Some(observer))
+            .map_err(CliError::outbox)?,
+    );
+
+    let (first, refund, settlement) = samples_first()?;
+    let mut all: Vec<(String, &'static str, String)> = Vec::new();
+    out.say("Чеки в очереди:", "Receipts enqueued:");
+    for s in &first {
+        enqueue(out, &outbox, s)?;
+        all.push((s.key.clone(), s.route, s.what.clone()));
+    }
+    drain(out, &outbox).await?;
+
+    // What follows an earlier receipt: the refund of the 1.05 sale, the settlement of the
+    // prepayment.
+    let second = [
+        Sample {
+            key: "demo-refund".into(),
+            route: "business_ru",
+            what: "возврат продажи demo-sale / refund of demo-sale".into(),
+            receipt: refund,
+        },
+        Sample {
+            key: "demo-settlement".into(),
+            route: "atol_v4",
+            what: "полный расчёт с зачётом предоплаты / full settlement offsetting the prepayment"
+                .into(),
+            receipt: settlement,
+        },
+    ];
+    out.say("Следом:", "Then:");
+    for s in &second {
+        enqueue(out, &outbox, s)?;
+        all.push((s.key.clone(), s.route, s.what.clone()));
+    }
+    drain(out, &outbox).await?;
+
+    // Results: the journal, and the emulators' own journals for "exactly once".
+    let mut rows = Vec::new();
+    let mut ok = true;
+    for (key, route, what) in &all {
+        let e = outbox
+            .get(key)
+            .map_err(CliError::outbox)?
+            .ok_or_else(|| CliError::internal(format!("{key} vanished")))?;
+        let doc = e.document_id();
+        let times = match *route {
+            "orange" => orange.journal().fiscalised_count(&doc),
+            "business_ru" => br.journal().fiscalised_count(&doc),
+            _ => atol.journal().fiscalised_count(&doc),
+        };
+        ok &= e.state == State::Done && times == 1;
+        rows.push((e, *route, what.clone(), times));
+    }
+    out.results(&rows);
+    if let Some((e, ..)) = rows.first() {
+        if let Some(f) = &e.fiscal {
+            out.say(
+                &format!("QR-код чека {} (строка для ФНС): {}", e.key, f.qr_string()),
+                &format!("QR code of {} (FNS string): {}", e.key, f.qr_string()),
+            );
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    drop(outbox);
+    atol.shutdown().await;
+    orange.shutdown().await;
+    br.shutdown().await;
+    if keep {
+        out.say(
+            &format!("Каталог сохранён: {}", dir.display()),
+            &format!("Kept: {}", dir.display()),
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if ok {
+        out.say(
+            &format!(
+                "Все {} чеков пробиты ровно один раз за {secs:.1} с.",
+                rows.len()
+            ),
+            &format!(
+                "All {} receipts fiscalised exactly once in {secs:.1} s.",
+                rows.len()
+            ),
+        );
+        Ok(())
+    } else {
+        Err(CliError::not_settled(
+            "not every receipt was fiscalised exactly once",
+        ))
+    }
+}
+
+fn enqueue(out: &Out, outbox: &Outbox, s: &Sample) -> Result<(), CliError> {
+    outbox
+        .enqueue(&s.key, &s.receipt, Some(s.route))
+        .map_err(CliError::outbox)?;
+    out.say(
+        &format!(
+            "  {:<22} {:<12} {:>10} ₽  {}",
+            s.key, s.route, s.receipt.total, s.what
+        ),
+        &format!(
+            "  {:<22} {:<12} {:>10} RUB  {}",
+            s.key, s.route, s.receipt.total, s.what
+        ),
+    );
+    Ok(())
+}
+
+async fn drain(out: &Out, outbox: &Arc<Outbox>) -> Result<(), CliError> {
+    let w = outbox.worker().clone();
+    let settled = w
+        .run_until_settled(tokio::time::sleep(Duration::from_secs(120)))
+        .await;
+    if settled {
+        Ok(())
+    } else {
+        out.say(
+            "Очередь не обработана за 120 с.",
+            "The queue did not settle in 120 s.",
+        );
+        Err(CliError::not_settled("the queue did not settle in 120 s"))
+    }
+}

@@ -1,0 +1,305 @@
+//! The `fiskal` binary as a user runs it: output, `--json`, exit codes.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fiskal");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn fiskal(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fiskal")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn sample() -> String {
+    format!("{ROOT}/examples/data/receipt_1_2.json")
+}
+
+#[test]
+fn the_demo_fiscalises_every_sample_exactly_once() {
+    let o = fiskal(&["--json", "demo"]);
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let v = json(&o);
+    let receipts = v["receipts"].as_array().expect("receipts");
+    assert!(receipts.len() >= 10, "{v}");
+    let routes: std::collections::HashSet<&str> = receipts
+        .iter()
+        .filter_map(|r| r["route"].as_str())
+        .collect();
+    for r in ["atol_v4", "atol_v5", "orange", "business_ru"] {
+        assert!(routes.contains(r), "no receipt through {r}");
+    }
+    for r in receipts {
+        assert_eq!(r["state"], "done", "{r}");
+        assert_eq!(r["fiscalised_at_provider"], 1, "{r}");
+        assert!(r["qr"].as_str().is_some_and(|q| q.starts_with("t=")), "{r}");
+    }
+    // The 500-item cart was split into parts of at most 100 items (ATOL's limit).
+    let parts = receipts
+        .iter()
+        .filter(|r| {
+            r["key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("demo-cart500-"))
+        })
+        .count();
+    assert_eq!(parts, 5);
+}
+
+#[test]
+fn the_demo_speaks_russian_by_default_and_english_on_request() {
+    let ru = fiskal(&["demo"]);
+    assert!(ru.status.success(), "{}", stderr(&ru));
+    assert!(
+        stdout(&ru).contains("пробиты ровно один раз"),
+        "{}",
+        stdout(&ru)
+    );
+    let en = fiskal(&["--lang", "en", "demo"]);
+    assert!(en.status.success(), "{}", stderr(&en));
+    assert!(
+        stdout(&en).contains("fiscalised exactly once"),
+        "{}",
+        stdout(&en)
+    );
+}
+
+#[test]
+fn validate_says_what_is_wrong_and_exits_1() {
+    let ok = fiskal(&["validate", &sample()]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("Чек корректен"));
+
+    let dir = scratch("validate");
+    let bad = dir.join("bad.json");
+    let text = std::fs::read_to_string(sample())
+        .expect("sample")
+        .replace("7701000001", "7701000002");
+    std::fs::write(&bad, text).expect("write");
+    let o = fiskal(&["validate", bad.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("company.inn"), "{}", stderr(&o));
+    let o = fiskal(&["--json", "validate", bad.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["error"]["exit_code"], 1);
+    assert_eq!(v["error"]["details"][0]["path"], "company.inn");
+    let missing = fiskal(&["validate", "/nonexistent/receipt.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn tlv_encode_then_decode_round_trips() {
+    let dir = scratch("tlv");
+    let bin = dir.join("receipt.tlv");
+    let o = fiskal(&[
+        "tlv",
+        "encode",
+        &sample(),
+        "--format",
+        "bin",
+        "--out",
+        bin.to_str().expect("p"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let hex = fiskal(&["--json", "tlv", "encode", &sample()]);
+    let v = json(&hex);
+    let bytes = std::fs::read(&bin).expect("tlv");
+    assert_eq!(
+        v["size"].as_u64(),
+        Some(u64::try_from(bytes.len()).expect("len"))
+    );
+    assert_eq!(
+        v["hex"].as_str().map(str::to_lowercase),
+        Some(hex::encode(&bytes))
+    );
+    let d = fiskal(&["tlv", "decode", bin.to_str().expect("p"), "--format", "bin"]);
+    assert!(d.status.success(), "{}", stderr(&d));
+    assert!(stdout(&d).contains("ИНН пользователя"), "{}", stdout(&d));
+    let garbage = dir.join("garbage.hex");
+    std::fs::write(&garbage, "0300ff").expect("write");
+    let g = fiskal(&["tlv", "decode", garbage.to_str().expect("p")]);
+    assert_eq!(g.status.code(), Some(1), "{}", stderr(&g));
+}
+
+#[test]
+fn mark_prints_every_form() {
+    let scan = "0104601234567893215Abc000000001\u{1d}93abcd";
+    let o = fiskal(&["mark", scan]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("04601234567893"), "{out}");
+    assert!(out.contains("1162"), "{out}");
+    let j = json(&fiskal(&["--json", "mark", scan]));
+    assert_eq!(j["gtin"], "04601234567893");
+    let bad = fiskal(&["mark", "not a mark"]);
+    assert_eq!(bad.status.code(), Some(1));
+}
+
+#[test]
+fn split_respects_the_provider_limits() {
+    let dir = scratch("split");
+    let mut cart: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample()).expect("sample")).expect("json");
+    let item = cart["items"][1].clone();
+    let mut items = Vec::new();
+    for _ in 0..150 {
+        items.push(item.clone());
+    }
+    cart["items"] = Value::Array(items);
+    cart["total"] = Value::String("89955.00".into());
+    cart["payments"] = serde_json::json!({"electronic": "89955.00"});
+    let f = dir.join("cart.json");
+    std::fs::write(&f, cart.to_string()).expect("write");
+    let o = fiskal(&[
+        "--json",
+        "split",
+        f.to_str().expect("p"),
+        "--key",
+        "o-1",
+        "--provider",
+        "atol",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["parts"][0]["key"], "o-1-1");
+}
+
+fn write_config(dir: &Path, base_url: &str) -> PathBuf {
+    let p = dir.join("fiskal.toml");
+    std::fs::write(
+        &p,
+        format!(
+            r#"default_route = "atol"
+
+[routes.atol.provider]
+provider = "atol"
+api = "v5"
+preset = "test"
+base_url = "{base_url}"
+password = {{ env = "FISKAL_CLI_TEST_ATOL_PASSWORD" }}
+"#
+        ),
+    )
+    .expect("config");
+    p
+}
+
+#[test]
+fn config_check_names_what_is_missing() {
+    let dir = scratch("config");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let o = Command::new(BIN)
+        .args(["config", "check", cfg.to_str().expect("p")])
+        .env_remove("FISKAL_CLI_TEST_ATOL_PASSWORD")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("routes.atol.provider.password"), "{err}");
+    assert!(err.contains("FISKAL_CLI_TEST_ATOL_PASSWORD"), "{err}");
+    let o = Command::new(BIN)
+        .args(["config", "check", cfg.to_str().expect("p")])
+        .env("FISKAL_CLI_TEST_ATOL_PASSWORD", "zUr0OxfI")
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("zUr0OxfI"), "secrets never printed");
+}
+
+#[test]
+fn queue_and_worker_against_the_emulator() {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let emu = rt
+        .block_on(fiskal_emulator::atol::AtolEmulator::start(
+            fiskal_emulator::atol::AtolConfig::default()
+                .with_processing_delay(std::time::Duration::from_millis(50)),
+        ))
+        .expect("emulator");
+    let dir = scratch("queue");
+    let cfg = write_config(&dir, &emu.base_url_v5());
+    let db = dir.join("outbox.db");
+    let receipt = format!("{ROOT}/crates/fiskal-outbox/tests/fixtures/receipt_sell_v5.json");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("FISKAL_CLI_TEST_ATOL_PASSWORD", "zUr0OxfI")
+            .output()
+            .expect("run")
+    };
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let add = run(&[
+        "queue", "--config", c, "--db", d, "add", &receipt, "--key", "cli-1",
+    ]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let again = run(&[
+        "--json", "queue", "--config", c, "--db", d, "add", &receipt, "--key", "cli-1",
+    ]);
+    assert_eq!(json(&again)["created"], false);
+    let w = run(&["worker", "--config", c, "--db", d, "--until-settled"]);
+    assert!(w.status.success(), "{}\n{}", stdout(&w), stderr(&w));
+    let show = run(&["--json", "queue", "--config", c, "--db", d, "show", "cli-1"]);
+    let v = json(&show);
+    assert_eq!(v["state"], "done");
+    assert!(v["audit"].as_array().is_some_and(|a| a.len() >= 4));
+    let stats = run(&["--json", "queue", "--config", c, "--db", d, "stats"]);
+    assert_eq!(json(&stats)["last_hour"]["done"], 1);
+    let rec = run(&["--json", "queue", "--config", c, "--db", d, "reconcile"]);
+    assert!(rec.status.success(), "{}", stdout(&rec));
+    assert_eq!(json(&rec)["matched"], 1);
+    assert_eq!(emu.journal().fiscalised_count("cli-1-1"), 1);
+    // Direct send and status.
+    let send = run(&[
+        "--json",
+        "send",
+        "--config",
+        c,
+        "--document-id",
+        "cli-direct-1",
+        &receipt,
+    ]);
+    assert!(send.status.success(), "{}", stderr(&send));
+    let id = json(&send)["provider_id"]
+        .as_str()
+        .expect("uuid")
+        .to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let st = run(&[
+        "--json",
+        "status",
+        "--config",
+        c,
+        "--document-id",
+        "cli-direct-1",
+        "--provider-id",
+        &id,
+    ]);
+    assert!(st.status.success(), "{}", stderr(&st));
+    assert_eq!(json(&st)["outcome"], "done");
+    rt.block_on(emu.shutdown());
+}

@@ -1,0 +1,259 @@
+//! The emulators' command line: `atol|orange|businessru [options]` until Ctrl-C.
+//!
+//! ```text
+//! atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
+//! orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
+//! businessru [--port N] [--delay-ms N] [--token-lifetime-s N]
+//! ```
+// The command's whole job is to tell the user where it listens.
+#![allow(clippy::print_stdout)]
+
+use crate::atol::{AtolConfig, AtolEmulator};
+use crate::business_ru::{BusinessRuConfig, BusinessRuEmulator};
+use crate::orange::{OrangeConfig, OrangeEmulator};
+use std::time::Duration;
+
+const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
+       fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
+       fiskal-emulator businessru [--port N] [--delay-ms N] [--token-lifetime-s N]
+
+atol: serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
+accounts (v4-online-atol-ru / iGFFuihss, v5-online-atol-ru / zUr0OxfI) until Ctrl-C.
+With --tls it serves HTTPS and prints the PEM of the test CA to trust.
+
+orange: serves Orange Data API v2 over HTTPS with client certificates, for the test
+organisation 7727401209 (groups Main and Main_2), until Ctrl-C. Prints the CA to trust and a
+client certificate + key to use. --key registers the RSA public key (PEM `PUBLIC KEY` or
+`RSA PUBLIC KEY`, or DER) that verifies X-Signature for requests with `key` = NAME.
+
+businessru: serves the Business.ru Open API (v1 and v2 paths) over plain HTTP on 127.0.0.1 with
+the emulator's own test accounts (printed at start; ФФД 1.05 and 1.2), until Ctrl-C.";
+
+/// What to run.
+enum Command {
+    Atol(AtolConfig),
+    Orange(OrangeConfig),
+    BusinessRu(BusinessRuConfig),
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        Some("atol") => parse_atol(&args[1..]).map(Command::Atol),
+        Some("orange" | "orangedata") => parse_orange(&args[1..]).map(Command::Orange),
+        Some("businessru" | "business_ru") => {
+            parse_business_ru(&args[1..]).map(Command::BusinessRu)
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+/// A number option's value.
+fn number(flag: &str, v: &str) -> Result<u64, String> {
+    v.parse()
+        .map_err(|_| format!("{flag}: `{v}` is not a number"))
+}
+
+/// An RSA public key file: PEM (`PUBLIC KEY`, `RSA PUBLIC KEY`) or DER.
+fn read_public_key(path: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let bytes = std::fs::read(path).map_err(|e| format!("--key: cannot read {path}: {e}"))?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(bytes);
+    };
+    if !text.contains("-----BEGIN") {
+        return Ok(bytes);
+    }
+    let b64: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| format!("--key: {path} is not a readable PEM file"))
+}
+
+fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
+    let mut cfg = OrangeConfig::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        match flag.as_str() {
+            "--port" => {
+                cfg.port = u16::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--port: {value} is not a port"))?;
+            }
+            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
+            "--max-document-size" => {
+                cfg.max_document_size = usize::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--max-document-size: {value} is too large"))?;
+            }
+            "--key" => {
+                let (name, path) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--key: NAME=FILE expected, got `{value}`"))?;
+                cfg.keys.push((name.to_owned(), read_public_key(path)?));
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(cfg)
+}
+
+fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
+    let mut cfg = BusinessRuConfig::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        match flag.as_str() {
+            "--port" => {
+                cfg.port = u16::try_from(number(flag, value)?)
+                    .map_err(|_| format!("--port: {value} is not a port"))?;
+            }
+            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
+            "--token-lifetime-s" => cfg.token_lifetime = Duration::from_secs(number(flag, value)?),
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(cfg)
+}
+
+fn parse_atol(args: &[String]) -> Result<AtolConfig, String> {
+    let mut it = args.iter();
+    let mut cfg = AtolConfig::default();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        if flag == "--tls" {
+            cfg.tls = true;
+            continue;
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        let number = |v: &str| -> Result<u64, String> {
+            v.parse()
+                .map_err(|_| format!("{flag}: `{v}` is not a number"))
+        };
+        match flag.as_str() {
+            "--port" => {
+                cfg.port = u16::try_from(number(value)?)
+                    .map_err(|_| format!("--port: {value} is not a port"))?;
+            }
+            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(value)?),
+            "--token-lifetime-s" => cfg.token_lifetime = Duration::from_secs(number(value)?),
+            "--max-document-size" => {
+                cfg.max_document_size = usize::try_from(number(value)?)
+                    .map_err(|_| format!("--max-document-size: {value} is too large"))?;
+            }
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(cfg)
+}
+
+/// Runs the emulator command line (`atol|orange|businessru [options]`, without the program
+/// name) until Ctrl-C; returns the process exit code (0 ok, 1 failure, 2 bad arguments). Used by
+/// the `fiskal-emulator` binary and by `fiskal emulator`.
+pub async fn run(args: &[String]) -> u8 {
+    let cfg = match parse(args) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return 2;
+        }
+    };
+    match cfg {
+        Command::Atol(cfg) => run_atol(cfg).await,
+        Command::Orange(cfg) => run_orange(cfg).await,
+        Command::BusinessRu(cfg) => run_business_ru(cfg).await,
+    }
+}
+
+async fn run_orange(cfg: OrangeConfig) -> u8 {
+    let od = match OrangeEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let identity = match od.issue_client_identity() {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!("Orange Data API v2: {}", od.base_url());
+    println!("CA certificate to trust:\n{}", od.ca_pem());
+    // A throwaway test identity, valid for this run only.
+    println!(
+        "Client certificate chain:\n{}\nIts key:\n{}",
+        identity.cert_pem, identity.key_pem
+    );
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = od.journal().len();
+    od.shutdown().await;
+    eprintln!("stopped; {n} document(s) accepted");
+    0
+}
+
+async fn run_business_ru(cfg: BusinessRuConfig) -> u8 {
+    let accounts: Vec<(String, String)> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.app_id.clone(), a.secret.clone()))
+        .collect();
+    let br = match BusinessRuEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!("Business.ru Open API v1: {}", br.base_url_v1());
+    println!("Business.ru Open API v2: {}", br.base_url_v2());
+    for (app_id, secret) in accounts {
+        // Test accounts of this emulator only; never real credentials.
+        println!("account: app_id {app_id}, secret {secret}");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    br.shutdown().await;
+    eprintln!("stopped");
+    0
+}
+
+async fn run_atol(cfg: AtolConfig) -> u8 {
+    let atol = match AtolEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!("ATOL v4: {}", atol.base_url_v4());
+    println!("ATOL v5: {}", atol.base_url_v5());
+    if let Some(ca) = atol.ca_pem() {
+        println!("CA certificate to trust:\n{ca}");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = atol.journal().len();
+    atol.shutdown().await;
+    eprintln!("stopped; {n} document(s) accepted");
+    0
+}
