@@ -275,6 +275,112 @@ enum fiskal_result
      A value longer than a TLV length can say (65 535 bytes).
      */
     FISKAL_RESULT_TLV_VALUE_TOO_LONG = 5101,
+    /*
+     A provider error of a kind this version does not know (a newer fiskal-providers).
+     */
+    FISKAL_RESULT_PROVIDER_OTHER = 6000,
+    /*
+     The provider cannot carry this receipt (a VAT rate, an operation or a value it has no
+     field for); `path` names the receipt field.
+     */
+    FISKAL_RESULT_PROVIDER_UNSUPPORTED = 6001,
+    /*
+     The receipt is invalid for the provider; `details` lists the violations (as for 2000).
+     */
+    FISKAL_RESULT_PROVIDER_INVALID_RECEIPT = 6002,
+    /*
+     A provider setting is missing or wrong; `path` names the settings field.
+     */
+    FISKAL_RESULT_PROVIDER_CONFIG = 6003,
+    /*
+     A provider message handed in by the caller is malformed.
+     */
+    FISKAL_RESULT_PROVIDER_MALFORMED = 6004,
+    /*
+     The HTTPS client cannot be set up (roots, client certificate, key).
+     */
+    FISKAL_RESULT_PROVIDER_TLS = 6005,
+    /*
+     The call timed out before anything was sent, or the I/O runtime is unavailable.
+     */
+    FISKAL_RESULT_PROVIDER_TIMEOUT = 6006,
+    /*
+     An outbox error of a kind this version does not know (a newer fiskal-outbox).
+     */
+    FISKAL_RESULT_OUTBOX_OTHER = 7000,
+    /*
+     The idempotency key is empty, too long or has characters a provider may refuse.
+     */
+    FISKAL_RESULT_OUTBOX_INVALID_KEY = 7001,
+    /*
+     The key is already enqueued with a different receipt.
+     */
+    FISKAL_RESULT_OUTBOX_KEY_CONFLICT = 7002,
+    /*
+     No entry has this key.
+     */
+    FISKAL_RESULT_OUTBOX_NOT_FOUND = 7003,
+    /*
+     The state table does not allow this event in this state.
+     */
+    FISKAL_RESULT_OUTBOX_INVALID_TRANSITION = 7004,
+    /*
+     The event is not allowed for this entry.
+     */
+    FISKAL_RESULT_OUTBOX_NOT_ALLOWED = 7005,
+    /*
+     No route of this name is configured.
+     */
+    FISKAL_RESULT_OUTBOX_UNKNOWN_ROUTE = 7006,
+    /*
+     The outbox settings are wrong; `path` names the field when known.
+     */
+    FISKAL_RESULT_OUTBOX_INVALID_CONFIG = 7007,
+    /*
+     The receipt breaks FFD rules and was not stored; `details` lists every violation (as
+     for 2000).
+     */
+    FISKAL_RESULT_OUTBOX_INVALID_RECEIPT = 7008,
+    /*
+     A provider outcome this version of the outbox does not know.
+     */
+    FISKAL_RESULT_OUTBOX_UNKNOWN_OUTCOME = 7009,
+    /*
+     The entry changed concurrently.
+     */
+    FISKAL_RESULT_OUTBOX_CONFLICT = 7010,
+    /*
+     The journal cannot be written (read-only file or file system).
+     */
+    FISKAL_RESULT_OUTBOX_READ_ONLY = 7011,
+    /*
+     The disk (or the journal's size cap) is full; nothing was stored.
+     */
+    FISKAL_RESULT_OUTBOX_DISK_FULL = 7012,
+    /*
+     The journal file cannot be opened or created.
+     */
+    FISKAL_RESULT_OUTBOX_OPEN = 7013,
+    /*
+     The journal stayed locked by another connection for longer than the busy timeout.
+     */
+    FISKAL_RESULT_OUTBOX_BUSY = 7014,
+    /*
+     The journal was written by a newer version of fiskal.
+     */
+    FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW = 7015,
+    /*
+     A stored row cannot be read back.
+     */
+    FISKAL_RESULT_OUTBOX_CORRUPT = 7016,
+    /*
+     Any other database error.
+     */
+    FISKAL_RESULT_OUTBOX_DATABASE = 7017,
+    /*
+     A lock inside the outbox was poisoned by a panicking thread.
+     */
+    FISKAL_RESULT_OUTBOX_POISONED = 7018,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -283,6 +389,44 @@ typedef enum fiskal_result fiskal_result;
 typedef uint32_t fiskal_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/*
+ A provider client: one cloud cash register configured by its settings JSON, with its own
+ I/O thread. Opaque; created by `fiskal_client_new`, released by `fiskal_client_free`.
+
+ **Thread-safe**: one client may be used from any number of threads at once (each call blocks
+ only its caller); the methods take `const fiskal_client *` and never mutate it. It must not
+ be freed while another thread is still inside one of its methods.
+
+ Methods: `fiskal_client_new`, `fiskal_client_submit`, `fiskal_client_status`,
+ `fiskal_client_free`.
+ */
+typedef struct fiskal_client fiskal_client;
+
+/*
+ The durable outbox: an SQLite journal of receipts under idempotency keys, the routes'
+ provider clients and a worker thread that sends, polls and resolves them. Opaque; created by
+ `fiskal_outbox_open`, released by `fiskal_outbox_free`.
+
+ **Thread-safe**: one outbox may be used from any number of threads at once; the methods take
+ `const fiskal_outbox *`. It must not be freed while another thread is still inside one of
+ its methods. Open one outbox per journal file per process.
+
+ Methods: `fiskal_outbox_open`, `fiskal_outbox_enqueue`, `fiskal_outbox_get`,
+ `fiskal_outbox_list`, `fiskal_outbox_audit`, `fiskal_outbox_stats`, `fiskal_outbox_start`,
+ `fiskal_outbox_stop`, `fiskal_outbox_drain`, `fiskal_outbox_poke`,
+ `fiskal_outbox_reconcile`, `fiskal_outbox_free`.
+ */
+typedef struct fiskal_outbox fiskal_outbox;
+
+/*
+ Called from the outbox's worker thread after every change the worker writes: `context` is
+ the pointer given to `fiskal_outbox_open`; `event_json`/`len` the entry JSON plus `"from"`
+ (the state before), NUL-terminated, **borrowed for the call only** (copy it to keep it; do
+ not free it). It must return quickly, must not call back into the outbox, and must not
+ unwind (no C++ exception, no longjmp out of it).
+ */
+typedef void (*fiskal_outbox_observer)(void *context, const char *event_json, size_t len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -447,6 +591,222 @@ bool fiskal_result_is_mark_error(uint32_t code);
  Whether `code` is 5000–5999: TLV bytes cannot be decoded or read as a receipt.
  */
 bool fiskal_result_is_tlv_error(uint32_t code);
+
+/*
+ Whether `code` is 6000–6999: a provider client failed locally, before anything was sent
+ (a provider's own answer is never an error but an Outcome).
+ */
+bool fiskal_result_is_provider_error(uint32_t code);
+
+/*
+ Whether `code` is 7000–7999: the outbox (settings, journal, worker).
+ */
+bool fiskal_result_is_outbox_error(uint32_t code);
+
+/*
+ Creates a provider client from `ProviderSettings` JSON (docs/provider-settings.md): reads
+ the secrets, checks every value, sets up TLS and starts one I/O thread. Nothing is sent.
+
+ `settings_json`/`settings_len`: UTF-8, borrowed for the call only (secrets inside are copied
+ into the client and never appear in errors). On success `*out` is a new handle **owned by
+ the caller**, released with `fiskal_client_free` exactly once. On failure `*out` is not
+ written and the thread's last error is set: `FISKAL_RESULT_PROVIDER_CONFIG` (6003) with the
+ settings field in `path` (`password`, `http.timeout_ms`), `FISKAL_RESULT_PROVIDER_TLS`
+ (6005), `FISKAL_RESULT_PROVIDER_TIMEOUT` (6006: no I/O thread). `out` must not be NULL.
+ */
+fiskal_result fiskal_client_new(const char *settings_json,
+                                size_t settings_len,
+                                fiskal_client **out);
+
+/*
+ Submits a receipt and waits for the provider's answer.
+
+ `request_json`: `{"document_id": "order-1-1", "receipt": {…}, "callback_url": null,
+ "timestamp": "2026-03-02T10:15:00"}` (`callback_url` and `timestamp` optional; the timestamp
+ defaults to now, Moscow time), borrowed for the call only. `timeout_ms`: the longest wait
+ (0: the client's own connect and request timeouts).
+
+ On success (`FISKAL_RESULT_OK`) `*out_json` is the Outcome JSON — `accepted`, `pending`,
+ `done` (with `fiscal` and the FNS `qr` string), `rejected`, `retry_later`, `in_doubt`,
+ `not_found` (docs/c-api.md) — a new NUL-terminated string owned by the caller (free it with
+ `fiskal_string_free`), `*out_len` (if not NULL) its length. A provider's answer, a refusal
+ included, is never an error, and a call that runs out of time is `in_doubt` (resubmit the
+ same `document_id`: never a second receipt). Errors mean nothing was sent:
+ `FISKAL_RESULT_INVALID_JSON` (path into the request), 6001–6006; then nothing is written.
+
+ Thread-safe: any number of threads may submit through one client at once.
+ */
+fiskal_result fiskal_client_submit(const fiskal_client *client,
+                                   const char *request_json,
+                                   size_t request_len,
+                                   uint32_t timeout_ms,
+                                   char **out_json,
+                                   size_t *out_len);
+
+/*
+ Looks a document up at the provider and waits for the answer.
+
+ `query_json`: `{"document_id": "order-1-1", "provider_id": "… or null", "kind": "sell"}`
+ (`kind` optional, default `sell`: sell, sell_refund, buy, buy_refund, sell_correction,
+ sell_refund_correction, buy_correction, buy_refund_correction). ATOL needs the
+ `provider_id` (else `FISKAL_RESULT_PROVIDER_UNSUPPORTED` with `path` `provider_id`).
+ `timeout_ms`, output, ownership, errors and thread-safety as for `fiskal_client_submit`.
+ */
+fiskal_result fiskal_client_status(const fiskal_client *client,
+                                   const char *query_json,
+                                   size_t query_len,
+                                   uint32_t timeout_ms,
+                                   char **out_json,
+                                   size_t *out_len);
+
+/*
+ Releases a client made by `fiskal_client_new` (its I/O thread stops once no call is
+ running). NULL is a no-op. Call it exactly once per client, after every thread is done with
+ it; the handle is invalid afterwards.
+ */
+void fiskal_client_free(fiskal_client *client);
+
+/*
+ Opens (creating) the outbox journal at `path` with `OutboxSettings` JSON (routes with their
+ provider settings, worker and timing options; crates/fiskal-outbox/src/settings.rs), builds
+ the routes' clients (reads secrets; no network). The worker is **not** started
+ (`fiskal_outbox_start`).
+
+ `path`/`path_len` and `settings_json`/`settings_len`: UTF-8, borrowed for the call only.
+ `observer` (may be NULL) is called with `context` from the worker thread after every change
+ the worker writes (see `fiskal_outbox_observer`), until `fiskal_outbox_stop` or
+ `fiskal_outbox_free` returns; `context` is never dereferenced by the library.
+
+ On success `*out` is a new handle **owned by the caller**, released with
+ `fiskal_outbox_free` exactly once. On failure `*out` is not written and the thread's last
+ error is set: `FISKAL_RESULT_OUTBOX_INVALID_CONFIG` (7007; `path` names the settings field
+ when known, e.g. `worker.lease_ms`, `routes.atol.provider.password`),
+ `FISKAL_RESULT_OUTBOX_OPEN` (7013), `FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW` (7015), other 7xxx.
+ `out` must not be NULL.
+ */
+fiskal_result fiskal_outbox_open(const char *path,
+                                 size_t path_len,
+                                 const char *settings_json,
+                                 size_t settings_len,
+                                 fiskal_outbox_observer observer,
+                                 void *context,
+                                 fiskal_outbox **out);
+
+/*
+ Validates a receipt (FFD rules) and stores it under its idempotency key, committed and synced
+ before this returns; wakes the worker if it runs.
+
+ `request_json`: `{"key": "order-1842-sell", "receipt": {…}, "route": null}` (`route`
+ optional: the settings' `default_route`), borrowed for the call only. On success `*out_json`
+ is the entry JSON plus `"created"` (false: the key was already stored with the same
+ receipt), a new string owned by the caller (free it with `fiskal_string_free`); `*out_len`
+ (if not NULL) its length. Errors (nothing stored, nothing written):
+ `FISKAL_RESULT_INVALID_JSON`, `FISKAL_RESULT_OUTBOX_INVALID_RECEIPT` (7008, every violation
+ in `details`), `_INVALID_KEY` (7001), `_KEY_CONFLICT` (7002), `_UNKNOWN_ROUTE` (7006),
+ `_DISK_FULL` (7012) …. Thread-safe.
+ */
+fiskal_result fiskal_outbox_enqueue(const fiskal_outbox *outbox,
+                                    const char *request_json,
+                                    size_t request_len,
+                                    char **out_json,
+                                    size_t *out_len);
+
+/*
+ The entry of a key (`key`/`key_len`: UTF-8, borrowed for the call) as entry JSON:
+ `{"key", "state", "attempt", "document_id", "route", "provider_id", "fiscal", "qr",
+ "last_code", "last_message", "created_at_ms", "state_since_ms", "updated_at_ms",
+ "due_at_ms", "deadline_ms", "version"}`. `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003) for an
+ unknown key. Output ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+ */
+fiskal_result fiskal_outbox_get(const fiskal_outbox *outbox,
+                                const char *key,
+                                size_t key_len,
+                                char **out_json,
+                                size_t *out_len);
+
+/*
+ Entries in one state, oldest first: `query_json` `{"state": "done", "limit": 100}`
+ (`limit` optional, default 100) → `{"entries": [entry…]}`. An unknown state is
+ `FISKAL_RESULT_INVALID_ARGUMENT` (path `state`). Ownership as for `fiskal_outbox_enqueue`.
+ Thread-safe.
+ */
+fiskal_result fiskal_outbox_list(const fiskal_outbox *outbox,
+                                 const char *query_json,
+                                 size_t query_len,
+                                 char **out_json,
+                                 size_t *out_len);
+
+/*
+ The audit trail of a key, oldest first: `{"records": [{"seq", "at_ms", "from", "to",
+ "reason", "detail", "attempt"}]}` (`from` is null for the enqueue; an unknown key has no
+ records). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+ */
+fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
+                                  const char *key,
+                                  size_t key_len,
+                                  char **out_json,
+                                  size_t *out_len);
+
+/*
+ Counts per state, the last hour's metrics and the worker's counters:
+ `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {"done", "rejected",
+ "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms", "latency_max_ms"},
+ "worker": {"running", "claimed", "submits", "status_calls", "done", "resubmits",
+ "failovers", "conflicts", "store_errors", "unrouted"}}`. Ownership as for
+ `fiskal_outbox_enqueue`. Thread-safe.
+ */
+fiskal_result fiskal_outbox_stats(const fiskal_outbox *outbox, char **out_json, size_t *out_len);
+
+/*
+ Starts the worker on a thread of its own (a no-op when it runs). Thread-safe.
+ */
+fiskal_result fiskal_outbox_start(const fiskal_outbox *outbox);
+
+/*
+ Stops the worker gracefully: calls in flight finish (up to the settings' drain timeout),
+ then the thread ends; after it returns the observer is not called any more. A no-op when the
+ worker does not run. Thread-safe.
+ */
+fiskal_result fiskal_outbox_stop(const fiskal_outbox *outbox);
+
+/*
+ Runs the worker on the calling thread's behalf until nothing is scheduled or `timeout_ms`
+ passes (for scripts and tests); `*settled` gets whether it settled. `settled` must not be
+ NULL; it is written only on success. Thread-safe.
+ */
+fiskal_result fiskal_outbox_drain(const fiskal_outbox *outbox, uint32_t timeout_ms, bool *settled);
+
+/*
+ A provider callback arrived for a key or document id (`id`/`id_len`, UTF-8, borrowed):
+ polls that entry now. `*found` gets whether an accepted, in-doubt or retry-later entry had
+ it. `found` must not be NULL; it is written only on success. Thread-safe.
+ */
+fiskal_result fiskal_outbox_poke(const fiskal_outbox *outbox,
+                                 const char *id,
+                                 size_t id_len,
+                                 bool *found);
+
+/*
+ Compares the journal's done entries of a period with the providers (one status request
+ each; blocks): `query_json` `{"from_ms": 0, "to_ms": 1800000000000, "limit": 1000}` (all
+ optional: 0, now, 1000) → `{"checked", "matched", "unknown_at_provider": [finding],
+ "not_done_at_provider", "mismatched", "missing_fiscal", "unchecked"}`, finding
+ `{"key", "document_id", "route", "detail"}`. Ownership as for `fiskal_outbox_enqueue`.
+ Thread-safe.
+ */
+fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,
+                                      const char *query_json,
+                                      size_t query_len,
+                                      char **out_json,
+                                      size_t *out_len);
+
+/*
+ Releases an outbox made by `fiskal_outbox_open`: stops the worker (graceful drain, as
+ `fiskal_outbox_stop`) and closes the journal; the observer is not called after it returns.
+ NULL is a no-op. Call it exactly once, after every thread is done with the outbox; the
+ handle is invalid afterwards.
+ */
+void fiskal_outbox_free(fiskal_outbox *outbox);
 
 #ifdef __cplusplus
 }  // extern "C"

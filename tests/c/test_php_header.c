@@ -13,6 +13,7 @@
 #include "fiskal_php.h"
 
 int main(void) {
+    int failed = 0;
     typedef void (*any_fn)(void);
     any_fn fns[] = {
         (any_fn)fiskal_version, (any_fn)fiskal_version_json,
@@ -23,9 +24,20 @@ int main(void) {
         (any_fn)fiskal_result_name, (any_fn)fiskal_result_message,
         (any_fn)fiskal_result_is_argument_error, (any_fn)fiskal_result_is_validation_error,
         (any_fn)fiskal_result_is_calc_error, (any_fn)fiskal_result_is_mark_error,
-        (any_fn)fiskal_result_is_tlv_error,
+        (any_fn)fiskal_result_is_tlv_error, (any_fn)fiskal_result_is_provider_error,
+        (any_fn)fiskal_result_is_outbox_error,
+        (any_fn)fiskal_client_new, (any_fn)fiskal_client_submit, (any_fn)fiskal_client_status,
+        (any_fn)fiskal_client_free,
+        (any_fn)fiskal_outbox_open, (any_fn)fiskal_outbox_enqueue, (any_fn)fiskal_outbox_get,
+        (any_fn)fiskal_outbox_list, (any_fn)fiskal_outbox_audit, (any_fn)fiskal_outbox_stats,
+        (any_fn)fiskal_outbox_start, (any_fn)fiskal_outbox_stop, (any_fn)fiskal_outbox_drain,
+        (any_fn)fiskal_outbox_poke, (any_fn)fiskal_outbox_reconcile, (any_fn)fiskal_outbox_free,
     };
-    int failed = 0;
+    /* The callback typedef and the opaque handle types are declared. */
+    fiskal_outbox_observer observer = NULL;
+    fiskal_client *client = NULL;
+    fiskal_outbox *outbox = NULL;
+    if (observer != NULL || client != NULL || outbox != NULL) failed++;
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         if (fns[i] == NULL) failed++;
     }

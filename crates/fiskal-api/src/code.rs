@@ -8,8 +8,8 @@
 //! | 3000–3999 | fiskal-calc | one number per [`fiskal_calc::CalcError`] variant |
 //! | 4000–4999 | fiskal-marks | one number per [`fiskal_marks::MarkError`] variant |
 //! | 5000–5999 | TLV decoding | one number per [`fiskal_ffd::DecodeErrorKind`]; 51xx: well-formed TLV that is not a receipt |
-//! | 6000–6999 | reserved: provider clients | added with the provider handles |
-//! | 7000–7999 | reserved: the outbox | added with the outbox handles |
+//! | 6000–6999 | provider clients | one number per [`fiskal_providers::ProviderError`] variant, 6006 a timeout before sending; a provider's *answer* is never an error but an Outcome |
+//! | 7000–7999 | the outbox | one number per [`fiskal_outbox::OutboxError`] variant |
 //!
 //! 2001–2034 are *violation* numbers: they appear inside the details of a 2000 error, never as
 //! a result code of their own. Retired numbers stay listed here as comments so they are never
@@ -189,7 +189,63 @@ pub enum Code {
     TlvNotAReceipt = 5100,
     /// A value longer than a TLV length can say (65 535 bytes).
     TlvValueTooLong = 5101,
-    // ---- 6xxx: reserved for provider clients; 7xxx: reserved for the outbox ----
+    // ---- 6xxx: provider clients ----
+    /// A provider error of a kind this version does not know (a newer fiskal-providers).
+    ProviderOther = 6000,
+    /// The provider cannot carry this receipt (a VAT rate, an operation or a value it has no
+    /// field for); `path` names the receipt field.
+    ProviderUnsupported = 6001,
+    /// The receipt is invalid for the provider; `details` lists the violations (as for 2000).
+    ProviderInvalidReceipt = 6002,
+    /// A provider setting is missing or wrong; `path` names the settings field.
+    ProviderConfig = 6003,
+    /// A provider message handed in by the caller is malformed.
+    ProviderMalformed = 6004,
+    /// The HTTPS client cannot be set up (roots, client certificate, key).
+    ProviderTls = 6005,
+    /// The call timed out before anything was sent, or the I/O runtime is unavailable.
+    ProviderTimeout = 6006,
+
+    // ---- 7xxx: the outbox ----
+    /// An outbox error of a kind this version does not know (a newer fiskal-outbox).
+    OutboxOther = 7000,
+    /// The idempotency key is empty, too long or has characters a provider may refuse.
+    OutboxInvalidKey = 7001,
+    /// The key is already enqueued with a different receipt.
+    OutboxKeyConflict = 7002,
+    /// No entry has this key.
+    OutboxNotFound = 7003,
+    /// The state table does not allow this event in this state.
+    OutboxInvalidTransition = 7004,
+    /// The event is not allowed for this entry.
+    OutboxNotAllowed = 7005,
+    /// No route of this name is configured.
+    OutboxUnknownRoute = 7006,
+    /// The outbox settings are wrong; `path` names the field when known.
+    OutboxInvalidConfig = 7007,
+    /// The receipt breaks FFD rules and was not stored; `details` lists every violation (as
+    /// for 2000).
+    OutboxInvalidReceipt = 7008,
+    /// A provider outcome this version of the outbox does not know.
+    OutboxUnknownOutcome = 7009,
+    /// The entry changed concurrently.
+    OutboxConflict = 7010,
+    /// The journal cannot be written (read-only file or file system).
+    OutboxReadOnly = 7011,
+    /// The disk (or the journal's size cap) is full; nothing was stored.
+    OutboxDiskFull = 7012,
+    /// The journal file cannot be opened or created.
+    OutboxOpen = 7013,
+    /// The journal stayed locked by another connection for longer than the busy timeout.
+    OutboxBusy = 7014,
+    /// The journal was written by a newer version of fiskal.
+    OutboxSchemaTooNew = 7015,
+    /// A stored row cannot be read back.
+    OutboxCorrupt = 7016,
+    /// Any other database error.
+    OutboxDatabase = 7017,
+    /// A lock inside the outbox was poisoned by a panicking thread.
+    OutboxPoisoned = 7018,
 }
 
 code_table! {
@@ -260,7 +316,34 @@ code_table! {
     TlvTainted, "tlv_tainted", "the TLV reader already failed", "чтение TLV уже завершилось ошибкой";
     TlvNotAReceipt, "tlv_not_a_receipt", "the TLV document is not a receipt this library reads", "документ TLV не является читаемым чеком";
     TlvValueTooLong, "tlv_value_too_long", "a value is too long for a TLV", "значение слишком длинное для TLV";
-    // ---- 6xxx: reserved for provider clients; 7xxx: reserved for the outbox ----
+    // ---- 6xxx: provider clients ----
+    ProviderOther, "provider_other", "provider client error", "ошибка клиента кассового сервиса";
+    ProviderUnsupported, "provider_unsupported", "the provider cannot carry this receipt", "кассовый сервис не может передать этот чек";
+    ProviderInvalidReceipt, "provider_invalid_receipt", "the receipt is invalid for the provider", "чек недопустим для кассового сервиса";
+    ProviderConfig, "provider_config", "a provider setting is missing or wrong", "настройка кассового сервиса отсутствует или неверна";
+    ProviderMalformed, "provider_malformed", "a provider message is malformed", "сообщение кассового сервиса имеет неверный вид";
+    ProviderTls, "provider_tls", "the HTTPS client cannot be set up", "не удаётся настроить HTTPS-клиент";
+    ProviderTimeout, "provider_timeout", "timed out before sending, or the I/O runtime is unavailable", "время истекло до отправки, или поток ввода-вывода недоступен";
+    // ---- 7xxx: the outbox ----
+    OutboxOther, "outbox_other", "outbox error", "ошибка очереди чеков";
+    OutboxInvalidKey, "outbox_invalid_key", "invalid idempotency key", "недопустимый ключ идемпотентности";
+    OutboxKeyConflict, "outbox_key_conflict", "the key is already enqueued with a different receipt", "ключ уже поставлен в очередь с другим чеком";
+    OutboxNotFound, "outbox_not_found", "no entry with this key", "нет записи с таким ключом";
+    OutboxInvalidTransition, "outbox_invalid_transition", "the event is not allowed in this state", "событие недопустимо в этом состоянии";
+    OutboxNotAllowed, "outbox_not_allowed", "the event is not allowed for this entry", "событие недопустимо для этой записи";
+    OutboxUnknownRoute, "outbox_unknown_route", "no route of this name is configured", "маршрут с таким именем не настроен";
+    OutboxInvalidConfig, "outbox_invalid_config", "invalid outbox settings", "неверные настройки очереди чеков";
+    OutboxInvalidReceipt, "outbox_invalid_receipt", "the receipt is invalid and was not stored", "чек не прошёл проверку и не сохранён";
+    OutboxUnknownOutcome, "outbox_unknown_outcome", "a provider outcome unknown to this version", "ответ кассового сервиса, неизвестный этой версии";
+    OutboxConflict, "outbox_conflict", "the entry changed concurrently", "запись изменена одновременно другим процессом";
+    OutboxReadOnly, "outbox_read_only", "the outbox journal is read-only", "журнал очереди доступен только для чтения";
+    OutboxDiskFull, "outbox_disk_full", "the disk is full; nothing was stored", "диск заполнен; ничего не сохранено";
+    OutboxOpen, "outbox_open", "the outbox journal cannot be opened", "не удаётся открыть журнал очереди";
+    OutboxBusy, "outbox_busy", "the outbox journal is busy", "журнал очереди занят";
+    OutboxSchemaTooNew, "outbox_schema_too_new", "the journal was written by a newer version", "журнал записан более новой версией";
+    OutboxCorrupt, "outbox_corrupt", "a journal row cannot be read", "запись журнала не читается";
+    OutboxDatabase, "outbox_database", "outbox database error", "ошибка базы данных очереди";
+    OutboxPoisoned, "outbox_poisoned", "an outbox lock was poisoned", "блокировка очереди повреждена сбоем потока";
 }
 
 impl Code {
@@ -298,6 +381,16 @@ impl Code {
     pub fn is_tlv_error(self) -> bool {
         (5000..6000).contains(&self.number())
     }
+
+    /// 6000–6999: a provider client failed locally (nothing was sent).
+    pub fn is_provider_error(self) -> bool {
+        (6000..7000).contains(&self.number())
+    }
+
+    /// 7000–7999: the outbox (journal, worker, settings).
+    pub fn is_outbox_error(self) -> bool {
+        (7000..8000).contains(&self.number())
+    }
 }
 
 impl Serialize for Code {
@@ -329,11 +422,7 @@ mod tests {
             assert_eq!(Code::from_u32(c.number()), Some(*c));
             assert!(!c.message_en().is_empty() && !c.message_ru().is_empty());
             assert!(c.message_en().len() < 256 && c.message_ru().len() < 256);
-            // Reserved ranges stay empty until their layers are added.
-            assert!(
-                !(6000..8000).contains(&c.number()),
-                "{c:?} in a reserved range"
-            );
+            assert!(c.number() < 8000, "{c:?} outside the known ranges");
         }
         assert_eq!(Code::from_u32(3019), None);
         assert_eq!(Code::from_u32(u32::MAX), None);
@@ -346,6 +435,8 @@ mod tests {
         assert!(Code::CalcZeroTotal.is_calc_error());
         assert!(Code::MarkEmpty.is_mark_error());
         assert!(Code::TlvTooDeep.is_tlv_error());
+        assert!(Code::ProviderConfig.is_provider_error());
+        assert!(Code::OutboxNotFound.is_outbox_error());
         assert!(!Code::Ok.is_argument_error());
     }
 }

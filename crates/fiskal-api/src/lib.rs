@@ -10,6 +10,10 @@
 //! numeric [`Code`] grouped by layer (see [`code`]). The shapes, with an example per operation,
 //! are documented in `docs/c-api.md`.
 //!
+//! The stateful part: [`Client`] (one cloud cash register, blocking calls with a timeout) and
+//! [`OutboxHandle`] (the durable outbox and its worker), with the same JSON in and out; the C
+//! ABI's `fiskal_client` and `fiskal_outbox` handles hold them.
+//!
 //! ```
 //! let json = include_str!("../../../examples/data/receipt_1_2.json");
 //! let out = fiskal_api::to_tlv(json).unwrap();
@@ -23,14 +27,21 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod client;
 pub mod code;
 mod error;
 mod input;
 mod ops;
+mod outbox;
 
+pub use client::{outcome_json, provider_code, Client};
 pub use code::Code;
 pub use error::{calc_code, decode_code, mark_code, violation_json, ApiError};
 pub use ops::{compute, from_tlv, mark, qr, split, to_tlv, validate, version};
+pub use outbox::{
+    entry_json, event_json, outbox_code, EventObserver, OutboxHandle, DEFAULT_LIST_LIMIT,
+    DEFAULT_RECONCILE_LIMIT,
+};
 
 /// The version of the operation JSON shapes (inputs' envelope `"version"`, outputs'
 /// `"version"`). A new version only ever adds a new number; version 1 stays readable.

@@ -2,7 +2,9 @@
 //! layer of the C ABI, so `--json` output is exactly what every binding gets.
 
 use crate::out::{exit, CliError, Lang, Out};
-use crate::{Command, ConfigCommand, Kind, LimitsPreset, QueueCommand, TlvCommand, TlvFormat};
+use crate::{
+    Command, ConfigCommand, Kind, LimitsPreset, QueueCommand, RenderFormat, TlvCommand, TlvFormat,
+};
 use fiskal_api::ApiError;
 use fiskal_outbox::{Outbox, OutboxSettings, State, Timestamp};
 use fiskal_providers::{AnyProvider, DocumentKind, Outcome, Provider, StatusQuery, Submission};
@@ -67,6 +69,26 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             until_settled,
         } => worker(out, &config, &db, until_settled).await,
         Command::Emulator { args } => emulator(args).await,
+        Command::Render {
+            file,
+            fiscal,
+            format,
+            width,
+            out: to,
+            qr_png,
+            qr_svg,
+        } => render(
+            out,
+            &RenderArgs {
+                file: &file,
+                fiscal: fiscal.as_deref(),
+                format,
+                width,
+                to: to.as_deref(),
+                qr_png: qr_png.as_deref(),
+                qr_svg: qr_svg.as_deref(),
+            },
+        ),
     }
 }
 
@@ -701,4 +723,75 @@ async fn emulator(args: Vec<String>) -> Result<(), CliError> {
     } else {
         Err(CliError::new(code, "emulator").silent())
     }
+}
+
+struct RenderArgs<'a> {
+    file: &'a Path,
+    fiscal: Option<&'a Path>,
+    format: RenderFormat,
+    width: usize,
+    to: Option<&'a Path>,
+    qr_png: Option<&'a Path>,
+    qr_svg: Option<&'a Path>,
+}
+
+fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
+    let width = match a.width {
+        42 => fiskal_render::Width::Cols42,
+        48 => fiskal_render::Width::Cols48,
+        w => return Err(CliError::config(format!("--width {w}: 42 or 48"))),
+    };
+    let text = read_input(a.file)?;
+    let receipt = fiskal_ffd::json::parse(&text).map_err(|e| CliError::invalid(e.to_string()))?;
+    let fiscal: Option<fiskal_providers::FiscalAttributes> = match a.fiscal {
+        Some(p) => Some(
+            serde_json::from_str(&read_input(p)?)
+                .map_err(|e| CliError::invalid(format!("{}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let opts = fiskal_render::Options::with_width(width);
+    let doc = match a.format {
+        RenderFormat::Text => fiskal_render::render_text(&receipt, fiscal.as_ref(), &opts),
+        RenderFormat::Html => fiskal_render::render_html(&receipt, fiscal.as_ref(), &opts),
+    };
+    match a.to {
+        Some(p) => std::fs::write(p, &doc).map_err(|e| CliError::io(p, &e))?,
+        None => {
+            let mut o = std::io::stdout().lock();
+            let _ = std::io::Write::write_all(&mut o, doc.as_bytes());
+        }
+    }
+    if a.to.is_some() {
+        out.say(
+            &format!(
+                "Записано: {}",
+                a.to.map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+            &format!(
+                "Written: {}",
+                a.to.map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    if a.qr_png.is_some() || a.qr_svg.is_some() {
+        let f = fiscal
+            .as_ref()
+            .ok_or_else(|| CliError::config("--qr-png / --qr-svg need --fiscal"))?;
+        let qr = f.qr_string();
+        if let Some(p) = a.qr_png {
+            let png =
+                fiskal_render::qr_png(&qr, 8).map_err(|e| CliError::invalid(e.to_string()))?;
+            std::fs::write(p, png).map_err(|e| CliError::io(p, &e))?;
+        }
+        if let Some(p) = a.qr_svg {
+            let svg = fiskal_render::qr_svg(&qr).map_err(|e| CliError::invalid(e.to_string()))?;
+            std::fs::write(p, svg).map_err(|e| CliError::io(p, &e))?;
+        }
+    }
+    Ok(())
 }

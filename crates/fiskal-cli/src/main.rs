@@ -138,6 +138,29 @@ enum Command {
         #[arg(long)]
         until_settled: bool,
     },
+    /// Чек, как его видит покупатель: текст, HTML, QR-код / render a receipt: text, HTML, QR.
+    Render {
+        /// Receipt JSON file, or `-`.
+        file: PathBuf,
+        /// Fiscal attributes JSON (as a provider reported them: `fiskal send --json` → `fiscal`).
+        #[arg(long)]
+        fiscal: Option<PathBuf>,
+        /// Output form.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RenderFormat,
+        /// Receipt width in characters: 42 or 48.
+        #[arg(long, default_value_t = 42)]
+        width: usize,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write the FNS QR code as PNG here (needs --fiscal).
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
+        /// Also write the FNS QR code as SVG here (needs --fiscal).
+        #[arg(long)]
+        qr_svg: Option<PathBuf>,
+    },
     /// Эмулятор провайдера для вашего CI / a provider emulator (`fiskal emulator atol --port 0`).
     Emulator {
         /// Arguments of the emulator (`atol|orange|businessru [--port N] …`; `--help`).
@@ -222,6 +245,12 @@ enum TlvFormat {
     Hex,
     Base64,
     Bin,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RenderFormat {
+    Text,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

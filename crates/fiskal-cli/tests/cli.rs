@@ -303,3 +303,46 @@ fn queue_and_worker_against_the_emulator() {
     assert_eq!(json(&st)["outcome"], "done");
     rt.block_on(emu.shutdown());
 }
+
+#[test]
+fn render_prints_a_receipt_and_writes_the_qr_code() {
+    let dir = scratch("render");
+    let fiscal = dir.join("fiscal.json");
+    std::fs::write(
+        &fiscal,
+        r#"{"fn_number":"7380440700076549","fd_number":4127,"fiscal_sign":2915739404,
+            "shift_number":86,"receipt_number":17,"date_time":"2026-03-02T10:15:00",
+            "kkt_reg_number":"0001234567012345","ofd_inn":"7812345675","receipt_url":null,
+            "total":"5939.70","operation":"sell"}"#,
+    )
+    .expect("fiscal");
+    let png = dir.join("qr.png");
+    let o = fiskal(&[
+        "render",
+        &sample(),
+        "--fiscal",
+        fiscal.to_str().expect("p"),
+        "--qr-png",
+        png.to_str().expect("p"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "КАССОВЫЙ ЧЕК",
+        "ПРИХОД",
+        "ИТОГ",
+        "=5939.70",
+        "ФД 4127",
+        "ФП 2915739404",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    let bytes = std::fs::read(&png).expect("png");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let html = fiskal(&["render", &sample(), "--format", "html", "--width", "48"]);
+    assert!(html.status.success());
+    assert!(stdout(&html).contains("<html"), "{}", stdout(&html));
+    assert!(stdout(&html).contains("ЧЕК НЕ ФИСКАЛИЗИРОВАН"));
+    let bad = fiskal(&["render", &sample(), "--width", "40"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -21,10 +21,10 @@
 //!   [`to_arc_const_ptr`], [`try_clone_arc`], [`free_arc`].
 //!
 //! The borrow helpers check for NULL *before* any dereference and make the exported function
-//! return [`Code::NullParameter`] (recording the last error). The provider-client and outbox
-//! handles are added on top of this later; until then only the unit tests below use it.
+//! return [`Code::NullParameter`] (recording the last error). The provider client
+//! (`fiskal_client`) and the outbox (`fiskal_outbox`) are Arc handles.
 
-// Used by the provider and outbox handles (added later); exercised by the tests below.
+// The Box helpers serve future single-owner handles (builders); the tests below exercise them.
 #![cfg_attr(not(test), allow(dead_code, unused_macros, unused_imports))]
 
 use std::sync::Arc;

@@ -83,6 +83,26 @@ pub(crate) fn write_string(
     Ok(())
 }
 
+/// Hands a new handle to C through an out-pointer already checked with [`check_out`].
+pub(crate) fn write_handle<T>(handle: *mut T, out: *mut *mut T) {
+    if out.is_null() {
+        return;
+    }
+    // SAFETY: `out` is not NULL (checked above, and by the caller with `check_out` before any work); by the API contract
+    // it points to a writable, aligned handle pointer.
+    unsafe { *out = handle };
+}
+
+/// Writes a `bool` result through an out-pointer already checked with [`check_out`].
+pub(crate) fn write_bool(value: bool, out: *mut bool) {
+    if out.is_null() {
+        return;
+    }
+    // SAFETY: `out` is not NULL (checked above, and by the caller with `check_out` before any work); by the API contract
+    // it points to a writable `bool`.
+    unsafe { *out = value };
+}
+
 /// Copies `text` and a NUL into a caller's buffer of `cap` bytes; `*out_n` (if not NULL) gets
 /// the length without the NUL. [`Code::BufferTooSmall`] (nothing written) when it does not fit.
 pub(crate) fn write_to_buffer(

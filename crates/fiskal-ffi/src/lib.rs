@@ -18,16 +18,32 @@
 //!   recorded and [`fiskal_last_error`] returns it as JSON; a successful operation clears it.
 //! * No function unwinds into C: a panic is caught and returned as `FISKAL_RESULT_PANIC`.
 //! * Every function is thread-safe: the operations share no state; the last error is per thread.
+//! * Handles: `fiskal_client` (a cloud cash register) and `fiskal_outbox` (the durable outbox)
+//!   are shared, reference-counted handles: one handle may be used from many threads at once,
+//!   and is released by exactly one `_free` (`_free(NULL)` is a no-op).
 #![allow(
     // The exports are safe `extern "C"` functions called from C, which cannot see `unsafe`; each
     // checks its pointers for NULL and documents what the caller guarantees for the rest.
     clippy::not_unsafe_ptr_arg_deref
 )]
 
+mod client;
 mod error;
 mod handle;
 mod io;
+mod outbox;
 mod panic;
+
+pub use crate::client::{
+    fiskal_client, fiskal_client_free, fiskal_client_new, fiskal_client_status,
+    fiskal_client_submit,
+};
+pub use crate::outbox::{
+    fiskal_outbox, fiskal_outbox_audit, fiskal_outbox_drain, fiskal_outbox_enqueue,
+    fiskal_outbox_free, fiskal_outbox_get, fiskal_outbox_list, fiskal_outbox_observer,
+    fiskal_outbox_open, fiskal_outbox_poke, fiskal_outbox_reconcile, fiskal_outbox_start,
+    fiskal_outbox_stats, fiskal_outbox_stop,
+};
 
 use crate::error::{finish, last_error_code, last_error_json};
 use crate::io::{check_out, free_string, input_str, write_string, write_to_buffer};
@@ -311,6 +327,19 @@ pub extern "C" fn fiskal_result_is_tlv_error(code: u32) -> bool {
     ffi_panic_boundary! { (5000..6000).contains(&code) }
 }
 
+/// Whether `code` is 6000–6999: a provider client failed locally, before anything was sent
+/// (a provider's own answer is never an error but an Outcome).
+#[no_mangle]
+pub extern "C" fn fiskal_result_is_provider_error(code: u32) -> bool {
+    ffi_panic_boundary! { (6000..7000).contains(&code) }
+}
+
+/// Whether `code` is 7000–7999: the outbox (settings, journal, worker).
+#[no_mangle]
+pub extern "C" fn fiskal_result_is_outbox_error(code: u32) -> bool {
+    ffi_panic_boundary! { (7000..8000).contains(&code) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +356,8 @@ mod tests {
             assert_eq!(fiskal_result_is_calc_error(n), c.is_calc_error());
             assert_eq!(fiskal_result_is_mark_error(n), c.is_mark_error());
             assert_eq!(fiskal_result_is_tlv_error(n), c.is_tlv_error());
+            assert_eq!(fiskal_result_is_provider_error(n), c.is_provider_error());
+            assert_eq!(fiskal_result_is_outbox_error(n), c.is_outbox_error());
         }
     }
 }

@@ -345,10 +345,22 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     }
     out.results(&rows);
     if let Some((e, ..)) = rows.first() {
-        if let Some(f) = &e.fiscal {
+        if let (Some(f), Ok(receipt)) = (&e.fiscal, e.receipt()) {
             out.say(
-                &format!("QR-код чека {} (строка для ФНС): {}", e.key, f.qr_string()),
-                &format!("QR code of {} (FNS string): {}", e.key, f.qr_string()),
+                &format!("Чек {} так, как его увидит покупатель:", e.key),
+                &format!("Receipt {} as the buyer sees it:", e.key),
+            );
+            let opts = fiskal_render::Options::default();
+            out.text(&fiskal_render::render_text(&receipt, Some(f), &opts));
+            let html = fiskal_render::render_html(&receipt, Some(f), &opts);
+            write(&dir, "receipt.html", &html)?;
+            if let Ok(png) = fiskal_render::qr_png(&f.qr_string(), 8) {
+                let p = dir.join("qr.png");
+                std::fs::write(&p, png).map_err(|err| CliError::io(&p, &err))?;
+            }
+            out.say(
+                &format!("QR-код (строка для ФНС): {}", f.qr_string()),
+                &format!("QR code (FNS string): {}", f.qr_string()),
             );
         }
     }
@@ -359,8 +371,14 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     br.shutdown().await;
     if keep {
         out.say(
-            &format!("Каталог сохранён: {}", dir.display()),
-            &format!("Kept: {}", dir.display()),
+            &format!(
+                "Каталог сохранён: {} (журнал outbox.db, receipt.html, qr.png)",
+                dir.display()
+            ),
+            &format!(
+                "Kept: {} (journal outbox.db, receipt.html, qr.png)",
+                dir.display()
+            ),
         );
     } else {
         let _ = std::fs::remove_dir_all(&dir);

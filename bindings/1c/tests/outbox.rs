@@ -1,0 +1,311 @@
+//! The stateful methods through the mock platform, against the ATOL emulator on loopback:
+//! the provider client (СоздатьКлиента, Отправить, Статус), the outbox (ОткрытьОчередь,
+//! ПоставитьВОчередь, СостояниеЧека, ЗапуститьОбработку, …) and the worker's `ExternalEvent`.
+
+mod host;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fiskal_emulator::atol::{AtolConfig, AtolEmulator, AtolHandle};
+use host::{AddIn, Value};
+use serde_json::{json, Value as Json};
+
+fn s(text: &str) -> Value {
+    Value::Str(text.to_owned())
+}
+
+/// The emulator on its own runtime, alive for the test; the add-in is driven from plain threads.
+struct Emu {
+    handle: AtolHandle,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn emulator() -> Emu {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let handle = rt
+        .block_on(AtolEmulator::start(
+            AtolConfig::default().with_processing_delay(Duration::from_millis(30)),
+        ))
+        .expect("emulator");
+    Emu { handle, _rt: rt }
+}
+
+fn provider_settings(base_url: &str) -> Json {
+    json!({"provider": "atol", "api": "v5", "preset": "test", "base_url": base_url,
+           "password": "zUr0OxfI", "report_interval_ms": 20})
+}
+
+fn outbox_settings(base_url: &str) -> Json {
+    json!({
+        "routes": {"atol": {"provider": provider_settings(base_url)}},
+        "default_route": "atol",
+        "worker": {"concurrency": 2, "lease_ms": 5000, "call_timeout_ms": 2000,
+                   "idle_wait_ms": 20, "drain_timeout_ms": 2000},
+        "timing": {"poll_first_ms": 50, "poll_max_ms": 200, "retry_base_ms": 50}
+    })
+}
+
+/// The sample receipt, issued by the ATOL v5 test account's company.
+fn receipt() -> Json {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/receipt_1_2.json");
+    let mut r: Json =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("receipt")).expect("json");
+    r["company"]["inn"] = json!("5544332219");
+    r["company"]["payment_place"] = json!("https://v5.online.atol.ru");
+    r
+}
+
+fn temp_db(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("fiskal-1c-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir.join("outbox.db").to_string_lossy().into_owned()
+}
+
+#[test]
+fn client_methods_need_a_client_first() {
+    let a = AddIn::new();
+    for (m, args) in [
+        ("Отправить", vec![s("{}")]),
+        ("Submit", vec![s("{}"), Value::Int(10)]),
+        ("Статус", vec![s("{}")]),
+    ] {
+        let e = a.err(m, &args);
+        assert_eq!(e["code"], 100, "{m}: {e}");
+        assert!(
+            e["message_ru"]
+                .as_str()
+                .unwrap_or("")
+                .contains("СоздатьКлиента"),
+            "{e}"
+        );
+    }
+    for (m, args) in [
+        ("ПоставитьВОчередь", vec![s("{}")]),
+        ("СостояниеЧека", vec![s("k")]),
+        ("ЗапуститьОбработку", vec![]),
+        ("ОстановитьОбработку", vec![]),
+        ("СтатистикаОчереди", vec![]),
+        ("ListEntries", vec![s("{}")]),
+        ("EntryAudit", vec![s("k")]),
+        ("DrainOutbox", vec![Value::Int(0)]),
+        ("Poke", vec![s("k")]),
+        ("Reconcile", vec![s("{}")]),
+    ] {
+        let e = a.err(m, &args);
+        assert_eq!(e["code"], 100, "{m}: {e}");
+        assert!(
+            e["message_ru"]
+                .as_str()
+                .unwrap_or("")
+                .contains("ОткрытьОчередь"),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        a.ok("ЗакрытьОчередь", &[]),
+        json!({"version": 1, "closed": false})
+    );
+}
+
+#[test]
+fn client_settings_errors() {
+    let a = AddIn::new();
+    let e = a.err("СоздатьКлиента", &[s("{")]);
+    assert_eq!(e["code"], 6003, "{e}");
+    let mut bad = provider_settings("http://127.0.0.1:9/possystem/v5/");
+    bad["http"] = json!({"timeout_ms": "soon"});
+    let e = a.err("CreateClient", &[s(&bad.to_string())]);
+    assert_eq!(e["code"], 6003);
+    assert_eq!(e["path"], "http.timeout_ms");
+    assert!(!e.to_string().contains("zUr0OxfI"), "no secret in errors");
+}
+
+#[test]
+fn client_submit_and_status_until_done() {
+    let emu = emulator();
+    let a = AddIn::new();
+    let c = a.ok(
+        "СоздатьКлиента",
+        &[s(&provider_settings(&emu.handle.base_url_v5()).to_string())],
+    );
+    assert_eq!(c, json!({"version": 1, "provider": "atol_v5"}));
+    let req =
+        json!({"document_id": "1c-c-1", "receipt": receipt(), "timestamp": "2026-03-02T10:15:00"});
+    // The timeout left out: GetParamDefValue gives 0 (the client's own timeouts).
+    let out = a.ok("Отправить", &[s(&req.to_string())]);
+    assert_eq!(out["outcome"], "accepted", "{out}");
+    let again = a.ok("Submit", &[s(&req.to_string()), Value::Int(5000)]);
+    assert_eq!(again["duplicate"], true, "{again}");
+    let q = json!({"document_id": "1c-c-1", "provider_id": out["provider_id"], "kind": "sell"});
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let done = loop {
+        let o = a.ok("Статус", &[s(&q.to_string()), Value::Double(5000.0)]);
+        if o["outcome"] == "done" {
+            break o;
+        }
+        assert!(Instant::now() < deadline, "not done: {o}");
+        std::thread::sleep(Duration::from_millis(30));
+    };
+    assert!(
+        done["qr"].as_str().is_some_and(|q| q.starts_with("t=")),
+        "{done}"
+    );
+    // A bad timeout is an argument error, a bad request a JSON error with its path.
+    let e = a.err("Status", &[s(&q.to_string()), Value::Int(-1)]);
+    assert_eq!(e["code"], 107);
+    let e = a.err("Submit", &[s("{\"document_id\": 1}")]);
+    assert_eq!(e["code"], 102);
+    assert_eq!(e["path"], "document_id");
+}
+
+#[test]
+fn outbox_enqueue_worker_and_external_event() {
+    let emu = emulator();
+    let a = AddIn::new();
+    let path = temp_db("worker");
+    let settings = outbox_settings(&emu.handle.base_url_v5()).to_string();
+    let o = a.ok("ОткрытьОчередь", &[s(&path), s(&settings)]);
+    assert_eq!(o["path"], path.as_str());
+
+    let req = json!({"key": "order-1842-sell", "receipt": receipt()}).to_string();
+    let e = a.ok("ПоставитьВОчередь", &[s(&req)]);
+    assert_eq!(e["created"], true, "{e}");
+    assert_eq!(e["state"], "queued");
+    let e = a.ok("Enqueue", &[s(&req)]);
+    assert_eq!(e["created"], false, "idempotent per key");
+    assert_eq!(
+        a.ok("СостояниеЧека", &[s("order-1842-sell")])["state"],
+        "queued"
+    );
+
+    assert_eq!(
+        a.ok("ЗапуститьОбработку", &[]),
+        json!({"version": 1, "running": true})
+    );
+    let events = a
+        .conn
+        .wait_events(Duration::from_secs(20), |ev| !ev.is_empty());
+    assert_eq!(events.len(), 1, "{events:?}");
+    let ev = &events[0];
+    assert_eq!(
+        (ev.source.as_str(), ev.event.as_str()),
+        ("Fiskal", "ЧекПробит")
+    );
+    let data: Json = serde_json::from_str(&ev.data).expect("event data is JSON");
+    assert_eq!(data["key"], "order-1842-sell");
+    assert_eq!(data["state"], "done");
+    assert!(
+        data["from"].is_string() && data["fiscal"].is_object() && data["qr"].is_string(),
+        "{data}"
+    );
+
+    let st = a.ok("EntryStatus", &[s("order-1842-sell")]);
+    assert_eq!(st["state"], "done");
+    let stats = a.ok("СтатистикаОчереди", &[]);
+    assert_eq!(stats["worker"]["running"], true, "{stats}");
+    assert_eq!(
+        a.ok("ОстановитьОбработку", &[]),
+        json!({"version": 1, "running": false})
+    );
+    assert_eq!(a.ok("OutboxStats", &[])["worker"]["running"], false);
+
+    let list = a.ok("СписокЧеков", &[s(r#"{"state": "done"}"#)]);
+    assert_eq!(list["entries"][0]["key"], "order-1842-sell");
+    let audit = a.ok("ИсторияЧека", &[s("order-1842-sell")]);
+    assert!(
+        audit["records"].as_array().is_some_and(|r| r.len() >= 3),
+        "{audit}"
+    );
+    assert_eq!(
+        a.ok("Опросить", &[s("order-1842-sell")])["found"],
+        false,
+        "done: nothing waits"
+    );
+    let r = a.ok("Сверить", &[s(r#"{"from_ms": 0}"#)]);
+    assert!(r["checked"].is_number(), "{r}");
+
+    let e = a.err("СостояниеЧека", &[s("no-such-key")]);
+    assert_eq!(e["code"], 7003);
+    assert_eq!(
+        a.ok("ЗакрытьОчередь", &[]),
+        json!({"version": 1, "closed": true})
+    );
+    assert_eq!(a.err("СостояниеЧека", &[s("order-1842-sell")])["code"], 100);
+}
+
+#[test]
+fn drain_in_the_call_and_reopen() {
+    let emu = emulator();
+    let a = AddIn::new();
+    let path = temp_db("drain");
+    let settings = outbox_settings(&emu.handle.base_url_v5()).to_string();
+    a.ok("OpenOutbox", &[s(&path), s(&settings)]);
+    a.ok(
+        "Enqueue",
+        &[s(&json!({"key": "k-1", "receipt": receipt()}).to_string())],
+    );
+    let d = a.ok("ОбработатьОчередь", &[Value::Int(20000)]);
+    assert_eq!(d, json!({"version": 1, "settled": true}));
+    assert_eq!(a.ok("EntryStatus", &[s("k-1")])["state"], "done");
+    // Opening again (the same journal) closes the first handle; the entry is still there.
+    a.ok("OpenOutbox", &[s(&path), s(&settings)]);
+    assert_eq!(a.ok("EntryStatus", &[s("k-1")])["state"], "done");
+}
+
+#[test]
+fn enqueue_errors() {
+    let emu = emulator();
+    let a = AddIn::new();
+    let e = a.err("ОткрытьОчередь", &[s(&temp_db("bad")), s("{")]);
+    assert_eq!(e["code"], 7007, "{e}");
+    a.ok(
+        "ОткрытьОчередь",
+        &[
+            s(&temp_db("errors")),
+            s(&outbox_settings(&emu.handle.base_url_v5()).to_string()),
+        ],
+    );
+    let mut bad = receipt();
+    bad["total"] = json!("1.00");
+    let e = a.err(
+        "ПоставитьВОчередь",
+        &[s(&json!({"key": "k-bad", "receipt": bad}).to_string())],
+    );
+    assert_eq!(e["code"], 7008, "{e}");
+    assert!(
+        e["details"].as_array().is_some_and(|v| !v.is_empty()),
+        "violations: {e}"
+    );
+    let e = a.err("Enqueue", &[s("{\"key\": 5}")]);
+    assert_eq!(e["code"], 102);
+}
+
+#[test]
+fn destroying_the_object_stops_the_worker() {
+    let emu = emulator();
+    let a = AddIn::new();
+    let conn = a.conn;
+    a.ok(
+        "OpenOutbox",
+        &[
+            s(&temp_db("destroy")),
+            s(&outbox_settings(&emu.handle.base_url_v5()).to_string()),
+        ],
+    );
+    a.ok(
+        "Enqueue",
+        &[s(&json!({"key": "k-d", "receipt": receipt()}).to_string())],
+    );
+    a.ok("StartWorker", &[]);
+    drop(a); // Done + DestroyObject: the worker stops, no event reaches the old connection.
+    let n = conn.events().len();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(conn.events().len(), n);
+}

@@ -1,0 +1,72 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Fiskal\Tests;
+
+use Fiskal\Fiskal;
+use Fiskal\Loader;
+use PHPUnit\Framework\TestCase;
+
+/** The shipped header, the library search and the version. */
+final class LoaderTest extends TestCase
+{
+    public function testShippedHeaderEqualsTheRepositoryHeaderByteForByte(): void
+    {
+        $repo = Support::repoRoot() . '/include/fiskal_php.h';
+        self::assertFileExists($repo);
+        self::assertSame(
+            hash_file('sha256', $repo),
+            hash_file('sha256', Loader::headerPath()),
+            'bindings/php/include/fiskal_php.h differs from include/fiskal_php.h: '
+            . 'cp include/fiskal_php.h bindings/php/include/ (scripts/test-php --sync-header)',
+        );
+        self::assertSame(file_get_contents($repo), Loader::header());
+    }
+
+    public function testHeaderHasNoPreprocessorDirectives(): void
+    {
+        self::assertDoesNotMatchRegularExpression('/^\s*#/m', Loader::header());
+    }
+
+    public function testEveryFunctionOfTheHeaderResolves(): void
+    {
+        // FFI::cdef looks up every declared function when it loads (and throws "Failed
+        // resolving C function" for a missing export), so loading is the check.
+        $ffi = \FFI::cdef(Loader::header(), Loader::libraryPath());
+        self::assertInstanceOf(\FFI::class, $ffi);
+        preg_match_all('/^[a-z_][a-z0-9_ *]*?\b(fiskal_[a-z0-9_]+)\(/m', Loader::header(), $m);
+        self::assertGreaterThanOrEqual(20, count(array_unique($m[1])), 'functions declared in the header');
+    }
+
+    public function testLibraryComesFromFiskalLib(): void
+    {
+        $env = getenv('FISKAL_LIB');
+        self::assertNotFalse($env, 'scripts/test-php sets FISKAL_LIB to the library under test');
+        self::assertSame($env, Loader::libraryPath());
+    }
+
+    public function testScopedHeaderStartsWithTheTwoDirectives(): void
+    {
+        $h = Loader::scopedHeader('/opt/fiskal/libfiskal.so');
+        self::assertStringStartsWith("#define FFI_SCOPE \"fiskal\"\n#define FFI_LIB \"/opt/fiskal/libfiskal.so\"\n", $h);
+        self::assertStringEndsWith(Loader::header(), $h);
+    }
+
+    public function testVersionIsTheCargoVersion(): void
+    {
+        self::assertSame(Support::cargoVersion(), Fiskal::version());
+        $info = Fiskal::info();
+        self::assertSame(1, $info['version']);
+        self::assertSame(Support::cargoVersion(), $info['library_version']);
+        self::assertSame(['1.05', '1.2'], $info['ffd_versions']);
+        self::assertContains('to_tlv', $info['operations']);
+    }
+
+    public function testCallByName(): void
+    {
+        self::assertSame(Fiskal::info(), Fiskal::call('version', '{}'));
+        $json = Fiskal::callJson('version', new \stdClass());
+        self::assertStringStartsWith('{"version":1,', $json);
+    }
+}

@@ -1,0 +1,260 @@
+"""The durable outbox: ``fiskal.Outbox``. Every receipt is written to a journal (SQLite, WAL)
+before it is sent; a worker thread sends, polls and retries until each entry is settled.
+
+    with fiskal.Outbox("/var/lib/shop/fiskal.db", settings) as o:
+        entry = o.enqueue("order-1842-sell", receipt)
+        o.start()
+        o.drain(timeout=30)
+        print(o.get("order-1842-sell").state)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+
+from . import _ffi
+from ._ffi import ffi, lib
+from ._handle import Handle
+
+__all__ = ["Outbox", "Entry", "AuditRecord", "Stats", "Reconciliation"]
+
+Settings = Union[Mapping[str, Any], str, bytes]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One receipt in the outbox. Times are Unix milliseconds."""
+
+    key: str
+    state: str
+    attempt: int
+    document_id: Optional[str]
+    route: Optional[str]
+    provider_id: Optional[str]
+    fiscal: Optional[Dict[str, Any]]
+    qr: Optional[str]
+    last_code: Optional[str]
+    last_message: Optional[str]
+    created_at_ms: Optional[int]
+    state_since_ms: Optional[int]
+    updated_at_ms: Optional[int]
+    due_at_ms: Optional[int]
+    deadline_ms: Optional[int]
+    version: Optional[int]
+    created: Optional[bool] = None
+    """:meth:`Outbox.enqueue` only: ``True`` if this call created the entry, ``False`` if the key
+    was already there with the same receipt (idempotent enqueue)."""
+    previous_state: Optional[str] = None
+    """Observer events only: the state before this change (``"from"``)."""
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, o: Dict[str, Any]) -> "Entry":
+        g = o.get
+        return cls(
+            key=o["key"], state=o["state"], attempt=int(g("attempt") or 0),
+            document_id=g("document_id"), route=g("route"), provider_id=g("provider_id"),
+            fiscal=g("fiscal"), qr=g("qr"), last_code=g("last_code"),
+            last_message=g("last_message"), created_at_ms=g("created_at_ms"),
+            state_since_ms=g("state_since_ms"), updated_at_ms=g("updated_at_ms"),
+            due_at_ms=g("due_at_ms"), deadline_ms=g("deadline_ms"), version=g("version"),
+            created=g("created"), previous_state=g("from"), raw=o,
+        )
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One transition in an entry's append-only audit trail."""
+
+    seq: int
+    at_ms: int
+    from_state: Optional[str]
+    to_state: str
+    reason: Optional[str]
+    detail: Optional[str]
+    attempt: Optional[int]
+
+    @classmethod
+    def from_json(cls, o: Dict[str, Any]) -> "AuditRecord":
+        return cls(
+            seq=int(o["seq"]), at_ms=int(o["at_ms"]), from_state=o.get("from"),
+            to_state=o["to"], reason=o.get("reason"), detail=o.get("detail"),
+            attempt=o.get("attempt"),
+        )
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts per state (with the oldest entry's age), the last hour, the worker's counters."""
+
+    states: Dict[str, Dict[str, Any]]
+    """``{state: {"count", "oldest_age_ms"}}``."""
+    last_hour: Dict[str, Any]
+    worker: Dict[str, Any]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def count(self, state: str) -> int:
+        """Entries in ``state`` (0 if none)."""
+        return int(self.states.get(state, {}).get("count", 0))
+
+    @classmethod
+    def from_json(cls, o: Dict[str, Any]) -> "Stats":
+        states = {s["state"]: s for s in o.get("states", [])}
+        return cls(states=states, last_hour=o.get("last_hour") or {}, worker=o.get("worker") or {}, raw=o)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The journal compared with what the provider reports (:meth:`Outbox.reconcile`)."""
+
+    checked: int
+    matched: int
+    unknown_at_provider: List[Dict[str, Any]]
+    not_done_at_provider: List[Dict[str, Any]]
+    mismatched: List[Dict[str, Any]]
+    missing_fiscal: List[Dict[str, Any]]
+    unchecked: List[Dict[str, Any]]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, o: Dict[str, Any]) -> "Reconciliation":
+        def g(k: str) -> List[Dict[str, Any]]:
+            return list(o.get(k) or [])
+
+        return cls(
+            checked=int(o.get("checked", 0)), matched=int(o.get("matched", 0)),
+            unknown_at_provider=g("unknown_at_provider"),
+            not_done_at_provider=g("not_done_at_provider"), mismatched=g("mismatched"),
+            missing_fiscal=g("missing_fiscal"), unchecked=g("unchecked"), raw=o,
+        )
+
+
+def _ms(seconds: float) -> int:
+    return max(0, min(int(round(seconds * 1000)), 0xFFFFFFFF))
+
+
+class Outbox(Handle):
+    """The durable outbox at ``path`` (created if missing) with ``settings`` (OutboxSettings:
+    routes to providers, retry policy; crates/fiskal-outbox/src/settings.rs).
+
+    ``observer``, if given, is called with an :class:`Entry` (``previous_state`` set) after every
+    change, **from the worker thread**; it must return quickly and must not call back into the
+    outbox. Exceptions it raises are printed to stderr and otherwise ignored.
+
+    Use it as a context manager (``with fiskal.Outbox(...) as o:``) or call :meth:`close`: that
+    stops the worker (graceful drain) and closes the journal. Thread-safe.
+
+    Raises:
+        OutboxError: 7007 invalid configuration, 7013 cannot open, 7015 schema too new …
+    """
+
+    def __init__(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        settings: Settings,
+        *,
+        observer: Optional[Callable[[Entry], None]] = None,
+    ) -> None:
+        p = os.fsencode(path)
+        data = _ffi.to_bytes(settings)
+        self._callback: Any = ffi.NULL
+        if observer is not None:
+            def on_event(_ctx: Any, ptr: Any, n: int) -> None:
+                try:
+                    observer(Entry.from_json(json.loads(ffi.unpack(ptr, n).decode("utf-8"))))
+                except Exception:
+                    et, ev, tb = sys.exc_info()
+                    if et is not None and ev is not None:
+                        sys.excepthook(et, ev, tb)
+
+            # Kept alive on self until the handle is freed (the worker calls it until then).
+            self._callback = ffi.callback("fiskal_outbox_observer", on_event)
+        out = ffi.new("fiskal_outbox **")
+        rc = lib.fiskal_outbox_open(p, len(p), data, len(data), self._callback, ffi.NULL, out)
+        if rc != 0:
+            raise _ffi.raise_last_error(rc)
+        super().__init__(out[0], lib.fiskal_outbox_free)
+
+    def _closed(self) -> None:
+        self._callback = ffi.NULL
+
+    def _text(self, fn: Any, *args: Any) -> Dict[str, Any]:
+        out = ffi.new("char **")
+        n = ffi.new("size_t *")
+        with self._use() as ptr:
+            rc = fn(ptr, *args, out, n)
+            if rc != 0:
+                raise _ffi.raise_last_error(rc)
+        result: Dict[str, Any] = json.loads(_ffi.take_string(out[0], n[0]))
+        return result
+
+    def _status(self, fn: Any, *args: Any) -> None:
+        with self._use() as ptr:
+            rc = fn(ptr, *args)
+            if rc != 0:
+                raise _ffi.raise_last_error(rc)
+
+    def enqueue(self, key: str, receipt: Any, *, route: Optional[str] = None) -> Entry:
+        """Writes a receipt to the journal under ``key`` (idempotent: the same key with the same
+        receipt returns the existing entry with ``created=False``; another receipt is 7002)."""
+        from ._api import _envelope
+
+        req = _envelope(receipt, key=key, route=route)
+        return Entry.from_json(self._text(lib.fiskal_outbox_enqueue, req, len(req)))
+
+    def get(self, key: str) -> Entry:
+        """The entry of ``key``; :class:`~fiskal.OutboxError` 7003 if there is none."""
+        k = key.encode("utf-8")
+        return Entry.from_json(self._text(lib.fiskal_outbox_get, k, len(k)))
+
+    def list(self, state: Optional[str] = None, limit: Optional[int] = None) -> List[Entry]:
+        """Entries, optionally in one ``state``, at most ``limit``."""
+        q = _ffi.to_bytes({k: v for k, v in (("state", state), ("limit", limit)) if v is not None})
+        return [Entry.from_json(e) for e in self._text(lib.fiskal_outbox_list, q, len(q))["entries"]]
+
+    def audit(self, key: str) -> List[AuditRecord]:
+        """Every transition of ``key``, oldest first."""
+        k = key.encode("utf-8")
+        return [AuditRecord.from_json(r) for r in self._text(lib.fiskal_outbox_audit, k, len(k))["records"]]
+
+    def stats(self) -> Stats:
+        """Counts per state, the last hour, the worker's counters."""
+        return Stats.from_json(self._text(lib.fiskal_outbox_stats))
+
+    def start(self) -> None:
+        """Starts the worker thread (sends, polls, retries)."""
+        self._status(lib.fiskal_outbox_start)
+
+    def stop(self) -> None:
+        """Stops the worker thread (entries stay in the journal)."""
+        self._status(lib.fiskal_outbox_stop)
+
+    def drain(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds until no entry is due; ``True`` if all settled."""
+        settled = ffi.new("bool *")
+        self._status(lib.fiskal_outbox_drain, _ms(timeout), settled)
+        return bool(settled[0])
+
+    def poke(self, id: str) -> bool:
+        """Makes the entry with this key or provider id due now (a provider callback arrived);
+        ``True`` if it was found."""
+        b = id.encode("utf-8")
+        found = ffi.new("bool *")
+        self._status(lib.fiskal_outbox_poke, b, len(b), found)
+        return bool(found[0])
+
+    def reconcile(
+        self, from_ms: int = 0, to_ms: Optional[int] = None, limit: Optional[int] = None
+    ) -> Reconciliation:
+        """Compares the journal's entries created in ``[from_ms, to_ms)`` with the provider."""
+        q: Dict[str, Any] = {"from_ms": from_ms}
+        if to_ms is not None:
+            q["to_ms"] = to_ms
+        if limit is not None:
+            q["limit"] = limit
+        data = _ffi.to_bytes(q)
+        return Reconciliation.from_json(self._text(lib.fiskal_outbox_reconcile, data, len(data)))

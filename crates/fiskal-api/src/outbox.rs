@@ -1,0 +1,524 @@
+//! [`OutboxHandle`]: the durable outbox (`fiskal_outbox::Outbox`) behind JSON in, JSON out.
+//! What the C ABI's `fiskal_outbox` handle holds, and what the 1C add-in calls, so every
+//! language sees the same shapes (docs/c-api.md, "Outbox").
+//!
+//! * enqueue request `{"key": "order-1842-sell", "receipt": {…}, "route": null}` → the entry
+//!   JSON plus `"created": true|false`;
+//! * entry JSON: `{"key", "state", "attempt", "document_id", "route", "provider_id", "fiscal",
+//!   "qr", "last_code", "last_message", "created_at_ms", "state_since_ms", "updated_at_ms",
+//!   "due_at_ms", "deadline_ms", "version"}` (absent values are `null`);
+//! * list query `{"state": "done", "limit": 100}` → `{"entries": [entry…]}`;
+//! * audit → `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail", "attempt"}]}`;
+//! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {…}, "worker": {…}}`;
+//! * reconcile query `{"from_ms", "to_ms", "limit"}` → `{"checked", "matched",
+//!   "unknown_at_provider": [finding], "not_done_at_provider", "mismatched", "missing_fiscal",
+//!   "unchecked"}`, finding `{"key", "document_id", "route", "detail"}`;
+//! * observer events: the entry JSON plus `"from"` (the state before).
+
+use crate::client::check_version;
+use crate::code::Code;
+use crate::error::ApiError;
+use crate::input::{check_len, invalid_argument, parse, receipt_at};
+use crate::ops::to_json;
+use fiskal_outbox::reconcile::{Finding, Reconciliation};
+use fiskal_outbox::worker::Transition;
+use fiskal_outbox::{
+    AuditRecord, Entry, Outbox, OutboxError, OutboxSettings, State, Timestamp, WorkerCounters,
+};
+use fiskal_providers::FiscalAttributes;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::time::Duration;
+
+/// The code of an outbox error.
+pub fn outbox_code(e: &OutboxError) -> Code {
+    match e {
+        OutboxError::InvalidKey { .. } => Code::OutboxInvalidKey,
+        OutboxError::KeyConflict { .. } => Code::OutboxKeyConflict,
+        OutboxError::NotFound { .. } => Code::OutboxNotFound,
+        OutboxError::InvalidTransition { .. } => Code::OutboxInvalidTransition,
+        OutboxError::NotAllowed { .. } => Code::OutboxNotAllowed,
+        OutboxError::UnknownRoute { .. } => Code::OutboxUnknownRoute,
+        OutboxError::InvalidConfig { .. } => Code::OutboxInvalidConfig,
+        OutboxError::InvalidReceipt { .. } => Code::OutboxInvalidReceipt,
+        OutboxError::UnknownOutcome => Code::OutboxUnknownOutcome,
+        OutboxError::Conflict { .. } => Code::OutboxConflict,
+        OutboxError::ReadOnly { .. } => Code::OutboxReadOnly,
+        OutboxError::DiskFull { .. } => Code::OutboxDiskFull,
+        OutboxError::Open { .. } => Code::OutboxOpen,
+        OutboxError::Busy { .. } => Code::OutboxBusy,
+        OutboxError::SchemaTooNew { .. } => Code::OutboxSchemaTooNew,
+        OutboxError::Corrupt { .. } => Code::OutboxCorrupt,
+        OutboxError::Database { .. } => Code::OutboxDatabase,
+        OutboxError::Poisoned => Code::OutboxPoisoned,
+        _ => Code::OutboxOther,
+    }
+}
+
+/// The settings path an `InvalidConfig` message starts with (`worker.lease_ms: …`,
+/// `routes.atol.provider.password: …`), if it starts with one.
+fn config_path(message: &str) -> Option<String> {
+    let (head, _) = message.split_once(": ")?;
+    let is_path = !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-[]:/".contains(c));
+    is_path.then(|| head.to_owned())
+}
+
+impl From<OutboxError> for ApiError {
+    fn from(e: OutboxError) -> ApiError {
+        let code = outbox_code(&e);
+        // OutboxError texts quote keys, route names, settings paths and SQLite's words; the
+        // provider settings errors inside them never carry a secret value.
+        let en = e.to_string();
+        let reason = json!({"reason": e.code()});
+        let base = |ru: String| ApiError::with_messages(code, ru, en.clone());
+        match &e {
+            OutboxError::InvalidReceipt { violations, .. } => {
+                let inner = ApiError::invalid(violations);
+                ApiError::with_messages(
+                    code,
+                    format!("чек не сохранён: {}", inner.message_ru),
+                    format!("the receipt was not stored: {}", inner.message_en),
+                )
+                .at("receipt")
+                .details(inner.details.unwrap_or(serde_json::Value::Null))
+            }
+            OutboxError::InvalidConfig { message } => {
+                let mut err = base(format!("{}: {message}", code.message_ru())).details(reason);
+                err.path = config_path(message);
+                err
+            }
+            OutboxError::InvalidKey { key, .. }
+            | OutboxError::KeyConflict { key }
+            | OutboxError::NotFound { key } => {
+                base(format!("{}: «{}»", code.message_ru(), crate::truncate(key)))
+                    .at("key")
+                    .details(reason)
+            }
+            OutboxError::UnknownRoute { name } => base(format!(
+                "{}: «{}»",
+                code.message_ru(),
+                crate::truncate(name)
+            ))
+            .at("route")
+            .details(reason),
+            _ => base(code.message_ru().to_owned()).details(reason),
+        }
+    }
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millis()
+}
+
+fn dur_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    key: &'a str,
+    state: &'static str,
+    attempt: u32,
+    document_id: String,
+    route: &'a str,
+    provider_id: Option<&'a str>,
+    fiscal: Option<&'a FiscalAttributes>,
+    qr: Option<String>,
+    last_code: Option<&'a str>,
+    last_message: Option<&'a str>,
+    created_at_ms: i64,
+    state_since_ms: i64,
+    updated_at_ms: i64,
+    due_at_ms: Option<i64>,
+    deadline_ms: Option<i64>,
+    version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'static str>,
+}
+
+impl<'a> EntryOut<'a> {
+    fn new(e: &'a Entry) -> EntryOut<'a> {
+        EntryOut {
+            key: &e.key,
+            state: e.state.name(),
+            attempt: e.attempt,
+            document_id: e.document_id(),
+            route: &e.provider,
+            provider_id: e.provider_id.as_deref(),
+            fiscal: e.fiscal.as_ref(),
+            qr: e.fiscal.as_ref().map(FiscalAttributes::qr_string),
+            last_code: e.last_code.as_deref(),
+            last_message: e.last_message.as_deref(),
+            created_at_ms: ms(e.created_at),
+            state_since_ms: ms(e.state_since),
+            updated_at_ms: ms(e.updated_at),
+            due_at_ms: e.due_at.map(ms),
+            deadline_ms: e.deadline.map(ms),
+            version: e.version,
+            created: None,
+            from: None,
+        }
+    }
+}
+
+/// An entry as its JSON form (see the module docs).
+pub fn entry_json(e: &Entry) -> Result<String, ApiError> {
+    to_json(&EntryOut::new(e))
+}
+
+/// An observer event: the entry after the change, plus `"from"`, the state before.
+pub fn event_json(t: &Transition) -> Result<String, ApiError> {
+    let mut out = EntryOut::new(&t.entry);
+    out.from = Some(t.from.name());
+    to_json(&out)
+}
+
+#[derive(Serialize)]
+struct AuditOut<'a> {
+    seq: i64,
+    at_ms: i64,
+    from: Option<&'static str>,
+    to: &'static str,
+    reason: &'a str,
+    detail: &'a str,
+    attempt: u32,
+}
+
+impl<'a> AuditOut<'a> {
+    fn new(r: &'a AuditRecord) -> AuditOut<'a> {
+        AuditOut {
+            seq: r.seq,
+            at_ms: ms(r.at),
+            from: r.from.map(State::name),
+            to: r.to.name(),
+            reason: &r.reason,
+            detail: &r.detail,
+            attempt: r.attempt,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    key: &'a str,
+    document_id: &'a str,
+    route: &'a str,
+    detail: &'a str,
+}
+
+fn findings(v: &[Finding]) -> Vec<FindingOut<'_>> {
+    v.iter()
+        .map(|f| FindingOut {
+            key: &f.key,
+            document_id: &f.document_id,
+            route: &f.route,
+            detail: &f.detail,
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ReconcileOut<'a> {
+    checked: usize,
+    matched: usize,
+    unknown_at_provider: Vec<FindingOut<'a>>,
+    not_done_at_provider: Vec<FindingOut<'a>>,
+    mismatched: Vec<FindingOut<'a>>,
+    missing_fiscal: Vec<FindingOut<'a>>,
+    unchecked: Vec<FindingOut<'a>>,
+}
+
+impl<'a> ReconcileOut<'a> {
+    fn new(r: &'a Reconciliation) -> ReconcileOut<'a> {
+        ReconcileOut {
+            checked: r.checked,
+            matched: r.matched,
+            unknown_at_provider: findings(&r.unknown_at_provider),
+            not_done_at_provider: findings(&r.not_done_at_provider),
+            mismatched: findings(&r.mismatched),
+            missing_fiscal: findings(&r.missing_fiscal),
+            unchecked: findings(&r.unchecked),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WorkerOut {
+    running: bool,
+    claimed: u64,
+    submits: u64,
+    status_calls: u64,
+    done: u64,
+    resubmits: u64,
+    failovers: u64,
+    conflicts: u64,
+    store_errors: u64,
+    unrouted: u64,
+}
+
+impl WorkerOut {
+    fn new(running: bool, c: &WorkerCounters) -> WorkerOut {
+        WorkerOut {
+            running,
+            claimed: c.claimed,
+            submits: c.submits,
+            status_calls: c.status_calls,
+            done: c.done,
+            resubmits: c.resubmits,
+            failovers: c.failovers,
+            conflicts: c.conflicts,
+            store_errors: c.store_errors,
+            unrouted: c.unrouted,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnqueueIn {
+    #[serde(default)]
+    version: Option<u32>,
+    key: String,
+    receipt: Box<serde_json::value::RawValue>,
+    #[serde(default)]
+    route: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListIn {
+    #[serde(default)]
+    version: Option<u32>,
+    state: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReconcileIn {
+    #[serde(default)]
+    version: Option<u32>,
+    #[serde(default)]
+    from_ms: Option<i64>,
+    #[serde(default)]
+    to_ms: Option<i64>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// `list`'s default `limit`.
+pub const DEFAULT_LIST_LIMIT: usize = 100;
+/// `reconcile`'s default `limit`.
+pub const DEFAULT_RECONCILE_LIMIT: usize = 1000;
+
+/// A function called with each observer event's JSON (see the module docs), from the worker
+/// thread, after every change the worker writes. It must return quickly and must not call
+/// back into the outbox.
+pub type EventObserver = Box<dyn Fn(&str) + Send + Sync>;
+
+/// The outbox behind JSON in, JSON out. Thread-safe: every method takes `&self`, and one
+/// handle may serve many threads at once. Dropping it stops the worker (graceful drain) and
+/// closes the journal.
+#[derive(Debug)]
+pub struct OutboxHandle {
+    outbox: Outbox,
+}
+
+impl OutboxHandle {
+    /// Opens (creating) the journal at `path` with `OutboxSettings` JSON (builds the routes'
+    /// clients, reads their secrets; no network). The worker is not started. `observer`, if
+    /// given, gets every change the worker writes, as event JSON.
+    ///
+    /// # Errors
+    /// [`Code::OutboxInvalidConfig`] (the settings path in `path` when known),
+    /// [`Code::OutboxOpen`], [`Code::OutboxSchemaTooNew`], other 7xxx.
+    pub fn open(
+        path: &str,
+        settings_json: &str,
+        observer: Option<EventObserver>,
+    ) -> Result<OutboxHandle, ApiError> {
+        check_len(settings_json)?;
+        if path.is_empty() {
+            return Err(invalid_argument(
+                "path",
+                "путь к журналу пуст".into(),
+                "the journal path is empty".into(),
+            ));
+        }
+        let settings = OutboxSettings::from_json(settings_json)?;
+        let observer: Option<fiskal_outbox::Observer> = observer.map(|f| {
+            Box::new(move |t: &Transition| {
+                // Never let a panic unwind into the worker.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if let Ok(js) = event_json(t) {
+                        f(&js);
+                    }
+                }));
+            }) as fiskal_outbox::Observer
+        });
+        let outbox = Outbox::open_observed(path, &settings, observer)?;
+        Ok(OutboxHandle { outbox })
+    }
+
+    /// The wrapped outbox (for Rust callers that want more).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Validates and stores a receipt (committed and synced before it returns): the enqueue
+    /// request in, the entry JSON plus `"created"` out. Idempotent per key.
+    ///
+    /// # Errors
+    /// [`Code::InvalidJson`] (path into the request), [`Code::OutboxInvalidReceipt`] (every
+    /// violation in `details`), [`Code::OutboxInvalidKey`], [`Code::OutboxKeyConflict`],
+    /// [`Code::OutboxUnknownRoute`], storage errors 7011–7018.
+    pub fn enqueue(&self, request_json: &str) -> Result<String, ApiError> {
+        check_len(request_json)?;
+        let req: EnqueueIn = parse(request_json)?;
+        check_version(req.version)?;
+        let receipt = receipt_at(&req.receipt, "receipt")?;
+        let r = self
+            .outbox
+            .enqueue(&req.key, &receipt, req.route.as_deref())?;
+        let mut out = EntryOut::new(&r.entry);
+        out.created = Some(r.created);
+        to_json(&out)
+    }
+
+    /// The entry JSON of a key; [`Code::OutboxNotFound`] when there is none.
+    pub fn get(&self, key: &str) -> Result<String, ApiError> {
+        match self.outbox.get(key)? {
+            Some(e) => entry_json(&e),
+            None => Err(ApiError::from(OutboxError::NotFound {
+                key: key.to_owned(),
+            })),
+        }
+    }
+
+    /// Entries in one state, oldest first: the list query in, `{"entries": […]}` out.
+    pub fn list(&self, query_json: &str) -> Result<String, ApiError> {
+        check_len(query_json)?;
+        let q: ListIn = parse(query_json)?;
+        check_version(q.version)?;
+        let state = State::from_name(&q.state).ok_or_else(|| {
+            invalid_argument(
+                "state",
+                format!("неизвестное состояние «{}»", crate::truncate(&q.state)),
+                format!("unknown state {:?}", crate::truncate(&q.state)),
+            )
+            .details(json!({"states": State::ALL.iter().map(|s| s.name()).collect::<Vec<_>>()}))
+        })?;
+        let entries = self
+            .outbox
+            .list(state, q.limit.unwrap_or(DEFAULT_LIST_LIMIT))?;
+        #[derive(Serialize)]
+        struct Out<'a> {
+            entries: Vec<EntryOut<'a>>,
+        }
+        to_json(&Out {
+            entries: entries.iter().map(EntryOut::new).collect(),
+        })
+    }
+
+    /// The audit trail of a key, oldest first: `{"records": […]}` (empty for an unknown key).
+    pub fn audit(&self, key: &str) -> Result<String, ApiError> {
+        let records = self.outbox.audit(key)?;
+        #[derive(Serialize)]
+        struct Out<'a> {
+            records: Vec<AuditOut<'a>>,
+        }
+        to_json(&Out {
+            records: records.iter().map(AuditOut::new).collect(),
+        })
+    }
+
+    /// Counts per state, the last hour's metrics and the worker's counters (module docs).
+    pub fn stats(&self) -> Result<String, ApiError> {
+        let states = self.outbox.stats()?;
+        let m = self.outbox.window_metrics(Duration::from_secs(3600))?;
+        #[derive(Serialize)]
+        struct StateOut {
+            state: &'static str,
+            count: u64,
+            oldest_age_ms: Option<u64>,
+        }
+        #[derive(Serialize)]
+        struct LastHour {
+            done: u64,
+            rejected: u64,
+            failed_at_register: u64,
+            stuck: u64,
+            latency_p50_ms: Option<u64>,
+            latency_p95_ms: Option<u64>,
+            latency_max_ms: Option<u64>,
+        }
+        #[derive(Serialize)]
+        struct Out {
+            states: Vec<StateOut>,
+            last_hour: LastHour,
+            worker: WorkerOut,
+        }
+        to_json(&Out {
+            states: states
+                .iter()
+                .map(|s| StateOut {
+                    state: s.state.name(),
+                    count: s.count,
+                    oldest_age_ms: s.oldest_age.map(dur_ms),
+                })
+                .collect(),
+            last_hour: LastHour {
+                done: m.done,
+                rejected: m.rejected,
+                failed_at_register: m.failed_at_register,
+                stuck: m.stuck,
+                latency_p50_ms: m.latency_p50.map(dur_ms),
+                latency_p95_ms: m.latency_p95.map(dur_ms),
+                latency_max_ms: m.latency_max.map(dur_ms),
+            },
+            worker: WorkerOut::new(self.outbox.is_running(), &self.outbox.counters()),
+        })
+    }
+
+    /// Starts the worker on its own thread (no-op when it runs).
+    pub fn start(&self) -> Result<(), ApiError> {
+        Ok(self.outbox.start()?)
+    }
+
+    /// Stops the worker gracefully (no-op when it does not run).
+    pub fn stop(&self) -> Result<(), ApiError> {
+        Ok(self.outbox.stop()?)
+    }
+
+    /// Runs the worker until nothing is scheduled or `timeout_ms` passes; whether it settled.
+    pub fn drain(&self, timeout_ms: u32) -> Result<bool, ApiError> {
+        Ok(self
+            .outbox
+            .drain(Duration::from_millis(u64::from(timeout_ms)))?)
+    }
+
+    /// A callback arrived for a key or document id: poll it now. Whether such an entry waits.
+    pub fn poke(&self, key_or_document_id: &str) -> Result<bool, ApiError> {
+        Ok(self.outbox.poke(key_or_document_id)?)
+    }
+
+    /// Compares the done entries of a period with the providers: the reconcile query in, the
+    /// findings out (module docs).
+    pub fn reconcile(&self, query_json: &str) -> Result<String, ApiError> {
+        check_len(query_json)?;
+        let q: ReconcileIn = parse(query_json)?;
+        check_version(q.version)?;
+        let from = Timestamp(q.from_ms.unwrap_or(0));
+        let to = q.to_ms.map_or_else(Timestamp::now, Timestamp);
+        let r = self
+            .outbox
+            .reconcile(from, to, q.limit.unwrap_or(DEFAULT_RECONCILE_LIMIT))?;
+        to_json(&ReconcileOut::new(&r))
+    }
+}
