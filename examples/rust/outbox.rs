@@ -8,10 +8,7 @@ use fiskal_outbox::{Outbox, OutboxSettings, State};
 use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let rt = tokio::runtime::Runtime::new()?;
-    let emulator = rt.block_on(fiskal_emulator::atol::AtolEmulator::start(
-        fiskal_emulator::atol::AtolConfig::default(),
-    ))?;
+    let emulator = fiskal_emulator::atol::BackgroundAtol::start(Default::default())?;
     // Routes and their providers; secrets would come from {"env": …} or {"file": …}.
     let settings = OutboxSettings::from_json(
         &serde_json::json!({
@@ -51,7 +48,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     drop(outbox);
-    rt.block_on(emulator.shutdown());
     std::fs::remove_dir_all(&dir)?;
     if done.state == State::Done {
         Ok(())

@@ -9,14 +9,9 @@ use fiskal_providers::{AnyProvider, DocumentKind, Outcome, StatusQuery, Submissi
 use std::time::Duration;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Only the emulator needs a runtime here; your code does not.
-    let rt = tokio::runtime::Runtime::new()?;
-    let emulator = rt.block_on(fiskal_emulator::atol::AtolEmulator::start(
-        fiskal_emulator::atol::AtolConfig::default(),
-    ))?;
-    let settings = serde_json::json!({
-        "provider": "atol", "api": "v5", "preset": "test", "base_url": emulator.base_url_v5()
-    });
+    // The emulator brings its own runtime; your code needs none.
+    let emulator = fiskal_emulator::atol::BackgroundAtol::start(Default::default())?;
+    let settings = emulator.settings_json_v5(); // with a real account: your settings JSON
     let provider = BlockingProvider::new(AnyProvider::from_json(&settings.to_string())?)?;
 
     let receipt =
@@ -51,6 +46,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fiscal.fiscal_sign,
         fiscal.qr_string()
     );
-    rt.block_on(emulator.shutdown());
     Ok(())
 }

@@ -7,7 +7,7 @@ mod host;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fiskal_emulator::atol::{AtolConfig, AtolEmulator, AtolHandle};
+use fiskal_emulator::atol::{AtolConfig, BackgroundAtol};
 use host::{AddIn, Value};
 use serde_json::{json, Value as Json};
 
@@ -16,23 +16,10 @@ fn s(text: &str) -> Value {
 }
 
 /// The emulator on its own runtime, alive for the test; the add-in is driven from plain threads.
-struct Emu {
-    handle: AtolHandle,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn emulator() -> Emu {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let handle = rt
-        .block_on(AtolEmulator::start(
-            AtolConfig::default().with_processing_delay(Duration::from_millis(30)),
-        ))
-        .expect("emulator");
-    Emu { handle, _rt: rt }
+/// The ATOL emulator on its own runtime (these tests call the blocking API).
+fn emulator() -> BackgroundAtol {
+    BackgroundAtol::start(AtolConfig::default().with_processing_delay(Duration::from_millis(30)))
+        .expect("emulator")
 }
 
 fn provider_settings(base_url: &str) -> Json {
@@ -133,7 +120,7 @@ fn client_submit_and_status_until_done() {
     let a = AddIn::new();
     let c = a.ok(
         "СоздатьКлиента",
-        &[s(&provider_settings(&emu.handle.base_url_v5()).to_string())],
+        &[s(&provider_settings(&emu.base_url_v5()).to_string())],
     );
     assert_eq!(c, json!({"version": 1, "provider": "atol_v5"}));
     let req =
@@ -170,7 +157,7 @@ fn outbox_enqueue_worker_and_external_event() {
     let emu = emulator();
     let a = AddIn::new();
     let path = temp_db("worker");
-    let settings = outbox_settings(&emu.handle.base_url_v5()).to_string();
+    let settings = outbox_settings(&emu.base_url_v5()).to_string();
     let o = a.ok("ОткрытьОчередь", &[s(&path), s(&settings)]);
     assert_eq!(o["path"], path.as_str());
 
@@ -245,7 +232,7 @@ fn drain_in_the_call_and_reopen() {
     let emu = emulator();
     let a = AddIn::new();
     let path = temp_db("drain");
-    let settings = outbox_settings(&emu.handle.base_url_v5()).to_string();
+    let settings = outbox_settings(&emu.base_url_v5()).to_string();
     a.ok("OpenOutbox", &[s(&path), s(&settings)]);
     a.ok(
         "Enqueue",
@@ -269,7 +256,7 @@ fn enqueue_errors() {
         "ОткрытьОчередь",
         &[
             s(&temp_db("errors")),
-            s(&outbox_settings(&emu.handle.base_url_v5()).to_string()),
+            s(&outbox_settings(&emu.base_url_v5()).to_string()),
         ],
     );
     let mut bad = receipt();
@@ -296,7 +283,7 @@ fn destroying_the_object_stops_the_worker() {
         "OpenOutbox",
         &[
             s(&temp_db("destroy")),
-            s(&outbox_settings(&emu.handle.base_url_v5()).to_string()),
+            s(&outbox_settings(&emu.base_url_v5()).to_string()),
         ],
     );
     a.ok(

@@ -2,7 +2,7 @@
 //! the JSON shapes of docs/c-api.md and the error codes.
 
 use fiskal_api::{Client, Code, OutboxHandle};
-use fiskal_emulator::atol::{AtolConfig as EmulatorConfig, AtolEmulator, AtolHandle};
+use fiskal_emulator::atol::{AtolConfig as EmulatorConfig, BackgroundAtol};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,23 +11,12 @@ const RECEIPT: &str = include_str!("fixtures/receipt_sell_v5.json");
 
 /// The emulator on its own runtime, kept alive for the test; the handles are called from plain
 /// threads, as under the C ABI.
-struct Emu {
-    handle: AtolHandle,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn emulator() -> Emu {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let handle = rt
-        .block_on(AtolEmulator::start(
-            EmulatorConfig::default().with_processing_delay(Duration::from_millis(30)),
-        ))
-        .expect("emulator");
-    Emu { handle, _rt: rt }
+/// The ATOL emulator on its own runtime (these tests call the blocking API).
+fn emulator() -> BackgroundAtol {
+    BackgroundAtol::start(
+        EmulatorConfig::default().with_processing_delay(Duration::from_millis(30)),
+    )
+    .expect("emulator")
 }
 
 fn provider_settings(base_url: &str) -> Value {
@@ -89,8 +78,7 @@ fn client_settings_errors_name_the_field() {
 #[test]
 fn client_submit_and_status_until_done() {
     let emu = emulator();
-    let client =
-        Client::new(&provider_settings(&emu.handle.base_url_v5()).to_string()).expect("client");
+    let client = Client::new(&provider_settings(&emu.base_url_v5()).to_string()).expect("client");
     let req = json!({"document_id": "api-c-1", "receipt": receipt(),
                      "timestamp": "2026-03-02T10:15:00"});
     let out = v(&client.submit(&req.to_string(), 5000).expect("submit"));
@@ -179,9 +167,8 @@ fn client_submit_and_status_until_done() {
 #[test]
 fn client_is_shared_by_threads() {
     let emu = emulator();
-    let client = Arc::new(
-        Client::new(&provider_settings(&emu.handle.base_url_v5()).to_string()).expect("client"),
-    );
+    let client =
+        Arc::new(Client::new(&provider_settings(&emu.base_url_v5()).to_string()).expect("client"));
     let threads: Vec<_> = (0..6)
         .map(|i| {
             let c = Arc::clone(&client);
@@ -255,7 +242,7 @@ fn outbox_end_to_end() {
     let seen = Arc::clone(&events);
     let outbox = OutboxHandle::open(
         path.to_str().expect("utf-8"),
-        &outbox_settings(&emu.handle.base_url_v5()).to_string(),
+        &outbox_settings(&emu.base_url_v5()).to_string(),
         Some(Box::new(move |e: &str| {
             seen.lock().expect("lock").push(v(e));
         })),

@@ -234,13 +234,11 @@ fn config_check_names_what_is_missing() {
 
 #[test]
 fn queue_and_worker_against_the_emulator() {
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    let emu = rt
-        .block_on(fiskal_emulator::atol::AtolEmulator::start(
-            fiskal_emulator::atol::AtolConfig::default()
-                .with_processing_delay(std::time::Duration::from_millis(50)),
-        ))
-        .expect("emulator");
+    let emu = fiskal_emulator::atol::BackgroundAtol::start(
+        fiskal_emulator::atol::AtolConfig::default()
+            .with_processing_delay(std::time::Duration::from_millis(50)),
+    )
+    .expect("emulator");
     let dir = scratch("queue");
     let cfg = write_config(&dir, &emu.base_url_v5());
     let db = dir.join("outbox.db");
@@ -301,7 +299,6 @@ fn queue_and_worker_against_the_emulator() {
     ]);
     assert!(st.status.success(), "{}", stderr(&st));
     assert_eq!(json(&st)["outcome"], "done");
-    rt.block_on(emu.shutdown());
 }
 
 #[test]

@@ -30,4 +30,7 @@ pub enum EmulatorError {
         /// What is wrong with it.
         message: String,
     },
+    /// The runtime of a [`BackgroundAtol`](crate::atol::BackgroundAtol) could not be started.
+    #[error("cannot start the emulator's runtime: {0}")]
+    Runtime(std::io::Error),
 }

@@ -3,7 +3,7 @@
 
 use fiskal::*;
 use fiskal_api::Code;
-use fiskal_emulator::atol::{AtolConfig, AtolEmulator, AtolHandle};
+use fiskal_emulator::atol::{AtolConfig, BackgroundAtol};
 use serde_json::{json, Value};
 use std::ffi::{c_void, CStr};
 use std::os::raw::c_char;
@@ -13,23 +13,10 @@ use std::time::{Duration, Instant};
 
 const RECEIPT: &str = include_str!("../../fiskal-api/tests/fixtures/receipt_sell_v5.json");
 
-struct Emu {
-    handle: AtolHandle,
-    _rt: tokio::runtime::Runtime,
-}
-
-fn emulator() -> Emu {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let handle = rt
-        .block_on(AtolEmulator::start(
-            AtolConfig::default().with_processing_delay(Duration::from_millis(30)),
-        ))
-        .expect("emulator");
-    Emu { handle, _rt: rt }
+/// The ATOL emulator on its own runtime (these tests call the blocking API).
+fn emulator() -> BackgroundAtol {
+    BackgroundAtol::start(AtolConfig::default().with_processing_delay(Duration::from_millis(30)))
+        .expect("emulator")
 }
 
 fn provider_settings(base_url: &str) -> Value {
@@ -339,8 +326,7 @@ fn bad_settings_give_the_code_and_the_path() {
 #[test]
 fn client_submit_and_status_and_threads() {
     let emu = emulator();
-    let client =
-        new_client(&provider_settings(&emu.handle.base_url_v5()).to_string()).expect("client");
+    let client = new_client(&provider_settings(&emu.base_url_v5()).to_string()).expect("client");
     let req = json!({"document_id": "ffi-c-1", "receipt": receipt()}).to_string();
     let out = client_call(fiskal_client_submit, client, &req, 5000).expect("submit");
     assert_eq!(out["outcome"], "accepted");
@@ -396,7 +382,7 @@ fn outbox_end_to_end_with_observer() {
     let path = temp_db("e2e");
     let o = open(
         &path,
-        &outbox_settings(&emu.handle.base_url_v5()),
+        &outbox_settings(&emu.base_url_v5()),
         Some(record),
         0x5eed as *mut c_void,
     )

@@ -529,3 +529,75 @@ impl Drop for AtolHandle {
         self.state.stop();
     }
 }
+
+/// An ATOL emulator on a runtime of its own, for callers without one: blocking programs,
+/// tests of the C ABI and of the bindings. Dereferences to its [`AtolHandle`]; dropping it
+/// shuts the emulator down.
+///
+/// ```
+/// let atol = fiskal_emulator::atol::BackgroundAtol::start(Default::default())?;
+/// let settings = atol.settings_json_v5(); // ProviderSettings JSON for fiskal-providers
+/// assert!(settings["base_url"].as_str().is_some_and(|u| u.ends_with("/possystem/v5/")));
+/// # Ok::<(), fiskal_emulator::EmulatorError>(())
+/// ```
+#[derive(Debug)]
+pub struct BackgroundAtol {
+    handle: Option<AtolHandle>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl BackgroundAtol {
+    /// Starts the emulator on a new one-thread runtime.
+    pub fn start(config: AtolConfig) -> Result<BackgroundAtol, EmulatorError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("fiskal-emulator-atol")
+            .enable_all()
+            .build()
+            .map_err(EmulatorError::Runtime)?;
+        let handle = runtime.block_on(AtolEmulator::start(config))?;
+        Ok(BackgroundAtol {
+            handle: Some(handle),
+            runtime,
+        })
+    }
+}
+
+impl std::ops::Deref for BackgroundAtol {
+    type Target = AtolHandle;
+
+    fn deref(&self) -> &AtolHandle {
+        // Present from `start` until `drop`.
+        self.handle
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("handle taken before drop"))
+    }
+}
+
+impl Drop for BackgroundAtol {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.runtime.block_on(h.shutdown());
+        }
+    }
+}
+
+impl AtolHandle {
+    /// Provider settings JSON (docs/provider-settings.md) for the v5 test account of this
+    /// emulator: what a client needs to talk to it, with reports spaced 20 ms apart (the
+    /// emulator does not limit them).
+    pub fn settings_json_v5(&self) -> serde_json::Value {
+        serde_json::json!({
+            "provider": "atol", "api": "v5", "preset": "test", "base_url": self.base_url_v5(),
+            "report_interval_ms": 20
+        })
+    }
+
+    /// The same for the v4 test account (ФФД 1.05).
+    pub fn settings_json_v4(&self) -> serde_json::Value {
+        serde_json::json!({
+            "provider": "atol", "api": "v4", "preset": "test", "base_url": self.base_url_v4(),
+            "report_interval_ms": 20
+        })
+    }
+}
