@@ -55,17 +55,6 @@ pub fn outbox_code(e: &OutboxError) -> Code {
     }
 }
 
-/// The settings path an `InvalidConfig` message starts with (`worker.lease_ms: …`,
-/// `routes.atol.provider.password: …`), if it starts with one.
-fn config_path(message: &str) -> Option<String> {
-    let (head, _) = message.split_once(": ")?;
-    let is_path = !head.is_empty()
-        && head
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._-[]:/".contains(c));
-    is_path.then(|| head.to_owned())
-}
-
 impl From<OutboxError> for ApiError {
     fn from(e: OutboxError) -> ApiError {
         let code = outbox_code(&e);
@@ -85,9 +74,13 @@ impl From<OutboxError> for ApiError {
                 .at("receipt")
                 .details(inner.details.unwrap_or(serde_json::Value::Null))
             }
-            OutboxError::InvalidConfig { message } => {
-                let mut err = base(format!("{}: {message}", code.message_ru())).details(reason);
-                err.path = config_path(message);
+            OutboxError::InvalidConfig { field, message } => {
+                let at = field
+                    .as_deref()
+                    .map(|f| format!("{f}: "))
+                    .unwrap_or_default();
+                let mut err = base(format!("{}: {at}{message}", code.message_ru())).details(reason);
+                err.path.clone_from(field);
                 err
             }
             OutboxError::InvalidKey { key, .. }

@@ -122,7 +122,8 @@ fn every_outbox_error_has_its_code() {
         ),
         (
             OutboxError::InvalidConfig {
-                message: "worker.lease_ms: invalid type".into(),
+                field: Some("worker.lease_ms".into()),
+                message: "invalid type".into(),
             },
             7007,
         ),

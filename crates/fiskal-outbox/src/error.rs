@@ -59,9 +59,13 @@ pub enum OutboxError {
         /// The routing name.
         name: String,
     },
-    /// The worker or store configuration is inconsistent.
-    #[error("invalid outbox configuration: {message}")]
+    /// The worker or store configuration is inconsistent (or the worker's thread or runtime
+    /// cannot be started).
+    #[error("invalid outbox configuration: {}{message}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
     InvalidConfig {
+        /// The settings path at fault (`worker.lease_ms`, `routes.atol.provider.password`),
+        /// when there is one.
+        field: Option<String>,
         /// What is wrong.
         message: String,
     },

@@ -114,6 +114,7 @@ impl Outbox {
             route
                 .or(self.default_route.as_deref())
                 .ok_or_else(|| OutboxError::InvalidConfig {
+                    field: None,
                     message: "no route given and no default_route configured".into(),
                 })?;
         if self.worker.route(name).is_none() {
@@ -231,11 +232,13 @@ where
                 .enable_all()
                 .build()
                 .map_err(|e| OutboxError::InvalidConfig {
+                    field: None,
                     message: format!("cannot start a runtime: {e}"),
                 })?;
             rt.block_on(make())
         })
         .map_err(|e| OutboxError::InvalidConfig {
+            field: None,
             message: format!("cannot start a thread: {e}"),
         })?;
     thread.join().map_err(|_| OutboxError::Database {

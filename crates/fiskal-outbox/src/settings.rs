@@ -149,7 +149,8 @@ pub struct TimingSettings {
 
 fn config_error(field: impl Into<String>, message: impl std::fmt::Display) -> OutboxError {
     OutboxError::InvalidConfig {
-        message: format!("{}: {message}", field.into()),
+        field: Some(field.into()),
+        message: message.to_string(),
     }
 }
 

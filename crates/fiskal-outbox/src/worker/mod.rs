@@ -204,15 +204,26 @@ where
         mut routes: HashMap<String, Route<P>>,
         cfg: WorkerConfig,
     ) -> Result<Worker<S, P>, OutboxError> {
-        let bad = |message: String| Err(OutboxError::InvalidConfig { message });
+        let bad = |field: String, message: String| {
+            Err(OutboxError::InvalidConfig {
+                field: Some(field),
+                message,
+            })
+        };
         if cfg.concurrency == 0 {
-            return bad("concurrency must be at least 1".into());
+            return bad(
+                "worker.concurrency".into(),
+                "concurrency must be at least 1".into(),
+            );
         }
         if cfg.call_timeout >= cfg.lease {
-            return bad(format!(
-                "call_timeout ({:?}) must be shorter than the lease ({:?})",
-                cfg.call_timeout, cfg.lease
-            ));
+            return bad(
+                "worker.call_timeout_ms".into(),
+                format!(
+                    "call_timeout ({:?}) must be shorter than the lease ({:?})",
+                    cfg.call_timeout, cfg.lease
+                ),
+            );
         }
         for (name, r) in &mut routes {
             if r.gate.is_none() {
@@ -226,28 +237,34 @@ where
                     .interval()
                     .saturating_mul(u32::try_from(cfg.concurrency).unwrap_or(u32::MAX));
                 if cfg.call_timeout.saturating_add(queue) >= cfg.lease {
-                    return bad(format!(
-                        "route {name:?}: one status request per {:?} with concurrency {} may \
+                    return bad(
+                        format!("routes.{name}.polls_per_second"),
+                        format!(
+                            "route {name:?}: one status request per {:?} with concurrency {} may \
                          queue {queue:?}; call_timeout ({:?}) plus that must be shorter than the \
                          lease ({:?})",
-                        g.interval(),
-                        cfg.concurrency,
-                        cfg.call_timeout,
-                        cfg.lease
-                    ));
+                            g.interval(),
+                            cfg.concurrency,
+                            cfg.call_timeout,
+                            cfg.lease
+                        ),
+                    );
                 }
             }
         }
         for (name, r) in &routes {
             if let Some(f) = &r.failover {
                 if !routes.contains_key(&f.to) {
-                    return bad(format!(
-                        "route {name:?} fails over to unknown route {:?}",
-                        f.to
-                    ));
+                    return bad(
+                        format!("routes.{name}.failover.to"),
+                        format!("route {name:?} fails over to unknown route {:?}", f.to),
+                    );
                 }
                 if f.to == *name {
-                    return bad(format!("route {name:?} fails over to itself"));
+                    return bad(
+                        format!("routes.{name}.failover.to"),
+                        format!("route {name:?} fails over to itself"),
+                    );
                 }
             }
         }
@@ -273,6 +290,7 @@ where
         f: impl Fn(&Transition) + Send + Sync + 'static,
     ) -> Result<Worker<S, P>, OutboxError> {
         let mut inner = Arc::try_unwrap(self.inner).map_err(|_| OutboxError::InvalidConfig {
+            field: None,
             message: "set the observer before cloning or running the worker".into(),
         })?;
         inner.observer = Some(Arc::new(f));
@@ -675,6 +693,7 @@ where
             .enable_all()
             .build()
             .map_err(|e| OutboxError::InvalidConfig {
+                field: None,
                 message: format!("cannot start the worker runtime: {e}"),
             })?;
         let stop = Arc::new(Notify::new());
@@ -688,6 +707,7 @@ where
                 });
             })
             .map_err(|e| OutboxError::InvalidConfig {
+                field: None,
                 message: format!("cannot start the worker thread: {e}"),
             })?;
         Ok(WorkerThread {
