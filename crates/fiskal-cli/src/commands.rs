@@ -338,7 +338,42 @@ fn load_settings(path: &Path) -> Result<OutboxSettings, CliError> {
         s.check().map_err(CliError::outbox)?;
         s
     };
+    refuse_inline_secrets(&s)?;
     Ok(s)
+}
+
+/// The command line takes credentials only from env vars or files: a secret written into the
+/// config file (which ends up in backups, repositories and `ps`-visible paths) is refused.
+fn refuse_inline_secrets(s: &OutboxSettings) -> Result<(), CliError> {
+    fn find(v: &Value, path: &str, out: &mut Vec<String>) {
+        if let Value::Object(m) = v {
+            if m.get("redacted") == Some(&Value::Bool(true)) {
+                out.push(path.to_owned());
+                return;
+            }
+            for (k, x) in m {
+                find(x, &format!("{path}.{k}"), out);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (name, r) in &s.routes {
+        // Serialising provider settings writes an inline secret as {"redacted": true}.
+        if let Ok(p) =
+            fiskal_providers::settings::ProviderSettings::from_json(&r.provider.to_string())
+        {
+            if let Ok(v) = serde_json::to_value(&p) {
+                find(&v, &format!("routes.{name}.provider"), &mut found);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::config(format!(
+        "{}: a secret is written in the config file; use {{ env = \"NAME\" }} or {{ file = \"/path\" }}",
+        found.join(", ")
+    )))
 }
 
 fn config_check(out: &Out, file: &Path) -> Result<(), CliError> {

@@ -230,6 +230,21 @@ fn config_check_names_what_is_missing() {
         .expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stdout(&o).contains("zUr0OxfI"), "secrets never printed");
+    // A password written into the file itself is refused, without echoing it.
+    let inline = dir.join("inline.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config").replace(
+        "{ env = \"FISKAL_CLI_TEST_ATOL_PASSWORD\" }",
+        "\"zUr0OxfI\"",
+    );
+    std::fs::write(&inline, text).expect("write");
+    let o = fiskal(&["config", "check", inline.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("routes.atol.provider.password"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("zUr0OxfI"));
 }
 
 #[test]
