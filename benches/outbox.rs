@@ -229,8 +229,11 @@ fn worker(c: &mut Criterion) {
                 store
                     .enqueue_batch(&batch, Timestamp::now())
                     .expect("batch");
-                let settled =
-                    rt.block_on(w.run_until_settled(tokio::time::sleep(Duration::from_secs(120))));
+                // The timer is made inside the runtime (tokio::time needs its context).
+                let settled = rt.block_on(async {
+                    w.run_until_settled(tokio::time::sleep(Duration::from_secs(120)))
+                        .await
+                });
                 assert!(settled);
                 total += start.elapsed();
             }

@@ -1,7 +1,8 @@
 //! Memory of the outbox with a large queue (issue 6: "memory flat in queue size"): fills a
 //! journal with N queued receipts (batched), then opens it in a fresh store and measures the
 //! process's resident memory before and after what a worker does per round (claim 64 due
-//! entries, next due time, counts per state, a list page). Linux only (/proc/self/status).
+//! entries, next due time, the deadline scan) and what an operator asks (a list page, counts
+//! per state), timing each (ms). Linux only (/proc/self/status).
 //! Run: `cargo bench -p fiskal-benches --bench outbox_memory` (sizes: FISKAL_MEMORY_SIZES,
 //! default "10000,100000,1000000"; the 1 000 000 fill takes a few minutes and ~1 GB of disk).
 
@@ -32,8 +33,17 @@ fn main() {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{:>9} | {:>9} | {:>12} | {:>14} | {:>13} | {:>12}",
-        "queued", "fill s", "fill rec/s", "RSS open KiB", "RSS round KiB", "round ms"
+        "{:>9} | {:>7} | {:>10} | {:>9} | {:>9} | {:>8} | {:>7} | {:>8} | {:>7} | {:>8}",
+        "queued",
+        "fill s",
+        "fill rec/s",
+        "RSS KiB",
+        "RSS after",
+        "claim64",
+        "next",
+        "stuck",
+        "list64",
+        "stats ms"
     );
     for n in sizes {
         let dir = std::env::temp_dir().join(format!("fiskal-mem-{n}-{}", std::process::id()));
@@ -54,32 +64,39 @@ fn main() {
                         provider: "atol",
                     })
                     .collect();
-                s.enqueue_batch(&batch, Timestamp(1_772_000_000_000))
-                    .expect("batch");
+                s.enqueue_batch(&batch, Timestamp::now()).expect("batch");
                 i += 1000;
             }
         }
         let fill = fill.elapsed();
         let s = SqliteStore::open(&path, Config::default()).expect("reopen");
         let before = rss_kib("VmRSS:");
-        let round = Instant::now();
         let now = Timestamp::now();
+        let t = Instant::now();
         let claimed = s
             .claim_due(now, 64, Duration::from_secs(60))
             .expect("claim");
+        let claim_ms = t.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(claimed.len(), 64);
+        let t = Instant::now();
         let _ = s.next_due().expect("next");
-        let stats = s.stats(now).expect("stats");
-        assert_eq!(stats[0].count + stats[1].count, n);
+        let next_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let _ = s.mark_stuck(now).expect("stuck");
+        let stuck_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
         let _ = s.list(State::Queued, 64).expect("list");
-        let round = round.elapsed();
+        let list_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let stats = s.stats(now).expect("stats");
+        let stats_ms = t.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(stats[0].count + stats[1].count, n);
         let after = rss_kib("VmRSS:");
         let _ = writeln!(
             out,
-            "{n:>9} | {:>9.1} | {:>12.0} | {before:>14} | {after:>13} | {:>12.1}",
+            "{n:>9} | {:>7.1} | {:>10.0} | {before:>9} | {after:>9} | {claim_ms:>8.2} | {next_ms:>7.2} | {stuck_ms:>8.2} | {list_ms:>7.2} | {stats_ms:>8.1}",
             fill.as_secs_f64(),
             n as f64 / fill.as_secs_f64(),
-            round.as_secs_f64() * 1000.0
         );
         drop(s);
         let _ = std::fs::remove_dir_all(&dir);

@@ -308,6 +308,17 @@ fn every_table_row_through_the_store() {
         let before = s.audit(&key).expect("audit").len();
         let e = apply(&s, &key, row.event, at(100));
         assert_eq!(e.state, row.to, "{row:?}");
+        // The claim queries select on due_at alone: it is set exactly for claimable states.
+        let claimable = matches!(
+            e.state,
+            State::Queued | State::RetryLater | State::Sending | State::Accepted | State::InDoubt
+        );
+        assert_eq!(
+            e.due_at.is_some(),
+            claimable,
+            "{row:?}: due_at {:?}",
+            e.due_at
+        );
         let trail = s.audit(&key).expect("audit");
         assert_eq!(trail.len(), before + 1, "one audit row per event");
         let last = trail.last().expect("last");
