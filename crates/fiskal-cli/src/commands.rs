@@ -6,7 +6,7 @@ use crate::{
     Command, ConfigCommand, Kind, LimitsPreset, QueueCommand, RenderFormat, TlvCommand, TlvFormat,
 };
 use fiskal_api::ApiError;
-use fiskal_outbox::{Outbox, OutboxSettings, State, Timestamp};
+use fiskal_outbox::{Outbox, OutboxSettings, State, Store, Timestamp};
 use fiskal_providers::{AnyProvider, DocumentKind, Outcome, Provider, StatusQuery, Submission};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -723,12 +723,50 @@ async fn worker(out: &Out, config: &Path, db: &Path, until_settled: bool) -> Res
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+    // A progress line every 2 s: the queue by state and what this worker did.
+    let store = std::sync::Arc::clone(outbox.worker().store());
+    let ticker_out = *out;
+    let counters = outbox.worker().clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let store = std::sync::Arc::clone(&store);
+            let Ok(Ok(stats)) =
+                tokio::task::spawn_blocking(move || store.stats(Timestamp::now())).await
+            else {
+                continue;
+            };
+            let n = |st: State| stats.iter().find(|x| x.state == st).map_or(0, |x| x.count);
+            let waiting = n(State::Queued) + n(State::RetryLater);
+            let flight = n(State::Sending) + n(State::Accepted) + n(State::InDoubt);
+            let c = counters.counters();
+            ticker_out.say(
+                &format!(
+                    "  [очередь {waiting} · в работе {flight} · пробито {} (всего {}) · отказ {} · зависло {}]",
+                    c.done,
+                    n(State::Done),
+                    n(State::Rejected) + n(State::FailedAtRegister),
+                    n(State::Stuck)
+                ),
+                &format!(
+                    "  [waiting {waiting} · in flight {flight} · done {} (total {}) · refused {} · stuck {}]",
+                    c.done,
+                    n(State::Done),
+                    n(State::Rejected) + n(State::FailedAtRegister),
+                    n(State::Stuck)
+                ),
+            );
+        }
+    });
     let settled = if until_settled {
         w.run_until_settled(stop).await
     } else {
         w.run(stop).await;
         true
     };
+    ticker.abort();
     let c = outbox.counters();
     out.json(
         &json!({"settled": settled, "claimed": c.claimed, "submits": c.submits,

@@ -206,6 +206,10 @@ impl Out {
     /// A progress line for an outbox change.
     pub(crate) fn transition(&self, t: &Transition) {
         let e = &t.entry;
+        // A poll that is still pending changes nothing worth a line; the ticker shows progress.
+        if t.from == e.state {
+            return;
+        }
         let detail = match (&e.fiscal, e.state) {
             (Some(f), State::Done) => format!("ФД {} ФП {}", f.fd_number, f.fiscal_sign),
             _ => e.last_message.clone().unwrap_or_default(),
