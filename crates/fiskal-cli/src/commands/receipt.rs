@@ -12,7 +12,7 @@ pub(super) fn validate(out: &Out, file: &Path) -> Result<(), CliError> {
     let r = &v["receipt"];
     out.say(
         &format!(
-            "Чек корректен: ФФД {}, {} позиций, итог {} ₽.",
+            "Чек корректен: ФФД {}, позиций: {}, итог {} ₽.",
             r["ffd"].as_str().unwrap_or("?"),
             r["items"].as_array().map_or(0, Vec::len),
             r["total"].as_str().unwrap_or("?")
