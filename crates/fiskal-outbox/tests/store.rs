@@ -917,3 +917,30 @@ fn failover_only_before_any_acceptance() {
         .expect_err("attempt 2");
     assert_eq!(again.code(), "not_allowed");
 }
+
+#[test]
+fn a_large_overdue_backlog_is_marked_stuck_in_batches() {
+    let (s, _) = open("stuck-batches");
+    let r = receipt();
+    let keys: Vec<String> = (0..1203).map(|i| format!("old-{i}")).collect();
+    let batch: Vec<NewEntry<'_>> = keys
+        .iter()
+        .map(|k| NewEntry {
+            key: k,
+            receipt: &r,
+            provider: "atol_v5",
+        })
+        .collect();
+    s.enqueue_batch(&batch, at(0)).expect("batch");
+    // Queued entries are stuck after 15 minutes.
+    assert_eq!(s.mark_stuck(at(16 * 60)).expect("stuck"), 1203);
+    let stats = s.stats(at(16 * 60)).expect("stats");
+    assert_eq!(
+        stats
+            .iter()
+            .find(|x| x.state == State::Stuck)
+            .map(|x| x.count),
+        Some(1203)
+    );
+    assert_eq!(s.mark_stuck(at(17 * 60)).expect("again"), 0);
+}

@@ -896,34 +896,45 @@ impl Store for SqliteStore {
     }
 
     fn mark_stuck(&self, now: Timestamp) -> Result<usize, OutboxError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let overdue: Vec<Entry> = {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {COLUMNS} FROM entries WHERE deadline <= ?1 ORDER BY deadline, id"
-            ))?;
-            let rows = stmt.query_map(params![now.0], raw_row)?;
-            let mut v = Vec::new();
-            for r in rows {
-                v.push(entry_of(r?)?);
-            }
-            v
-        };
+        // In batches, each its own transaction, with the connection released in between: a
+        // large overdue backlog (a provider down for a day) neither holds the write lock for
+        // long nor loads every row at once. Final states carry no deadline.
+        const BATCH: i64 = 500;
         let mut n = 0usize;
-        for cur in overdue.iter().filter(|e| !e.state.is_final()) {
-            let p = plan(
-                &self.config,
-                cur,
-                &Event::Deadline,
-                now,
-                self.config.default_lease,
-                Jitter::NONE,
-            )?;
-            write(&tx, cur, &p)?;
-            n += 1;
+        loop {
+            let mut conn = self.lock()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let overdue: Vec<Entry> = {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {COLUMNS} FROM entries WHERE deadline <= ?1 ORDER BY deadline, id LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![now.0, BATCH], raw_row)?;
+                let mut v = Vec::new();
+                for r in rows {
+                    v.push(entry_of(r?)?);
+                }
+                v
+            };
+            let mut moved = 0usize;
+            for cur in overdue.iter().filter(|e| !e.state.is_final()) {
+                let p = plan(
+                    &self.config,
+                    cur,
+                    &Event::Deadline,
+                    now,
+                    self.config.default_lease,
+                    Jitter::NONE,
+                )?;
+                write(&tx, cur, &p)?;
+                moved += 1;
+            }
+            tx.commit()?;
+            n += moved;
+            // A batch that moved nothing (only rows that cannot move) or was not full: done.
+            if moved == 0 || i64::try_from(overdue.len()).unwrap_or(0) < BATCH {
+                return Ok(n);
+            }
         }
-        tx.commit()?;
-        Ok(n)
     }
 
     fn get(&self, key: &str) -> Result<Option<Entry>, OutboxError> {
