@@ -494,3 +494,37 @@ fn a_worker_thread_drains_and_stops() {
     t.stop();
     assert_once(&cloud, &["t0", "t1", "t2", "t3", "t4"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_whose_resubmit_was_never_written_is_resubmitted_after_a_restart() {
+    use fiskal_outbox::Event;
+    use fiskal_providers::{Outcome, RejectKind};
+    let s = open("refused-restart", fast_config());
+    let cloud = FakeCloud::new("fake", InDoubtResolution::ResendSameId);
+    enqueue(&s, "r", "main");
+    // A worker got the register's refusal written, then died before writing the resubmit.
+    let e = s.get("r").expect("get").expect("e");
+    let e = s
+        .apply("r", e.version, &Event::ClaimedForSend, Timestamp::now())
+        .expect("claim");
+    let refusal = Outcome::Rejected {
+        kind: RejectKind::Register,
+        code: "234".into(),
+        message: "ФН переполнен".into(),
+    };
+    let e = s
+        .apply(
+            "r",
+            e.version,
+            &Event::ProviderOutcome(&refusal),
+            Timestamp::now(),
+        )
+        .expect("refusal");
+    assert_eq!((e.state, e.due_at), (State::FailedAtRegister, None));
+    let w = worker(&s, vec![("main", Route::new(cloud.clone()))], cfg());
+    settle(&w).await;
+    let e = s.get("r").expect("get").expect("e");
+    assert_eq!((e.state, e.attempt), (State::Done, 2));
+    assert_once(&cloud, &["r"]);
+    assert_eq!(w.counters().resubmits, 1);
+}

@@ -96,6 +96,9 @@ impl Default for WorkerConfig {
     }
 }
 
+/// How many `failed_at_register` entries one scan looks at (oldest first).
+const RESUBMIT_SCAN: usize = 1000;
+
 /// Counters since the worker was built (monotonic; read with [`Worker::counters`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -385,6 +388,10 @@ where
                     Ok(n) => tracing::warn!(count = n, "outbox entries past their deadline: stuck"),
                     Err(e) => self.store_error("mark_stuck", &e),
                 }
+                // Register refusals whose automatic resubmit was not written (the process died
+                // between the two commits): decide again. First thing after a start, then with
+                // the deadline scan.
+                self.resubmit_refused().await;
             }
             let free = cfg.concurrency.saturating_sub(tasks.len());
             let mut claimed = 0usize;
@@ -641,6 +648,25 @@ where
         self.status(&call, kind)
             .await
             .map_err(|err| err.to_string())
+    }
+
+    /// Applies the resubmit policy to entries left in `failed_at_register` (see the call site).
+    async fn resubmit_refused(&self) {
+        let refused = match self
+            .blocking(|s| s.list(State::FailedAtRegister, RESUBMIT_SCAN))
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => {
+                self.store_error("list failed_at_register", &e);
+                return;
+            }
+        };
+        for e in refused {
+            if let Some(route) = self.inner.routes.get(&e.provider) {
+                self.follow_up(route, e).await;
+            }
+        }
     }
 
     /// What the worker decides on its own after an answer: resubmit after a register refusal,
