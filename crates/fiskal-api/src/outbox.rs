@@ -23,7 +23,8 @@ use crate::ops::to_json;
 use fiskal_outbox::reconcile::{Finding, Reconciliation};
 use fiskal_outbox::worker::Transition;
 use fiskal_outbox::{
-    AuditRecord, Entry, Outbox, OutboxError, OutboxSettings, State, Timestamp, WorkerCounters,
+    AuditRecord, Enqueued, Entry, Outbox, OutboxError, OutboxSettings, State, StateStats,
+    Timestamp, WindowMetrics, WorkerCounters,
 };
 use fiskal_providers::FiscalAttributes;
 use serde::{Deserialize, Serialize};
@@ -169,6 +170,93 @@ pub fn event_json(t: &Transition) -> Result<String, ApiError> {
     let mut out = EntryOut::new(&t.entry);
     out.from = Some(t.from.name());
     to_json(&out)
+}
+
+/// The result of an enqueue: the entry JSON plus `"created"`.
+pub fn enqueued_json(r: &Enqueued) -> Result<String, ApiError> {
+    let mut out = EntryOut::new(&r.entry);
+    out.created = Some(r.created);
+    to_json(&out)
+}
+
+/// A list of entries: `{"entries": [entry…]}`.
+pub fn entries_json(entries: &[Entry]) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        entries: Vec<EntryOut<'a>>,
+    }
+    to_json(&Out {
+        entries: entries.iter().map(EntryOut::new).collect(),
+    })
+}
+
+/// An audit trail: `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail",
+/// "attempt"}]}`.
+pub fn audit_json(records: &[AuditRecord]) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        records: Vec<AuditOut<'a>>,
+    }
+    to_json(&Out {
+        records: records.iter().map(AuditOut::new).collect(),
+    })
+}
+
+/// Counts per state, a window's metrics (reported as `last_hour`) and the worker's counters.
+pub fn stats_json(
+    states: &[StateStats],
+    last_hour: &WindowMetrics,
+    running: bool,
+    counters: &WorkerCounters,
+) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct StateOut {
+        state: &'static str,
+        count: u64,
+        oldest_age_ms: Option<u64>,
+    }
+    #[derive(Serialize)]
+    struct LastHour {
+        done: u64,
+        rejected: u64,
+        failed_at_register: u64,
+        stuck: u64,
+        latency_p50_ms: Option<u64>,
+        latency_p95_ms: Option<u64>,
+        latency_max_ms: Option<u64>,
+    }
+    #[derive(Serialize)]
+    struct Out {
+        states: Vec<StateOut>,
+        last_hour: LastHour,
+        worker: WorkerOut,
+    }
+    let m = last_hour;
+    to_json(&Out {
+        states: states
+            .iter()
+            .map(|s| StateOut {
+                state: s.state.name(),
+                count: s.count,
+                oldest_age_ms: s.oldest_age.map(dur_ms),
+            })
+            .collect(),
+        last_hour: LastHour {
+            done: m.done,
+            rejected: m.rejected,
+            failed_at_register: m.failed_at_register,
+            stuck: m.stuck,
+            latency_p50_ms: m.latency_p50.map(dur_ms),
+            latency_p95_ms: m.latency_p95.map(dur_ms),
+            latency_max_ms: m.latency_max.map(dur_ms),
+        },
+        worker: WorkerOut::new(running, counters),
+    })
+}
+
+/// A reconciliation's findings (module docs).
+pub fn reconcile_json(r: &Reconciliation) -> Result<String, ApiError> {
+    to_json(&ReconcileOut::new(r))
 }
 
 #[derive(Serialize)]
@@ -379,9 +467,7 @@ impl OutboxHandle {
         let r = self
             .outbox
             .enqueue(&req.key, &receipt, req.route.as_deref())?;
-        let mut out = EntryOut::new(&r.entry);
-        out.created = Some(r.created);
-        to_json(&out)
+        enqueued_json(&r)
     }
 
     /// The entry JSON of a key; [`Code::OutboxNotFound`] when there is none.
@@ -410,73 +496,24 @@ impl OutboxHandle {
         let entries = self
             .outbox
             .list(state, q.limit.unwrap_or(DEFAULT_LIST_LIMIT))?;
-        #[derive(Serialize)]
-        struct Out<'a> {
-            entries: Vec<EntryOut<'a>>,
-        }
-        to_json(&Out {
-            entries: entries.iter().map(EntryOut::new).collect(),
-        })
+        entries_json(&entries)
     }
 
     /// The audit trail of a key, oldest first: `{"records": […]}` (empty for an unknown key).
     pub fn audit(&self, key: &str) -> Result<String, ApiError> {
-        let records = self.outbox.audit(key)?;
-        #[derive(Serialize)]
-        struct Out<'a> {
-            records: Vec<AuditOut<'a>>,
-        }
-        to_json(&Out {
-            records: records.iter().map(AuditOut::new).collect(),
-        })
+        audit_json(&self.outbox.audit(key)?)
     }
 
     /// Counts per state, the last hour's metrics and the worker's counters (module docs).
     pub fn stats(&self) -> Result<String, ApiError> {
         let states = self.outbox.stats()?;
         let m = self.outbox.window_metrics(Duration::from_secs(3600))?;
-        #[derive(Serialize)]
-        struct StateOut {
-            state: &'static str,
-            count: u64,
-            oldest_age_ms: Option<u64>,
-        }
-        #[derive(Serialize)]
-        struct LastHour {
-            done: u64,
-            rejected: u64,
-            failed_at_register: u64,
-            stuck: u64,
-            latency_p50_ms: Option<u64>,
-            latency_p95_ms: Option<u64>,
-            latency_max_ms: Option<u64>,
-        }
-        #[derive(Serialize)]
-        struct Out {
-            states: Vec<StateOut>,
-            last_hour: LastHour,
-            worker: WorkerOut,
-        }
-        to_json(&Out {
-            states: states
-                .iter()
-                .map(|s| StateOut {
-                    state: s.state.name(),
-                    count: s.count,
-                    oldest_age_ms: s.oldest_age.map(dur_ms),
-                })
-                .collect(),
-            last_hour: LastHour {
-                done: m.done,
-                rejected: m.rejected,
-                failed_at_register: m.failed_at_register,
-                stuck: m.stuck,
-                latency_p50_ms: m.latency_p50.map(dur_ms),
-                latency_p95_ms: m.latency_p95.map(dur_ms),
-                latency_max_ms: m.latency_max.map(dur_ms),
-            },
-            worker: WorkerOut::new(self.outbox.is_running(), &self.outbox.counters()),
-        })
+        stats_json(
+            &states,
+            &m,
+            self.outbox.is_running(),
+            &self.outbox.counters(),
+        )
     }
 
     /// Starts the worker on its own thread (no-op when it runs).
@@ -512,6 +549,6 @@ impl OutboxHandle {
         let r = self
             .outbox
             .reconcile(from, to, q.limit.unwrap_or(DEFAULT_RECONCILE_LIMIT))?;
-        to_json(&ReconcileOut::new(&r))
+        reconcile_json(&r)
     }
 }

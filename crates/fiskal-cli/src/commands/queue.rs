@@ -1,7 +1,7 @@
 //! The outbox: queue add/list/show/stats/reconcile and the worker.
 
 use super::provider::load_settings;
-use super::read_input;
+use super::{parse_json, read_input};
 use crate::out::{exit, CliError, Out};
 use crate::QueueCommand;
 use fiskal_outbox::{Outbox, State, Store, Timestamp};
@@ -9,15 +9,11 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 
-fn entry_json(e: &fiskal_outbox::Entry) -> Value {
-    json!({
-        "key": e.key, "state": e.state.name(), "route": e.provider, "attempt": e.attempt,
-        "document_id": e.document_id(), "provider_id": e.provider_id, "fiscal": e.fiscal,
-        "qr": e.fiscal.as_ref().map(|f| f.qr_string()),
-        "last_code": e.last_code, "last_message": e.last_message,
-        "created_at_ms": e.created_at.as_millis(), "state_since_ms": e.state_since.as_millis(),
-        "due_at_ms": e.due_at.map(|t| t.as_millis()),
-    })
+/// The outbox JSON shapes of fiskal-api (what the C ABI and every binding return), parsed for
+/// `--json` output.
+fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, CliError> {
+    let text = r.map_err(|e| CliError::internal(format!("JSON output: {}", e.message_en)))?;
+    parse_json(&text)
 }
 
 pub(super) fn queue(
@@ -36,9 +32,7 @@ pub(super) fn queue(
             let r = outbox
                 .enqueue(&key, &receipt, route.as_deref())
                 .map_err(CliError::outbox)?;
-            let mut v = entry_json(&r.entry);
-            v["created"] = json!(r.created);
-            out.json(&v);
+            out.json(&shape(fiskal_api::enqueued_json(&r))?);
             if r.created {
                 out.say(
                     &format!("Чек {key} сохранён в очереди ({}).", r.entry.provider),
@@ -55,7 +49,7 @@ pub(super) fn queue(
             let st = State::from_name(&state)
                 .ok_or_else(|| CliError::config(format!("no state {state:?}")))?;
             let list = outbox.list(st, limit).map_err(CliError::outbox)?;
-            out.json(&json!({"entries": list.iter().map(entry_json).collect::<Vec<_>>()}));
+            out.json(&shape(fiskal_api::entries_json(&list))?);
             for e in &list {
                 out.text(&format!(
                     "{:<30} {:<12} {:<18} {}",
@@ -76,17 +70,11 @@ pub(super) fn queue(
                 .map_err(CliError::outbox)?
                 .ok_or_else(|| CliError::invalid(format!("no entry {key:?}")))?;
             let audit = outbox.audit(&key).map_err(CliError::outbox)?;
-            let mut v = entry_json(&e);
-            v["audit"] = json!(audit
-                .iter()
-                .map(
-                    |a| json!({"at_ms": a.at.as_millis(), "from": a.from.map(|s| s.name()),
-                                "to": a.to.name(), "reason": a.reason, "detail": a.detail,
-                                "attempt": a.attempt})
-                )
-                .collect::<Vec<_>>());
+            let entry = shape(fiskal_api::entry_json(&e))?;
+            let mut v = entry.clone();
+            v["audit"] = shape(fiskal_api::audit_json(&audit))?["records"].take();
             out.json(&v);
-            out.text(&serde_json::to_string_pretty(&entry_json(&e)).unwrap_or_default());
+            out.text(&serde_json::to_string_pretty(&entry).unwrap_or_default());
             for a in &audit {
                 out.text(&format!(
                     "  {} {:>18} → {:<18} {:<18} {}",
@@ -103,16 +91,12 @@ pub(super) fn queue(
             let m = outbox
                 .window_metrics(Duration::from_secs(3600))
                 .map_err(CliError::outbox)?;
-            let ms =
-                |d: Option<Duration>| d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-            out.json(&json!({
-                "states": stats.iter().map(|s| json!({"state": s.state.name(), "count": s.count,
-                    "oldest_age_ms": ms(s.oldest_age)})).collect::<Vec<_>>(),
-                "last_hour": {"done": m.done, "rejected": m.rejected,
-                    "failed_at_register": m.failed_at_register, "stuck": m.stuck,
-                    "latency_p50_ms": ms(m.latency_p50), "latency_p95_ms": ms(m.latency_p95),
-                    "latency_max_ms": ms(m.latency_max)}
-            }));
+            out.json(&shape(fiskal_api::stats_json(
+                &stats,
+                &m,
+                outbox.is_running(),
+                &outbox.counters(),
+            ))?);
             for s in &stats {
                 out.text(&format!(
                     "{:<20} {:>8}  {}",
@@ -137,16 +121,7 @@ pub(super) fn queue(
             let r = outbox
                 .reconcile(from, now.plus(Duration::from_secs(1)), 100_000)
                 .map_err(CliError::outbox)?;
-            let f = |v: &Vec<fiskal_outbox::Finding>| {
-                v.iter()
-                    .map(|x| json!({"key": x.key, "document_id": x.document_id, "route": x.route, "detail": x.detail}))
-                    .collect::<Vec<_>>()
-            };
-            out.json(&json!({"checked": r.checked, "matched": r.matched,
-                "unknown_at_provider": f(&r.unknown_at_provider),
-                "not_done_at_provider": f(&r.not_done_at_provider),
-                "mismatched": f(&r.mismatched), "missing_fiscal": f(&r.missing_fiscal),
-                "unchecked": f(&r.unchecked)}));
+            out.json(&shape(fiskal_api::reconcile_json(&r))?);
             out.say(
                 &format!("Проверено {}, совпало {}.", r.checked, r.matched),
                 &format!("Checked {}, matched {}.", r.checked, r.matched),
