@@ -27,20 +27,6 @@ fn receipt(inn: &str) -> fiskal_ffd::Receipt {
     fiskal_ffd::json::parse_and_validate(&json).expect("bench receipt is valid")
 }
 
-fn pem(der: &[u8], label: &str) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .filter_map(|l| std::str::from_utf8(l).ok())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
 fn build(c: &mut Criterion) {
     let ts = "2026-03-02T10:15:00".parse().expect("time");
     let r = receipt("5544332219");
@@ -127,7 +113,9 @@ fn build(c: &mut Criterion) {
             })
         });
     }
-    let key = aws_lc_key_pem();
+    let key = fiskal_emulator::orange::generate_signing_key()
+        .expect("signing key")
+        .private_pem;
     let identity = ClientIdentity {
         cert_chain_pem: String::new(),
         key_pem: Secret::new(""),
@@ -147,12 +135,6 @@ fn build(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-fn aws_lc_key_pem() -> String {
-    use aws_lc_rs::encoding::AsDer;
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
-    pem(kp.as_der().expect("pkcs8").as_ref(), "PRIVATE KEY")
 }
 
 /// Submits `n` receipts with at most `in_flight` at a time; returns receipts per second of

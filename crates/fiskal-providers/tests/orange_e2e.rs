@@ -5,14 +5,14 @@
 //! failures, an FFD 1.2 correction (`correction12`) and an FFD 1.05 one (`corrections`). Every scenario ends with "fiscalised exactly once" or
 //! "not fiscalised" checked in the emulator's journal.
 
-use aws_lc_rs::encoding::AsDer;
-use base64::Engine as _;
-use fiskal_emulator::orange::{OrangeConfig as EmulatorConfig, OrangeEmulator, OrangeHandle};
+use fiskal_emulator::orange::{
+    generate_signing_key, OrangeConfig as EmulatorConfig, OrangeEmulator, OrangeHandle, SigningKey,
+};
 use fiskal_emulator::{Endpoint, Fault, TestCa};
 use fiskal_ffd::model::Correction;
 use fiskal_ffd::{CorrectionType, Receipt};
 use fiskal_providers::http::ClientIdentity;
-use fiskal_providers::orange::{OrangeClient, OrangeConfig, RequestSigner};
+use fiskal_providers::orange::{OrangeClient, OrangeConfig};
 use fiskal_providers::{
     DocumentKind, FiscalAttributes, Outcome, Provider, RejectKind, Secret, StatusQuery, Submission,
 };
@@ -21,24 +21,9 @@ use std::time::Duration;
 const INN: &str = "7727401209";
 const RECEIPT: &str = include_str!("fixtures/orange/sell_1_2.receipt.json");
 
-/// A fresh RSA-2048 key as PKCS#8 PEM (generated: no key material is committed).
-fn key_pem() -> String {
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
-    let der = kp.as_der().expect("pkcs8");
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).expect("ascii"));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
-}
-
-fn public_der(pem: &str) -> Vec<u8> {
-    RequestSigner::from_pem(&Secret::new(pem))
-        .expect("key")
-        .public_key_der()
+/// A fresh signing key (generated: no key material is committed).
+fn key() -> SigningKey {
+    generate_signing_key().expect("signing key")
 }
 
 /// An adapter for the emulator: its CA trusted (and nothing else), this identity and key.
@@ -61,8 +46,9 @@ fn identity_of(emu: &OrangeHandle) -> ClientIdentity {
 /// A started emulator with a registered key, and the adapter that uses it.
 async fn setup(cfg: EmulatorConfig) -> (OrangeHandle, OrangeClient) {
     let emu = OrangeEmulator::start(cfg).await.expect("emulator");
-    let pem = key_pem();
-    emu.register_key(INN, public_der(&pem));
+    let key = key();
+    emu.register_key(INN, key.public_der.clone());
+    let pem = key.private_pem;
     let client = client_with(&emu, &pem, identity_of(&emu));
     (emu, client)
 }
@@ -212,7 +198,7 @@ async fn duplicate_id_is_accepted_and_fiscalised_once() {
 #[tokio::test]
 async fn a_foreign_signing_key_is_rejected_as_auth() {
     let (emu, _) = setup(fast()).await;
-    let stranger = client_with(&emu, &key_pem(), identity_of(&emu));
+    let stranger = client_with(&emu, &key().private_pem, identity_of(&emu));
     let r = receipt();
     match stranger.submit(&submission("e2e-sig", &r)).await {
         Ok(Outcome::Rejected {
@@ -232,8 +218,9 @@ async fn a_foreign_signing_key_is_rejected_as_auth() {
 #[tokio::test]
 async fn a_foreign_client_certificate_is_rejected_as_auth() {
     let (emu, _) = setup(fast()).await;
-    let pem = key_pem();
-    emu.register_key(INN, public_der(&pem));
+    let key = key();
+    emu.register_key(INN, key.public_der.clone());
+    let pem = key.private_pem;
     let foreign = TestCa::new()
         .expect("CA")
         .issue_client(INN)
@@ -269,7 +256,7 @@ async fn a_foreign_client_certificate_is_rejected_as_auth() {
     let mut cfg = fast();
     cfg.refuse_handshake_without_certificate = true;
     let emu = OrangeEmulator::start(cfg).await.expect("emulator");
-    emu.register_key(INN, public_der(&pem));
+    emu.register_key(INN, key.public_der.clone());
     let client = client_with(
         &emu,
         &pem,

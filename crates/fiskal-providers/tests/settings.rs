@@ -784,8 +784,7 @@ async fn orange_data_from_settings_with_the_emulators_ca_and_client_certificate(
     )
     .await
     .expect("emulator");
-    let signing = emulated::rsa_key_pem();
-    emu.register_key(ORANGE_INN, emulated::public_der(&signing));
+    let signing = emu.issue_signing_key(ORANGE_INN).expect("signing key");
     let identity = emu.issue_client_identity().expect("client certificate");
     // Each kind of source once: signing key from a file, client key from the environment,
     // certificate inline, CA from a file.

@@ -200,31 +200,6 @@ fn samples_first() -> Result<(Vec<Sample>, Receipt, Receipt), CliError> {
     Ok((v, refund, full))
 }
 
-fn rsa_key_pem() -> Result<(String, Vec<u8>), CliError> {
-    use aws_lc_rs::encoding::AsDer;
-    use aws_lc_rs::signature::KeyPair as _;
-    use base64::Engine as _;
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|e| CliError::internal(format!("RSA key: {e}")))?;
-    let der = kp
-        .as_der()
-        .map_err(|e| CliError::internal(format!("RSA key: {e}")))?;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(chunk));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    let public = fiskal_providers::orange::RequestSigner::from_pem(&fiskal_providers::Secret::new(
-        pem.clone(),
-    ))
-    .map_err(|e| CliError::internal(format!("RSA key: {e}")))?
-    .public_key_der();
-    let _ = kp.public_key();
-    Ok((pem, public))
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
     let p = dir.join(name);
     std::fs::write(&p, text).map_err(|e| CliError::io(&p, &e))?;
@@ -256,8 +231,9 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     let br = BusinessRuEmulator::start(BrEmu::default().with_processing_delay(delay))
         .await
         .map_err(|e| CliError::internal(format!("Business.ru emulator: {e}")))?;
-    let (signing_pem, signing_public) = rsa_key_pem()?;
-    orange.register_key(ORANGE_INN, signing_public);
+    let signing_pem = orange
+        .issue_signing_key(ORANGE_INN)
+        .map_err(|e| CliError::internal(format!("signing key: {e}")))?;
     let identity = orange
         .issue_client_identity()
         .map_err(|e| CliError::internal(format!("client certificate: {e}")))?;

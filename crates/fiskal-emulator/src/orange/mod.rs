@@ -224,6 +224,52 @@ pub enum ItemCodeCheck {
     RejectAll,
 }
 
+/// A fresh RSA-2048 request-signing key for an Orange Data client, made for tests, demos and
+/// users' CI against this emulator (never written anywhere by this crate). `Debug` shows only
+/// the public half.
+#[derive(Clone)]
+pub struct SigningKey {
+    /// The private key, PKCS#8 PEM (a client's `signing_key`).
+    pub private_pem: String,
+    /// The public key, DER PKCS#1 `RSAPublicKey` (what [`OrangeHandle::register_key`] takes).
+    pub public_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field(
+                "public_der",
+                &format_args!("{} bytes", self.public_der.len()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Generates a [`SigningKey`] (RSA-2048).
+pub fn generate_signing_key() -> Result<SigningKey, EmulatorError> {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::KeyPair as _;
+    use base64::Engine as _;
+    let err = |e: &dyn std::fmt::Display| EmulatorError::Tls {
+        message: format!("RSA signing key: {e}"),
+    };
+    let kp =
+        aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(|e| err(&e))?;
+    let der = kp.as_der().map_err(|e| err(&e))?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    Ok(SigningKey {
+        private_pem: pem,
+        public_der: kp.public_key().as_ref().to_vec(),
+    })
+}
+
 /// Configuration of the Orange Data emulator. Start from [`OrangeConfig::default`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -467,6 +513,15 @@ impl OrangeHandle {
             .first_inn()
             .unwrap_or_else(|| "fiskal-emulator client".into());
         self.ca.issue_client_chain(&cn)
+    }
+
+    /// Generates a request-signing key ([`generate_signing_key`]), registers its public key for
+    /// `key` = `name`, and returns the private key as PKCS#8 PEM: what a client's
+    /// `signing_key` setting takes.
+    pub fn issue_signing_key(&self, name: impl Into<String>) -> Result<String, EmulatorError> {
+        let key = generate_signing_key()?;
+        self.register_key(name, key.public_der);
+        Ok(key.private_pem)
     }
 
     /// Registers (or replaces) the public key that verifies `X-Signature` for `key` = `name`:

@@ -2,11 +2,8 @@
 //! Data signing key, submit-then-poll. Generic over [`Provider`], so any adapter (or
 //! `AnyProvider`) can use them.
 
-use aws_lc_rs::encoding::AsDer;
-use base64::Engine as _;
-use fiskal_providers::orange::RequestSigner;
 use fiskal_providers::{
-    DocumentKind, FiscalAttributes, Outcome, Provider, Secret, StatusQuery, Submission,
+    DocumentKind, FiscalAttributes, Outcome, Provider, StatusQuery, Submission,
 };
 use std::time::Duration;
 
@@ -18,27 +15,6 @@ pub(crate) fn receipt(path: &str) -> fiskal_ffd::Receipt {
     let text = std::fs::read_to_string(format!("{FIXTURES}/{path}"))
         .unwrap_or_else(|e| panic!("{path}: {e}"));
     fiskal_ffd::json::parse_and_validate(&text).unwrap_or_else(|e| panic!("{path}: {e:?}"))
-}
-
-/// A fresh RSA-2048 key as PKCS#8 PEM (generated: no key material is committed).
-pub(crate) fn rsa_key_pem() -> String {
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
-    let der = kp.as_der().expect("pkcs8");
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).expect("ascii"));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
-}
-
-/// The DER public key of a PEM private key (what the Orange Data emulator registers).
-pub(crate) fn public_der(pem: &str) -> Vec<u8> {
-    RequestSigner::from_pem(&Secret::new(pem))
-        .expect("key")
-        .public_key_der()
 }
 
 /// Submits `receipt` under `document_id` (expects a first-time acceptance), then polls the
