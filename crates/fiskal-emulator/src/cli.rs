@@ -47,10 +47,54 @@ fn parse(args: &[String]) -> Result<Command, String> {
     }
 }
 
+/// Walks `--flag value` pairs (and the value-less `switches`), calling `apply(flag, value)`;
+/// `-h`/`--help` and a missing value end it with the usage text.
+fn for_each_option(
+    args: &[String],
+    switches: &[&str],
+    mut apply: impl FnMut(&str, Option<&str>) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.into());
+        }
+        if switches.contains(&flag.as_str()) {
+            apply(flag, None)?;
+            continue;
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
+        apply(flag, Some(value))?;
+    }
+    Ok(())
+}
+
+fn unknown(flag: &str) -> String {
+    format!("unknown option {flag}\n\n{USAGE}")
+}
+
 /// A number option's value.
 fn number(flag: &str, v: &str) -> Result<u64, String> {
     v.parse()
         .map_err(|_| format!("{flag}: `{v}` is not a number"))
+}
+
+fn port(v: &str) -> Result<u16, String> {
+    u16::try_from(number("--port", v)?).map_err(|_| format!("--port: {v} is not a port"))
+}
+
+fn millis(flag: &str, v: &str) -> Result<Duration, String> {
+    Ok(Duration::from_millis(number(flag, v)?))
+}
+
+fn secs(flag: &str, v: &str) -> Result<Duration, String> {
+    Ok(Duration::from_secs(number(flag, v)?))
+}
+
+fn size(flag: &str, v: &str) -> Result<usize, String> {
+    usize::try_from(number(flag, v)?).map_err(|_| format!("{flag}: {v} is too large"))
 }
 
 /// An RSA public key file: PEM (`PUBLIC KEY`, `RSA PUBLIC KEY`) or DER.
@@ -75,91 +119,54 @@ fn read_public_key(path: &str) -> Result<Vec<u8>, String> {
 
 fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
     let mut cfg = OrangeConfig::default();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(USAGE.into());
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
-        match flag.as_str() {
-            "--port" => {
-                cfg.port = u16::try_from(number(flag, value)?)
-                    .map_err(|_| format!("--port: {value} is not a port"))?;
-            }
-            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
-            "--max-document-size" => {
-                cfg.max_document_size = usize::try_from(number(flag, value)?)
-                    .map_err(|_| format!("--max-document-size: {value} is too large"))?;
-            }
+    for_each_option(args, &[], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
+            "--max-document-size" => cfg.max_document_size = size(flag, v)?,
             "--key" => {
-                let (name, path) = value
+                let (name, path) = v
                     .split_once('=')
-                    .ok_or_else(|| format!("--key: NAME=FILE expected, got `{value}`"))?;
+                    .ok_or_else(|| format!("--key: NAME=FILE expected, got `{v}`"))?;
                 cfg.keys.push((name.to_owned(), read_public_key(path)?));
             }
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+            other => return Err(unknown(other)),
         }
-    }
+        Ok(())
+    })?;
     Ok(cfg)
 }
 
 fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
     let mut cfg = BusinessRuConfig::default();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(USAGE.into());
+    for_each_option(args, &[], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
+            "--token-lifetime-s" => cfg.token_lifetime = secs(flag, v)?,
+            other => return Err(unknown(other)),
         }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
-        match flag.as_str() {
-            "--port" => {
-                cfg.port = u16::try_from(number(flag, value)?)
-                    .map_err(|_| format!("--port: {value} is not a port"))?;
-            }
-            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(flag, value)?),
-            "--token-lifetime-s" => cfg.token_lifetime = Duration::from_secs(number(flag, value)?),
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
-        }
-    }
+        Ok(())
+    })?;
     Ok(cfg)
 }
 
 fn parse_atol(args: &[String]) -> Result<AtolConfig, String> {
-    let mut it = args.iter();
     let mut cfg = AtolConfig::default();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(USAGE.into());
+    for_each_option(args, &["--tls"], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--tls" => cfg.tls = true,
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
+            "--token-lifetime-s" => cfg.token_lifetime = secs(flag, v)?,
+            "--max-document-size" => cfg.max_document_size = size(flag, v)?,
+            other => return Err(unknown(other)),
         }
-        if flag == "--tls" {
-            cfg.tls = true;
-            continue;
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
-        let number = |v: &str| -> Result<u64, String> {
-            v.parse()
-                .map_err(|_| format!("{flag}: `{v}` is not a number"))
-        };
-        match flag.as_str() {
-            "--port" => {
-                cfg.port = u16::try_from(number(value)?)
-                    .map_err(|_| format!("--port: {value} is not a port"))?;
-            }
-            "--delay-ms" => cfg.processing_delay = Duration::from_millis(number(value)?),
-            "--token-lifetime-s" => cfg.token_lifetime = Duration::from_secs(number(value)?),
-            "--max-document-size" => {
-                cfg.max_document_size = usize::try_from(number(value)?)
-                    .map_err(|_| format!("--max-document-size: {value} is too large"))?;
-            }
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
-        }
-    }
+        Ok(())
+    })?;
     Ok(cfg)
 }
 
