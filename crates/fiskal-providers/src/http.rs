@@ -8,10 +8,16 @@ use crate::secret::Secret;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod identity;
+
 /// A client certificate and its private key, in PEM.
+///
+/// X.509 version 1 certificates (no extensions), as Orange Data issues them, load as well as
+/// version 3 ones. [`tls_config`] checks that the key is the one the leaf certificate was
+/// issued for, before any connection.
 #[derive(Debug, Clone)]
 pub struct ClientIdentity {
-    /// The certificate chain, PEM (leaf first).
+    /// The certificate chain, PEM (leaf first, then any intermediate CAs).
     pub cert_chain_pem: String,
     /// The private key, PEM (PKCS#8, PKCS#1 or SEC1). Redacted in `Debug`.
     pub key_pem: Secret,
@@ -101,6 +107,14 @@ fn is_loopback(rest: &str) -> bool {
 }
 
 /// Builds the rustls configuration (ring provider, safe defaults).
+///
+/// With a [`ClientIdentity`], its certificate chain and key are loaded and checked to belong
+/// together (the leaf's public key is the key's), and offered to every server that asks.
+///
+/// # Errors
+/// [`ProviderError::Tls`]: unreadable PEM, no trusted roots, a certificate that is not X.509
+/// DER, an unusable key, or a key that does not match the client certificate (no key material
+/// in any message).
 pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderError> {
     let mut roots = rustls::RootCertStore::empty();
     if cfg.builtin_roots {
@@ -123,26 +137,21 @@ pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderErro
         ));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // The identity is loaded with the same provider the connections will use.
+    let identity = match &cfg.client_identity {
+        None => None,
+        Some(id) => Some(identity::certified_key(id, &provider)?),
+    };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_err(e.to_string()))?
         .with_root_certificates(roots);
-    match &cfg.client_identity {
-        None => Ok(builder.with_no_client_auth()),
-        Some(id) => {
-            let chain = certs_from_pem(&id.cert_chain_pem)?;
-            if chain.is_empty() {
-                return Err(tls_err("client certificate PEM holds no certificate"));
-            }
-            let key = rustls_pemfile::private_key(&mut id.key_pem.expose().as_bytes())
-                // The key itself never goes into the message.
-                .map_err(|_| tls_err("client key PEM is unreadable"))?
-                .ok_or_else(|| tls_err("client key PEM holds no private key"))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| tls_err(format!("client certificate and key do not fit: {e}")))
-        }
-    }
+    Ok(match identity {
+        None => builder.with_no_client_auth(),
+        // Not `with_client_auth_cert`: it re-parses the certificate with webpki, which refuses
+        // the X.509 v1 certificates Orange Data issues (see the `identity` module).
+        Some(key) => builder.with_client_cert_resolver(Arc::new(identity::OneClientCert(key))),
+    })
 }
 
 /// Builds the HTTP client of an adapter.

@@ -1,6 +1,13 @@
 //! The `X-Signature` of Orange Data requests: RSA PKCS#1 v1.5 with SHA-256 over the exact body
-//! bytes, standard Base64 (providers.md §2.2). Signed with AWS-LC (aws-lc-rs), the fastest of the
+//! bytes, standard Base64, RSA 2048 (Orange Data's protocol, version 2.31.3,
+//! `orangedata_API_Russian_ffd_1.2.pdf` in <https://github.com/orangedata-official/API>, §1.2.5
+//! «Подписание тела запроса»). Signed with AWS-LC (aws-lc-rs), the fastest of the
 //! candidates measured (benches/README.md, "sign").
+//!
+//! The key comes as PEM (PKCS#8 or PKCS#1) or as the .NET `<RSAKeyValue>` XML that Orange
+//! Data's key generator (Nebula.KeysGenerator, in <https://github.com/orangedata-official/API>)
+//! writes and its test key `files_for_test/private_key_test.xml` is in; the XML is told apart by
+//! its content and turned into PKCS#1 DER here, so nobody has to convert it by hand.
 
 use crate::error::ProviderError;
 use crate::secret::Secret;
@@ -34,16 +41,25 @@ fn key_err(message: &str) -> ProviderError {
 }
 
 impl RequestSigner {
-    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
-    /// Errors never contain key material.
+    /// Reads the private key: PEM, PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE
+    /// KEY`), or Orange Data's .NET XML (`<RSAKeyValue><Modulus>…<D>…</RSAKeyValue>`, all eight
+    /// elements, Base64), recognised by its `<RSAKeyValue>` element. Errors never contain key
+    /// material.
     pub fn from_pem(pem: &Secret) -> Result<RequestSigner, ProviderError> {
-        let der = rustls_pemfile::private_key(&mut pem.expose().as_bytes())
-            .map_err(|_| key_err("unreadable PEM"))?
-            .ok_or_else(|| key_err("no private key in the PEM"))?;
-        let key = match &der {
-            PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
-            PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
-            _ => return Err(key_err("not an RSA key (PKCS#8 or PKCS#1 expected)")),
+        let key = if pem.expose().contains("<RSAKeyValue") {
+            let der = xml_key_to_pkcs1(pem.expose())?;
+            RsaKeyPair::from_der(&der)
+        } else {
+            let der = rustls_pemfile::private_key(&mut pem.expose().as_bytes())
+                .map_err(|_| key_err("unreadable PEM"))?
+                .ok_or_else(|| {
+                    key_err("no private key in the PEM (nor an <RSAKeyValue> XML key)")
+                })?;
+            match &der {
+                PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
+                PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
+                _ => return Err(key_err("not an RSA key (PKCS#8 or PKCS#1 expected)")),
+            }
         }
         .map_err(|_| key_err("not a usable RSA private key"))?;
         if key.public_modulus_len() < 256 {
@@ -68,5 +84,150 @@ impl RequestSigner {
     pub fn public_key_der(&self) -> Vec<u8> {
         use aws_lc_rs::signature::KeyPair as _;
         self.key.public_key().as_ref().to_vec()
+    }
+}
+
+/// The elements of a .NET `RSAKeyValue`, in the order of PKCS#1 `RSAPrivateKey` (RFC 8017
+/// §A.1.2: n, e, d, p, q, dP, dQ, qInv).
+const XML_PARTS: [&str; 8] = ["Modulus", "Exponent", "D", "P", "Q", "DP", "DQ", "InverseQ"];
+
+/// The content of the one `<name>…</name>` element of `xml`.
+fn xml_element<'a>(xml: &'a str, name: &str) -> Result<&'a str, ProviderError> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let missing = || {
+        let what = if name == "D" {
+            "the XML key has no <D>: a public key, not the private one".to_owned()
+        } else {
+            format!("the XML key has no <{name}> element")
+        };
+        ProviderError::Config {
+            field: "signing_key_pem",
+            message: what,
+        }
+    };
+    let start = xml.find(&open).ok_or_else(missing)? + open.len();
+    let len = xml[start..].find(&close).ok_or_else(missing)?;
+    if xml[start + len..].contains(&open) {
+        return Err(ProviderError::Config {
+            field: "signing_key_pem",
+            message: format!("the XML key has more than one <{name}> element"),
+        });
+    }
+    Ok(&xml[start..start + len])
+}
+
+/// Appends a DER length (X.690 §8.1.3, definite form).
+fn push_der_len(out: &mut Vec<u8>, len: usize) {
+    match u8::try_from(len) {
+        Ok(short) if short < 0x80 => out.push(short),
+        _ => {
+            let bytes = len.to_be_bytes();
+            let skip = bytes.iter().take_while(|&&b| b == 0).count();
+            // At most `size_of::<usize>()` bytes follow: always fits the low seven bits.
+            let n = u8::try_from(bytes.len() - skip).unwrap_or(0x7f);
+            out.push(0x80 | n);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+    }
+}
+
+/// Appends a non-negative DER INTEGER from big-endian unsigned bytes.
+fn push_der_uint(out: &mut Vec<u8>, be: &[u8]) {
+    let skip = be.iter().take_while(|&&b| b == 0).count();
+    let digits = &be[skip..];
+    let pad = digits.first().is_none_or(|&b| b & 0x80 != 0);
+    out.push(0x02);
+    push_der_len(out, digits.len() + usize::from(pad));
+    if pad {
+        out.push(0);
+    }
+    out.extend_from_slice(digits);
+}
+
+/// Orange Data's XML private key (`<RSAKeyValue>` of .NET's `RSA.ToXmlString(true)`: Base64
+/// big-endian values) as PKCS#1 `RSAPrivateKey` DER. Whether the numbers make a key is left to
+/// AWS-LC, which checks it.
+fn xml_key_to_pkcs1(xml: &str) -> Result<Vec<u8>, ProviderError> {
+    use base64::Engine as _;
+    // The root element, which may carry attributes (a namespace).
+    let body = xml
+        .find("<RSAKeyValue")
+        .and_then(|at| xml[at..].find('>').map(|gt| &xml[at + gt + 1..]))
+        .and_then(|rest| rest.find("</RSAKeyValue>").map(|end| &rest[..end]))
+        .ok_or_else(|| key_err("the XML key has no <RSAKeyValue>…</RSAKeyValue> element"))?;
+    let mut content = Vec::with_capacity(1200);
+    push_der_uint(&mut content, &[0]); // version: two-prime
+    for name in XML_PARTS {
+        let text: String = xml_element(body, name)?
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let value = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|_| ProviderError::Config {
+                field: "signing_key_pem",
+                message: format!("the XML key's <{name}> is not Base64"),
+            })?;
+        if value.is_empty() {
+            return Err(ProviderError::Config {
+                field: "signing_key_pem",
+                message: format!("the XML key's <{name}> is empty"),
+            });
+        }
+        push_der_uint(&mut content, &value);
+    }
+    let mut der = vec![0x30];
+    push_der_len(&mut der, content.len());
+    der.extend_from_slice(&content);
+    Ok(der)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_integers_and_lengths() {
+        let mut v = Vec::new();
+        push_der_uint(&mut v, &[0x00, 0x00, 0x7f]);
+        push_der_uint(&mut v, &[0x80]);
+        push_der_uint(&mut v, &[0x00]);
+        assert_eq!(v, [2, 1, 0x7f, 2, 2, 0, 0x80, 2, 1, 0]);
+        let mut l = Vec::new();
+        push_der_len(&mut l, 0x7f);
+        push_der_len(&mut l, 0x80);
+        push_der_len(&mut l, 0x1234);
+        assert_eq!(l, [0x7f, 0x81, 0x80, 0x82, 0x12, 0x34]);
+    }
+
+    #[test]
+    fn broken_xml_keys_are_named_errors_without_key_material() {
+        let cases = [
+            ("<RSAKeyValue><Modulus>AQAB</Modulus>", "RSAKeyValue"),
+            (
+                "<RSAKeyValue><Modulus>AQAB</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>",
+                "public key",
+            ),
+            (
+                "<RSAKeyValue><Modulus>SECRET!!</Modulus><Exponent>AQAB</Exponent><D>AQAB</D>\
+                 <P>AQAB</P><Q>AQAB</Q><DP>AQAB</DP><DQ>AQAB</DQ><InverseQ>AQAB</InverseQ>\
+                 </RSAKeyValue>",
+                "<Modulus> is not Base64",
+            ),
+            (
+                "<RSAKeyValue><Modulus>AQAB</Modulus><Exponent>AQAB</Exponent><D>AQAB</D>\
+                 <P>AQAB</P><Q>AQAB</Q><DP>AQAB</DP><DQ>AQAB</DQ><InverseQ>AQAB</InverseQ>\
+                 </RSAKeyValue>",
+                "not a usable RSA private key",
+            ),
+        ];
+        for (xml, want) in cases {
+            let e = RequestSigner::from_pem(&Secret::new(xml)).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(want), "{text}");
+            assert!(text.contains("signing_key_pem"), "{text}");
+            assert!(!text.contains("SECRET"), "{text}");
+        }
     }
 }
