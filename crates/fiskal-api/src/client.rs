@@ -272,9 +272,24 @@ impl Client {
             document_id: &q.document_id,
             kind,
         };
-        let outcome = self.run(timeout(timeout_ms), self.provider.status(&query))?;
+        let outcome = self
+            .run(timeout(timeout_ms), self.provider.status(&query))
+            .map_err(lookup_error)?;
         outcome_json(&outcome)
     }
+}
+
+/// A status lookup the adapter refused locally keeps its code and path (6001, `provider_id`:
+/// the C ABI's contract) but says what failed: the lookup, not the sending of a receipt.
+fn lookup_error(mut e: ApiError) -> ApiError {
+    if e.code == Code::ProviderUnsupported {
+        let path = e.path.clone().unwrap_or_default();
+        e.message_ru = format!("документ нельзя запросить у кассового сервиса: поле `{path}`");
+        if let Some(rest) = e.message_en.strip_prefix("the receipt cannot be sent to ") {
+            e.message_en = format!("cannot look the document up at {rest}");
+        }
+    }
+    e
 }
 
 fn timeout(ms: u32) -> Option<Duration> {

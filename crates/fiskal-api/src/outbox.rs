@@ -9,10 +9,12 @@
 //!   "due_at_ms", "deadline_ms", "version"}` (absent values are `null`);
 //! * list query `{"state": "done", "limit": 100}` → `{"entries": [entry…]}`;
 //! * audit → `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail", "attempt"}]}`;
-//! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {…}, "worker": {…}}`;
+//! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {…}, "worker": {…},
+//!   "unhealthy_routes": [{"route", "since_ms", "at_ms", "code", "message", "failures"}]}`
+//!   (routes whose provider refused our credentials or configuration; empty when all is well);
 //! * reconcile query `{"from_ms", "to_ms", "limit"}` → `{"checked", "matched",
 //!   "unknown_at_provider": [finding], "not_done_at_provider", "mismatched", "missing_fiscal",
-//!   "unchecked"}`, finding `{"key", "document_id", "route", "detail"}`;
+//!   "unchecked", "id_conflicts", "stuck"}`, finding `{"key", "document_id", "route", "detail"}`;
 //! * observer events: the entry JSON plus `"from"` (the state before).
 
 use crate::client::check_version;
@@ -23,8 +25,8 @@ use crate::ops::to_json;
 use fiskal_outbox::reconcile::{Finding, Reconciliation};
 use fiskal_outbox::worker::Transition;
 use fiskal_outbox::{
-    AuditRecord, Enqueued, Entry, Outbox, OutboxError, OutboxSettings, State, StateStats,
-    Timestamp, WindowMetrics, WorkerCounters,
+    AuditRecord, Enqueued, Entry, Outbox, OutboxError, OutboxSettings, RouteAlarm, State,
+    StateStats, Timestamp, WindowMetrics, WorkerCounters,
 };
 use fiskal_providers::FiscalAttributes;
 use serde::{Deserialize, Serialize};
@@ -202,13 +204,35 @@ pub fn audit_json(records: &[AuditRecord]) -> Result<String, ApiError> {
     })
 }
 
-/// Counts per state, a window's metrics (reported as `last_hour`) and the worker's counters.
+/// Counts per state, a window's metrics (reported as `last_hour`) and the worker's counters,
+/// without route alarms (`unhealthy_routes` empty): see [`stats_with_alarms_json`].
 pub fn stats_json(
     states: &[StateStats],
     last_hour: &WindowMetrics,
     running: bool,
     counters: &WorkerCounters,
 ) -> Result<String, ApiError> {
+    stats_with_alarms_json(states, last_hour, &[], running, counters)
+}
+
+/// [`stats_json`] with the unhealthy routes (`Outbox::route_alarms`): those whose provider
+/// refused our credentials or configuration and has not taken a document since.
+pub fn stats_with_alarms_json(
+    states: &[StateStats],
+    last_hour: &WindowMetrics,
+    alarms: &[RouteAlarm],
+    running: bool,
+    counters: &WorkerCounters,
+) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct AlarmOut<'a> {
+        route: &'a str,
+        since_ms: i64,
+        at_ms: i64,
+        code: Option<&'a str>,
+        message: &'a str,
+        failures: u64,
+    }
     #[derive(Serialize)]
     struct StateOut {
         state: &'static str,
@@ -226,10 +250,11 @@ pub fn stats_json(
         latency_max_ms: Option<u64>,
     }
     #[derive(Serialize)]
-    struct Out {
+    struct Out<'a> {
         states: Vec<StateOut>,
         last_hour: LastHour,
         worker: WorkerOut,
+        unhealthy_routes: Vec<AlarmOut<'a>>,
     }
     let m = last_hour;
     to_json(&Out {
@@ -251,6 +276,17 @@ pub fn stats_json(
             latency_max_ms: m.latency_max.map(dur_ms),
         },
         worker: WorkerOut::new(running, counters),
+        unhealthy_routes: alarms
+            .iter()
+            .map(|a| AlarmOut {
+                route: &a.route,
+                since_ms: ms(a.since),
+                at_ms: ms(a.at),
+                code: a.code.as_deref(),
+                message: &a.message,
+                failures: a.failures,
+            })
+            .collect(),
     })
 }
 
@@ -312,6 +348,8 @@ struct ReconcileOut<'a> {
     mismatched: Vec<FindingOut<'a>>,
     missing_fiscal: Vec<FindingOut<'a>>,
     unchecked: Vec<FindingOut<'a>>,
+    id_conflicts: Vec<FindingOut<'a>>,
+    stuck: Vec<FindingOut<'a>>,
 }
 
 impl<'a> ReconcileOut<'a> {
@@ -324,6 +362,8 @@ impl<'a> ReconcileOut<'a> {
             mismatched: findings(&r.mismatched),
             missing_fiscal: findings(&r.missing_fiscal),
             unchecked: findings(&r.unchecked),
+            id_conflicts: findings(&r.id_conflicts),
+            stuck: findings(&r.stuck),
         }
     }
 }
@@ -508,9 +548,10 @@ impl OutboxHandle {
     pub fn stats(&self) -> Result<String, ApiError> {
         let states = self.outbox.stats()?;
         let m = self.outbox.window_metrics(Duration::from_secs(3600))?;
-        stats_json(
+        stats_with_alarms_json(
             &states,
             &m,
+            &self.outbox.route_alarms()?,
             self.outbox.is_running(),
             &self.outbox.counters(),
         )

@@ -152,6 +152,18 @@ fn client_submit_and_status_until_done() {
         .expect_err("no uuid");
     assert_eq!(e.code, Code::ProviderUnsupported);
     assert_eq!(e.path.as_deref(), Some("provider_id"));
+    // The texts say the lookup failed, not that a receipt cannot be sent.
+    assert_eq!(
+        e.message_ru,
+        "документ нельзя запросить у кассового сервиса: поле `provider_id`"
+    );
+    assert!(
+        e.message_en
+            .starts_with("cannot look the document up at atol_v"),
+        "{}",
+        e.message_en
+    );
+    assert!(!e.message_en.contains("cannot be sent"), "{}", e.message_en);
     // Unknown at the provider: an answer, not an error.
     let o = v(&client
         .status(
@@ -307,6 +319,11 @@ fn outbox_end_to_end() {
     assert_eq!(stats["worker"]["running"], false);
     assert_eq!(stats["states"][0]["state"], "queued");
     assert_eq!(stats["states"][0]["count"], 4);
+    assert_eq!(
+        stats["unhealthy_routes"],
+        json!([]),
+        "no refusal of the credentials yet"
+    );
 
     assert!(
         !outbox.poke("api-o-0").expect("poke"),
@@ -374,6 +391,8 @@ fn outbox_end_to_end() {
         "mismatched",
         "missing_fiscal",
         "unchecked",
+        "id_conflicts",
+        "stuck",
     ] {
         assert_eq!(r[k], json!([]), "{k}");
     }

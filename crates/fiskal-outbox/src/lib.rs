@@ -30,7 +30,7 @@ pub use reconcile::{Finding, Reconciliation};
 pub use settings::OutboxSettings;
 pub use state::{transition, Event, EventKind, State, TRANSITIONS};
 pub use store::{
-    document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, SqliteStore, StateStats,
-    Store, Timestamp, WindowMetrics,
+    document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore,
+    StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
 };
 pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};

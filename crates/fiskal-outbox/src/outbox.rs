@@ -6,7 +6,7 @@ use crate::reconcile::{reconcile, Reconciliation};
 use crate::settings::OutboxSettings;
 use crate::state::State;
 use crate::store::{
-    AuditRecord, Enqueued, Entry, NewEntry, SqliteStore, StateStats, Store, Timestamp,
+    AuditRecord, Enqueued, Entry, NewEntry, RouteAlarm, SqliteStore, StateStats, Store, Timestamp,
     WindowMetrics,
 };
 use crate::worker::{Transition, Worker, WorkerCounters, WorkerThread};
@@ -138,6 +138,12 @@ impl Outbox {
     /// Count and oldest age per state.
     pub fn stats(&self) -> Result<Vec<StateStats>, OutboxError> {
         self.worker.store().stats(Timestamp::now())
+    }
+
+    /// The unhealthy routes: those whose provider refused our credentials or configuration and
+    /// has not taken or reported a document since ([`RouteAlarm`]). Empty when all is well.
+    pub fn route_alarms(&self) -> Result<Vec<RouteAlarm>, OutboxError> {
+        self.worker.store().route_alarms()
     }
 
     /// Done / refused / stuck counts and latency over the last `window`.

@@ -8,9 +8,15 @@
 //! register has passed a document on to the OFD is not part of the providers' status answers
 //! (ATOL, Orange Data and Business.ru report it per register, not per receipt), so it is not
 //! checked here.
+//!
+//! It also lists, without asking the providers, the entries that became `stuck` in the period
+//! (a person must look at them: status calls that kept failing, refused credentials, a
+//! register refusal left for an operator), and among them the id conflicts: a provider
+//! reported a fiscalised document under our document id that is not our receipt.
 
 use crate::error::OutboxError;
-use crate::store::{Entry, Store, Timestamp};
+use crate::state::State;
+use crate::store::{Entry, Store, Timestamp, ID_CONFLICT_CODE};
 use crate::worker::Worker;
 use fiskal_providers::{Outcome, Provider};
 
@@ -45,6 +51,13 @@ pub struct Reconciliation {
     pub missing_fiscal: Vec<Finding>,
     /// The provider could not be asked (network, limits, no such route): try again later.
     pub unchecked: Vec<Finding>,
+    /// Stopped in the period because the provider reported, under our document id, a
+    /// fiscalised document that is not our receipt (another total or operation). `detail`
+    /// holds what it reported.
+    pub id_conflicts: Vec<Finding>,
+    /// Became `stuck` in the period for any other reason (its last code and message in
+    /// `detail`): status calls that kept failing, refused credentials, an operator's case.
+    pub stuck: Vec<Finding>,
 }
 
 impl Reconciliation {
@@ -55,6 +68,8 @@ impl Reconciliation {
             && self.mismatched.is_empty()
             && self.missing_fiscal.is_empty()
             && self.unchecked.is_empty()
+            && self.id_conflicts.is_empty()
+            && self.stuck.is_empty()
     }
 }
 
@@ -68,7 +83,8 @@ fn finding(e: &Entry, detail: impl Into<String>) -> Finding {
 }
 
 /// Compares up to `limit` entries done in `from..to` with their providers (one status request
-/// each, within the routes' poll limits).
+/// each, within the routes' poll limits), and lists up to `limit` entries that became `stuck`
+/// in `from..to`.
 pub async fn reconcile<S, P>(
     worker: &Worker<S, P>,
     from: Timestamp,
@@ -85,7 +101,27 @@ where
         .map_err(|e| OutboxError::Database {
             message: format!("store call did not complete: {e}"),
         })??;
+    let store = std::sync::Arc::clone(worker.store());
+    let stuck =
+        tokio::task::spawn_blocking(move || store.changed_between(State::Stuck, from, to, limit))
+            .await
+            .map_err(|e| OutboxError::Database {
+                message: format!("store call did not complete: {e}"),
+            })??;
     let mut r = Reconciliation::default();
+    for e in &stuck {
+        let detail = match (&e.last_code, &e.last_message) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (None, Some(m)) => m.clone(),
+            (Some(c), None) => c.clone(),
+            (None, None) => "stuck".to_owned(),
+        };
+        if e.last_code.as_deref() == Some(ID_CONFLICT_CODE) {
+            r.id_conflicts.push(finding(e, detail));
+        } else {
+            r.stuck.push(finding(e, detail));
+        }
+    }
     for e in &entries {
         r.checked += 1;
         let Some(mine) = &e.fiscal else {

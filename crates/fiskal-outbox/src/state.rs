@@ -4,16 +4,32 @@
 //! queued ──claimed_for_send──► sending ──accepted/duplicate/pending──► accepted ──done──► done
 //!   ▲                            │  ├──done──────────────────────────────────────────────► done
 //!   │                            │  ├──retry_later──► retry_later ──claimed_for_send──► sending
+//!   │                            │  ├──refused_config (auth / configuration)──► retry_later
 //!   │                            │  ├──in_doubt / lease_expired──► in_doubt
 //!   │                            │  ├──rejected_register──► failed_at_register
-//!   │                            │  └──rejected──► rejected
+//!   │                            │  ├──rejected (the document itself)──► rejected
+//!   │                            │  └──id_conflict (done, but not our receipt)──► stuck
 //!   └──────resubmit (attempt + 1)── failed_at_register
+//! accepted ── a poll: pending ──► accepted; done ──► done; the provider's refusal of the
+//!             document ──► rejected / failed_at_register; a poll that fails in any other way
+//!             (retry_later, in_doubt, not_found, refused_config) ──► accepted (poll again);
+//!             id_conflict ──► stuck
 //! in_doubt ── a status lookup (or, for ATOL, a resend of the SAME document id) ──► accepted,
-//!             done, rejected, failed_at_register; a lookup that fails stays in_doubt;
+//!             done, rejected, failed_at_register; a lookup that fails (retry_later, in_doubt,
+//!             refused_config) stays in_doubt; id_conflict ──► stuck;
 //!             not_found (the provider confirmed it never took the document) ──► retry_later
 //! retry_later ──failover (attempt 1 only: never accepted anywhere)──► queued at the second provider
 //! any state that is not final ──deadline──► stuck
 //! ```
+//!
+//! Only the provider's verdict on the **document** ends an entry as `rejected` or
+//! `failed_at_register` ([`EventKind::Rejected`], [`EventKind::RejectedRegister`]: ATOL `fail`
+//! with its error in the report, an Orange Data 400 on the document, a Business.ru command
+//! error). A refusal of our credentials or configuration ([`RejectKind::Auth`],
+//! [`RejectKind::Configuration`]: wrong password, inactive token, unknown group, a certificate
+//! problem) is [`EventKind::RefusedConfig`]: it says nothing about the receipt, so the entry
+//! waits (with backoff) and goes out by itself once the configuration is fixed, or becomes
+//! `stuck` at its deadline for an operator.
 //!
 //! [`TRANSITIONS`] is the whole machine: [`transition`] only looks it up, and a test walks every
 //! (state, event kind) pair against an independent copy of it. The names of [`State`] and
@@ -36,12 +52,15 @@ pub enum State {
     Done,
     /// Unknown whether the provider took it: resolve by status lookup before any resend.
     InDoubt,
-    /// Not taken (transient failure): send again, with the same document id, at `due_at`.
+    /// Not taken (a transient failure, or our credentials or configuration refused): send
+    /// again, with the same document id, at `due_at`.
     RetryLater,
     /// The register refused it (KKT code kept): resubmit under a new attempt id once the cause
     /// is gone, or leave it for an operator.
     FailedAtRegister,
-    /// Refused for good (validation, auth, configuration …): needs a fix. Final.
+    /// The provider refused the document for good (validation …): needs a fix. Final.
+    /// Never reached through a refusal of the credentials or the configuration
+    /// ([`EventKind::RefusedConfig`]) nor through a failed status call.
     Rejected,
     /// Stayed in a state past its deadline: needs an operator. Final for the machine.
     Stuck,
@@ -117,6 +136,15 @@ pub enum Event<'a> {
         /// The provider (routing name) it goes to.
         provider: &'a str,
     },
+    /// The provider reports, under our document id, a fiscalised document that is not our
+    /// receipt (another total 1020 or operation 1054: the id was used before by another
+    /// program). The entry is not marked done with someone else's fiscal data; it goes to
+    /// `stuck` for a person, with what the provider reported in the audit trail.
+    IdConflict {
+        /// What the provider reported against what we hold (kept in the audit detail and as
+        /// the entry's last message).
+        detail: &'a str,
+    },
 }
 
 /// The kind of an [`Event`]: the rows of [`TRANSITIONS`] and the `reason` of an audit record.
@@ -141,8 +169,13 @@ pub enum EventKind {
     InDoubt,
     /// [`Outcome::Rejected`] with [`RejectKind::Register`].
     RejectedRegister,
-    /// [`Outcome::Rejected`] of any other kind (validation, auth, configuration, other).
+    /// [`Outcome::Rejected`] of a kind about the document (validation, other).
     Rejected,
+    /// [`Outcome::Rejected`] of kind [`RejectKind::Auth`] or [`RejectKind::Configuration`]: our
+    /// credentials or configuration were refused, not the document. Never ends the entry.
+    RefusedConfig,
+    /// [`Event::IdConflict`].
+    IdConflict,
     /// [`Outcome::NotFound`] (a status lookup: the provider never took the document).
     NotFound,
     /// [`Event::Deadline`].
@@ -155,7 +188,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::ClaimedForSend,
         EventKind::LeaseExpired,
         EventKind::Accepted,
@@ -170,6 +203,8 @@ impl EventKind {
         EventKind::Deadline,
         EventKind::Resubmit,
         EventKind::Failover,
+        EventKind::RefusedConfig,
+        EventKind::IdConflict,
     ];
 
     /// Stable snake_case name, as stored in the audit trail.
@@ -189,6 +224,8 @@ impl EventKind {
             EventKind::Deadline => "deadline",
             EventKind::Resubmit => "resubmit",
             EventKind::Failover => "failover",
+            EventKind::RefusedConfig => "refused_config",
+            EventKind::IdConflict => "id_conflict",
         }
     }
 
@@ -201,6 +238,7 @@ impl EventKind {
             Event::Deadline => EventKind::Deadline,
             Event::Resubmit => EventKind::Resubmit,
             Event::Failover { .. } => EventKind::Failover,
+            Event::IdConflict { .. } => EventKind::IdConflict,
             Event::ProviderOutcome(o) => match o {
                 Outcome::Accepted { duplicate, .. } => {
                     if *duplicate {
@@ -214,13 +252,11 @@ impl EventKind {
                 Outcome::RetryLater { .. } => EventKind::RetryLater,
                 Outcome::InDoubt { .. } => EventKind::InDoubt,
                 Outcome::NotFound { .. } => EventKind::NotFound,
-                Outcome::Rejected { kind, .. } => {
-                    if *kind == RejectKind::Register {
-                        EventKind::RejectedRegister
-                    } else {
-                        EventKind::Rejected
-                    }
-                }
+                Outcome::Rejected { kind, .. } => match kind {
+                    RejectKind::Register => EventKind::RejectedRegister,
+                    RejectKind::Auth | RejectKind::Configuration => EventKind::RefusedConfig,
+                    _ => EventKind::Rejected,
+                },
                 _ => return None,
             },
         })
@@ -259,7 +295,11 @@ use State as S;
 ///   id, and a failed poll or a failed lookup never makes it sendable again — only
 ///   [`Outcome::NotFound`] from a lookup does, and never for an accepted entry;
 /// * failover to another provider only for an entry no provider ever accepted;
-/// * a lease that runs out while sending means "unknown", i.e. in_doubt, never queued.
+/// * a lease that runs out while sending means "unknown", i.e. in_doubt, never queued;
+/// * only the provider's refusal of the document (`rejected`, `rejected_register`) ends an
+///   accepted or in-doubt entry; a refusal of our credentials or configuration
+///   (`refused_config`) never ends any entry: it waits, and is `stuck` at its deadline;
+/// * a fiscalised document that is not our receipt (`id_conflict`) is never `done`.
 pub const TRANSITIONS: &[Transition] = &[
     // queued
     t(S::Queued, E::ClaimedForSend, S::Sending),
@@ -274,6 +314,9 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::Sending, E::LeaseExpired, S::InDoubt),
     t(S::Sending, E::RejectedRegister, S::FailedAtRegister),
     t(S::Sending, E::Rejected, S::Rejected),
+    // Not taken (the credentials or the configuration were refused): wait and send again.
+    t(S::Sending, E::RefusedConfig, S::RetryLater),
+    t(S::Sending, E::IdConflict, S::Stuck),
     t(S::Sending, E::Deadline, S::Stuck),
     // accepted: the answer to a status poll; a failed poll keeps polling
     t(S::Accepted, E::Accepted, S::Accepted),
@@ -286,6 +329,9 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::Accepted, E::NotFound, S::Accepted),
     t(S::Accepted, E::RejectedRegister, S::FailedAtRegister),
     t(S::Accepted, E::Rejected, S::Rejected),
+    // A status call refused for our credentials says nothing about the document.
+    t(S::Accepted, E::RefusedConfig, S::Accepted),
+    t(S::Accepted, E::IdConflict, S::Stuck),
     t(S::Accepted, E::Deadline, S::Stuck),
     // in_doubt: the answer to a status lookup (or an ATOL resend of the same document id)
     t(S::InDoubt, E::Accepted, S::Accepted),
@@ -297,6 +343,8 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::InDoubt, E::NotFound, S::RetryLater),
     t(S::InDoubt, E::RejectedRegister, S::FailedAtRegister),
     t(S::InDoubt, E::Rejected, S::Rejected),
+    t(S::InDoubt, E::RefusedConfig, S::InDoubt),
+    t(S::InDoubt, E::IdConflict, S::Stuck),
     t(S::InDoubt, E::Deadline, S::Stuck),
     // retry_later: send again with the same document id
     t(S::RetryLater, E::ClaimedForSend, S::Sending),

@@ -25,14 +25,19 @@ fn expected(from: State, event: EventKind) -> Option<State> {
         (_, E::Deadline) => Some(S::Stuck),
         (S::Queued | S::RetryLater, E::ClaimedForSend) => Some(S::Sending),
         (S::Sending, E::LeaseExpired) => Some(S::InDoubt),
+        // Done, but not our receipt: for a person, never done.
+        (S::Sending | S::Accepted | S::InDoubt, E::IdConflict) => Some(S::Stuck),
+        // Our credentials or configuration were refused: nothing was taken, wait and resend.
+        (S::Sending, E::RefusedConfig) => Some(S::RetryLater),
         (S::Sending, _) => outcome(true),
-        // A failed poll keeps polling: the document is at the provider.
-        (S::Accepted, E::RetryLater | E::InDoubt) => Some(S::Accepted),
+        // A failed poll keeps polling: the document is at the provider. A status call refused
+        // for our credentials says nothing about the document either.
+        (S::Accepted, E::RetryLater | E::InDoubt | E::RefusedConfig) => Some(S::Accepted),
         // Accepted once: "not found" later is a provider glitch, never a resend.
         (S::Accepted, E::NotFound) => Some(S::Accepted),
         (S::Accepted, _) => outcome(false),
         // A failed lookup keeps it in doubt; only a confirmed "not found" makes it sendable.
-        (S::InDoubt, E::RetryLater | E::InDoubt) => Some(S::InDoubt),
+        (S::InDoubt, E::RetryLater | E::InDoubt | E::RefusedConfig) => Some(S::InDoubt),
         (S::InDoubt, E::NotFound) => Some(S::RetryLater),
         (S::RetryLater, E::Failover) => Some(S::Queued),
         (S::InDoubt, _) => outcome(false),
@@ -114,6 +119,29 @@ fn names_are_stable_and_round_trip() {
     for s in State::ALL {
         assert_eq!(State::from_name(s.name()), Some(s));
     }
+    // Stored in the audit trail: existing names never change.
+    let stored: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(
+        stored,
+        [
+            "claimed_for_send",
+            "lease_expired",
+            "accepted",
+            "duplicate",
+            "pending",
+            "done",
+            "retry_later",
+            "in_doubt",
+            "rejected_register",
+            "rejected",
+            "not_found",
+            "deadline",
+            "resubmit",
+            "failover",
+            "refused_config",
+            "id_conflict"
+        ]
+    );
     let kinds: HashSet<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
     assert_eq!(kinds.len(), EventKind::ALL.len());
     assert_eq!(State::from_name("bogus"), None);
@@ -163,8 +191,9 @@ fn outcomes_map_to_the_contract() {
         ),
         (rejected(RejectKind::Register), State::FailedAtRegister),
         (rejected(RejectKind::Validation), State::Rejected),
-        (rejected(RejectKind::Auth), State::Rejected),
-        (rejected(RejectKind::Configuration), State::Rejected),
+        // Our credentials or configuration, not the receipt: it waits and is sent again.
+        (rejected(RejectKind::Auth), State::RetryLater),
+        (rejected(RejectKind::Configuration), State::RetryLater),
         (rejected(RejectKind::Other), State::Rejected),
     ];
     for (o, to) in &cases {
@@ -192,4 +221,64 @@ fn outcomes_map_to_the_contract() {
     assert!(transition(State::Sending, &Event::ProviderOutcome(&not_found)).is_err());
     let refused = transition(State::Done, &Event::ClaimedForSend);
     assert_eq!(refused.err().map(|e| e.code()), Some("invalid_transition"));
+}
+
+/// Only the provider's refusal of the document ends an entry the provider holds (or may hold);
+/// a refusal of our credentials or configuration never ends any entry.
+#[test]
+fn only_a_refusal_of_the_document_ends_an_accepted_or_in_doubt_entry() {
+    let rejected = |kind| Outcome::Rejected {
+        kind,
+        code: "12".into(),
+        message: "Неверный логин или пароль".into(),
+    };
+    for from in [State::Sending, State::Accepted, State::InDoubt] {
+        for kind in [RejectKind::Auth, RejectKind::Configuration] {
+            let o = rejected(kind);
+            let event = Event::ProviderOutcome(&o);
+            assert_eq!(EventKind::of(&event), Some(EventKind::RefusedConfig));
+            let to = transition(from, &event).expect("allowed");
+            assert!(!to.is_final(), "{from} --{kind:?}--> {to}");
+            let want = if from == State::Sending {
+                State::RetryLater
+            } else {
+                from
+            };
+            assert_eq!(to, want, "{from} --{kind:?}-->");
+        }
+        for kind in [RejectKind::Validation, RejectKind::Other] {
+            let o = rejected(kind);
+            assert_eq!(
+                transition(from, &Event::ProviderOutcome(&o)).ok(),
+                Some(State::Rejected)
+            );
+        }
+    }
+    // No row but the document-level ones leads to rejected or failed_at_register.
+    for r in TRANSITIONS {
+        if matches!(r.to, State::Rejected | State::FailedAtRegister) {
+            assert!(
+                matches!(r.event, EventKind::Rejected | EventKind::RejectedRegister),
+                "{r:?}"
+            );
+        }
+        if r.event == EventKind::RefusedConfig {
+            assert!(!r.to.is_final(), "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn an_id_conflict_stops_the_entry_for_a_person_and_is_never_done() {
+    for from in [State::Sending, State::Accepted, State::InDoubt] {
+        let e = Event::IdConflict {
+            detail: "total 100.00 (ours 5902.05)",
+        };
+        assert_eq!(EventKind::of(&e), Some(EventKind::IdConflict));
+        assert_eq!(transition(from, &e).ok(), Some(State::Stuck), "{from}");
+    }
+    for from in [State::Queued, State::RetryLater, State::FailedAtRegister] {
+        let e = Event::IdConflict { detail: "x" };
+        assert!(transition(from, &e).is_err(), "{from}");
+    }
 }

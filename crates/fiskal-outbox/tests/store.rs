@@ -118,6 +118,11 @@ fn outcome(kind: EventKind) -> Option<Outcome> {
         EventKind::NotFound => Outcome::NotFound {
             message: "no such document".into(),
         },
+        EventKind::RefusedConfig => Outcome::Rejected {
+            kind: RejectKind::Auth,
+            code: "12".into(),
+            message: "Неверный логин или пароль".into(),
+        },
         _ => return None,
     })
 }
@@ -130,6 +135,9 @@ fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
         (EventKind::Deadline, _) => Event::Deadline,
         (EventKind::Resubmit, _) => Event::Resubmit,
         (EventKind::Failover, _) => Event::Failover { provider: "orange" },
+        (EventKind::IdConflict, _) => Event::IdConflict {
+            detail: "total 100.00 (ours 5902.05)",
+        },
         (k, None) => panic!("no event for {k}"),
     }
 }
@@ -943,4 +951,103 @@ fn a_large_overdue_backlog_is_marked_stuck_in_batches() {
         Some(1203)
     );
     assert_eq!(s.mark_stuck(at(17 * 60)).expect("again"), 0);
+}
+
+#[test]
+fn route_alarms_rise_on_refused_credentials_and_clear_on_success() {
+    let (s, _) = open("alarms");
+    assert_eq!(s.route_alarms().expect("alarms"), []);
+    drive_to(&s, "a", State::Sending);
+    drive_to(&s, "b", State::Sending);
+    // Refused for our credentials: waits (retry_later, due again), the route is flagged.
+    let e = apply(&s, "a", EventKind::RefusedConfig, at(10));
+    assert_eq!(e.state, State::RetryLater);
+    assert!(e.due_at.is_some() && e.deadline.is_some());
+    assert_eq!(e.last_code.as_deref(), Some("12"));
+    apply(&s, "b", EventKind::RefusedConfig, at(20));
+    let alarms = s.route_alarms().expect("alarms");
+    assert_eq!(alarms.len(), 1);
+    let a = &alarms[0];
+    assert_eq!(
+        (
+            a.route.as_str(),
+            a.since,
+            a.at,
+            a.code.as_deref(),
+            a.message.as_str(),
+            a.failures
+        ),
+        (
+            "atol_v5",
+            at(10),
+            at(20),
+            Some("12"),
+            "Неверный логин или пароль",
+            2
+        )
+    );
+    // A transient failure says nothing about the credentials.
+    apply(&s, "a", EventKind::ClaimedForSend, at(30));
+    apply(&s, "a", EventKind::RetryLater, at(31));
+    assert_eq!(s.route_alarms().expect("alarms").len(), 1);
+    // The provider took a document: the credentials work again.
+    apply(&s, "b", EventKind::ClaimedForSend, at(40));
+    apply(&s, "b", EventKind::Accepted, at(41));
+    assert_eq!(s.route_alarms().expect("alarms"), []);
+}
+
+#[test]
+fn an_id_conflict_is_stuck_with_what_the_provider_reported() {
+    let (s, _) = open("id-conflict");
+    drive_to(&s, "k", State::Accepted);
+    let e = apply(&s, "k", EventKind::IdConflict, at(50));
+    assert_eq!(e.state, State::Stuck);
+    assert_eq!(e.fiscal, None);
+    assert_eq!(e.due_at, None);
+    assert_eq!(
+        e.last_code.as_deref(),
+        Some(fiskal_outbox::ID_CONFLICT_CODE)
+    );
+    assert_eq!(
+        e.last_message.as_deref(),
+        Some("total 100.00 (ours 5902.05)")
+    );
+    let last = s.audit("k").expect("audit").pop().expect("last");
+    assert_eq!(
+        (last.reason.as_str(), last.detail.as_str()),
+        ("id_conflict", "total 100.00 (ours 5902.05)")
+    );
+    // Listed by period for reconciliation.
+    let stuck = s
+        .changed_between(State::Stuck, at(50), at(51), 10)
+        .expect("stuck");
+    assert_eq!(stuck.len(), 1);
+    assert!(s
+        .changed_between(State::Stuck, at(51), at(60), 10)
+        .expect("stuck")
+        .is_empty());
+}
+
+#[test]
+fn a_journal_of_schema_2_is_migrated_and_read_only_opens_still_work() {
+    let (s, path) = open("v2");
+    enqueue(&s, "k", T0);
+    drop(s);
+    // Turn the file back into schema 2 (as written by the previous build).
+    let c = rusqlite::Connection::open(&path).expect("raw");
+    c.execute_batch("DROP TABLE route_alarms; DELETE FROM schema_version WHERE version = 3;")
+        .expect("downgrade");
+    drop(c);
+    // Read-only (no migration): no alarms table, no error.
+    let ro = SqliteStore::open_read_only(&path).expect("read-only");
+    assert_eq!(ro.route_alarms().expect("alarms"), []);
+    drop(ro);
+    let s = SqliteStore::open(&path, Config::default()).expect("migrate");
+    assert_eq!(
+        s.get("k").expect("get").expect("entry").state,
+        State::Queued
+    );
+    drive_to(&s, "m", State::Sending);
+    apply(&s, "m", EventKind::RefusedConfig, at(5));
+    assert_eq!(s.route_alarms().expect("alarms").len(), 1);
 }

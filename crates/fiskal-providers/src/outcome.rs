@@ -6,7 +6,7 @@
 //! | [`Outcome::Accepted`] | the provider has the document (maybe from an earlier attempt: `duplicate`) | poll [`status`](crate::Provider::status) |
 //! | [`Outcome::Pending`] | accepted, still being fiscalised | poll again later |
 //! | [`Outcome::Done`] | fiscalised | keep the [`FiscalAttributes`] |
-//! | [`Outcome::Rejected`] | definitive no: fix the receipt, the credentials, or the register | do not resend as is |
+//! | [`Outcome::Rejected`] | definitive no: fix the receipt, the credentials, or the register | do not resend as is; of kind [`RejectKind::Auth`] / [`RejectKind::Configuration`] it is about our setup, not the document: resend once it is fixed (the outbox waits) |
 //! | [`Outcome::RetryLater`] | transient, and the document was **not** taken | resend the same document id after `after` |
 //! | [`Outcome::InDoubt`] | unknown whether the provider took it (timeout, reset after sending) | look it up by status before any resend |
 //! | [`Outcome::NotFound`] | (status lookups only) the provider says it has no document with this id | it was never taken: sending it (same id) is safe |
@@ -20,7 +20,14 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::time::Duration;
 
-/// Why a document was rejected definitively. Serde: its [`code`](RejectKind::code).
+/// Why a request was refused. Serde: its [`code`](RejectKind::code).
+///
+/// [`Validation`](RejectKind::Validation), [`Register`](RejectKind::Register) and
+/// [`Other`](RejectKind::Other) are the provider's verdict on the **document**; adapters use
+/// them only for that (never for a failed status call). [`Auth`](RejectKind::Auth) and
+/// [`Configuration`](RejectKind::Configuration) are about **our** credentials or settings, on
+/// any request: the document was not judged, and the outbox keeps the receipt waiting until
+/// they are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

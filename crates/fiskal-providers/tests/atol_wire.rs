@@ -390,6 +390,67 @@ atol_test!(
     })
 );
 
+// A report request whose token is refused again after the one refresh: our credentials, not
+// the document (the outbox keeps the receipt accepted).
+atol_test!(
+    report_token_refused_twice_is_auth_not_a_refusal_of_the_document,
+    V4,
+    call: status(UUID, DocumentKind::Sell),
+    [
+        token_v4(),
+        expect("GET", &report_path()).token("tok-1").reply(401, r#"{"error":{"code":11,"text":"Переданный токен не активен","type":"system"}}"#),
+        expect("POST", &v4("getToken")).body("get_token_v4.json").reply(200, TOKEN_2),
+        expect("GET", &report_path()).token("tok-2").reply(401, r#"{"error":{"code":11,"text":"Переданный токен не активен","type":"system"}}"#),
+    ],
+    Ok(Outcome::Rejected {
+        kind: RejectKind::Auth,
+        code: "11".into(),
+        message: "Переданный токен не активен (again after a new token)".into()
+    })
+);
+
+// 30 on a report request (an unknown uuid, or a document older than 32 days): asked again,
+// with ATOL's code; never a refusal of a receipt ATOL accepted.
+#[tokio::test]
+async fn report_30_is_asked_again_not_a_refusal() {
+    let (got, _, _) = run(
+        AtolVersion::V4,
+        |_| {},
+        status(UUID, DocumentKind::Sell),
+        vec![
+            token_v4(),
+            expect("GET", &report_path()).token("tok-1").reply(
+                400,
+                r#"{"error":{"code":30,"text":"Передан некорректный UUID : \"x\". Необходимо повторить запрос с корректными данными","type":"system"}}"#,
+            ),
+        ],
+    )
+    .await;
+    match got {
+        Ok(Outcome::RetryLater { code, message, .. }) => {
+            assert_eq!(code.as_deref(), Some("30"));
+            assert!(message.contains("Передан некорректный UUID"), "{message}");
+            assert!(
+                message.contains("not a refusal of the receipt"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// An id outside the uuid alphabet is asked about, percent-encoded as one path segment.
+atol_test!(
+    report_of_an_id_outside_the_uuid_alphabet_is_percent_encoded,
+    V4,
+    call: status("../x y", DocumentKind::Sell),
+    [
+        token_v4(),
+        expect("GET", &v4("group_1/report/..%2Fx%20y")).token("tok-1").reply(200, r#"{"uuid":"../x y","status":"wait"}"#),
+    ],
+    Ok(Outcome::Pending { provider_id: "../x y".into() })
+);
+
 atol_test!(
     report_fail_kkt_error,
     V4,
@@ -430,7 +491,7 @@ atol_test!(
 #[tokio::test]
 async fn status_without_uuid_is_refused_locally() {
     let client = AtolClient::new(config(AtolVersion::V4, "http://127.0.0.1:9")).expect("client");
-    for id in [None, Some(""), Some("../x")] {
+    for id in [None, Some("")] {
         let q = StatusQuery {
             provider_id: id,
             document_id: "d",
@@ -508,6 +569,32 @@ fn callback_done_and_fail() {
         }
     );
     assert!(fiskal_providers::atol::parse_callback(b"{}", DocumentKind::Sell, false).is_err());
+}
+
+/// Without 1187 the refusal names the receipt's field that holds it (`company.payment_place`),
+/// not the receipt's `company.payment_address` (1009), which ATOL calls `location`.
+#[test]
+fn a_missing_place_of_settlement_names_the_receipt_field() {
+    let client = AtolClient::new(AtolConfig::test_v4()).expect("client");
+    let mut r = fiskal_ffd::json::parse(&fixture("receipt_sell_v4.json")).expect("receipt");
+    r.company.payment_place = None;
+    let s = Submission {
+        document_id: "x",
+        receipt: &r,
+        callback_url: None,
+        timestamp: "2026-03-02T10:15:00".parse().expect("t"),
+    };
+    match client.request_body(&s) {
+        Err(ProviderError::Unsupported { path, message, .. }) => {
+            assert_eq!(path, "company.payment_place");
+            assert!(message.contains("`company.payment_place`"), "{message}");
+            assert!(
+                !message.contains("requires company.payment_address"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

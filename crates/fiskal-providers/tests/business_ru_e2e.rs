@@ -219,13 +219,21 @@ async fn refusals_by_the_service() {
         other => panic!("{other:?}"),
     }
     assert_eq!(br.journal().fiscalised_count("e2e-queue"), 0);
-    // An unknown command id.
+    // An unknown command id: a lookup's error is no verdict on the command (the service gave
+    // us this id): asked again, never a refusal of the receipt.
     let q = StatusQuery {
         provider_id: Some("999"),
         document_id: "x",
         kind: DocumentKind::Sell,
     };
-    assert_eq!(c.status(&q).await.expect("status").code(), "rejected");
+    assert_eq!(c.status(&q).await.expect("status").code(), "retry_later");
+    // An id that is not a number is still looked up (percent-encoded), not refused locally.
+    let q = StatusQuery {
+        provider_id: Some("9/9 9"),
+        document_id: "x",
+        kind: DocumentKind::Sell,
+    };
+    assert_eq!(c.status(&q).await.expect("status").code(), "retry_later");
 }
 
 #[tokio::test]

@@ -538,3 +538,21 @@ async fn ffd105_correction_goes_through_corrections() {
     assert_eq!(emu.journal().fiscalised_count("e2e-c105"), 1);
     emu.shutdown().await;
 }
+
+/// A document id with `/` (an outbox key may hold one) is looked up as one path segment
+/// (percent-encoded), not as extra path segments that Orange Data does not know.
+#[tokio::test]
+async fn a_document_id_with_a_slash_is_looked_up_percent_encoded() {
+    let (_emu, client) = setup(fast()).await;
+    let r = receipt();
+    let id = "shop/order:7-1";
+    assert_eq!(
+        client.submit(&submission(id, &r)).await,
+        Ok(Outcome::Accepted {
+            provider_id: id.into(),
+            duplicate: false
+        })
+    );
+    let fiscal = done(settle(&client, id, DocumentKind::Sell).await);
+    assert_eq!(fiscal.total, r.total);
+}

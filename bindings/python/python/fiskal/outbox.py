@@ -95,6 +95,9 @@ class Stats:
     """``{state: {"count", "oldest_age_ms"}}``."""
     last_hour: Dict[str, Any]
     worker: Dict[str, Any]
+    unhealthy_routes: List[Dict[str, Any]] = field(default_factory=list)
+    """Routes whose provider refuses our credentials or configuration:
+    ``[{"route", "since_ms", "at_ms", "code", "message", "failures"}]`` (empty when all is well)."""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def count(self, state: str) -> int:
@@ -104,7 +107,8 @@ class Stats:
     @classmethod
     def from_json(cls, o: Dict[str, Any]) -> "Stats":
         states = {s["state"]: s for s in o.get("states", [])}
-        return cls(states=states, last_hour=o.get("last_hour") or {}, worker=o.get("worker") or {}, raw=o)
+        return cls(states=states, last_hour=o.get("last_hour") or {}, worker=o.get("worker") or {},
+                   unhealthy_routes=list(o.get("unhealthy_routes") or []), raw=o)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,10 @@ class Reconciliation:
     mismatched: List[Dict[str, Any]]
     missing_fiscal: List[Dict[str, Any]]
     unchecked: List[Dict[str, Any]]
+    id_conflicts: List[Dict[str, Any]] = field(default_factory=list)
+    """Stuck: the provider reported another receipt (total, operation) under our document id."""
+    stuck: List[Dict[str, Any]] = field(default_factory=list)
+    """Stuck in the period for any other reason (last code and message in ``detail``)."""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -129,7 +137,8 @@ class Reconciliation:
             checked=int(o.get("checked", 0)), matched=int(o.get("matched", 0)),
             unknown_at_provider=g("unknown_at_provider"),
             not_done_at_provider=g("not_done_at_provider"), mismatched=g("mismatched"),
-            missing_fiscal=g("missing_fiscal"), unchecked=g("unchecked"), raw=o,
+            missing_fiscal=g("missing_fiscal"), unchecked=g("unchecked"),
+            id_conflicts=g("id_conflicts"), stuck=g("stuck"), raw=o,
         )
 
 

@@ -220,6 +220,31 @@ pub struct WindowMetrics {
     pub latency_max: Option<Duration>,
 }
 
+/// A route whose provider refused our credentials or configuration
+/// ([`EventKind::RefusedConfig`](crate::state::EventKind::RefusedConfig)) and has not accepted,
+/// reported or refused a document since: the route is unhealthy. Its receipts wait (backoff,
+/// then `stuck` at their deadline) and go out by themselves once the configuration is fixed;
+/// the next answer that proves the credentials work clears the alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouteAlarm {
+    /// The route (routing name).
+    pub route: String,
+    /// The first refusal of this run of failures.
+    pub since: Timestamp,
+    /// The latest refusal.
+    pub at: Timestamp,
+    /// The provider's code of the latest refusal (`"12"`, `"401"`, `"local:config"` …).
+    pub code: Option<String>,
+    /// The provider's words (or the local error) of the latest refusal.
+    pub message: String,
+    /// Refusals since `since`.
+    pub failures: u64,
+}
+
+/// The `last_code` of an entry stopped by [`Event::IdConflict`].
+pub const ID_CONFLICT_CODE: &str = "id_conflict";
+
 /// One receipt to enqueue.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEntry<'a> {
@@ -404,6 +429,20 @@ pub trait Store: Send + Sync {
         to: Timestamp,
         limit: usize,
     ) -> Result<Vec<Entry>, OutboxError>;
+
+    /// Entries in `state` that entered it in `from..to`, oldest first, at most `limit` (for
+    /// reconciliation: the stuck ones of a period).
+    fn changed_between(
+        &self,
+        state: State,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry>, OutboxError>;
+
+    /// The routes whose credentials or configuration are refused now ([`RouteAlarm`]), by
+    /// name.
+    fn route_alarms(&self) -> Result<Vec<RouteAlarm>, OutboxError>;
 
     /// Moves every entry whose deadline has passed to `stuck` (one audit row each); returns
     /// how many.

@@ -11,9 +11,22 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V2: &str = "CREATE INDEX audit_at ON audit(at);";
+
+/// v3: per route, the refusal of our credentials or configuration not yet followed by a
+/// success (see [`RouteAlarm`]). A row exists exactly while the route is unhealthy.
+const SCHEMA_V3: &str = "
+CREATE TABLE route_alarms (
+    route     TEXT    PRIMARY KEY,
+    since     INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    code      TEXT,
+    message   TEXT    NOT NULL,
+    failures  INTEGER NOT NULL
+);
+";
 
 const SCHEMA_V1: &str = "
 CREATE TABLE entries (
@@ -226,7 +239,15 @@ fn migrate(conn: &mut Connection) -> Result<(), OutboxError> {
             [],
         )?;
     }
-    // Later versions: `if version < 3 { … }`, each in this same transaction.
+    if version < 3 {
+        // v3: route alarms (refusals of the credentials or the configuration).
+        tx.execute_batch(SCHEMA_V3)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (3, datetime('now'))",
+            [],
+        )?;
+    }
+    // Later versions: `if version < 4 { … }`, each in this same transaction.
     tx.commit()?;
     Ok(())
 }
@@ -387,7 +408,9 @@ fn plan(
         | EventKind::LeaseExpired
         | EventKind::NotFound
         | EventKind::Deadline => cur.tries,
-        EventKind::RetryLater | EventKind::InDoubt => cur.tries.saturating_add(1),
+        EventKind::RetryLater | EventKind::InDoubt | EventKind::RefusedConfig => {
+            cur.tries.saturating_add(1)
+        }
         EventKind::Accepted | EventKind::Duplicate | EventKind::Pending if same => {
             cur.tries.saturating_add(1)
         }
@@ -509,6 +532,11 @@ fn plan(
     if let Event::Deadline = event {
         detail = format!("in {} since {} ms", cur.state, cur.state_since.0);
     }
+    if let Event::IdConflict { detail: d } = event {
+        n.last_code = Some(ID_CONFLICT_CODE.to_owned());
+        n.last_message = Some((*d).to_owned());
+        detail = (*d).to_owned();
+    }
     Ok(Plan {
         next: n,
         reason,
@@ -569,7 +597,55 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
             ],
         )?;
     }
+    route_alarm(conn, n, p.reason)?;
     Ok(())
+}
+
+/// Keeps `route_alarms` in step with an answer of the entry's provider: a refusal of the
+/// credentials or the configuration raises (or repeats) the route's alarm; an answer that
+/// proves they work (the provider took, reported or refused a document) clears it. Transient
+/// failures say nothing either way.
+fn route_alarm(conn: &Connection, n: &Entry, reason: EventKind) -> Result<(), OutboxError> {
+    match reason {
+        EventKind::RefusedConfig => {
+            conn.execute(
+                "INSERT INTO route_alarms (route, since, at, code, message, failures)
+                 VALUES (?1, ?2, ?2, ?3, ?4, 1)
+                 ON CONFLICT(route) DO UPDATE SET at = excluded.at, code = excluded.code,
+                    message = excluded.message, failures = failures + 1",
+                params![
+                    n.provider,
+                    n.updated_at.0,
+                    n.last_code,
+                    n.last_message.clone().unwrap_or_default()
+                ],
+            )?;
+        }
+        EventKind::Accepted
+        | EventKind::Duplicate
+        | EventKind::Pending
+        | EventKind::Done
+        | EventKind::NotFound
+        | EventKind::RejectedRegister
+        | EventKind::Rejected
+        | EventKind::IdConflict => {
+            conn.execute(
+                "DELETE FROM route_alarms WHERE route = ?1",
+                params![n.provider],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether the journal has the table of schema v3 (a v2 file opened read-only has not).
+fn has_route_alarms(conn: &Connection) -> Result<bool, OutboxError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'route_alarms')",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Extends the lease of an entry that keeps its state (accepted to poll, in_doubt to resolve).
@@ -893,6 +969,63 @@ impl Store for SqliteStore {
             v.push(entry_of(r?)?);
         }
         Ok(v)
+    }
+
+    fn changed_between(
+        &self,
+        state: State,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry>, OutboxError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM entries
+             WHERE state = ?1 AND state_since >= ?2 AND state_since < ?3
+             ORDER BY state_since, id LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![state.name(), from.0, to.0, limit_i64(limit)],
+            raw_row,
+        )?;
+        let mut v = Vec::new();
+        for r in rows {
+            v.push(entry_of(r?)?);
+        }
+        Ok(v)
+    }
+
+    fn route_alarms(&self) -> Result<Vec<RouteAlarm>, OutboxError> {
+        let conn = self.lock()?;
+        if !has_route_alarms(&conn)? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn.prepare(
+            "SELECT route, since, at, code, message, failures FROM route_alarms ORDER BY route",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (route, since, at, code, message, failures) = r?;
+            out.push(RouteAlarm {
+                failures: to_u64(&route, "failures", failures)?,
+                route,
+                since: Timestamp(since),
+                at: Timestamp(at),
+                code,
+                message,
+            });
+        }
+        Ok(out)
     }
 
     fn mark_stuck(&self, now: Timestamp) -> Result<usize, OutboxError> {

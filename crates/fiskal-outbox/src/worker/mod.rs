@@ -8,6 +8,14 @@
 //! | `accepted` | [`Provider::status`] (after the route's poll slot) | done, or poll again with backoff |
 //! | `in_doubt` | as the provider says ([`InDoubtResolution`]): ATOL resends the **same** id, Orange Data and Business.ru look it up | accepted/done, or `not_found` → retry_later (then sent, same id) |
 //!
+//! Before an answer is written it is checked against the entry: a `done` whose total (1020) or
+//! operation (1054) is not the stored receipt's is written as
+//! [`Event::IdConflict`] (→ `stuck`, never `done` with someone
+//! else's fiscal data); a status answer naming another provider id than the stored one is
+//! written as a retry with code [`PROVIDER_ID_MISMATCH`] (nothing of it applied). A refusal of
+//! our credentials or configuration is `refused_config` (the entry waits; see
+//! [`state`](crate::state)).
+//!
 //! After a register refusal (`failed_at_register`) the worker resubmits under a new attempt id
 //! up to [`WorkerConfig::register_resubmits`] times unless the code is listed in
 //! [`WorkerConfig::no_resubmit_codes`]; after [`Failover::after_tries`] transient failures of a
@@ -564,7 +572,7 @@ where
                     Ok(k) => self.status(&call, k).await,
                     Err(err) => Err(err),
                 };
-                r.unwrap_or_else(|err| still_unknown(&err))
+                r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o))
             }
             State::InDoubt => {
                 let r = match provider.in_doubt_resolution() {
@@ -575,11 +583,18 @@ where
                     },
                 };
                 // A local failure settles nothing: the first send may be at the provider.
-                r.unwrap_or_else(|err| still_unknown(&err))
+                r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o))
             }
             _ => return,
         };
-        let Some(next) = self.apply(&e, EventOwned::Outcome(outcome)).await else {
+        let event = match not_our_receipt(&receipt, &document_id, &outcome) {
+            Some(detail) => {
+                tracing::error!(key = %e.key, %detail, "the provider reports another receipt under our document id");
+                EventOwned::IdConflict(detail)
+            }
+            None => EventOwned::Outcome(outcome),
+        };
+        let Some(next) = self.apply(&e, event).await else {
             return;
         };
         self.follow_up(route, next).await;
@@ -786,6 +801,7 @@ enum EventOwned {
     Outcome(Outcome),
     Resubmit,
     Failover(String),
+    IdConflict(String),
 }
 
 impl EventOwned {
@@ -794,8 +810,73 @@ impl EventOwned {
             EventOwned::Outcome(o) => Event::ProviderOutcome(o),
             EventOwned::Resubmit => Event::Resubmit,
             EventOwned::Failover(p) => Event::Failover { provider: p },
+            EventOwned::IdConflict(d) => Event::IdConflict { detail: d },
         }
     }
+}
+
+/// The `last_code` of a status answer about another provider id than the one stored.
+pub const PROVIDER_ID_MISMATCH: &str = "provider_id_mismatch";
+
+/// A status answer about the entry's document, or — when it names another provider id than
+/// the one the provider gave us at acceptance — a retry that applies nothing of it (audited,
+/// polled again, `stuck` at the deadline if it persists).
+fn same_document(e: &Entry, o: Outcome) -> Outcome {
+    let answered = match &o {
+        Outcome::Accepted { provider_id, .. }
+        | Outcome::Pending { provider_id }
+        | Outcome::Done { provider_id, .. } => provider_id,
+        _ => return o,
+    };
+    match e.provider_id.as_deref() {
+        Some(ours) if !ours.is_empty() && ours != answered => Outcome::RetryLater {
+            after: None,
+            code: Some(PROVIDER_ID_MISMATCH.into()),
+            message: format!(
+                "the status answer is about provider id {answered:?}, this receipt's is \
+                 {ours:?}: not applied ({})",
+                o.code()
+            ),
+        },
+        _ => o,
+    }
+}
+
+/// When a `done` answer describes another receipt than ours (another total 1020 or operation
+/// 1054: the document id was used before, by someone else), what it reports against what we
+/// hold; `None` when it is ours (or not a `done`).
+fn not_our_receipt(
+    receipt: &fiskal_ffd::Receipt,
+    document_id: &str,
+    o: &Outcome,
+) -> Option<String> {
+    let Outcome::Done {
+        provider_id,
+        fiscal,
+    } = o
+    else {
+        return None;
+    };
+    let same_total = match (fiscal.total.kopecks(), receipt.total.kopecks()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => fiscal.total == receipt.total,
+    };
+    if same_total && fiscal.operation == receipt.operation {
+        return None;
+    }
+    Some(format!(
+        "the provider reports document id {document_id} (provider id {provider_id}) fiscalised \
+         as another receipt: total {} (ours {}), operation {} (ours {}); fn {} fd {} fp {} \
+         {}; not marked done: the id was used before, check which receipt it is",
+        fiscal.total,
+        receipt.total,
+        fiscal.operation.0,
+        receipt.operation.0,
+        fiscal.fn_number,
+        fiscal.fd_number,
+        fiscal.fiscal_sign,
+        fiscal.date_time,
+    ))
 }
 
 /// A send that failed locally (nothing went out, and it never will as it is): a refusal the
@@ -813,10 +894,19 @@ fn local_refusal(err: &ProviderError) -> Outcome {
 }
 
 /// A status call or in-doubt resolution that failed locally: nothing is settled, try later.
+/// The message says what failed: the lookup (or the same-id resend), never "cannot be sent".
 fn still_unknown(err: &ProviderError) -> Outcome {
+    let what = match err {
+        ProviderError::Unsupported {
+            provider,
+            path,
+            message,
+        } => format!("{provider}: `{path}`: {message}"),
+        other => other.to_string(),
+    };
     Outcome::RetryLater {
         after: None,
         code: Some(format!("local:{}", err.code())),
-        message: err.to_string(),
+        message: format!("the status request was not made: {what}"),
     }
 }

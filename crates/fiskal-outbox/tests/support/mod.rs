@@ -41,13 +41,30 @@ enum Doc {
     Done(u32),
 }
 
+/// What a document is about: its total 1020 and operation 1054, as the register reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Body {
+    total: fiskal_ffd::Money,
+    operation: fiskal_ffd::Operation,
+}
+
 #[derive(Debug, Default)]
 struct CloudState {
     docs: HashMap<String, Doc>,
+    bodies: HashMap<String, Body>,
     script: VecDeque<Fault>,
     /// Fiscalised documents per idempotency key (document id without `-attempt`).
     fiscalised: HashMap<String, u32>,
     submits: Vec<(String, std::time::Instant)>,
+    /// While set, every request (submit and status) is refused with this outcome (our
+    /// credentials or configuration are wrong).
+    refuse_all: Option<Outcome>,
+    /// While set, every status request answers this (and changes nothing).
+    status_answer: Option<Outcome>,
+    /// The next this many status answers name another provider id.
+    foreign_ids: u32,
+    /// While set, every status call fails locally with this error (nothing sent).
+    status_error: Option<ProviderError>,
 }
 
 /// The fake provider. Clones share the cloud.
@@ -69,8 +86,8 @@ pub fn key_of(document_id: &str) -> String {
         .unwrap_or_default()
 }
 
-fn fiscal(n: u32) -> FiscalAttributes {
-    serde_json::from_value(serde_json::json!({
+fn fiscal(n: u32, body: Option<&Body>) -> FiscalAttributes {
+    let mut f: FiscalAttributes = serde_json::from_value(serde_json::json!({
         "fn_number": "9999078900001234",
         "fd_number": n,
         "fiscal_sign": 1_000_000 + n,
@@ -83,7 +100,12 @@ fn fiscal(n: u32) -> FiscalAttributes {
         "total": "100.00",
         "operation": "sell"
     }))
-    .expect("fiscal")
+    .expect("fiscal");
+    if let Some(b) = body {
+        f.total = b.total;
+        f.operation = b.operation;
+    }
+    f
 }
 
 impl FakeCloud {
@@ -119,6 +141,40 @@ impl FakeCloud {
         self.state.lock().expect("lock").docs.remove(id);
     }
 
+    /// Refuses every request with `o` (e.g. a wrong password) until called with `None`.
+    pub fn refuse_all(&self, o: Option<Outcome>) {
+        self.state.lock().expect("lock").refuse_all = o;
+    }
+
+    /// Answers every status request with `o` until called with `None`.
+    pub fn status_answer(&self, o: Option<Outcome>) {
+        self.state.lock().expect("lock").status_answer = o;
+    }
+
+    /// Every status call fails locally with `e` until called with `None`.
+    pub fn status_error(&self, e: Option<ProviderError>) {
+        self.state.lock().expect("lock").status_error = e;
+    }
+
+    /// The next `n` status answers name another provider id than the one given at acceptance.
+    pub fn foreign_ids(&self, n: u32) {
+        self.state.lock().expect("lock").foreign_ids = n;
+    }
+
+    /// Another program already sent a receipt under document id `id`: fiscalised, with this
+    /// total (roubles, e.g. `"100.00"`) and operation.
+    pub fn plant_foreign(&self, id: &str, total: &str, operation: fiskal_ffd::Operation) {
+        let mut st = self.state.lock().expect("lock");
+        st.docs.insert(id.to_owned(), Doc::Done(900));
+        st.bodies.insert(
+            id.to_owned(),
+            Body {
+                total: total.parse().expect("total"),
+                operation,
+            },
+        );
+    }
+
     /// Documents it holds (taken) per id.
     pub fn held(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -138,10 +194,13 @@ impl FakeCloud {
         self.state.lock().expect("lock").submits.clone()
     }
 
-    async fn do_submit(&self, id: String) -> Outcome {
+    async fn do_submit(&self, id: String, body: Body) -> Outcome {
         let fault = {
             let mut st = self.state.lock().expect("lock");
             st.submits.push((id.clone(), std::time::Instant::now()));
+            if let Some(o) = st.refuse_all.clone() {
+                return o;
+            }
             st.script.pop_front()
         };
         let fault = match fault {
@@ -162,6 +221,7 @@ impl FakeCloud {
         let taken = Doc::Taken {
             polls_left: self.polls_to_done,
         };
+        st.bodies.insert(id.clone(), body);
         match fault {
             Some(Fault::RetryLater(after)) => Outcome::RetryLater {
                 after,
@@ -202,6 +262,27 @@ impl FakeCloud {
     fn do_status(&self, id: &str) -> Outcome {
         self.status_calls.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock().expect("lock");
+        if let Some(o) = st.refuse_all.clone().or_else(|| st.status_answer.clone()) {
+            return o;
+        }
+        let o = self.doc_status(&mut st, id);
+        if st.foreign_ids == 0 {
+            return o;
+        }
+        st.foreign_ids -= 1;
+        match o {
+            Outcome::Pending { .. } => Outcome::Pending {
+                provider_id: "p-someone-else".into(),
+            },
+            Outcome::Done { fiscal, .. } => Outcome::Done {
+                provider_id: "p-someone-else".into(),
+                fiscal,
+            },
+            other => other,
+        }
+    }
+
+    fn doc_status(&self, st: &mut CloudState, id: &str) -> Outcome {
         let doc = st.docs.get(id).cloned();
         match doc {
             None => Outcome::NotFound {
@@ -214,9 +295,9 @@ impl FakeCloud {
             },
             Some(Doc::Done(n)) => Outcome::Done {
                 provider_id: format!("p-{id}"),
-                fiscal: fiscal(n),
+                fiscal: fiscal(n, st.bodies.get(id)),
             },
-            Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(&mut st, id),
+            Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(st, id),
             Some(Doc::Taken { polls_left }) => {
                 st.docs.insert(
                     id.to_owned(),
@@ -238,7 +319,7 @@ fn done(st: &mut CloudState, id: &str) -> Outcome {
     st.docs.insert(id.to_owned(), Doc::Done(n));
     Outcome::Done {
         provider_id: format!("p-{id}"),
-        fiscal: fiscal(n),
+        fiscal: fiscal(n, st.bodies.get(id)),
     }
 }
 
@@ -254,12 +335,20 @@ impl Provider for FakeCloud {
     async fn submit<'a>(&'a self, s: &'a Submission<'a>) -> Result<Outcome, ProviderError> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        let o = self.do_submit(s.document_id.to_owned()).await;
+        let body = Body {
+            total: s.receipt.total,
+            operation: s.receipt.operation,
+        };
+        let o = self.do_submit(s.document_id.to_owned(), body).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         Ok(o)
     }
 
     async fn status<'a>(&'a self, q: &'a StatusQuery<'a>) -> Result<Outcome, ProviderError> {
+        if let Some(e) = self.state.lock().expect("lock").status_error.clone() {
+            self.status_calls.fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
         Ok(self.do_status(q.document_id))
     }
 }

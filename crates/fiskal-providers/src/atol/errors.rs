@@ -14,6 +14,12 @@
 //!
 //! * 10, 11 — token missing or expired: the token is refreshed once and the request sent once
 //!   more; a second refusal is [`RejectKind::Auth`]. Nothing was registered.
+//!
+//! The kinds below are those of an answer to a **registration**. An error answer to a
+//! **report request** (`GET report/<uuid>`) is never a verdict on the document (ATOL accepted
+//! it and may have fiscalised it): there only auth and configuration refusals keep their kind,
+//! everything else (30 included) is [`Outcome::RetryLater`] with the code kept — see
+//! `report_reply`. Only a report with `status: "fail"` refuses the document.
 //! * 12, 14 — credentials / blocked user: [`RejectKind::Auth`], no retry.
 //! * 13, 30, 32, 40 — the request is invalid, nothing registered: [`RejectKind::Validation`].
 //! * 20, 21, 31 — wrong group, protocol version or operation: [`RejectKind::Configuration`].
@@ -112,7 +118,7 @@ pub(crate) fn submit_reply(http: u16, retry_after: Option<Duration>, body: &[u8]
         Some(Reject(kind)) => Interp::Outcome(Outcome::Rejected {
             kind,
             code: code_text,
-            message,
+            message: with_receipt_fields(message),
         }),
         Some(ServerError) => in_doubt("server error"),
         Some(Pending | QueueTimeout) => in_doubt("unexpected answer to a registration"),
@@ -157,6 +163,30 @@ pub(crate) fn submit_reply(http: u16, retry_after: Option<Duration>, body: &[u8]
                 in_doubt(&format!("HTTP {http}"))
             }
         }
+    }
+}
+
+/// ATOL field names that differ from the receipt's fields they are filled from, where the
+/// same name means another requisite in the receipt: (ATOL's path, the receipt's path,
+/// requisite). See `wire.rs` (`company`): 1187 goes to ATOL's `company.payment_address`,
+/// 1009 to ATOL's `company.location`.
+const WIRE_FIELDS: &[(&str, &str, &str)] = &[
+    ("company.payment_address", "company.payment_place", "1187"),
+    ("company.location", "company.payment_address", "1009"),
+];
+
+/// ATOL's refusal text, plus — when it names an ATOL field whose name is another field of the
+/// receipt (error 32 lists ATOL's paths) — which receipt field to fix.
+pub(crate) fn with_receipt_fields(message: String) -> String {
+    let hints: Vec<String> = WIRE_FIELDS
+        .iter()
+        .filter(|(wire, _, _)| message.contains(wire))
+        .map(|(wire, ours, tag)| format!("ATOL's `{wire}` is the receipt's `{ours}` ({tag})"))
+        .collect();
+    if hints.is_empty() {
+        message
+    } else {
+        format!("{message} [{}]", hints.join("; "))
     }
 }
 
@@ -499,11 +529,16 @@ mod tests {
                     (Pending, Interp::Outcome(Outcome::Pending { provider_id })) => {
                         assert_eq!(provider_id, "u-1");
                     }
-                    (Reject(k), Interp::Outcome(Outcome::Rejected { kind, .. })) if k != Other => {
+                    // About our credentials or configuration: kept, never final in the outbox.
+                    (
+                        Reject(k @ (Auth | Configuration)),
+                        Interp::Outcome(Outcome::Rejected { kind, .. }),
+                    ) => {
                         assert_eq!(kind, k, "{r:?}");
                     }
+                    // Not a verdict on the document: ask again, ATOL's code kept.
                     (
-                        Reject(Other) | Duplicate | ServerError,
+                        Reject(Validation | Register | Other) | Duplicate | ServerError,
                         Interp::Outcome(Outcome::RetryLater { code: c, .. }),
                     ) => {
                         assert_eq!(c, Some(code.clone()), "{r:?}");
@@ -542,6 +577,30 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_naming_atol_fields_names_the_receipt_fields_too() {
+        let body = serde_json::json!({"error": {"code": 32, "type": "system",
+            "text": "Ошибка валидации входного чека. Ошибочные поля : company.payment_address"}})
+        .to_string();
+        let Interp::Outcome(Outcome::Rejected { kind, message, .. }) =
+            submit_reply(400, None, body.as_bytes())
+        else {
+            panic!("32")
+        };
+        assert_eq!(kind, Validation);
+        assert_eq!(
+            message,
+            "Ошибка валидации входного чека. Ошибочные поля : company.payment_address \
+             [ATOL's `company.payment_address` is the receipt's `company.payment_place` (1187)]"
+        );
+        assert_eq!(
+            with_receipt_fields("Ошибочные поля : company.location".into()),
+            "Ошибочные поля : company.location [ATOL's `company.location` is the receipt's \
+             `company.payment_address` (1009)]"
+        );
+        assert_eq!(with_receipt_fields("items[0].sum".into()), "items[0].sum");
+    }
+
+    #[test]
     fn http_without_a_code() {
         let out = |http, body: &[u8]| match submit_reply(http, Some(Duration::from_secs(9)), body) {
             Interp::Outcome(o) => o.code(),
@@ -570,6 +629,77 @@ mod tests {
             panic!("503")
         };
         assert_eq!(after, Some(DEFAULT_RETRY_AFTER));
+    }
+
+    /// A report request refused by ATOL, code by code: never a refusal of the document.
+    #[test]
+    fn report_request_errors_never_refuse_the_document() {
+        use crate::provider::DocumentKind;
+        let read = |http: u16, body: &[u8]| {
+            super::super::report::report_reply(http, None, body, "u-0", DocumentKind::Sell, false)
+        };
+        let err = |code: i64, text: &str| {
+            serde_json::json!({"error": {"code": code, "text": text, "type": "system"}})
+                .to_string()
+                .into_bytes()
+        };
+        let what = |i: Interp| match i {
+            Interp::Refresh { code, .. } => ("refresh".to_owned(), code),
+            Interp::Outcome(Outcome::Rejected { kind, code, .. }) => {
+                (format!("rejected:{}", kind.code()), code)
+            }
+            Interp::Outcome(Outcome::RetryLater { code, .. }) => {
+                ("retry_later".to_owned(), code.unwrap_or_default())
+            }
+            Interp::Outcome(o) => (o.code().to_owned(), String::new()),
+        };
+        let cases: &[(i64, u16, &str)] = &[
+            (10, 401, "refresh"),
+            (11, 401, "refresh"),
+            (12, 401, "rejected:auth"),
+            (14, 403, "rejected:auth"),
+            (20, 401, "rejected:configuration"),
+            (21, 401, "rejected:configuration"),
+            (31, 400, "rejected:configuration"),
+            (30, 400, "retry_later"),
+            (13, 400, "retry_later"),
+            (32, 400, "retry_later"),
+            (40, 400, "retry_later"),
+            (0, 400, "retry_later"),
+            (1, 400, "retry_later"),
+            (41, 415, "retry_later"),
+            (50, 500, "retry_later"),
+            (-2_146_233_033, 400, "retry_later"),
+            (9_999, 400, "retry_later"),
+        ];
+        for &(code, http, want) in cases {
+            let got = what(read(http, &err(code, "t")));
+            assert_eq!(got, (want.to_owned(), code.to_string()), "code {code}");
+        }
+        // 30 says why it is not the receipt's refusal.
+        let Interp::Outcome(Outcome::RetryLater { message, .. }) =
+            read(400, &err(30, "Передан некорректный UUID"))
+        else {
+            panic!("30")
+        };
+        assert!(
+            message.contains("Передан некорректный UUID") && message.contains("32 days"),
+            "{message}"
+        );
+        // Without an ATOL error: by HTTP status, never a refusal of the document.
+        for (http, want) in [
+            (500, "retry_later"),
+            (502, "retry_later"),
+            (404, "retry_later"),
+            (400, "retry_later"),
+            (503, "retry_later"),
+        ] {
+            assert_eq!(what(read(http, b"<html>")).0, want, "HTTP {http}");
+        }
+        // Only a report is a verdict: `fail` with a register error refuses the document.
+        let fail =
+            br#"{"uuid":"u-0","status":"fail","error":{"code":234,"text":"fn","type":"driver"}}"#;
+        assert_eq!(what(read(200, fail)).0, "rejected:register");
     }
 
     #[test]

@@ -477,20 +477,31 @@ impl Provider for AtolClient {
                     .into(),
             }
         })?;
-        if uuid.len() > 128 || !uuid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(ProviderError::Unsupported {
-                provider,
-                path: "provider_id".into(),
-                message: "an ATOL uuid is at most 128 of [A-Za-z0-9-]".into(),
-            });
-        }
-        let url = self.url(&format!("report/{uuid}"));
+        // Whatever ATOL gave us at acceptance can be asked about: an id outside the uuid
+        // alphabet is percent-encoded, never refused (a refusal here would poll it in vain
+        // until its deadline).
+        let url = self.url(&format!("report/{}", url_segment(uuid)));
         let call = Call::Report {
             uuid,
             kind: query.kind,
         };
         Ok(self.call(call, Method::GET, &url, None).await)
     }
+}
+
+/// `s` as one URL path segment: RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) as
+/// they are, every other byte of its UTF-8 percent-encoded (`/` → `%2F`). Used for every
+/// provider id and document id put in a status URL.
+pub(crate) fn url_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn retry(after: Option<Duration>, code: Option<String>, message: String) -> Outcome {
@@ -572,6 +583,21 @@ mod tests {
         );
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn status_ids_are_percent_encoded_as_one_path_segment() {
+        assert_eq!(
+            url_segment("2ea26f17-0884-4f08-b120-306fc096a58f"),
+            "2ea26f17-0884-4f08-b120-306fc096a58f"
+        );
+        assert_eq!(url_segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
+        assert_eq!(url_segment("order:1.x_~"), "order%3A1.x_~");
+        assert_eq!(url_segment("чек"), "%D1%87%D0%B5%D0%BA");
+        let c = AtolClient::new(AtolConfig::test_v4()).expect("client");
+        assert!(c
+            .url(&format!("report/{}", url_segment("u/../x")))
+            .ends_with("/report/u%2F..%2Fx"));
     }
 
     #[test]

@@ -247,8 +247,16 @@ pub(crate) fn report_outcome(
 }
 
 /// The answer to `GET report/<uuid>`. Nothing here is in doubt (a report request changes
-/// nothing), so whatever is not a clear answer is [`Outcome::RetryLater`]; definitive refusals
-/// of the *request* (credentials, group, a malformed uuid) are [`Outcome::Rejected`].
+/// nothing), so whatever is not a clear answer is [`Outcome::RetryLater`].
+///
+/// Only a report (`status` `fail`, its error inside) is ATOL's verdict on the document. An
+/// error answer to the *request* says nothing about the document, which ATOL accepted and may
+/// already have fiscalised: a refusal of the credentials or the configuration (12, 14, 20, 21,
+/// 31; 10 and 11 after the one token refresh, see [`AtolClient`](super::AtolClient)) keeps its
+/// kind, [`RejectKind::Auth`] / [`RejectKind::Configuration`], which the outbox never treats as
+/// final; anything else — 30 «некорректный UUID» (which ATOL also answers for documents older
+/// than 32 days), 13, 32, 40, 0, 1, 50, 5xx, an unreadable body — is [`Outcome::RetryLater`]
+/// with ATOL's code kept.
 pub(crate) fn report_reply(
     http: u16,
     retry_after: Option<Duration>,
@@ -278,10 +286,21 @@ pub(crate) fn report_reply(
         return Interp::Outcome(o);
     }
     Interp::Outcome(match act {
-        Some(ErrorAction::Reject(k)) if k != RejectKind::Other => Outcome::Rejected {
-            kind: k,
-            code: code_text,
-            message,
+        Some(ErrorAction::Reject(k @ (RejectKind::Auth | RejectKind::Configuration))) => {
+            Outcome::Rejected {
+                kind: k,
+                code: code_text,
+                message: format!("report request refused: {message}"),
+            }
+        }
+        Some(ErrorAction::Reject(_)) if code == Some(30) => Outcome::RetryLater {
+            after: Some(retry_after.unwrap_or(errors::DEFAULT_RETRY_AFTER)),
+            code: Some(code_text),
+            message: format!(
+                "report request refused: {message} (ATOL answers 30 for a uuid it does not \
+                 know and for documents older than 32 days; the document was accepted under \
+                 this uuid: not a refusal of the receipt)"
+            ),
         },
         None if http == 401 => Outcome::Rejected {
             kind: RejectKind::Configuration,

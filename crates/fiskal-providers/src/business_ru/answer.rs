@@ -5,12 +5,19 @@
 //! |---|---|---|---|
 //! | 200 | — | `POST Command` | [`Outcome::Accepted`] with `command_id` (none in the body: [`Outcome::InDoubt`]) |
 //! | 200 | — | `GET Command/{id}` | read the command: done / pending / failed ([`status_outcome`]) |
-//! | 400, 422 | any | any | [`RejectKind::Validation`] (nothing registered; the vendor SDK returns the body to the caller) |
+//! | 400, 422 | any | `GET Token` | [`RejectKind::Auth`]: the token request (app id, sign) was refused, not a receipt |
+//! | 400, 422 | any | lookups | [`Outcome::RetryLater`], code kept: a refused lookup is no verdict on the command |
+//! | 400, 422 | any | `POST Command` | [`RejectKind::Validation`] (nothing registered; the vendor SDK returns the body to the caller) |
 //! | 401 | has `result` | any | [`RejectKind::Configuration`]: the account's FFD version does not match the URL (§3.1) |
 //! | 401 | no `result` | any | token expired: fetch a new one **once** and send once more (new nonce and sign); a second refusal is [`RejectKind::Auth`] |
 //! | 403 | any | any | as 401 without `result` (the vendor SDK refreshes on 403 too) |
-//! | 404 | any | `POST Command` | [`RejectKind::Configuration`] (no such endpoint: wrong `base_url`) |
-//! | 404 | any | `GET Command/{id}` | [`RejectKind::Other`]: the service does not know the command id |
+//! | 404 | any | `POST Command`, `GET Token` | [`RejectKind::Configuration`] (no such endpoint: wrong `base_url`) |
+//! | 404 | any | lookups | [`Outcome::RetryLater`], code kept: the service does not know the command id it gave us (or the list endpoint); the command is not refused by that |
+//!
+//! Only the command's own state (a non-zero `result` with `result_msg`, [`status_outcome`]) is
+//! the service's verdict on a receipt after it was taken; a lookup's HTTP error never is, and
+//! [`RejectKind::Auth`] / [`RejectKind::Configuration`] say our credentials or configuration
+//! are wrong, not the receipt (the outbox waits for them to be fixed).
 //! | 429, 503 | any | any | [`Outcome::RetryLater`] after `Retry-After` (1 s when absent): the request was not taken |
 //! | other (500, 502, 504 …) | any | `POST Command` | [`Outcome::InDoubt`]: the command may have been queued, and the Open API has **no idempotency key** — resolve by [`status`](crate::Provider::status) with `provider_id: None` (a lookup by `c_num`) before any resend |
 //! | other | any | GETs | [`Outcome::RetryLater`] (a lookup registers nothing) |
@@ -105,8 +112,32 @@ pub const TABLE: &[Row] = &[
     row(
         Status::Is(400),
         Body::Any,
+        Calls::Only(Call::Token),
+        Action::Reject(RejectKind::Auth),
+    ),
+    row(
+        Status::Is(400),
+        Body::Any,
+        Calls::Only(Call::Lookup),
+        Action::RetryLater,
+    ),
+    row(
+        Status::Is(400),
+        Body::Any,
         Calls::All,
         Action::Reject(RejectKind::Validation),
+    ),
+    row(
+        Status::Is(422),
+        Body::Any,
+        Calls::Only(Call::Token),
+        Action::Reject(RejectKind::Auth),
+    ),
+    row(
+        Status::Is(422),
+        Body::Any,
+        Calls::Only(Call::Lookup),
+        Action::RetryLater,
     ),
     row(
         Status::Is(422),
@@ -138,7 +169,7 @@ pub const TABLE: &[Row] = &[
         Status::Is(404),
         Body::Any,
         Calls::Only(Call::Lookup),
-        Action::Reject(RejectKind::Other),
+        Action::RetryLater,
     ),
     row(Status::Is(429), Body::Any, Calls::All, Action::RetryLater),
     row(Status::Is(503), Body::Any, Calls::All, Action::RetryLater),
@@ -385,12 +416,16 @@ mod tests {
         let plain = br#"{"error":{"code":7,"text":"bad"}}"#.as_slice();
         let cases: &[(Call, u16, &[u8], Action)] = &[
             (Call::Submit, 200, b"{\"command_id\":5}", Action::Read),
+            (Call::Token, 400, plain, Action::Reject(RejectKind::Auth)),
+            (Call::Lookup, 400, plain, Action::RetryLater),
             (
                 Call::Submit,
                 400,
                 plain,
                 Action::Reject(RejectKind::Validation),
             ),
+            (Call::Token, 422, plain, Action::Reject(RejectKind::Auth)),
+            (Call::Lookup, 422, plain, Action::RetryLater),
             (
                 Call::Submit,
                 422,
@@ -417,7 +452,7 @@ mod tests {
                 b"",
                 Action::Reject(RejectKind::Configuration),
             ),
-            (Call::Lookup, 404, plain, Action::Reject(RejectKind::Other)),
+            (Call::Lookup, 404, plain, Action::RetryLater),
             (Call::Submit, 429, b"", Action::RetryLater),
             (Call::Submit, 503, b"<html>", Action::RetryLater),
             (Call::Submit, 500, plain, Action::InDoubt),
@@ -430,6 +465,46 @@ mod tests {
         }
         // The same 500 on a lookup is only a retry.
         assert_eq!(classify(Call::Token, 500, b""), Action::RetryLater);
+    }
+
+    /// A lookup (status call) refused by the service, status by status: never a refusal of
+    /// the command; only its credentials/configuration kinds survive, the rest is a retry with
+    /// the service's code.
+    #[test]
+    fn lookup_errors_never_refuse_the_command() {
+        let plain = br#"{"error":{"code":7,"text":"bad"}}"#.as_slice();
+        for status in [400, 404, 422, 500, 502, 504, 429, 503] {
+            let a = classify(Call::Lookup, status, plain);
+            assert_eq!(a, Action::RetryLater, "HTTP {status}");
+            match failure(a, status, None, plain) {
+                Outcome::RetryLater { code, message, .. } => {
+                    assert_eq!((code.as_deref(), message.as_str()), (Some("7"), "bad"));
+                }
+                other => panic!("HTTP {status}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            classify(Call::Lookup, 401, br#"{"result":3,"message":"ffd"}"#),
+            Action::Reject(RejectKind::Configuration)
+        );
+        assert_eq!(classify(Call::Lookup, 401, plain), Action::Refresh);
+        assert_eq!(classify(Call::Lookup, 403, plain), Action::Refresh);
+        // A second refusal after the refresh: our credentials, not the command.
+        assert_eq!(
+            failure(Action::Refresh, 401, None, plain),
+            Outcome::Rejected {
+                kind: RejectKind::Auth,
+                code: "7".into(),
+                message: "bad (again after a new token)".into()
+            }
+        );
+        // A refused token request is about the credentials, on any request.
+        for status in [400, 422] {
+            assert_eq!(
+                classify(Call::Token, status, plain),
+                Action::Reject(RejectKind::Auth)
+            );
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@
 //!   [`ProviderError::Unsupported`] (no Open API command). `command` is built by [`command`]
 //!   with `c_num` = [`Submission::document_id`]. `{"command_id": N}` →
 //!   [`Outcome::Accepted`] `{provider_id: "N"}`. Answers and errors: the table in [`answer`].
-//! * **Status**: `GET Command/{id}` → [`Outcome::Pending`] until `fn_number`,
+//! * **Status**: `GET Command/{id}` (the id percent-encoded) → [`Outcome::Pending`] until `fn_number`,
 //!   `fiscal_document_number` and `receipt_datetime` are filled (the vendor's rule), then
 //!   [`Outcome::Done`]; a non-zero `result` with `result_msg` is [`Outcome::Rejected`]
 //!   ([`BusinessRuConfig::nonzero_result_is_failure`]).
@@ -395,7 +395,8 @@ impl BusinessRuClient {
     }
 
     async fn command_state(&self, id: &str, kind: DocumentKind) -> Outcome {
-        let tail = format!("Command/{id}");
+        // Whatever id the service gave us can be asked about (percent-encoded).
+        let tail = format!("Command/{}", crate::atol::url_segment(id));
         let body = match self
             .call(Call::Lookup, |t| {
                 self.get(&tail, vec![("token".into(), t.expose().to_owned())])
@@ -531,12 +532,8 @@ impl Provider for BusinessRuClient {
 
     async fn status<'a>(&'a self, query: &'a StatusQuery<'a>) -> Result<Outcome, ProviderError> {
         if let Some(id) = query.provider_id.filter(|i| !i.is_empty()) {
-            if !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 20 {
-                return Err(command::unsupported(
-                    "provider_id",
-                    "a command id is a number",
-                ));
-            }
+            // Command ids are numbers, but one that is not is still looked up (percent-encoded
+            // in the URL), never refused: a refusal would be polled in vain until the deadline.
             return Ok(self.command_state(id, query.kind).await);
         }
         Ok(match self.find_by_c_num(query.document_id).await {

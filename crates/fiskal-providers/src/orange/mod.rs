@@ -36,7 +36,8 @@ pub struct OrangeConfig {
     pub group: Option<String>,
     /// The name of the signing key (`key`): the ИНН, or `ИНН_ID` for accounts since 01.02.2025.
     pub key_name: String,
-    /// The request-signing RSA private key, PEM.
+    /// The request-signing RSA private key: PEM, or Orange Data's XML `<RSAKeyValue>` (read
+    /// by [`RequestSigner::from_pem`]).
     pub signing_key_pem: Secret,
     /// The client certificate and key for mutual TLS.
     pub client_identity: ClientIdentity,
@@ -182,9 +183,11 @@ impl OrangeClient {
     }
 
     async fn status_at(&self, prefix: &str, document_id: &str) -> Outcome {
+        // The document id is percent-encoded: a key may hold `/` (see the outbox's keys).
         let path = format!(
             "/api/v2/{prefix}/{}/status/{}",
-            self.inner.cfg.inn, document_id
+            crate::atol::url_segment(&self.inner.cfg.inn),
+            crate::atol::url_segment(document_id)
         );
         let resp = match self.inner.http.get(self.url(&path)).send().await {
             Ok(r) => r,

@@ -105,8 +105,10 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
                 let (Some(date_time), Ok(fiscal_sign)) =
                     (local_time(&p.processed_at), p.fp.trim().parse::<u32>())
                 else {
-                    return Outcome::InDoubt {
-                        reason: "processed, but processedAt or fp is unreadable".into(),
+                    return Outcome::RetryLater {
+                        after: None,
+                        code: Some("200".into()),
+                        message: "processed, but processedAt or fp is unreadable".into(),
                     };
                 };
                 Outcome::Done {
@@ -126,8 +128,10 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
                     },
                 }
             }
-            Err(e) => Outcome::InDoubt {
-                reason: format!("processed, but the answer is unreadable: {e}"),
+            Err(e) => Outcome::RetryLater {
+                after: None,
+                code: Some("200".into()),
+                message: format!("processed, but the answer is unreadable: {e}"),
             },
         },
         202 => Outcome::Pending {
@@ -158,8 +162,41 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
             code: "524".into(),
             message: "document expired before processing: send it again under a new id".into(),
         },
-        other => Outcome::InDoubt {
-            reason: format!("status HTTP {other}"),
+        // 5xx, a proxy's answer, anything else: a lookup registers nothing and says nothing
+        // about the document: ask again, the status kept.
+        other => Outcome::RetryLater {
+            after: None,
+            code: Some(other.to_string()),
+            message: format!("status request: HTTP {other}: {}", errors_text(body)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Status by status: only 422 (marking codes) and 524 (expired in the queue) refuse the
+    /// document; credentials keep their kind; everything else is asked again.
+    #[test]
+    fn status_answers_refuse_only_the_document() {
+        let errors = r#"{"errors":["boom"]}"#.as_bytes();
+        let kind = |status| match status_outcome(status, errors, "d-1") {
+            Outcome::Rejected { kind, code, .. } => format!("rejected:{}:{code}", kind.code()),
+            Outcome::RetryLater { code, .. } => format!("retry_later:{}", code.unwrap_or_default()),
+            o => o.code().to_owned(),
+        };
+        assert_eq!(kind(202), "pending");
+        assert_eq!(kind(400), "not_found");
+        assert_eq!(kind(404), "not_found");
+        assert_eq!(kind(401), "rejected:auth:401");
+        assert_eq!(kind(403), "rejected:auth:403");
+        assert_eq!(kind(422), "rejected:validation:422");
+        assert_eq!(kind(524), "rejected:register:524");
+        for s in [500, 502, 503, 504, 429, 418] {
+            assert_eq!(kind(s), format!("retry_later:{s}"), "HTTP {s}");
+        }
+        // A 200 that cannot be read: asked again, never in doubt or refused.
+        assert_eq!(kind(200), "retry_later:200");
     }
 }
