@@ -1,9 +1,9 @@
 //! The emulators' command line: `atol|orange|businessru [options]` until Ctrl-C.
 //!
 //! ```text
-//! atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
-//! orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
-//! businessru [--port N] [--delay-ms N] [--token-lifetime-s N]
+//! atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls] [--strict]
+//! orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]... [--strict]
+//! businessru [--port N] [--delay-ms N] [--token-lifetime-s N] [--strict]
 //! ```
 // The command's whole job is to tell the user where it listens.
 #![allow(clippy::print_stdout)]
@@ -13,21 +13,28 @@ use crate::business_ru::{BusinessRuConfig, BusinessRuEmulator};
 use crate::orange::{OrangeConfig, OrangeEmulator};
 use std::time::Duration;
 
-const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls]
-       fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]...
-       fiskal-emulator businessru [--port N] [--delay-ms N] [--token-lifetime-s N]
+const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls] [--strict]
+       fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]... [--strict]
+       fiskal-emulator businessru [--port N] [--delay-ms N] [--token-lifetime-s N] [--strict]
 
 atol: serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
 accounts (v4-online-atol-ru / iGFFuihss, v5-online-atol-ru / zUr0OxfI) until Ctrl-C.
-With --tls it serves HTTPS and prints the PEM of the test CA to trust.
+With --tls it serves HTTPS and prints the PEM of the test CA to trust. --strict also applies
+the register rules ATOL does not document (INN check digit, payment subject 31/33 for marked
+items in v5) and checks the receipt vats against the items.
 
 orange: serves Orange Data API v2 over HTTPS with client certificates, for the test
 organisation 7727401209 (groups Main and Main_2), until Ctrl-C. Prints the CA to trust and a
 client certificate + key to use. --key registers the RSA public key (PEM `PUBLIC KEY` or
 `RSA PUBLIC KEY`, or DER) that verifies X-Signature for requests with `key` = NAME.
+--strict also applies the rules Orange Data does not document as enforced (totalSum required
+for FFD 1.05, the form of customerContact, INN check digits, payment subject 31/33 for marked
+items, VAT sums; see docs/emulators.md).
 
 businessru: serves the Business.ru Open API (v1 and v2 paths) over plain HTTP on 127.0.0.1 with
-the emulator's own test accounts (printed at start; ФФД 1.05 and 1.2), until Ctrl-C.";
+the emulator's own test accounts (printed at start; ФФД 1.05 and 1.2), until Ctrl-C.
+--strict also applies the limits only inferred from clients (contact form, c_num length,
+100 goods, 3 decimals in count; see docs/emulators.md).";
 
 /// What to run.
 enum Command {
@@ -119,9 +126,10 @@ fn read_public_key(path: &str) -> Result<Vec<u8>, String> {
 
 fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
     let mut cfg = OrangeConfig::default();
-    for_each_option(args, &[], |flag, value| {
+    for_each_option(args, &["--strict"], |flag, value| {
         let v = value.unwrap_or_default();
         match flag {
+            "--strict" => cfg.strict = true,
             "--port" => cfg.port = port(v)?,
             "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
             "--max-document-size" => cfg.max_document_size = size(flag, v)?,
@@ -140,9 +148,10 @@ fn parse_orange(args: &[String]) -> Result<OrangeConfig, String> {
 
 fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
     let mut cfg = BusinessRuConfig::default();
-    for_each_option(args, &[], |flag, value| {
+    for_each_option(args, &["--strict"], |flag, value| {
         let v = value.unwrap_or_default();
         match flag {
+            "--strict" => cfg.strict = true,
             "--port" => cfg.port = port(v)?,
             "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
             "--token-lifetime-s" => cfg.token_lifetime = secs(flag, v)?,
@@ -155,10 +164,14 @@ fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
 
 fn parse_atol(args: &[String]) -> Result<AtolConfig, String> {
     let mut cfg = AtolConfig::default();
-    for_each_option(args, &["--tls"], |flag, value| {
+    for_each_option(args, &["--tls", "--strict"], |flag, value| {
         let v = value.unwrap_or_default();
         match flag {
             "--tls" => cfg.tls = true,
+            "--strict" => {
+                cfg.strict = true;
+                cfg.check_vat_totals = true;
+            }
             "--port" => cfg.port = port(v)?,
             "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
             "--token-lifetime-s" => cfg.token_lifetime = secs(flag, v)?,
@@ -263,4 +276,49 @@ async fn run_atol(cfg: AtolConfig) -> u8 {
     atol.shutdown().await;
     eprintln!("stopped; {n} document(s) accepted");
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, Command};
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn orange_strict_switch() {
+        let Ok(Command::Orange(cfg)) = parse(&args(&["orange", "--strict", "--port", "0"])) else {
+            panic!("orange --strict parses");
+        };
+        assert!(cfg.strict);
+        let Ok(Command::Orange(cfg)) = parse(&args(&["orange"])) else {
+            panic!("orange parses");
+        };
+        assert!(!cfg.strict);
+    }
+
+    #[test]
+    fn atol_strict_switch() {
+        let Ok(Command::Atol(cfg)) = parse(&args(&["atol", "--tls", "--strict"])) else {
+            panic!("atol --strict parses");
+        };
+        assert!(cfg.strict && cfg.check_vat_totals && cfg.tls);
+        let Ok(Command::Atol(cfg)) = parse(&args(&["atol"])) else {
+            panic!("atol parses");
+        };
+        assert!(!cfg.strict && !cfg.check_vat_totals);
+    }
+
+    #[test]
+    fn business_ru_strict_switch() {
+        let Ok(Command::BusinessRu(cfg)) = parse(&args(&["businessru", "--strict"])) else {
+            panic!("businessru --strict parses");
+        };
+        assert!(cfg.strict);
+        let Ok(Command::BusinessRu(cfg)) = parse(&args(&["businessru"])) else {
+            panic!("businessru parses");
+        };
+        assert!(!cfg.strict);
+    }
 }

@@ -34,6 +34,14 @@ pub struct DocError {
     pub error_type: String,
 }
 
+impl std::fmt::Display for DocError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} error {}: {}", self.error_type, self.code, self.text)
+    }
+}
+
+impl std::error::Error for DocError {}
+
 /// What happened to the callback of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -55,7 +55,8 @@
 //! item sum ≠ price × quantity 16; quantity 17; Σ items ≠ total by more than 0.99 ₽ (§1.4
 //! tolerance) 227; payments short of the total 66, above it 52; VAT 128 (receipt `vats` are
 //! checked only with [`AtolConfig::check_vat_totals`]); marks 409 (a marked v5 item whose
-//! `payment_object` is not 31/33: 217); other enumerations 216/217/144/143/412; a missing
+//! `payment_object` is not 31/33: 217, and a wrong ИНН check digit, only with
+//! [`AtolConfig::strict`]); other enumerations 216/217/144/143/412; a missing
 //! requisite 161; anything else 13. The journal entry's `problems` lists every finding. Then
 //! the size: `fiskal_ffd::size::document_size_bound` above [`AtolConfig::max_document_size`]
 //! (30 720) ends `fail` with 134 «Превышение размеров TLV данных ФН», the reference's KKT error
@@ -309,9 +310,14 @@ pub struct AtolConfig {
     /// reference; default true). v5 always accepts them.
     pub new_vat_rates_in_v4: bool,
     /// Check receipt `vats` against the item VAT (fiskal-ffd's rule: equal to the sum of the
-    /// per-item half-up VAT of that rate), refusing with KKT error 128 (default true). The real
-    /// service may just take `vats` as given.
+    /// per-item half-up VAT of that rate), refusing with KKT error 128 (default false: the v4
+    /// protocol, table 2, `items.vat`, says the service takes the receipt's `vats` as given
+    /// when both are sent; a stricter check for users who want it).
     pub check_vat_totals: bool,
+    /// Also apply the register rules the ATOL protocol does not say it enforces (default
+    /// false): the ИНН check digit (the schema asks for 10/12 digits only) and, in v5, payment
+    /// subject 31/33 for a marked item (KKT error 217). See docs/emulators.md.
+    pub strict: bool,
     /// `fns_site` in reports (default `www.nalog.gov.ru`).
     pub fns_site: String,
     /// `ofd_inn` in reports (default `7709364346`, Первый ОФД as in the ATOL sample).
@@ -334,7 +340,8 @@ impl Default for AtolConfig {
             faults: Faults::none(),
             callback_timeout: Duration::from_secs(2),
             new_vat_rates_in_v4: true,
-            check_vat_totals: true,
+            check_vat_totals: false,
+            strict: false,
             fns_site: "www.nalog.gov.ru".into(),
             ofd_inn: "7709364346".into(),
             ofd_receipt_url: "https://consumer.1-ofd-test.ru/v1".into(),
@@ -371,6 +378,12 @@ impl AtolConfig {
     /// Sets [`AtolConfig::faults`].
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Sets [`AtolConfig::strict`].
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
         self
     }
 

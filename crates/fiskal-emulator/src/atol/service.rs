@@ -379,6 +379,12 @@ impl Atol {
             // §1.4: the total may differ from the sum of the items by up to 0.99 ₽.
             K::TotalMismatch { expected, actual } => expected.abs_diff(*actual) > 99,
             K::VatTotalMismatch { .. } => self.cfg.check_vat_totals,
+            // Not documented as checked by ATOL (docs/emulators.md): only under `strict`.
+            K::InnCheckDigit
+            | K::MarkRule {
+                rule: fiskal_ffd::violation::MarkRule::SubjectNotMarked,
+                ..
+            } => self.cfg.strict,
             _ => true,
         }
     }

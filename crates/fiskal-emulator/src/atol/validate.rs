@@ -142,6 +142,20 @@ pub(crate) fn parse_atol_datetime(
     fiskal_ffd::datetime::LocalDateTime::new(y, mo, d, h, mi, se)
 }
 
+/// The request's `timestamp`: `dd.mm.yyyy HH:MM:SS` where HH may also be `24` (v4 protocol,
+/// table 2: «HH – Часы … Возможные значения от «00» до «24»»); it is only echoed back.
+fn request_timestamp_ok(t: &str) -> bool {
+    if parse_atol_datetime(t, true).is_some() {
+        return true;
+    }
+    match (t.get(..11), t.get(11..13), t.get(13..)) {
+        (Some(date), Some("24"), Some(rest)) => {
+            parse_atol_datetime(&format!("{date}23{rest}"), true).is_some()
+        }
+        _ => false,
+    }
+}
+
 fn is_inn(s: &str) -> bool {
     (s.len() == 10 || s.len() == 12) && s.bytes().all(|c| c.is_ascii_digit())
 }
@@ -446,9 +460,7 @@ pub(crate) fn check_request(
         ..Checker::default()
     };
     let root = "#";
-    c.pattern(body, "timestamp", root, true, 19, |t| {
-        parse_atol_datetime(t, true).is_some()
-    });
+    c.pattern(body, "timestamp", root, true, 19, request_timestamp_ok);
     c.text(body, "external_id", root, true, (1, 128));
     if let Some(s) = c.obj(body, "service", root, false) {
         c.text(s, "callback_url", &at(root, "service"), false, (0, 256));
@@ -732,6 +744,14 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_timestamp_hour_24() {
+        assert!(request_timestamp_ok("01.02.2017 24:00:00"));
+        assert!(request_timestamp_ok("01.02.2017 13:45:00"));
+        assert!(!request_timestamp_ok("01.02.2017 25:00:00"));
+        assert!(!request_timestamp_ok("32.02.2017 24:00:00"));
+    }
 
     #[test]
     fn datetimes() {

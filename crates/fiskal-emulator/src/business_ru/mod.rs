@@ -34,7 +34,8 @@
 //! (fault); `{"result": 1, "message"}` with 401 for an FFD-version mismatch.
 //!
 //! **Commands**: `printCheck` and `printPurchaseReturn` are validated (module `validate`:
-//! required fields and types, ≤ 2 decimals for money, ≤ 3 for `count`, `nds_value` 0/10/20
+//! required fields and types, ≤ 2 decimals for money, ≤ 6 for `count` (≤ 3 and the other
+//! client-inferred limits with [`BusinessRuConfig::strict`]), `nds_value` 0/10/20
 //! (+ 5/7/22 with [`BusinessRuConfig::unconfirmed_vat_rates`]), `payment_mode` 1–7,
 //! `item_type` 1–33, `tag1055` bitmask value, INN 10/12 digits, `sum` = `price` × `count`
 //! (± 1 kopeck), payments = Σ `sum`, `nomenclature_code` hex of 7–30 bytes without the
@@ -171,6 +172,10 @@ pub struct BusinessRuConfig {
     pub lenient_sign: bool,
     /// Accept `nds_value` 5, 7 and 22 (default true; not evidenced, §3.4).
     pub unconfirmed_vat_rates: bool,
+    /// Also apply the limits only inferred from clients, not from a published reference
+    /// (default false): `smsEmail54FZ` a `+7…` phone or an e-mail, `c_num` ≤ 64 characters,
+    /// ≤ 100 `goods`, `count` with ≤ 3 decimals (6 otherwise). See docs/emulators.md.
+    pub strict: bool,
     /// 1017 «ИНН ОФД» (not in the answers; kept for the register).
     pub ofd_inn: String,
     /// Base of `receipt_url`.
@@ -187,6 +192,7 @@ impl Default for BusinessRuConfig {
             faults: Faults::none(),
             lenient_sign: false,
             unconfirmed_vat_rates: true,
+            strict: false,
             ofd_inn: "7704358518".into(),
             ofd_receipt_url: "https://ofd.ru/rec".into(),
         }
@@ -194,6 +200,12 @@ impl Default for BusinessRuConfig {
 }
 
 impl BusinessRuConfig {
+    /// Sets [`BusinessRuConfig::strict`].
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// Sets [`BusinessRuConfig::processing_delay`].
     pub fn with_processing_delay(mut self, delay: Duration) -> Self {
         self.processing_delay = delay;

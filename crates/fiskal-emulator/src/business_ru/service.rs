@@ -288,6 +288,7 @@ impl BusinessRu {
                 cmd,
                 self.cfg.unconfirmed_vat_rates,
                 account.mark_type_prefix_included,
+                self.cfg.strict,
             ) {
                 Ok(c) => Some(c),
                 Err(r) => return r.into(),

@@ -1,4 +1,11 @@
-//! The service's checks of a `printCheck` / `printPurchaseReturn` command (providers.md §3.4).
+//! The service's checks of a `printCheck` / `printPurchaseReturn` command.
+//!
+//! Business.ru's own reference (SwaggerHub «Business.Ru/check.business.ru») is not public; the
+//! field set comes from the official SDK's README (<https://github.com/business-ru/open-api-sdk-php>)
+//! and the FFD. So the default checks are the FFD's own rules (types, tag enumerations 1212/1214,
+//! kopecks, ИНН digits, the 1055 bitmask, one VAT rate, sums a register refuses); the limits
+//! only inferred from clients (contact form, `c_num` length, 100 goods, 3 decimals in `count`)
+//! apply under `strict`. See docs/emulators.md.
 
 use super::php::J;
 
@@ -35,23 +42,50 @@ pub(crate) struct Checked {
     pub(crate) client_name: String,
 }
 
-/// A JSON number with at most `dp` decimals as an integer of 10^-dp units (no exponent form).
+/// A non-negative JSON number with at most `dp` decimals as an integer of 10^-dp units,
+/// exactly; the exponent form is a number too (PHP's `json_encode` writes 0.000001 as
+/// `1.0e-6`).
 fn fixed(v: &J, dp: u32) -> Option<u64> {
     let J::Num(t) = v else { return None };
-    if t.starts_with('-') || t.contains(['e', 'E']) {
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.as_str()),
+    };
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => {
+            let e = &t[i + 1..];
+            (
+                &t[..i],
+                e.strip_prefix('+').unwrap_or(e).parse::<i32>().ok()?,
+            )
+        }
+        None => (t, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > usize::try_from(dp).unwrap_or(0) {
+    // value = digits × 10^(exp − frac.len()); in our units × 10^dp.
+    let mut digits = format!("{int}{frac}").trim_start_matches('0').to_owned();
+    let mut shift = exp
+        .checked_sub(i32::try_from(frac.len()).ok()?)?
+        .checked_add(i32::try_from(dp).ok()?)?;
+    while shift < 0 {
+        match digits.strip_suffix('0') {
+            Some(d) => digits = d.to_owned(),
+            None if digits.is_empty() => break,
+            None => return None,
+        }
+        shift += 1;
+    }
+    if digits.is_empty() {
+        return Some(0);
+    }
+    if neg || digits.len() > 19 {
         return None;
     }
-    let scale = 10u64.checked_pow(dp)?;
-    let mut f = frac.parse::<u64>().unwrap_or(0);
-    for _ in frac.len()..usize::try_from(dp).unwrap_or(0) {
-        f = f.checked_mul(10)?;
-    }
-    int.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(f)
+    let base: u64 = digits.parse().ok()?;
+    base.checked_mul(10u64.checked_pow(u32::try_from(shift).ok()?)?)
 }
 
 fn int(v: &J) -> Option<i64> {
@@ -84,11 +118,13 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
     hex::decode(compact).ok()
 }
 
-/// Checks a receipt command; `mark_prefix_included` is the account's setting.
+/// Checks a receipt command; `mark_prefix_included` is the account's setting; `strict` adds the
+/// limits only inferred from clients.
 pub(crate) fn check_receipt(
     cmd: &J,
     unconfirmed_vat_rates: bool,
     mark_prefix_included: bool,
+    strict: bool,
 ) -> Result<Checked, Refusal> {
     if !matches!(cmd, J::Obj(_)) {
         return Err(schema("command", "ожидается объект"));
@@ -97,7 +133,7 @@ pub(crate) fn check_receipt(
     if let Some(c) = opt_string(cmd, "smsEmail54FZ", 64)? {
         let phone =
             c.len() == 12 && c.starts_with("+7") && c[2..].bytes().all(|b| b.is_ascii_digit());
-        if !phone && !c.contains('@') {
+        if strict && !phone && !c.contains('@') {
             return Err(schema(
                 "smsEmail54FZ",
                 "ожидается телефон +7XXXXXXXXXX или e-mail",
@@ -106,7 +142,7 @@ pub(crate) fn check_receipt(
     }
     let c_num = match cmd.get("c_num") {
         None | Some(J::Null) => String::new(),
-        Some(J::Str(s)) if s.chars().count() <= 64 => s.clone(),
+        Some(J::Str(s)) if !strict || s.chars().count() <= 64 => s.clone(),
         Some(J::Num(n)) if !n.contains(['.', 'e', 'E', '-']) => n.clone(),
         Some(_) => return Err(schema("c_num", "ожидается строка до 64 символов или целое")),
     };
@@ -137,7 +173,7 @@ pub(crate) fn check_receipt(
         }
     }
     let goods = match cmd.get("goods") {
-        Some(J::Arr(g)) if !g.is_empty() && g.len() <= 100 => g,
+        Some(J::Arr(g)) if !g.is_empty() && (!strict || g.len() <= 100) => g,
         Some(J::Arr(_)) => return Err(schema("goods", "от 1 до 100 позиций")),
         _ => return Err(schema("goods", "обязательный массив позиций")),
     };
@@ -151,11 +187,18 @@ pub(crate) fn check_receipt(
             Some(J::Str(s)) if !s.is_empty() && s.chars().count() <= 128 => {}
             _ => return Err(schema(&p("name"), "обязательная строка до 128 символов")),
         }
+        // Millionths: 6 decimals (the FFD 1.2 limit); 3 under `strict` (what clients send).
+        let (max_dp, what) = if strict {
+            (3, "положительное число с не более чем 3 знаками")
+        } else {
+            (6, "положительное число с не более чем 6 знаками")
+        };
         let count = g
             .get("count")
-            .and_then(|v| fixed(v, 3))
-            .filter(|c| *c > 0 && *c <= 99_999_999)
-            .ok_or_else(|| schema(&p("count"), "положительное число с не более чем 3 знаками"))?;
+            .and_then(|v| fixed(v, max_dp))
+            .and_then(|c| c.checked_mul(10u64.pow(6 - max_dp)))
+            .filter(|c| *c > 0 && *c <= 99_999_999_000)
+            .ok_or_else(|| schema(&p("count"), what))?;
         let price = g
             .get("price")
             .and_then(|v| fixed(v, 2))
@@ -214,7 +257,7 @@ pub(crate) fn check_receipt(
         }
         // sum = price × count, rounded half up to the kopeck (± 1 kopeck tolerated).
         let exact = u128::from(price) * u128::from(count);
-        let rounded = (exact + 500) / 1000;
+        let rounded = (exact + 500_000) / 1_000_000;
         if u128::from(sum).abs_diff(rounded) > 1 {
             return Err(business(format!(
                 "{}: сумма позиции не равна цене, умноженной на количество",
@@ -256,27 +299,34 @@ mod tests {
 
     #[test]
     fn accepts_and_refuses() {
-        let ok = check_receipt(&cmd(GOOD, r#""payed_cash":311.95"#), true, false).expect("ok");
+        let ok =
+            check_receipt(&cmd(GOOD, r#""payed_cash":311.95"#), true, false, false).expect("ok");
         assert_eq!(ok.total_kopecks, 31_195);
-        let short = check_receipt(&cmd(GOOD, r#""payed_cash":311"#), true, false).unwrap_err();
+        let short =
+            check_receipt(&cmd(GOOD, r#""payed_cash":311"#), true, false, false).unwrap_err();
         assert_eq!(short.status, 422);
         let bad_sum = GOOD.replace("311.95", "312.95");
         assert_eq!(
-            check_receipt(&cmd(&bad_sum, r#""payed_cash":312.95"#), true, false)
+            check_receipt(&cmd(&bad_sum, r#""payed_cash":312.95"#), true, false, false)
                 .unwrap_err()
                 .status,
             422
         );
         let three_dp = GOOD.replace("\"price\":899", "\"price\":899.001");
         assert_eq!(
-            check_receipt(&cmd(&three_dp, r#""payed_cash":311.95"#), true, false)
-                .unwrap_err()
-                .status,
+            check_receipt(
+                &cmd(&three_dp, r#""payed_cash":311.95"#),
+                true,
+                false,
+                false
+            )
+            .unwrap_err()
+            .status,
             400
         );
         let vat18 = GOOD.replace("\"nds_value\":10", "\"nds_value\":18");
         assert_eq!(
-            check_receipt(&cmd(&vat18, r#""payed_cash":311.95"#), true, false)
+            check_receipt(&cmd(&vat18, r#""payed_cash":311.95"#), true, false, false)
                 .unwrap_err()
                 .status,
             400
@@ -286,13 +336,17 @@ mod tests {
             "\"item_type\":1,\"nomenclature_code\":\"44 4D 04 44 09 22 46 CB 30 31\"",
         );
         assert_eq!(
-            check_receipt(&cmd(&marked, r#""payed_cash":311.95"#), true, false)
+            check_receipt(&cmd(&marked, r#""payed_cash":311.95"#), true, false, false)
                 .unwrap_err()
                 .status,
             422
         );
-        assert!(check_receipt(&cmd(&marked, r#""payed_cash":311.95"#), true, true).is_ok());
+        assert!(check_receipt(&cmd(&marked, r#""payed_cash":311.95"#), true, true, false).is_ok());
         assert_eq!(fixed(&J::Num("12.50".into()), 2), Some(1250));
-        assert_eq!(fixed(&J::Num("1e3".into()), 2), None);
+        assert_eq!(fixed(&J::Num("1e3".into()), 2), Some(100_000));
+        assert_eq!(fixed(&J::Num("1.0e-6".into()), 6), Some(1));
+        assert_eq!(fixed(&J::Num("1.0e-7".into()), 6), None);
+        assert_eq!(fixed(&J::Num("-1".into()), 2), None);
+        assert_eq!(fixed(&J::Num("-0".into()), 2), Some(0));
     }
 }

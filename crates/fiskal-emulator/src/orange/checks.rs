@@ -1,6 +1,10 @@
-//! The service's own checks of a document POST (providers.md §2.4, §2.8): required fields,
-//! types, lengths, enumerations, the FFD split, and the sums. Every finding becomes one text of
-//! the 400 `errors` array.
+//! The service's own checks of a document POST, after the field tables of the Orange Data
+//! protocol (<https://github.com/orangedata-official/API>, `orangedata_API_Russian_ffd_1.2.pdf`,
+//! version 2.31.3, §2.1.1–§2.1.1.14, §2.3.1, §2.7.1): required fields, types, lengths,
+//! enumerations, the FFD split, and the sums. Every finding becomes one text of the 400 `errors`
+//! array, in Russian like the protocol's sample (§2.1.2), naming the field by the API's own
+//! JSON path (`content.positions[0].tax`). Rules the protocol does not say the service enforces
+//! run only when `strict` is on (see docs/emulators.md).
 
 use serde_json::{Map, Value};
 
@@ -18,7 +22,7 @@ pub(crate) enum Kind {
     Document,
     /// `/api/v2/correction12/`.
     Correction12,
-    /// `/api/v2/corrections/` (FFD 1.05, a totals record, §2.8).
+    /// `/api/v2/corrections/` (FFD 1.05, a totals record, protocol §2.3).
     Correction105,
 }
 
@@ -48,43 +52,109 @@ pub(crate) fn number_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Kopecks of a JSON number with at most two decimals, up to [`MAX_MONEY`].
-pub(crate) fn kopecks(v: &Value) -> Result<u64, &'static str> {
-    let text = number_text(v).ok_or("a number is expected")?;
-    let m: fiskal_ffd::Money = text.parse().map_err(|_| "a number is expected")?;
-    match m.kopecks() {
-        Ok(k) if k <= MAX_MONEY => Ok(k),
-        Ok(_) => Err("must not exceed 99999999.99"),
-        Err(fiskal_ffd::money::MoneyProblem::Negative) => Err("must not be negative"),
-        Err(fiskal_ffd::money::MoneyProblem::TooManyDecimals) => {
-            Err("must have at most 2 decimal places")
+/// Why a JSON number is not an amount or a quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumProblem {
+    /// Not a JSON number at all.
+    NotNumber,
+    /// Below zero.
+    Negative,
+    /// More decimals than allowed.
+    Scale,
+    /// Too large to hold.
+    Range,
+}
+
+/// The value of a JSON number text (plain or exponent form: `0.000001`, `1e-06`, `1E+2`) in
+/// units of 10^-`scale`, exactly (never through a float). Trailing zeros do not count as
+/// decimals (`8.90000` has two).
+pub(crate) fn scaled(text: &str, scale: u32) -> Result<u128, NumProblem> {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => {
+            let e = &t[i + 1..];
+            let e = e.strip_prefix('+').unwrap_or(e);
+            let e: i64 = e.parse().map_err(|_| NumProblem::NotNumber)?;
+            (&t[..i], e)
         }
-        Err(_) => Err("must not exceed 99999999.99"),
+        None => (t, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits_ok = |d: &str| d.bytes().all(|c| c.is_ascii_digit());
+    if int.is_empty()
+        || !digits_ok(int)
+        || !digits_ok(frac)
+        || (mantissa.contains('.') && frac.is_empty())
+    {
+        return Err(NumProblem::NotNumber);
+    }
+    let all = format!("{int}{frac}");
+    let all = all.trim_start_matches('0');
+    // value = all × 10^(exp − frac.len()); in our units: × 10^(exp − frac.len() + scale).
+    let frac_len = i64::try_from(frac.len()).map_err(|_| NumProblem::Range)?;
+    let mut shift = exp - frac_len + i64::from(scale);
+    let mut digits = all.to_owned();
+    while shift < 0 {
+        match digits.strip_suffix('0') {
+            Some(d) => digits = d.to_owned(),
+            None if digits.is_empty() => break,
+            None => return Err(NumProblem::Scale),
+        }
+        shift += 1;
+    }
+    if neg && !digits.is_empty() {
+        return Err(NumProblem::Negative);
+    }
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    if digits.len() > 30 || shift > 30 {
+        return Err(NumProblem::Range);
+    }
+    let base: u128 = digits.parse().map_err(|_| NumProblem::Range)?;
+    let shift = u32::try_from(shift).map_err(|_| NumProblem::Range)?;
+    10u128
+        .checked_pow(shift)
+        .and_then(|m| base.checked_mul(m))
+        .ok_or(NumProblem::Range)
+}
+
+/// Kopecks of a JSON number with at most two decimals, up to [`MAX_MONEY`] (§2.1.1.4 note).
+pub(crate) fn kopecks(v: &Value) -> Result<u64, &'static str> {
+    let text = number_text(v).ok_or("ожидается число")?;
+    match scaled(&text, 2) {
+        Ok(k) if k <= u128::from(MAX_MONEY) => u64::try_from(k).map_err(|_| "ожидается число"),
+        Ok(_) | Err(NumProblem::Range) => Err("значение не может превышать 99999999.99"),
+        Err(NumProblem::Negative) => Err("значение не может быть отрицательным"),
+        Err(NumProblem::Scale) => Err("допускается не более 2 знаков после точки"),
+        Err(NumProblem::NotNumber) => Err("ожидается число"),
     }
 }
 
-/// Millionths of a JSON number with at most six decimals, positive, up to the maximum.
+/// Millionths of a JSON number with at most six decimals (in both FFD versions, §2.1.1.2
+/// `quantity`), positive, up to 281 474 976.710 655 (§2.1.1.4 note).
 pub(crate) fn micro_units(v: &Value) -> Result<u64, &'static str> {
-    let text = number_text(v).ok_or("a number is expected")?;
-    if text.starts_with('-') || text.contains(['e', 'E']) {
-        return Err("must be a positive decimal");
+    let text = number_text(v).ok_or("ожидается число")?;
+    match scaled(&text, 6) {
+        Ok(0) => Err("значение должно быть больше 0"),
+        Ok(m) if m <= u128::from(MAX_QUANTITY) => u64::try_from(m).map_err(|_| "ожидается число"),
+        Ok(_) | Err(NumProblem::Range) => Err("значение не может превышать 281474976.710655"),
+        Err(NumProblem::Negative) => Err("значение должно быть больше 0"),
+        Err(NumProblem::Scale) => Err("допускается не более 6 знаков после точки"),
+        Err(NumProblem::NotNumber) => Err("ожидается число"),
     }
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    if frac.len() > 6 {
-        return Err("must have at most 6 decimal places");
-    }
-    let int: u64 = int.parse().map_err(|_| "a number is expected")?;
-    let frac: u64 = format!("{frac:0<6}")
-        .parse()
-        .map_err(|_| "a number is expected")?;
-    let micro = int
-        .checked_mul(1_000_000)
-        .and_then(|i| i.checked_add(frac))
-        .ok_or("is too large")?;
-    match micro {
-        0 => Err("must be greater than 0"),
-        m if m > MAX_QUANTITY => Err("must not exceed 281474976.710655"),
-        m => Ok(m),
+}
+
+/// The decimal text of `micro` millionths (`0.000001`, `2`).
+pub(crate) fn micro_text(micro: u64) -> String {
+    let (i, f) = (micro / 1_000_000, micro % 1_000_000);
+    if f == 0 {
+        i.to_string()
+    } else {
+        format!("{i}.{}", format!("{f:06}").trim_end_matches('0'))
     }
 }
 
@@ -108,10 +178,22 @@ fn contact_ok(s: &str) -> bool {
     matches!(s.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty())
 }
 
+/// The text of a missing required field.
+const REQUIRED: &str = "обязательное поле не указано";
+
+/// The texts of the protocol's error sample (§2.1.2): a missing `id`, `inn`, `content`.
+pub(crate) const NO_ID: &str = "Не указан идентификатор документа 'Id'";
+/// See [`NO_ID`].
+pub(crate) const NO_INN: &str = "Не указан ИНН организации 'INN'";
+/// See [`NO_ID`].
+pub(crate) const NO_CONTENT: &str = "Отсутствует содержимое документа 'Content'";
+
 /// Accumulates findings.
 #[derive(Debug, Default)]
 pub(crate) struct Checker {
     pub(crate) errors: Vec<String>,
+    /// Apply the rules the protocol does not say the service enforces.
+    pub(crate) strict: bool,
 }
 
 impl Checker {
@@ -133,21 +215,24 @@ impl Checker {
         match o.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.err(&path, "field is required");
+                    self.err(&path, REQUIRED);
                 }
                 None
             }
             Some(Value::String(s)) => {
                 let n = s.chars().count();
                 if n < min || n > max {
-                    self.err(&path, format!("length must be {min}..{max} characters"));
+                    self.err(
+                        &path,
+                        format!("длина должна быть от {min} до {max} символов"),
+                    );
                     None
                 } else {
                     Some(s)
                 }
             }
             Some(_) => {
-                self.err(&path, "a string is expected");
+                self.err(&path, "ожидается строка");
                 None
             }
         }
@@ -166,19 +251,19 @@ impl Checker {
         match o.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.err(&path, "field is required");
+                    self.err(&path, REQUIRED);
                 }
                 None
             }
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(v) if ok(v) => Some(v),
                 _ => {
-                    self.err(&path, format!("value {n} is not allowed"));
+                    self.err(&path, format!("недопустимое значение {n}"));
                     None
                 }
             },
             Some(_) => {
-                self.err(&path, "an integer is expected");
+                self.err(&path, "ожидается целое число");
                 None
             }
         }
@@ -188,7 +273,7 @@ impl Checker {
         match o.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.err(&format!("{at}{key}"), "field is required");
+                    self.err(&format!("{at}{key}"), REQUIRED);
                 }
                 None
             }
@@ -207,7 +292,7 @@ impl Checker {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
-                self.err(&format!("{at}{key}"), "true or false is expected");
+                self.err(&format!("{at}{key}"), "ожидается true или false");
                 None
             }
         }
@@ -216,7 +301,7 @@ impl Checker {
     fn digits(&mut self, o: &Obj, key: &str, at: &str, lens: &[usize]) {
         if let Some(s) = self.string(o, key, at, false, 1, 12) {
             if !is_digits(s, lens) {
-                self.err(&format!("{at}{key}"), "must be 10 or 12 digits");
+                self.err(&format!("{at}{key}"), "ожидается 10 или 12 цифр");
             }
         }
     }
@@ -227,7 +312,7 @@ impl Checker {
             if o.get(*k).is_some_and(|v| !v.is_null()) {
                 self.err(
                     &format!("{at}{k}"),
-                    format!("is allowed in FFD {version} only"),
+                    format!("допускается только в ФФД {version}"),
                 );
             }
         }
@@ -237,13 +322,13 @@ impl Checker {
         match o.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.err(&format!("{at}{key}"), "field is required");
+                    self.err(&format!("{at}{key}"), REQUIRED);
                 }
                 None
             }
             Some(Value::Object(m)) => Some(m),
             Some(_) => {
-                self.err(&format!("{at}{key}"), "an object is expected");
+                self.err(&format!("{at}{key}"), "ожидается объект");
                 None
             }
         }
@@ -252,7 +337,7 @@ impl Checker {
 
 impl Checker {
     /// `correctionType`, `causeDocumentDate` (time 00:00:00) and `causeDocumentNumber`
-    /// (required by prescription) of a correction (§2.8). Returns `correctionType`.
+    /// (required by prescription) of a correction (protocol §2.3.1, §2.7.1). Returns `correctionType`.
     fn correction_cause(&mut self, content: &Obj) -> Option<u64> {
         let at = "content.";
         let ct = self.int(content, "correctionType", at, true, |v| v <= 1);
@@ -262,10 +347,10 @@ impl Checker {
                 .and_then(|s| s.parse::<fiskal_ffd::datetime::LocalDateTime>().ok());
             match ok {
                 Some(t) if t.fields().3 == 0 && t.fields().4 == 0 && t.fields().5 == 0 => {}
-                Some(_) => self.err("content.causeDocumentDate", "time must be 00:00:00"),
+                Some(_) => self.err("content.causeDocumentDate", "время должно быть 00:00:00"),
                 None => self.err(
                     "content.causeDocumentDate",
-                    "an ISO-8601 date-time is expected",
+                    "ожидается дата и время ISO-8601",
                 ),
             }
         }
@@ -274,7 +359,7 @@ impl Checker {
     }
 }
 
-/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.8): cause, `type` 1
+/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.3.1): cause, `type` 1
 /// or 3, `totalSum` = the sum of the five payment sums, `tax1Sum`…`tax10Sum`,
 /// `taxationSystem`; no positions.
 fn correction_105(
@@ -310,11 +395,10 @@ fn correction_105(
     }
     c.int(content, "taxationSystem", at, true, |v| v <= 5);
     if let Some(s) = c.string(content, "customerContact", at, false, 1, 64) {
-        if !contact_ok(s) {
-            c.err(
-                "content.customerContact",
-                "must be +digits, an e-mail or 'none'",
-            );
+        // §1.2.6: the service takes any 1..64 characters in 1008; the format of the field
+        // table (+{Ц}, {С}@{С}, none) is checked under `strict` only.
+        if c.strict && !contact_ok(s) {
+            c.err("content.customerContact", CONTACT_FORMAT);
         }
     }
     c.string(content, "senderEmail", at, false, 1, 64);
@@ -333,7 +417,7 @@ fn correction_105(
             c.err(
                 "content.totalSum",
                 format!(
-                    "the sum of cashSum, eCashSum, prepaymentSum, postpaymentSum and otherPaymentTypeSum {} differs from totalSum {}",
+                    "сумма cashSum, eCashSum, prepaymentSum, postpaymentSum и otherPaymentTypeSum {} не равна totalSum {}",
                     rub(paid),
                     rub(total)
                 ),
@@ -362,23 +446,37 @@ fn planned_status_ok(v: u64) -> bool {
     (1..=6).contains(&v) || v == 255
 }
 
-/// Checks a document POST body. `extra_tax` are the configured extra `tax` codes.
+/// The text of a `customerContact` of the wrong form (`strict` only).
+const CONTACT_FORMAT: &str = "ожидается формат +{Ц}, {С}@{С} или none";
+
+/// Checks a document POST body. `extra_tax` are the configured extra `tax` codes; `strict`
+/// adds the rules the protocol does not say the service enforces.
 pub(crate) fn check(
     body: &Obj,
     kind: Kind,
     extra_tax: &[(u8, u8)],
+    strict: bool,
 ) -> Result<Checked, Vec<String>> {
-    let mut c = Checker::default();
+    let mut c = Checker {
+        errors: Vec::new(),
+        strict,
+    };
     let id = match body.get("id") {
         None | Some(Value::Null) => {
-            c.errors.push("Document ID 'Id' not specified".into());
+            c.errors.push(NO_ID.into());
             None
         }
         _ => c.string(body, "id", "", true, 1, 64),
     };
-    let inn = c.string(body, "inn", "", true, 10, 12);
+    let inn = match body.get("inn") {
+        None | Some(Value::Null) => {
+            c.errors.push(NO_INN.into());
+            None
+        }
+        _ => c.string(body, "inn", "", true, 10, 12),
+    };
     if inn.is_some_and(|s| !is_digits(s, &[10, 12])) {
-        c.err("inn", "must be 10 or 12 digits");
+        c.err("inn", "ожидается 10 или 12 цифр");
     }
     let group = c.string(body, "group", "", false, 1, 32);
     c.string(body, "key", "", true, 1, 32);
@@ -386,7 +484,14 @@ pub(crate) fn check(
     c.string(body, "callbackApiKey", "", false, 1, 3072);
     let meta = c.string(body, "meta", "", false, 1, 128);
     let ignore = c.boolean(body, "ignoreItemCodeCheck", "").unwrap_or(false);
-    let Some(content) = c.object(body, "content", "", true) else {
+    let content = match body.get("content") {
+        None | Some(Value::Null) => {
+            c.errors.push(NO_CONTENT.into());
+            None
+        }
+        _ => c.object(body, "content", "", true),
+    };
+    let Some(content) = content else {
         return Err(c.errors);
     };
     let at = "content.";
@@ -398,7 +503,10 @@ pub(crate) fn check(
         v == 2 || v == 4
     });
     if kind == Kind::Correction12 && ffd == Some(2) {
-        c.err("content.ffdVersion", "must be 4 for correction12");
+        c.err(
+            "content.ffdVersion",
+            "для correction12 допускается только 4",
+        );
     }
     let ffd12 = ffd == Some(4);
     let operation = c.int(content, "type", at, true, |v| (1..=4).contains(&v));
@@ -434,17 +542,16 @@ pub(crate) fn check(
     }
     // Receipt-level text fields.
     if let Some(s) = c.string(content, "customerContact", at, true, 1, 64) {
-        if !contact_ok(s) {
-            c.err(
-                "content.customerContact",
-                "must be +digits, an e-mail or 'none'",
-            );
+        // §1.2.6: the service takes any 1..64 characters in 1008; the format of the field
+        // table (+{Ц}, {С}@{С}, none) is checked under `strict` only.
+        if c.strict && !contact_ok(s) {
+            c.err("content.customerContact", CONTACT_FORMAT);
         }
     }
     c.string(content, "cashier", at, false, 1, 64);
     if let Some(s) = c.string(content, "cashierINN", at, false, 12, 12) {
         if !is_digits(s, &[12]) {
-            c.err("content.cashierINN", "must be 12 digits");
+            c.err("content.cashierINN", "ожидается 12 цифр");
         }
     }
     c.string(content, "senderEmail", at, false, 1, 64);
@@ -465,7 +572,7 @@ pub(crate) fn check(
             if n.chars().count() + v.chars().count() > 235 {
                 c.err(
                     "content.additionalUserAttribute",
-                    "name and value exceed 235 characters",
+                    "длина name и value вместе не может превышать 235 символов",
                 );
             }
         }
@@ -490,7 +597,10 @@ pub(crate) fn check(
     ];
     c.int(content, "timeZone", at, false, |v| (1..=11).contains(&v));
     c.boolean(content, "isInternetStore", at);
-    let total = c.money(content, "totalSum", at, true);
+    // §2.1.1.1 marks totalSum required for FFD 1.05 only, yet the protocol's own samples
+    // (§1.3, §2.1) and the official clients never send it: absent, it is Σ of the positions;
+    // required (FFD 1.05) under `strict` only.
+    let total = c.money(content, "totalSum", at, strict && !ffd12);
     for n in 1..=10 {
         c.money(content, &format!("vat{n}Sum"), at, false);
     }
@@ -502,13 +612,13 @@ pub(crate) fn check(
             for (i, p) in ps.iter().enumerate() {
                 let at = format!("content.positions[{i}].");
                 let Some(p) = p.as_object() else {
-                    c.err(&format!("content.positions[{i}]"), "an object is expected");
+                    c.err(&format!("content.positions[{i}]"), "ожидается объект");
                     items_sum = None;
                     continue;
                 };
                 let q = match p.get("quantity") {
                     None | Some(Value::Null) => {
-                        c.err(&format!("{at}quantity"), "field is required");
+                        c.err(&format!("{at}quantity"), REQUIRED);
                         None
                     }
                     Some(v) => micro_units(v)
@@ -522,7 +632,7 @@ pub(crate) fn check(
                         if s > MAX_MONEY {
                             c.err(
                                 &format!("{at}price"),
-                                "price × quantity exceeds 99999999.99",
+                                "price × quantity не может превышать 99999999.99",
                             );
                         }
                         items_sum = items_sum.and_then(|t| t.checked_add(s));
@@ -566,7 +676,7 @@ pub(crate) fn check(
                         {
                             c.err(
                                 &format!("{at}fractionalQuantity"),
-                                "Numerator and Denominator must be integers, 0 < Numerator < Denominator",
+                                "Numerator и Denominator: целые числа, 0 < Numerator < Denominator",
                             );
                         }
                     }
@@ -592,16 +702,16 @@ pub(crate) fn check(
                         if !(8..=32).contains(&n) {
                             c.err(
                                 &format!("{at}nomenclatureCode"),
-                                "must be Base64 of 8..32 bytes",
+                                "ожидается Base64 от 8 до 32 байт",
                             );
                         }
                     }
                 }
             }
         }
-        Some(Value::Array(_)) => c.err("content.positions", "at least one position is required"),
-        None | Some(Value::Null) => c.err("content.positions", "field is required"),
-        Some(_) => c.err("content.positions", "an array is expected"),
+        Some(Value::Array(_)) => c.err("content.positions", "нужна хотя бы одна позиция"),
+        None | Some(Value::Null) => c.err("content.positions", REQUIRED),
+        Some(_) => c.err("content.positions", "ожидается массив"),
     }
     // checkClose.
     let mut paid = Some(0u64);
@@ -615,7 +725,7 @@ pub(crate) fn check(
                     let Some(p) = p.as_object() else {
                         c.err(
                             &format!("content.checkClose.payments[{i}]"),
-                            "an object is expected",
+                            "ожидается объект",
                         );
                         paid = None;
                         continue;
@@ -627,32 +737,35 @@ pub(crate) fn check(
                     }
                 }
             }
-            Some(Value::Array(_)) => c.err(
-                "content.checkClose.payments",
-                "at least one payment is required",
-            ),
-            None | Some(Value::Null) => c.err("content.checkClose.payments", "field is required"),
-            Some(_) => c.err("content.checkClose.payments", "an array is expected"),
+            Some(Value::Array(_)) => {
+                c.err("content.checkClose.payments", "нужна хотя бы одна оплата")
+            }
+            None | Some(Value::Null) => c.err("content.checkClose.payments", REQUIRED),
+            Some(_) => c.err("content.checkClose.payments", "ожидается массив"),
         }
     }
+    // The receipt total: totalSum when sent, else Σ round(price × quantity).
+    let total_given = total.is_some();
+    let total = total.or(items_sum);
     if let (Some(total), Some(paid)) = (total, paid) {
         if paid != total {
+            let what = if total_given {
+                "totalSum"
+            } else {
+                "сумме позиций"
+            };
             c.err(
                 "content.checkClose.payments",
-                format!(
-                    "the sum of payments {} differs from totalSum {}",
-                    rub(paid),
-                    rub(total)
-                ),
+                format!("сумма оплат {} не равна {what} {}", rub(paid), rub(total)),
             );
         }
     }
-    if let (Some(total), Some(items)) = (total, items_sum) {
+    if let (true, Some(total), Some(items)) = (total_given, total, items_sum) {
         if total > items || items - total >= 100 {
             c.err(
                 "content.totalSum",
                 format!(
-                    "{} differs from the sum of the positions {}",
+                    "{} не соответствует сумме позиций {}",
                     rub(total),
                     rub(items)
                 ),
@@ -698,6 +811,18 @@ mod tests {
         assert_eq!(micro_units(&n("0.347")), Ok(347_000));
         assert!(micro_units(&n("0")).is_err());
         assert!(micro_units(&n("1.0000001")).is_err());
+        // Exponent form is a number (serde_json prints 0.000001 as 1e-6 itself).
+        assert_eq!(micro_units(&n("1e-06")), Ok(1));
+        assert_eq!(micro_units(&n("0.000001")), Ok(1));
+        assert_eq!(micro_units(&n("2.5E+1")), Ok(25_000_000));
+        assert!(micro_units(&n("1e-7")).is_err());
+        assert_eq!(kopecks(&n("8.90000")), Ok(890));
+        assert_eq!(kopecks(&n("1e2")), Ok(10_000));
+        assert_eq!(scaled("-1", 2), Err(NumProblem::Negative));
+        assert_eq!(scaled("1e400", 2), Err(NumProblem::Range));
+        assert_eq!(scaled("1.", 2), Err(NumProblem::NotNumber));
+        assert_eq!(micro_text(1), "0.000001");
+        assert_eq!(micro_text(2_500_000), "2.5");
         assert_eq!(line_sum(89_900, 347_000), 31_195);
         assert!(contact_ok("+79990000001") && contact_ok("a@b") && contact_ok("none"));
         assert!(!contact_ok("79990000001"));

@@ -8,7 +8,7 @@
 //! An `itemCode` the marking check will refuse is left out too (that is the 422 of processing,
 //! not a 400).
 
-use super::checks::{kopecks, line_sum, micro_units, Obj};
+use super::checks::{kopecks, line_sum, micro_text, micro_units, Obj};
 use base64::Engine;
 use fiskal_ffd::model::{
     Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
@@ -148,6 +148,15 @@ pub(crate) fn to_receipt(
         }),
         None => None,
     };
+    // totalSum may be left out (§2.1.1.1, see checks.rs): Σ of the positions then.
+    let total = match money(content, "totalSum")? {
+        Some(t) => t,
+        None => items
+            .iter()
+            .try_fold(0u64, |t, it| t.checked_add(it.sum.kopecks().ok()?))
+            .map(Money::from_kopecks)
+            .ok_or("content.positions: overflow")?,
+    };
     Ok(Receipt {
         version: fiskal_ffd::model::FORMAT_VERSION,
         ffd,
@@ -170,7 +179,7 @@ pub(crate) fn to_receipt(
         client: (client != Client::default()).then_some(client),
         items,
         payments,
-        total: money(content, "totalSum")?.unwrap_or_default(),
+        total,
         vat_totals: (vt != VatTotals::default()).then_some(vt),
         additional_check_props: so(content, "additionalAttribute"),
         additional_user_prop: obj(content, "additionalUserAttribute").map(|u| UserProp {
@@ -189,7 +198,9 @@ fn item(p: &Obj, ffd12: bool, extra_tax: &[(u8, u8)], code_refused: bool) -> Res
     let price = money(p, "price")?.ok_or("price: missing")?;
     let qv = p.get("quantity").ok_or("quantity: missing")?;
     let micro = micro_units(qv).map_err(|e| format!("quantity: {e}"))?;
-    let quantity: Quantity = serde_json::from_str(&qv.to_string()).map_err(|_| "quantity")?;
+    // From the exact value (the JSON text may be in exponent form, `1e-06`).
+    let quantity: Quantity =
+        serde_json::from_str(&micro_text(micro)).map_err(|_| "quantity: ожидается число")?;
     let sum = line_sum(price.kopecks().map_err(|_| "price")?, micro);
     let tax = u8_of(p, "tax").ok_or("tax")?;
     let rate = match tax {
@@ -212,7 +223,7 @@ fn item(p: &Obj, ffd12: bool, extra_tax: &[(u8, u8)], code_refused: bool) -> Res
         PaymentSubject(u8_of(p, "paymentSubjectType").unwrap_or(1)),
     );
     it.name = so(p, "text");
-    // taxSum: "0 ⇒ tag omitted"; ignored for 0 % and «без НДС» (§2.4).
+    // taxSum: "0 ⇒ tag omitted"; ignored for 0 % and «без НДС» (protocol §2.1.1.2).
     it.vat_sum = money(p, "taxSum")?.filter(|m| !m.is_zero() && rate.fraction().is_some());
     it.unit_vat = money(p, "unitTaxSum")?;
     it.excise = money(p, "excise")?;
@@ -275,4 +286,203 @@ fn item(p: &Obj, ffd12: bool, extra_tax: &[(u8, u8)], code_refused: bool) -> Res
         }
     }
     Ok(it)
+}
+
+/// Drops the characters CP866 cannot encode from every text of `content` (not from
+/// `itemCode`, which goes to the FN as it was scanned), as the service does (protocol §1.2.6:
+/// «Сок «Мечта»» becomes «Сок Мечта»).
+pub(crate) fn drop_non_cp866(content: &mut Obj) {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::String(s) => s.retain(|c| fiskal_ffd::cp866::encode_char(c).is_some()),
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            Value::Object(o) => o
+                .iter_mut()
+                .filter(|(k, _)| k.as_str() != "itemCode")
+                .for_each(|(_, v)| walk(v)),
+            _ => {}
+        }
+    }
+    content
+        .iter_mut()
+        .filter(|(k, _)| k.as_str() != "itemCode")
+        .for_each(|(_, v)| walk(v));
+}
+
+/// The API's own JSON path (`content.positions[0].paymentSubjectType`, `inn`) of a path of
+/// fiskal's model (`items[0].payment_subject`), so that a finding of the register's rules names
+/// the field the client sent. A model field with no request field of its own is named by the
+/// nearest one that produced it.
+pub(crate) fn api_path(model: &str, ffd12: bool) -> String {
+    if model == "company.inn" {
+        return "inn".into();
+    }
+    if let Some(rest) = model.strip_prefix("items[") {
+        let (index, field) = rest.split_once(']').unwrap_or((rest, ""));
+        let field = field.strip_prefix('.').unwrap_or(field);
+        let mapped = item_field(field, ffd12);
+        return if mapped.is_empty() {
+            format!("content.positions[{index}]")
+        } else {
+            format!("content.positions[{index}].{mapped}")
+        };
+    }
+    let (head, tail) = split_first_two(model);
+    let name = match head.as_str() {
+        "client.contact" => "customerContact".to_owned(),
+        "client.name" if ffd12 => "customerInfo.name".to_owned(),
+        "client.name" => "customer".to_owned(),
+        "client.inn" if ffd12 => "customerInfo.inn".to_owned(),
+        "client.inn" => "customerINN".to_owned(),
+        "client.birth_date" => "customerInfo.birthDate".to_owned(),
+        "client.citizenship" => "customerInfo.citizenship".to_owned(),
+        "client.document_code" => "customerInfo.identityDocumentCode".to_owned(),
+        "client.document_data" => "customerInfo.identityDocumentData".to_owned(),
+        "client.address" => "customerInfo.address".to_owned(),
+        "cashier.name" => "cashier".to_owned(),
+        "cashier.inn" => "cashierINN".to_owned(),
+        "company.email" => "senderEmail".to_owned(),
+        "company.payment_place" => "settlementPlace".to_owned(),
+        "company.payment_address" => "settlementAddress".to_owned(),
+        "additional_user_prop.name" => "additionalUserAttribute.name".to_owned(),
+        "additional_user_prop.value" => "additionalUserAttribute.value".to_owned(),
+        "correction.number" => "causeDocumentNumber".to_owned(),
+        "correction.date" => "causeDocumentDate".to_owned(),
+        "correction.correction_type" => "correctionType".to_owned(),
+        "vat_totals.vat20" => "vat1Sum".to_owned(),
+        "vat_totals.vat10" => "vat2Sum".to_owned(),
+        "vat_totals.vat0_sum" => "vat3Sum".to_owned(),
+        "vat_totals.no_vat_sum" => "vat4Sum".to_owned(),
+        "vat_totals.vat120" => "vat5Sum".to_owned(),
+        "vat_totals.vat110" => "vat6Sum".to_owned(),
+        _ => {
+            let first = head.split('.').next().unwrap_or_default();
+            let one = match first {
+                "total" => "totalSum",
+                "tax_system" => "checkClose.taxationSystem",
+                "payments" => "checkClose.payments",
+                "additional_check_props" => "additionalAttribute",
+                "operating_check_props" => "operationalAttribute",
+                "sectoral_check_props" => "industryAttribute",
+                "items" => "positions",
+                "" => "",
+                _ => return format!("content.{model}"),
+            };
+            return if one.is_empty() {
+                "content".into()
+            } else {
+                format!("content.{one}")
+            };
+        }
+    };
+    format!("content.{name}{tail}")
+}
+
+/// `a.b` and the rest (`[0]`, `.c` …) of a dotted path.
+fn split_first_two(p: &str) -> (String, String) {
+    let end = p
+        .char_indices()
+        .filter(|(_, c)| *c == '.' || *c == '[')
+        .map(|(i, _)| i)
+        .nth(1)
+        .unwrap_or(p.len());
+    (p[..end].to_owned(), p[end..].to_owned())
+}
+
+/// The request name of a field of an item (the part after `items[i].`).
+fn item_field(field: &str, ffd12: bool) -> String {
+    let (head, tail) = match field.find(['.', '[']) {
+        Some(i) => (&field[..i], &field[i..]),
+        None => (field, ""),
+    };
+    let sub = tail.strip_prefix('.').unwrap_or(tail);
+    match head {
+        "" => String::new(),
+        "name" => "text".into(),
+        "price" | "sum" => "price".into(),
+        "quantity" => "quantity".into(),
+        "measure" => "quantityMeasurementUnit".into(),
+        "unit" => "unitOfMeasurement".into(),
+        "vat" => "tax".into(),
+        "vat_sum" => "taxSum".into(),
+        "unit_vat" => "unitTaxSum".into(),
+        "payment_method" => "paymentMethodType".into(),
+        "payment_subject" => "paymentSubjectType".into(),
+        "excise" => "excise".into(),
+        "country_code" => "manufacturerCountryCode".into(),
+        "declaration_number" => "customsDeclarationNumber".into(),
+        "user_data" => "additionalAttribute".into(),
+        "sectoral_props" => format!("industryAttribute{tail}"),
+        "fraction" => match sub {
+            "numerator" => "fractionalQuantity.Numerator".into(),
+            "denominator" => "fractionalQuantity.Denominator".into(),
+            _ => "fractionalQuantity".into(),
+        },
+        "mark" => match sub {
+            "planned_status" => "plannedStatus".into(),
+            _ if ffd12 => "itemCode".into(),
+            _ => "nomenclatureCode".into(),
+        },
+        "agent" => {
+            if let Some(s) = sub.strip_prefix("supplier") {
+                match s.trim_start_matches('.') {
+                    "inn" => "supplierINN".into(),
+                    x if x.starts_with("phones") => {
+                        format!("supplierInfo.phoneNumbers{}", &x["phones".len()..])
+                    }
+                    _ => "supplierInfo.name".into(),
+                }
+            } else if sub.starts_with("agent_info") {
+                "agentInfo".into()
+            } else {
+                "agentType".into()
+            }
+        }
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_path;
+
+    #[test]
+    fn model_paths_become_request_paths() {
+        for (model, ffd12, want) in [
+            ("client.contact", true, "content.customerContact"),
+            (
+                "items[0].payment_subject",
+                true,
+                "content.positions[0].paymentSubjectType",
+            ),
+            ("items[2].mark.code", true, "content.positions[2].itemCode"),
+            (
+                "items[2].mark.code_1162",
+                false,
+                "content.positions[2].nomenclatureCode",
+            ),
+            (
+                "items[1].agent.supplier.inn",
+                false,
+                "content.positions[1].supplierINN",
+            ),
+            (
+                "items[1].agent.supplier.phones[0]",
+                true,
+                "content.positions[1].supplierInfo.phoneNumbers[0]",
+            ),
+            ("items[3].name", true, "content.positions[3].text"),
+            ("items[3]", true, "content.positions[3]"),
+            ("client.inn", false, "content.customerINN"),
+            ("client.inn", true, "content.customerInfo.inn"),
+            ("cashier.inn", true, "content.cashierINN"),
+            ("company.inn", true, "inn"),
+            ("vat_totals.vat20", true, "content.vat1Sum"),
+            ("total", true, "content.totalSum"),
+            ("items", true, "content.positions"),
+            ("", true, "content"),
+        ] {
+            assert_eq!(api_path(model, ffd12), want, "{model}");
+        }
+    }
 }

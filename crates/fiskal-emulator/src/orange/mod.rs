@@ -1,4 +1,6 @@
-//! Orange Data (API v2) emulator, after providers.md §2 and its emulator notes (§2.12).
+//! Orange Data (API v2) emulator, after the Orange Data protocol «Протокол взаимодействия с
+//! интернет кассой», version 2.31.3 (<https://github.com/orangedata-official/API>,
+//! `orangedata_API_Russian_ffd_1.2.pdf`; section numbers below are that document's).
 //!
 //! HTTPS only, with client certificates checked against a test CA generated at start
 //! ([`OrangeHandle::ca_pem`] to trust, [`OrangeHandle::issue_client_identity`] for a client
@@ -23,7 +25,7 @@
 //! `POST /api/v2/correction12/` and `POST /api/v2/corrections/` (FFD 1.05 corrections) (201
 //! empty; 409 empty for a known `id`; 400 `{"errors":[…]}`; 503 + `Retry-After` when the queue
 //! is full); `GET /api/v2/{documents|correction12|corrections}/{inn}/status/{id}` (202 empty
-//! while queued; 200 with the §2.7 body; 400 `{"errors":[…]}` for an unknown organisation or
+//! while queued; 200 with the §2.2.1 body; 400 `{"errors":[…]}` for an unknown organisation or
 //! id; 422 with the marking-check array; 524 empty for a document that expired in the queue);
 //! `POST /api/v2/check/` (certificate and signature check of `{inn, group, key}`: 200 empty or
 //! 400). Not emulated: `itemcode`, device status, `validateDocument`. Anything else: 404.
@@ -32,8 +34,17 @@
 //!
 //! **Client certificate** (§2.2): the handshake completes with any certificate (its key must
 //! be proven) or none, and then **every request** without a certificate issued by the
-//! emulator's CA gets HTTP 401 with the text «client certificate has not been validated»
-//! (what Orange Data answers), before anything else is looked at. With
+//! emulator's CA (or by a CA given with [`OrangeConfig::with_client_ca_pem`], such as Orange
+//! Data's own `client_ca.crt`) gets HTTP 401 with the text «client certificate has not been
+//! validated», before anything else is looked at: Orange Data's protocol (version 2.31.3 of
+//! 10.09.2025, `orangedata_API_Russian_ffd_1.2.pdf` in
+//! <https://github.com/orangedata-official/API>) lists «401 Unauthorized – клиентский
+//! сертификат не прошел проверку» among the answers of every request (§2.1 «Создание чека»
+//! and the sections after it), and §1.2.4 says a client certificate of any other issuer is
+//! refused. Client certificates of X.509 version 1 (no extensions), as Orange Data issues them,
+//! are accepted like version 3 ones; the chain is checked by the emulator itself (signature of
+//! the issuing CA over the certificate, validity period; see `tls::ClientChecker`), since
+//! webpki reads only version 3. With
 //! [`OrangeConfig::refuse_handshake_without_certificate`] the TLS handshake is refused instead
 //! (the client then sees a transport error).
 //!
@@ -45,19 +56,24 @@
 //! and group (400) → the register's rules through fiskal-ffd, and the size (400) → `id`
 //! unused in the organisation (409) → 201, journaled.
 //!
-//! **Fields** (§2.4, §2.8): required fields, string lengths, INN digits, enumerations (`type`
+//! **Fields** (protocol 2.31.3 §2.1.1–§2.1.1.14; the rule-by-rule table with sources and tests
+//! is docs/emulators.md): required fields, string lengths, INN digits, enumerations (`type`
 //! 1–4; `tax` 1–10 plus [`OrangeConfig::extra_tax_codes`]; `paymentMethodType` 1–7;
 //! `paymentSubjectType` 1–27, 30–33; payment `type` 1, 2, 14, 15, 16; `taxationSystem` 0–5;
 //! `plannedStatus` 1–6, 255; `quantityMeasurementUnit` 0–255), `ffdVersion` 2 or 4 (4 required
 //! on `correction12`), the FFD split (`nomenclatureCode`/`unitOfMeasurement`/`customer`/
 //! `customerINN` 1.05 only; `itemCode`/`quantityMeasurementUnit`/`customerInfo` 1.2 only),
-//! money with ≤ 2 decimals up to 99 999 999.99, quantity with ≤ 6 decimals, `customerContact`
-//! (`+digits`, `x@y` or `none`), `automatNumber`/`settlementAddress`/`settlementPlace` present
-//! iff the group has [`OrangeGroup::automat`], and the sums: Σ `checkClose.payments` =
-//! `totalSum` exactly (the emulator gives no change: `change` is always 0.00); `totalSum` ≤ Σ
-//! round(price × quantity) by less than one rouble (§2.4 "rounding down").
+//! money with ≤ 2 decimals up to 99 999 999.99, quantity with ≤ 6 decimals in both FFD
+//! versions (numbers in exponent form, `1e-06`, are numbers), `customerContact` required (1–64
+//! characters; its form `+digits`, `x@y` or `none` only with [`OrangeConfig::strict`], §1.2.6),
+//! `automatNumber`/`settlementAddress`/`settlementPlace` present iff the group has
+//! [`OrangeGroup::automat`], and the sums: Σ `checkClose.payments` = the total exactly (the
+//! emulator gives no change: `change` is always 0.00); `totalSum` ≤ Σ round(price × quantity)
+//! by less than one rouble (§2.1.1.1 "rounding down"). `totalSum` may be left out (the
+//! protocol's samples and the official clients do): the total is then Σ round(price ×
+//! quantity); with `strict` it is required for FFD 1.05, as the field table says.
 //!
-//! **FFD 1.05 corrections** (`/api/v2/corrections/`, §2.8) are a totals record with their own
+//! **FFD 1.05 corrections** (`/api/v2/corrections/`, §2.3) are a totals record with their own
 //! fields: `correctionType` 0/1, `type` 1 or 3 only, `causeDocumentDate` ISO-8601 at
 //! `00:00:00`, `causeDocumentNumber` required when `correctionType` is 1, `totalSum` = Σ
 //! `cashSum`, `eCashSum`, `prepaymentSum`, `postpaymentSum`, `otherPaymentTypeSum` (absent = 0)
@@ -65,21 +81,26 @@
 //! `ffdVersion` 2 if present, `customerContact` optional. They go to the FFD 1.05 group (`Main`
 //! by default), have no positions, so fiskal-ffd's receipt rules are not applied to them.
 //!
-//! Error texts are the
-//! emulator's own, in English in the style of the one quoted in §2.5 («Document ID 'Id' not
-//! specified»), one per finding, naming the field (`content.positions[0].tax`).
+//! Error texts are in Russian like the protocol's sample (§2.1.2: «Не указан идентификатор
+//! документа 'Id'», «Не указан ИНН организации 'INN'», «Отсутствует содержимое документа
+//! 'Content'», used verbatim), one per finding, naming the field by the API's own path
+//! (`content.positions[0].tax: недопустимое значение 13`), also for the register's rules.
 //!
-//! **Organisations and groups**: an `inn` not configured → 400 «Organization with INN '…' not
-//! found»; a `group` the organisation does not have → 400. `group` null or absent → `Main_2`
+//! **Organisations and groups**: an `inn` not configured → 400 «Организация с ИНН '…' не
+//! найдена» (the status and `check` endpoints still answer «Organization with INN '…' not
+//! found»); a `group` the organisation does not have → 400. `group` null or absent → `Main_2`
 //! for `ffdVersion` 4, else `Main`. A group's FFD version follows its name (`*_2` = FFD 1.2);
 //! a document of the other version → 400 (inferred, not documented). One emulated register
 //! per group.
 //!
 //! **The register's rules**: the document is converted to a [`fiskal_ffd::Receipt`] and checked
-//! by `fiskal_ffd::validate_with` (price × quantity, VAT, lengths, mark rules …; a code the
-//! marking check below refuses is left out, as it becomes a 422), then its TLV size bound against
+//! by `fiskal_ffd::validate_with` (lengths, digits, enumerations per version, mark rules …; a
+//! code the marking check below refuses is left out, as it becomes a 422; the ИНН check digit,
+//! a marked item's payment subject 31/33, the form of 1008/1117, VAT sums against the rate and
+//! characters CP866 lacks only with [`OrangeConfig::strict`]), then its TLV size bound against
 //! [`OrangeConfig::max_document_size`]; findings are 400s at the POST (Orange Data validates
-//! synchronously; a too-large document is refused with «Document size … exceeds …»). With
+//! synchronously; a too-large document is refused with «Размер документа … превышает …»;
+//! characters CP866 lacks are dropped first, as the service does, §1.2.6). With
 //! `ignoreItemCodeCheck` a code must still be readable (the FN stores it as 1163): an
 //! unreadable one is a 400 then.
 //!
@@ -90,7 +111,7 @@
 //! `YYYY-MM-DDTHH:MM:SS`), `content` (echoed byte for byte), `change`, `fp` (10 digits, as a
 //! string), `callbackUrl`, `meta`. Unless `ignoreItemCodeCheck` is true, every `itemCode` must
 //! pass the marking check: a code `fiskal_marks::MarkCode::parse` refuses (or any code, with
-//! [`crate::Fault::ItemCodeCheckFailed`]) makes the status 422 with the §2.7 array (one entry
+//! [`crate::Fault::ItemCodeCheckFailed`]) makes the status 422 with the §2.2.2 array (one entry
 //! per failing position, `checkResult` 0, `fsCheckStatus` 0) and nothing is fiscalised.
 //! [`crate::Fault::QueueTimeout`] makes the document expire: 524.
 //!
@@ -115,10 +136,10 @@
 //! `sell_refund`, `buy`, `buy_refund` (with `_correction` for `correction12` and
 //! `corrections`), `external_id`
 //! the `id`, `uuid` `"{inn}/{id}"`; [`crate::Journal::by_external_id`] takes the INN (ids are
-//! unique per organisation, §2.11). A 422 or 524 ends `Fail` with code 422 / 524.
+//! unique per organisation, §2.1). A 422 or 524 ends `Fail` with code 422 / 524.
 //!
 //! **Callbacks**: when `callbackUrl` is set, the status JSON is POSTed once when the document
-//! is processed (the payload is unspecified in §2.11; this is the inferred one), to `http://`
+//! is processed (the payload is unspecified, `callbackUrl` in §2.1.1; this is the inferred one), to `http://`
 //! loopback addresses only; `callbackApiKey` is not sent (its transport is undocumented).
 
 mod checks;
@@ -206,7 +227,8 @@ impl OrangeOrganization {
         }
     }
 
-    /// Orange Data's test organisation (ИНН `7727401209`, providers.md §2.1).
+    /// Orange Data's test organisation (ИНН `7727401209`, protocol §1.2.1 «Две тестовые
+    /// среды»).
     pub fn test() -> OrangeOrganization {
         OrangeOrganization::new("7727401209", "ООО \"ТЕСТОВАЯ ОРГАНИЗАЦИЯ\"")
     }
@@ -298,11 +320,16 @@ pub struct OrangeConfig {
     /// Refuse the TLS handshake of a client without a valid certificate, instead of HTTP 401
     /// (default false).
     pub refuse_handshake_without_certificate: bool,
+    /// More CAs whose client certificates are accepted, PEM (one or more certificates each),
+    /// besides the emulator's own CA (default none). E.g. Orange Data's published
+    /// `files_for_test/client_ca.crt`, so that its test `client.crt` is accepted. The server's
+    /// own certificate still comes from the emulator's CA ([`OrangeHandle::ca_pem`]).
+    pub client_ca_pems: Vec<String>,
     /// Faults from the start (default none).
     pub faults: Faults,
     /// Timeout of one callback POST (default 2 s).
     pub callback_timeout: Duration,
-    /// `ofdName` (default «ООО "Ярус" ("ОФД-Я")», as in the §2.7 sample).
+    /// `ofdName` (default «ООО "Ярус" ("ОФД-Я")», as in the §2.2.1 sample).
     pub ofd_name: String,
     /// `ofdWebsite` (default `www.ofd-ya.ru`).
     pub ofd_website: String,
@@ -310,6 +337,11 @@ pub struct OrangeConfig {
     pub ofd_inn: String,
     /// `fnsWebsite` (default `www.nalog.gov.ru`).
     pub fns_website: String,
+    /// Also apply the rules the protocol does not say the service enforces (default false):
+    /// `totalSum` required for FFD 1.05 (as its field table says, though its samples leave it
+    /// out), the form of `customerContact`, ИНН check digits, a marked item's payment subject
+    /// (31/33), VAT sums against their rates, characters CP866 lacks. See docs/emulators.md.
+    pub strict: bool,
 }
 
 impl Default for OrangeConfig {
@@ -325,12 +357,14 @@ impl Default for OrangeConfig {
             queue_capacity: None,
             retry_after_secs: 5,
             refuse_handshake_without_certificate: false,
+            client_ca_pems: Vec::new(),
             faults: Faults::none(),
             callback_timeout: Duration::from_secs(2),
             ofd_name: "ООО \"Ярус\" (\"ОФД-Я\")".into(),
             ofd_website: "www.ofd-ya.ru".into(),
             ofd_inn: "7728699517".into(),
             fns_website: "www.nalog.gov.ru".into(),
+            strict: false,
         }
     }
 }
@@ -354,6 +388,12 @@ impl OrangeConfig {
         self
     }
 
+    /// Sets [`OrangeConfig::strict`].
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// Sets [`OrangeConfig::faults`].
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
@@ -363,6 +403,14 @@ impl OrangeConfig {
     /// Adds an organisation.
     pub fn with_organization(mut self, org: OrangeOrganization) -> Self {
         self.organizations.push(org);
+        self
+    }
+
+    /// Also accepts client certificates issued by this CA (PEM; see
+    /// [`OrangeConfig::client_ca_pems`]). An unreadable PEM fails [`OrangeEmulator::start`]
+    /// with [`EmulatorError::Config`] naming `client_ca_pems[i]`.
+    pub fn with_client_ca_pem(mut self, ca_pem: impl Into<String>) -> Self {
+        self.client_ca_pems.push(ca_pem.into());
         self
     }
 
@@ -454,14 +502,21 @@ impl OrangeEmulator {
     /// handle is shut down or dropped. Must be called inside a tokio runtime.
     pub async fn start(config: OrangeConfig) -> Result<OrangeHandle, EmulatorError> {
         config.check()?;
+        let mut more_cas = Vec::new();
+        for (i, pem) in config.client_ca_pems.iter().enumerate() {
+            more_cas.extend(crate::tls::ca_certs_from_pem(
+                pem,
+                &format!("client_ca_pems[{i}]"),
+            )?);
+        }
         let ca = TestCa::new()?;
-        let tls = if config.refuse_handshake_without_certificate {
-            ca.server_config(true)?
-        } else {
-            ca.server_config_any_client()?
-        };
+        let checker = ca.client_checker(more_cas)?;
+        let tls = ca.server_config_for_clients(
+            checker.clone(),
+            config.refuse_handshake_without_certificate,
+        )?;
         let port = config.port;
-        let state = Arc::new(service::Orange::new(config, ca.client_checker()?));
+        let state = Arc::new(service::Orange::new(config, checker));
         let running = crate::server::serve(port, Arc::clone(&state), Some(tls)).await?;
         Ok(OrangeHandle {
             running,
@@ -477,6 +532,7 @@ impl OrangeEmulator {
 /// Methods: [`addr`](OrangeHandle::addr), [`base_url`](OrangeHandle::base_url),
 /// [`ca_pem`](OrangeHandle::ca_pem),
 /// [`issue_client_identity`](OrangeHandle::issue_client_identity),
+/// [`issue_client_identity_v1`](OrangeHandle::issue_client_identity_v1),
 /// [`register_key`](OrangeHandle::register_key), [`journal`](OrangeHandle::journal),
 /// [`set_faults`](OrangeHandle::set_faults), [`push_fault`](OrangeHandle::push_fault),
 /// [`shutdown`](OrangeHandle::shutdown).
@@ -513,6 +569,19 @@ impl OrangeHandle {
             .first_inn()
             .unwrap_or_else(|| "fiskal-emulator client".into());
         self.ca.issue_client_chain(&cn)
+    }
+
+    /// Like [`issue_client_identity`](OrangeHandle::issue_client_identity), but the leaf is
+    /// made the way Orange Data issues client certificates: X.509 version 1 (no extensions),
+    /// RSA 2048 ([`TestCa::issue_client_v1`]). `cert_pem` is the chain (leaf, then the CA).
+    pub fn issue_client_identity_v1(&self) -> Result<IssuedCert, EmulatorError> {
+        let cn = self
+            .state
+            .first_inn()
+            .unwrap_or_else(|| "fiskal-emulator client".into());
+        let mut id = self.ca.issue_client_v1(&cn)?;
+        id.cert_pem.push_str(&self.ca_pem);
+        Ok(id)
     }
 
     /// Generates a request-signing key ([`generate_signing_key`]), registers its public key for

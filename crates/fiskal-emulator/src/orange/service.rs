@@ -20,7 +20,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The one text of a signature failure (providers.md §2.2).
+/// The one text of a signature failure (as Orange Data answers it: issue
+/// <https://github.com/orangedata-official/API/issues/7>).
 const BAD_SIGNATURE: &str = "Подпись не прошла проверку";
 
 /// What became of an accepted document.
@@ -250,15 +251,12 @@ impl Orange {
                     .with_header("retry-after", self.cfg.retry_after_secs.to_string());
             }
         }
-        let doc = match checks::check(&body, kind, &self.cfg.extra_tax_codes) {
+        let doc = match checks::check(&body, kind, &self.cfg.extra_tax_codes, self.cfg.strict) {
             Ok(d) => d,
             Err(errs) => return errors(400, &errs),
         };
         let Some(org) = self.org(&doc.inn) else {
-            return error(
-                400,
-                format!("Organization with INN '{}' not found", doc.inn),
-            );
+            return error(400, format!("Организация с ИНН '{}' не найдена", doc.inn));
         };
         let group = match self.group(org, doc.group.as_deref(), doc.ffd12) {
             Ok(g) => g,
@@ -266,10 +264,22 @@ impl Orange {
         };
         match (group.automat, doc.automat_fields) {
             (true, (false, _)) => {
-                return error(400, format!("Group '{}' requires automatNumber, settlementAddress and settlementPlace", group.name))
+                return error(
+                    400,
+                    format!(
+                        "Группа '{}' требует automatNumber, settlementAddress и settlementPlace",
+                        group.name
+                    ),
+                )
             }
             (false, (_, true)) => {
-                return error(400, format!("Group '{}' does not accept automatNumber, settlementAddress or settlementPlace", group.name))
+                return error(
+                    400,
+                    format!(
+                    "Группа '{}' не принимает automatNumber, settlementAddress и settlementPlace",
+                    group.name
+                ),
+                )
             }
             _ => {}
         }
@@ -288,11 +298,16 @@ impl Orange {
                     .collect(),
             }
         };
-        let content = body
+        let mut content = body
             .get("content")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        // §1.2.6: characters CP866 lacks are dropped by the service, not refused (the register
+        // sees the texts without them); `strict` refuses them.
+        if !self.cfg.strict {
+            super::convert::drop_non_cp866(&mut content);
+        }
         // An FFD 1.05 correction is a totals record without positions: the service's own
         // checks (sums, cause, type) are all there is; fiskal-ffd's receipt rules need items.
         if kind != Kind::Correction105 {
@@ -308,7 +323,7 @@ impl Orange {
                 Ok(r) => r,
                 Err(e) => return error(400, e),
             };
-            if let Err(errs) = self.register_rules(&receipt) {
+            if let Err(errs) = self.register_rules(&receipt, doc.ffd12) {
                 return errors(400, &errs);
             }
         }
@@ -390,10 +405,10 @@ impl Orange {
             .groups
             .iter()
             .find(|g| g.name == name)
-            .ok_or_else(|| format!("Group '{name}' not found for INN '{}'", org.inn))?;
+            .ok_or_else(|| format!("Группа '{name}' не найдена для ИНН '{}'", org.inn))?;
         if g.is_ffd12() != ffd12 {
             return Err(format!(
-                "Group '{name}' works with FFD {}, the document is FFD {}",
+                "Группа '{name}' работает с ФФД {}, документ ФФД {}",
                 if g.is_ffd12() { "1.2" } else { "1.05" },
                 if ffd12 { "1.2" } else { "1.05" }
             ));
@@ -401,24 +416,48 @@ impl Orange {
         Ok(g)
     }
 
-    /// fiskal-ffd's rules and the size, as the register would apply them.
-    fn register_rules(&self, receipt: &fiskal_ffd::Receipt) -> Result<(), Vec<String>> {
+    /// fiskal-ffd's rules and the size, as the register would apply them. Findings name the
+    /// request's own fields (`content.positions[0].paymentSubjectType`), in Russian.
+    fn register_rules(
+        &self,
+        receipt: &fiskal_ffd::Receipt,
+        ffd12: bool,
+    ) -> Result<(), Vec<String>> {
+        use fiskal_ffd::violation::MarkRule;
         use fiskal_ffd::ViolationKind as K;
-        let profile = fiskal_ffd::Profile::for_version(receipt.ffd).without_size_limit();
+        let mut profile = fiskal_ffd::Profile::for_version(receipt.ffd).without_size_limit();
+        // §2.1.1.2 `quantity`: up to 6 decimals in both FFD versions.
+        profile.max_quantity_scale = 6;
+        let strict = self.cfg.strict;
         let found: Vec<String> = fiskal_ffd::validate_with(receipt, &profile)
             .into_iter()
             .filter(|v| match &v.kind {
-                // Checked by the service itself (with the rouble of tolerance of §2.4).
+                // Checked by the service itself (with the rouble of tolerance of §2.1.1.1).
                 K::TotalMismatch { .. } | K::PaymentsMismatch { .. } => false,
+                // Not documented as enforced by Orange Data (docs/emulators.md): the ИНН check
+                // digit, a marked item's payment subject (31/33), the form of 1008/1117 (§1.2.6:
+                // any 1..64 characters), VAT sums against the rate; characters CP866 lacks are
+                // dropped by the service (§1.2.6), not refused.
+                K::InnCheckDigit
+                | K::ContactFormat
+                | K::EmailFormat
+                | K::PhoneFormat
+                | K::VatMismatch { .. }
+                | K::VatTotalMismatch { .. }
+                | K::NotCp866 { .. }
+                | K::MarkRule {
+                    rule: MarkRule::SubjectNotMarked,
+                    ..
+                } => strict,
                 // (A code the marking check refuses is not in `receipt`: that is a 422 later.)
                 _ => true,
             })
             .map(|v| {
-                let path = match v.path.strip_prefix("items[") {
-                    Some(rest) => format!("positions[{rest}"),
-                    None => v.path.clone(),
-                };
-                format!("content.{path}: {}", v.message_en())
+                format!(
+                    "{}: {}",
+                    super::convert::api_path(&v.path, ffd12),
+                    v.message_ru()
+                )
             })
             .collect();
         if !found.is_empty() {
@@ -429,7 +468,7 @@ impl Orange {
             &fiskal_ffd::size::RegisterAssumptions::default(),
         ) {
             Ok(n) if n > self.cfg.max_document_size => Err(vec![format!(
-                "Document size {n} bytes exceeds the fiscal drive limit of {} bytes",
+                "Размер документа {n} байт превышает предел фискального накопителя {} байт",
                 self.cfg.max_document_size
             )]),
             Ok(_) => Ok(()),
@@ -505,7 +544,7 @@ impl Orange {
         self.journal.update(&uuid, |e| e.callback = cb);
     }
 
-    /// The §2.7 answer of a fiscalised document.
+    /// The §2.2.1 answer of a fiscalised document.
     fn status_body(&self, p: &Pending, f: &FiscalData) -> String {
         #[derive(serde::Serialize)]
         #[serde(rename_all = "camelCase")]
