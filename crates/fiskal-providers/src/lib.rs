@@ -18,6 +18,8 @@ mod any;
 pub mod atol;
 pub mod blocking;
 pub mod business_ru;
+mod carried;
+mod contact;
 mod error;
 pub mod fiscal;
 pub mod http;

@@ -72,8 +72,10 @@ const SAMPLE_22: &str = include_str!("../../../examples/data/receipt_1_2.json");
 
 #[test]
 fn vat22_without_a_configured_code_fails_clearly() {
-    let cfg = config(&test_key_pem());
+    let mut cfg = config(&test_key_pem());
     let receipt = fiskal_ffd::json::parse_and_validate(SAMPLE_22).expect("sample");
+    // Orange Data registers under the configured INN: the sample's must match it.
+    cfg.inn = receipt.company.inn.clone();
     match build_request(&cfg, "order-42-1", &receipt, None) {
         Err(ProviderError::Unsupported { path, message, .. }) => {
             assert_eq!(path, "items[0].vat");
@@ -214,9 +216,14 @@ fn status_answers_map_to_outcomes() {
             ..
         }
     ));
+    // Unreadable, or no verdict (5xx): asked again, with the status kept.
     assert!(matches!(
         status_outcome(200, b"{not json", id),
-        Outcome::InDoubt { .. }
+        Outcome::RetryLater { code: Some(c), .. } if c == "200"
+    ));
+    assert!(matches!(
+        status_outcome(500, b"oops", id),
+        Outcome::RetryLater { code: Some(c), .. } if c == "500"
     ));
 }
 

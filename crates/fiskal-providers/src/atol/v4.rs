@@ -3,17 +3,23 @@
 //! | receipt field | v4 field |
 //! |---|---|
 //! | `Submission.document_id`, `.timestamp`, `.callback_url` | `external_id`, `timestamp` (`dd.mm.yyyy HH:MM:SS`), `service.callback_url` |
-//! | `client.contact` (`@` → e-mail, else phone), `name`, `inn` | `receipt.client.{email,phone,name,inn}` |
+//! | `client.contact` (`@` → e-mail, else phone as `+<digits>`: `8 999 123-45-67` → `+79991234567`), `name`, `inn` | `receipt.client.{email,phone,name,inn}` |
 //! | `company.email`, `tax_system`, `company.inn`, `payment_place` (1187), `payment_address` (1009) | `company.{email,sno,inn,payment_address,location}` |
 //! | `items[]` | `items[]`: `name`, `price`, `quantity`, `sum`, `measurement_unit` (1197), `payment_method`, `payment_object` (string), `vat {type, sum}`, `nomenclature_code` (1162), `agent_info`, `supplier_info`, `user_data`, `excise`, `country_code`, `declaration_number` |
 //! | `payments` | `payments[] {type, sum}` (see [`PaymentTypes`](super::PaymentTypes)) |
 //! | `vat_totals` | `vats[]` |
 //! | `total`, `cashier.name`, `additional_check_props`, `additional_user_prop` | `total`, `cashier`, `additional_check_props`, `additional_user_props` |
+//! | `register.automat_number` (1036) | `device_number` (receipts and corrections, doc 5.15 Tables 2, 3) |
 //! | `correction` (v4 corrections) | `correction.correction_info {type, base_date, base_number}` |
 //!
-//! `nomenclature_code`: `mark.code_1162` (hex) when given — it wins, as in the receipt model —
-//! re-written as upper-case bytes separated by spaces; otherwise derived from the raw scan
-//! `mark.code` by `fiskal_marks::provider::atol_v4_nomenclature_code`.
+//! `nomenclature_code`: `mark.code_1162` (hex) when given, re-written as upper-case bytes
+//! separated by spaces; otherwise derived from the raw scan `mark.code` by
+//! `fiskal_marks::provider::atol_v4_nomenclature_code`. When both are given they must agree
+//! (the hex is the 1162 value of the scan), else `mark.code_1162` is refused.
+//!
+//! A v4 correction (Table 3) has no `total` and no `company.email`: the total must equal the
+//! sum of the payments (else `total` is refused) and `company.email` is refused.
+//! `company.name` (1048) is not sent: the register prints the name of its registration.
 //!
 //! Required by ATOL and refused locally when missing ([`ProviderError::Unsupported`]):
 //! `client.contact` (receipts; corrections carry no buyer), `company.payment_place`, item
@@ -26,8 +32,9 @@
 //!
 //! Refused with [`ProviderError::Unsupported`] (no v4 field): `cashier.inn` (1203), the 1.2
 //! buyer fields, `unit_vat` (1198), `measure`, `fraction`, sectoral and operating requisites,
-//! `mark.planned_status`, `other_tags`, `register`; items in a v4 correction (§1.5 has none); the
-//! refund corrections (v5 only).
+//! `mark.planned_status`, `other_tags`, every `register` field but `automat_number`,
+//! `correction.description` (1177); items in a v4 correction (§1.5 has none); the refund
+//! corrections (v5 only).
 
 use super::wire::{
     self, AgentInfoJson, ClientJson, CompanyJson, CorrectionInfoJson, Ctx, Num, PaymentJson,
@@ -66,6 +73,8 @@ struct ReceiptJson {
     cashier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     additional_user_props: Option<UserPropJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_number: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +85,8 @@ struct CorrectionJson {
     vats: Vec<VatJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cashier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_number: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -154,16 +165,7 @@ fn common_refusals(ctx: &Ctx<'_>, r: &Receipt) -> Result<(), ProviderError> {
         "sectoral_check_props",
         "1261 (ФФД 1.2)",
     )?;
-    ctx.refuse(
-        !r.other_tags.is_empty(),
-        "other_tags",
-        "unmodelled requisites",
-    )?;
-    ctx.refuse(
-        r.register.is_some(),
-        "register",
-        "register-assigned requisites",
-    )
+    ctx.common_refusals(r)
 }
 
 fn receipt(ctx: &Ctx<'_>, r: &Receipt) -> Result<ReceiptJson, ProviderError> {
@@ -198,6 +200,7 @@ fn receipt(ctx: &Ctx<'_>, r: &Receipt) -> Result<ReceiptJson, ProviderError> {
             name: p.name.clone(),
             value: p.value.clone(),
         }),
+        device_number: ctx.device_number(r)?,
     })
 }
 
@@ -222,6 +225,13 @@ fn correction(ctx: &Ctx<'_>, r: &Receipt) -> Result<CorrectionJson, ProviderErro
         "additional_user_prop",
         "1084 in a v4 correction",
     )?;
+    ctx.refuse(
+        r.company.email.is_some(),
+        "company.email",
+        "1117 in a v4 correction (Table 3 `company` has no `email`)",
+    )?;
+    // Table 3 has no `total`: the register takes the sum of the payments.
+    crate::carried::total_is_payments(ctx.provider, r)?;
     let ty = c
         .correction_type
         .name()
@@ -240,7 +250,6 @@ fn correction(ctx: &Ctx<'_>, r: &Receipt) -> Result<CorrectionJson, ProviderErro
         ));
     }
     Ok(CorrectionJson {
-        // 1117 (the sender's e-mail) has no field in a v4 correction and is not sent.
         company: ctx.company(r, false)?,
         correction_info: CorrectionInfoJson {
             ty,
@@ -250,6 +259,7 @@ fn correction(ctx: &Ctx<'_>, r: &Receipt) -> Result<CorrectionJson, ProviderErro
         payments: ctx.payments(r)?,
         vats,
         cashier: r.cashier.as_ref().map(|c| c.name.clone()),
+        device_number: ctx.device_number(r)?,
     })
 }
 
@@ -270,11 +280,7 @@ fn item(ctx: &Ctx<'_>, p: &str, it: &Item) -> Result<ItemJson, ProviderError> {
         &format!("{p}.sectoral_props"),
         "1260 (ФФД 1.2)",
     )?;
-    ctx.refuse(
-        !it.other_tags.is_empty(),
-        &format!("{p}.other_tags"),
-        "unmodelled requisites",
-    )?;
+    ctx.item_refusals(p, it)?;
     let name = it
         .name
         .clone()
@@ -337,6 +343,7 @@ fn nomenclature_code(ctx: &Ctx<'_>, p: &str, it: &Item) -> Result<Option<String>
         &format!("{mp}.planned_status"),
         "2003 (ФФД 1.2)",
     )?;
+    crate::carried::mark_1162_agrees(ctx.provider, &mp, m)?;
     if let Some(h) = &m.code_1162 {
         let bytes =
             hex::decode(h).map_err(|_| ctx.unsupported(format!("{mp}.code_1162"), "not hex"))?;
@@ -370,7 +377,7 @@ mod tests {
     use fiskal_ffd::{Money, PaymentMethod, Quantity, VatRate};
 
     #[test]
-    fn explicit_1162_hex_wins_and_is_spaced() {
+    fn explicit_1162_hex_is_spaced_and_must_agree_with_a_scan() {
         let cfg = AtolConfig::test_v4();
         let ctx = Ctx {
             provider: "atol_v4",
@@ -388,13 +395,35 @@ mod tests {
         );
         it.mark = Some(Mark {
             code_1162: Some("444d0444092246cb47".into()),
-            code: Some("ignored when code_1162 is given".into()),
             ..Mark::default()
         });
         assert_eq!(
             nomenclature_code(&ctx, "items[0]", &it),
             Ok(Some("44 4D 04 44 09 22 46 CB 47".into()))
         );
+        // Given with a scan, the hex must be the scan's 1162 value: only one is sent.
+        let scan = "0104601234567893215Abc000000001\u{1d}91EE05\u{1d}92Y4O/9CcUX4YrsehY0jUvHmlWpY5gQ2P8HzJ15ZtlzLU=";
+        let derived = fiskal_marks::MarkCode::parse(scan)
+            .and_then(|c| c.tag_1162())
+            .expect("1162");
+        it.mark = Some(Mark {
+            code_1162: Some(hex::encode(derived.as_bytes())),
+            code: Some(scan.into()),
+            ..Mark::default()
+        });
+        assert_eq!(
+            nomenclature_code(&ctx, "items[0]", &it),
+            Ok(Some(derived.to_hex_spaced()))
+        );
+        it.mark = Some(Mark {
+            code_1162: Some("444d0444092246cb47".into()),
+            code: Some(scan.into()),
+            ..Mark::default()
+        });
+        assert!(matches!(
+            nomenclature_code(&ctx, "items[0]", &it),
+            Err(ProviderError::Unsupported { path, .. }) if path == "items[0].mark.code_1162"
+        ));
         it.mark = Some(Mark {
             code_1162: Some("zz".into()),
             ..Mark::default()

@@ -12,13 +12,21 @@
 //!   from `fraction` (1291), `planned_status` (2003).
 //! * Corrections (all four kinds): `correction` is a whole receipt body plus `correction_info
 //!   {type, base_date, base_number?}`; the buyer is optional there.
+//! * `device_number` (1036) from `register.automat_number`; every other `register` field,
+//!   `other_tags`, `correction.description` (1177), `items[].unit` (1197), `unit_vat` (1198)
+//!   and `mark.check_result` (2106: the register records the result of its own check) are
+//!   refused with [`ProviderError::Unsupported`]. `company.name` (1048) is not sent: the
+//!   register prints the name of its registration.
 //!
 //! **`mark_code`** — the raw scan `mark.code` wins when given, because only it holds the whole
 //! code (crypto tail included) that ATOL wants Base64-encoded in `gs1m`:
 //! `fiskal_marks::provider::atol_v5_mark_code`. Without a scan, `mark.kind` + `mark.value`
 //! (the 1163 child) are used: key by `CodeKind::atol_v5_key`, value as given, Base64 for
 //! `gs1m` (that value has no crypto tail, so Честный ЗНАК may not verify it: give the scan
-//! when you have it). Kinds 1320–1325 have no ATOL key.
+//! when you have it). Kinds 1320–1325 have no ATOL key. When the scan and `kind` + `value` are
+//! both given they must agree (the 1163 value of the scan), else the receipt is refused.
+//! `mark.processing_mode` 0 is sent as `mark_processing_mode: "0"`; `fraction.text` must read
+//! `numerator/denominator` (only the numbers are sent as `mark_quantity`).
 //!
 //! **`planned_status`** — required by ATOL for `gs1m` and `short`. `mark.planned_status` when
 //! given (1–6 are sent; 255 «не изменился» has no ATOL value); otherwise derived from the
@@ -74,6 +82,8 @@ struct ReceiptJson {
     operating_check_props: Option<OperatingJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     sectoral_check_props: Vec<SectoralJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_number: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -150,16 +160,7 @@ pub(crate) fn payment_object(s: PaymentSubject) -> Option<u8> {
 /// Builds the body of a v5 operation.
 pub(crate) fn build(ctx: &Ctx<'_>, s: &Submission<'_>) -> Result<String, ProviderError> {
     let r = s.receipt;
-    ctx.refuse(
-        !r.other_tags.is_empty(),
-        "other_tags",
-        "unmodelled requisites",
-    )?;
-    ctx.refuse(
-        r.register.is_some(),
-        "register",
-        "register-assigned requisites",
-    )?;
+    ctx.common_refusals(r)?;
     let correction = ctx.kind.is_correction();
     let body = receipt(ctx, r, correction)?;
     let (receipt, correction) = if correction {
@@ -233,6 +234,7 @@ fn receipt(ctx: &Ctx<'_>, r: &Receipt, correction: bool) -> Result<ReceiptJson, 
             timestamp: wire::date_time(o.time),
         }),
         sectoral_check_props: wire::sectoral(&r.sectoral_check_props),
+        device_number: ctx.device_number(r)?,
     })
 }
 
@@ -243,11 +245,7 @@ fn item(ctx: &Ctx<'_>, op: Operation, p: &str, it: &Item) -> Result<ItemJson, Pr
         "1197 (ФФД 1.05; v5 uses measure)",
     )?;
     ctx.refuse(it.unit_vat.is_some(), &format!("{p}.unit_vat"), "1198")?;
-    ctx.refuse(
-        !it.other_tags.is_empty(),
-        &format!("{p}.other_tags"),
-        "unmodelled requisites",
-    )?;
+    ctx.item_refusals(p, it)?;
     let name = it
         .name
         .clone()
@@ -325,6 +323,12 @@ fn mark_code(ctx: &Ctx<'_>, p: &str, m: &Mark) -> Result<MarkCodeJson, ProviderE
     if m.processing_mode.is_some_and(|v| v != 0) {
         return Err(ctx.unsupported(format!("{mp}.processing_mode"), "ATOL sends only mode 0"));
     }
+    ctx.refuse(
+        m.check_result.is_some(),
+        &format!("{mp}.check_result"),
+        "2106 (the register records the result of its own check)",
+    )?;
+    crate::carried::mark_1163_agrees(ctx.provider, &mp, m)?;
     if let Some(code) = &m.code {
         let parsed = fiskal_marks::MarkCode::parse(code)
             .map_err(|e| ctx.unsupported(format!("{mp}.code"), e.to_string()))?;

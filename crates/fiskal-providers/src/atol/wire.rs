@@ -6,10 +6,11 @@
 //! (`599.70`, `0.05`), a quantity is its exact decimal (`1`, `0.5`, `2.125`).
 
 use super::config::AtolConfig;
+use crate::contact::{self, Contact};
 use crate::error::ProviderError;
 use crate::provider::DocumentKind;
 use fiskal_ffd::datetime::LocalDateTime;
-use fiskal_ffd::model::{ItemAgent, Receipt, SectoralProp};
+use fiskal_ffd::model::{Item, ItemAgent, Receipt, SectoralProp};
 use fiskal_ffd::{AgentType, Money, PaymentMethod, Quantity, TaxSystem, VatRate};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -229,7 +230,8 @@ impl Ctx<'_> {
         let payment_address = c.payment_place.clone().ok_or_else(|| {
             self.unsupported(
                 "company.payment_place",
-                "ATOL requires company.payment_address (1187 «место расчетов»)",
+                "ATOL requires the place of settlement (1187 «место расчетов»): set the \
+                 receipt's `company.payment_place` (sent as ATOL's `company.payment_address`)",
             )
         })?;
         Ok(CompanyJson {
@@ -242,8 +244,10 @@ impl Ctx<'_> {
     }
 
     /// The receipt's `client`. The contact (1008) goes to `email` when it contains `@`, else to
-    /// `phone`, as given. `required`: ATOL's receipts (not corrections) need an e-mail or a
-    /// phone. `v5`: the 1.2 identity fields (1243–1254) are allowed.
+    /// `phone` as `+<digits>` (normalised by the rule in `crate::contact`: ATOL wants the
+    /// international format with `+` and no spaces, doc v4 5.15 Table 2 `client.phone`).
+    /// `required`: ATOL's receipts (not corrections) need an e-mail or a phone. `v5`: the 1.2
+    /// identity fields (1243–1254) are allowed.
     pub(crate) fn client(
         &self,
         r: &Receipt,
@@ -277,8 +281,10 @@ impl Ctx<'_> {
             }
         }
         let (email, phone) = match &c.contact {
-            Some(s) if s.contains('@') => (Some(s.clone()), None),
-            Some(s) => (None, Some(s.clone())),
+            Some(s) => match contact::buyer_contact(self.provider, "client.contact", s)? {
+                Contact::Email(e) => (Some(e), None),
+                Contact::Phone(p) => (None, Some(p)),
+            },
             None => (None, None),
         };
         Ok(Some(ClientJson {
@@ -294,7 +300,8 @@ impl Ctx<'_> {
         }))
     }
 
-    /// An item's `agent_info` (1222, 1223) and `supplier_info` (1224, 1226).
+    /// An item's `agent_info` (1222, 1223) and `supplier_info` (1224, 1226); every phone
+    /// (1073, 1074, 1075, 1171) as `+<digits>` (`crate::contact`).
     pub(crate) fn agent(
         &self,
         path: &str,
@@ -322,15 +329,24 @@ impl Ctx<'_> {
                     money_transfer_operator: None,
                 };
                 if let Some(i) = info {
+                    let ip = format!("{path}.agent.agent_info");
                     if i.operation.is_some() || !i.phones.is_empty() {
                         j.paying_agent = Some(PayingAgentJson {
                             operation: i.operation.clone(),
-                            phones: i.phones.clone(),
+                            phones: contact::phones(
+                                self.provider,
+                                &format!("{ip}.phones"),
+                                &i.phones,
+                            )?,
                         });
                     }
                     if !i.payment_operator_phones.is_empty() {
                         j.receive_payments_operator = Some(PhonesJson {
-                            phones: i.payment_operator_phones.clone(),
+                            phones: contact::phones(
+                                self.provider,
+                                &format!("{ip}.payment_operator_phones"),
+                                &i.payment_operator_phones,
+                            )?,
                         });
                     }
                     if !i.transfer_operator_phones.is_empty()
@@ -339,7 +355,11 @@ impl Ctx<'_> {
                         || i.transfer_operator_inn.is_some()
                     {
                         j.money_transfer_operator = Some(TransferOperatorJson {
-                            phones: i.transfer_operator_phones.clone(),
+                            phones: contact::phones(
+                                self.provider,
+                                &format!("{ip}.transfer_operator_phones"),
+                                &i.transfer_operator_phones,
+                            )?,
                             name: i.transfer_operator_name.clone(),
                             address: i.transfer_operator_address.clone(),
                             inn: i.transfer_operator_inn.clone(),
@@ -349,12 +369,60 @@ impl Ctx<'_> {
                 Some(j)
             }
         };
-        let supplier = a.supplier.as_ref().map(|s| SupplierInfoJson {
-            phones: s.phones.clone(),
-            name: s.name.clone(),
-            inn: s.inn.clone(),
-        });
+        let supplier = match &a.supplier {
+            Some(s) => Some(SupplierInfoJson {
+                phones: contact::phones(
+                    self.provider,
+                    &format!("{path}.agent.supplier.phones"),
+                    &s.phones,
+                )?,
+                name: s.name.clone(),
+                inn: s.inn.clone(),
+            }),
+            None => None,
+        };
         Ok((info, supplier))
+    }
+}
+
+impl Ctx<'_> {
+    /// `device_number` (1036 «номер автомата», doc v4 5.15 Table 2 and Table 3, v5 the same):
+    /// `register.automat_number`. Every other register-assigned requisite is refused, naming
+    /// it: ATOL has no field for them.
+    pub(crate) fn device_number(&self, r: &Receipt) -> Result<Option<String>, ProviderError> {
+        crate::carried::register_refusals(self.provider, r.register.as_ref(), &["automat_number"])?;
+        let n = r.register.as_ref().and_then(|g| g.automat_number.clone());
+        if n.as_ref()
+            .is_some_and(|n| n.is_empty() || n.chars().count() > 20)
+        {
+            return Err(self.unsupported(
+                "register.automat_number",
+                "ATOL device_number is 1-20 characters",
+            ));
+        }
+        Ok(n)
+    }
+
+    /// What no ATOL version carries, at receipt level: raw tags, the legacy 1177 description.
+    pub(crate) fn common_refusals(&self, r: &Receipt) -> Result<(), ProviderError> {
+        crate::carried::other_tags_refused(self.provider, "", &r.other_tags)?;
+        self.refuse(
+            r.correction
+                .as_ref()
+                .is_some_and(|c| c.description.is_some()),
+            "correction.description",
+            "1177 (legacy 1.05 documents only)",
+        )
+    }
+
+    /// What no ATOL version carries, per item: raw tags; a fraction text that is not
+    /// `numerator/denominator` (only the numbers are sent).
+    pub(crate) fn item_refusals(&self, p: &str, it: &Item) -> Result<(), ProviderError> {
+        crate::carried::other_tags_refused(self.provider, &format!("{p}."), &it.other_tags)?;
+        if let Some(f) = &it.fraction {
+            crate::carried::fraction_text_agrees(self.provider, &format!("{p}.fraction"), f)?;
+        }
+        Ok(())
     }
 }
 

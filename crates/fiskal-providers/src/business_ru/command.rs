@@ -16,20 +16,32 @@
 //! | `items[].mark` (ФФД 1.05) | `nomenclature_code` (hex, [`BusinessRuConfig::mark_type_prefix`]) |
 //! | `items[].agent` 1222/1223/1224/1226 | `agent_info` `{type, payment_operator_operation, payment_operator_phone[], receive_operator_phone[], transfer_operator_phone[], transfer_operator_name, transfer_operator_address, transfer_operator_inn, supplier_name, supplier_phone[], supplier_inn}` |
 //!
-//! Left out on purpose (the service takes them from the register or computes them): `company`
-//! (ИНН, place and address of settlement, e-mail: the account's register), `unit` (1197: no
-//! field), `vat_sum` and receipt `vat_totals` (the register computes VAT), `cashier.inn`
-//! (1203: no field). Refused with [`ProviderError::Unsupported`] because the command has no
-//! field and dropping them would change the fiscal document: calculated VAT rates
-//! (20/120 …), `additional_check_props` (1192), operating and sectoral props, excise,
-//! country and declaration, `unit_vat`, fractions, FFD 1.2 client details, and — through
+//! Not sent because the register itself prints them, from its registration: `company.inn`
+//! (1018), `company.name` (1048), `company.email` (1117), `company.payment_place` (1187),
+//! `company.payment_address` (1009) — the account's register (the command has no company
+//! object). Not sent because the register computes the same value: `items[].vat_sum` (1200)
+//! and `vat_totals` (1102–1107) — accepted only when equal to the half-up value computed from
+//! the items, refused otherwise; `total` (1020) — accepted only when it equals the sum of the
+//! payments; `items[].measure` 0 (pieces) through `/open-api/v2/`.
+//!
+//! Refused with [`ProviderError::Unsupported`] because the command has no field and dropping
+//! them would change the fiscal document: calculated VAT rates (20/120 …),
+//! `additional_check_props` (1192), operating and sectoral props, excise, country and
+//! declaration, `unit` (1197), `unit_vat` (1198), `cashier.inn` (1203), fractions, FFD 1.2
+//! client details, `register`, `other_tags`, a mark's `planned_status` / 1163 / 2102 / 2106
+//! fields, a `code_1162` that differs from the scan's 1162 value, and — through
 //! `/open-api/v2/` — marks and measures other than pieces.
+//!
+//! Phones (`smsEmail54FZ` and the agent and supplier phones) are sent as `+<digits>`
+//! (`crate::contact`; the vendor documents the buyer's phone as `+7…`).
 //!
 //! Numbers are written from kopecks and exact decimals in PHP's canonical form (`1000`,
 //! `12.5`, `0.347`), never through `f64`.
 
 use super::config::{ApiVersion, BusinessRuConfig};
 use super::php_json::{number_decimal, number_kopecks, Php};
+use crate::carried;
+use crate::contact;
 use crate::error::ProviderError;
 use crate::provider::DocumentKind;
 use fiskal_ffd::model::{Item, Receipt};
@@ -77,13 +89,20 @@ fn opt_str(kv: &mut Vec<(String, Php)>, key: &str, v: Option<&str>) {
     }
 }
 
-fn phones(kv: &mut Vec<(String, Php)>, key: &str, v: &[String]) {
+fn phones(
+    kv: &mut Vec<(String, Php)>,
+    key: &str,
+    path: &str,
+    v: &[String],
+) -> Result<(), ProviderError> {
     if !v.is_empty() {
+        let list = contact::phones(PROVIDER, path, v)?;
         kv.push((
             key.to_owned(),
-            Php::Arr(v.iter().map(|p| Php::str(p.as_str())).collect()),
+            Php::Arr(list.into_iter().map(Php::Str).collect()),
         ));
     }
+    Ok(())
 }
 
 /// `nds_value` and `nds_not_apply` of a VAT rate.
@@ -169,12 +188,17 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
         "the customs declaration (1231)",
     )?;
     refuse_if(&it.unit_vat, p("unit_vat"), "the unit VAT (1198)")?;
-    refuse_if(&it.fraction, p("fraction"), "a fractional quantity (1291)")?;
-    if !it.sectoral_props.is_empty() {
-        return Err(unsupported(
-            p("sectoral_props"),
-            "the Open API command has no field for sectoral props (1260)",
-        ));
+    refuse_if(&it.unit, p("unit"), "the unit of measurement (1197)")?;
+    carried::other_tags_refused(PROVIDER, &format!("items[{i}]."), &it.other_tags)?;
+    if let Some(given) = &it.vat_sum {
+        let computed = it.sum.kopecks().ok().map(|k| it.vat.vat_of(k).unwrap_or(0));
+        if given.kopecks().ok() != computed {
+            return Err(unsupported(
+                p("vat_sum"),
+                "the command has no VAT sum field: the register computes it (half-up per \
+                 item), and this value differs",
+            ));
+        }
     }
     if cfg.api == ApiVersion::V2 {
         refuse_if(
@@ -182,12 +206,36 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
             p("mark"),
             "marks through /open-api/v2/ (not published, providers.md §5 q. 2)",
         )?;
-        if it.measure.is_some_and(|m| m != Measure::PIECE) {
-            return Err(unsupported(
-                p("measure"),
-                "the /open-api/v2/ field for 2108 is not published; only pieces can be sent",
-            ));
-        }
+    }
+    if let Some(m) = &it.mark {
+        let mp = p("mark");
+        refuse_if(&m.planned_status, format!("{mp}.planned_status"), "2003")?;
+        refuse_if(&m.kind, format!("{mp}.kind"), "a 1163 kind")?;
+        refuse_if(&m.value, format!("{mp}.value"), "a 1163 value")?;
+        refuse_if(&m.processing_mode, format!("{mp}.processing_mode"), "2102")?;
+        refuse_if(&m.check_result, format!("{mp}.check_result"), "2106")?;
+        carried::mark_1162_agrees(PROVIDER, &mp, m)?;
+    }
+    refuse_if(&it.fraction, p("fraction"), "a fractional quantity (1291)")?;
+    if !it.sectoral_props.is_empty() {
+        return Err(unsupported(
+            p("sectoral_props"),
+            "the Open API command has no field for sectoral props (1260)",
+        ));
+    }
+    if cfg.api == ApiVersion::V1 {
+        refuse_if(
+            &it.measure,
+            p("measure"),
+            "2108 through /open-api/v1/ (ФФД 1.05)",
+        )?;
+    }
+    // 2108 = 0 (pieces) is what the service records without a field; others are refused.
+    if cfg.api == ApiVersion::V2 && it.measure.is_some_and(|m| m != Measure::PIECE) {
+        return Err(unsupported(
+            p("measure"),
+            "the /open-api/v2/ field for 2108 is not published; only pieces can be sent",
+        ));
     }
     let (nds_value, nds_not_apply) = vat(cfg, &p("vat"), it.vat)?;
     let mut kv = vec![
@@ -223,17 +271,25 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
                 "payment_operator_operation",
                 info.operation.as_deref(),
             );
-            phones(&mut ag, "payment_operator_phone", &info.phones);
+            let ip = p("agent.agent_info");
+            phones(
+                &mut ag,
+                "payment_operator_phone",
+                &format!("{ip}.phones"),
+                &info.phones,
+            )?;
             phones(
                 &mut ag,
                 "receive_operator_phone",
+                &format!("{ip}.payment_operator_phones"),
                 &info.payment_operator_phones,
-            );
+            )?;
             phones(
                 &mut ag,
                 "transfer_operator_phone",
+                &format!("{ip}.transfer_operator_phones"),
                 &info.transfer_operator_phones,
-            );
+            )?;
             opt_str(
                 &mut ag,
                 "transfer_operator_name",
@@ -252,7 +308,12 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
         }
         if let Some(s) = &a.supplier {
             opt_str(&mut ag, "supplier_name", s.name.as_deref());
-            phones(&mut ag, "supplier_phone", &s.phones);
+            phones(
+                &mut ag,
+                "supplier_phone",
+                &p("agent.supplier.phones"),
+                &s.phones,
+            )?;
             opt_str(&mut ag, "supplier_inn", s.inn.as_deref());
         }
         // PHP re-encodes an empty object as `[]`: never send one.
@@ -261,6 +322,27 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
         }
     }
     Ok(Php::Obj(kv))
+}
+
+/// Receipt VAT totals (1102–1107): the command has none, the register computes them from the
+/// goods; given ones must equal what the items add up to, else the field is refused.
+fn vat_totals_agree(r: &Receipt) -> Result<(), ProviderError> {
+    let Some(given) = &r.vat_totals else {
+        return Ok(());
+    };
+    let items = fiskal_ffd::vat_totals::RateTotals::of_items(&r.items);
+    for (_, rate, name) in fiskal_ffd::vat_totals::RECEIPT_VAT_TAGS {
+        if let Some(m) = given.given(rate) {
+            if m.kopecks().ok() != Some(items.get(rate).unwrap_or(0)) {
+                return Err(unsupported(
+                    format!("vat_totals.{name}"),
+                    "the command has no VAT totals: the register computes them from the goods, \
+                     and this value differs",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The command object of a receipt (the value of the envelope's `command`).
@@ -274,6 +356,16 @@ pub fn build(cfg: &BusinessRuConfig, document_id: &str, r: &Receipt) -> Result<P
             "the Open API command has no field for 1261",
         ));
     }
+    carried::other_tags_refused(PROVIDER, "", &r.other_tags)?;
+    carried::register_refusals(PROVIDER, r.register.as_ref(), &[])?;
+    refuse_if(
+        &r.cashier.as_ref().and_then(|c| c.inn.as_ref()),
+        "cashier.inn",
+        "1203",
+    )?;
+    // No total field: the register adds up the payments.
+    carried::total_is_payments(PROVIDER, r)?;
+    vat_totals_agree(r)?;
     if let Some(c) = &r.client {
         refuse_if(&c.birth_date, "client.birth_date", "1243")?;
         refuse_if(&c.citizenship, "client.citizenship", "1244")?;
@@ -294,11 +386,10 @@ pub fn build(cfg: &BusinessRuConfig, document_id: &str, r: &Receipt) -> Result<P
         .map(|c| c.name.as_str())
         .or(cfg.default_author.as_deref());
     opt_str(&mut kv, "author", author);
-    opt_str(
-        &mut kv,
-        "smsEmail54FZ",
-        r.client.as_ref().and_then(|c| c.contact.as_deref()),
-    );
+    if let Some(s) = r.client.as_ref().and_then(|c| c.contact.as_deref()) {
+        let c = contact::buyer_contact(PROVIDER, "client.contact", s)?;
+        kv.push(("smsEmail54FZ".to_owned(), Php::str(c.as_str())));
+    }
     kv.push(("c_num".to_owned(), Php::str(document_id)));
     let pay = [
         ("payed_cash", &r.payments.cash),

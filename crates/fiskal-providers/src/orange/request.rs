@@ -1,10 +1,43 @@
-//! Receipt → Orange Data request body (providers.md §2.4, §2.8).
+//! Receipt → Orange Data request body («Протокол взаимодействия с интернет-кассой» 2.31.3,
+//! `orangedata-official/API`, `orangedata_API_Russian_ffd_1.2.pdf`: §2.1.1 receipts, §2.3.1
+//! FFD 1.05 corrections, §2.7.1 FFD 1.2 corrections).
+//!
+//! Every receipt field is sent or the receipt is refused before sending
+//! ([`ProviderError::Unsupported`] naming the field):
+//!
+//! | receipt | Orange Data |
+//! |---|---|
+//! | `company.inn` | top-level `inn` (must equal [`OrangeConfig::inn`], else refused) |
+//! | `client.contact` (1008) | `customerContact`, a phone as `+<digits>` (rule in `crate::contact`, §2.1.1.1 «формат +{Ц} или {С}@{С}»); `none` when absent |
+//! | `client.name`, `inn` (1.05) | `customer`, `customerINN` |
+//! | `client.*` (1.2) | `customerInfo` (§2.1.1.8) |
+//! | `cashier.name`, `inn` | `cashier`, `cashierINN` |
+//! | `company.email` (1117) | `senderEmail` |
+//! | `company.payment_address` (1009), `payment_place` (1187) | `settlementAddress`, `settlementPlace` with [`OrangeConfig::send_settlement_place`]; otherwise the protocol forbids them («не должно передаваться») and the group's registered values are printed |
+//! | `register.automat_number` (1036) | `automatNumber` |
+//! | `additional_check_props` (1192), `additional_user_prop` (1084) | `additionalAttribute`, `additionalUserAttribute` |
+//! | `operating_check_props` (1270) | `operationalAttribute {date, id, value}` (§2.1.1.9) |
+//! | `sectoral_check_props[0]` (1261) | `industryAttribute {foivId, causeDocumentDate, causeDocumentNumber, value}` (§2.1.1.10; one only: a second is refused) |
+//! | `items[].agent.type` (1222), `agent_info` (1223) | `agentType`, `agentInfo {paymentAgentOperation, paymentAgentPhoneNumbers, paymentOperatorPhoneNumbers, paymentTransferOperatorPhoneNumbers, paymentOperatorName, paymentOperatorAddress, paymentOperatorINN}` (§2.1.1.7) |
+//! | `items[].agent.supplier` (1224, 1226) | `supplierInfo {phoneNumbers, name}` (§2.1.1.6), `supplierINN` |
+//! | `items[].sectoral_props` (1260) | `industryAttribute` (the first), `industryAttributes` (the rest, in order; §2.1.1.2) |
+//! | `items[].fraction` (1291) | `fractionalQuantity {Numerator, Denominator}`; a `text` must read `n/d` |
+//! | `items[].name`, `price`, `quantity` | `text`, `price`, `quantity`; `sum` (1043) has no field: the register computes price × quantity, so a `sum` that is not exactly that, rounded half-up, is refused (for a fraction of a marked unit, 1291, give the price of the fraction: the protocol's example keeps `quantity` 1) |
+//! | `items[].mark` | 1.05: `nomenclatureCode` (Base64 of 1162); 1.2: `itemCode` (the scan), `plannedStatus`; without a scan, `kind` + `value` of 1301–1304, 1307–1309, 1320–1325 as `barcodes {ean8, ean13, itf14, gs1, mi, egais20, egais30, f1…f6}` (§2.1.1.11) |
+//!
+//! Refused: `other_tags`, every `register` field but `automat_number`, `correction.description`
+//! (1177), `mark.check_result` (2106: the register records its own check), a mark's 1162 / 1163
+//! value that differs from its scan, and in an FFD 1.05 correction (§2.3.1.1, a totals record)
+//! items, the cashier, the buyer's name and INN and the additional requisites. `company.name`
+//! (1048) is not sent: the register prints the name of its registration.
 //!
 //! Numbers are written from integer kopecks and exact decimals as JSON number *text*
 //! (`serde_json::value::RawValue`), never through `f64`. The body is produced once, as bytes, and
 //! those exact bytes are both signed and sent.
 
 use super::OrangeConfig;
+use crate::carried;
+use crate::contact;
 use crate::error::ProviderError;
 use crate::provider::DocumentKind;
 use base64::Engine as _;
@@ -103,7 +136,7 @@ struct Content<'a> {
     cause_document_number: Option<&'a str>,
     positions: Vec<Position<'a>>,
     check_close: CheckClose,
-    customer_contact: &'a str,
+    customer_contact: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     customer: Option<&'a str>,
     #[serde(rename = "customerINN", skip_serializing_if = "Option::is_none")]
@@ -127,6 +160,61 @@ struct Content<'a> {
     settlement_address: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settlement_place: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automat_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operational_attribute: Option<OperationalAttribute<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    industry_attribute: Option<IndustryAttribute<'a>>,
+}
+
+/// `operationalAttribute` (1270, §2.1.1.9).
+#[derive(Serialize)]
+struct OperationalAttribute<'a> {
+    date: String,
+    id: u8,
+    value: &'a str,
+}
+
+/// `industryAttribute` (1260 / 1261, §2.1.1.10).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndustryAttribute<'a> {
+    foiv_id: &'a str,
+    cause_document_date: &'a str,
+    cause_document_number: &'a str,
+    value: &'a str,
+}
+
+impl<'a> IndustryAttribute<'a> {
+    fn of(p: &'a fiskal_ffd::model::SectoralProp) -> IndustryAttribute<'a> {
+        IndustryAttribute {
+            foiv_id: &p.fois_id,
+            cause_document_date: &p.date,
+            cause_document_number: &p.number,
+            value: &p.value,
+        }
+    }
+}
+
+/// `agentInfo` (1223, §2.1.1.7).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgentInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_agent_operation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    payment_agent_phone_numbers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    payment_operator_phone_numbers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    payment_transfer_operator_phone_numbers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_operator_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_operator_address: Option<&'a str>,
+    #[serde(rename = "paymentOperatorINN", skip_serializing_if = "Option::is_none")]
+    payment_operator_inn: Option<&'a str>,
 }
 
 /// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.8): a totals record,
@@ -159,7 +247,9 @@ struct Correction105Content<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     settlement_place: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    customer_contact: Option<&'a str>,
+    automat_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_contact: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sender_email: Option<&'a str>,
 }
@@ -221,6 +311,8 @@ struct Position<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     planned_status: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    barcodes: Option<std::collections::BTreeMap<&'static str, &'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     quantity_measurement_unit: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unit_of_measurement: Option<&'a str>,
@@ -241,14 +333,20 @@ struct Position<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     supplier_info: Option<SupplierInfo<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    agent_info: Option<AgentInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     fractional_quantity: Option<FractionalQuantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    industry_attribute: Option<IndustryAttribute<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    industry_attributes: Vec<IndustryAttribute<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SupplierInfo<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    phone_numbers: Vec<&'a str>,
+    phone_numbers: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
 }
@@ -285,14 +383,56 @@ fn position<'a>(
         .kopecks()
         .map_err(|_| unsupported(p("sum"), "not a valid amount"))?;
     let tax = tax_code(cfg, &p("vat"), it.vat)?;
+    carried::other_tags_refused(PROVIDER, &format!("items[{i}]."), &it.other_tags)?;
+    let v12 = r.ffd == FfdVersion::V12;
+    // Requisites of the other FFD version have no field in this one (§2.1.1.2 columns).
+    for (present, field) in [
+        (it.unit.is_some() && v12, "unit"),
+        (it.measure.is_some() && !v12, "measure"),
+        (it.fraction.is_some() && !v12, "fraction"),
+        (!it.sectoral_props.is_empty() && !v12, "sectoral_props"),
+    ] {
+        if present {
+            return Err(unsupported(
+                p(field),
+                format!("no Orange Data field for it in ФФД {}", r.ffd),
+            ));
+        }
+    }
+    if let Some(f) = &it.fraction {
+        carried::fraction_text_agrees(PROVIDER, &p("fraction"), f)?;
+    }
+    // A position has no sum (1043): the register computes price × quantity, so the
+    // receipt's sum must be exactly that.
+    if !sum_is_computed(it, sum) {
+        return Err(unsupported(
+            p("sum"),
+            "Orange Data positions have no sum: the register computes price × quantity \
+             (rounded half-up to kopecks), which differs from this sum",
+        ));
+    }
+    if let Some(m) = &it.mark {
+        mark_refusals(&p("mark"), m, v12)?;
+    }
     // taxSum only for the rates that carry VAT (§2.4: ignored for 5, 6; 0 omits the tag).
     let tax_sum = match (&it.vat_sum, it.vat.fraction()) {
         (Some(v), Some(_)) => Some(money(&p("vat_sum"), v)?),
         (None, Some(_)) => it.vat.vat_of(sum).map(kopecks_number),
         _ => None,
     };
+    let mut barcodes = None;
     let (nomenclature_code, item_code) = match (&it.mark, r.ffd) {
         (None, _) => (None, None),
+        (Some(m), FfdVersion::V12) if m.code.is_none() && barcode_key(m.kind).is_some() => {
+            // A code without a scan: the 1163 child itself, in `barcodes` (§2.1.1.11).
+            let key = barcode_key(m.kind).unwrap_or_default();
+            let value = m
+                .value
+                .as_deref()
+                .ok_or_else(|| unsupported(p("mark.value"), "a mark kind needs its value"))?;
+            barcodes = Some(std::collections::BTreeMap::from([(key, value)]));
+            (None, None)
+        }
         (Some(m), FfdVersion::V12) => {
             let code = m.code.as_deref().ok_or_else(|| {
                 unsupported(p("mark.code"), "Orange Data (FFD 1.2) needs the scanned code itself (itemCode), not only the 1163 value")
@@ -323,6 +463,40 @@ fn position<'a>(
     };
     let agent = it.agent.as_ref();
     let supplier = agent.and_then(|a| a.supplier.as_ref());
+    let supplier_info = match supplier.filter(|s| s.name.is_some() || !s.phones.is_empty()) {
+        Some(s) => Some(SupplierInfo {
+            phone_numbers: contact::phones(PROVIDER, &p("agent.supplier.phones"), &s.phones)?,
+            name: s.name.as_deref(),
+        }),
+        None => None,
+    };
+    let agent_info = match agent.and_then(|a| a.agent_info.as_ref()) {
+        Some(a) => Some(AgentInfo {
+            payment_agent_operation: a.operation.as_deref(),
+            payment_agent_phone_numbers: contact::phones(
+                PROVIDER,
+                &p("agent.agent_info.phones"),
+                &a.phones,
+            )?,
+            payment_operator_phone_numbers: contact::phones(
+                PROVIDER,
+                &p("agent.agent_info.payment_operator_phones"),
+                &a.payment_operator_phones,
+            )?,
+            payment_transfer_operator_phone_numbers: contact::phones(
+                PROVIDER,
+                &p("agent.agent_info.transfer_operator_phones"),
+                &a.transfer_operator_phones,
+            )?,
+            payment_operator_name: a.transfer_operator_name.as_deref(),
+            payment_operator_address: a.transfer_operator_address.as_deref(),
+            payment_operator_inn: a.transfer_operator_inn.as_deref(),
+        }),
+        None => None,
+    };
+    let mut sectoral = it.sectoral_props.iter().map(IndustryAttribute::of);
+    let industry_attribute = sectoral.next();
+    let industry_attributes = sectoral.collect();
     Ok(Position {
         quantity: number(it.quantity.to_string()),
         price: money(&p("price"), &it.price)?,
@@ -339,6 +513,7 @@ fn position<'a>(
             .and_then(|m| m.planned_status)
             .map(|s| s.0)
             .filter(|_| r.ffd == FfdVersion::V12),
+        barcodes,
         quantity_measurement_unit: it.measure.map(|m| m.0).filter(|_| r.ffd == FfdVersion::V12),
         unit_of_measurement: it.unit.as_deref().filter(|_| r.ffd == FfdVersion::V105),
         additional_attribute: it.user_data.as_deref(),
@@ -356,17 +531,155 @@ fn position<'a>(
             .transpose()?,
         agent_type: agent.and_then(|a| a.agent_type).map(|t| t.0),
         supplier_inn: supplier.and_then(|s| s.inn.as_deref()),
-        supplier_info: supplier
-            .filter(|s| s.name.is_some() || !s.phones.is_empty())
-            .map(|s| SupplierInfo {
-                phone_numbers: s.phones.iter().map(String::as_str).collect(),
-                name: s.name.as_deref(),
-            }),
+        supplier_info,
+        agent_info,
         fractional_quantity: it.fraction.as_ref().map(|f| FractionalQuantity {
             numerator: f.numerator,
             denominator: f.denominator,
         }),
+        industry_attribute,
+        industry_attributes,
     })
+}
+
+/// Whether `sum` (kopecks) is price × quantity rounded half-up to kopecks: a position has no
+/// sum, and §2.1.1.2 defines none other (with `fractionalQuantity` the protocol's example keeps
+/// `quantity` 1, so give the price of the fraction sold).
+fn sum_is_computed(it: &Item, sum: u64) -> bool {
+    let by_quantity = it
+        .price
+        .as_decimal()
+        .checked_mul(it.quantity.as_decimal())
+        .map(|d| fiskal_ffd::Rounding::HalfUp.round(d, 2))
+        .and_then(|d| Money::from_decimal(d).kopecks().ok());
+    by_quantity == Some(sum)
+}
+
+/// The `barcodes` key (§2.1.1.11) of a 1163 child given without a scan; `None` for the kinds
+/// that need the scanned code itself in `itemCode` (1300, 1305, 1306).
+fn barcode_key(kind: Option<u16>) -> Option<&'static str> {
+    Some(match kind? {
+        1301 => "ean8",
+        1302 => "ean13",
+        1303 => "itf14",
+        1304 => "gs1",
+        1307 => "mi",
+        1308 => "egais20",
+        1309 => "egais30",
+        1320 => "f1",
+        1321 => "f2",
+        1322 => "f3",
+        1323 => "f4",
+        1324 => "f5",
+        1325 => "f6",
+        _ => return None,
+    })
+}
+
+/// What a mark may carry that Orange Data has no field for (see the module table).
+fn mark_refusals(path: &str, m: &fiskal_ffd::model::Mark, v12: bool) -> Result<(), ProviderError> {
+    let refuse = |field: &str, what: &str| Err(unsupported(format!("{path}.{field}"), what));
+    if m.check_result.is_some() {
+        return refuse(
+            "check_result",
+            "2106: Orange Data has no field for it (the register records its own check)",
+        );
+    }
+    if m.processing_mode.is_some_and(|v| v != 0) {
+        return refuse("processing_mode", "2102 must be 0");
+    }
+    if v12 {
+        if m.code_1162.is_some() {
+            return refuse("code_1162", "1162 is ФФД 1.05; ФФД 1.2 sends itemCode");
+        }
+        carried::mark_1163_agrees(PROVIDER, path, m)
+    } else {
+        if m.planned_status.is_some() {
+            return refuse("planned_status", "plannedStatus (2003) is ФФД 1.2 only");
+        }
+        if m.processing_mode.is_some() {
+            return refuse("processing_mode", "2102 is ФФД 1.2 only");
+        }
+        carried::mark_1162_agrees(PROVIDER, path, m)
+    }
+}
+
+/// The requisites both receipts and corrections refuse or check (module docs).
+fn document_refusals(cfg: &OrangeConfig, receipt: &Receipt) -> Result<(), ProviderError> {
+    if receipt.company.inn != cfg.inn {
+        return Err(unsupported(
+            "company.inn",
+            format!(
+                "Orange Data registers the receipt under the configured INN {}, not this one",
+                cfg.inn
+            ),
+        ));
+    }
+    carried::other_tags_refused(PROVIDER, "", &receipt.other_tags)?;
+    carried::register_refusals(PROVIDER, receipt.register.as_ref(), &["automat_number"])?;
+    if receipt
+        .correction
+        .as_ref()
+        .is_some_and(|c| c.description.is_some())
+    {
+        return Err(unsupported(
+            "correction.description",
+            "1177 (legacy 1.05 documents only) has no Orange Data field",
+        ));
+    }
+    Ok(())
+}
+
+/// Requisites of ФФД 1.2 in a ФФД 1.05 document, and a second 1261: no field for them.
+fn version_refusals(receipt: &Receipt) -> Result<(), ProviderError> {
+    let v12 = receipt.ffd == FfdVersion::V12;
+    if let Some(c) = receipt.client.as_ref().filter(|_| !v12) {
+        // 1243–1254 exist only in ФФД 1.2 (customerInfo); ФФД 1.05 has customer, customerINN.
+        for (present, path) in [
+            (c.birth_date.is_some(), "client.birth_date"),
+            (c.citizenship.is_some(), "client.citizenship"),
+            (c.document_code.is_some(), "client.document_code"),
+            (c.document_data.is_some(), "client.document_data"),
+            (c.address.is_some(), "client.address"),
+        ] {
+            if present {
+                return Err(unsupported(path, "no Orange Data field for it in ФФД 1.05"));
+            }
+        }
+    }
+    if !v12 {
+        if receipt.operating_check_props.is_some() {
+            return Err(unsupported(
+                "operating_check_props",
+                "operationalAttribute (1270) is ФФД 1.2 only",
+            ));
+        }
+        if !receipt.sectoral_check_props.is_empty() {
+            return Err(unsupported(
+                "sectoral_check_props",
+                "industryAttribute (1261) is ФФД 1.2 only",
+            ));
+        }
+    }
+    if receipt.sectoral_check_props.len() > 1 {
+        return Err(unsupported(
+            "sectoral_check_props[1]",
+            "Orange Data carries one receipt-level industryAttribute (1261, §2.1.1.10)",
+        ));
+    }
+    Ok(())
+}
+
+/// `customerContact` (1008): the contact normalised, or `none` without one (§2.1.1.1).
+fn customer_contact(receipt: &Receipt) -> Result<Option<String>, ProviderError> {
+    receipt
+        .client
+        .as_ref()
+        .and_then(|c| c.contact.as_deref())
+        .map(|s| {
+            contact::buyer_contact(PROVIDER, "client.contact", s).map(|c| c.as_str().to_owned())
+        })
+        .transpose()
 }
 
 /// The request body (exact bytes to sign and send) and the endpoint path.
@@ -383,6 +696,8 @@ pub fn build(
             "Orange Data ids are 1..64 characters",
         ));
     }
+    document_refusals(cfg, receipt)?;
+    version_refusals(receipt)?;
     if kind.is_correction() && receipt.ffd != FfdVersion::V12 {
         let bytes = correction_105(cfg, document_id, receipt, callback_url)?;
         return Ok((bytes, endpoint(receipt.ffd, kind)));
@@ -431,7 +746,7 @@ pub fn build(
             payments,
             taxation_system: taxation_system(receipt.tax_system)?,
         },
-        customer_contact: client.and_then(|c| c.contact.as_deref()).unwrap_or("none"),
+        customer_contact: customer_contact(receipt)?.unwrap_or_else(|| "none".to_owned()),
         customer: client
             .and_then(|c| c.name.as_deref())
             .filter(|_| receipt.ffd == FfdVersion::V105),
@@ -480,6 +795,19 @@ pub fn build(
             .payment_place
             .as_deref()
             .filter(|_| cfg.send_settlement_place),
+        automat_number: automat_number(receipt),
+        operational_attribute: receipt.operating_check_props.as_ref().map(|o| {
+            let (y, mo, d, h, mi, s) = o.time.fields();
+            OperationalAttribute {
+                date: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
+                id: o.id,
+                value: &o.data,
+            }
+        }),
+        industry_attribute: receipt
+            .sectoral_check_props
+            .first()
+            .map(IndustryAttribute::of),
     };
     let body = Body {
         id: document_id,
@@ -492,14 +820,22 @@ pub fn build(
     Ok((to_bytes(&body)?, endpoint(receipt.ffd, kind)))
 }
 
+/// `automatNumber` (1036): `register.automat_number`.
+fn automat_number(receipt: &Receipt) -> Option<&str> {
+    receipt
+        .register
+        .as_ref()
+        .and_then(|g| g.automat_number.as_deref())
+}
+
 /// Serialises a body; the bytes are what gets signed and sent.
 fn to_bytes<C: Serialize>(body: &Body<'_, C>) -> Result<Vec<u8>, ProviderError> {
     serde_json::to_vec(body).map_err(|e| unsupported("", format!("cannot serialise: {e}")))
 }
 
-/// An FFD 1.05 correction (form 31) as the §2.8 `content` of `/api/v2/corrections/`: a totals
-/// record. Items, if the receipt has any, are not sent (there is no `positions` field); they
-/// only contribute to the VAT totals when `vat_totals` does not give them.
+/// An FFD 1.05 correction (form 31) as the §2.3.1.1 `content` of `/api/v2/corrections/`: a
+/// totals record. It has no `positions`, cashier, buyer name or INN and no additional
+/// requisites, so a receipt with any of them is refused, naming the field.
 fn correction_105(
     cfg: &OrangeConfig,
     document_id: &str,
@@ -519,6 +855,33 @@ fn correction_105(
             "Orange Data FFD 1.05 corrections are приход (1) or расход (3) only, not {operation}"
         );
         return Err(unsupported("operation", message));
+    }
+    for (present, path) in [
+        (!receipt.items.is_empty(), "items"),
+        (receipt.cashier.is_some(), "cashier"),
+        (
+            receipt.client.as_ref().is_some_and(|c| c.name.is_some()),
+            "client.name",
+        ),
+        (
+            receipt.client.as_ref().is_some_and(|c| c.inn.is_some()),
+            "client.inn",
+        ),
+        (
+            receipt.additional_check_props.is_some(),
+            "additional_check_props",
+        ),
+        (
+            receipt.additional_user_prop.is_some(),
+            "additional_user_prop",
+        ),
+    ] {
+        if present {
+            return Err(unsupported(
+                path,
+                "an Orange Data FFD 1.05 correction (§2.3.1.1) has no field for it",
+            ));
+        }
     }
     // 1179 is required for a correction by prescription (1173 = 1).
     if c.correction_type.0 == 1 && c.number.as_deref().is_none_or(str::is_empty) {
@@ -566,7 +929,8 @@ fn correction_105(
             .payment_place
             .as_deref()
             .filter(|_| cfg.send_settlement_place),
-        customer_contact: receipt.client.as_ref().and_then(|c| c.contact.as_deref()),
+        automat_number: automat_number(receipt),
+        customer_contact: customer_contact(receipt)?,
         sender_email: receipt.company.email.as_deref(),
     };
     to_bytes(&Body {
