@@ -42,9 +42,14 @@ pub struct OrangeSettings {
     /// The signing key's name; absent = the ИНН.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_name: Option<String>,
-    /// The RSA private key that signs requests, PEM (a secret). Required.
+    /// The RSA private key that signs requests (a secret): PEM, or Orange Data's .NET XML
+    /// `<RSAKeyValue>` as its key generator writes it (see [`RequestSigner::from_pem`]).
+    /// Required.
+    ///
+    /// [`RequestSigner::from_pem`]: crate::orange::RequestSigner::from_pem
     pub signing_key: SecretSource,
-    /// The mutual-TLS client certificate chain, PEM. Required.
+    /// The mutual-TLS client certificate chain, PEM (leaf first); X.509 v1, as Orange Data
+    /// issues them, or v3. Required.
     pub client_cert: TextSource,
     /// The client certificate's private key, PEM (a secret). Required.
     pub client_key: SecretSource,
