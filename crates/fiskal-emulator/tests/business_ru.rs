@@ -3,7 +3,7 @@
 //! validation, processing, the missing idempotency, faults.
 
 use fiskal_emulator::business_ru::{
-    BusinessRuConfig, BusinessRuEmulator, BusinessRuHandle, TEST_APP_ID_V1, TEST_SECRET,
+    BusinessRuConfig, BusinessRuEmulator, BusinessRuHandle, CNumFilter, TEST_APP_ID_V1, TEST_SECRET,
 };
 use fiskal_emulator::{Endpoint, Fault};
 use md5::{Digest, Md5};
@@ -214,13 +214,149 @@ async fn the_sign_is_checked_over_the_php_reencoding() {
         post(&br, &reordered, &envelope(&t, "o-2", "5")).await.0,
         200
     );
-    // With lenient_sign the raw-body hash is accepted too.
-    let mut cfg = BusinessRuConfig::default();
-    cfg.lenient_sign = true;
-    let lenient = start(cfg).await;
-    let t = token(&lenient).await;
-    let body = envelope(&t, "o-3", "1000.00");
-    assert_eq!(post(&lenient, &body, &body).await.0, 200);
+    // The sign over the `\u`-escaped encoding (what the vendor SDK signed for a few hours in
+    // Nov 2021) is refused: the service checks the raw-text form only. The same body signed
+    // over raw text passes.
+    let body = envelope(&t, "o-3", "10");
+    let escaped: String = body
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", c as u32)
+            }
+        })
+        .collect();
+    assert_ne!(escaped, body);
+    assert_eq!(post(&br, &body, &escaped).await.0, 401);
+    assert_eq!(post(&br, &escaped, &escaped).await.0, 401);
+    assert_eq!(
+        post(&br, &escaped, &body).await.0,
+        200,
+        "escaped body, raw sign"
+    );
+    assert_eq!(br.journal().count("o-3"), 1);
+}
+
+/// A GET as SDK releases before 1.0.11 sent it: no query, the parameters as a JSON body.
+#[tokio::test]
+async fn get_parameters_in_a_json_body_are_read_when_there_is_no_query() {
+    let br = start(BusinessRuConfig::default()).await;
+    let signed = format!(r#"{{"app_id":"{TEST_APP_ID_V1}","nonce":"nonce_9"}}"#);
+    // The old SDK encoded the body without sorting; the server sorts before checking.
+    let body = format!(r#"{{"nonce":"nonce_9","app_id":"{TEST_APP_ID_V1}"}}"#);
+    let r = http()
+        .get(format!("{}Token", br.base_url_v1()))
+        .header("content-type", "application/json")
+        .header("sign", md5_hex(&signed))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert!(v["token"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    // With a query the query wins: these parameters lack the nonce.
+    let r = http()
+        .get(format!("{}Token?app_id={TEST_APP_ID_V1}", br.base_url_v1()))
+        .header(
+            "sign",
+            md5_hex(&format!(r#"{{"app_id":"{TEST_APP_ID_V1}"}}"#)),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn state_system_answers_for_the_account() {
+    let br = start(BusinessRuConfig::default()).await;
+    let t = token(&br).await;
+    let params = [
+        ("app_id", TEST_APP_ID_V1),
+        ("nonce", "nonce_3"),
+        ("token", t.as_str()),
+    ];
+    let (s, v) = get(&br, "StateSystem", &params, None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["result"], 0);
+    assert_eq!(v["app_id"], TEST_APP_ID_V1);
+    assert_eq!(v["kkt"][0]["fn_number"].as_str().map(str::len), Some(16));
+    // Authenticated like every call: no token, 401.
+    let (s, _) = get(
+        &br,
+        "StateSystem",
+        &[("app_id", TEST_APP_ID_V1), ("nonce", "nonce_4")],
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+    // A fault on the GETs reaches it too.
+    br.push_fault(Endpoint::Report, Fault::ServerError(502));
+    assert_eq!(get(&br, "StateSystem", &params, None).await.0, 502);
+}
+
+/// `GET Command`: pages of `list_page_size` in command-id order, past the end `[]`, the
+/// `c_num` filter (exact, or ignored as configured) and the date filters.
+#[tokio::test]
+async fn the_command_list_is_paged_and_filtered() {
+    for mode in [CNumFilter::Exact, CNumFilter::Ignored] {
+        let br = start(BusinessRuConfig::default().with_list(2, mode)).await;
+        let t = token(&br).await;
+        for i in 1..=5 {
+            let body = envelope(&t, &format!("l-{i}"), "10");
+            assert_eq!(post(&br, &body, &body).await.0, 200);
+        }
+        let list = |page: &'static str, c_num: Option<&'static str>, from: Option<&'static str>| {
+            let t = t.clone();
+            let br = &br;
+            async move {
+                let mut p: Vec<(&str, String)> = vec![("app_id", TEST_APP_ID_V1.to_owned())];
+                if let Some(c) = c_num {
+                    p.push(("c_num", c.to_owned()));
+                }
+                if let Some(f) = from {
+                    p.push(("filter_date_create_from", f.to_owned()));
+                }
+                p.push(("nonce", "nonce_5".to_owned()));
+                p.push(("page", page.to_owned()));
+                p.push(("token", t));
+                let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                get(br, "Command", &p, None).await
+            }
+        };
+        let c_nums = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .expect("array")
+                .iter()
+                .map(|c| c["c_num"].as_str().expect("c_num").to_owned())
+                .collect()
+        };
+        let (s, v) = list("1", None, None).await;
+        assert_eq!((s, c_nums(&v)), (200, vec!["l-1".into(), "l-2".into()]));
+        let (_, v) = list("3", None, None).await;
+        assert_eq!(c_nums(&v), vec!["l-5".to_owned()]);
+        let (s, v) = list("4", None, None).await;
+        assert_eq!((s, v), (200, Value::Array(vec![])), "past the end");
+        let (_, v) = list("1", Some("l-4"), None).await;
+        match mode {
+            CNumFilter::Exact => assert_eq!(c_nums(&v), vec!["l-4".to_owned()]),
+            _ => assert_eq!(c_nums(&v), vec!["l-1".to_owned(), "l-2".to_owned()]),
+        }
+        // A window that starts after every command: nothing; one that starts long before:
+        // all of them.
+        let (_, v) = list("1", None, Some("2999-01-01")).await;
+        assert_eq!(v, Value::Array(vec![]));
+        let (_, v) = list("3", None, Some("2000-01-01 00:00:00")).await;
+        assert_eq!(c_nums(&v), vec!["l-5".to_owned()]);
+        for (page, from) in [("0", None), ("x", None), ("1", Some("01.02.2026"))] {
+            let (s, v) = list(page, None, from).await;
+            assert_eq!(s, 400, "page {page} from {from:?}: {v}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -129,4 +129,12 @@ impl Provider for AnyProvider {
             AnyProvider::BusinessRu(c) => c.status(query).await,
         }
     }
+
+    async fn health(&self) -> crate::Health {
+        match self {
+            AnyProvider::Atol(c) => c.health().await,
+            AnyProvider::OrangeData(c) => c.health().await,
+            AnyProvider::BusinessRu(c) => c.health().await,
+        }
+    }
 }

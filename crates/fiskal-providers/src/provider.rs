@@ -132,6 +132,31 @@ impl InDoubtResolution {
     }
 }
 
+/// What a provider's health check ([`Provider::health`]) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Health {
+    /// The service answered an authenticated request: it is reachable and takes these
+    /// credentials. `detail` is a short summary of what it said (never a secret).
+    Ok {
+        /// What was asked and what the service said, in a few words.
+        detail: String,
+    },
+    /// The check failed; the outcome says how: [`Outcome::Rejected`] with
+    /// [`crate::RejectKind::Auth`] or [`crate::RejectKind::Configuration`] (fix the settings),
+    /// [`Outcome::RetryLater`] (unreachable or failing now).
+    Failed(Box<Outcome>),
+    /// This provider has no health check (the trait's default).
+    Unsupported,
+}
+
+impl Health {
+    /// Whether the check passed.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Health::Ok { .. })
+    }
+}
+
 /// A cloud cash register.
 ///
 /// Implementations never panic, time out every call (connect and read timeouts), and report
@@ -161,4 +186,11 @@ pub trait Provider: Send + Sync {
         &'a self,
         query: &'a StatusQuery<'a>,
     ) -> impl Future<Output = Result<Outcome, ProviderError>> + Send + 'a;
+
+    /// Checks that the service is reachable and takes this configuration's credentials,
+    /// without registering anything (for `fiskal config check --online` and monitoring).
+    /// The default is [`Health::Unsupported`].
+    fn health(&self) -> impl Future<Output = Health> + Send + '_ {
+        std::future::ready(Health::Unsupported)
+    }
 }

@@ -4,12 +4,14 @@
 //! and none is lost.
 
 use fiskal_emulator::business_ru::{
-    BusinessRuConfig as EmulatorConfig, BusinessRuEmulator, BusinessRuHandle, TEST_APP_ID_V1,
-    TEST_APP_ID_V2, TEST_SECRET,
+    BusinessRuConfig as EmulatorConfig, BusinessRuEmulator, BusinessRuHandle, CNumFilter,
+    TEST_APP_ID_V1, TEST_APP_ID_V2, TEST_SECRET,
 };
 use fiskal_emulator::{Endpoint, Fault};
 use fiskal_providers::business_ru::{ApiVersion, BusinessRuClient, BusinessRuConfig};
-use fiskal_providers::{DocumentKind, Outcome, Provider, RejectKind, StatusQuery, Submission};
+use fiskal_providers::{
+    DocumentKind, Health, Outcome, Provider, RejectKind, StatusQuery, Submission,
+};
 use std::time::Duration;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/business_ru");
@@ -376,4 +378,187 @@ async fn ffd_1_2_through_open_api_v2() {
         Err("unsupported")
     );
     assert_eq!(br.journal().len(), 1);
+}
+
+/// An emulator whose command list has `page_size` records a page and ignores `c_num` (the
+/// service's own matching is not documented): the client must walk the pages.
+async fn paged_emulator(page_size: usize) -> BusinessRuHandle {
+    BusinessRuEmulator::start(
+        EmulatorConfig::default()
+            .with_processing_delay(Duration::from_millis(100))
+            .with_list(page_size, CNumFilter::Ignored),
+    )
+    .await
+    .expect("emulator")
+}
+
+/// `n` other receipts, accepted.
+async fn fill(c: &BusinessRuClient, prefix: &str, n: usize) {
+    let r = receipt("sell");
+    for i in 0..n {
+        let id = format!("{prefix}-{i}");
+        accepted(c, &submission(&id, &r)).await;
+    }
+}
+
+fn lookup(document_id: &str) -> StatusQuery<'_> {
+    StatusQuery {
+        provider_id: None,
+        document_id,
+        kind: DocumentKind::Sell,
+    }
+}
+
+#[tokio::test]
+async fn the_in_doubt_lookup_walks_the_pages_to_a_match_on_page_3() {
+    let br = paged_emulator(5).await;
+    let c = client(&br);
+    fill(&c, "before", 10).await;
+    let r = receipt("sell");
+    let s = submission("e2e-page-3", &r);
+    br.push_fault(Endpoint::Register, Fault::ResetAfterAccept);
+    assert_eq!(c.submit(&s).await.expect("submit").code(), "in_doubt");
+    fill(&c, "after", 3).await;
+    // The 11th command: page 3 of 5-record pages.
+    let q = lookup(s.document_id);
+    let provider_id = match c.status(&q).await.expect("status") {
+        Outcome::Accepted {
+            provider_id,
+            duplicate: true,
+        } => provider_id,
+        Outcome::Done { provider_id, .. } => provider_id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        br.journal().by_uuid(&provider_id).map(|e| e.external_id),
+        Some(s.document_id.to_owned())
+    );
+    assert!(matches!(settle(&c, &q).await, Outcome::Done { .. }));
+    assert_eq!(br.journal().count("e2e-page-3"), 1);
+    assert_eq!(br.journal().fiscalised_count("e2e-page-3"), 1);
+}
+
+#[tokio::test]
+async fn not_found_only_after_the_last_page() {
+    let br = paged_emulator(3).await;
+    let c = client(&br);
+    fill(&c, "other", 7).await;
+    let r = receipt("sell");
+    let s = submission("e2e-never-taken", &r);
+    br.push_fault(Endpoint::Register, Fault::ResetBeforeAccept);
+    assert_eq!(c.submit(&s).await.expect("submit").code(), "in_doubt");
+    match c.status(&lookup(s.document_id)).await {
+        Ok(Outcome::NotFound { message }) => {
+            assert!(message.contains("every page"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Pages of 3 over 7 commands: 1, 2, 3 hold them, 4 is empty — a limit of 3 pages cannot
+    // see the end, so the same lookup is incomplete, never "not found".
+    let mut cfg = BusinessRuConfig::new(
+        ApiVersion::V1,
+        br.base_url_v1(),
+        TEST_APP_ID_V1,
+        TEST_SECRET,
+    );
+    cfg.lookup_max_pages = 3;
+    let short = BusinessRuClient::new(cfg).expect("client");
+    match short.status(&lookup(s.document_id)).await {
+        Ok(Outcome::RetryLater { message, .. }) => {
+            assert!(message.contains("incomplete"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(br.journal().count("e2e-never-taken"), 0);
+}
+
+#[tokio::test]
+async fn a_page_failing_mid_walk_keeps_the_entry_in_doubt() {
+    let br = paged_emulator(5).await;
+    let c = client(&br);
+    fill(&c, "before", 10).await;
+    let r = receipt("sell");
+    // Taken, answer lost: the command is on page 3.
+    let taken = submission("e2e-midwalk-taken", &r);
+    br.push_fault(Endpoint::Register, Fault::ResetAfterAccept);
+    assert_eq!(c.submit(&taken).await.expect("submit").code(), "in_doubt");
+    // Not taken at all.
+    let lost = submission("e2e-midwalk-lost", &r);
+    br.push_fault(Endpoint::Register, Fault::ResetBeforeAccept);
+    assert_eq!(c.submit(&lost).await.expect("submit").code(), "in_doubt");
+    for s in [&taken, &lost] {
+        // Page 1 answers, page 2 fails: the walk is incomplete.
+        br.push_fault(Endpoint::Report, Fault::Pass);
+        br.push_fault(Endpoint::Report, Fault::ServerError(500));
+        match c.status(&lookup(s.document_id)).await {
+            Ok(Outcome::RetryLater { message, .. }) => {
+                assert!(
+                    message.contains("incomplete"),
+                    "{}: {message}",
+                    s.document_id
+                )
+            }
+            other => panic!("{}: {other:?}", s.document_id),
+        }
+    }
+    // Nothing was sent again.
+    assert_eq!(br.journal().count("e2e-midwalk-taken"), 1);
+    assert_eq!(br.journal().count("e2e-midwalk-lost"), 0);
+    // Once the pages answer, each lookup completes: found, and not found.
+    assert!(c
+        .status(&lookup(taken.document_id))
+        .await
+        .expect("status")
+        .is_at_provider());
+    assert_eq!(
+        c.status(&lookup(lost.document_id))
+            .await
+            .expect("status")
+            .code(),
+        "not_found"
+    );
+    assert!(matches!(
+        settle(&c, &lookup(taken.document_id)).await,
+        Outcome::Done { .. }
+    ));
+    assert_eq!(br.journal().fiscalised_count("e2e-midwalk-taken"), 1);
+}
+
+#[tokio::test]
+async fn health_is_state_system() {
+    let br = emulator().await;
+    assert!(client(&br).health().await.is_ok());
+    match client_with(&br, TEST_APP_ID_V1, "wrong-secret-0123456789abcdef012")
+        .health()
+        .await
+    {
+        Health::Failed(o) => assert_eq!(rejected(*o), RejectKind::Auth),
+        other => panic!("{other:?}"),
+    }
+    // A base URL with no Open API behind it.
+    let base = br.base_url_v1().replace("/open-api/", "/nothing/");
+    let cfg = BusinessRuConfig::new(ApiVersion::V1, base, TEST_APP_ID_V1, TEST_SECRET);
+    match BusinessRuClient::new(cfg).expect("client").health().await {
+        Health::Failed(o) => assert_eq!(rejected(*o), RejectKind::Configuration),
+        other => panic!("{other:?}"),
+    }
+    // Through AnyProvider too.
+    let any = fiskal_providers::AnyProvider::from(client(&br));
+    assert!(any.health().await.is_ok());
+    br.push_fault(Endpoint::Report, Fault::ServerError(502));
+    assert_eq!(
+        client(&br).health().await,
+        Health::Failed(Box::new(Outcome::RetryLater {
+            after: Some(Duration::from_secs(1)),
+            code: Some("502".into()),
+            message: "HTTP 502: <html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n".into(),
+        }))
+    );
+}
+
+fn rejected(o: Outcome) -> RejectKind {
+    match o {
+        Outcome::Rejected { kind, .. } => kind,
+        other => panic!("{other:?}"),
+    }
 }

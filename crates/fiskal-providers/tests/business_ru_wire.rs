@@ -216,3 +216,168 @@ async fn errors_never_show_the_secret_or_the_token() {
         assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
     }
 }
+
+/// Percent-decodes a query value (the client encodes all but RFC 3986 unreserved bytes).
+fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// The in-doubt lookup on the wire: `GET Command` with `c_num`, `page` 1, 2, … and the date
+/// window, every parameter signed; it reads pages until an empty one.
+#[tokio::test]
+async fn the_lookup_walks_pages_with_a_date_window_until_an_empty_page() {
+    let other = r#"[{"id":7,"c_num":"someone-else"}]"#;
+    let script = vec![
+        expect("GET", "").reply(200, &format!(r#"{{"token":"{TOKEN}"}}"#)),
+        expect("GET", "").reply(200, other),
+        expect("GET", "").reply(200, r#"{"commands":[{"id":8,"c_num":"x"}],"page":2}"#),
+        expect("GET", "").reply(200, "[]"),
+    ];
+    let (base, seen) = serve(script).await;
+    let c = client(&format!("{base}/open-api/v1/"));
+    let q = StatusQuery {
+        provider_id: None,
+        document_id: DOC_ID,
+        kind: DocumentKind::Sell,
+    };
+    match c.status(&q).await {
+        Ok(Outcome::NotFound { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 4);
+    let window = c.lookup_window(DOC_ID).expect("window");
+    for (i, s) in seen[1..].iter().enumerate() {
+        let (path, query) = s.path.split_once('?').expect("query");
+        assert_eq!(path, "/open-api/v1/Command");
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').expect("k=v");
+                (k.to_owned(), unquote(v))
+            })
+            .collect();
+        let keys: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "app_id",
+                "c_num",
+                "filter_date_create_from",
+                "filter_date_create_to",
+                "nonce",
+                "page",
+                "token"
+            ]
+        );
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(kk, _)| kk == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("c_num").as_deref(), Some(DOC_ID));
+        assert_eq!(get("page"), Some((i + 1).to_string()));
+        // Never sent by this client: the window reaches back by the lookback and a day.
+        let (from, to) = (
+            get("filter_date_create_from").expect("from"),
+            get("filter_date_create_to").expect("to"),
+        );
+        assert_eq!((from.len(), to.len()), (19, 19), "{from} {to}");
+        assert!(from < to, "{from} {to}");
+        assert!(from <= window.0, "{from} {window:?}");
+        assert!(to <= window.1, "{to} {window:?}");
+        let signed = Php::Obj(
+            params
+                .iter()
+                .map(|(k, v)| (k.clone(), Php::str(v.as_str())))
+                .collect(),
+        )
+        .encode(UnicodeEscaping::Raw);
+        assert_eq!(
+            s.header("sign"),
+            Some(php_json::sign(&signed, SECRET).as_str())
+        );
+    }
+}
+
+/// A service that ignores `page` (the same page again), or answers something that is not a
+/// list: the lookup cannot be completed, so it is a retry — never "not found".
+#[tokio::test]
+async fn a_lookup_that_cannot_complete_is_never_not_found() {
+    let page = r#"[{"id":7,"c_num":"someone-else"}]"#;
+    for second in [page, r#"{"error":"no"}"#, "<html>"] {
+        let script = vec![
+            expect("GET", "").reply(200, &format!(r#"{{"token":"{TOKEN}"}}"#)),
+            expect("GET", "").reply(200, page),
+            expect("GET", "").reply(200, second),
+        ];
+        let (base, _) = serve(script).await;
+        let c = client(&format!("{base}/open-api/v1/"));
+        let q = StatusQuery {
+            provider_id: None,
+            document_id: DOC_ID,
+            kind: DocumentKind::Sell,
+        };
+        match c.status(&q).await {
+            Ok(Outcome::RetryLater { message, .. }) => {
+                assert!(message.contains("incomplete"), "{second}: {message}")
+            }
+            other => panic!("{second}: {other:?}"),
+        }
+    }
+}
+
+/// The window starts a day before this client's first send of the document; for a document it
+/// never sent (e.g. sent before a restart), the lookback (7 days) earlier.
+#[tokio::test]
+async fn the_lookup_window_starts_at_the_first_send() {
+    let script = vec![
+        expect("GET", "").reply(200, &format!(r#"{{"token":"{TOKEN}"}}"#)),
+        expect("POST", "").reply(502, "<html>"),
+    ];
+    let (base, _) = serve(script).await;
+    let c = client(&format!("{base}/open-api/v1/"));
+    let before = c.lookup_window(DOC_ID).expect("window");
+    let r = receipt();
+    assert_eq!(
+        c.submit(&submission(&r)).await.expect("submit").code(),
+        "in_doubt"
+    );
+    let after = c.lookup_window(DOC_ID).expect("window");
+    let secs = |t: &str| -> i64 {
+        let t: fiskal_ffd::datetime::LocalDateTime = t.replace(' ', "T").parse().expect("time");
+        i64::from(t.unix())
+    };
+    // Sent now: from a day before now to a day after (a few seconds of slack).
+    let span = secs(&after.1) - secs(&after.0);
+    assert!((2 * 86_400..2 * 86_400 + 5).contains(&span), "{after:?}");
+    // Never sent: 7 days of lookback + a day, to a day after.
+    let span = secs(&before.1) - secs(&before.0);
+    assert!((9 * 86_400..9 * 86_400 + 5).contains(&span), "{before:?}");
+    let mut cfg = BusinessRuConfig::new(
+        ApiVersion::V1,
+        format!("{base}/open-api/v1/"),
+        APP_ID,
+        SECRET,
+    );
+    cfg.lookup_date_filter = false;
+    assert_eq!(
+        BusinessRuClient::new(cfg)
+            .expect("client")
+            .lookup_window(DOC_ID),
+        None
+    );
+}

@@ -1,7 +1,8 @@
 //! Business.ru «Онлайн-чеки» **Open API** emulator, after providers.md §3 (3.2–3.5, 3.8, 3.9).
 //!
 //! One listener serves `/open-api/v1/` (ФФД 1.05 accounts) and `/open-api/v2/` (ФФД 1.2):
-//! `GET Token`, `POST Command`, `GET Command/{id}`, `GET Command` (list, `c_num` filter).
+//! `GET Token`, `GET StateSystem`, `POST Command`, `GET Command/{id}`, `GET Command` (the
+//! paged list).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
@@ -15,14 +16,21 @@
 //! # Behaviour, and the choices where the reference is silent
 //!
 //! **Authentication** of every request, in this order: the parameters are the query (GET) or
-//! the JSON object of the body (POST; not an object → 400); header `sign` present, `app_id`
+//! the JSON object of the body (POST; not an object → 400). A GET **without a query** takes
+//! its parameters from a JSON-object body instead: the vendor SDK
+//! (<https://github.com/business-ru/open-api-sdk-php>) sent every request that way, `Token`
+//! included, from 1.0.0 (Aug 2021) until 1.0.11 (Sep 2023) switched GETs to the query — two
+//! years of the official client, so the service accepts it (**inferred**; its reference is not
+//! public, and the SDK's README today shows only the query form). Header `sign` present, `app_id`
 //! known and `nonce` non-empty (else 401 / 400); `sign` equal (case-insensitively) to
 //! `md5(params_string + secret)` where `params_string` is the decoded parameters re-encoded the
 //! PHP way ([`php`](self) module: top level `ksort`ed, `JSON_UNESCAPED_UNICODE`, `\/`, numbers
 //! as PHP re-encodes doubles, `{}` → `[]`) — so a client that signs `1000.00` but sends it
-//! as is fails, as it would against a re-encoding server. With
-//! [`BusinessRuConfig::lenient_sign`] the MD5 of the raw body and of the `\u`-escaped encoding
-//! are accepted too. Then the account's API version must be the URL's (else 401 with
+//! as is fails, as it would against a re-encoding server. Nothing else is accepted: not the
+//! MD5 of the raw body, and not that of the `\u`-escaped encoding (the SDK signed that for a
+//! few hours, commits 6148d6e → 0cf8d88 of 4 Nov 2021, then went back to raw text and kept
+//! it while its body stayed escaped until 1.0.11 — the service checks the raw form). Then
+//! the account's API version must be the URL's (else 401 with
 //! `{"result", "message"}`, §3.1), and every call but `Token` needs a `token` issued to this
 //! `app_id` and not expired. Nonces are not checked for reuse (the vendor's first SDKs reused
 //! one per client, §3.2).
@@ -52,16 +60,26 @@
 //! (`YYYY-MM-DD HH:MM:SS`, Moscow time), `ecr_registration_number`, `result_shift_number`,
 //! `receipt_url` when done; `status` 3 with a non-zero `result` and `result_msg` when the
 //! register refused (faults). The numeric `status` values are the emulator's invention.
-//! `GET Command?c_num=…` answers a JSON array of such records.
+//! `GET Command` (the list) answers a JSON array of such records, in command-id order,
+//! [`BusinessRuConfig::list_page_size`] per page: `page` (1-based, default 1; past the end an
+//! empty array `[]`; not a positive number → 400), `c_num` (exact match, or ignored with
+//! [`CNumFilter::Ignored`] — the service's own matching is not documented), and the date
+//! filters `filter_date_create_from` / `_to`, `filter_date_update_*`, `filter_date_result_*`
+//! (`YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`, Moscow time, inclusive; any other value → 400
+//! naming the parameter). The parameter names are those of public clients (providers.md
+//! §3.3); page size, order, value format and the empty page past the end are **inferred**.
+//!
+//! **`GET StateSystem`** (the SDK's `getStateSystem()`) answers `{"result": 0, "state":
+//! "online", "app_id", "api", "kkt": [{"fn_number", "ecr_registration_number", "shift_open",
+//! "queued"}]}` — the shape is the emulator's own (the real one is not published).
 //!
 //! **Faults** ([`crate::Fault`]) per endpoint: [`crate::Endpoint::Token`] = `GET Token`,
 //! [`crate::Endpoint::Register`] = `POST Command`, [`crate::Endpoint::Report`] = the
-//! `Command` GETs. `QueueTimeout` ends the command with `result` 1 «Истекло время ожидания
-//! в очереди», `RegisterError` with its code and text; `ResetAfterAccept` queues the command
-//! and closes the connection unanswered.
+//! `Command` GETs and `StateSystem`. `QueueTimeout` ends the command with `result` 1
+//! «Истекло время ожидания в очереди», `RegisterError` with its code and text;
+//! `ResetAfterAccept` queues the command and closes the connection unanswered.
 //!
-//! **Not emulated**: `StateSystem`, `User`, `Goods`, `Shift`, list paging and date filters,
-//! the TLV size check.
+//! **Not emulated**: `User`, `Goods`, `Shift`, the TLV size check.
 
 pub(crate) mod php;
 mod service;
@@ -153,6 +171,18 @@ pub const TEST_APP_ID_V2: &str = "7f3c2a10-0b7e-4c1f-9a55-fiskal000002";
 /// Secret of the default accounts.
 pub const TEST_SECRET: &str = "0123456789abcdef0123456789abcdef";
 
+/// How `GET Command` treats its `c_num` parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CNumFilter {
+    /// Only the records with exactly this `c_num` (default).
+    #[default]
+    Exact,
+    /// The parameter is ignored: every record is listed (a client must match `c_num` itself
+    /// and walk the pages).
+    Ignored,
+}
+
 /// Configuration of the Business.ru emulator.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -168,8 +198,10 @@ pub struct BusinessRuConfig {
     pub token_lifetime: Duration,
     /// Faults from the start.
     pub faults: Faults,
-    /// Also accept the MD5 of the raw body and of the `\u`-escaped encoding (default false).
-    pub lenient_sign: bool,
+    /// Records per `GET Command` list page (default 100; not 0).
+    pub list_page_size: usize,
+    /// How the list treats `c_num` (default [`CNumFilter::Exact`]).
+    pub list_c_num_filter: CNumFilter,
     /// Accept `nds_value` 5, 7 and 22 (default true; not evidenced, §3.4).
     pub unconfirmed_vat_rates: bool,
     /// Also apply the limits only inferred from clients, not from a published reference
@@ -190,7 +222,8 @@ impl Default for BusinessRuConfig {
             processing_delay: Duration::from_millis(500),
             token_lifetime: Duration::from_secs(24 * 3600),
             faults: Faults::none(),
-            lenient_sign: false,
+            list_page_size: 100,
+            list_c_num_filter: CNumFilter::Exact,
             unconfirmed_vat_rates: true,
             strict: false,
             ofd_inn: "7704358518".into(),
@@ -230,6 +263,13 @@ impl BusinessRuConfig {
         self
     }
 
+    /// Sets [`BusinessRuConfig::list_page_size`] and [`BusinessRuConfig::list_c_num_filter`].
+    pub fn with_list(mut self, page_size: usize, c_num: CNumFilter) -> Self {
+        self.list_page_size = page_size;
+        self.list_c_num_filter = c_num;
+        self
+    }
+
     /// Adds an account.
     pub fn with_account(mut self, account: BusinessRuAccount) -> Self {
         self.accounts.push(account);
@@ -241,6 +281,12 @@ impl BusinessRuConfig {
             field: format!("accounts[{i}].{f}"),
             message: m.to_owned(),
         };
+        if self.list_page_size == 0 {
+            return Err(EmulatorError::Config {
+                field: "list_page_size".into(),
+                message: "must not be 0".into(),
+            });
+        }
         let mut ids = HashSet::new();
         for (i, a) in self.accounts.iter().enumerate() {
             if a.app_id.is_empty() || !ids.insert(&a.app_id) {

@@ -3,7 +3,7 @@
 
 use super::php::{self, J};
 use super::validate::{self, Refusal};
-use super::{ApiVersion, BusinessRuAccount, BusinessRuConfig};
+use super::{ApiVersion, BusinessRuAccount, BusinessRuConfig, CNumFilter};
 use crate::faults::{Endpoint, Fault, FaultState};
 use crate::fiscal::{now_msk, FiscalData, Kkt, OfdInfo};
 use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
@@ -148,9 +148,13 @@ impl BusinessRu {
         self.tokens_issued.load(Ordering::SeqCst)
     }
 
-    /// The request's parameters (query for GET, body object for POST).
+    /// The request's parameters (query for GET, body object for POST; a GET without a query
+    /// but with a body takes the body object, as SDK releases before 1.0.11 sent it).
     fn params(req: &Req) -> Result<Vec<(String, J)>, Reply> {
-        if req.method == hyper::Method::POST {
+        let body_get = req.method == hyper::Method::GET
+            && req.query.is_empty()
+            && req.body.iter().any(|b| !b.is_ascii_whitespace());
+        if req.method == hyper::Method::POST || body_get {
             if req.too_large {
                 return Err(error(413, 10, "Слишком большой запрос"));
             }
@@ -202,15 +206,9 @@ impl BusinessRu {
             php::params_string(params, false).as_bytes(),
             &account.secret,
         );
-        let mut ok = sign.eq_ignore_ascii_case(&expected);
-        if !ok && self.cfg.lenient_sign {
-            let escaped =
-                php::md5_hex(php::params_string(params, true).as_bytes(), &account.secret);
-            let raw = php::md5_hex(&req.body, &account.secret);
-            ok = sign.eq_ignore_ascii_case(&escaped)
-                || (req.method == hyper::Method::POST && sign.eq_ignore_ascii_case(&raw));
-        }
-        if !ok {
+        // Only the PHP re-encoding with raw text: never the raw body's or an escaped form's
+        // MD5 (module docs).
+        if !sign.eq_ignore_ascii_case(&expected) {
             return Err(error(401, 3, "Неверная подпись запроса"));
         }
         if account.api != v {
@@ -450,23 +448,133 @@ impl BusinessRu {
     }
 
     fn list_commands(&self, account: &BusinessRuAccount, params: &[(String, J)]) -> Reply {
-        let c_num = params
-            .iter()
-            .find(|(k, _)| k == "c_num")
-            .and_then(|(_, v)| v.as_text())
-            .map(str::to_owned);
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(kk, _)| kk == k)
+                .and_then(|(_, v)| v.as_text())
+        };
+        let page = match get("page").map(str::trim) {
+            None | Some("") => 1,
+            Some(p) => match p.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => return error(400, 10, "Параметр page должен быть целым числом от 1"),
+            },
+        };
+        let c_num = match self.cfg.list_c_num_filter {
+            CNumFilter::Exact => get("c_num").map(str::to_owned),
+            CNumFilter::Ignored => None,
+        };
+        // (parameter, which date of the record, lower bound?)
+        let mut bounds: Vec<(usize, String, bool)> = Vec::new();
+        for (i, field) in ["create", "update", "result"].iter().enumerate() {
+            for (suffix, lower) in [("from", true), ("to", false)] {
+                let name = format!("filter_date_{field}_{suffix}");
+                if let Some(v) = get(&name).filter(|v| !v.is_empty()) {
+                    match filter_bound(v, lower) {
+                        Some(b) => bounds.push((i, b, lower)),
+                        None => {
+                            return error(
+                                400,
+                                10,
+                                &format!(
+                                    "Параметр {name}: ожидается дата ГГГГ-ММ-ДД или ГГГГ-ММ-ДД чч:мм:сс"
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        let size = self.cfg.list_page_size;
         let list: Vec<Value> = lock(&self.commands)
             .values()
             .filter(|c| c.app_id == account.app_id)
             .filter(|c| c_num.as_deref().is_none_or(|n| c.c_num == n))
+            .filter(|c| {
+                bounds.iter().all(|(field, b, lower)| {
+                    let date = match field {
+                        0 => Some(&c.created),
+                        1 => Some(&c.updated),
+                        _ => (!matches!(c.state, CmdState::Queued)).then_some(&c.updated),
+                    };
+                    // The same fixed-width text: compared as text.
+                    date.is_some_and(|d| if *lower { d >= b } else { d <= b })
+                })
+            })
+            .skip((page - 1).saturating_mul(size))
+            .take(size)
             .map(Self::record_json)
             .collect();
         Reply::json(200, Value::Array(list).to_string())
     }
+
+    /// `GET StateSystem`: the account's register (the shape is the emulator's own).
+    fn state_system(&self, account: &BusinessRuAccount) -> Reply {
+        let queued = lock(&self.commands)
+            .values()
+            .filter(|c| c.app_id == account.app_id && matches!(c.state, CmdState::Queued))
+            .count();
+        json_reply(json!({
+            "result": 0,
+            "state": "online",
+            "app_id": account.app_id,
+            "api": account.api.as_str(),
+            "kkt": [{
+                "fn_number": account.fn_number,
+                "ecr_registration_number": account.ecr_registration_number,
+                "queued": queued,
+            }],
+        }))
+    }
+}
+
+fn json_reply(v: Value) -> Reply {
+    Reply::json(200, v.to_string())
+}
+
+/// A date filter value → the bound as `YYYY-MM-DD HH:MM:SS` (a date alone: its first or last
+/// second). `None` when it is neither form.
+fn filter_bound(v: &str, lower: bool) -> Option<String> {
+    let v = v.trim();
+    let digits = |r: std::ops::Range<usize>| {
+        v.get(r)
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let b = v.as_bytes();
+    let (y, mo, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || y < 1970
+    {
+        return None;
+    }
+    let time = match v.len() {
+        10 => {
+            if lower {
+                "00:00:00".to_owned()
+            } else {
+                "23:59:59".to_owned()
+            }
+        }
+        19 if matches!(b[10], b' ' | b'T') && b[13] == b':' && b[16] == b':' => {
+            let (h, mi, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+            if h > 23 || mi > 59 || s > 59 {
+                return None;
+            }
+            format!("{h:02}:{mi:02}:{s:02}")
+        }
+        _ => return None,
+    };
+    Some(format!("{y:04}-{mo:02}-{d:02} {time}"))
 }
 
 enum Route<'a> {
     Token,
+    StateSystem,
     Command,
     CommandId(&'a str),
 }
@@ -486,6 +594,7 @@ fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
         .as_slice()
     {
         ["Token"] => Route::Token,
+        ["StateSystem"] => Route::StateSystem,
         ["Command"] => Route::Command,
         ["Command", id] => Route::CommandId(id),
         _ => return None,
@@ -543,6 +652,7 @@ impl Handler for BusinessRu {
                     let account = account.clone();
                     match r {
                         Route::Token => self.token(&account),
+                        Route::StateSystem => self.state_system(&account),
                         Route::Command if post => {
                             self.post_command(&req, &account, &params, forced)
                         }

@@ -302,6 +302,14 @@ mod tests {
         let ok =
             check_receipt(&cmd(GOOD, r#""payed_cash":311.95"#), true, false, false).expect("ok");
         assert_eq!(ok.total_kopecks, 31_195);
+        // The 1216 amount under either name (which one the service takes is not settled).
+        for credit in ["payed_credit", "payed_nextcredit"] {
+            let pay = format!(r#""payed_cash":11.95,"{credit}":300"#);
+            assert!(
+                check_receipt(&cmd(GOOD, &pay), true, false, false).is_ok(),
+                "{credit}"
+            );
+        }
         let short =
             check_receipt(&cmd(GOOD, r#""payed_cash":311"#), true, false, false).unwrap_err();
         assert_eq!(short.status, 422);

@@ -455,6 +455,17 @@ impl Provider for AtolClient {
         Some(self.inner.cfg.report_interval)
     }
 
+    /// `POST getToken` with the configured login (not the cached token): a token issued means
+    /// the service is reachable and takes the credentials; nothing is registered.
+    async fn health(&self) -> crate::Health {
+        match self.fetch_token().await {
+            Ok(_) => crate::Health::Ok {
+                detail: "getToken issued a token".into(),
+            },
+            Err(o) => crate::Health::Failed(Box::new(o)),
+        }
+    }
+
     async fn submit<'a>(
         &'a self,
         submission: &'a Submission<'a>,

@@ -32,7 +32,8 @@ use std::time::Duration;
 /// Which request an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
-    /// `GET Token`.
+    /// `GET Token`, and `GET StateSystem` (the health check: a 404 there is a wrong base URL
+    /// too, and a 400/422 a refusal of the credentials).
     Token,
     /// `POST Command` (a receipt).
     Submit,
@@ -322,6 +323,37 @@ fn goods_total(cmd: &Value) -> Option<Money> {
 /// A `GET Command/{id}` object → done (the vendor's rule: `fn_number`,
 /// `fiscal_document_number` and `receipt_datetime` all non-empty), failed (non-zero `result`
 /// with a `result_msg`, when `nonzero_result_is_failure`), or pending.
+///
+/// Every field of the record (as the service returns it: Business.ru's own reference is not
+/// public, and the vendor SDK <https://github.com/business-ru/open-api-sdk-php> reads only
+/// `fn_number`, `fiscal_document_number` and `receipt_datetime`), and where it goes
+/// ([`FiscalAttributes`] unless said otherwise; `tests/no_silent_drops_answers.rs` walks a
+/// maximal record leaf by leaf):
+///
+/// | field | goes to |
+/// |---|---|
+/// | `fn_number` | `fn_number` (1041) |
+/// | `fiscal_document_number` | `fd_number` (1040) |
+/// | `fiscal_document_attribute` | `fiscal_sign` (1077) |
+/// | `receipt_datetime` | `date_time` (1012) |
+/// | `result_shift_number` | `shift_number` (1038) |
+/// | `ecr_registration_number` | `kkt_reg_number` (1037) |
+/// | `receipt_url` | `receipt_url` |
+/// | `total`, else Σ `command.goods[].sum` | `total` (1020) |
+/// | `type` (`printCheck`, `printPurchaseReturn`) | `operation` (1054) |
+/// | `result`, `result_msg` | the outcome (failed, or pending) |
+/// | `status` | ignored: Business.ru's numeric state, whose codes are not documented; the state is read from the fiscal fields and `result` |
+/// | `id` | ignored: the command id the lookup was made with |
+/// | `command.*` | ignored: the command we sent, echoed (only `goods[].sum` is read, for a missing `total`) |
+/// | `c_num`, `author`, `client_name`, `payment_mode_check` | ignored: our own values, echoed |
+/// | `shift_ref`, `user_ref` | ignored: Business.ru's internal record ids (the shift's number is `result_shift_number`) |
+/// | `date_create`, `date_update`, `date_result` | ignored: when Business.ru stored and updated the command; the document's time is `receipt_datetime` |
+/// | `check_type_id`, `command_type_id` | ignored: the same as `type`, as Business.ru's internal numbers |
+/// | `external_id`, `atol_id`, `atol_callback_url`, `atol_callback_status` | ignored: fields of Business.ru's ATOL-compatible flow, empty for Open API commands |
+/// | `full_payment_command`, `refund_command` | ignored: links to later commands the shop itself sends |
+///
+/// The record has no 1042 (receipt number in the shift), no ОФД data, no marking-code check
+/// results and no delivery state.
 pub fn status_outcome(
     cmd: &Value,
     provider_id: &str,
@@ -371,6 +403,13 @@ pub fn status_outcome(
                 receipt_url: text(cmd.get("receipt_url")),
                 total,
                 operation,
+                fns_site: None,
+                kkt_serial_number: None,
+                ofd_name: None,
+                ofd_site: None,
+                ofd_delivered: None,
+                warnings: Vec::new(),
+                mark_checks: Vec::new(),
             },
         };
     }
@@ -388,9 +427,19 @@ pub fn status_outcome(
     }
 }
 
-/// The ids of the commands with this `c_num` in a `GET Command` list answer: a JSON array of
-/// command objects, or an object holding one (the list's shape is not documented, §3.3).
-pub fn ids_with_c_num(body: &[u8], c_num: &str) -> Option<Vec<String>> {
+/// One record of a `GET Command` list page: its `id` (or `command_id`) and `c_num`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The command id, when the record has one.
+    pub id: Option<String>,
+    /// The record's `c_num`, when it has one.
+    pub c_num: Option<String>,
+}
+
+/// The records of one `GET Command` list page: a JSON array of command objects, or an object
+/// holding one (the list's shape is not documented, §3.3). `None` for any other answer (the
+/// caller cannot tell an empty page from a foreign one then).
+pub fn command_list(body: &[u8]) -> Option<Vec<Listed>> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let list = match &v {
         Value::Array(a) => a,
@@ -399,8 +448,22 @@ pub fn ids_with_c_num(body: &[u8], c_num: &str) -> Option<Vec<String>> {
     };
     Some(
         list.iter()
-            .filter(|c| text(c.get("c_num")).as_deref() == Some(c_num))
-            .filter_map(|c| text(c.get("id")).or_else(|| text(c.get("command_id"))))
+            .map(|c| Listed {
+                id: text(c.get("id")).or_else(|| text(c.get("command_id"))),
+                c_num: text(c.get("c_num")),
+            })
+            .collect(),
+    )
+}
+
+/// The ids of the commands with this `c_num` in one `GET Command` list page
+/// ([`command_list`]).
+pub fn ids_with_c_num(body: &[u8], c_num: &str) -> Option<Vec<String>> {
+    Some(
+        command_list(body)?
+            .into_iter()
+            .filter(|c| c.c_num.as_deref() == Some(c_num))
+            .filter_map(|c| c.id)
             .collect(),
     )
 }
@@ -614,6 +677,15 @@ mod tests {
         let body = br#"{"commands":[{"id":9,"c_num":"a"}],"page":1}"#;
         assert_eq!(ids_with_c_num(body, "a"), Some(vec!["9".into()]));
         assert_eq!(ids_with_c_num(b"nope", "a"), None);
+        assert_eq!(command_list(b"[]"), Some(vec![]));
+        assert_eq!(command_list(br#"{"page":2}"#), None);
+        assert_eq!(
+            command_list(br#"[{"command_id":"5","c_num":7}]"#),
+            Some(vec![Listed {
+                id: Some("5".into()),
+                c_num: Some("7".into())
+            }])
+        );
         assert_eq!(command_id(br#"{"command_id":42}"#).as_deref(), Some("42"));
         assert_eq!(command_id(b"{}"), None);
     }

@@ -1,7 +1,6 @@
 //! [`BusinessRuConfig`]: where the Open API is, who we are there, and the behaviours the
 //! reference leaves open (each one a field, documented with its source).
 
-use super::php_json::UnicodeEscaping;
 use crate::error::ProviderError;
 use crate::http::HttpConfig;
 use crate::secret::Secret;
@@ -60,11 +59,14 @@ pub struct BusinessRuConfig {
     /// `44 4D` itself; unverified, providers.md §3.6 and
     /// [`fiskal_marks::provider::business_ru_nomenclature_code`]).
     pub mark_type_prefix: TypePrefix,
-    /// How non-ASCII text is written in the signed string and the body (both are always the
-    /// same bytes). Default [`UnicodeEscaping::Raw`] (`JSON_UNESCAPED_UNICODE`, §3.2).
-    pub unicode: UnicodeEscaping,
-    /// Name of the post-payment (1216) field: `payed_credit` (default, §3.4) or
-    /// `payed_nextcredit` (seen in one client).
+    /// Name of the post-payment (1216) field in the command: `payed_credit` (default) or
+    /// `payed_nextcredit`. **Not settled**: the API reference (SwaggerHub
+    /// «Business.Ru/check.business.ru», linked from the vendor SDK's README) is not public, the
+    /// vendor SDK <https://github.com/business-ru/open-api-sdk-php> shows only
+    /// `payed_cashless`; one typed public client model names the field `payed_credit`, public
+    /// request samples `payed_nextcredit`. The field is sent only when the receipt has a 1216
+    /// amount, so only such receipts depend on this choice: confirm it on the test host (the
+    /// 1216 amount on the OFD receipt) before relying on credit sales.
     pub credit_field: String,
     /// `author` (1021) when the receipt has no cashier. `None`: the field is left out.
     pub default_author: Option<String>,
@@ -83,6 +85,22 @@ pub struct BusinessRuConfig {
     /// [`crate::RejectKind::Register`]). The codes are not documented (§3.5); default true.
     /// `false` reports such commands as pending.
     pub nonzero_result_is_failure: bool,
+    /// Whether the in-doubt lookup (`GET Command?c_num=…`) also sends the date window
+    /// `filter_date_create_from` / `filter_date_create_to` (default true). The parameter names
+    /// are those public clients send (providers.md §3.3); their value format is **inferred**
+    /// (`YYYY-MM-DD HH:MM:SS`, Moscow time, as the records' `date_create`). The lookup walks
+    /// every page either way, so a service that ignores the window only costs pages; turn it
+    /// off if the service refuses the values.
+    pub lookup_date_filter: bool,
+    /// How far back before now the lookup window starts when this client did not itself send
+    /// the document (e.g. after a restart; default 7 days). When it did, the window starts at
+    /// its first send. Either way the window is widened by one day on both sides (clock and
+    /// time-zone differences). Not zero.
+    pub lookup_lookback: Duration,
+    /// The most list pages one lookup reads (default 100). A lookup that reaches it without
+    /// the end of the list is **incomplete**: the entry stays in doubt
+    /// ([`crate::Outcome::RetryLater`]), it is never reported as not found. Not zero.
+    pub lookup_max_pages: u32,
 }
 
 impl BusinessRuConfig {
@@ -100,13 +118,15 @@ impl BusinessRuConfig {
             secret: secret.into(),
             http: HttpConfig::default(),
             mark_type_prefix: TypePrefix::BUSINESS_RU_OPEN_API,
-            unicode: UnicodeEscaping::Raw,
             credit_field: "payed_credit".into(),
             default_author: None,
             unconfirmed_vat_rates: true,
             token_max_age: Duration::from_secs(83_000),
             validate_receipts: true,
             nonzero_result_is_failure: true,
+            lookup_date_filter: true,
+            lookup_lookback: Duration::from_secs(7 * 24 * 3600),
+            lookup_max_pages: 100,
         }
     }
 
@@ -172,6 +192,12 @@ impl BusinessRuConfig {
         if self.token_max_age.is_zero() {
             return err("token_max_age", "must not be zero");
         }
+        if self.lookup_lookback.is_zero() {
+            return err("lookup_lookback", "must not be zero");
+        }
+        if self.lookup_max_pages == 0 {
+            return err("lookup_max_pages", "must not be zero");
+        }
         if self.http.timeout.is_zero() || self.http.connect_timeout.is_zero() {
             return err("http", "timeouts must not be zero");
         }
@@ -204,7 +230,7 @@ mod tests {
     #[test]
     fn bad_settings_are_reported_by_field_without_the_secret() {
         type Change = fn(&mut BusinessRuConfig);
-        let cases: [(&str, Change); 7] = [
+        let cases: [(&str, Change); 9] = [
             ("base_url", |c| c.base_url = "ftp://x/v1".into()),
             ("base_url", |c| {
                 c.base_url = "http://check.business.ru/open-api/v1/".into()
@@ -214,6 +240,8 @@ mod tests {
             ("secret", |c| c.secret = Secret::new("")),
             ("credit_field", |c| c.credit_field = "credit".into()),
             ("token_max_age", |c| c.token_max_age = Duration::ZERO),
+            ("lookup_lookback", |c| c.lookup_lookback = Duration::ZERO),
+            ("lookup_max_pages", |c| c.lookup_max_pages = 0),
         ];
         for (field, change) in cases {
             let mut c = BusinessRuConfig::test("app", SECRET);

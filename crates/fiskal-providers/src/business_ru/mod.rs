@@ -20,8 +20,12 @@
 //!   (`nonce_<µs since 1970><3-digit counter>`) and, except `Token`, the `token`; header
 //!   `sign = md5(params_string + secret)`, `params_string` being the parameters with their
 //!   top-level keys sorted, encoded like PHP `json_encode(…, JSON_UNESCAPED_UNICODE)` (`\/`,
-//!   `\u2028`, numbers as `1000` / `12.5`). GETs send the same parameters (string values) in
-//!   the query; `POST Command` sends **exactly the signed bytes** as its body
+//!   `\u2028`, numbers as `1000` / `12.5`), non-ASCII text always raw: the SDK signed a
+//!   `\u`-escaped encoding for a few hours (commits 6148d6e → 0cf8d88, 4 Nov 2021) and then,
+//!   until 1.0.11, sent an escaped body under a raw-text sign, so the service checks the raw
+//!   form (the old `unicode = "escaped"` setting is refused). GETs send the same parameters
+//!   (string values) in the query (SDK 1.0.11 on; older releases sent them as a JSON body,
+//!   which the emulator accepts too); `POST Command` sends **exactly the signed bytes** as its body
 //!   (`Content-Type: application/json`), which satisfies a server that hashes the raw body as
 //!   well as one that decodes, sorts and re-encodes (§3.2 — the reference cannot tell which).
 //! * **Token**: `GET Token?app_id&nonce` → `{"token"}`; fetched on first use, cached, shared
@@ -42,12 +46,27 @@
 //!   a second command with the same `c_num`. **Resending after an [`Outcome::InDoubt`] may
 //!   print a second receipt.** A timeout, a reset after sending, or a 5xx on `POST Command` is
 //!   therefore [`Outcome::InDoubt`], and the outbox must resolve it by
-//!   [`status`](Provider::status) with `provider_id: None`: the client then lists
-//!   `GET Command?c_num=<document_id>` and answers the state of the command found, or —
-//!   when none is — [`Outcome::NotFound`] (the command was not taken;
-//!   resending is safe). Caveats: the list's shape is undocumented (an array, or an object
-//!   holding one, is accepted), and if the service pages or windows the list by date an old
-//!   command may be missed — resolve in-doubt sends promptly.
+//!   [`status`](Provider::status) with `provider_id: None`: the **in-doubt lookup** below.
+//! * **In-doubt lookup**: `GET Command` is the command list. What is *documented* (the
+//!   vendor SDK <https://github.com/business-ru/open-api-sdk-php> and public clients that
+//!   send it): the parameters `c_num`, `page` and `filter_date_create_from` / `_to`
+//!   (`filter_date_update_*`, `filter_date_result_*` too). What is *inferred*, because the
+//!   API reference is not public: that `c_num` filters exactly, the page size, the date
+//!   format, the list's shape (a JSON array of command records, or an object holding one) and
+//!   that a page past the end is empty. So the client relies on none of them for a verdict:
+//!   it asks with `c_num`, `page` = 1, 2, … and (with
+//!   [`BusinessRuConfig::lookup_date_filter`]) a date window from the first send (this
+//!   client's own record of it, else now − [`BusinessRuConfig::lookup_lookback`]) to now,
+//!   widened by a day on both sides; it checks every record's `c_num` itself and walks page
+//!   after page until the match or an **empty page**. Found: the command's state
+//!   ([`Outcome::Accepted`] with `duplicate: true` while pending). Not found is
+//!   [`Outcome::NotFound`] (resending is safe) **only when the walk reached the end**; a
+//!   page that fails, an answer of unknown shape, a page that repeats the previous one (the
+//!   service ignores `page`) or more than [`BusinessRuConfig::lookup_max_pages`] pages leave
+//!   the lookup incomplete: [`Outcome::RetryLater`], and the entry stays in doubt (and
+//!   `stuck` at its deadline) — never a resend.
+//! * **Health** ([`Provider::health`]): `GET StateSystem` (the SDK's `getStateSystem()`), an
+//!   authenticated request that registers nothing.
 //! * **Transport**: a failure to connect is [`Outcome::RetryLater`]; on GETs every failure is
 //!   [`Outcome::RetryLater`] (a lookup registers nothing).
 //! * **Secrets**: the secret and the token are never in `Debug`, errors or outcomes (the token
@@ -66,11 +85,12 @@ pub use config::{
 use crate::error::ProviderError;
 use crate::http;
 use crate::outcome::{Outcome, RejectKind};
-use crate::provider::{DocumentKind, Provider, StatusQuery, Submission};
+use crate::provider::{DocumentKind, Health, Provider, StatusQuery, Submission};
 use crate::secret::Secret;
 use answer::{Action, Call};
-use php_json::Php;
+use php_json::{Php, UnicodeEscaping};
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -92,7 +112,12 @@ struct Inner {
     http: reqwest::Client,
     token: Mutex<TokenCache>,
     nonce_counter: AtomicU64,
+    /// document id → when this client first sent it (Unix seconds), for the lookup window.
+    first_sends: std::sync::Mutex<HashMap<String, u64>>,
 }
+
+/// How many first-send times a client keeps before it forgets those older than the lookback.
+const FIRST_SENDS_KEPT: usize = 10_000;
 
 #[derive(Default)]
 struct TokenCache {
@@ -126,7 +151,9 @@ pub struct SignedRequest {
     pub sign: String,
 }
 
-/// Signs a parameter object: sorts its top-level keys and encodes it PHP-style.
+/// Signs a parameter object: sorts its top-level keys and encodes it PHP-style. The client
+/// always signs with [`UnicodeEscaping::Raw`], the form the service checks (module docs);
+/// `Escaped` is kept here only to reproduce old SDK requests in tests.
 pub fn sign_params(params: Php, secret: &Secret, esc: php_json::UnicodeEscaping) -> SignedRequest {
     let params_string = params.sorted().encode(esc);
     let sign = php_json::sign(&params_string, secret.expose());
@@ -157,6 +184,7 @@ impl BusinessRuClient {
                 http,
                 token: Mutex::new(TokenCache::default()),
                 nonce_counter: AtomicU64::new(0),
+                first_sends: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -190,7 +218,7 @@ impl BusinessRuClient {
                 .map_err(|v| ProviderError::Invalid(fiskal_ffd::Error::Invalid(v)))?;
         }
         let cmd = command::build(cfg, s.document_id, s.receipt)?;
-        Ok((ty, cmd.encode(cfg.unicode)))
+        Ok((ty, cmd.encode(UnicodeEscaping::Raw)))
     }
 
     /// The signed `POST Command` body for a command built by [`BusinessRuClient::command`],
@@ -210,7 +238,7 @@ impl BusinessRuClient {
             ("token".into(), Php::str(token.expose())),
             ("type".into(), Php::str(ty)),
         ]);
-        sign_params(params, &c.secret, c.unicode)
+        sign_params(params, &c.secret, UnicodeEscaping::Raw)
     }
 
     fn nonce(&self) -> String {
@@ -242,7 +270,7 @@ impl BusinessRuClient {
                 .map(|(k, v)| (k.clone(), Php::str(v.as_str())))
                 .collect(),
         );
-        let signed = sign_params(obj, &c.secret, c.unicode);
+        let signed = sign_params(obj, &c.secret, UnicodeEscaping::Raw);
         let mut sign = HeaderValue::from_str(&signed.sign).unwrap_or(HeaderValue::from_static(""));
         sign.set_sensitive(true);
         let resp = self
@@ -422,27 +450,177 @@ impl BusinessRuClient {
         }
     }
 
+    /// Remembers the first time this client sent `document_id`.
+    fn note_first_send(&self, document_id: &str) {
+        let now = unix_now();
+        let mut m = self
+            .inner
+            .first_sends
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if m.len() >= FIRST_SENDS_KEPT && !m.contains_key(document_id) {
+            let oldest = now.saturating_sub(self.inner.cfg.lookup_lookback.as_secs());
+            m.retain(|_, t| *t >= oldest);
+            if m.len() >= FIRST_SENDS_KEPT {
+                // Still full: the lookback covers these documents anyway.
+                return;
+            }
+        }
+        m.entry(document_id.to_owned()).or_insert(now);
+    }
+
+    /// The lookup's date window (`filter_date_create_from`, `filter_date_create_to`): from
+    /// the first send (or now − lookback) to now, a day wider on both sides, Moscow time.
+    pub fn lookup_window(&self, document_id: &str) -> Option<(String, String)> {
+        let cfg = &self.inner.cfg;
+        if !cfg.lookup_date_filter {
+            return None;
+        }
+        let now = unix_now();
+        let first = self
+            .inner
+            .first_sends
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(document_id)
+            .copied()
+            .unwrap_or_else(|| now.saturating_sub(cfg.lookup_lookback.as_secs()));
+        const DAY: u64 = 86_400;
+        Some((
+            moscow_text(first.saturating_sub(DAY)),
+            moscow_text(now.saturating_add(DAY)),
+        ))
+    }
+
+    /// The in-doubt lookup (module docs): walks `GET Command?c_num=…&page=N` until the match
+    /// (`Ok(Some(id))`) or an empty page (`Ok(None)`, the lookup is complete). `Err` is an
+    /// incomplete lookup.
     async fn find_by_c_num(&self, document_id: &str) -> Result<Option<String>, Outcome> {
+        let window = self.lookup_window(document_id);
+        let incomplete = |page: u32, why: String| Outcome::RetryLater {
+            after: Some(Duration::from_secs(1)),
+            code: Some("lookup_incomplete".into()),
+            message: format!(
+                "GET Command?c_num={document_id:?}: {why} (page {page}); the lookup is \
+                 incomplete, so the command stays in doubt and is not resent"
+            ),
+        };
+        let mut previous: Option<Vec<answer::Listed>> = None;
+        for page in 1..=self.inner.cfg.lookup_max_pages {
+            let body = self
+                .call(Call::Lookup, |t| {
+                    let mut params = vec![
+                        ("c_num".to_owned(), document_id.to_owned()),
+                        ("page".to_owned(), page.to_string()),
+                        ("token".to_owned(), t.expose().to_owned()),
+                    ];
+                    if let Some((from, to)) = &window {
+                        params.push(("filter_date_create_from".into(), from.clone()));
+                        params.push(("filter_date_create_to".into(), to.clone()));
+                    }
+                    self.get("Command", params)
+                })
+                .await
+                .map_err(|o| match o {
+                    Outcome::RetryLater {
+                        after,
+                        code,
+                        message,
+                    } => Outcome::RetryLater {
+                        after,
+                        code,
+                        message: format!(
+                            "{message} (GET Command, page {page}: the lookup is incomplete, \
+                             the command stays in doubt)"
+                        ),
+                    },
+                    other => other,
+                })?;
+            let Some(list) = answer::command_list(&body) else {
+                return Err(incomplete(
+                    page,
+                    "the list answer has an unknown shape".into(),
+                ));
+            };
+            if list.is_empty() {
+                return Ok(None);
+            }
+            if let Some(hit) = list
+                .iter()
+                .find(|c| c.c_num.as_deref() == Some(document_id))
+            {
+                return match &hit.id {
+                    Some(id) => Ok(Some(id.clone())),
+                    None => Err(incomplete(page, "the matching record has no id".into())),
+                };
+            }
+            if previous.as_ref() == Some(&list) {
+                return Err(incomplete(
+                    page,
+                    "this page repeats the previous one (the service ignores `page`)".into(),
+                ));
+            }
+            previous = Some(list);
+        }
+        Err(incomplete(
+            self.inner.cfg.lookup_max_pages,
+            format!(
+                "no end of the list within lookup_max_pages = {}",
+                self.inner.cfg.lookup_max_pages
+            ),
+        ))
+    }
+
+    /// `GET StateSystem`: the service's system state (the vendor SDK's `getStateSystem()`),
+    /// an authenticated request that registers nothing. `Ok` is the answer object.
+    ///
+    /// # Errors
+    /// The outcome of a failed request: [`RejectKind::Auth`] (credentials refused, also after
+    /// a new token), [`RejectKind::Configuration`] (no such endpoint: wrong `base_url`, or the
+    /// account's FFD version is not the URL's), else [`Outcome::RetryLater`].
+    pub async fn state_system(&self) -> Result<serde_json::Value, Outcome> {
+        // Classified as the token request: a 404 means a wrong base URL, a 400/422 refused
+        // credentials.
         let body = self
-            .call(Call::Lookup, |t| {
-                self.get(
-                    "Command",
-                    vec![
-                        ("c_num".into(), document_id.to_owned()),
-                        ("token".into(), t.expose().to_owned()),
-                    ],
-                )
+            .call(Call::Token, |t| {
+                self.get("StateSystem", vec![("token".into(), t.expose().to_owned())])
             })
-            .await?;
-        match answer::ids_with_c_num(&body, document_id) {
-            Some(ids) => Ok(ids.into_iter().next()),
-            None => Err(Outcome::RetryLater {
+            .await
+            .map_err(|o| match o {
+                Outcome::Rejected {
+                    kind,
+                    code,
+                    message,
+                } => Outcome::Rejected {
+                    kind,
+                    code,
+                    message: format!("StateSystem: {message}"),
+                },
+                other => other,
+            })?;
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) if v.is_object() || v.is_array() => Ok(v),
+            _ => Err(Outcome::RetryLater {
                 after: Some(Duration::from_secs(1)),
                 code: Some("200".into()),
-                message: "GET Command: the list answer has an unknown shape".into(),
+                message: "StateSystem: the answer is not JSON".into(),
             }),
         }
     }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in Moscow time (UTC+3, no DST since 2014) for Unix seconds.
+fn moscow_text(unix: u64) -> String {
+    let secs = u32::try_from(unix.saturating_add(3 * 3600)).unwrap_or(u32::MAX);
+    let (y, mo, d, h, mi, s) = fiskal_ffd::datetime::LocalDateTime::from_unix(secs).fields();
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
 async fn read(resp: reqwest::Response) -> Result<Reply, reqwest::Error> {
@@ -508,6 +686,8 @@ impl Provider for BusinessRuClient {
         submission: &'a Submission<'a>,
     ) -> Result<Outcome, ProviderError> {
         let (ty, command) = self.command(submission)?;
+        // Before anything leaves: a lost answer is then looked up from this moment on.
+        self.note_first_send(submission.document_id);
         let sent = self
             .call(Call::Submit, |t| {
                 let req = self.command_request(ty, &command, &self.nonce(), &t);
@@ -547,12 +727,28 @@ impl Provider for BusinessRuClient {
             },
             Ok(None) => Outcome::NotFound {
                 message: format!(
-                    "no command with c_num {:?} at Business.ru: it was not taken; sending it again is safe",
+                    "no command with c_num {:?} at Business.ru (every page of the list read): \
+                     it was not taken; sending it again is safe",
                     query.document_id
                 ),
             },
             Err(o) => o,
         })
+    }
+
+    async fn health(&self) -> Health {
+        match self.state_system().await {
+            Ok(v) => {
+                let keys: Vec<&str> = v
+                    .as_object()
+                    .map(|o| o.keys().take(6).map(String::as_str).collect())
+                    .unwrap_or_default();
+                Health::Ok {
+                    detail: format!("GET StateSystem answered ({})", keys.join(", ")),
+                }
+            }
+            Err(o) => Health::Failed(Box::new(o)),
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::shared::{renamed, required, yes, HttpSettings};
 use super::source::SecretSource;
-use crate::business_ru::php_json::UnicodeEscaping;
 use crate::business_ru::{ApiVersion, BusinessRuConfig};
 use crate::error::ProviderError;
 use fiskal_marks::TypePrefix;
@@ -48,10 +47,13 @@ pub struct BusinessRuSettings {
         default = "BusinessRuSettings::default_prefix"
     )]
     pub mark_type_prefix: TypePrefix,
-    /// `"raw"` (default) or `"escaped"`: how non-ASCII text is written and signed.
-    #[serde(with = "super::shared::unicode_escaping", default)]
-    pub unicode: UnicodeEscaping,
-    /// `"payed_credit"` (default) or `"payed_nextcredit"`.
+    /// Removed: the service checks the sign over raw (unescaped) text only (docs
+    /// `provider-settings.md`). Kept as a key so that an old file naming it gets a clear error:
+    /// `"raw"` is accepted and changes nothing, anything else is refused by
+    /// [`BusinessRuSettings::to_config`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unicode: Option<String>,
+    /// `"payed_credit"` (default) or `"payed_nextcredit"` (not settled by a public source).
     #[serde(default = "BusinessRuSettings::default_credit_field")]
     pub credit_field: String,
     /// `author` (1021) when the receipt has no cashier; absent = left out.
@@ -69,6 +71,17 @@ pub struct BusinessRuSettings {
     /// A non-zero `result` without fiscal data means the command failed (default true).
     #[serde(default = "yes")]
     pub nonzero_result_is_failure: bool,
+    /// The in-doubt lookup sends a date window (default true).
+    #[serde(default = "yes")]
+    pub lookup_date_filter: bool,
+    /// How far back the lookup window reaches for a document this process did not send,
+    /// seconds (default 604 800 = 7 days; not 0).
+    #[serde(default = "BusinessRuSettings::default_lookup_lookback_secs")]
+    pub lookup_lookback_secs: u64,
+    /// The most list pages one lookup reads before it counts as incomplete (default 100; not
+    /// 0).
+    #[serde(default = "BusinessRuSettings::default_lookup_max_pages")]
+    pub lookup_max_pages: u32,
     /// Timeouts and trust.
     #[serde(default)]
     pub http: HttpSettings,
@@ -83,6 +96,12 @@ impl BusinessRuSettings {
     }
     fn default_token_max_age_secs() -> u64 {
         83_000
+    }
+    fn default_lookup_lookback_secs() -> u64 {
+        7 * 24 * 3600
+    }
+    fn default_lookup_max_pages() -> u32 {
+        100
     }
 
     /// The [`BusinessRuConfig`] these settings describe, the secret read, checked by
@@ -113,17 +132,32 @@ impl BusinessRuSettings {
             (None, Some(url)) => url.to_owned(),
             (None, None) => return Err(required("base_url", " (or a `preset`)")),
         };
+        match self.unicode.as_deref() {
+            None | Some("raw") => {}
+            Some(other) => {
+                return Err(ProviderError::Config {
+                    field: "unicode",
+                    message: format!(
+                        "the setting `unicode = {other:?}` was removed: Business.ru checks the \
+                         sign over raw (unescaped) text, so an escaped sign refuses every \
+                         receipt with Cyrillic text; delete the `unicode` key"
+                    ),
+                })
+            }
+        }
         let secret = self.secret.resolve("secret")?;
         let mut cfg = BusinessRuConfig::new(self.api, base_url, self.app_id.clone(), secret);
         cfg.http = self.http.to_config()?;
         cfg.mark_type_prefix = self.mark_type_prefix;
-        cfg.unicode = self.unicode;
         cfg.credit_field = self.credit_field.clone();
         cfg.default_author = self.default_author.clone();
         cfg.unconfirmed_vat_rates = self.unconfirmed_vat_rates;
         cfg.token_max_age = Duration::from_secs(self.token_max_age_secs);
         cfg.validate_receipts = self.validate_receipts;
         cfg.nonzero_result_is_failure = self.nonzero_result_is_failure;
+        cfg.lookup_date_filter = self.lookup_date_filter;
+        cfg.lookup_lookback = Duration::from_secs(self.lookup_lookback_secs);
+        cfg.lookup_max_pages = self.lookup_max_pages;
         cfg.validate()
             .map_err(|e| renamed(e, BUSINESS_RU_RENAMES))?;
         Ok(cfg)
@@ -131,4 +165,40 @@ impl BusinessRuSettings {
 }
 
 /// [`BusinessRuConfig::validate`]'s field names → settings paths.
-pub(crate) const BUSINESS_RU_RENAMES: &[(&str, &str)] = &[("token_max_age", "token_max_age_secs")];
+pub(crate) const BUSINESS_RU_RENAMES: &[(&str, &str)] = &[
+    ("token_max_age", "token_max_age_secs"),
+    ("lookup_lookback", "lookup_lookback_secs"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::super::ProviderSettings;
+    use crate::error::ProviderError;
+
+    fn with_unicode(value: &str) -> Result<(), ProviderError> {
+        let text = format!(
+            r#"{{"provider": "business_ru", "api": "v1", "preset": "test", "app_id": "a",
+                "secret": "0123456789abcdef0123456789abcdef", "unicode": "{value}"}}"#
+        );
+        ProviderSettings::from_json(&text)?.validate()
+    }
+
+    /// `unicode = "escaped"` is refused with the reason and what to do; `"raw"`, the only
+    /// behaviour there is, still reads.
+    #[test]
+    fn the_removed_unicode_setting_is_refused_unless_raw() {
+        assert_eq!(with_unicode("raw"), Ok(()));
+        for value in ["escaped", "utf8"] {
+            match with_unicode(value) {
+                Err(ProviderError::Config { field, message }) => {
+                    assert_eq!(field, "unicode");
+                    assert!(
+                        message.contains("removed") && message.contains("delete the `unicode` key"),
+                        "{message}"
+                    );
+                }
+                other => panic!("{value}: {other:?}"),
+            }
+        }
+    }
+}

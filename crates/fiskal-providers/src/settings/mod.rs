@@ -124,6 +124,9 @@ const FIELD_PATHS: &[&str] = &[
     "unconfirmed_vat_rates",
     "token_max_age_secs",
     "nonzero_result_is_failure",
+    "lookup_date_filter",
+    "lookup_lookback_secs",
+    "lookup_max_pages",
 ];
 
 /// A parse failure at `path` (serde_path_to_error's form: `http.timeout_ms`, `.` for the root).

@@ -2,7 +2,6 @@
 
 use super::source::TextSource;
 use crate::atol::{AtolVersion, PaymentTypes};
-use crate::business_ru::php_json::UnicodeEscaping;
 use crate::business_ru::ApiVersion;
 use crate::error::ProviderError;
 use crate::http::HttpConfig;
@@ -98,10 +97,6 @@ named_values!(business_ru_api, ApiVersion, ["v1" => ApiVersion::V1, "v2" => ApiV
 named_values!(type_prefix, TypePrefix, [
     "omitted" => TypePrefix::Omitted,
     "included" => TypePrefix::Included,
-]);
-named_values!(unicode_escaping, UnicodeEscaping, [
-    "raw" => UnicodeEscaping::Raw,
-    "escaped" => UnicodeEscaping::Escaped,
 ]);
 
 /// The ATOL payment types, field by field; missing ones keep their default.
