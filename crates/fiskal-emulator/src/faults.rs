@@ -59,6 +59,20 @@ pub enum Fault {
     /// Registration only (Orange Data): accept the document, then fail its marking-code check
     /// (status 422 with the check result). On ATOL and on other endpoints: no fault.
     ItemCodeCheckFailed,
+    /// Registration only: the register checks every marking code of the document with this
+    /// 2106 «результат проверки сведений о товаре» value (bits: 1 checked by the ФН, 2 ФН check
+    /// positive, 4 ОИСМ asked, 8 ОИСМ status correct, 16 offline; e.g. `5`: negative, status
+    /// incorrect — what a shop sees for a code that must not be sold).
+    ///
+    /// * ATOL v5: the document is fiscalised (`done`) and the report's `marks_result` carries
+    ///   this `result` for every code (15 without the fault). ATOL v4 reports no mark results:
+    ///   no fault.
+    /// * Orange Data: a negative value (a check made and failed) without `ignoreItemCodeCheck`
+    ///   is the 422 answer with this `checkResult` (§2.2.2); with `ignoreItemCodeCheck`, or a
+    ///   value that is not negative, the document is fiscalised as usual (the 200 answer carries
+    ///   no mark results).
+    /// * Business.ru, other endpoints: no fault (its answers carry no mark results).
+    MarkCheckResult(u8),
     /// Registration only: accept the document, then end it `fail` with this KKT error (error
     /// type `driver`). On other endpoints, and on Orange Data (which has no such answer): no
     /// fault.
@@ -71,6 +85,18 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// [`Fault::MarkCheckResult`] with 5: checked by the ФН with a negative result, and the
+    /// ОИСМ found the status incorrect.
+    pub fn negative_mark_check() -> Fault {
+        Fault::MarkCheckResult(5)
+    }
+
+    /// Whether a 2106 value is a negative check: a check by the ФН (bit 0) without its positive
+    /// bit 1, or an ОИСМ check (bit 2) without its "status correct" bit 3.
+    pub fn is_negative_mark_check(result: u8) -> bool {
+        (result & 1 != 0 && result & 2 == 0) || (result & 4 != 0 && result & 8 == 0)
+    }
+
     /// A KKT error fault with the text the ATOL documentation gives for `code` (a few common
     /// codes; others get «Неизвестная ошибка»).
     pub fn kkt_error(code: i64) -> Fault {
@@ -227,6 +253,24 @@ mod tests {
         assert!(a[1..].contains(&Fault::ServerError(502)));
         assert!(a[1..].contains(&Fault::Pass));
         assert_eq!(a, run(plan));
+    }
+
+    #[test]
+    fn negative_mark_check_values() {
+        for (v, neg) in [
+            (5, true),
+            (1, true),
+            (7, true),
+            (17, true),
+            (15, false),
+            (3, false),
+            (0, false),
+            (16, false),
+            (19, false),
+        ] {
+            assert_eq!(Fault::is_negative_mark_check(v), neg, "{v}");
+        }
+        assert_eq!(Fault::negative_mark_check(), Fault::MarkCheckResult(5));
     }
 
     #[test]

@@ -447,3 +447,76 @@ async fn https_with_the_generated_ca() {
     // A client that does not trust the CA is refused.
     assert!(http().get(format!("{base}getToken")).send().await.is_err());
 }
+
+/// `Fault::MarkCheckResult` (issue 24): the v5 document is fiscalised and its report carries the
+/// injected 2106 value in `marks_result`, with `fns_site` and `ofd_receipt_url` as documented;
+/// v4 reports no mark results.
+#[tokio::test]
+async fn negative_mark_check_fault_is_reported_in_marks_result() {
+    use fiskal_emulator::{Endpoint, Fault};
+    let h = start(fast()).await;
+    let base = h.base_url_v5();
+    let t = token5(&h).await;
+    h.push_fault(Endpoint::Register, Fault::negative_mark_check());
+    let (status, r) = post(&base, G5, "sell", &t, &sell_v5("v5-neg")).await;
+    assert_eq!(status, 200, "{r}");
+    let done = settle(&base, G5, r["uuid"].as_str().unwrap(), &t).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        done["payload"]["marks_result"],
+        json!([{"position": 0, "mark_code": GS1M, "result": 5}])
+    );
+    assert!(done["payload"]["fns_site"].is_string(), "{done}");
+    assert!(done["payload"]["ofd_receipt_url"].is_string(), "{done}");
+    // The next document is checked positive again.
+    let (_, r) = post(&base, G5, "sell", &t, &sell_v5("v5-pos")).await;
+    let done = settle(&base, G5, r["uuid"].as_str().unwrap(), &t).await;
+    assert_eq!(done["payload"]["marks_result"][0]["result"], 15);
+}
+
+/// v5 `company.email` (issue 24): accepted missing by default (no public v5 document says the
+/// service requires it), refused by `strict` naming the field, for receipts and corrections.
+#[tokio::test]
+async fn v5_company_email_is_required_only_under_strict() {
+    let without_email = |id: &str| {
+        let mut b = sell_v5(id);
+        b["receipt"]["company"]
+            .as_object_mut()
+            .unwrap()
+            .remove("email");
+        b
+    };
+    let h = start(fast()).await;
+    let t = token5(&h).await;
+    let (status, r) = post(&h.base_url_v5(), G5, "sell", &t, &without_email("e-1")).await;
+    assert_eq!(status, 200, "{r}");
+    h.shutdown().await;
+
+    let h = start(fast().with_strict(true)).await;
+    let t = token5(&h).await;
+    let (status, r) = post(&h.base_url_v5(), G5, "sell", &t, &without_email("e-2")).await;
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(error_code(&r), 32);
+    assert!(
+        r["error"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("PropertyRequired: #/receipt/company/email"),
+        "{r}"
+    );
+    // With it: accepted.
+    let (status, r) = post(&h.base_url_v5(), G5, "sell", &t, &sell_v5("e-3")).await;
+    assert_eq!(status, 200, "{r}");
+    // A v5 correction is a whole receipt body: the same rule.
+    let mut receipt = without_email("e-4")["receipt"].clone();
+    receipt["correction_info"] = json!({"type": "self", "base_date": "20.11.2026"});
+    let body =
+        json!({"external_id": "e-4", "timestamp": "23.11.2026 12:00:00", "correction": receipt});
+    let (status, r) = post(&h.base_url_v5(), G5, "sell_correction", &t, &body).await;
+    assert_eq!(status, 400, "{r}");
+    assert!(r["error"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("PropertyRequired: #/correction/company/email"));
+    h.shutdown().await;
+}

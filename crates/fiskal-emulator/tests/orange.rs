@@ -832,3 +832,29 @@ async fn callback_gets_the_status_answer() {
     );
     od.h.shutdown().await;
 }
+
+/// `Fault::MarkCheckResult` (issue 24): a negative 2106 value is the §2.2.2 422 answer carrying
+/// that value; with `ignoreItemCodeCheck` the document is fiscalised as usual (Orange Data's 200
+/// answer has no mark results).
+#[tokio::test]
+async fn negative_mark_check_fault_is_a_422_with_its_value_unless_ignored() {
+    let od = start(fast()).await;
+    od.h.push_fault(Endpoint::Register, Fault::negative_mark_check());
+    assert_eq!(od.post("/api/v2/documents/", &doc("nm-1")).await.0, 201);
+    let (s, b) = od.settle("documents", "nm-1").await;
+    assert_eq!(s, 422, "{b}");
+    let v: Value = serde_json::from_str(&b).expect("json array");
+    assert_eq!(v[0]["checkResult"]["checkResult"], 5, "{b}");
+    assert_eq!(v[0]["checkResult"]["fsCheckStatus"], 1, "{b}");
+    // Ignored check: fiscalised.
+    od.h.push_fault(Endpoint::Register, Fault::negative_mark_check());
+    let mut d = doc("nm-2");
+    d["ignoreItemCodeCheck"] = json!(true);
+    assert_eq!(od.post("/api/v2/documents/", &d).await.0, 201);
+    assert_eq!(od.settle("documents", "nm-2").await.0, 200);
+    // A positive value is no fault at all.
+    od.h.push_fault(Endpoint::Register, Fault::MarkCheckResult(15));
+    assert_eq!(od.post("/api/v2/documents/", &doc("nm-3")).await.0, 201);
+    assert_eq!(od.settle("documents", "nm-3").await.0, 200);
+    od.h.shutdown().await;
+}

@@ -80,6 +80,9 @@ impl RejectKind {
 /// decimals, `date_time` as `YYYY-MM-DDTHH:MM:SS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+// `Done` carries the whole fiscal result (mark checks, warnings, ОФД data); outcomes are few
+// and short-lived, and boxing it would change every match on `Done { fiscal, .. }`.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     /// The provider holds the document under `provider_id`.
     Accepted {

@@ -147,7 +147,16 @@ pub(crate) fn layout(receipt: &Receipt, fiscal: Option<&FiscalAttributes>, opts:
                 indent: 0,
             });
         }
-        item_block(&mut b, i + 1, item);
+        // The register's own check of the item's code (2106), as the provider reported it,
+        // wins over what the receipt carried.
+        let checked = fiscal
+            .and_then(|f| {
+                f.mark_checks
+                    .iter()
+                    .find(|m| usize::try_from(m.position).ok() == Some(i))
+            })
+            .map(|m| m.result.0);
+        item_block(&mut b, i + 1, item, checked);
     }
     b.rule();
 
@@ -255,10 +264,10 @@ fn item_vat(item: &Item) -> Option<Money> {
     item.vat.vat_of(sum).map(Money::from_kopecks)
 }
 
-fn item_block(b: &mut Builder, n: usize, item: &Item) {
+fn item_block(b: &mut Builder, n: usize, item: &Item, checked: Option<u8>) {
     let mut head = String::new();
     if let Some(m) = &item.mark {
-        head.push_str(l::mark_indication(m.check_result));
+        head.push_str(l::mark_indication(checked.or(m.check_result)));
         head.push(' ');
     }
     match item.name.as_deref().filter(|s| !s.is_empty()) {
@@ -451,14 +460,22 @@ fn fiscal_block(
         0,
     );
     b.opt_pair(l::OFD_INN, f.ofd_inn.as_deref(), 0);
-    let site = register
-        .and_then(|r| r.fns_site.as_deref())
+    // 1060 as the register printed it (reported by the provider), else as a decoded document
+    // has it, else the configured default.
+    let site = f
+        .fns_site
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or_else(|| register.and_then(|r| r.fns_site.as_deref()))
         .unwrap_or(&opts.fns_site);
     b.opt_pair(l::FNS_SITE, Some(site), 0);
     if register.and_then(|r| r.internet_only) == Some(true) {
         b.text(l::INTERNET_ONLY, 0);
     }
-    match register.and_then(|r| r.marks_check_result) {
+    // 2107: from a decoded document, else from the register's checks the provider reported
+    // (0: no negative result, 1: at least one).
+    let reported = (!f.mark_checks.is_empty()).then(|| u8::from(f.has_negative_mark_check()));
+    match register.and_then(|r| r.marks_check_result).or(reported) {
         Some(0) => b.text(l::MARKS_CHECKED_OK, 0),
         Some(_) => b.text(l::MARKS_CHECKED_NOT_OK, 0),
         None => {}

@@ -19,7 +19,8 @@
 //! ## Which requisites are shown
 //!
 //! Cross-checked against the document-level and item-level requisites of the кассовый чек and
-//! чек коррекции (`shared/reference/ffd.md` §2.1, §2.2, §7). *Receipt* means the value comes from
+//! чек коррекции (Приказ ФНС ЕД-7-20/662@, приложение 2 «Форматы фискальных документов»: the
+//! tables of the кассовый чек and the чек коррекции and their item tables). *Receipt* means the value comes from
 //! the [`Receipt`] and is printed when present; *fiscal* means it is printed only when
 //! [`FiscalAttributes`] are given (the register assigns it); *register* means it also comes from
 //! [`Receipt::register`] (a document decoded from TLV).
@@ -36,7 +37,7 @@
 //! | 1021, 1203 | кассир, ИНН кассира | receipt |
 //! | 1173, 1174 (1178, 1179), 1177 | тип коррекции, дата корректируемого расчета, номер предписания, описание (legacy) | receipt |
 //! | 1059 | each item: 1030 name, 1023 × 1079 = 1043, 2108 / 1197 unit, 1199 rate and 1200 VAT (given, else computed half-up), 1198, 1214, 1212, 1291, 1229, 1230, 1231, 1260, 1191 | receipt |
-//! | 1162 / 1163, 2106 | mark indication `[М]`, `[М+]`, `[М-]` before the name (not the code itself, as on paper) | receipt |
+//! | 1162 / 1163, 2106 | mark indication `[М]`, `[М+]`, `[М-]` before the name (not the code itself, as on paper) | receipt; 2106 from the register's check in [`FiscalAttributes::mark_checks`] when the provider reported it |
 //! | 1222, 1223, 1224, 1226 | agent type, agent data (1044, 1073–1075, 1026, 1005, 1016), supplier (1225, 1171, 1226) | receipt |
 //! | 1020 | ИТОГ | receipt |
 //! | 1031, 1081, 1215, 1216, 1217 | payment forms, those not zero | receipt |
@@ -49,13 +50,15 @@
 //! | 1037 | РН ККТ | fiscal (its value, else register) |
 //! | 1041, 1040, 1077 | ФН, ФД, ФП | fiscal |
 //! | — | ИНН ОФД, link to the receipt at the ОФД | fiscal |
-//! | 1060 | сайт ФНС | fiscal (register value, else [`Options::fns_site`]) |
-//! | 1108, 2107 | internet-only register, result of mark checks | fiscal, from register |
+//! | 1060 | сайт ФНС | fiscal ([`FiscalAttributes::fns_site`] as the provider reported it, else the register value, else [`Options::fns_site`]) |
+//! | 1108, 2107 | internet-only register, result of mark checks | fiscal, from register; 2107 else from the reported [`FiscalAttributes::mark_checks`] (any negative → «есть неподтвержденные») |
 //! | 1196 | QR code | fiscal; HTML only (the text form has no pictures) |
 //!
 //! Not shown: 1209 (ФФД version; not printed by common registers), 1057 and receipt-level agent
 //! data of 1.05 (the model keeps them only as raw `other_tags`), `other_tags` of any kind (raw
-//! bytes), the mark code itself and 2102. Without fiscal attributes the fiscal block is replaced
+//! bytes), the mark code itself and 2102; and what a provider reports that a receipt does not
+//! carry: its warnings, the ОФД's name and web site, the register's serial number, the delivery
+//! state (they are for the shop, in [`FiscalAttributes`]). Without fiscal attributes the fiscal block is replaced
 //! by the notice «ЧЕК НЕ ФИСКАЛИЗИРОВАН — не является кассовым чеком».
 //!
 //! ## Dependencies

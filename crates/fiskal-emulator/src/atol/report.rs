@@ -1,4 +1,5 @@
-//! The report / callback JSON (providers.md §1.9) and the registration answer (§1.8).
+//! The report / callback JSON («АТОЛ Онлайн. Описание протокола v4», doc version 5.15, §6.3
+//! Table 5) and the registration answer (§6.2, Table 4).
 
 use crate::fiscal::{atol_timestamp, new_uuid, now_msk, FiscalData};
 use crate::journal::{DocState, JournalEntry};
@@ -12,6 +13,9 @@ pub(crate) struct Meta {
     pub(crate) callback_mask_ok: bool,
     pub(crate) timestamp: String,
     pub(crate) marks: Vec<(usize, String)>,
+    /// The 2106 value reported for every mark (15: all positive; another value under
+    /// [`crate::Fault::MarkCheckResult`]).
+    pub(crate) mark_result: u8,
     pub(crate) device_code: String,
 }
 
@@ -43,7 +47,9 @@ fn payload(f: &FiscalData, meta: &Meta) -> Value {
         p["marks_result"] = meta
             .marks
             .iter()
-            .map(|(position, code)| json!({"position": position, "mark_code": code, "result": 15}))
+            .map(|(position, code)| {
+                json!({"position": position, "mark_code": code, "result": meta.mark_result})
+            })
             .collect();
     }
     p

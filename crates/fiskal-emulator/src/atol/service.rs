@@ -153,7 +153,7 @@ impl Atol {
         let mut tokens = lock(&self.tokens);
         let lifetime = self.cfg.token_lifetime;
         // Within its lifetime the token already issued is given again (one of the two
-        // behaviours §1.2 allows), so every client of one login shares one token.
+        // behaviours ATOL's doc 5.15 §6.1 allows), so every client of one login shares one token.
         let existing = tokens
             .iter()
             .find(|(_, t)| t.login == login && !t.expired && t.issued.elapsed() < lifetime)
@@ -220,6 +220,7 @@ impl Atol {
         group: &str,
         op_name: &str,
         forced: Option<DocError>,
+        mark_result: u8,
     ) -> Result<Value, AtolError> {
         if req.method != hyper::Method::POST {
             return Err(AtolError::bad_request());
@@ -235,6 +236,9 @@ impl Atol {
             serde_json::from_slice(&req.body).map_err(|_| AtolError::bad_request())?;
         let obj = body.as_object().ok_or_else(AtolError::bad_request)?;
         validate::check_request(obj, op, v, self.cfg.new_vat_rates_in_v4)?;
+        if self.cfg.strict && v == ApiVersion::V5 {
+            strict_company_email(obj, op)?;
+        }
         let external_id = obj
             .get("external_id")
             .and_then(Value::as_str)
@@ -280,6 +284,7 @@ impl Atol {
                 .unwrap_or_default()
                 .to_owned(),
             marks,
+            mark_result,
             device_code: account.device_code.clone(),
         };
         lock(&self.meta).insert(uuid.clone(), meta);
@@ -376,7 +381,7 @@ impl Atol {
     fn register_checks(&self, v: &fiskal_ffd::Violation) -> bool {
         use fiskal_ffd::ViolationKind as K;
         match &v.kind {
-            // §1.4: the total may differ from the sum of the items by up to 0.99 ₽.
+            // Doc 5.15, Table 2 `total`: it may differ from the sum of the items by up to 0.99 ₽.
             K::TotalMismatch { expected, actual } => expected.abs_diff(*actual) > 99,
             K::VatTotalMismatch { .. } => self.cfg.check_vat_totals,
             // Not documented as checked by ATOL (docs/emulators.md): only under `strict`.
@@ -543,6 +548,29 @@ fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
     Some((v, r))
 }
 
+/// `strict`, v5: `company.email` (1117) required, as the v5 clients declare it. No public copy
+/// of the v5 protocol says the service refuses its absence (docs/emulators.md), so the default
+/// mode accepts it missing.
+fn strict_company_email(obj: &Map<String, Value>, op: Operation) -> Result<(), AtolError> {
+    let key = if op.is_correction() {
+        "correction"
+    } else {
+        "receipt"
+    };
+    let email = obj
+        .get(key)
+        .and_then(|r| r.get("company"))
+        .and_then(|c| c.get("email"))
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty());
+    match email {
+        Some(_) => Ok(()),
+        None => Err(AtolError::validation(&[format!(
+            "PropertyRequired: #/{key}/company/email"
+        )])),
+    }
+}
+
 impl Handler for Atol {
     async fn handle(self: Arc<Self>, req: Req) -> Reply {
         let path = req.path.clone();
@@ -575,7 +603,13 @@ impl Handler for Atol {
         };
         let result = match r {
             Route::Token => self.get_token(&req),
-            Route::Register { group, op } => self.register(&req, v, group, op, forced),
+            Route::Register { group, op } => {
+                let mark_result = match fault {
+                    Fault::MarkCheckResult(r) => r,
+                    _ => 15,
+                };
+                self.register(&req, v, group, op, forced, mark_result)
+            }
             Route::Report { group, uuid } => self.report(&req, v, group, uuid),
         };
         let reply = match result {

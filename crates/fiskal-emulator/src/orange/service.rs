@@ -45,7 +45,7 @@ struct Doc {
 #[derive(Debug)]
 enum Verdict {
     Fiscalise,
-    ItemCodeFailed(Vec<(usize, String)>),
+    ItemCodeFailed(Vec<(usize, String)>, u8),
     Expire,
 }
 
@@ -286,7 +286,9 @@ impl Orange {
         let marked = doc.item_codes.clone();
         let refused: Vec<(usize, String)> = if doc.ignore_item_code_check {
             Vec::new()
-        } else if *fault == Fault::ItemCodeCheckFailed {
+        } else if *fault == Fault::ItemCodeCheckFailed
+            || matches!(fault, Fault::MarkCheckResult(r) if Fault::is_negative_mark_check(*r))
+        {
             marked
         } else {
             match self.cfg.item_code_check {
@@ -330,7 +332,12 @@ impl Orange {
         let verdict = if *fault == Fault::QueueTimeout {
             Verdict::Expire
         } else if !refused.is_empty() {
-            Verdict::ItemCodeFailed(refused)
+            // The 2106 value of the §2.2.2 answer: the injected one, else 0 (not checked).
+            let check = match fault {
+                Fault::MarkCheckResult(r) => *r,
+                _ => 0,
+            };
+            Verdict::ItemCodeFailed(refused, check)
         } else {
             Verdict::Fiscalise
         };
@@ -491,7 +498,9 @@ impl Orange {
                     error_type: "timeout".into(),
                 }),
             ),
-            Verdict::ItemCodeFailed(codes) => {
+            Verdict::ItemCodeFailed(codes, check) => {
+                // §2.2.2.2: `fsCheckStatus` (2004) carries the ФН's bits of the same mask,
+                // `checkResult` (2106) all of them.
                 let body: Vec<Value> = codes
                     .iter()
                     .map(|(i, code)| {
@@ -499,8 +508,8 @@ impl Orange {
                             "position": i,
                             "itemCode": code,
                             "checkResult": {
-                                "fsCheckStatus": 0, "fsCheckStatusCause": 0,
-                                "fsItemCodeType": 0, "checkResult": 0,
+                                "fsCheckStatus": check & 0x03, "fsCheckStatusCause": 0,
+                                "fsItemCodeType": 0, "checkResult": check,
                                 "oismCheckResultCode": 0
                             }
                         })

@@ -1,8 +1,9 @@
 //! ATOL error codes → what the caller does: **one table**, [`ERRORS`], tested row by row.
 //!
 //! ATOL reports errors as `{"error": {"code", "text", "type", "error_id"}}`, in the answer to a
-//! request (service errors, providers.md §1.10 Table 6) or in a report with `status: "fail"`
-//! (register, agent, queue errors, Table 7). The same number means different things by
+//! request (service errors, «АТОЛ Онлайн. Описание протокола v4 (ФФД 1.05)», doc version 5.15,
+//! <https://online.atol.ru/files/API_atol_online_v4.pdf>, §8.1 Table 6) or in a report with `status: "fail"`
+//! (register, agent, queue errors, §8.2 Table 7). The same number means different things by
 //! `type` (code `1` is a service error, a KKT «Соединение не установлено», or the queue
 //! timeout), so a row is keyed by [`ErrorScope`] and code.
 //!
@@ -10,7 +11,8 @@
 //! is [`RejectKind::Validation`]; any other is decided by the HTTP status (see
 //! [`AtolClient`](super::AtolClient)).
 //!
-//! Why each service error is what it is (the "which are safe to resend" question, §1.10–1.11):
+//! Why each service error is what it is (the "which are safe to resend" question; doc 5.15, §6.2
+//! and §8):
 //!
 //! * 10, 11 — token missing or expired: the token is refreshed once and the request sent once
 //!   more; a second refusal is [`RejectKind::Auth`]. Nothing was registered.
@@ -36,6 +38,8 @@ use crate::outcome::{Outcome, RejectKind};
 use std::time::Duration;
 
 /// The reading of one HTTP answer.
+// One per answer, matched at once: the size of `Outcome::Done` does not matter here.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Interp {
     /// Final for this request.
     Outcome(Outcome),
@@ -49,7 +53,7 @@ pub(crate) enum Interp {
 }
 
 /// How long to wait after a transient failure when the service did not say (Retry-After):
-/// ATOL asks for at least 1 s after a system error (providers.md §1.11).
+/// ATOL asks for at least 1 s after a system error (doc 5.15, §6.3).
 pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// The error of an answer: `(scope, code, code text, message)`, with the HTTP status standing
@@ -278,7 +282,7 @@ use ErrorAction::{Duplicate, Pending, QueueTimeout, RefreshToken, Reject, Server
 use ErrorScope::{Agent, Driver, Service, Timeout};
 use RejectKind::{Auth, Configuration, Other, Register, Validation};
 
-/// Driver (KKT) error: "fix the request and resend" (marked `*` in providers.md §1.10).
+/// Driver (KKT) error: "fix the request and resend" (the remedy doc 5.15, §8.2 Table 7, gives it).
 const fn fix(code: i64, text: &'static str) -> ErrorRow {
     row(
         Driver,
@@ -290,7 +294,7 @@ const fn fix(code: i64, text: &'static str) -> ErrorRow {
     )
 }
 
-/// The ATOL error table (providers.md §1.10).
+/// The ATOL error table (doc 5.15, §8, Tables 6 and 7).
 #[rustfmt::skip]
 pub const ERRORS: &[ErrorRow] = &[
     // Service errors (Table 6): answers to getToken, operations and report requests.

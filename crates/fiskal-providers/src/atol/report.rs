@@ -1,5 +1,7 @@
 //! ATOL's response envelope, the report (`GET report/<uuid>`) and the callback that carries
-//! the same JSON (providers.md §1.8–1.9), turned into an [`Outcome`].
+//! the same JSON («АТОЛ Онлайн. Описание протокола v4», doc version 5.15,
+//! <https://online.atol.ru/files/API_atol_online_v4.pdf>, §6.2 Table 4 and §6.3 Table 5), turned
+//! into an [`Outcome`].
 //!
 //! | report | outcome |
 //! |---|---|
@@ -8,17 +10,40 @@
 //! | `status: "done"`, payload unreadable | [`Outcome::RetryLater`] (ask again) |
 //! | `status: "fail"` | by `error.type` and `code`, see [`errors`]: always [`Outcome::Rejected`] (re-send under a **new** document id), except a queue timeout with [`AtolConfig::queue_timeout_is_retry`](super::AtolConfig::queue_timeout_is_retry) |
 //!
-//! `payload` → [`FiscalAttributes`]: `fn_number` → `fn_number`, `fiscal_document_number` →
-//! `fd_number`, `fiscal_document_attribute` → `fiscal_sign`, `shift_number`,
-//! `fiscal_receipt_number` → `receipt_number`, `receipt_datetime` (`dd.mm.yyyy HH:MM:SS`) →
-//! `date_time`, `ecr_registration_number` → `kkt_reg_number`, `ofd_inn`, `ofd_receipt_url` →
-//! `receipt_url`, `total` (read from the number's text, never through `f64`). The operation
-//! (1054) is not in the report: it comes from the [`DocumentKind`] the caller looked up.
-//! `fns_site` and v5 `marks_result` have no place in [`FiscalAttributes`] and are dropped.
+//! Every field of a report, and where it goes ([`FiscalAttributes`] unless said otherwise;
+//! A4 = «АТОЛ Онлайн. Описание протокола v4», doc version 5.15, §6.3 table 5; the v5 additions
+//! from the v5 clients quoting the v5 document, see `docs/emulators.md`):
+//!
+//! | report field | goes to |
+//! |---|---|
+//! | `uuid` | the outcome's `provider_id` |
+//! | `status`, `error.*` | the outcome (table above) |
+//! | `external_id` | [`AtolCallback::external_id`] (our document id) |
+//! | `payload.fn_number` | `fn_number` (1041) |
+//! | `payload.fiscal_document_number` | `fd_number` (1040) |
+//! | `payload.fiscal_document_attribute` | `fiscal_sign` (1077) |
+//! | `payload.shift_number` | `shift_number` (1038) |
+//! | `payload.fiscal_receipt_number` | `receipt_number` (1042) |
+//! | `payload.receipt_datetime` (`dd.mm.yyyy HH:MM:SS`) | `date_time` (1012) |
+//! | `payload.ecr_registration_number` | `kkt_reg_number` (1037) |
+//! | `payload.total` (read from the number's text, never through `f64`) | `total` (1020) |
+//! | `payload.fns_site` | `fns_site` (1060) |
+//! | `payload.ofd_inn` | `ofd_inn` (1017) |
+//! | `payload.ofd_receipt_url` | `receipt_url` |
+//! | `payload.marks_result[]` (v5: `position`, `mark_code`, `result` = 2106) | `mark_checks`; an entry that cannot be read becomes a warning naming it |
+//! | `warnings` (`null`, or an object such as `{"callback_url": "callback_url не соответствует маске"}`) | `warnings`, one per key, the key as the field |
+//! | `timestamp` | ignored: when ATOL wrote the answer, not a requisite (the document's time is `receipt_datetime`) |
+//! | `group_code` | ignored: our own group, from the configuration |
+//! | `daemon_code`, `device_code` | ignored: ATOL's internal names of its processing service and device; the register is identified by `ecr_registration_number` and `fn_number` |
+//! | `callback_url` | ignored: the URL we sent, echoed |
+//!
+//! The operation (1054) is not in the report: it comes from the [`DocumentKind`] the caller
+//! looked up. `tests/no_silent_drops_answers.rs` walks a maximal report leaf by leaf against
+//! this table.
 
 use super::errors::{self, ErrorAction, ErrorScope, Interp};
 use crate::error::ProviderError;
-use crate::fiscal::FiscalAttributes;
+use crate::fiscal::{FiscalAttributes, MarkCheck, MarkCheckResult, ProviderWarning};
 use crate::outcome::{Outcome, RejectKind};
 use crate::provider::DocumentKind;
 use fiskal_ffd::datetime::LocalDateTime;
@@ -42,9 +67,13 @@ pub(crate) struct Envelope {
     #[serde(default)]
     pub(crate) external_id: Option<String>,
     /// Business.ru's ATOL-compatible service answers an FFD-version mismatch with HTTP 401 and
-    /// a `result` field (providers.md §3.7).
+    /// a `result` field (the vendor's <https://github.com/business-ru/atol-api-sdk-php>
+    /// reads it so).
     #[serde(default)]
     pub(crate) result: Option<serde::de::IgnoredAny>,
+    /// `warnings`: `null`, or an object of field → text.
+    #[serde(default)]
+    pub(crate) warnings: Option<serde_json::Value>,
 }
 
 /// `error`.
@@ -115,6 +144,66 @@ pub(crate) struct PayloadJson {
     ofd_inn: Option<Box<RawValue>>,
     #[serde(default)]
     ofd_receipt_url: Option<String>,
+    #[serde(default)]
+    fns_site: Option<String>,
+    /// v5: `[{position, mark_code, result}]`.
+    #[serde(default)]
+    marks_result: Option<Vec<serde_json::Value>>,
+}
+
+/// The `warnings` of a report: one per key of the object (the key names the field), a plain
+/// string as one warning about the document, an array as one warning per element.
+pub(crate) fn warnings_of(v: Option<&serde_json::Value>) -> Vec<ProviderWarning> {
+    use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(o)) => o
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| ProviderWarning::new(Some(k.clone()), text(v)))
+            .collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| ProviderWarning::new(None, text(v)))
+            .collect(),
+        Some(Value::String(s)) if s.trim().is_empty() => Vec::new(),
+        Some(other) => vec![ProviderWarning::new(None, text(other))],
+    }
+}
+
+/// One `marks_result` entry, or why it cannot be read.
+fn mark_check(v: &serde_json::Value) -> Result<MarkCheck, String> {
+    use serde_json::Value;
+    let int = |key: &str| -> Option<u64> {
+        match v.get(key)? {
+            // `2` or `2.0` (a client types the position as a float); never through `f64`.
+            Value::Number(n) => n.as_u64().or_else(|| {
+                let t = n.to_string();
+                t.strip_suffix(".0").and_then(|i| i.parse().ok())
+            }),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let position = int("position")
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or("no readable `position`")?;
+    let result = int("result")
+        .and_then(|r| u8::try_from(r).ok())
+        .ok_or("no readable `result` (0–255)")?;
+    let code = match v.get("mark_code") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        // v5 requests carry `mark_code` as an object of one kind; an echo of that shape is kept
+        // as its JSON.
+        Some(Value::Object(o)) if !o.is_empty() => Some(Value::Object(o.clone()).to_string()),
+        _ => None,
+    };
+    Ok(MarkCheck::new(position, code, MarkCheckResult(result)))
 }
 
 /// A number or string's text without the quotes (no unescaping: these values are digits).
@@ -169,9 +258,10 @@ pub(crate) fn operation_of(kind: DocumentKind) -> Operation {
     }
 }
 
-/// The fiscal attributes of a `done` payload.
+/// The fiscal attributes of a `done` payload, with the report's `warnings`.
 pub(crate) fn fiscal_attributes(
     p: &PayloadJson,
+    warnings: Option<&serde_json::Value>,
     kind: DocumentKind,
 ) -> Result<FiscalAttributes, String> {
     let when = required(p.receipt_datetime.as_deref(), "receipt_datetime")?;
@@ -181,6 +271,18 @@ pub(crate) fn fiscal_attributes(
         .map_err(|_| format!("`total` is not an amount: {total}"))?;
     if total.kopecks().is_err() {
         return Err("`total` is not an amount in kopecks".into());
+    }
+    let mut warnings = warnings_of(warnings);
+    let mut mark_checks = Vec::new();
+    for (i, m) in p.marks_result.iter().flatten().enumerate() {
+        match mark_check(m) {
+            Ok(c) => mark_checks.push(c),
+            // A result we cannot read is still a result: kept, visibly, as a warning.
+            Err(why) => warnings.push(ProviderWarning::new(
+                Some(format!("payload.marks_result[{i}]")),
+                format!("unreadable mark check result ({why}): {m}"),
+            )),
+        }
     }
     Ok(FiscalAttributes {
         fn_number: required(text_of(&p.fn_number), "fn_number")?,
@@ -201,6 +303,13 @@ pub(crate) fn fiscal_attributes(
         receipt_url: p.ofd_receipt_url.clone().filter(|s| !s.is_empty()),
         total,
         operation: operation_of(kind),
+        fns_site: p.fns_site.clone().filter(|s| !s.trim().is_empty()),
+        kkt_serial_number: None,
+        ofd_name: None,
+        ofd_site: None,
+        ofd_delivered: None,
+        warnings,
+        mark_checks,
     })
 }
 
@@ -218,7 +327,11 @@ pub(crate) fn report_outcome(
         .unwrap_or_else(|| provider_id.to_owned());
     match env.status.as_deref() {
         Some("done") => Some(
-            match env.payload.as_ref().map(|p| fiscal_attributes(p, kind)) {
+            match env
+                .payload
+                .as_ref()
+                .map(|p| fiscal_attributes(p, env.warnings.as_ref(), kind))
+            {
                 Some(Ok(fiscal)) => Outcome::Done {
                     provider_id,
                     fiscal,
@@ -337,7 +450,7 @@ pub struct AtolCallback {
     pub outcome: Outcome,
 }
 
-/// Parses the body of an ATOL callback (the report JSON, providers.md §1.9).
+/// Parses the body of an ATOL callback (the report JSON, doc 5.15, §6.3 Table 5).
 ///
 /// `kind` is the kind of the document the callback is about (the report does not say; keep it
 /// with the document id, or in the callback URL). `queue_timeout_is_retry` as in
@@ -425,17 +538,74 @@ mod tests {
         );
     }
 
+    /// A v5 report with a negative mark check (5), a positive one (15), the callback mask
+    /// warning and `fns_site`: all of it reaches the outcome; the receipt is done, visibly so.
+    #[test]
+    fn v5_marks_result_warnings_and_fns_site_are_kept() {
+        let body = r#"{"uuid":"u-5","error":null,"status":"done",
+          "payload":{"total":240,"fns_site":"www.nalog.gov.ru","fn_number":"9999078900001234",
+          "shift_number":7,"receipt_datetime":"02.03.2026 10:15:42","fiscal_receipt_number":3,
+          "fiscal_document_number":104,"ecr_registration_number":"0000000001012345",
+          "fiscal_document_attribute":1234567890,"ofd_inn":"7709364346",
+          "ofd_receipt_url":"https://consumer.1-ofd.ru/v1?fn=1",
+          "marks_result":[{"position":0,"mark_code":"MDEwNDYwMTIzNDU2Nzg5MzIxNUFiYw==","result":15},
+                          {"position":2.0,"mark_code":"MDEwNDYwMTIzNDU2Nzg5MzIxNUFiZA==","result":5},
+                          {"position":3,"result":"x"}]},
+          "timestamp":"02.03.2026 10:15:43","group_code":"g","daemon_code":"d","device_code":"k",
+          "external_id":"e","callback_url":"ftp://x",
+          "warnings":{"callback_url":"callback_url не соответствует маске"}}"#;
+        let cb = parse_callback(body.as_bytes(), DocumentKind::Sell, false).expect("report");
+        let Outcome::Done { fiscal, .. } = cb.outcome else {
+            panic!("{:?}", cb.outcome)
+        };
+        assert_eq!(fiscal.fns_site.as_deref(), Some("www.nalog.gov.ru"));
+        assert_eq!(fiscal.mark_checks.len(), 2);
+        assert_eq!(
+            (fiscal.mark_checks[1].position, fiscal.mark_checks[1].result),
+            (2, MarkCheckResult(5))
+        );
+        assert_eq!(
+            fiscal.mark_checks[0].mark_code.as_deref(),
+            Some("MDEwNDYwMTIzNDU2Nzg5MzIxNUFiYw==")
+        );
+        assert!(fiscal.has_negative_mark_check() && fiscal.needs_attention());
+        assert_eq!(fiscal.warnings.len(), 2, "{:?}", fiscal.warnings);
+        assert_eq!(fiscal.warnings[0].field.as_deref(), Some("callback_url"));
+        assert_eq!(
+            fiscal.warnings[0].message,
+            "callback_url не соответствует маске"
+        );
+        assert_eq!(
+            fiscal.warnings[1].field.as_deref(),
+            Some("payload.marks_result[2]")
+        );
+    }
+
+    #[test]
+    fn warnings_of_every_shape() {
+        use serde_json::json;
+        assert!(warnings_of(None).is_empty());
+        assert!(warnings_of(Some(&json!(null))).is_empty());
+        assert!(warnings_of(Some(&json!({"callback_url": null}))).is_empty());
+        let w = warnings_of(Some(&json!(["a", 7])));
+        assert_eq!(
+            w.iter().map(|w| w.message.as_str()).collect::<Vec<_>>(),
+            ["a", "7"]
+        );
+        assert_eq!(warnings_of(Some(&json!("текст")))[0].message, "текст");
+    }
+
     #[test]
     fn money_in_a_report_is_read_exactly() {
         let p: PayloadJson = serde_json::from_str(
             r#"{"total":0.1,"fn_number":"1","fiscal_document_number":"2","fiscal_document_attribute":"3","receipt_datetime":"01.01.2026 00:00:00"}"#,
         )
         .expect("json");
-        let f = fiscal_attributes(&p, DocumentKind::SellRefund).expect("attributes");
+        let f = fiscal_attributes(&p, None, DocumentKind::SellRefund).expect("attributes");
         assert_eq!(f.total.kopecks(), Ok(10));
         assert_eq!(f.operation, Operation::SELL_REFUND);
         let p: PayloadJson = serde_json::from_str(r#"{"total":0.105}"#).expect("json");
-        assert!(fiscal_attributes(&p, DocumentKind::Sell).is_err());
+        assert!(fiscal_attributes(&p, None, DocumentKind::Sell).is_err());
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Receipt → ATOL API v5 (ФФД 1.2) request body (providers.md §1.6).
+//! Receipt → ATOL API v5 (ФФД 1.2) request body. No public copy of ATOL's v5 protocol was
+//! found; the fields follow the v5 clients that quote it (<https://github.com/ili/atol-online>
+//! `AtolOnline/V5`, <https://github.com/sushi-market/atol-online-sdk> `src/V5`).
 //!
 //! The same envelope and objects as v4 (see [`super::v4`]), with these differences:
 //!
@@ -17,6 +19,13 @@
 //!   and `mark.check_result` (2106: the register records the result of its own check) are
 //!   refused with [`ProviderError::Unsupported`]. `company.name` (1048) is not sent: the
 //!   register prints the name of its registration.
+//! * `company.email` (1117) is sent only when the receipt has `company.email`. The maintained
+//!   v5 clients declare it required (e.g. <https://github.com/sushi-market/atol-online-sdk>
+//!   `src/V5/DTO/DocumentRegistration/CompanyDTO.php`, <https://github.com/ili/atol-online>
+//!   `AtolOnline/V5/Entities/Company.cs`), but no public copy of ATOL's v5 protocol was found
+//!   to say the service refuses a receipt without it, and the v4 document's JSON schema does not
+//!   require it (its table does). So it stays optional here; the ATOL emulator refuses it only
+//!   in `strict` mode (`docs/emulators.md`). Set it if your ATOL account's support says so.
 //!
 //! **`mark_code`** — the raw scan `mark.code` wins when given, because only it holds the whole
 //! code (crypto tail included) that ATOL wants Base64-encoded in `gs1m`:

@@ -1,5 +1,6 @@
 //! Open API answers → [`Outcome`]: **one table**, [`TABLE`], tested row by row
-//! (providers.md §3.5; the vendor SDK's handling of each status).
+//! (the vendor SDK's handling of each status: `OpenClient::throwStatusCode` in
+//! <https://github.com/business-ru/open-api-sdk-php>).
 //!
 //! | HTTP | body | request | action |
 //! |---|---|---|---|
@@ -8,7 +9,7 @@
 //! | 400, 422 | any | `GET Token` | [`RejectKind::Auth`]: the token request (app id, sign) was refused, not a receipt |
 //! | 400, 422 | any | lookups | [`Outcome::RetryLater`], code kept: a refused lookup is no verdict on the command |
 //! | 400, 422 | any | `POST Command` | [`RejectKind::Validation`] (nothing registered; the vendor SDK returns the body to the caller) |
-//! | 401 | has `result` | any | [`RejectKind::Configuration`]: the account's FFD version does not match the URL (§3.1) |
+//! | 401 | has `result` | any | [`RejectKind::Configuration`]: the account's FFD version does not match the URL (vendor SDK commit «Exception для ФФД 1.2») |
 //! | 401 | no `result` | any | token expired: fetch a new one **once** and send once more (new nonce and sign); a second refusal is [`RejectKind::Auth`] |
 //! | 403 | any | any | as 401 without `result` (the vendor SDK refreshes on 403 too) |
 //! | 404 | any | `POST Command`, `GET Token` | [`RejectKind::Configuration`] (no such endpoint: wrong `base_url`) |
@@ -287,7 +288,7 @@ fn number<T: std::str::FromStr>(v: Option<&Value>) -> Option<T> {
     text(v)?.parse().ok()
 }
 
-/// `receipt_datetime` (format undocumented, §4): `YYYY-MM-DD HH:MM:SS`, the same with `T`, or
+/// `receipt_datetime` (format not documented publicly): `YYYY-MM-DD HH:MM:SS`, the same with `T`, or
 /// `DD.MM.YYYY HH:MM:SS`; fractions and offsets after the seconds are ignored.
 pub fn parse_datetime(s: &str) -> Option<LocalDateTime> {
     let s = s.trim();
@@ -437,7 +438,7 @@ pub struct Listed {
 }
 
 /// The records of one `GET Command` list page: a JSON array of command objects, or an object
-/// holding one (the list's shape is not documented, §3.3). `None` for any other answer (the
+/// holding one (the list's shape is not documented publicly). `None` for any other answer (the
 /// caller cannot tell an empty page from a foreign one then).
 pub fn command_list(body: &[u8]) -> Option<Vec<Listed>> {
     let v: Value = serde_json::from_slice(body).ok()?;
