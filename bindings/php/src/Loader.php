@@ -83,7 +83,9 @@ final class Loader
                     $e,
                 );
             }
-            throw new LoadException("cannot load {$lib}: " . $e->getMessage(), 0, $e);
+            // Not chained: PHP prints an uncaught exception's chain innermost first, and the
+            // first line a user sees must be this LoadException with what to do, not FFI's.
+            throw new LoadException(self::cannotLoad($lib, $e->getMessage()));
         }
         self::$source = 'cdef';
         return $ffi;
@@ -183,6 +185,25 @@ final class Loader
             @\unlink($file);
         }
         return true;
+    }
+
+    /** The message for a library that FFI could not load: where it was looked for and how to fix it. */
+    private static function cannotLoad(string $lib, string $why): string
+    {
+        $bundled = \dirname(__DIR__) . '/lib/' . self::libraryFileName();
+        if (self::$libraryPath !== null) {
+            $from = 'Loader::setLibraryPath()';
+        } elseif (\is_string(\getenv('FISKAL_LIB')) && \getenv('FISKAL_LIB') !== '') {
+            $from = 'FISKAL_LIB';
+        } elseif ($lib === $bundled) {
+            $from = "the package's lib/";
+        } else {
+            $from = "the system library path (FISKAL_LIB is not set and {$bundled} does not exist)";
+        }
+        return "cannot load the fiskal library {$lib} from {$from}: {$why}. "
+            . 'Build it (cargo build --release -p fiskal-ffi) and set FISKAL_LIB=/path/to/'
+            . self::libraryFileName() . ' (PHP-FPM: env[FISKAL_LIB] in the pool), or copy it to '
+            . \dirname(__DIR__) . '/lib/, or call Fiskal\\Loader::setLibraryPath() first';
     }
 
     private static function requireFile(string $path, string $what): string

@@ -39,6 +39,49 @@ final class LoaderTest extends TestCase
         self::assertGreaterThanOrEqual(20, count(array_unique($m[1])), 'functions declared in the header');
     }
 
+    /**
+     * Without the library, the first call throws the documented LoadException (never a raw
+     * FFI\Exception, also not as the first link of the chain PHP prints) with what to do.
+     */
+    public function testAMissingLibraryIsALoadExceptionThatNamesFiskalLib(): void
+    {
+        $pkg = dirname(__DIR__);
+        $copy = sys_get_temp_dir() . '/fiskal-php-nolib-' . getmypid();
+        @mkdir($copy);
+        foreach (['src', 'include'] as $dir) {
+            @mkdir("{$copy}/{$dir}");
+            foreach (glob("{$pkg}/{$dir}/*") ?: [] as $f) {
+                copy($f, "{$copy}/{$dir}/" . basename($f));
+            }
+        }
+        copy("{$pkg}/autoload.php", "{$copy}/autoload.php");
+        $env = array_filter(getenv(), fn ($k) => !in_array($k, ['FISKAL_LIB', 'LD_LIBRARY_PATH'], true), ARRAY_FILTER_USE_KEY);
+        $script = 'require $argv[1]; '
+            . 'try { Fiskal\Fiskal::version(); echo "loaded?!\n"; } '
+            . 'catch (Throwable $e) { echo get_class($e), "|", $e->getPrevious() === null ? "-" : get_class($e->getPrevious()), "|", $e->getMessage(), "\n"; } '
+            . 'Fiskal\Fiskal::version();';
+        $p = proc_open([PHP_BINARY, '-d', 'ffi.enable=1', '-d', 'display_errors=stderr', '-r', $script, "{$copy}/autoload.php"],
+            [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        self::assertIsResource($p);
+        $out = (string) stream_get_contents($pipes[1]);
+        $err = (string) stream_get_contents($pipes[2]);
+        $code = proc_close($p);
+        array_map('unlink', glob("{$copy}/*/*") ?: []);
+        array_map('rmdir', glob("{$copy}/*", GLOB_ONLYDIR) ?: []);
+        @unlink("{$copy}/autoload.php");
+        @rmdir($copy);
+
+        [$class, $previous, $message] = explode('|', trim($out), 3) + ['', '', ''];
+        self::assertSame('Fiskal\LoadException', $class, $out . $err);
+        self::assertSame('-', $previous, 'no FFI\Exception in the chain');
+        self::assertStringContainsString('FISKAL_LIB is not set', $message);
+        self::assertStringContainsString('set FISKAL_LIB=/path/to/libfiskal.so', $message);
+        // Uncaught, the first thing PHP prints is the LoadException.
+        self::assertNotSame(0, $code);
+        self::assertStringContainsString('Uncaught Fiskal\\LoadException: cannot load the fiskal library', $err);
+        self::assertStringNotContainsString('FFI\Exception', $err);
+    }
+
     public function testLibraryComesFromFiskalLib(): void
     {
         $env = getenv('FISKAL_LIB');

@@ -12,24 +12,34 @@ mod commands;
 mod demo;
 mod out;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use out::{CliError, Lang, Out};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const EXIT_CODES: &str = "Exit codes / коды выхода:
-  0  success / успех
-  1  invalid input: receipt, mark, TLV … / неверные данные
-  2  usage or configuration error / ошибка вызова или настроек
-  3  the provider refused, or the answer is not final / провайдер отказал или ответ не окончательный
-  4  outbox storage failed (disk full, read-only …) / сбой хранилища очереди
-  5  not finished in time / не завершено вовремя
-  70 internal error / внутренняя ошибка";
+const EXIT_CODES_RU: &str = "Коды выхода:
+  0  успех
+  1  неверные данные: чек, код маркировки, ТЛВ …
+  2  ошибка вызова или настроек
+  3  провайдер отказал, или ответ не окончательный
+  4  сбой хранилища очереди (диск заполнен, только чтение, нет папки …)
+  5  не завершено вовремя
+  70 внутренняя ошибка";
 
-/// fiskal — фискализация чеков по 54-ФЗ через облачные кассы (АТОЛ Онлайн, Orange Data,
-/// Бизнес.ру). Fiscal receipts (54-FZ) through cloud registers.
+const EXIT_CODES_EN: &str = "Exit codes:
+  0  success
+  1  invalid input: receipt, mark, TLV …
+  2  usage or configuration error
+  3  the provider refused, or the answer is not final
+  4  outbox storage failed (disk full, read-only, missing folder …)
+  5  not finished in time
+  70 internal error";
+
+/// fiskal — фискализация чеков по 54-ФЗ через облачные кассы (АТОЛ Онлайн, Orange Data, Бизнес.ру)
+/// / fiskal — fiscal receipts (54-FZ) through cloud registers (ATOL Online, Orange Data, Business.ru).
 #[derive(Debug, Parser)]
-#[command(name = "fiskal", version, after_help = EXIT_CODES)]
+#[command(name = "fiskal", version)]
 struct Cli {
     /// Язык сообщений / language of messages.
     #[arg(long, global = true, value_enum, default_value = "ru")]
@@ -43,37 +53,42 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Демонстрация: эмуляторы всех провайдеров, очередь, пробитие примеров / the demo.
+    /// Демонстрация: эмуляторы всех провайдеров, очередь, пробитие примеров / the demo: every
+    /// provider emulated, the outbox, sample receipts fiscalised.
     Demo {
-        /// Keep the temporary directory (journal, keys) for a look afterwards.
+        /// Оставить временную папку (журнал, ключи) / keep the temporary directory (journal, keys).
         #[arg(long)]
         keep: bool,
     },
     /// Проверить чек (JSON) / validate a receipt (JSON file, `-` for stdin).
     Validate {
-        /// Receipt JSON file, or `-`.
+        /// Файл чека JSON или `-` (stdin) / receipt JSON file, or `-`.
         file: PathBuf,
     },
     /// Разбить большую корзину на чеки / split a cart into receipts under the size limit.
     Split {
-        /// Cart JSON file, or `-`.
+        /// Файл корзины JSON или `-` / cart JSON file, or `-`.
         file: PathBuf,
-        /// The cart's idempotency key (parts get `<key>-1`, `<key>-2` …).
+        /// Ключ идемпотентности корзины (части: `<key>-1`, `<key>-2` …) / the cart's idempotency
+        /// key (parts get `<key>-1`, `<key>-2` …).
         #[arg(long, default_value = "cart")]
         key: String,
-        /// Size budget in bytes of one receipt's TLV (default 30 720).
+        /// Предел размера TLV одного чека, байт (по умолчанию 30 720) / size budget in bytes of
+        /// one receipt's TLV (default 30 720).
         #[arg(long)]
         budget: Option<usize>,
-        /// Provider limits to respect (`atol`: 100 items, 10 payments).
+        /// Ограничения провайдера (`atol`: 100 позиций, 10 оплат) / provider limits to respect
+        /// (`atol`: 100 items, 10 payments).
         #[arg(long, value_enum, default_value = "none")]
         provider: LimitsPreset,
     },
     /// Разобрать код маркировки и показать все форматы / normalise a mark scan, every format.
     Mark {
-        /// The raw scan (GS as a real 0x1D, `\u001d`, `<GS>` …).
+        /// Скан как есть (GS как байт 0x1D, `\u001d`, `<GS>` …) / the raw scan (GS as a real 0x1D,
+        /// `\u001d`, `<GS>` …).
         scan: String,
     },
-    /// TLV: encode a receipt, decode a document / ТЛВ.
+    /// ТЛВ: закодировать чек, разобрать документ / TLV: encode a receipt, decode a document.
     Tlv {
         #[command(subcommand)]
         command: TlvCommand,
@@ -85,85 +100,96 @@ enum Command {
     },
     /// Отправить один чек напрямую, без очереди / submit one receipt directly.
     Send {
-        /// Config file (TOML or JSON): routes and provider settings.
+        /// Файл настроек (TOML или JSON): маршруты и провайдеры / config file (TOML or JSON):
+        /// routes and provider settings.
         #[arg(long)]
         config: PathBuf,
-        /// The route (default: the config's default_route).
+        /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
         route: Option<String>,
-        /// The document id sent to the provider (your idempotency key).
+        /// Идентификатор документа у провайдера (ваш ключ идемпотентности) / the document id
+        /// sent to the provider (your idempotency key).
         #[arg(long)]
         document_id: String,
-        /// Receipt JSON file, or `-`.
+        /// Файл чека JSON или `-` / receipt JSON file, or `-`.
         file: PathBuf,
     },
     /// Статус документа у провайдера / status of a document at the provider.
     Status {
-        /// Config file (TOML or JSON).
+        /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
         #[arg(long)]
         config: PathBuf,
-        /// The route (default: the config's default_route).
+        /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
         route: Option<String>,
-        /// The document id that was sent.
+        /// Идентификатор отправленного документа / the document id that was sent.
         #[arg(long)]
         document_id: String,
-        /// The provider's id, when known (ATOL uuid).
+        /// Идентификатор у провайдера (uuid АТОЛ; АТОЛ ищет только по нему) / the provider's id
+        /// (ATOL's uuid; ATOL looks documents up by it only).
         #[arg(long)]
         provider_id: Option<String>,
-        /// The kind of document.
+        /// Вид документа / the kind of document.
         #[arg(long, value_enum, default_value = "sell")]
         kind: Kind,
     },
-    /// Очередь чеков / the outbox: add, list, show, stats, reconcile.
+    /// Очередь чеков: add, list, show, stats, reconcile / the outbox: add, list, show, stats,
+    /// reconcile.
     Queue {
-        /// Config file (TOML or JSON).
-        #[arg(long)]
-        config: PathBuf,
-        /// The journal (SQLite file).
-        #[arg(long)]
-        db: PathBuf,
+        /// Файл настроек (TOML или JSON); до или после подкоманды / config file (TOML or
+        /// JSON), before or after the subcommand.
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        /// Журнал очереди (файл SQLite); до или после подкоманды / the journal (SQLite file),
+        /// before or after the subcommand.
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
         #[command(subcommand)]
         command: QueueCommand,
     },
-    /// Обработчик очереди (Ctrl-C — мягкая остановка) / run the outbox worker.
+    /// Обработчик очереди (Ctrl-C — мягкая остановка) / run the outbox worker (Ctrl-C stops
+    /// it gracefully).
     Worker {
-        /// Config file (TOML or JSON).
+        /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
         #[arg(long)]
         config: PathBuf,
-        /// The journal (SQLite file).
+        /// Журнал очереди (файл SQLite) / the journal (SQLite file).
         #[arg(long)]
         db: PathBuf,
-        /// Stop when nothing is left to do.
+        /// Остановиться, когда делать больше нечего / stop when nothing is left to do.
         #[arg(long)]
         until_settled: bool,
     },
     /// Чек, как его видит покупатель: текст, HTML, QR-код / render a receipt: text, HTML, QR.
     Render {
-        /// Receipt JSON file, or `-`.
+        /// Файл чека JSON или `-` / receipt JSON file, or `-`.
         file: PathBuf,
-        /// Fiscal attributes JSON (as a provider reported them: `fiskal send --json` → `fiscal`).
+        /// Фискальные реквизиты JSON (`fiskal send --json` → `fiscal`) / fiscal attributes JSON
+        /// (as a provider reported them: `fiskal send --json` → `fiscal`).
         #[arg(long)]
         fiscal: Option<PathBuf>,
-        /// Output form.
+        /// Формат вывода / output form.
         #[arg(long, value_enum, default_value = "text")]
         format: RenderFormat,
-        /// Receipt width in characters: 42 or 48.
+        /// Ширина чека в символах: 42 или 48 / receipt width in characters: 42 or 48.
         #[arg(long, default_value_t = 42)]
         width: usize,
-        /// Write to this file instead of stdout.
+        /// Записать в файл, а не в stdout / write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Also write the FNS QR code as PNG here (needs --fiscal).
+        /// Ещё записать QR-код ФНС в PNG (нужен --fiscal) / also write the FNS QR code as PNG
+        /// here (needs --fiscal).
         #[arg(long)]
         qr_png: Option<PathBuf>,
-        /// Also write the FNS QR code as SVG here (needs --fiscal).
+        /// Ещё записать QR-код ФНС в SVG (нужен --fiscal) / also write the FNS QR code as SVG
+        /// here (needs --fiscal).
         #[arg(long)]
         qr_svg: Option<PathBuf>,
     },
     /// Эмулятор провайдера для вашего CI / a provider emulator (`fiskal emulator atol --port 0`).
     Emulator {
-        /// Arguments of the emulator (`atol|orange|businessru [--port N] …`; `--help`).
+        /// Аргументы эмулятора (`atol|orange|businessru [--port N] …`; `--help`) / arguments of
+        /// the emulator (`atol|orange|businessru [--port N] …`; `--help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -171,72 +197,115 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum TlvCommand {
-    /// Receipt JSON → TLV.
+    /// Чек JSON → ТЛВ / receipt JSON → TLV.
     Encode {
-        /// Receipt JSON file, or `-`.
+        /// Файл чека JSON или `-` / receipt JSON file, or `-`.
         file: PathBuf,
-        /// Output form.
+        /// Формат вывода / output form.
         #[arg(long, value_enum, default_value = "hex")]
         format: TlvFormat,
-        /// Write to this file instead of stdout (required for `bin`).
+        /// Записать в файл, а не в stdout (для `bin` обязательно) / write to this file instead of
+        /// stdout (required for `bin`).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// TLV → receipt JSON and a dump with Russian tag names.
+    /// ТЛВ любого ФД → разбор с русскими названиями тегов (и чек JSON для форм 3/31) / TLV of
+    /// any fiscal document → a dump with Russian tag names (and receipt JSON for forms 3/31).
     Decode {
-        /// File with the TLV (hex or base64 text, or binary), or `-`.
+        /// Файл с ТЛВ (hex, base64 или двоичный) или `-` / file with the TLV (hex or base64
+        /// text, or binary), or `-`.
         file: PathBuf,
-        /// Input form.
+        /// Формат ввода / input form.
         #[arg(long, value_enum, default_value = "hex")]
         format: TlvFormat,
+        /// Список реквизитов без конверта документа (как отдают ФН и архивы) / a bare
+        /// requisite list without the document envelope (as drives and archives give it).
+        #[arg(long)]
+        bare: bool,
+        /// С `--bare`: код формы документа (3 — чек) / with `--bare`: the form code (3 = receipt).
+        #[arg(long, requires = "bare")]
+        form: Option<u16>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum ConfigCommand {
-    /// Reads the file, checks every field, builds every provider client (reads secrets from
-    /// env vars and files; no network) and says what is wrong.
+    /// Прочитать файл, проверить каждое поле, собрать клиентов провайдеров (секреты из
+    /// переменных и файлов; без сети) / read the file, check every field, build every provider
+    /// client (reads secrets from env vars and files; no network) and say what is wrong.
     Check {
-        /// Config file (TOML or JSON).
+        /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
         file: PathBuf,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum QueueCommand {
-    /// Enqueue a receipt (stored durably before this returns).
+    /// Поставить чек в очередь (сохраняется до возврата) / enqueue a receipt (stored durably
+    /// before this returns).
     Add {
-        /// Receipt JSON file, or `-`.
+        /// Файл чека JSON или `-` / receipt JSON file, or `-`.
         file: PathBuf,
-        /// The idempotency key (order + operation + part).
+        /// Ключ идемпотентности (заказ + операция + часть) / the idempotency key (order +
+        /// operation + part).
         #[arg(long)]
         key: String,
-        /// The route (default: the config's default_route).
+        /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
         route: Option<String>,
     },
-    /// Entries in a state, oldest first.
+    /// Записи в состоянии, старые первыми / entries in a state, oldest first.
     List {
-        /// The state (queued, sending, accepted, done, in_doubt, retry_later,
-        /// failed_at_register, rejected, stuck).
+        /// Состояние (queued, sending, accepted, done, in_doubt, retry_later, failed_at_register,
+        /// rejected, stuck, cancelled) / the state (queued, sending, accepted, done, in_doubt,
+        /// retry_later, failed_at_register, rejected, stuck, cancelled).
         #[arg(long, default_value = "queued")]
         state: String,
-        /// At most this many.
+        /// Не больше стольких / at most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// One entry with its audit trail.
+    /// Одна запись с журналом изменений / one entry with its audit trail.
     Show {
-        /// The key.
+        /// Ключ / the key.
         key: String,
     },
-    /// Counts and ages per state, the last hour's outcomes and latency.
+    /// Счётчики и возраст по состояниям, итоги и задержка за час / counts and ages per state,
+    /// the last hour's outcomes and latency.
     Stats,
-    /// Compare the journal's done receipts with the providers.
+    /// Сверить пробитые чеки журнала с провайдерами / compare the journal's done receipts with
+    /// the providers.
     Reconcile {
-        /// Receipts done in the last N hours.
+        /// Чеки, пробитые за последние N часов / receipts done in the last N hours.
         #[arg(long, default_value_t = 24)]
         hours: u64,
+    },
+    /// Отправить запись снова (rejected, failed_at_register, stuck): под новым номером
+    /// документа, только если провайдер не может хранить прежний / send an entry again
+    /// (rejected, failed_at_register, stuck): under a new document id only where no provider can
+    /// hold the old one.
+    Requeue {
+        /// Ключ / the key.
+        key: String,
+        /// Причина (в журнал изменений) / why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        /// Кто (по умолчанию пользователь ОС) / who (default: the OS user).
+        #[arg(long)]
+        who: Option<String>,
+    },
+    /// Отменить запись, которую провайдер не может хранить (queued, retry_later,
+    /// failed_at_register, rejected, stuck) / cancel an entry no provider can hold (queued,
+    /// retry_later, failed_at_register, rejected, stuck).
+    Cancel {
+        /// Ключ / the key.
+        key: String,
+        /// Причина (в журнал изменений) / why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        /// Кто (по умолчанию пользователь ОС) / who (default: the OS user).
+        #[arg(long)]
+        who: Option<String>,
     },
 }
 
@@ -271,8 +340,171 @@ enum Kind {
     BuyRefundCorrection,
 }
 
+/// The `--lang` the command line asks for (read before clap, so that help and clap's own
+/// messages are in that language too); Russian by default.
+fn requested_lang() -> Lang {
+    let mut lang = Lang::Ru;
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        let a = a.to_string_lossy().into_owned();
+        let value = if a == "--" {
+            break;
+        } else if a == "--lang" {
+            args.next().map(|v| v.to_string_lossy().into_owned())
+        } else {
+            a.strip_prefix("--lang=").map(str::to_owned)
+        };
+        match value.as_deref() {
+            Some("ru") => lang = Lang::Ru,
+            Some("en") => lang = Lang::En,
+            _ => {}
+        }
+    }
+    lang
+}
+
+/// One language of a bilingual help text `русский / English` (a text without ` / ` is kept).
+fn pick(text: &str, lang: Lang) -> String {
+    match text.split_once(" / ") {
+        Some((ru, en)) => match lang {
+            Lang::Ru => ru.trim().to_owned(),
+            Lang::En => {
+                let en = en.trim();
+                let mut c = en.chars();
+                c.next()
+                    .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+            }
+        },
+        None => text.trim().to_owned(),
+    }
+}
+
+/// The command's help in one language: every about and argument help (written `ru / en` in
+/// the doc comments), and in Russian also clap's headings and its help and version flags.
+fn localize(mut cmd: clap::Command, lang: Lang, root: bool) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    if let Some(about) = cmd.get_about().map(ToString::to_string) {
+        cmd = cmd.about(pick(&about, lang));
+    }
+    let long_about = cmd.get_long_about().map(ToString::to_string);
+    if let Some(about) = long_about {
+        cmd = cmd.long_about(pick(&about, lang));
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        cmd = cmd.mut_arg(id, |a| {
+            let help = a.get_help().map(ToString::to_string);
+            let positional = a.is_positional();
+            let mut a = match help {
+                Some(h) => a.help(pick(&h, lang)).long_help(None),
+                None => a,
+            };
+            if lang == Lang::Ru {
+                a = a.help_heading(if positional {
+                    "Аргументы"
+                } else {
+                    "Параметры"
+                });
+            }
+            a
+        });
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(name, |s| localize(s, lang, false));
+    }
+    if root {
+        cmd = cmd.after_help(match lang {
+            Lang::Ru => EXIT_CODES_RU,
+            Lang::En => EXIT_CODES_EN,
+        });
+    }
+    if lang == Lang::Ru {
+        cmd = cmd
+            .help_template("{before-help}{about-with-newline}\nИспользование: {usage}\n\n{all-args}{after-help}")
+            .subcommand_help_heading("Команды")
+            .subcommand_value_name("КОМАНДА")
+            .disable_help_flag(true)
+            .arg(
+                Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(ArgAction::Help)
+                    .help("Показать справку")
+                    .help_heading("Параметры"),
+            );
+        if root {
+            cmd = cmd.disable_version_flag(true).arg(
+                Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(ArgAction::Version)
+                    .help("Показать версию")
+                    .help_heading("Параметры"),
+            );
+        }
+    }
+    cmd
+}
+
+/// A command line clap cannot parse: its message as usual, or as JSON with `--json` (help and
+/// `--version` are printed as they are).
+fn usage_error(e: &clap::Error, lang: Lang) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let help = matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || help {
+        if lang == Lang::Ru && !help {
+            let what = match e.kind() {
+                K::UnknownArgument => "неизвестный параметр",
+                K::MissingRequiredArgument => "не указаны обязательные параметры",
+                K::InvalidValue | K::ValueValidation => "недопустимое значение параметра",
+                K::InvalidSubcommand => "неизвестная команда",
+                K::MissingSubcommand => "не указана команда",
+                K::ArgumentConflict => "параметры несовместимы",
+                K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => {
+                    "неверное число значений"
+                }
+                _ => "ошибка вызова",
+            };
+            let _ = writeln!(
+                std::io::stderr(),
+                "fiskal: {what} (подробности от clap по-английски ниже; справка: --help)"
+            );
+        }
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { out::exit::CONFIG } else { 0 });
+    }
+    let out = Out { json: true, lang };
+    let text = e.render().to_string();
+    out.error(&CliError::new(
+        out::exit::CONFIG,
+        text.trim().trim_start_matches("error: "),
+    ));
+    ExitCode::from(out::exit::CONFIG)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let lang = requested_lang();
+    let parsed = localize(Cli::command(), lang, true)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e, lang),
+    };
     let out = Out {
         json: cli.json,
         lang: cli.lang,

@@ -31,11 +31,15 @@ pub(crate) mod exit {
     pub(crate) const INTERNAL: u8 = 70;
 }
 
-/// An error of a command: the exit code, a message, optional JSON details.
+/// An error of a command: the exit code, a message (Russian and English), optional JSON
+/// details.
 #[derive(Debug)]
 pub(crate) struct CliError {
     pub(crate) code: u8,
+    /// The English message (and the Russian one when no translation is given).
     pub(crate) message: String,
+    /// The Russian message, when it differs from `message`.
+    pub(crate) message_ru: Option<String>,
     pub(crate) details: Option<serde_json::Value>,
     /// Already reported to the user (e.g. a provider's refusal printed as the outcome).
     pub(crate) silent: bool,
@@ -46,8 +50,28 @@ impl CliError {
         CliError {
             code,
             message: message.into(),
+            message_ru: None,
             details: None,
             silent: false,
+        }
+    }
+
+    /// An error with its text in both languages.
+    pub(crate) fn tr(code: u8, ru: impl Into<String>, en: impl Into<String>) -> CliError {
+        CliError {
+            code,
+            message: en.into(),
+            message_ru: Some(ru.into()),
+            details: None,
+            silent: false,
+        }
+    }
+
+    /// The message in `lang`.
+    pub(crate) fn text(&self, lang: Lang) -> &str {
+        match (lang, &self.message_ru) {
+            (Lang::Ru, Some(ru)) => ru,
+            _ => &self.message,
         }
     }
 
@@ -65,20 +89,45 @@ impl CliError {
         CliError::new(exit::INTERNAL, message)
     }
 
-    pub(crate) fn config(message: impl Into<String>) -> CliError {
-        CliError::new(exit::CONFIG, message)
-    }
-
     pub(crate) fn invalid(message: impl Into<String>) -> CliError {
         CliError::new(exit::INVALID_INPUT, message)
     }
 
-    pub(crate) fn not_settled(message: impl Into<String>) -> CliError {
-        CliError::new(exit::NOT_SETTLED, message)
+    /// A file that cannot be read: which one, and why, in both languages.
+    pub(crate) fn io(path: &Path, e: &std::io::Error) -> CliError {
+        let p = path.display();
+        let (ru, en) = io_reason(e);
+        CliError::tr(exit::CONFIG, format!("{p}: {ru}"), format!("{p}: {en}"))
     }
 
-    pub(crate) fn io(path: &Path, e: &std::io::Error) -> CliError {
-        CliError::config(format!("{}: {e}", path.display()))
+    /// The journal given with `--db` cannot be opened or written: says which folder or file and
+    /// why (exit code 4, storage).
+    pub(crate) fn journal(db: &Path, e: &fiskal_outbox::OutboxError) -> CliError {
+        let p = db.display();
+        let dir = match db.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let d = dir.display();
+        let (ru, en) = match std::fs::metadata(&dir) {
+            Err(_) => (
+                format!("журнал очереди {p}: папки {d} нет; создайте её (mkdir -p {d}) или укажите другой --db"),
+                format!("outbox journal {p}: the folder {d} does not exist; create it (mkdir -p {d}) or give another --db"),
+            ),
+            Ok(m) if !m.is_dir() => (
+                format!("журнал очереди {p}: {d} — не папка"),
+                format!("outbox journal {p}: {d} is not a folder"),
+            ),
+            Ok(_) if !db.exists() => (
+                format!("журнал очереди {p}: нельзя создать файл в папке {d} (нет прав на запись или файловая система только для чтения): {e}"),
+                format!("outbox journal {p}: cannot create a file in the folder {d} (no write permission, or a read-only file system): {e}"),
+            ),
+            Ok(_) => (
+                format!("журнал очереди {p}: файл нельзя открыть на запись (нет прав на файл или на папку {d}, или файловая система только для чтения); смотреть его можно: fiskal queue show/list/stats: {e}"),
+                format!("outbox journal {p}: the file cannot be opened for writing (no permission on the file or on the folder {d}, or a read-only file system); it can still be read: fiskal queue show/list/stats: {e}"),
+            ),
+        };
+        CliError::tr(exit::STORAGE, ru, en)
     }
 
     pub(crate) fn outbox(e: fiskal_outbox::OutboxError) -> CliError {
@@ -87,7 +136,7 @@ impl CliError {
             O::InvalidReceipt { .. } | O::InvalidKey { .. } | O::KeyConflict { .. } => {
                 exit::INVALID_INPUT
             }
-            O::InvalidConfig { .. } | O::UnknownRoute { .. } | O::Open { .. } => exit::CONFIG,
+            O::InvalidConfig { .. } | O::UnknownRoute { .. } => exit::CONFIG,
             O::NotFound { .. } => exit::INVALID_INPUT,
             _ => exit::STORAGE,
         };
@@ -95,9 +144,47 @@ impl CliError {
             O::InvalidReceipt { violations, .. } => Some(violations_json(violations)),
             _ => None,
         };
+        let message_ru = match &e {
+            O::InvalidReceipt { violations, .. } => Some(format!(
+                "чек не прошёл проверку ({} ош.); в очередь ничего не записано",
+                violations.len()
+            )),
+            O::KeyConflict { key } => Some(format!(
+                "ключ {key:?} уже в очереди с другим чеком: ключ называет один чек навсегда"
+            )),
+            O::NotFound { key } => Some(format!("в очереди нет записи с ключом {key:?}")),
+            O::UnknownRoute { name } => Some(format!("в настройках нет маршрута {name:?}")),
+            O::InvalidConfig { field, message } => Some(format!(
+                "ошибка в настройках очереди: {}{message}",
+                field
+                    .as_deref()
+                    .map(|f| format!("{f}: "))
+                    .unwrap_or_default()
+            )),
+            O::ReadOnly { message } => Some(format!(
+                "журнал очереди открыт только для чтения: {message}"
+            )),
+            O::DiskFull { message } => Some(format!("диск журнала очереди заполнен: {message}")),
+            O::Busy { message } => {
+                Some(format!("журнал очереди занят другим процессом: {message}"))
+            }
+            O::InvalidKey { key, reason } => Some(format!("неверный ключ {key:?}: {reason}")),
+            O::SchemaTooNew { found, supported } => Some(format!(
+                "журнал очереди записан более новой версией (схема {found}, эта сборка знает до {supported}): обновите fiskal"
+            )),
+            O::Corrupt { key, message } => Some(format!(
+                "повреждённая запись журнала {key:?} (файл меняли в обход очереди?): {message}"
+            )),
+            O::Database { message } => Some(format!("ошибка базы журнала очереди: {message}")),
+            O::Conflict { key, .. } => Some(format!(
+                "запись {key:?} одновременно изменил другой процесс; повторите"
+            )),
+            _ => None,
+        };
         CliError {
             code,
             message: e.to_string(),
+            message_ru,
             details,
             silent: false,
         }
@@ -109,19 +196,51 @@ impl CliError {
             P::Config { .. } | P::Tls { .. } => exit::CONFIG,
             _ => exit::INVALID_INPUT,
         };
-        CliError::new(code, e.to_string())
+        let ru = match e {
+            P::Config { field, message } => format!("настройка `{field}`: {message}"),
+            P::Tls { .. } => format!("ошибка TLS (сертификат или ключ): {e}"),
+            P::Unsupported {
+                provider,
+                path,
+                message,
+            } => {
+                format!("чек нельзя отправить в {provider}: `{path}`: {message}")
+            }
+            P::Invalid(inner) => format!("чек не прошёл проверку: {inner}"),
+            _ => e.to_string(),
+        };
+        CliError::tr(code, ru, e.to_string())
     }
 }
 
-/// Violations as JSON: path, code, number, Russian and English messages.
+/// Why a file operation failed, in Russian and English.
+pub(crate) fn io_reason(e: &std::io::Error) -> (String, String) {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => ("файл не найден".into(), "no such file".into()),
+        K::PermissionDenied => ("нет прав доступа".into(), "permission denied".into()),
+        K::IsADirectory => (
+            "это папка, а не файл".into(),
+            "is a folder, not a file".into(),
+        ),
+        K::InvalidData => (
+            "файл не в кодировке UTF-8".into(),
+            "the file is not UTF-8 text".into(),
+        ),
+        _ => (e.to_string(), e.to_string()),
+    }
+}
+
+/// Violations as JSON, in the shape of `fiskal-api` (what every binding gets): path, code (the
+/// number, 2001–2034), name, Russian and English messages.
 pub(crate) fn violations_json(v: &[fiskal_ffd::Violation]) -> serde_json::Value {
     serde_json::Value::Array(
         v.iter()
             .map(|x| {
                 serde_json::json!({
                     "path": x.path,
-                    "code": x.kind.code(),
-                    "number": x.kind.number(),
+                    "code": x.kind.number(),
+                    "name": x.kind.code(),
                     "message_ru": x.message_ru(),
                     "message_en": x.message_en(),
                 })
@@ -172,7 +291,7 @@ impl Out {
         if self.json {
             line(
                 &serde_json::to_string_pretty(&serde_json::json!({
-                    "error": {"exit_code": e.code, "message": e.message, "details": e.details}
+                    "error": {"exit_code": e.code, "message": e.text(self.lang), "details": e.details}
                 }))
                 .unwrap_or_default(),
             );
@@ -184,7 +303,7 @@ impl Out {
         } else {
             "error"
         };
-        let _ = writeln!(err, "fiskal: {head}: {}", e.message);
+        let _ = writeln!(err, "fiskal: {head}: {}", e.text(self.lang));
         if let Some(serde_json::Value::Array(list)) = &e.details {
             for v in list {
                 let msg = if self.lang == Lang::Ru {
@@ -196,7 +315,7 @@ impl Out {
                     err,
                     "  {}: [{}] {}",
                     v["path"].as_str().unwrap_or(""),
-                    v["number"],
+                    v["code"],
                     msg.as_str().unwrap_or("")
                 );
             }

@@ -282,6 +282,20 @@ fn queue_and_worker_against_the_emulator() {
     assert!(v["audit"].as_array().is_some_and(|a| a.len() >= 4));
     let stats = run(&["--json", "queue", "--config", c, "--db", d, "stats"]);
     assert_eq!(json(&stats)["last_hour"]["done"], 1);
+    // Latency for people: a duration with its unit, never Rust's `Some(…)`.
+    for (lang, want) in [("ru", "задержка p50 "), ("en", "latency p50 ")] {
+        let text = stdout(&run(&[
+            "--lang", lang, "queue", "--config", c, "--db", d, "stats",
+        ]));
+        let line = text
+            .lines()
+            .find(|l| l.contains(want))
+            .unwrap_or_else(|| panic!("no latency line:\n{text}"));
+        assert!(!line.contains("Some(") && !line.contains("None"), "{line}");
+        let unit = if lang == "ru" { " мс" } else { " ms" };
+        let unit_s = if lang == "ru" { " с" } else { " s" };
+        assert!(line.contains(unit) || line.contains(unit_s), "{line}");
+    }
     let rec = run(&["--json", "queue", "--config", c, "--db", d, "reconcile"]);
     assert!(rec.status.success(), "{}", stdout(&rec));
     assert_eq!(json(&rec)["matched"], 1);
@@ -357,4 +371,484 @@ fn render_prints_a_receipt_and_writes_the_qr_code() {
     assert!(stdout(&html).contains("ЧЕК НЕ ФИСКАЛИЗИРОВАН"));
     let bad = fiskal(&["render", &sample(), "--width", "40"]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Runs `fiskal` with the test password in the environment.
+fn fiskal_env(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("FISKAL_CLI_TEST_ATOL_PASSWORD", "zUr0OxfI")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fiskal")
+}
+
+#[test]
+fn validation_details_print_each_violation_code_in_both_languages() {
+    let dir = scratch("codes");
+    let mut r: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample()).expect("sample")).expect("json");
+    r["company"]["inn"] = Value::String("7701000002".into());
+    let f = dir.join("bad.json");
+    std::fs::write(&f, r.to_string()).expect("write");
+    let f = f.to_str().expect("p");
+    let ru = fiskal(&["validate", f]);
+    assert_eq!(ru.status.code(), Some(1));
+    assert!(
+        stderr(&ru).contains("  company.inn: [2007] неверный ИНН: не сходится контрольное число"),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal(&["--lang", "en", "validate", f]);
+    assert!(
+        stderr(&en).contains("  company.inn: [2007] is not a valid INN: check digit mismatch"),
+        "{}",
+        stderr(&en)
+    );
+    assert!(!stderr(&ru).contains("[null]") && !stderr(&en).contains("[null]"));
+}
+
+#[test]
+fn queue_options_work_before_or_after_the_subcommand() {
+    let dir = scratch("options");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let db = dir.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    let after = fiskal_env(&[
+        "--json", "queue", "add", &receipt, "--key", "opt-1", "--config", c, "--db", d,
+    ]);
+    assert!(after.status.success(), "{}", stderr(&after));
+    assert_eq!(json(&after)["created"], true);
+    let mixed = fiskal_env(&["--json", "queue", "--db", d, "show", "opt-1", "--config", c]);
+    assert!(mixed.status.success(), "{}", stderr(&mixed));
+    assert_eq!(json(&mixed)["state"], "queued");
+    // Without --config: the error says what is missing and where it may go.
+    let ru = fiskal_env(&["queue", "list", "--db", d]);
+    assert_eq!(ru.status.code(), Some(2));
+    assert!(
+        stderr(&ru)
+            .contains("`fiskal queue` требует --config: его можно указать до или после подкоманды"),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal_env(&["--lang", "en", "queue", "list", "--db", d]);
+    assert!(
+        stderr(&en)
+            .contains("`fiskal queue` needs --config: give it before or after the subcommand"),
+        "{}",
+        stderr(&en)
+    );
+}
+
+#[test]
+fn a_journal_in_a_missing_folder_is_a_storage_error_that_names_the_folder() {
+    let dir = scratch("nofolder");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let missing = dir.join("no-such-folder");
+    let db = missing.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    let m = missing.display();
+    for (lang, want) in [
+        ("ru", format!("папки {m} нет; создайте её (mkdir -p {m})")),
+        (
+            "en",
+            format!("the folder {m} does not exist; create it (mkdir -p {m})"),
+        ),
+    ] {
+        for args in [
+            vec!["--lang", lang, "queue", "--config", c, "--db", d, "stats"],
+            vec![
+                "--lang", lang, "queue", "--config", c, "--db", d, "add", &receipt, "--key", "k",
+            ],
+            vec![
+                "--lang",
+                lang,
+                "worker",
+                "--config",
+                c,
+                "--db",
+                d,
+                "--until-settled",
+            ],
+        ] {
+            let o = fiskal_env(&args);
+            assert_eq!(o.status.code(), Some(4), "{args:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains(&want), "{args:?}: {}", stderr(&o));
+        }
+    }
+    assert!(!missing.exists(), "nothing is created");
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_can_still_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("readonly");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let jdir = dir.join("journal");
+    std::fs::create_dir(&jdir).expect("mkdir");
+    let db = jdir.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    let add = fiskal_env(&[
+        "queue", "--config", c, "--db", d, "add", &receipt, "--key", "ro-1",
+    ]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(&jdir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    // Permissions do not bind root: then the commands run as `nobody`.
+    let privileged = std::fs::write(jdir.join("probe"), b"").is_ok();
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("FISKAL_CLI_TEST_ATOL_PASSWORD", "zUr0OxfI")
+            .stdin(Stdio::null());
+        if privileged {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(65534).gid(65534);
+        }
+        cmd.output().expect("run fiskal")
+    };
+    let show = run(&["--json", "queue", "--config", c, "--db", d, "show", "ro-1"]);
+    assert!(show.status.success(), "{}", stderr(&show));
+    assert_eq!(json(&show)["state"], "queued");
+    let list = run(&["--json", "queue", "--config", c, "--db", d, "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let stats = run(&["queue", "--config", c, "--db", d, "stats"]);
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    for (lang, want) in [
+        ("ru", "файл нельзя открыть на запись"),
+        ("en", "the file cannot be opened for writing"),
+    ] {
+        let add = run(&[
+            "--lang", lang, "queue", "--config", c, "--db", d, "add", &receipt, "--key", "ro-2",
+        ]);
+        assert_eq!(add.status.code(), Some(4), "{}", stderr(&add));
+        assert!(stderr(&add).contains(want), "{}", stderr(&add));
+    }
+    // A new journal in a folder that cannot be written: which folder, and why.
+    let new_db = jdir.join("new.db");
+    let n = new_db.to_str().expect("p");
+    for (lang, want) in [
+        (
+            "ru",
+            format!("нельзя создать файл в папке {}", jdir.display()),
+        ),
+        (
+            "en",
+            format!("cannot create a file in the folder {}", jdir.display()),
+        ),
+    ] {
+        let o = run(&["--lang", lang, "queue", "--config", c, "--db", n, "stats"]);
+        assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+        assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    }
+    std::fs::set_permissions(&jdir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn status_without_provider_id_says_what_is_missing() {
+    let dir = scratch("status");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let c = cfg.to_str().expect("p");
+    let ru = fiskal_env(&["status", "--config", c, "--document-id", "order-1-1"]);
+    assert_eq!(ru.status.code(), Some(2), "{}", stderr(&ru));
+    assert!(
+        stderr(&ru).contains(
+            "ищет документ только по своему идентификатору (uuid): укажите --provider-id"
+        ),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal_env(&[
+        "--lang",
+        "en",
+        "status",
+        "--config",
+        c,
+        "--document-id",
+        "order-1-1",
+    ]);
+    assert!(
+        stderr(&en).contains("looks a document up only by its own id (uuid): give --provider-id"),
+        "{}",
+        stderr(&en)
+    );
+    assert!(!stderr(&en).contains("cannot be sent"), "{}", stderr(&en));
+}
+
+#[test]
+fn help_is_in_the_language_asked_for() {
+    let ru = fiskal(&["--help"]);
+    assert!(ru.status.success());
+    let text = stdout(&ru);
+    for want in [
+        "Использование: fiskal",
+        "Проверить чек (JSON)",
+        "Показать справку",
+        "Коды выхода:",
+        "4  сбой хранилища очереди",
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+    assert!(!text.contains("Validate a receipt"), "{text}");
+    let en = stdout(&fiskal(&["--lang", "en", "--help"]));
+    for want in [
+        "Usage: fiskal",
+        "Validate a receipt (JSON file, `-` for stdin)",
+        "Exit codes:",
+        "4  outbox storage failed",
+    ] {
+        assert!(en.contains(want), "{want:?} missing:\n{en}");
+    }
+    assert!(!en.contains("Проверить чек"), "{en}");
+    // Option help of a subcommand, with --lang anywhere on the line.
+    let ru = stdout(&fiskal(&["queue", "add", "--help"]));
+    assert!(
+        ru.contains("Ключ идемпотентности (заказ + операция + часть)"),
+        "{ru}"
+    );
+    let en = stdout(&fiskal(&["queue", "add", "--help", "--lang", "en"]));
+    assert!(
+        en.contains("The idempotency key (order + operation + part)"),
+        "{en}"
+    );
+    assert!(!en.contains("Ключ идемпотентности"), "{en}");
+}
+
+#[test]
+fn render_honours_json() {
+    let o = fiskal(&["--json", "render", &sample()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["format"], "text");
+    assert!(
+        v["document"].as_str().is_some_and(|d| d.contains("ИТОГ")),
+        "{v}"
+    );
+}
+
+#[test]
+fn errors_of_the_queue_and_files_are_in_both_languages() {
+    let dir = scratch("errors");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let db = dir.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let ru = fiskal_env(&[
+        "queue", "--config", c, "--db", d, "list", "--state", "bogus",
+    ]);
+    assert_eq!(ru.status.code(), Some(2));
+    assert!(
+        stderr(&ru).contains("нет состояния \"bogus\"; есть: queued"),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "list", "--state", "bogus",
+    ]);
+    assert!(
+        stderr(&en).contains("no state \"bogus\"; the states: queued"),
+        "{}",
+        stderr(&en)
+    );
+    let missing = dir.join("missing.json");
+    let m = missing.to_str().expect("p");
+    let ru = fiskal(&["validate", m]);
+    assert!(
+        stderr(&ru).contains(&format!("{m}: файл не найден")),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal(&["--lang", "en", "validate", m]);
+    assert!(
+        stderr(&en).contains(&format!("{m}: no such file")),
+        "{}",
+        stderr(&en)
+    );
+    // A receipt the outbox refuses: the summary and every violation in the language asked for.
+    let mut r: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample()).expect("sample")).expect("json");
+    r["total"] = Value::String("1.00".into());
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r.to_string()).expect("write");
+    let b = bad.to_str().expect("p");
+    let ru = fiskal_env(&[
+        "queue", "--config", c, "--db", d, "add", b, "--key", "bad-1",
+    ]);
+    assert_eq!(ru.status.code(), Some(1), "{}", stderr(&ru));
+    assert!(
+        stderr(&ru).contains("чек не прошёл проверку"),
+        "{}",
+        stderr(&ru)
+    );
+    assert!(stderr(&ru).contains("  total: [2019] "), "{}", stderr(&ru));
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "add", b, "--key", "bad-1",
+    ]);
+    assert!(stderr(&en).contains("invalid receipt"), "{}", stderr(&en));
+    assert!(!stderr(&en).contains("чек не прошёл"), "{}", stderr(&en));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    let ru = fiskal_env(&[
+        "queue", "--config", c, "--db", d, "add", &receipt, "--key", "bad key",
+    ]);
+    assert_eq!(ru.status.code(), Some(1), "{}", stderr(&ru));
+    assert!(
+        stderr(&ru).contains("неверный ключ \"bad key\""),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "add", &receipt, "--key", "bad key",
+    ]);
+    assert!(
+        stderr(&en).contains("invalid key \"bad key\""),
+        "{}",
+        stderr(&en)
+    );
+}
+
+#[test]
+fn usage_errors_honour_json_and_say_what_kind_in_russian() {
+    let o = fiskal(&["--json", "queue", "add", "x.json", "--config", "c.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert_eq!(v["error"]["exit_code"], 2);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--key <KEY>")),
+        "{v}"
+    );
+    let ru = fiskal(&["queue", "add", "x.json", "--bogus"]);
+    assert_eq!(ru.status.code(), Some(2));
+    assert!(
+        stderr(&ru).starts_with("fiskal: неизвестный параметр"),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal(&["--lang", "en", "queue", "add", "x.json", "--bogus"]);
+    assert!(
+        stderr(&en).starts_with("error: unexpected argument '--bogus'"),
+        "{}",
+        stderr(&en)
+    );
+}
+
+#[test]
+fn queue_requeue_and_cancel_with_a_reason_in_both_languages() {
+    let dir = scratch("operator");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let db = dir.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    for key in ["op-1", "op-2"] {
+        let o = fiskal_env(&[
+            "queue", "--config", c, "--db", d, "add", &receipt, "--key", key,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // Queued: it goes out by itself; a requeue is refused, naming the state, exit 1.
+    let ru = fiskal_env(&[
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "requeue",
+        "op-1",
+        "--reason",
+        "ещё раз",
+    ]);
+    assert_eq!(ru.status.code(), Some(1), "{}", stderr(&ru));
+    assert!(
+        stderr(&ru).contains("в состоянии queued: запись уже ждёт отправки"),
+        "{}",
+        stderr(&ru)
+    );
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "requeue", "op-1", "--reason", "again",
+    ]);
+    assert_eq!(en.status.code(), Some(1));
+    assert!(
+        stderr(&en).contains("in state queued: it is waiting to be sent already"),
+        "{}",
+        stderr(&en)
+    );
+    // Cancel, with who and why in the audit trail.
+    let ru = fiskal_env(&[
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "cancel",
+        "op-1",
+        "--reason",
+        "покупатель ушёл",
+        "--who",
+        "Анна",
+    ]);
+    assert!(ru.status.success(), "{}", stderr(&ru));
+    assert!(
+        stdout(&ru).contains("Чек op-1 отменён и не будет отправлен."),
+        "{}",
+        stdout(&ru)
+    );
+    let show = fiskal_env(&["--json", "queue", "--config", c, "--db", d, "show", "op-1"]);
+    let v = json(&show);
+    assert_eq!(v["state"], "cancelled");
+    let last = v["audit"]
+        .as_array()
+        .and_then(|a| a.last())
+        .cloned()
+        .expect("audit");
+    assert_eq!(last["reason"], "operator_cancel");
+    assert_eq!(last["who"], "Анна");
+    assert_eq!(last["note"], "покупатель ушёл");
+    let en = fiskal_env(&[
+        "--lang",
+        "en",
+        "--json",
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "cancel",
+        "op-2",
+        "--reason",
+        "duplicate order",
+    ]);
+    assert!(en.status.success(), "{}", stderr(&en));
+    assert_eq!(json(&en)["state"], "cancelled");
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "cancel", "op-2", "--reason", "again",
+    ]);
+    assert_eq!(en.status.code(), Some(1));
+    assert!(
+        stderr(&en).contains("it is cancelled already"),
+        "{}",
+        stderr(&en)
+    );
+    // An empty reason names the field.
+    let ru = fiskal_env(&[
+        "queue", "--config", c, "--db", d, "requeue", "op-2", "--reason", " ",
+    ]);
+    assert_eq!(ru.status.code(), Some(1));
+    assert!(stderr(&ru).contains("«reason»: пусто"), "{}", stderr(&ru));
+    let list = fiskal_env(&[
+        "--json",
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "list",
+        "--state",
+        "cancelled",
+    ]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert_eq!(json(&list)["entries"].as_array().map(Vec::len), Some(2));
 }

@@ -37,6 +37,20 @@ pub struct Unencodable {
     pub ch: char,
 }
 
+impl std::fmt::Display for Unencodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "character {:?} (U+{:04X}) at position {} has no CP866 code",
+            self.ch,
+            u32::from(self.ch),
+            self.index
+        )
+    }
+}
+
+impl std::error::Error for Unencodable {}
+
 /// Returns the CP866 byte for `c`, or `None` if CP866 has no such character.
 #[inline]
 pub fn encode_char(c: char) -> Option<u8> {
@@ -147,7 +161,7 @@ mod tests {
 
     #[test]
     fn reference_example() {
-        // ffd.md §1.2: "Кассир Иванов" -> 8A A0 E1 E1 A8 E0 20 88 A2 A0 AD AE A2
+        // Code page 866: "Кассир Иванов" -> 8A A0 E1 E1 A8 E0 20 88 A2 A0 AD AE A2
         let bytes = encode("Кассир Иванов").unwrap();
         assert_eq!(hex::encode_upper(&bytes), "8AA0E1E1A8E02088A2A0ADAEA2");
         assert_eq!(decode(&bytes), "Кассир Иванов");

@@ -33,7 +33,8 @@ pub const MAX_KOPECKS: u64 = (1 << 48) - 1;
 #[non_exhaustive]
 pub enum Rounding {
     /// Round half away from zero ("арифметическое округление"): 0.005 → 0.01, 0.004 → 0.00.
-    /// The rule KKTs apply to VAT (ffd.md §6.3); the default everywhere.
+    /// The rule KKTs apply to VAT (implementation practice, e.g. `Utils.round2` of the public ФН
+    /// core <https://github.com/Ran-Thegoth/MKACCA9000>); the default everywhere.
     #[default]
     HalfUp,
     /// Round towards zero (truncate): 0.009 → 0.00. What some cloud APIs silently do to extra
@@ -81,6 +82,18 @@ pub enum MoneyProblem {
     /// Above [`MAX_KOPECKS`].
     TooLarge,
 }
+
+impl fmt::Display for MoneyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MoneyProblem::Negative => "the amount is negative",
+            MoneyProblem::TooManyDecimals => "the amount has more than two decimals (kopecks)",
+            MoneyProblem::TooLarge => "the amount is too large",
+        })
+    }
+}
+
+impl std::error::Error for MoneyProblem {}
 
 /// An amount in roubles, exact (see the module docs).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

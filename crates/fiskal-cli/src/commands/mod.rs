@@ -5,7 +5,7 @@ mod provider;
 mod queue;
 mod receipt;
 
-use crate::out::{exit, CliError, Lang, Out};
+use crate::out::{exit, CliError, Out};
 use crate::{Command, ConfigCommand, TlvCommand};
 use fiskal_api::ApiError;
 use serde_json::Value;
@@ -29,7 +29,12 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
                 format,
                 out: to,
             } => receipt::tlv_encode(out, &file, format, to.as_deref()),
-            TlvCommand::Decode { file, format } => receipt::tlv_decode(out, &file, format),
+            TlvCommand::Decode {
+                file,
+                format,
+                bare,
+                form,
+            } => receipt::tlv_decode(out, &file, format, bare, form),
         },
         Command::Config {
             command: ConfigCommand::Check { file },
@@ -61,7 +66,11 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             config,
             db,
             command,
-        } => queue::queue(out, &config, &db, command),
+        } => {
+            let config = required(config, "--config", "queue")?;
+            let db = required(db, "--db", "queue")?;
+            queue::queue(out, &config, &db, command)
+        }
         Command::Worker {
             config,
             db,
@@ -91,38 +100,54 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
     }
 }
 
+/// A global option of a command group (`queue`) that clap cannot mark required.
+fn required(
+    v: Option<std::path::PathBuf>,
+    option: &str,
+    command: &str,
+) -> Result<std::path::PathBuf, CliError> {
+    v.ok_or_else(|| {
+        CliError::tr(
+            exit::CONFIG,
+            format!("`fiskal {command}` требует {option}: его можно указать до или после подкоманды (fiskal {command} {option} … add …)"),
+            format!("`fiskal {command}` needs {option}: give it before or after the subcommand (fiskal {command} {option} … add …)"),
+        )
+    })
+}
+
 fn read_input(path: &Path) -> Result<String, CliError> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::config(format!("stdin: {e}")))?;
+        std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            let (ru, en) = crate::out::io_reason(&e);
+            CliError::tr(exit::CONFIG, format!("stdin: {ru}"), format!("stdin: {en}"))
+        })?;
         return Ok(s);
     }
     std::fs::read_to_string(path).map_err(|e| CliError::io(path, &e))
 }
 
-fn api_error(out: &Out, e: ApiError) -> CliError {
+fn api_error(_out: &Out, e: ApiError) -> CliError {
     let n = e.code.number();
     let code = if (100..200).contains(&n) && n != 102 {
         exit::CONFIG
     } else {
         exit::INVALID_INPUT
     };
-    let msg = if out.lang == Lang::Ru {
-        &e.message_ru
-    } else {
-        &e.message_en
-    };
-    let message = match &e.path {
+    let with_path = |msg: &str| match &e.path {
         Some(p) => format!("[{n}] {p}: {msg}"),
         None => format!("[{n}] {msg}"),
     };
-    let mut err = CliError::new(code, message);
+    let mut err = CliError::tr(code, with_path(&e.message_ru), with_path(&e.message_en));
     if let Some(d) = e.details {
         err = err.with(d);
     }
     err
+}
+
+/// A receipt JSON that cannot be read (shape, types, unknown fields), in both languages.
+pub(super) fn receipt_error(out: &Out, e: fiskal_ffd::Error) -> CliError {
+    api_error(out, ApiError::from(e))
 }
 
 fn parse_json(s: &str) -> Result<Value, CliError> {

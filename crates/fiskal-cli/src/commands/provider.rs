@@ -15,8 +15,13 @@ pub(super) fn load_settings(path: &Path) -> Result<OutboxSettings, CliError> {
     let s = if is_json {
         OutboxSettings::from_json(&text).map_err(CliError::outbox)?
     } else {
-        let s: OutboxSettings = toml::from_str(&text)
-            .map_err(|e| CliError::config(format!("{}: {e}", path.display())))?;
+        let s: OutboxSettings = toml::from_str(&text).map_err(|e| {
+            CliError::tr(
+                exit::CONFIG,
+                format!("{}: ошибка в настройках (TOML): {e}", path.display()),
+                format!("{}: invalid settings (TOML): {e}", path.display()),
+            )
+        })?;
         s.check().map_err(CliError::outbox)?;
         s
     };
@@ -52,10 +57,17 @@ fn refuse_inline_secrets(s: &OutboxSettings) -> Result<(), CliError> {
     if found.is_empty() {
         return Ok(());
     }
-    Err(CliError::config(format!(
-        "{}: a secret is written in the config file; use {{ env = \"NAME\" }} or {{ file = \"/path\" }}",
-        found.join(", ")
-    )))
+    Err(CliError::tr(
+        exit::CONFIG,
+        format!(
+            "{}: секрет записан прямо в файле настроек; используйте {{ env = \"NAME\" }} или {{ file = \"/path\" }}",
+            found.join(", ")
+        ),
+        format!(
+            "{}: a secret is written in the config file; use {{ env = \"NAME\" }} or {{ file = \"/path\" }}",
+            found.join(", ")
+        ),
+    ))
 }
 
 pub(super) fn config_check(out: &Out, file: &Path) -> Result<(), CliError> {
@@ -100,11 +112,20 @@ fn provider_of(config: &Path, route: Option<&str>) -> Result<AnyProvider, CliErr
     let name = route
         .map(str::to_owned)
         .or(s.default_route.clone())
-        .ok_or_else(|| CliError::config("no --route and no default_route in the config"))?;
-    let r = s
-        .routes
-        .get(&name)
-        .ok_or_else(|| CliError::config(format!("no route {name:?} in the config")))?;
+        .ok_or_else(|| {
+            CliError::tr(
+                exit::CONFIG,
+                "не указан --route, и в настройках нет default_route",
+                "no --route and no default_route in the config",
+            )
+        })?;
+    let r = s.routes.get(&name).ok_or_else(|| {
+        CliError::tr(
+            exit::CONFIG,
+            format!("в настройках нет маршрута {name:?}"),
+            format!("no route {name:?} in the config"),
+        )
+    })?;
     AnyProvider::from_json(&r.provider.to_string()).map_err(|e| CliError::provider(&e))
 }
 
@@ -163,11 +184,8 @@ pub(super) async fn send(
 ) -> Result<(), CliError> {
     let provider = provider_of(config, route)?;
     let text = read_input(file)?;
-    let receipt = fiskal_ffd::json::parse_and_validate(&text).map_err(|e| match e {
-        fiskal_ffd::Error::Invalid(v) => CliError::invalid(format!("{} problem(s)", v.len()))
-            .with(crate::out::violations_json(&v)),
-        other => CliError::invalid(other.to_string()),
-    })?;
+    let receipt =
+        fiskal_ffd::json::parse_and_validate(&text).map_err(|e| super::receipt_error(out, e))?;
     let now = Timestamp::now().as_millis().div_euclid(1000) + 3 * 3600;
     let s = Submission {
         document_id,
@@ -206,9 +224,33 @@ pub(super) async fn status(
         document_id,
         kind,
     };
-    let o = provider
-        .status(&q)
-        .await
-        .map_err(|e| CliError::provider(&e))?;
+    let o = provider.status(&q).await.map_err(|e| match &e {
+        fiskal_providers::ProviderError::Unsupported { path, .. }
+            if path == "provider_id" && provider_id.is_none() =>
+        {
+            missing_provider_id(provider.name())
+        }
+        _ => CliError::provider(&e),
+    })?;
     print_outcome(out, &o)
+}
+
+/// `fiskal status` without `--provider-id` for a provider that looks documents up only by its
+/// own id (ATOL: the uuid of `fiskal send`'s answer).
+fn missing_provider_id(provider: &str) -> CliError {
+    CliError::tr(
+        exit::CONFIG,
+        format!(
+            "{provider} ищет документ только по своему идентификатору (uuid): укажите --provider-id \
+             <uuid> из ответа `fiskal send` («Принят провайдером: <uuid>»). Если uuid потерян, \
+             отправьте тот же документ ещё раз с тем же --document-id: повтор не создаёт второй \
+             чек, а ответ («повтор») содержит uuid"
+        ),
+        format!(
+            "{provider} looks a document up only by its own id (uuid): give --provider-id \
+             <uuid> from the answer of `fiskal send` (\"Accepted: <uuid>\"). If the uuid is lost, \
+             send the same document again with the same --document-id: that never makes a \
+             second receipt, and the answer (\"duplicate\") carries the uuid"
+        ),
+    )
 }

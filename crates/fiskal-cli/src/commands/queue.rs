@@ -2,9 +2,13 @@
 
 use super::provider::load_settings;
 use super::{parse_json, read_input};
+use crate::out::Lang;
 use crate::out::{exit, CliError, Out};
 use crate::QueueCommand;
-use fiskal_outbox::{Outbox, State, Store, Timestamp};
+use fiskal_outbox::{
+    AuditRecord, Entry, Outbox, OutboxError, SqliteStore, State, StateStats, Store, Timestamp,
+    WindowMetrics, WorkerCounters,
+};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +20,146 @@ fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, CliError> {
     parse_json(&text)
 }
 
+/// The journal as the queue commands use it: the whole outbox, or (when the file cannot be
+/// written) the store opened read-only for inspection.
+enum Journal {
+    Full(Outbox),
+    ReadOnly(Box<SqliteStore>),
+}
+
+impl Journal {
+    fn get(&self, key: &str) -> Result<Option<Entry>, OutboxError> {
+        match self {
+            Journal::Full(o) => o.get(key),
+            Journal::ReadOnly(s) => s.get(key),
+        }
+    }
+    fn list(&self, state: State, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        match self {
+            Journal::Full(o) => o.list(state, limit),
+            Journal::ReadOnly(s) => s.list(state, limit),
+        }
+    }
+    fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError> {
+        match self {
+            Journal::Full(o) => o.audit(key),
+            Journal::ReadOnly(s) => s.audit(key),
+        }
+    }
+    fn stats(&self) -> Result<Vec<StateStats>, OutboxError> {
+        match self {
+            Journal::Full(o) => o.stats(),
+            Journal::ReadOnly(s) => s.stats(Timestamp::now()),
+        }
+    }
+    fn window_metrics(&self, window: Duration) -> Result<WindowMetrics, OutboxError> {
+        match self {
+            Journal::Full(o) => o.window_metrics(window),
+            Journal::ReadOnly(s) => s.window_metrics(Timestamp::now(), window),
+        }
+    }
+    fn is_running(&self) -> bool {
+        match self {
+            Journal::Full(o) => o.is_running(),
+            Journal::ReadOnly(_) => false,
+        }
+    }
+    fn counters(&self) -> WorkerCounters {
+        match self {
+            Journal::Full(o) => o.counters(),
+            Journal::ReadOnly(_) => WorkerCounters::default(),
+        }
+    }
+    fn route_alarms(&self) -> Result<Vec<fiskal_outbox::RouteAlarm>, OutboxError> {
+        match self {
+            Journal::Full(o) => o.route_alarms(),
+            Journal::ReadOnly(s) => s.route_alarms(),
+        }
+    }
+}
+
+/// Opens a journal that this process cannot write, for reading. SQLite needs to create the
+/// WAL's `-shm` file even to read, unless it exists; in a folder that cannot be written, the file
+/// is opened as immutable instead (a snapshot: fine for show, list and stats).
+fn open_for_reading(db: &Path) -> Result<SqliteStore, OutboxError> {
+    match SqliteStore::open_read_only(db) {
+        Ok(s) => Ok(s),
+        Err(first) => {
+            let Ok(abs) = db.canonicalize() else {
+                return Err(first);
+            };
+            let mut uri = String::from("file:");
+            for c in abs.to_string_lossy().chars() {
+                match c {
+                    '%' => uri.push_str("%25"),
+                    '?' => uri.push_str("%3F"),
+                    '#' => uri.push_str("%23"),
+                    c => uri.push(c),
+                }
+            }
+            uri.push_str("?mode=ro&immutable=1");
+            SqliteStore::open_read_only(&uri).map_err(|_| first)
+        }
+    }
+}
+
+/// The names `queue list --state` takes.
+const STATES: &str = "queued, sending, accepted, done, in_doubt, retry_later, failed_at_register, \
+     rejected, stuck, cancelled";
+
+/// The journal's file or folder cannot be opened or written.
+fn is_storage_open(e: &OutboxError) -> bool {
+    matches!(e, OutboxError::Open { .. } | OutboxError::ReadOnly { .. })
+}
+
+/// A duration for people: `850 мс`, `3.1 с`, `4 мин 05 с`, `2 ч 10 мин`.
+pub(crate) fn human_duration(d: Duration, lang: Lang) -> String {
+    let ms = d.as_millis();
+    let ru = lang == Lang::Ru;
+    let (unit_ms, unit_s, unit_min, unit_h) = if ru {
+        ("мс", "с", "мин", "ч")
+    } else {
+        ("ms", "s", "min", "h")
+    };
+    if ms < 1000 {
+        format!("{ms} {unit_ms}")
+    } else if ms < 60_000 {
+        format!("{}.{} {unit_s}", ms / 1000, (ms % 1000) / 100)
+    } else if ms < 3_600_000 {
+        let s = ms / 1000;
+        format!("{} {unit_min} {:02} {unit_s}", s / 60, s % 60)
+    } else {
+        let m = ms / 60_000;
+        format!("{} {unit_h} {:02} {unit_min}", m / 60, m % 60)
+    }
+}
+
+/// An optional duration for people; `—` when there is none.
+fn opt_duration(d: Option<Duration>, lang: Lang) -> String {
+    d.map_or_else(|| "—".to_owned(), |d| human_duration(d, lang))
+}
+
+/// The operator of `queue requeue` / `queue cancel` without `--who`: the OS user.
+fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| "operator".to_owned())
+}
+
+/// An operator action's error: a refusal by the entry's state or a bad `--who`/`--reason` is
+/// the user's input (exit 1) and says, in both languages, what to do instead; the rest as any
+/// outbox error.
+fn operator_error(e: OutboxError) -> CliError {
+    match e {
+        OutboxError::ActionNotAllowed { .. } | OutboxError::InvalidArgument { .. } => {
+            let api = fiskal_api::ApiError::from(e);
+            CliError::tr(exit::INVALID_INPUT, api.message_ru, api.message_en)
+        }
+        e => CliError::outbox(e),
+    }
+}
+
 pub(super) fn queue(
     out: &Out,
     config: &Path,
@@ -23,12 +167,35 @@ pub(super) fn queue(
     command: QueueCommand,
 ) -> Result<(), CliError> {
     let s = load_settings(config)?;
-    let outbox = Outbox::open(db, &s).map_err(CliError::outbox)?;
+    let writes = matches!(
+        command,
+        QueueCommand::Add { .. }
+            | QueueCommand::Reconcile { .. }
+            | QueueCommand::Requeue { .. }
+            | QueueCommand::Cancel { .. }
+    );
+    let journal = match Outbox::open(db, &s) {
+        Ok(o) => Journal::Full(o),
+        Err(e) if is_storage_open(&e) => {
+            // A journal that cannot be written can still be read (show, list, stats).
+            if !writes && db.is_file() {
+                Journal::ReadOnly(Box::new(
+                    open_for_reading(db).map_err(|e2| CliError::journal(db, &e2))?,
+                ))
+            } else {
+                return Err(CliError::journal(db, &e));
+            }
+        }
+        Err(e) => return Err(CliError::outbox(e)),
+    };
     match command {
         QueueCommand::Add { file, key, route } => {
+            let Journal::Full(outbox) = &journal else {
+                return Err(CliError::internal("the journal is open read-only"));
+            };
             let text = read_input(&file)?;
             let receipt =
-                fiskal_ffd::json::parse(&text).map_err(|e| CliError::invalid(e.to_string()))?;
+                fiskal_ffd::json::parse(&text).map_err(|e| super::receipt_error(out, e))?;
             let r = outbox
                 .enqueue(&key, &receipt, route.as_deref())
                 .map_err(CliError::outbox)?;
@@ -46,9 +213,14 @@ pub(super) fn queue(
             }
         }
         QueueCommand::List { state, limit } => {
-            let st = State::from_name(&state)
-                .ok_or_else(|| CliError::config(format!("no state {state:?}")))?;
-            let list = outbox.list(st, limit).map_err(CliError::outbox)?;
+            let st = State::from_name(&state).ok_or_else(|| {
+                CliError::tr(
+                    exit::CONFIG,
+                    format!("нет состояния {state:?}; есть: {STATES}"),
+                    format!("no state {state:?}; the states: {STATES}"),
+                )
+            })?;
+            let list = journal.list(st, limit).map_err(CliError::outbox)?;
             out.json(&shape(fiskal_api::entries_json(&list))?);
             for e in &list {
                 out.text(&format!(
@@ -65,11 +237,17 @@ pub(super) fn queue(
             );
         }
         QueueCommand::Show { key } => {
-            let e = outbox
+            let e = journal
                 .get(&key)
                 .map_err(CliError::outbox)?
-                .ok_or_else(|| CliError::invalid(format!("no entry {key:?}")))?;
-            let audit = outbox.audit(&key).map_err(CliError::outbox)?;
+                .ok_or_else(|| {
+                    CliError::tr(
+                        exit::INVALID_INPUT,
+                        format!("в очереди нет записи с ключом {key:?}"),
+                        format!("no entry with key {key:?} in the outbox"),
+                    )
+                })?;
+            let audit = journal.audit(&key).map_err(CliError::outbox)?;
             let entry = shape(fiskal_api::entry_json(&e))?;
             let mut v = entry.clone();
             v["audit"] = shape(fiskal_api::audit_json(&audit))?["records"].take();
@@ -87,15 +265,17 @@ pub(super) fn queue(
             }
         }
         QueueCommand::Stats => {
-            let stats = outbox.stats().map_err(CliError::outbox)?;
-            let m = outbox
+            let stats = journal.stats().map_err(CliError::outbox)?;
+            let m = journal
                 .window_metrics(Duration::from_secs(3600))
                 .map_err(CliError::outbox)?;
-            out.json(&shape(fiskal_api::stats_json(
+            let alarms = journal.route_alarms().map_err(CliError::outbox)?;
+            out.json(&shape(fiskal_api::stats_with_alarms_json(
                 &stats,
                 &m,
-                outbox.is_running(),
-                &outbox.counters(),
+                &alarms,
+                journal.is_running(),
+                &journal.counters(),
             ))?);
             for s in &stats {
                 out.text(&format!(
@@ -103,13 +283,59 @@ pub(super) fn queue(
                     s.state.name(),
                     s.count,
                     s.oldest_age
-                        .map(|d| format!("{} s", d.as_secs()))
+                        .map(|d| human_duration(d, out.lang))
                         .unwrap_or_default()
                 ));
             }
+            let p50 = opt_duration(m.latency_p50, out.lang);
+            let p95 = opt_duration(m.latency_p95, out.lang);
             out.say(
-                &format!("За час: пробито {}, отказов {}, ошибок ККТ {}, зависло {}; задержка p50 {:?} p95 {:?}", m.done, m.rejected, m.failed_at_register, m.stuck, m.latency_p50, m.latency_p95),
-                &format!("Last hour: done {}, rejected {}, register refusals {}, stuck {}; latency p50 {:?} p95 {:?}", m.done, m.rejected, m.failed_at_register, m.stuck, m.latency_p50, m.latency_p95),
+                &format!("За час: пробито {}, отказов {}, ошибок ККТ {}, зависло {}; задержка p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
+                &format!("Last hour: done {}, rejected {}, register refusals {}, stuck {}; latency p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
+            );
+            for a in &alarms {
+                let code = a.code.as_deref().unwrap_or("—");
+                out.say(
+                    &format!("Маршрут {} неисправен: кассовый сервис отклоняет наши учётные данные или настройки ({code}: {}), отказов {}; чеки ждут исправления настроек", a.route, a.message, a.failures),
+                    &format!("Route {} is unhealthy: the provider refuses our credentials or configuration ({code}: {}), {} refusals; receipts wait for the settings to be fixed", a.route, a.message, a.failures),
+                );
+            }
+        }
+        QueueCommand::Requeue { key, reason, who } => {
+            let Journal::Full(outbox) = &journal else {
+                return Err(CliError::internal("the journal is open read-only"));
+            };
+            let who = who.unwrap_or_else(os_user);
+            let e = outbox
+                .requeue(&key, &who, &reason)
+                .map_err(operator_error)?;
+            out.json(&shape(fiskal_api::entry_json(&e))?);
+            let id = e.document_id();
+            match e.state {
+                State::Accepted => out.say(
+                    &format!("Чек {key} снова опрашивается у провайдера под тем же номером документа {id}."),
+                    &format!("Receipt {key} is polled at the provider again under the same document id {id}."),
+                ),
+                State::InDoubt => out.say(
+                    &format!("Чек {key} будет выяснен у провайдера под тем же номером документа {id}, прежде чем что-либо отправится снова."),
+                    &format!("Receipt {key} will be looked up at the provider under the same document id {id} before anything is sent again."),
+                ),
+                _ => out.say(
+                    &format!("Чек {key} снова в очереди под новым номером документа {id}."),
+                    &format!("Receipt {key} is queued again under a new document id {id}."),
+                ),
+            }
+        }
+        QueueCommand::Cancel { key, reason, who } => {
+            let Journal::Full(outbox) = &journal else {
+                return Err(CliError::internal("the journal is open read-only"));
+            };
+            let who = who.unwrap_or_else(os_user);
+            let e = outbox.cancel(&key, &who, &reason).map_err(operator_error)?;
+            out.json(&shape(fiskal_api::entry_json(&e))?);
+            out.say(
+                &format!("Чек {key} отменён и не будет отправлен."),
+                &format!("Receipt {key} is cancelled and will not be sent."),
             );
         }
         QueueCommand::Reconcile { hours } => {
@@ -118,6 +344,9 @@ pub(super) fn queue(
                 now.as_millis()
                     - i64::try_from(hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX),
             );
+            let Journal::Full(outbox) = &journal else {
+                return Err(CliError::internal("the journal is open read-only"));
+            };
             let r = outbox
                 .reconcile(from, now.plus(Duration::from_secs(1)), 100_000)
                 .map_err(CliError::outbox)?;
@@ -144,6 +373,12 @@ pub(super) fn queue(
                     &r.missing_fiscal,
                 ),
                 ("не удалось проверить", "could not be checked", &r.unchecked),
+                (
+                    "под нашим номером пробит чужой чек",
+                    "another receipt under our document id",
+                    &r.id_conflicts,
+                ),
+                ("зависли, нужен человек", "stuck, need a person", &r.stuck),
             ] {
                 for x in list {
                     out.say(
@@ -153,9 +388,12 @@ pub(super) fn queue(
                 }
             }
             if !r.is_clean() {
-                return Err(
-                    CliError::new(exit::PROVIDER, "reconciliation found differences").silent(),
-                );
+                return Err(CliError::tr(
+                    exit::PROVIDER,
+                    "сверка нашла расхождения",
+                    "reconciliation found differences",
+                )
+                .silent());
             }
         }
     }
@@ -177,7 +415,13 @@ pub(super) async fn worker(
             progress.transition(t)
         })),
     )
-    .map_err(CliError::outbox)?;
+    .map_err(|e| {
+        if is_storage_open(&e) {
+            CliError::journal(db, &e)
+        } else {
+            CliError::outbox(e)
+        }
+    })?;
     out.say(
         "Обработчик очереди запущен (Ctrl-C — мягкая остановка).",
         "The outbox worker runs (Ctrl-C stops it gracefully).",
@@ -248,6 +492,10 @@ pub(super) async fn worker(
     if settled {
         Ok(())
     } else {
-        Err(CliError::not_settled("stopped before the queue settled"))
+        Err(CliError::tr(
+            exit::NOT_SETTLED,
+            "остановлен раньше, чем очередь обработана",
+            "stopped before the queue settled",
+        ))
     }
 }

@@ -1,7 +1,7 @@
 //! Receipt work without a provider: validate, split, mark, TLV, render (through fiskal-api).
 
 use super::{api_error, parse_json, read_input};
-use crate::out::{CliError, Lang, Out};
+use crate::out::{exit, CliError, Lang, Out};
 use crate::{LimitsPreset, RenderFormat, TlvFormat};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -35,8 +35,13 @@ pub(super) fn split(
     provider: LimitsPreset,
 ) -> Result<(), CliError> {
     let text = read_input(file)?;
-    let receipt: Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::invalid(format!("{}: {e}", file.display())))?;
+    let receipt: Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::tr(
+            exit::INVALID_INPUT,
+            format!("{}: это не JSON: {e}", file.display()),
+            format!("{}: not JSON: {e}", file.display()),
+        )
+    })?;
     let mut options = json!({
         "provider": match provider { LimitsPreset::None => "none", LimitsPreset::Atol => "atol" }
     });
@@ -135,7 +140,11 @@ pub(super) fn tlv_encode(
             );
         }
         None if matches!(format, TlvFormat::Bin) => {
-            return Err(CliError::config("--format bin needs --out FILE"));
+            return Err(CliError::tr(
+                exit::CONFIG,
+                "для --format bin нужен --out FILE (двоичные данные не выводятся в терминал)",
+                "--format bin needs --out FILE",
+            ));
         }
         None => {
             out.json(&v);
@@ -145,8 +154,16 @@ pub(super) fn tlv_encode(
     Ok(())
 }
 
-pub(super) fn tlv_decode(out: &Out, file: &Path, format: TlvFormat) -> Result<(), CliError> {
-    let input = match format {
+/// `tlv decode`: every document form (the dump), the receipt too for forms 3 / 31; `bare` for
+/// a requisite list without the form envelope, `form` to read such a list as that form.
+pub(super) fn tlv_decode(
+    out: &Out,
+    file: &Path,
+    format: TlvFormat,
+    bare: bool,
+    form: Option<u16>,
+) -> Result<(), CliError> {
+    let mut input = match format {
         TlvFormat::Bin => {
             let bytes = std::fs::read(file).map_err(|e| CliError::io(file, &e))?;
             json!({"version": 1, "hex": hex::encode(bytes)})
@@ -154,10 +171,19 @@ pub(super) fn tlv_decode(out: &Out, file: &Path, format: TlvFormat) -> Result<()
         TlvFormat::Hex => json!({"version": 1, "hex": read_input(file)?.trim()}),
         TlvFormat::Base64 => json!({"version": 1, "base64": read_input(file)?.trim()}),
     };
+    if bare {
+        input["bare"] = json!(true);
+        if let Some(f) = form {
+            input["form"] = json!(f);
+        }
+    }
     let v = parse_json(&fiskal_api::from_tlv(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     out.json(&v);
     if !out.json {
-        dump_lines(&v["dump"], 0, out);
+        match &v["dump"] {
+            Value::Array(list) => list.iter().for_each(|t| dump_lines(t, 0, out)),
+            doc => dump_lines(doc, 0, out),
+        }
         if v["valid"] == json!(false) {
             out.say(
                 "Чек не проходит проверку ФФД:",
@@ -215,15 +241,24 @@ pub(super) fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
     let width = match a.width {
         42 => fiskal_render::Width::Cols42,
         48 => fiskal_render::Width::Cols48,
-        w => return Err(CliError::config(format!("--width {w}: 42 or 48"))),
+        w => {
+            return Err(CliError::tr(
+                exit::CONFIG,
+                format!("--width {w}: ширина чека 42 или 48 символов"),
+                format!("--width {w}: the receipt width is 42 or 48 characters"),
+            ))
+        }
     };
     let text = read_input(a.file)?;
-    let receipt = fiskal_ffd::json::parse(&text).map_err(|e| CliError::invalid(e.to_string()))?;
+    let receipt = fiskal_ffd::json::parse(&text).map_err(|e| super::receipt_error(out, e))?;
     let fiscal: Option<fiskal_providers::FiscalAttributes> = match a.fiscal {
-        Some(p) => Some(
-            serde_json::from_str(&read_input(p)?)
-                .map_err(|e| CliError::invalid(format!("{}: {e}", p.display())))?,
-        ),
+        Some(p) => Some(serde_json::from_str(&read_input(p)?).map_err(|e| {
+            CliError::tr(
+                exit::INVALID_INPUT,
+                format!("{}: это не фискальные реквизиты (JSON): {e}", p.display()),
+                format!("{}: not fiscal attributes (JSON): {e}", p.display()),
+            )
+        })?),
         None => None,
     };
     let opts = fiskal_render::Options::with_width(width);
@@ -233,6 +268,7 @@ pub(super) fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
     };
     match a.to {
         Some(p) => std::fs::write(p, &doc).map_err(|e| CliError::io(p, &e))?,
+        None if out.json => {}
         None => {
             let mut o = std::io::stdout().lock();
             let _ = std::io::Write::write_all(&mut o, doc.as_bytes());
@@ -255,9 +291,13 @@ pub(super) fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
         );
     }
     if a.qr_png.is_some() || a.qr_svg.is_some() {
-        let f = fiscal
-            .as_ref()
-            .ok_or_else(|| CliError::config("--qr-png / --qr-svg need --fiscal"))?;
+        let f = fiscal.as_ref().ok_or_else(|| {
+            CliError::tr(
+                exit::CONFIG,
+                "для --qr-png / --qr-svg нужен --fiscal (фискальные реквизиты)",
+                "--qr-png / --qr-svg need --fiscal",
+            )
+        })?;
         let qr = f.qr_string();
         if let Some(p) = a.qr_png {
             let png =
@@ -269,5 +309,14 @@ pub(super) fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
             std::fs::write(p, svg).map_err(|e| CliError::io(p, &e))?;
         }
     }
+    let path = |p: Option<&Path>| p.map(|p| p.display().to_string());
+    out.json(&json!({
+        "format": match a.format { RenderFormat::Text => "text", RenderFormat::Html => "html" },
+        "document": if a.to.is_none() { Some(&doc) } else { None },
+        "out": path(a.to),
+        "qr": fiscal.as_ref().map(|f| f.qr_string()),
+        "qr_png": path(a.qr_png),
+        "qr_svg": path(a.qr_svg),
+    }));
     Ok(())
 }

@@ -372,7 +372,9 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
         );
         Ok(())
     } else {
-        Err(CliError::not_settled(
+        Err(CliError::tr(
+            crate::out::exit::NOT_SETTLED,
+            "не каждый чек пробит ровно один раз",
             "not every receipt was fiscalised exactly once",
         ))
     }
@@ -407,6 +409,10 @@ async fn drain(out: &Out, outbox: &Arc<Outbox>) -> Result<(), CliError> {
             "Очередь не обработана за 120 с.",
             "The queue did not settle in 120 s.",
         );
-        Err(CliError::not_settled("the queue did not settle in 120 s"))
+        Err(CliError::tr(
+            crate::out::exit::NOT_SETTLED,
+            "очередь не обработана за 120 с",
+            "the queue did not settle in 120 s",
+        ))
     }
 }

@@ -1,6 +1,7 @@
 //! The TLV codec: the binary form a fiscal drive stores and an ОФД receives.
 //!
-//! Framing (ffd.md §1.1): `tag: u16 LE | length: u16 LE | value`, so every requisite costs
+//! Framing (as the public implementations read and write it, e.g. <https://github.com/yandex/ofd>
+//! `ofd/protocol.py`): `tag: u16 LE | length: u16 LE | value`, so every requisite costs
 //! exactly 4 bytes of header plus its value; an STLV's value is the concatenation of its
 //! children; a whole document is one TLV whose tag is the form code (3 = кассовый чек,
 //! 31 = кассовый чек коррекции).
@@ -12,12 +13,24 @@
 //!
 //! Encoding choices (they change sizes, so they are fixed and documented):
 //! * VLN: minimal width, little-endian; **zero is written as one byte `00`** (some
-//!   implementations write an empty value; the decoder accepts both, see ffd.md open question 12).
+//!   implementations write an empty value; the decoder accepts both; whether every register
+//!   and ОФД accepts both is not confirmed by a public source).
 //! * FVLN: the scale as stored in [`Fvln`], mantissa in minimal width (at least one byte).
+//!
+//! The decoder keeps what it can in the tree (the FVLN scale read, fixed-length padding, unknown
+//! tags as raw bytes); what the canonical form above cannot reproduce (an empty zero, a VLN or
+//! FVLN mantissa wider than needed) is kept by [`Exact`], which re-encodes a decoded tree byte
+//! for byte.
 
+mod exact;
 mod reader;
 
-pub use reader::{decode_all, decode_document, DecodeError, DecodeErrorKind, Reader, MAX_DEPTH};
+pub use exact::Exact;
+
+pub use reader::{
+    decode_all, decode_bare, decode_document, DecodeError, DecodeErrorKind, Reader, Trailing,
+    MAX_DEPTH,
+};
 
 use crate::cp866;
 use crate::tag::Tag;
@@ -76,6 +89,18 @@ pub struct TooLong {
     /// Its value length in bytes.
     pub len: usize,
 }
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "requisite {} is {} bytes long; a TLV value holds at most 65535",
+            self.tag, self.len
+        )
+    }
+}
+
+impl std::error::Error for TooLong {}
 
 /// Minimal number of bytes for `v` as a VLN (zero takes one byte, see the module docs).
 #[inline]
@@ -205,13 +230,44 @@ impl fmt::Debug for Tlv {
 mod tests {
     use super::*;
 
+    /// `doc.to_bytes()?` (and the other small error types of the crate) work with `?` in a
+    /// function returning `Box<dyn std::error::Error>`, and say what is wrong.
+    #[test]
+    fn small_error_types_are_std_errors_with_a_message() {
+        fn encode(t: &Tlv) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+            Ok(t.to_bytes()?)
+        }
+        let big = Tlv::new(Tag(1008), Value::Bytes(vec![b'x'; 70_000]));
+        let e = encode(&big).expect_err("a 70 000-byte value cannot be encoded");
+        assert_eq!(
+            e.to_string(),
+            "requisite 1008 is 70000 bytes long; a TLV value holds at most 65535"
+        );
+        fn kopecks(m: crate::money::Money) -> Result<u64, Box<dyn std::error::Error>> {
+            Ok(m.kopecks()?)
+        }
+        let e = kopecks(crate::money::Money::from_decimal(
+            rust_decimal::Decimal::new(-100, 2),
+        ))
+        .expect_err("negative");
+        assert_eq!(e.to_string(), "the amount is negative");
+        let e: Box<dyn std::error::Error> = Box::new(cp866::Unencodable {
+            index: 3, ch: '€'
+        });
+        assert_eq!(
+            e.to_string(),
+            "character '€' (U+20AC) at position 3 has no CP866 code"
+        );
+    }
+
     fn hex_of(t: &Tlv) -> String {
         hex::encode_upper(t.to_bytes().unwrap())
     }
 
     #[test]
     fn vln_reference_examples() {
-        // ffd.md §1.2: 100000 kop -> A0 86 01; 99 999 999 -> FF E0 F5 05.
+        // Worked out from the VLN rule (little-endian, minimal width): 100000 kop -> A0 86 01;
+        // 99 999 999 -> FF E0 F5 05.
         assert_eq!(
             hex_of(&Tlv::new(Tag::TOTAL, Value::Vln(100_000))),
             "FC030300A08601"
