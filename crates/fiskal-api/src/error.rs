@@ -22,6 +22,12 @@ pub struct ApiError {
     pub code: Code,
     /// Where in the input, as a JSON path (`receipt.items[2].price`, `hex`); `None` when the
     /// error is about the input as a whole.
+    ///
+    /// For a JSON syntax error (102: the text breaks off, a stray character) the path is the
+    /// innermost value that was being read when the text stopped making sense (`receipt.items[0]`
+    /// for `{"receipt": {"items": [{"name": "Чай"`), `None` if that is the document itself; the
+    /// exact place is `details.line` and `details.column` (1-based). It never holds a segment
+    /// that could not be named.
     pub path: Option<String>,
     /// The message in Russian.
     pub message_ru: String,
@@ -68,9 +74,12 @@ impl ApiError {
         self
     }
 
-    /// The same error about `path`, unless `path` is empty (the input as a whole).
+    /// The same error about `path`, unless `path` is empty (the input as a whole). Segments a
+    /// parser could not name (`?`, as in `receipt.?` when the text breaks off inside `receipt`)
+    /// are dropped: the path then names the innermost value it could.
     #[must_use]
     pub fn at_nonempty(self, path: String) -> ApiError {
+        let path = named_segments(&path);
         if path.is_empty() {
             self
         } else {
@@ -207,6 +216,18 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// `path` without its unnamed segments (`?`, serde_path_to_error's mark for a place it could
+/// not name): `receipt.?` → `receipt`, `items[0].?` → `items[0]`, `?` → `` (the document).
+fn named_segments(path: &str) -> String {
+    if !path.split('.').any(|s| s == "?") {
+        return path.to_owned();
+    }
+    path.split('.')
+        .filter(|s| *s != "?")
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// One violation as JSON: its own number (2001–2034), name, path and both messages.
 pub fn violation_json(v: &Violation) -> Value {
     json!({
@@ -291,6 +312,31 @@ impl From<DecodeError> for ApiError {
             e.to_string(),
         )
         .details(json!({"reason": e.kind.code(), "offset": e.offset, "tag": tag}))
+        .with_trailing(e.trailing.as_ref())
+    }
+}
+
+impl ApiError {
+    /// For a 5007 error: what was read before the trailing bytes (`first_tag`, `first_len`,
+    /// `looks_like_bare_list`), and the advice in Russian too.
+    fn with_trailing(mut self, t: Option<&fiskal_ffd::tlv::Trailing>) -> ApiError {
+        let Some(t) = t else { return self };
+        if let Some(Value::Object(m)) = &mut self.details {
+            m.insert("first_tag".into(), json!(t.first_tag.0));
+            m.insert("first_len".into(), json!(t.first_len));
+            m.insert(
+                "looks_like_bare_list".into(),
+                json!(t.looks_like_bare_list()),
+            );
+        }
+        if t.looks_like_bare_list() {
+            self.message_ru.push_str(&format!(
+                ": в начале полный реквизит {} длиной {} байт, за ним ещё реквизиты — это похоже \
+                 на список реквизитов без конверта документа; передайте bare: true",
+                t.first_tag, t.first_len
+            ));
+        }
+        self
     }
 }
 
@@ -443,6 +489,30 @@ impl From<CalcError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unnamed_segments_are_dropped() {
+        let e = ApiError::new(Code::InvalidJson).at_nonempty("?".to_owned());
+        assert_eq!(e.path, None);
+        let e = ApiError::new(Code::InvalidJson).at_nonempty("receipt.items[0].?".to_owned());
+        assert_eq!(e.path.as_deref(), Some("receipt.items[0]"));
+        let e = ApiError::new(Code::InvalidJson).at_nonempty("items[1].name".to_owned());
+        assert_eq!(e.path.as_deref(), Some("items[1].name"));
+    }
+
+    #[test]
+    fn truncated_json_names_where_it_broke_off() {
+        // Issue 23: a truncated document gave `"path": "?"`.
+        let e = crate::to_tlv("{").expect_err("truncated");
+        assert_eq!(e.code, Code::InvalidJson);
+        assert_eq!(e.path, None, "the document itself");
+        assert_eq!(e.details, Some(json!({"line": 1, "column": 1})));
+        let v: serde_json::Value = serde_json::from_str(&e.to_json()).expect("json");
+        assert!(v["path"].is_null(), "{v}");
+        let e = crate::to_tlv(r#"{"version": 1, "items": [{"name": "Чай""#).expect_err("truncated");
+        assert_eq!(e.code, Code::InvalidJson);
+        assert_eq!(e.path.as_deref(), Some("items[0]"), "{:?}", e.details);
+    }
 
     #[test]
     fn under_joins_paths() {

@@ -62,7 +62,8 @@ enum Command {
     },
     /// Проверить чек (JSON) / validate a receipt (JSON file, `-` for stdin).
     Validate {
-        /// Файл чека JSON или `-` (stdin) / receipt JSON file, or `-`.
+        /// Файл чека JSON, `-` (stdin) или папка (каждый *.json, по строке на файл) / receipt
+        /// JSON file, `-`, or a folder (every *.json, one line per file).
         file: PathBuf,
     },
     /// Разбить большую корзину на чеки / split a cart into receipts under the size limit.
@@ -81,6 +82,10 @@ enum Command {
         /// (`atol`: 100 items, 10 payments).
         #[arg(long, value_enum, default_value = "none")]
         provider: LimitsPreset,
+        /// Записать части файлами `<key>-n.json` в эту папку / write the parts as files
+        /// `<key>-n.json` into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Разобрать код маркировки и показать все форматы / normalise a mark scan, every format.
     Mark {
@@ -102,7 +107,7 @@ enum Command {
     Send {
         /// Файл настроек (TOML или JSON): маршруты и провайдеры / config file (TOML or JSON):
         /// routes and provider settings.
-        #[arg(long)]
+        #[arg(long, env = "FISKAL_CONFIG")]
         config: PathBuf,
         /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
@@ -113,11 +118,19 @@ enum Command {
         document_id: String,
         /// Файл чека JSON или `-` / receipt JSON file, or `-`.
         file: PathBuf,
+        /// Дождаться фискальных реквизитов (опрос статуса) / wait for the fiscal attributes
+        /// (polls the status).
+        #[arg(long)]
+        wait: bool,
+        /// С `--wait`: ждать не дольше (`60s`, `2m`, `500ms`) / with `--wait`: the longest wait
+        /// (`60s`, `2m`, `500ms`).
+        #[arg(long, default_value = "60s", requires = "wait")]
+        timeout: String,
     },
     /// Статус документа у провайдера / status of a document at the provider.
     Status {
         /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
-        #[arg(long)]
+        #[arg(long, env = "FISKAL_CONFIG")]
         config: PathBuf,
         /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
@@ -133,16 +146,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "sell")]
         kind: Kind,
     },
-    /// Очередь чеков: add, list, show, stats, reconcile / the outbox: add, list, show, stats,
-    /// reconcile.
+    /// Очередь чеков: add, list, show, audit, render, stats, reconcile, requeue, cancel / the
+    /// outbox: add, list, show, audit, render, stats, reconcile, requeue, cancel.
     Queue {
-        /// Файл настроек (TOML или JSON); до или после подкоманды / config file (TOML or
-        /// JSON), before or after the subcommand.
-        #[arg(long, global = true)]
+        /// Файл настроек (TOML или JSON); до или после подкоманды; нужен только add,
+        /// reconcile, requeue, cancel / config file (TOML or JSON), before or after the
+        /// subcommand; only add, reconcile, requeue and cancel need it.
+        #[arg(long, global = true, env = "FISKAL_CONFIG")]
         config: Option<PathBuf>,
         /// Журнал очереди (файл SQLite); до или после подкоманды / the journal (SQLite file),
         /// before or after the subcommand.
-        #[arg(long, global = true)]
+        #[arg(long, global = true, env = "FISKAL_DB")]
         db: Option<PathBuf>,
         #[command(subcommand)]
         command: QueueCommand,
@@ -151,10 +165,10 @@ enum Command {
     /// it gracefully).
     Worker {
         /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
-        #[arg(long)]
+        #[arg(long, env = "FISKAL_CONFIG")]
         config: PathBuf,
         /// Журнал очереди (файл SQLite) / the journal (SQLite file).
-        #[arg(long)]
+        #[arg(long, env = "FISKAL_DB")]
         db: PathBuf,
         /// Остановиться, когда делать больше нечего / stop when nothing is left to do.
         #[arg(long)]
@@ -185,6 +199,40 @@ enum Command {
         /// here (needs --fiscal).
         #[arg(long)]
         qr_svg: Option<PathBuf>,
+    },
+    /// Отчёт для бухгалтерии: пробитые чеки за период с итогами по дням, признаку расчёта,
+    /// ставке НДС и маршруту / report for the accountant: done receipts of a period with totals
+    /// per day, operation, VAT rate and route.
+    Report {
+        /// Журнал очереди (файл SQLite) / the journal (SQLite file).
+        #[arg(long, env = "FISKAL_DB")]
+        db: PathBuf,
+        /// Первый день (ГГГГ-ММ-ДД, по дате чека) / the first day (YYYY-MM-DD, the receipt's
+        /// date).
+        #[arg(long)]
+        from: String,
+        /// Последний день включительно (ГГГГ-ММ-ДД) / the last day, included (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        /// Формат: csv или json / the format: csv or json.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ReportFormat,
+        /// Записать в файл, а не в stdout / write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Дополнение команд для оболочки (bash, zsh, fish) / shell completions (bash, zsh, fish).
+    Completions {
+        /// Оболочка / the shell.
+        #[arg(value_enum)]
+        shell: ShellKind,
+    },
+    /// Страница man (roff) / the man page (roff).
+    Man {
+        /// Записать в файл (например fiskal.1), а не в stdout / write to this file (e.g.
+        /// fiskal.1) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Эмулятор провайдера для вашего CI / a provider emulator (`fiskal emulator atol --port 0`).
     Emulator {
@@ -235,21 +283,36 @@ enum ConfigCommand {
     /// client (reads secrets from env vars and files; no network) and say what is wrong.
     Check {
         /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
+        #[arg(env = "FISKAL_CONFIG")]
         file: PathBuf,
+        /// Ещё спросить каждого провайдера (токен / проверка связи): верны ли учётные данные /
+        /// also ask each route's provider (a token / its health call) whether the credentials
+        /// work.
+        #[arg(long)]
+        online: bool,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum QueueCommand {
-    /// Поставить чек в очередь (сохраняется до возврата) / enqueue a receipt (stored durably
-    /// before this returns).
+    /// Поставить чеки в очередь (сохраняются до возврата, одним пакетом) / enqueue receipts
+    /// (stored durably, as one batch, before this returns).
     Add {
-        /// Файл чека JSON или `-` / receipt JSON file, or `-`.
-        file: PathBuf,
-        /// Ключ идемпотентности (заказ + операция + часть) / the idempotency key (order +
-        /// operation + part).
+        /// Файлы чеков JSON (или `-`) / receipt JSON files (or `-`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Ключ идемпотентности (заказ + операция + часть), для одного файла / the idempotency
+        /// key (order + operation + part), for one file.
+        #[arg(long, conflicts_with = "key_prefix")]
+        key: Option<String>,
+        /// Ключ каждого файла: этот префикс + имя файла без расширения / each file's key: this
+        /// prefix + the file name without its extension.
         #[arg(long)]
-        key: String,
+        key_prefix: Option<String>,
+        /// Разбить большую корзину на части `<key>-n` (как `fiskal split`) / split a large cart
+        /// into parts `<key>-n` (as `fiskal split` does).
+        #[arg(long)]
+        split: bool,
         /// Маршрут (по умолчанию default_route) / the route (default: the config's default_route).
         #[arg(long)]
         route: Option<String>,
@@ -257,8 +320,8 @@ enum QueueCommand {
     /// Записи в состоянии, старые первыми / entries in a state, oldest first.
     List {
         /// Состояние (queued, sending, accepted, done, in_doubt, retry_later, failed_at_register,
-        /// rejected, stuck, cancelled) / the state (queued, sending, accepted, done, in_doubt,
-        /// retry_later, failed_at_register, rejected, stuck, cancelled).
+        /// rejected, stuck, cancelled) или all / the state (queued, sending, accepted, done,
+        /// in_doubt, retry_later, failed_at_register, rejected, stuck, cancelled), or all.
         #[arg(long, default_value = "queued")]
         state: String,
         /// Не больше стольких / at most this many.
@@ -269,6 +332,26 @@ enum QueueCommand {
     Show {
         /// Ключ / the key.
         key: String,
+    },
+    /// Журнал изменений записи (местное время) / an entry's audit trail (local times).
+    Audit {
+        /// Ключ / the key.
+        key: String,
+    },
+    /// Сохранённый чек, как его видит покупатель (с реквизитами, если пробит) / a stored
+    /// receipt as the buyer sees it (with the fiscal attributes once done).
+    Render {
+        /// Ключ / the key.
+        key: String,
+        /// Формат вывода / output form.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RenderFormat,
+        /// Ширина чека в символах: 42 или 48 / receipt width in characters: 42 or 48.
+        #[arg(long, default_value_t = 42)]
+        width: usize,
+        /// Записать в файл, а не в stdout / write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Счётчики и возраст по состояниям, итоги и задержка за час / counts and ages per state,
     /// the last hour's outcomes and latency.
@@ -320,6 +403,19 @@ enum TlvFormat {
 enum RenderFormat {
     Text,
     Html,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ShellKind {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

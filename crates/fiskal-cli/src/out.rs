@@ -80,6 +80,15 @@ impl CliError {
         self
     }
 
+    /// Silent when `already` (e.g. in `--json` mode, where the command's JSON said it).
+    pub(crate) fn silent_if(self, already: bool) -> CliError {
+        if already {
+            self.silent()
+        } else {
+            self
+        }
+    }
+
     pub(crate) fn with(mut self, details: serde_json::Value) -> CliError {
         self.details = Some(details);
         self

@@ -8,6 +8,26 @@
 //! [`from_tlv`] reads any order, keeps requisites it does not model in `other_tags`, trims the
 //! padding of fixed-length strings, and fails with [`Error::Document`] only when a mandatory
 //! requisite (1054, 1020; per item 1079, 1043, 1199, 1214, 1212) is missing or of the wrong kind.
+//! It reads forms 3 and 31 only: the model has no other document. Every other form (reports 1,
+//! 11, 2, 21, 5, 6, confirmation 7, БСО 4 / 41) is read into the generic tree and the readable
+//! dump ([`crate::dump`]).
+//!
+//! # Canonical choices of the encoder
+//!
+//! [`to_tlv`] writes a receipt in one form; a document read from a fiscal drive may use other,
+//! equally valid forms, so `to_tlv(from_tlv(doc))` gives the same requisites but not always the
+//! same bytes. For the drive's exact bytes keep the decoded tree ([`crate::tlv::Exact`]), not
+//! the model. The choices:
+//! * **Order**: the fixed order of [`to_tlv`] (document header, register data, operation,
+//!   cashier, …, items, totals, payments), not the order read.
+//! * **VLN** (money): minimal width; **zero is one byte `00`** (a drive may write an empty value).
+//!   Every payment kind (1031, 1081, 1215, 1216, 1217) is written, zero or not.
+//! * **FVLN** (quantity 1023): the smallest scale that holds the value (`1.0000` read with scale
+//!   4 is written as `[0, 1]`; `0.347` as `[3, 347]`), mantissa in minimal width.
+//! * **Fixed-length strings** (ИНН, РН ККТ, номер ФН …): right-padded with spaces.
+//! * **Computed requisites**: 1200 per item and 1102–1107 per receipt are computed when the
+//!   model does not carry them; unknown requisites are written back raw where they were read
+//!   (`other_tags` at the end of their level).
 
 use crate::cp866;
 use crate::datetime::LocalDateTime;

@@ -1,7 +1,9 @@
 //! Local date-times as FFD stores them.
 //!
 //! FFD `UnixTime` requisites hold the **local wall-clock time of the place of settlement encoded
-//! as if it were UTC** (ffd.md §1.2): 12:30 in Novosibirsk is stored as 12:30 "UTC". So fiskal
+//! as if it were UTC** (as the public implementations read it, e.g. `LocalTime` of
+//! <https://github.com/chayleaf/coop-fd>; no FNS text saying so was found): 12:30 in
+//! Novosibirsk is stored as 12:30 "UTC". So fiskal
 //! never applies a time zone: [`LocalDateTime`] is a plain calendar date and time, converted to
 //! and from seconds with the proleptic Gregorian calendar. JSON: `"2026-01-05T12:30:00"`, or
 //! `"2026-01-05"` for a date at 00:00 (how date-only requisites such as 1178 are written).

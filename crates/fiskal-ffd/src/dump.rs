@@ -1,5 +1,10 @@
 //! TLV → readable JSON with Russian tag names, for fiscal-drive and ОФД exports.
 //!
+//! Reads every document form of the tag dictionary ([`crate::tag::DOCUMENT_FORMS`]: reports 1,
+//! 11, 2, 21, 5, 6, operator confirmation 7, receipts 3, 31, БСО 4, 41) and bare requisite lists
+//! ([`dump_list`]): the dictionary gives each requisite its name and type, so a form needs no
+//! code of its own.
+//!
 //! Each requisite becomes `{"tag": 1030, "name": "наименование предмета расчета", "value": …}`.
 //! Values: money (6-byte VLN requisites, all of which are amounts) as roubles `"1999.00"`, other
 //! VLNs as integers, FVLN as a decimal string, UnixTime as local `"2026-01-05T12:30:00"`, text
@@ -25,7 +30,9 @@ fn meaning(tag: Tag, v: u8) -> Option<&'static str> {
         Tag::ITEM_AGENT_FLAGS => AgentType(v).name_ru(),
         Tag::CORRECTION_TYPE => CorrectionType(v).name_ru(),
         Tag::PLANNED_STATUS => PlannedStatus(v).name_ru(),
-        Tag::FFD_VERSION => FfdVersion::from_code(v).map(FfdVersion::as_str),
+        Tag::FFD_VERSION | Tag::KKT_FFD_VERSION | Tag::FN_FFD_VERSION => {
+            FfdVersion::from_code(v).map(FfdVersion::as_str)
+        }
         _ => None,
     }
 }
@@ -68,4 +75,9 @@ pub fn dump(t: &Tlv) -> J {
 /// A whole document (or any requisite) as pretty-printed readable JSON.
 pub fn dump_pretty(t: &Tlv) -> String {
     serde_json::to_string_pretty(&dump(t)).unwrap_or_default()
+}
+
+/// A bare requisite list (requisites without the form envelope) as a readable JSON array.
+pub fn dump_list(list: &[Tlv]) -> J {
+    J::Array(list.iter().map(dump).collect())
 }

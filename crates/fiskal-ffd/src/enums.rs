@@ -1,4 +1,5 @@
-//! Wire enumerations of FFD (ffd.md §3) as newtypes that keep unknown values.
+//! Wire enumerations of FFD (the value tables of Приказ ФНС ЕД-7-20/662@, приложение 2, e.g.
+//! Таблица 8 for 1199, and its later editions) as newtypes that keep unknown values.
 //!
 //! Each type wraps the byte the fiscal drive stores. Known values are associated constants with a
 //! stable JSON name (close to the names integrators know from ATOL Online) and the Russian
@@ -215,7 +216,8 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// 2108 «мера количества предмета расчета» (ФФД 1.2). 0 is «штуки» (ffd.md §3.7).
+    /// 2108 «мера количества предмета расчета» (ФФД 1.2). 0 is «штуки» (ЕД-7-20/662@; ATOL's
+    /// driver constant `LIBFPTR_IU_PIECE = 0` agrees).
     Measure(u8), tag 2108 {
         PIECE = 0, "piece", "шт. или ед.";
         GRAM = 10, "gram", "г";
@@ -278,7 +280,8 @@ wire_enum! {
 
 impl VatRate {
     /// The VAT fraction of a VAT-inclusive amount, as `(r, 100 + r)`: 20 % and 20/120 both give
-    /// `(20, 120)`. `None` for 0 % and «без НДС», which carry no VAT sum (ffd.md §6.3).
+    /// `(20, 120)`. `None` for 0 % and «без НДС», which carry no VAT sum (their item sums go to
+    /// 1104 / 1105 instead).
     pub fn fraction(self) -> Option<(u64, u64)> {
         let r = match self {
             VatRate::VAT20 | VatRate::VAT120 => 20,
@@ -292,7 +295,8 @@ impl VatRate {
     }
 
     /// VAT included in `sum` kopecks: `sum × r / (100 + r)`, rounded to the kopeck by
-    /// [`crate::money::Rounding::HalfUp`] (per item, then summed per rate: ffd.md §6.3–6.4).
+    /// [`crate::money::Rounding::HalfUp`] (per item, then summed per rate: implementation
+    /// practice, not a normative FNS text).
     /// Zero for 0 % and «без НДС»; `None` for unknown rates or overflow.
     pub fn vat_of(self, sum: u64) -> Option<u64> {
         if self == VatRate::VAT0 || self == VatRate::NONE {

@@ -357,8 +357,9 @@ pub struct Payments {
     pub consideration: Money,
 }
 
-/// Receipt-level VAT totals. There are tags only for these rates (ffd.md §3.3): 5 %, 7 % and 22 %
-/// are carried per item in 1.2.
+/// Receipt-level VAT totals. There are tags only for these rates (1102–1107 of the receipt
+/// table, Приказ ФНС ЕД-7-20/662@, приложение 2; no receipt-level tag for 5 %, 7 % or 22 % was
+/// found in a public source): 5 %, 7 % and 22 % are carried per item in 1.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VatTotals {

@@ -1,18 +1,21 @@
 //! The size model: how big a receipt's document will be once the register has added its part.
 //!
-//! A shop sends the requisites it knows; the register (ККТ) and the fiscal drive (ФН) add the
-//! rest before the document is stored (ffd.md §5.2): 1209, 1048, 1018, 1037, 1038, 1040, 1041,
-//! 1042, 1012, 1077, 1009, 1187, 1060, 1117, 1108, and 2107 in 1.2. [`document_size_bound`]
-//! is the exact size of fiskal's own encoding ([`crate::tlv::Tlv::encoded_len`]) plus, for every
-//! one of those requisites the receipt does not already carry, its size under
-//! [`RegisterAssumptions`] — by default the largest the FFD allows for the free-text requisites,
-//! with two exceptions stated in [`RegisterAssumptions::default`] (the ФНС site is taken as
-//! `www.nalog.gov.ru`; 1036 «номер автомата», used only by vending machines, is not counted).
+//! A shop sends the requisites it knows; the register (ККТ) and the fiscal drive (ФН) add the rest
+//! before the document is stored (the register-set requisites of the receipt table of ЕД-7-20/662@,
+//! приложение 2; the public ФН core <https://github.com/Ran-Thegoth/MKACCA9000> adds the same
+//! ones): 1209, 1048, 1018, 1037, 1038, 1040, 1041, 1042, 1012, 1077, 1009, 1187, 1060, 1117, 1108,
+//! and 2107 in 1.2. [`document_size_bound`] is the exact size of fiskal's own encoding
+//! ([`crate::tlv::Tlv::encoded_len`]) plus, for every one of those requisites the receipt does not
+//! already carry, its size under [`RegisterAssumptions`] — by default the largest the FFD allows
+//! for the free-text requisites, with two exceptions stated in [`RegisterAssumptions::default`]
+//! (the ФНС site is taken as `www.nalog.gov.ru`; 1036 «номер автомата», used only by vending
+//! machines, is not counted).
 //!
-//! Budget: FFD documents are limited to 32 768 bytes (two public implementations); cloud
-//! registers are commonly said to reject receipts above "30 KB". [`DEFAULT_BUDGET`] is 30 720
-//! bytes for the whole document including its 4-byte outer header (ffd.md §5.1, open question
-//! 1): keep it configurable.
+//! Budget: FFD documents are limited to 32 768 bytes (two public implementations:
+//! <https://github.com/yandex/ofd> `ofd/protocol.py` and <https://github.com/chayleaf/coop-fd>);
+//! cloud registers are commonly said to reject receipts above "30 KB". [`DEFAULT_BUDGET`] is 30 720
+//! bytes for the whole document including its 4-byte outer header (the origin of "30 KB" is not
+//! confirmed by a public source): keep it configurable.
 
 use crate::enums::FfdVersion;
 use crate::error::Error;

@@ -2,8 +2,11 @@
 //!
 //! The encoder (fixed-length padding, VLN widths), the decoder (how to read a value), the size
 //! model, the validator (maximum lengths, version sets) and the readable dump (Russian names) all
-//! look tags up here; there is no second table to drift. Sources and confidence for each row:
-//! `shared/reference/ffd.md` §2 (ЕД-7-20/662@ as reproduced by public implementations).
+//! look tags up here; there is no second table to drift. Source: Приказ ФНС России от 14.09.2020
+//! № ЕД-7-20/662@, приложение 2 «Форматы фискальных документов»
+//! (<https://www.nalog.gov.ru/html/sites/www.new.nalog.ru/docs/about_fts/docs/pril2_ed_7_20662.docx>),
+//! and its later editions (ЕД-7-20/236@ for the 2025 tags); the table of each group of rows is
+//! named above it.
 
 use std::fmt;
 
@@ -15,7 +18,9 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Tag(pub u16);
 
-/// How a requisite's value is represented on the wire (ffd.md §1.2).
+/// How a requisite's value is represented on the wire (the data types of ЕД-7-20/662@,
+/// приложение 2, as the public implementations encode them, e.g. <https://github.com/yandex/ofd>
+/// `ofd/protocol.py`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ValueType {
@@ -147,6 +152,16 @@ tag_table! {
     CORRECTION_RECEIPT = 31, Stlv, Max(32768), BOTH, "кассовый чек коррекции";
     BSO = 4, Stlv, Max(32768), BOTH, "бланк строгой отчетности";
     BSO_CORRECTION = 41, Stlv, Max(32768), BOTH, "бланк строгой отчетности коррекции";
+    // The other forms a fiscal drive stores (ЕД-7-20/662@, приложение 2, the list of fiscal
+    // documents and their form codes). Not built by this crate; decoded for the readable dump.
+    // Size limits as the drive reserves them.
+    REGISTRATION_REPORT = 1, Stlv, Max(6144), LEGACY, "отчет о регистрации";
+    REGISTRATION_CHANGE_REPORT = 11, Stlv, Max(6144), LEGACY, "отчет об изменении параметров регистрации";
+    SHIFT_OPEN_REPORT = 2, Stlv, Max(4096), LEGACY, "отчет об открытии смены";
+    STATE_REPORT = 21, Stlv, Max(32768), LEGACY, "отчет о текущем состоянии расчетов";
+    SHIFT_CLOSE_REPORT = 5, Stlv, Max(4096), LEGACY, "отчет о закрытии смены";
+    FN_CLOSE_REPORT = 6, Stlv, Max(4096), LEGACY, "отчет о закрытии фискального накопителя";
+    OPERATOR_CONFIRMATION = 7, Stlv, Max(512), LEGACY, "подтверждение оператора";
 
     // --- document level ---
     FFD_VERSION = 1209, Byte, Max(1), BOTH, "номер версии ФФД";
@@ -282,7 +297,7 @@ tag_table! {
     PRODUCT_ID = 2101, Str, Max(38), LEGACY, "идентификатор товара";
     ASSIGNED_STATUS = 2110, Byte, Max(1), LEGACY, "присвоенный статус товара";
 
-    // --- from 01.09.2025 (ЕД-7-20/236@). Types are NOT confirmed (ffd.md §2.1, open question 4),
+    // --- from 01.09.2025 (ЕД-7-20/236@). Types are NOT confirmed by a public source,
     // so values are kept as raw bytes, the 1234/1235 containers too (STLV per one source [P]):
     // a wrong guess must not make a whole real document unreadable. ---
     TIME_ZONE = 1011, Bytes, Max(64), LEGACY, "часовая зона";
@@ -294,9 +309,111 @@ tag_table! {
     NON_CASH_IDS = 1237, Bytes, Max(256), LEGACY, "идентификаторы безналичной оплаты";
     NON_CASH_EXTRA = 1238, Bytes, Max(256), LEGACY, "дополнительные сведения о безналичной оплате";
     RECEIPT_FD_NUMBER = 2040, Bytes, Max(64), LEGACY, "номер ФД кассового чека (кассового чека коррекции)";
+
+    // --- requisites of the reports (forms 1, 11, 2, 21, 5, 6, 7), ЕД-7-20/662@, приложение 2:
+    // ФФД 1.05 таблицы 15, 16, 18, 19, 30, 31, 32, 33 and 51–54; ФФД 1.2 таблицы 87, 88, 89–92,
+    // 94, 95, 123, 124, 125. Types per таблица 2 of the same appendix (also listed, with max
+    // lengths, by `yandex/ofd` `ofd/protocol.py`). Not part of a receipt: decoded, never built. ---
+    AUTO_MODE = 1001, Byte, Max(1), LEGACY, "признак автоматического режима";
+    OFFLINE_MODE = 1002, Byte, Max(1), LEGACY, "признак автономного режима";
+    KKT_SERIAL = 1013, Str, Max(20), LEGACY, "заводской номер ККТ";
+    OFD_INN = 1017, Str, Fixed(12), LEGACY, "ИНН ОФД";
+    OFD_RESPONSE_CODE = 1022, Byte, Max(1), LEGACY, "код ответа ОФД";
+    OFD_NAME = 1046, Str, Max(256), LEGACY, "наименование ОФД";
+    FN_RESOURCE_EXHAUSTED = 1050, Byte, Max(1), LEGACY, "признак исчерпания ресурса ФН";
+    FN_REPLACE_URGENTLY = 1051, Byte, Max(1), LEGACY, "признак необходимости срочной замены ФН";
+    FN_MEMORY_FULL = 1052, Byte, Max(1), LEGACY, "признак заполнения памяти ФН";
+    OFD_TIMEOUT = 1053, Byte, Max(1), LEGACY, "признак превышения времени ожидания ответа ОФД";
+    ENCRYPTION = 1056, Byte, Max(1), LEGACY, "признак шифрования";
+    TAX_SYSTEMS = 1062, Byte, Max(1), LEGACY, "системы налогообложения";
+    OPERATOR_MESSAGE_FOR_FN = 1068, Stlv, Max(169), LEGACY, "сообщение оператора для ФН";
+    OPERATOR_FISCAL_SIGN = 1078, Bytes, Max(18), LEGACY, "ФПО";
+    UNSENT_DOCS = 1097, U32, Fixed(4), LEGACY, "количество непереданных ФД";
+    FIRST_UNSENT_DATE = 1098, UnixTime, Fixed(4), LEGACY, "дата первого из непереданных ФД";
+    REREGISTRATION_REASON = 1101, Byte, Max(1), LEGACY, "код причины перерегистрации";
+    SERVICES = 1109, Byte, Max(1), LEGACY, "признак расчетов за услуги";
+    BSO_AUTOMATED = 1110, Byte, Max(1), LEGACY, "признак АС БСО";
+    SHIFT_DOC_COUNT = 1111, U32, Fixed(4), LEGACY, "общее количество ФД за смену";
+    FIRST_UNSENT_NUMBER = 1116, U32, Fixed(4), LEGACY, "номер первого непереданного документа";
+    SHIFT_RECEIPT_COUNT = 1118, U32, Fixed(4), LEGACY, "количество кассовых чеков (БСО) за смену";
+    LOTTERY = 1126, Byte, Max(1), LEGACY, "признак проведения лотереи";
+    COUNTERS_SALE = 1129, Stlv, Max(116), LEGACY, "счетчики операций «приход»";
+    COUNTERS_SALE_RETURN = 1130, Stlv, Max(116), LEGACY, "счетчики операций «возврат прихода»";
+    COUNTERS_BUY = 1131, Stlv, Max(116), LEGACY, "счетчики операций «расход»";
+    COUNTERS_BUY_RETURN = 1132, Stlv, Max(116), LEGACY, "счетчики операций «возврат расхода»";
+    COUNTERS_CORRECTION = 1133, Stlv, Max(216), LEGACY, "счетчики операций по чекам коррекции (БСО коррекции)";
+    COUNT_ALL = 1134, U32, Fixed(4), LEGACY, "количество чеков (БСО) и чеков коррекции (БСО коррекции) со всеми признаками расчетов";
+    COUNT_BY_OPERATION = 1135, U32, Fixed(4), LEGACY, "количество чеков (БСО) по признаку расчетов";
+    TOTAL_CASH = 1136, Vln, Max(6), LEGACY, "итоговая сумма в чеках (БСО) наличными денежными средствами";
+    TOTAL_ELECTRONIC = 1138, Vln, Max(6), LEGACY, "итоговая сумма в чеках (БСО) безналичными";
+    TOTAL_VAT_20 = 1139, Vln, Max(6), LEGACY, "сумма НДС по ставке 20%";
+    TOTAL_VAT_10 = 1140, Vln, Max(6), LEGACY, "сумма НДС по ставке 10%";
+    TOTAL_VAT_20_120 = 1141, Vln, Max(6), LEGACY, "сумма НДС по расч. ставке 20/120";
+    TOTAL_VAT_10_110 = 1142, Vln, Max(6), LEGACY, "сумма НДС по расч. ставке 10/110";
+    TOTAL_SUM_VAT_0 = 1143, Vln, Max(6), LEGACY, "сумма расчетов с НДС по ставке 0%";
+    COUNT_CORRECTION = 1144, U32, Fixed(4), LEGACY, "количество чеков коррекции (БСО коррекции) или непереданных чеков (БСО) и чеков коррекции (БСО коррекции)";
+    COUNTERS_BY_SALE = 1145, Stlv, Max(100), LEGACY, "счетчики по признаку «приход»";
+    COUNTERS_BY_BUY = 1146, Stlv, Max(100), LEGACY, "счетчики по признаку «расход»";
+    FN_TOTALS = 1157, Stlv, Max(708), LEGACY, "счетчики итогов ФН";
+    UNSENT_TOTALS = 1158, Stlv, Max(708), LEGACY, "счетчики итогов непереданных ФД";
+    TOTAL_SUM_NO_VAT = 1183, Vln, Max(6), LEGACY, "сумма расчетов без НДС";
+    KKT_VERSION = 1188, Str, Max(8), LEGACY, "версия ККТ";
+    KKT_FFD_VERSION = 1189, Byte, Max(1), LEGACY, "версия ФФД ККТ";
+    FN_FFD_VERSION = 1190, Byte, Max(1), LEGACY, "версия ФФД ФН";
+    GAMBLING = 1193, Byte, Max(1), LEGACY, "признак проведения азартных игр";
+    SHIFT_TOTALS = 1194, Stlv, Max(708), LEGACY, "счетчики итогов смены";
+    TOTAL_SUM = 1201, Vln, Max(6), LEGACY, "общая итоговая сумма в чеках (БСО)";
+    KKT_CHANGE_REASONS = 1205, U32, Fixed(4), LEGACY, "коды причин изменения сведений о ККТ";
+    OPERATOR_MESSAGE = 1206, Byte, Max(1), LEGACY, "сообщение оператора";
+    EXCISE_GOODS = 1207, Byte, Max(1), LEGACY, "признак торговли подакцизными товарами";
+    RECEIPT_SITE = 1208, Str, Max(256), LEGACY, "сайт чеков";
+    FP_KEY_RESOURCE = 1213, U16, Fixed(2), LEGACY, "ресурс ключей ФП";
+    TOTAL_PREPAID = 1218, Vln, Max(6), LEGACY, "итоговая сумма в чеках (БСО) предоплатами (авансами)";
+    TOTAL_CREDIT = 1219, Vln, Max(6), LEGACY, "итоговая сумма в чеках (БСО) постоплатами (кредитами)";
+    TOTAL_CONSIDERATION = 1220, Vln, Max(6), LEGACY, "итоговая сумма в чеках (БСО) встречными предоставлениями";
+    PRINTER_IN_AUTOMAT = 1221, Byte, Max(1), LEGACY, "признак установки принтера в автомате";
+    COUNTERS_BY_SALE_RETURN = 1232, Stlv, Max(100), LEGACY, "счетчики по признаку «возврат прихода»";
+    COUNTERS_BY_BUY_RETURN = 1233, Stlv, Max(100), LEGACY, "счетчики по признаку «возврат расхода»";
+    REG_EXTRA_PROP = 1274, Str, Max(32), LEGACY, "дополнительный реквизит ОР";
+    REG_EXTRA_DATA = 1275, Bytes, Max(32), LEGACY, "дополнительные данные ОР";
+    SHIFT_OPEN_EXTRA_PROP = 1276, Str, Max(32), LEGACY, "дополнительный реквизит ООС";
+    SHIFT_OPEN_EXTRA_DATA = 1277, Bytes, Max(32), LEGACY, "дополнительные данные ООС";
+    SHIFT_CLOSE_EXTRA_PROP = 1278, Str, Max(32), LEGACY, "дополнительный реквизит ОЗС";
+    SHIFT_CLOSE_EXTRA_DATA = 1279, Bytes, Max(32), LEGACY, "дополнительные данные ОЗС";
+    STATE_EXTRA_PROP = 1280, Str, Max(32), LEGACY, "дополнительный реквизит ОТР";
+    STATE_EXTRA_DATA = 1281, Bytes, Max(32), LEGACY, "дополнительные данные ОТР";
+    FN_CLOSE_EXTRA_PROP = 1282, Str, Max(32), LEGACY, "дополнительный реквизит ОЗФН";
+    FN_CLOSE_EXTRA_DATA = 1283, Bytes, Max(32), LEGACY, "дополнительные данные ОЗФН";
+    KKT_USAGE = 1290, U32, Fixed(4), LEGACY, "признаки условий применения ККТ";
+    UNSENT_NOTICES = 2104, U32, Fixed(4), LEGACY, "количество непереданных уведомлений";
+    BAD_MARKS = 2112, Byte, Max(1), LEGACY, "признак некорректных кодов маркировки";
+    BAD_MARK_REQUESTS = 2113, Byte, Max(1), LEGACY, "признак некорректных запросов и уведомлений";
 }
 
+/// The form codes of the fiscal documents (the outer tag of a document) that this crate reads,
+/// ЕД-7-20/662@, приложение 2. `81`–`84` (the marking exchanges with the ОИСМ) are not listed:
+/// their requisites are not in the dictionary yet.
+pub const DOCUMENT_FORMS: &[Tag] = &[
+    Tag::REGISTRATION_REPORT,
+    Tag::REGISTRATION_CHANGE_REPORT,
+    Tag::SHIFT_OPEN_REPORT,
+    Tag::RECEIPT,
+    Tag::CORRECTION_RECEIPT,
+    Tag::BSO,
+    Tag::BSO_CORRECTION,
+    Tag::SHIFT_CLOSE_REPORT,
+    Tag::FN_CLOSE_REPORT,
+    Tag::OPERATOR_CONFIRMATION,
+    Tag::STATE_REPORT,
+];
+
 impl Tag {
+    /// Whether this tag is the form code of a fiscal document ([`DOCUMENT_FORMS`]): the outer
+    /// TLV of a whole document, never a requisite inside one (requisites are numbered from 1000).
+    pub fn is_document_form(self) -> bool {
+        DOCUMENT_FORMS.contains(&self)
+    }
+
     /// The Russian name of a known tag.
     pub fn name_ru(self) -> Option<&'static str> {
         self.info().map(|i| i.name_ru)
@@ -349,6 +466,19 @@ mod tests {
                 ValueType::Vln => assert!(i.len.max() <= 8, "{t:?}"),
                 _ => {}
             }
+        }
+    }
+
+    #[test]
+    fn every_document_form_is_an_stlv_row_and_no_requisite_is_a_form() {
+        for &f in DOCUMENT_FORMS {
+            let i = f.info().expect("a form has a dictionary row");
+            assert_eq!(i.ty, ValueType::Stlv, "{f:?}");
+            assert!(f.0 < 1000 && f.is_document_form());
+        }
+        assert_eq!(DOCUMENT_FORMS.len(), 11);
+        for &t in ALL_TAGS {
+            assert_eq!(t.is_document_form(), t.0 < 1000, "{t:?}");
         }
     }
 

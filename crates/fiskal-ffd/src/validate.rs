@@ -6,8 +6,9 @@
 //!
 //! Tolerances and policies (each a documented choice, see docs/receipt-json.md):
 //! * item sum vs price × quantity: |sum − round_half_up(price × quantity)| ≤ 1 kopeck (the KKT
-//!   tolerance, ffd.md §6.2); with a fraction (1291) the sum may also match price × n/d
-//!   (ffd.md open question 8);
+//!   tolerance, as Shtrih-M documents it: <https://github.com/shtrih-m/fr_drv_ng/issues/243>);
+//!   with a fraction (1291) the sum may also match price × n/d (which one is meant is not
+//!   confirmed by a public source);
 //! * item VAT given explicitly: within 1 kopeck of round_half_up(sum × r/(100+r));
 //! * receipt VAT totals given explicitly: equal to Σ item VAT of that rate (per-item rounding,
 //!   then sum);
@@ -28,7 +29,7 @@ use rust_decimal::Decimal;
 #[non_exhaustive]
 pub struct Profile {
     /// Most decimals allowed in a quantity: 3 by default for 1.05 (the cross-vendor safe limit),
-    /// 6 for 1.2 (commonly cited; not confirmed, ffd.md open question 7).
+    /// 6 for 1.2 (commonly cited; not confirmed by a public source).
     pub max_quantity_scale: u32,
     /// Largest encoded document accepted, bytes (FFD: 32 768 for a receipt). `None` skips the
     /// size rule and the encoding it needs — for a cart that is about to be split (fiskal-calc).

@@ -3,7 +3,9 @@
 //! size arithmetic.
 //!
 //! 1102 / 1103 / 1106 / 1107 total the VAT of the items at 20 % / 10 % / 20/120 / 10/110 (each
-//! item's given `vat_sum`, else its VAT computed half-up: per item, then summed, ffd.md §6.4);
+//! item's given `vat_sum`, else its VAT computed half-up: per item, then summed — implementation
+//! practice, e.g. the public ФН core <https://github.com/Ran-Thegoth/MKACCA9000>
+//! `Correction.getVatValue`, not a normative FNS text);
 //! 1104 / 1105 total the item *sums* at 0 % / «без НДС». A total the caller gives is written as
 //! given; one not given is computed when at least one item has that rate.
 

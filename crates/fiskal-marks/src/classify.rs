@@ -53,8 +53,10 @@ impl CodeFormat {
 
 /// The Честный ЗНАК product group, where the structure of the code tells it.
 ///
-/// The code does not name its group; this is inferred from the layout of ffd.md §4.3, so
-/// some groups share a variant:
+/// The code does not name its group; this is inferred from the layouts published by ЦРПТ
+/// partners (Robokassa «Описание структуры кодов датаматрикс систем ГИС МТ, МДЛП», v1.2 of
+/// 28.01.2022; markirovka.ru «Как "собирается" код DataMatrix»; beer is not confirmed by a
+/// public source), so some groups share a variant:
 ///
 /// | Layout | Group |
 /// |---|---|
@@ -63,7 +65,7 @@ impl CodeFormat {
 /// | 92 of 88 characters | [`Shoes`](Self::Shoes) (or [`Medicines`](Self::Medicines) with 17/10/240) |
 /// | 92 of 44 characters | [`Crypto44`](Self::Crypto44) (or [`Medicines`](Self::Medicines) with 17/10/240) |
 /// | 93, serial 13 | [`Water`](Self::Water) |
-/// | 93, serial 7 | [`Beer`](Self::Beer) |
+/// | 93, serial 7 | [`Unknown`](Self::Unknown): given for beer only by sources fiskal could not confirm |
 /// | 93, serial 6 | [`Milk`](Self::Milk) |
 /// | fur КиЗ | [`Fur`](Self::Fur) |
 /// | ЕГАИС | [`Alcohol`](Self::Alcohol) |
@@ -83,7 +85,9 @@ pub enum ProductGroup {
     Water,
     /// Молочная продукция: serial 6 + 93 (optionally 3103 weight, 17/7003 expiry).
     Milk,
-    /// Пиво: serial 7 + 93 (this layout is marked unverified in ffd.md §4.3).
+    /// Пиво. Never inferred from a code: the layout sometimes given for it (serial 7 + 93)
+    /// is not confirmed by a published source, so such codes are [`Unknown`](Self::Unknown)
+    /// (see [`GroupBasis::UnconfirmedLayout`]). Kept for callers that name the group.
     Beer,
     /// Табак, пачка: the 29-character short code.
     TobaccoPack,
@@ -181,7 +185,8 @@ impl CodeKind {
         Self::ALL.into_iter().find(|kind| kind.tag() == tag)
     }
 
-    /// The key of the ATOL v5 `mark_code` object for this kind (providers.md §1.6).
+    /// The key of the ATOL v5 `mark_code` object for this kind (ATOL's v5 protocol as quoted
+    /// by <https://github.com/ili/atol-online>, `AtolOnline/V5`).
     #[must_use]
     pub fn atol_v5_key(self) -> &'static str {
         match self {
@@ -234,8 +239,10 @@ impl MarkType {
 
 /// Which tag-2100 value a 44-character crypto code (AI 92) gets: 3 or 4.
 ///
-/// ffd.md §4.2: whether the code is "for FN check" decides it, and the one implementation
-/// seen decides it with a CRC32 over the Base64-decoded 92 value, a rule not confirmed by
+/// Tag 2100 (Приказ ФНС ЕД-7-20/662@, приложение 2): whether the code is "for FN check"
+/// decides it, and the one public implementation seen
+/// (<https://github.com/Ran-Thegoth/MKACCA9000>) decides it with a CRC32 over the
+/// Base64-decoded 92 value, a rule not confirmed by
 /// any published text. This crate does not guess: it uses **4 (checked)** by default,
 /// because the codes of the 44-character groups (clothing, tyres, perfume, medicines) are
 /// sent to the fiscal drive for the check in the ФФД 1.2 flow; pass
@@ -377,39 +384,114 @@ fn check_fur(n: &Normalized) -> Result<(), MarkError> {
     Ok(())
 }
 
-/// The product group of a recognised code (see [`ProductGroup`]). `len_of(ai)` is the
-/// length of that GS1 element's value, if the code has it.
+/// Why [`crate::MarkCode::product_group`] says what it says: the evidence in the code, or why
+/// there is none. The code never names its product group; only some layouts belong to one
+/// group, and fiskal labels a group only where a published layout supports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GroupBasis {
+    /// The format belongs to one group: the 29-character tobacco pack code, a fur КиЗ, an
+    /// ЕГАИС excise stamp.
+    Format,
+    /// AI 8005 (МРЦ): a tobacco block.
+    MaxRetailPrice,
+    /// A crypto signature (92) together with 17, 10 or 240: medicines (МДЛП).
+    MedicineElements,
+    /// A crypto signature (92) of 88 characters: the shoe layout.
+    Crypto88,
+    /// A crypto signature (92) of 44 characters: shared by clothing, tyres, perfume, photo
+    /// goods and other groups; the code cannot tell which.
+    Crypto44,
+    /// A check code (93) after a 13-character serial (packaged water) or a 6-character one
+    /// (dairy).
+    CheckCodeLayout,
+    /// A check code (93) after a serial of another length, including the 7-character layout
+    /// sometimes given for beer, which fiskal could not confirm from a published source: the
+    /// group is left unknown rather than guessed.
+    UnconfirmedLayout,
+    /// A GS1 code without a crypto tail (no 91, 92 or 93): an identification code (КИ) alone,
+    /// or a GS1 code of goods that are not marked.
+    NoCryptoTail,
+    /// A plain barcode (EAN-8, EAN-13, ITF-14) or an unidentified code: not a Честный ЗНАК
+    /// mark code, no group.
+    NotAMarkCode,
+}
+
+impl GroupBasis {
+    /// A stable snake_case name, used in the API output and the vectors.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Format => "format",
+            Self::MaxRetailPrice => "max_retail_price",
+            Self::MedicineElements => "medicine_elements",
+            Self::Crypto88 => "crypto_88",
+            Self::Crypto44 => "crypto_44",
+            Self::CheckCodeLayout => "check_code_layout",
+            Self::UnconfirmedLayout => "unconfirmed_layout",
+            Self::NoCryptoTail => "no_crypto_tail",
+            Self::NotAMarkCode => "not_a_mark_code",
+        }
+    }
+
+    /// What the evidence is, and, where the group is unknown or shared, why and what the
+    /// caller can do (English).
+    #[must_use]
+    pub fn note(self) -> &'static str {
+        match self {
+            Self::Format => "the code format belongs to one product group",
+            Self::MaxRetailPrice => "AI 8005 (maximum retail price) is carried by tobacco blocks",
+            Self::MedicineElements => "a crypto signature with expiry (17), batch (10) or AI 240 is the medicines layout",
+            Self::Crypto88 => "a crypto signature of 88 characters is the shoe layout",
+            Self::Crypto44 => "a crypto signature of 44 characters is shared by several groups (clothing, tyres, perfume, photo goods, ...); the group is on the GTIN's card in the national catalogue. Nothing fiskal writes depends on it; set the crypto44 option if your register does not check these codes (tag 2100 = 3)",
+            Self::CheckCodeLayout => "a check code (AI 93) after a 13-character serial is the packaged-water layout, after a 6-character serial the dairy layout",
+            Self::UnconfirmedLayout => "a check code (AI 93) after a serial of this length matches no confirmed product-group layout, so no group is named; the group is on the GTIN's card in the national catalogue. Nothing fiskal writes (1162, 1163, 2000, 2100) depends on it",
+            Self::NoCryptoTail => "the code has no crypto tail (AI 91, 92 or 93), so it does not tell its product group; the group is on the GTIN's card in the national catalogue. Nothing fiskal writes (1162, 1163, 2000, 2100) depends on it; if the goods are marked, scan the full DataMatrix code",
+            Self::NotAMarkCode => "a plain barcode or an unidentified code is not a Честный ЗНАК mark code and has no product group",
+        }
+    }
+}
+
+/// The product group of a recognised code (see [`ProductGroup`]) and the evidence for it.
+/// `len_of(ai)` is the length of that GS1 element's value, if the code has it.
 pub(crate) fn product_group(
     format: CodeFormat,
     len_of: impl Fn(&str) -> Option<usize>,
-) -> ProductGroup {
+) -> (ProductGroup, GroupBasis) {
     match format {
-        CodeFormat::TobaccoPack => return ProductGroup::TobaccoPack,
-        CodeFormat::Fur => return ProductGroup::Fur,
-        CodeFormat::Egais20 | CodeFormat::Egais30 => return ProductGroup::Alcohol,
+        CodeFormat::TobaccoPack => return (ProductGroup::TobaccoPack, GroupBasis::Format),
+        CodeFormat::Fur => return (ProductGroup::Fur, GroupBasis::Format),
+        CodeFormat::Egais20 | CodeFormat::Egais30 => {
+            return (ProductGroup::Alcohol, GroupBasis::Format)
+        }
         CodeFormat::Gs1 => {}
-        _ => return ProductGroup::Unknown,
+        _ => return (ProductGroup::Unknown, GroupBasis::NotAMarkCode),
     }
     let has = |ai| len_of(ai).is_some();
     let medicine_extras = has("17") || has("10") || has("240");
     if has("8005") {
-        return ProductGroup::TobaccoBlock;
+        return (ProductGroup::TobaccoBlock, GroupBasis::MaxRetailPrice);
     }
     match len_of("92") {
-        Some(_) if medicine_extras => return ProductGroup::Medicines,
-        Some(88) => return ProductGroup::Shoes,
-        Some(44) => return ProductGroup::Crypto44,
+        Some(_) if medicine_extras => {
+            return (ProductGroup::Medicines, GroupBasis::MedicineElements)
+        }
+        Some(88) => return (ProductGroup::Shoes, GroupBasis::Crypto88),
+        Some(44) => return (ProductGroup::Crypto44, GroupBasis::Crypto44),
         _ => {}
     }
     if has("93") {
         return match len_of("21") {
-            Some(13) => ProductGroup::Water,
-            Some(7) => ProductGroup::Beer,
-            Some(6) => ProductGroup::Milk,
-            _ => ProductGroup::Unknown,
+            Some(13) => (ProductGroup::Water, GroupBasis::CheckCodeLayout),
+            Some(6) => (ProductGroup::Milk, GroupBasis::CheckCodeLayout),
+            _ => (ProductGroup::Unknown, GroupBasis::UnconfirmedLayout),
         };
     }
-    ProductGroup::Unknown
+    if has("91") {
+        // 91 without 92: no layout of any group.
+        return (ProductGroup::Unknown, GroupBasis::UnconfirmedLayout);
+    }
+    (ProductGroup::Unknown, GroupBasis::NoCryptoTail)
 }
 
 /// The 1163 child kind of a recognised code.
@@ -531,35 +613,63 @@ mod tests {
     fn product_group_from_layout() {
         let c44 = "A".repeat(44);
         let gs1 = CodeFormat::Gs1;
-        let table: [(&[(&str, &str)], ProductGroup); 6] = [
+        type Row<'a> = (&'a [(&'a str, &'a str)], ProductGroup, GroupBasis);
+        let table: [Row<'_>; 8] = [
             (
                 &[("21", "ABCDEFGHIJKLM"), ("91", "EE05"), ("92", &c44)],
                 ProductGroup::Crypto44,
+                GroupBasis::Crypto44,
             ),
             (
                 &[("21", "ABCDEFGHIJKLM"), ("17", "270101"), ("92", &c44)],
                 ProductGroup::Medicines,
+                GroupBasis::MedicineElements,
             ),
             (
                 &[("21", "ABCDEFGHIJKLM"), ("93", "abcd")],
                 ProductGroup::Water,
+                GroupBasis::CheckCodeLayout,
             ),
-            (&[("21", "ABCDEFG"), ("93", "abcd")], ProductGroup::Beer),
+            // The beer layout is not confirmed: no group is named for it.
+            (
+                &[("21", "ABCDEFG"), ("93", "abcd")],
+                ProductGroup::Unknown,
+                GroupBasis::UnconfirmedLayout,
+            ),
             (
                 &[("21", "ABCDEF"), ("93", "abcd"), ("3103", "000450")],
                 ProductGroup::Milk,
+                GroupBasis::CheckCodeLayout,
             ),
             (
                 &[("21", "ABCDEFG"), ("8005", "012000"), ("93", "abcd")],
                 ProductGroup::TobaccoBlock,
+                GroupBasis::MaxRetailPrice,
+            ),
+            (
+                &[("21", "ABCDEFGHIJKLM")],
+                ProductGroup::Unknown,
+                GroupBasis::NoCryptoTail,
+            ),
+            (
+                &[("21", "ABCDEFGHIJKLM"), ("91", "EE05")],
+                ProductGroup::Unknown,
+                GroupBasis::UnconfirmedLayout,
             ),
         ];
-        for (elements, group) in table {
-            assert_eq!(product_group(gs1, lens(elements)), group, "{elements:?}");
+        for (elements, group, basis) in table {
+            assert_eq!(
+                product_group(gs1, lens(elements)),
+                (group, basis),
+                "{elements:?}"
+            );
+        }
+        for b in [GroupBasis::NoCryptoTail, GroupBasis::UnconfirmedLayout] {
+            assert!(b.note().contains("national catalogue"), "{b:?}");
         }
         assert_eq!(
             product_group(CodeFormat::Ean13, lens(&[])),
-            ProductGroup::Unknown
+            (ProductGroup::Unknown, GroupBasis::NotAMarkCode)
         );
     }
 }

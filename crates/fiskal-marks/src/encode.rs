@@ -18,7 +18,9 @@ pub struct TypeCode(pub u16);
 
 impl TypeCode {
     /// `44 4D` ("DM"): any GS1 DataMatrix mark of Честный ЗНАК, tobacco included (since
-    /// 01.03.2020). Confirmed by several sources (ffd.md §4.1).
+    /// 01.03.2020). Confirmed by several sources (Shtrih-M driver issues
+    /// <https://github.com/shtrih-m/fr_drv_ng/issues/84> and `/issues/96`, which quote ЦРПТ's
+    /// ОФД protocol).
     pub const DATA_MATRIX: Self = Self(0x444D);
     /// `52 46` ("RF"): fur КиЗ. Confirmed.
     pub const FUR: Self = Self(0x5246);
@@ -27,10 +29,10 @@ impl TypeCode {
     /// `45 08` ("E", 8): EAN-8. Single source.
     pub const EAN8: Self = Self(0x4508);
     /// `49 0E` ("I", 14): ITF-14. **Uncertain**: inferred by analogy with the EAN prefixes
-    /// (ffd.md §4.1, open question 5); check against the register before relying on it.
+    /// (not confirmed by a public source); check against the register before relying on it.
     pub const ITF14: Self = Self(0x490E);
     /// `C5 14` ("Е" in cp1251, 20): ЕГАИС 2.0. **Uncertain**: inferred from the prefix
-    /// pattern (ffd.md §4.1, open question 5).
+    /// pattern (not confirmed by a public source).
     pub const EGAIS20: Self = Self(0xC514);
     /// `C5 1E` ("Е" in cp1251, 30): ЕГАИС 3.0. Single source (one example in the wild).
     pub const EGAIS30: Self = Self(0xC51E);
@@ -62,21 +64,23 @@ impl fmt::Debug for TypeCode {
 
 /// A tag-1162 «код товара» value (ФФД 1.05): type code, then the payload; at most 32 bytes.
 ///
-/// Layout (ffd.md §4.1): 2 bytes [`TypeCode`]; for GS1 and EAN/ITF codes the GTIN as an
-/// unsigned 6-byte big-endian integer; then the serial part as ASCII. What goes into the
-/// serial part per format:
+/// Layout (Приказ ФНС ММВ-7-20/229@ в ред. от 29.08.2019, the table of tag 1162 with its EAN-13
+/// example, as quoted in <https://github.com/shtrih-m/fr_drv_ng/issues/97>; the `44 4D` codes in
+/// `/issues/84`): 2 bytes [`TypeCode`]; for GS1 and EAN/ITF codes the GTIN as an unsigned 6-byte
+/// big-endian integer; then the serial part as ASCII. What goes into the serial part per format:
 ///
 /// * GS1: the value of AI 21 only (91/92/93/17/10 … are dropped), except for tobacco blocks,
 ///   where the 6 digits of 8005 (МРЦ) follow the serial (CRPT algorithm for tobacco, the
-///   byte array of a real block in ffd.md source S5 #141).
+///   byte array of a real block in <https://github.com/shtrih-m/fr_drv_ng/issues/141>).
 /// * Tobacco pack: serial (7) + МРЦ (4) + **two spaces**, 21 bytes in all, so the МРЦ field
-///   has the width of the block's. The padding comes from one implementation only (ffd.md
-///   §4.1, open question 6); drop the last two bytes of [`as_bytes`](Self::as_bytes) if your
+///   has the width of the block's. The padding comes from one public implementation only and
+///   is not confirmed by a public source (ЦРПТ's «Алгоритм записи тега 1162 табачной продукции»
+///   is not publicly accessible); drop the last two bytes of [`as_bytes`](Self::as_bytes) if your
 ///   register wants 19.
 /// * EAN-8, EAN-13, ITF-14: nothing after the GTIN (never padded).
 /// * Fur: the 20 КиЗ characters (no GTIN).
 /// * ЕГАИС 2.0 / 3.0: the same identifier as the 1163 child, 23 / 14 characters (no GTIN).
-///   **Uncertain** (ffd.md open question 5).
+///   **Uncertain**: not confirmed by a public source.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Tag1162 {
     bytes: Vec<u8>,
@@ -168,7 +172,9 @@ impl Tag1163 {
     }
 }
 
-/// Builds the 1163 child of a parsed code (ffd.md §4.2).
+/// Builds the 1163 child of a parsed code (tags 1300–1309 of Приказ ФНС ЕД-7-20/662@,
+/// приложение 2; which part of the code goes into each, as in the public ФН core
+/// <https://github.com/Ran-Thegoth/MKACCA9000> `MarkingCodeParam.java`).
 pub(crate) fn tag_1163(mark: &MarkCode) -> Tag1163 {
     let code = mark.tag_2000();
     let kind = mark.code_kind();

@@ -4,7 +4,10 @@
 //! The table below holds what mark codes contain. Lengths of 91, 92 and 93 are those of
 //! Честный ЗНАК, not the general GS1 ones (which allow up to 90 characters): 91 «ключ
 //! проверки» and 93 «код проверки» are 4 characters, 92 «код проверки» (crypto signature)
-//! is 44 or 88 Base64 characters.
+//! is 44 or 88 characters. GS1 character set 82 is accepted in 92 (the GS1 General
+//! Specifications give AI 92 that set; a public shoe example, develop-1c.ru «Состав кода
+//! маркировки», has `>`, `<`, `&`, `*`, `(`, `;`, `-` in its 88-character tail); a tail outside
+//! Base64 is reported as [`Warning::CryptoNotBase64`].
 //!
 //! | AI | Value | Predefined length (no GS after it) |
 //! |---|---|---|
@@ -23,7 +26,7 @@
 //! | 8005 | price per unit (tobacco: МРЦ), 6 digits | no |
 //! | 90 | internal, up to 30 | no |
 //! | 91 | verification key, 4 characters (Честный ЗНАК) | no |
-//! | 92 | crypto signature, 44 or 88 Base64 characters (Честный ЗНАК) | no |
+//! | 92 | crypto signature, 44 or 88 characters of GS1 set 82, normally Base64 (Честный ЗНАК) | no |
 //! | 93 | verification code, 4 characters (Честный ЗНАК) | no |
 
 use crate::check;
@@ -144,7 +147,7 @@ static TABLE: &[AiSpec] = ai_table! {
     "8005" fixed(6), Digits, false, "6 digits of the price (AI 8005)";
     "90" var(30), Cs82, false, "1 to 30 characters (AI 90)";
     "91" fixed(4), Cs82, false, "4 characters of the verification key (AI 91)";
-    "92" var(88), Base64, false, "44 or 88 Base64 characters of the crypto signature (AI 92)";
+    "92" var(88), Cs82, false, "44 or 88 characters of the crypto signature (AI 92)";
     "93" fixed(4), Cs82, false, "4 characters of the verification code (AI 93)";
 };
 
@@ -153,11 +156,25 @@ static TABLE: &[AiSpec] = ai_table! {
 /// beer), 6 (milk).
 pub(crate) const SERIAL_LENGTHS: [usize; 3] = [13, 7, 6];
 
+/// Whether `ai` is exactly an application identifier of the table.
+pub(crate) fn is_known_ai(ai: &[u8]) -> bool {
+    TABLE.iter().any(|spec| spec.ai.as_bytes() == ai)
+}
+
 fn lookup(rest: &[u8]) -> Option<&'static AiSpec> {
     // No AI in the table is a prefix of another, so the first match is the only one.
     TABLE
         .iter()
         .find(|spec| rest.starts_with(spec.ai.as_bytes()))
+}
+
+/// The warning for a crypto signature (AI 92) with characters outside Base64, if any.
+pub(crate) fn crypto_warning(n: &Normalized, elements: &[RawElement]) -> Option<Warning> {
+    let e = elements.iter().find(|e| e.spec.ai == "92")?;
+    let at = (e.start..e.end).find(|&j| !Charset::Base64.allows(n.body[j]))?;
+    Some(Warning::CryptoNotBase64 {
+        position: n.pos(at),
+    })
 }
 
 /// An element found in the normalised body: value is `body[start..end]`.
@@ -405,7 +422,8 @@ fn recover_serial(
     }
 }
 
-/// AIs that follow the serial in the product-group layouts of ffd.md §4.3.
+/// AIs that follow the serial in the product-group layouts (see [`crate::ProductGroup`] for
+/// the layouts and their public sources).
 fn is_tail_ai(ai: &str) -> bool {
     matches!(ai, "91" | "92" | "93" | "8005" | "17" | "7003")
         || ai.starts_with("310")

@@ -60,7 +60,7 @@ mod normalize;
 pub mod provider;
 
 pub use check::gs1_check_digit;
-pub use classify::{CodeFormat, CodeKind, Crypto44, MarkType, ProductGroup};
+pub use classify::{CodeFormat, CodeKind, Crypto44, GroupBasis, MarkType, ProductGroup};
 pub use encode::{Tag1162, Tag1163, TypeCode, TAG_1162_MAX_LEN};
 pub use error::MarkError;
 pub use keyboard::latin_from_russian_layout;
@@ -181,6 +181,7 @@ impl MarkCode {
         let n = normalize::normalize(input, options.textual_separators)?;
         let accept = options.unrecognized == Unrecognized::Accept;
         let (format, elements, recovered) = classify::recognize(&n, accept)?;
+        let crypto = gs1::crypto_warning(&n, &elements);
         let (code, spans) = if format == CodeFormat::Gs1 {
             gs1::render(&n.body, &elements)
         } else {
@@ -189,6 +190,7 @@ impl MarkCode {
         };
         let mut warnings = n.warnings;
         warnings.extend(recovered);
+        warnings.extend(crypto);
         Ok(Self {
             format,
             code,
@@ -280,7 +282,15 @@ impl MarkCode {
     /// The product group, where the code tells it (see [`ProductGroup`]).
     #[must_use]
     pub fn product_group(&self) -> ProductGroup {
-        classify::product_group(self.format, |ai| self.len_of(ai))
+        classify::product_group(self.format, |ai| self.len_of(ai)).0
+    }
+
+    /// Why [`product_group`](Self::product_group) is what it is: the evidence in the code, or
+    /// why the code does not tell the group and what the caller can do
+    /// ([`GroupBasis::note`]).
+    #[must_use]
+    pub fn product_group_basis(&self) -> GroupBasis {
+        classify::product_group(self.format, |ai| self.len_of(ai)).1
     }
 
     /// The ФФД 1.2 code kind (the child tag of 1163, 1300–1309).
@@ -311,7 +321,8 @@ impl MarkCode {
         &self.code
     }
 
-    /// The tag 1163 child (ФФД 1.2): tag 1300–1309 and its value (ffd.md §4.2).
+    /// The tag 1163 child (ФФД 1.2): tag 1300–1309 (Приказ ФНС ЕД-7-20/662@, приложение 2)
+    /// and its value.
     #[must_use]
     pub fn tag_1163(&self) -> Tag1163 {
         encode::tag_1163(self)
@@ -339,7 +350,9 @@ impl std::str::FromStr for MarkCode {
 mod tests {
     use super::*;
 
-    /// The worked examples of ffd.md §4.1.
+    /// The worked examples of tag 1162: the EAN-13 example of ММВ-7-20/229@ (ред. 29.08.2019,
+    /// quoted in <https://github.com/shtrih-m/fr_drv_ng/issues/97>) and a shoe code of the
+    /// published develop-1c.ru example (with a synthetic crypto tail).
     #[test]
     fn worked_examples_of_the_reference() {
         let crypto = "A".repeat(88);

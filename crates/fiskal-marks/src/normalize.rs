@@ -91,6 +91,23 @@ pub enum Warning {
         /// Character index in the input.
         position: usize,
     },
+    /// The code was written in the GS1 human-readable form, with every application
+    /// identifier in brackets (`(01)04690257528523(21)…(91)…(92)…`), as printed under a
+    /// label or copied from a document: the brackets were removed and a GS put between the
+    /// elements. It was not a raw scan; the code itself is the same.
+    HumanReadable {
+        /// Character index in the input of the first bracket.
+        position: usize,
+    },
+    /// The crypto signature (AI 92) holds characters outside the Base64 alphabet (GS1
+    /// character set 82 allows `!"%&'()*,-.:;<>?_` there). Accepted as it is: no product
+    /// group's published rule found by fiskal restricts AI 92 to Base64, but Честный ЗНАК
+    /// codes normally carry Base64 there, so such a code is worth a look (a scanner or a
+    /// keyboard layout may have changed characters).
+    CryptoNotBase64 {
+        /// Character index in the input of the first character outside Base64.
+        position: usize,
+    },
     /// The code carried no GS at all; the end of the serial number (AI 21) was found from
     /// the product-group layouts (serial of 13, 7 or 6 characters followed by a known
     /// crypto tail) and a GS was inserted there in the normalised code.
@@ -113,6 +130,8 @@ impl Warning {
             Self::TextualSeparator { .. } => "textual_separator",
             Self::TrailingSeparator { .. } => "trailing_separator",
             Self::SeparatorRecovered { .. } => "separator_recovered",
+            Self::HumanReadable { .. } => "human_readable",
+            Self::CryptoNotBase64 { .. } => "crypto_not_base64",
         }
     }
 
@@ -124,7 +143,9 @@ impl Warning {
             Self::LeadingFnc1 { position, .. }
             | Self::TextualSeparator { position, .. }
             | Self::TrailingSeparator { position }
-            | Self::SeparatorRecovered { position, .. } => Some(*position),
+            | Self::SeparatorRecovered { position, .. }
+            | Self::HumanReadable { position }
+            | Self::CryptoNotBase64 { position } => Some(*position),
         }
     }
 }
@@ -298,6 +319,9 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     if body.is_empty() {
         return Err(MarkError::Empty);
     }
+    if let Some(position) = unbracket(&mut body, &mut origin) {
+        warnings.push(Warning::HumanReadable { position });
+    }
     if body.len() > MAX_CODE_CHARS {
         return Err(MarkError::TooLong {
             length: body.len(),
@@ -312,6 +336,55 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
         end,
         warnings,
     })
+}
+
+/// The application identifier of a bracket group `(` + AI + `)` at the start of `rest`, if it
+/// is one the AI table knows (2 to 4 digits).
+fn bracket_ai(rest: &[u8]) -> Option<usize> {
+    let inner = rest.strip_prefix(b"(")?;
+    let close = inner.iter().take(5).position(|&b| b == b')')?;
+    let ai = &inner[..close];
+    ((2..=4).contains(&ai.len())
+        && ai.iter().all(u8::is_ascii_digit)
+        && crate::gs1::is_known_ai(ai))
+    .then_some(close + 2)
+}
+
+/// Rewrites the GS1 human-readable form `(01)…(21)…(91)…` into element strings with GS
+/// between the elements, keeping each character's origin. Returns the input position of the
+/// first bracket when the body was in that form (it must start with a bracketed known AI).
+///
+/// A bracket group starts a new element only where it is `(` + a known AI + `)`: values may
+/// hold brackets themselves (GS1 character set 82 has `(` and `)`), as in a crypto tail
+/// `…&*(fgln…`. A value that holds the text of a known bracketed AI, e.g. a serial `ab(91)cd`,
+/// cannot be told apart in this form and is split there; the element checks that follow
+/// (lengths, check digit) then reject the code rather than accept a wrong one.
+fn unbracket(body: &mut Vec<u8>, origin: &mut Vec<usize>) -> Option<usize> {
+    bracket_ai(body)?;
+    let first = origin.first().copied().unwrap_or(0);
+    let mut out = Vec::with_capacity(body.len());
+    let mut out_origin = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if let Some(len) = bracket_ai(&body[i..]) {
+            if !out.is_empty() {
+                out.push(GS_BYTE);
+                out_origin.push(origin[i]);
+            }
+            for j in i + 1..i + len - 1 {
+                out.push(body[j]);
+                out_origin.push(origin[j]);
+            }
+            i += len;
+        } else {
+            out.push(body[i]);
+            out_origin.push(origin[i]);
+            i += 1;
+        }
+    }
+    *body = out;
+    *origin = out_origin;
+    Some(first)
 }
 
 /// Decodes bytes from a scanner or a file into text for [`normalize`].
@@ -345,6 +418,24 @@ mod tests {
 
     fn norm(s: &str) -> Normalized {
         normalize(s, true).unwrap()
+    }
+
+    #[test]
+    fn bracketed_ais_become_elements_and_other_brackets_stay() {
+        // Around the code: whitespace and an AIM prefix are still removed first.
+        let n = norm(" ]d2(01)04606203090785(21)a(b)c(93)x(y)");
+        assert_eq!(n.body, b"0104606203090785\x1d21a(b)c\x1d93x(y)".to_vec());
+        // The GS before 21 maps to the bracket in the input; values keep their positions.
+        assert_eq!(n.pos(16), 22);
+        assert_eq!(n.pos(19), 26); // the `a` after `(21)`
+        assert!(n.warnings.contains(&Warning::HumanReadable { position: 4 }));
+        // Not the bracketed form: a code that does not start with a known bracketed AI.
+        let n = norm("(99)123");
+        assert_eq!(n.body, b"(99)123".to_vec());
+        assert!(!n
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::HumanReadable { .. })));
     }
 
     fn codes(n: &Normalized) -> Vec<&'static str> {

@@ -30,8 +30,9 @@ pub enum TypePrefix {
 }
 
 impl TypePrefix {
-    /// ATOL v4 and Business.ru's ATOL-compatible endpoints: the full value (providers.md
-    /// §1.5, §3.6).
+    /// ATOL v4 and Business.ru's ATOL-compatible endpoints: the full value («АТОЛ Онлайн.
+    /// Описание протокола v4 (ФФД 1.05)», doc 5.15, Table 2 `nomenclature_code`; Bitrix's
+    /// `CashboxAtolFarmV4::buildPositionNomenclatureCode`, which its Business.ru cashbox inherits).
     pub const ATOL_V4: Self = Self::Included;
     /// Business.ru Open API: omitted. See [`business_ru_nomenclature_code`] for why and how
     /// to verify it.
@@ -47,7 +48,9 @@ pub fn atol_v4_nomenclature_code(mark: &MarkCode) -> Result<String, MarkError> {
     Ok(mark.tag_1162()?.to_hex_spaced())
 }
 
-/// The ATOL v5 `mark_code` object: exactly one key (providers.md §1.6).
+/// The ATOL v5 `mark_code` object: exactly one key (ATOL's v5 protocol as quoted by
+/// <https://github.com/ili/atol-online>, `AtolOnline/V5`; no public copy of the v5 document
+/// was found).
 ///
 /// | Key | Tag | Value produced here |
 /// |---|---|---|
@@ -139,7 +142,7 @@ pub fn orange_data_item_code(mark: &MarkCode) -> &str {
 /// **Why omitted.** Integrators report that the Open API prepends the 2-byte type code
 /// itself, so a full 1162 value (`44 4D …`) comes out on the receipt with a doubled prefix
 /// (`44 4D 44 4D …`) and a wrong GTIN. Business.ru does not publish the format of this
-/// field (providers.md §3.6 and open question 1): this is the likely reading of the reports,
+/// field (nothing public confirms it): this is the likely reading of the reports,
 /// **not** a documented fact. Its ATOL-compatible endpoints, by contrast, take the full ATOL
 /// form ([`atol_v4_nomenclature_code`]).
 ///

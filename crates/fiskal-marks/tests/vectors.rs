@@ -47,6 +47,8 @@ struct Options {
 struct Expected {
     format: &'static str,
     product_group: &'static str,
+    product_group_basis: &'static str,
+    product_group_note: &'static str,
     gtin: Option<String>,
     serial: Option<String>,
     elements: Vec<[String; 2]>,
@@ -166,6 +168,8 @@ fn describe(mark: &MarkCode) -> Expected {
     Expected {
         format: mark.format().as_str(),
         product_group: mark.product_group().as_str(),
+        product_group_basis: mark.product_group_basis().code(),
+        product_group_note: mark.product_group_basis().note(),
         gtin: mark.gtin().map(str::to_owned),
         serial: mark.serial().map(str::to_owned),
         elements: mark
@@ -323,8 +327,10 @@ fn marks_vectors() {
     );
 }
 
-/// The two worked examples of ffd.md §4.1 must be among the vectors, with the reference's
-/// bytes (guards against regenerating them into something else).
+/// The two worked examples of tag 1162 (the EAN-13 example of ММВ-7-20/229@ ред. 29.08.2019,
+/// quoted in <https://github.com/shtrih-m/fr_drv_ng/issues/97>, and the develop-1c.ru shoe
+/// code) must be among the vectors, with their published bytes (guards against regenerating
+/// them into something else).
 #[test]
 fn worked_examples_are_pinned() {
     for (file, hex) in [

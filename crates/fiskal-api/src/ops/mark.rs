@@ -57,6 +57,8 @@ struct MarkOut {
     version: u32,
     format: &'static str,
     product_group: &'static str,
+    product_group_basis: &'static str,
+    product_group_note: &'static str,
     gtin: Option<String>,
     serial: Option<String>,
     elements: Vec<[String; 2]>,
@@ -132,6 +134,8 @@ fn describe(mark: &MarkCode) -> MarkOut {
         version: SCHEMA_VERSION,
         format: mark.format().as_str(),
         product_group: mark.product_group().as_str(),
+        product_group_basis: mark.product_group_basis().code(),
+        product_group_note: mark.product_group_basis().note(),
         gtin: mark.gtin().map(str::to_owned),
         serial: mark.serial().map(str::to_owned),
         elements: mark

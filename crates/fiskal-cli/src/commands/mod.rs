@@ -1,9 +1,13 @@
 //! The commands other than the demo. Receipt work goes through `fiskal-api`, the operations
 //! layer of the C ABI, so `--json` output is exactly what every binding gets.
 
+mod batch;
 mod provider;
 mod queue;
 mod receipt;
+mod report;
+mod shell;
+mod view;
 
 use crate::out::{exit, CliError, Out};
 use crate::{Command, ConfigCommand, TlvCommand};
@@ -15,13 +19,15 @@ use std::path::Path;
 pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
     match command {
         Command::Demo { keep } => crate::demo::run(out, keep).await,
+        Command::Validate { file } if file.is_dir() => batch::validate_dir(out, &file),
         Command::Validate { file } => receipt::validate(out, &file),
         Command::Split {
             file,
             key,
             budget,
             provider,
-        } => receipt::split(out, &file, &key, budget, provider),
+            out: dir,
+        } => receipt::split(out, &file, &key, budget, provider, dir.as_deref()),
         Command::Mark { scan } => receipt::mark(out, &scan),
         Command::Tlv { command } => match command {
             TlvCommand::Encode {
@@ -37,14 +43,23 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             } => receipt::tlv_decode(out, &file, format, bare, form),
         },
         Command::Config {
-            command: ConfigCommand::Check { file },
-        } => provider::config_check(out, &file),
+            command: ConfigCommand::Check { file, online },
+        } => provider::config_check(out, &file, online).await,
         Command::Send {
             config,
             route,
             document_id,
             file,
-        } => provider::send(out, &config, route.as_deref(), &document_id, &file).await,
+            wait,
+            timeout,
+        } => {
+            let wait = if wait {
+                Some(parse_duration(&timeout, "--timeout")?)
+            } else {
+                None
+            };
+            provider::send(out, &config, route.as_deref(), &document_id, &file, wait).await
+        }
         Command::Status {
             config,
             route,
@@ -67,9 +82,8 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             db,
             command,
         } => {
-            let config = required(config, "--config", "queue")?;
             let db = required(db, "--db", "queue")?;
-            queue::queue(out, &config, &db, command)
+            queue::queue(out, config.as_deref(), &db, command)
         }
         Command::Worker {
             config,
@@ -77,6 +91,15 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             until_settled,
         } => queue::worker(out, &config, &db, until_settled).await,
         Command::Emulator { args } => emulator(args).await,
+        Command::Report {
+            db,
+            from,
+            to,
+            format,
+            out: to_file,
+        } => report::report(out, &db, &from, &to, format, to_file.as_deref()),
+        Command::Completions { shell } => shell::completions(out, shell),
+        Command::Man { out: to } => shell::man(out, to.as_deref()),
         Command::Render {
             file,
             fiscal,
@@ -100,17 +123,47 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
     }
 }
 
+/// A duration as people write it: `60s`, `2m`, `500ms`, `90` (seconds).
+pub(crate) fn parse_duration(text: &str, option: &str) -> Result<std::time::Duration, CliError> {
+    let t = text.trim();
+    let (num, unit) = t
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((t, ""), |i| t.split_at(i));
+    let n: u64 = num.parse().ok().filter(|_| !num.is_empty()).ok_or_else(|| bad_duration(text, option))?;
+    let d = match unit.trim() {
+        "" | "s" => std::time::Duration::from_secs(n),
+        "ms" => std::time::Duration::from_millis(n),
+        "m" | "min" => std::time::Duration::from_secs(n.saturating_mul(60)),
+        "h" => std::time::Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(bad_duration(text, option)),
+    };
+    Ok(d)
+}
+
+fn bad_duration(text: &str, option: &str) -> CliError {
+    CliError::tr(
+        exit::CONFIG,
+        format!("{option} {text:?}: нужна длительность вроде 60s, 2m, 500ms"),
+        format!("{option} {text:?}: expected a duration such as 60s, 2m, 500ms"),
+    )
+}
+
 /// A global option of a command group (`queue`) that clap cannot mark required.
-fn required(
+pub(super) fn required(
     v: Option<std::path::PathBuf>,
     option: &str,
     command: &str,
 ) -> Result<std::path::PathBuf, CliError> {
+    let env = if option == "--db" {
+        "FISKAL_DB"
+    } else {
+        "FISKAL_CONFIG"
+    };
     v.ok_or_else(|| {
         CliError::tr(
             exit::CONFIG,
-            format!("`fiskal {command}` требует {option}: его можно указать до или после подкоманды (fiskal {command} {option} … add …)"),
-            format!("`fiskal {command}` needs {option}: give it before or after the subcommand (fiskal {command} {option} … add …)"),
+            format!("`fiskal {command}` требует {option}: его можно указать до или после подкоманды (fiskal {command} {option} … add …) или в переменной окружения {env}"),
+            format!("`fiskal {command}` needs {option}: give it before or after the subcommand (fiskal {command} {option} … add …) or in the environment variable {env}"),
         )
     })
 }

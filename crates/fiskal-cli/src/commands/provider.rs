@@ -70,11 +70,14 @@ fn refuse_inline_secrets(s: &OutboxSettings) -> Result<(), CliError> {
     ))
 }
 
-pub(super) fn config_check(out: &Out, file: &Path) -> Result<(), CliError> {
+pub(super) async fn config_check(out: &Out, file: &Path, online: bool) -> Result<(), CliError> {
     let s = load_settings(file)?;
     let routes = s.build_routes().map_err(CliError::outbox)?;
     let mut names: Vec<&String> = routes.keys().collect();
     names.sort();
+    if online {
+        return check_online(out, &routes, &names).await;
+    }
     out.json(&json!({"ok": true, "routes": names, "default_route": s.default_route}));
     out.say(
         &format!(
@@ -105,6 +108,85 @@ pub(super) fn config_check(out: &Out, file: &Path) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// `config check --online`: each route's provider health call (ATOL: a fresh token;
+/// Business.ru: `StateSystem`; Orange Data has none), one line per route saying what is wrong.
+/// Exit 2 when a provider refuses the credentials or settings, 3 when one cannot be reached.
+async fn check_online(
+    out: &Out,
+    routes: &std::collections::HashMap<String, fiskal_outbox::Route<AnyProvider>>,
+    names: &[&String],
+) -> Result<(), CliError> {
+    use fiskal_providers::Health;
+    let mut rows = Vec::new();
+    let mut worst = 0u8;
+    for n in names {
+        let Some(r) = routes.get(n.as_str()) else {
+            continue;
+        };
+        let p = r.provider();
+        let (status, ru, en, detail) = match p.health().await {
+            Health::Ok { detail } => (
+                "ok",
+                format!("учётные данные приняты ({detail})"),
+                format!("the credentials are accepted ({detail})"),
+                detail,
+            ),
+            Health::Failed(o) => match &*o {
+                Outcome::Rejected { kind, code, message } => {
+                    worst = worst.max(2);
+                    (
+                        "refused",
+                        format!("провайдер отклонил учётные данные или настройки ({}, код {code}): {message}; исправьте настройки маршрута", kind.code()),
+                        format!("the provider refuses the credentials or settings ({}, code {code}): {message}; fix the route's settings", kind.code()),
+                        format!("{}: {code}: {message}", kind.code()),
+                    )
+                }
+                o => {
+                    worst = worst.max(1);
+                    let m = match o {
+                        Outcome::RetryLater { message, .. } => message.clone(),
+                        Outcome::InDoubt { reason } => reason.clone(),
+                        o => o.code().to_owned(),
+                    };
+                    (
+                        "unreachable",
+                        format!("провайдер недоступен или отвечает ошибкой: {m}; проверьте base_url и сеть"),
+                        format!("the provider cannot be reached or fails: {m}; check base_url and the network"),
+                        m,
+                    )
+                }
+            },
+            _ => (
+                "unsupported",
+                format!("у {} нет проверки связи без чека: учётные данные проверит только тестовый чек (fiskal send --route {n} … на тестовом окружении)", p.name()),
+                format!("{} has no health call that registers nothing: only a test receipt checks the credentials (fiskal send --route {n} … against its test environment)", p.name()),
+                String::new(),
+            ),
+        };
+        out.say(
+            &format!("  {n} ({}): {ru}", p.name()),
+            &format!("  {n} ({}): {en}", p.name()),
+        );
+        rows.push(json!({"route": n, "provider": p.name(), "status": status, "detail": detail}));
+    }
+    out.json(&json!({"ok": worst == 0, "routes": rows}));
+    match worst {
+        0 => Ok(()),
+        2 => Err(CliError::tr(
+            exit::CONFIG,
+            "провайдер отклонил учётные данные или настройки (см. выше)",
+            "a provider refuses the credentials or settings (see above)",
+        )
+        .silent_if(out.json)),
+        _ => Err(CliError::tr(
+            exit::PROVIDER,
+            "провайдер недоступен (см. выше)",
+            "a provider cannot be reached (see above)",
+        )
+        .silent_if(out.json)),
+    }
 }
 
 fn provider_of(config: &Path, route: Option<&str>) -> Result<AnyProvider, CliError> {
@@ -181,6 +263,7 @@ pub(super) async fn send(
     route: Option<&str>,
     document_id: &str,
     file: &Path,
+    wait: Option<std::time::Duration>,
 ) -> Result<(), CliError> {
     let provider = provider_of(config, route)?;
     let text = read_input(file)?;
@@ -197,7 +280,65 @@ pub(super) async fn send(
         .submit(&s)
         .await
         .map_err(|e| CliError::provider(&e))?;
-    print_outcome(out, &o)
+    match (wait, &o) {
+        (Some(limit), Outcome::Accepted { provider_id, .. } | Outcome::Pending { provider_id }) => {
+            if !out.json {
+                print_outcome(out, &o)?;
+            }
+            let kind = document_kind(receipt.operation);
+            wait_done(out, &provider, document_id, provider_id, kind, limit).await
+        }
+        _ => print_outcome(out, &o),
+    }
+}
+
+/// The status query kind of a receipt's operation (1054).
+fn document_kind(op: fiskal_ffd::enums::Operation) -> DocumentKind {
+    use fiskal_ffd::enums::Operation as O;
+    match op {
+        O::SELL_REFUND => DocumentKind::SellRefund,
+        O::BUY => DocumentKind::Buy,
+        O::BUY_REFUND => DocumentKind::BuyRefund,
+        _ => DocumentKind::Sell,
+    }
+}
+
+/// `send --wait`: polls the status until the document is done or refused, or `limit` passes
+/// (exit 5). Polls no faster than the provider's status interval (at least 500 ms apart).
+async fn wait_done(
+    out: &Out,
+    provider: &AnyProvider,
+    document_id: &str,
+    provider_id: &str,
+    kind: DocumentKind,
+    limit: std::time::Duration,
+) -> Result<(), CliError> {
+    let start = tokio::time::Instant::now();
+    let every = provider
+        .status_interval()
+        .unwrap_or_default()
+        .max(std::time::Duration::from_millis(500));
+    loop {
+        let q = StatusQuery {
+            provider_id: Some(provider_id),
+            document_id,
+            kind,
+        };
+        match provider.status(&q).await {
+            Ok(o @ (Outcome::Done { .. } | Outcome::Rejected { .. })) => {
+                return print_outcome(out, &o)
+            }
+            Ok(_) | Err(_) => {}
+        }
+        if start.elapsed() + every > limit {
+            return Err(CliError::tr(
+                exit::NOT_SETTLED,
+                format!("за {} фискальные реквизиты не пришли; документ у провайдера ({provider_id}), проверьте позже: fiskal status --document-id {document_id} --provider-id {provider_id}", super::queue::human_duration(limit, crate::out::Lang::Ru)),
+                format!("no fiscal attributes within {}; the provider holds the document ({provider_id}), check later: fiskal status --document-id {document_id} --provider-id {provider_id}", super::queue::human_duration(limit, crate::out::Lang::En)),
+            ));
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 pub(super) async fn status(

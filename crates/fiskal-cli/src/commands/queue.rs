@@ -1,7 +1,7 @@
 //! The outbox: queue add/list/show/stats/reconcile and the worker.
 
 use super::provider::load_settings;
-use super::{parse_json, read_input};
+use super::parse_json;
 use crate::out::Lang;
 use crate::out::{exit, CliError, Out};
 use crate::QueueCommand;
@@ -13,9 +13,11 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 
+use super::view::{audit_lines, local_time, no_entry, show_entry, state_meaning};
+
 /// The outbox JSON shapes of fiskal-api (what the C ABI and every binding return), parsed for
 /// `--json` output.
-fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, CliError> {
+pub(super) fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, CliError> {
     let text = r.map_err(|e| CliError::internal(format!("JSON output: {}", e.message_en)))?;
     parse_json(&text)
 }
@@ -103,6 +105,17 @@ fn open_for_reading(db: &Path) -> Result<SqliteStore, OutboxError> {
     }
 }
 
+/// The journal for the commands that only read it (list, show, audit, render, stats): no
+/// config and no secrets. An existing file is opened read-only; a missing one is created empty
+/// (as the writing commands would), or the error says which folder is missing or not writable.
+fn open_journal_to_read(db: &Path) -> Result<SqliteStore, CliError> {
+    if db.is_file() {
+        return open_for_reading(db).map_err(|e| CliError::journal(db, &e));
+    }
+    SqliteStore::open(db, fiskal_outbox::store::Config::default())
+        .map_err(|e| CliError::journal(db, &e))
+}
+
 /// The names `queue list --state` takes.
 const STATES: &str = "queued, sending, accepted, done, in_doubt, retry_later, failed_at_register, \
      rejected, stuck, cancelled";
@@ -162,11 +175,10 @@ fn operator_error(e: OutboxError) -> CliError {
 
 pub(super) fn queue(
     out: &Out,
-    config: &Path,
+    config: Option<&Path>,
     db: &Path,
     command: QueueCommand,
 ) -> Result<(), CliError> {
-    let s = load_settings(config)?;
     let writes = matches!(
         command,
         QueueCommand::Add { .. }
@@ -174,60 +186,72 @@ pub(super) fn queue(
             | QueueCommand::Requeue { .. }
             | QueueCommand::Cancel { .. }
     );
-    let journal = match Outbox::open(db, &s) {
-        Ok(o) => Journal::Full(o),
-        Err(e) if is_storage_open(&e) => {
-            // A journal that cannot be written can still be read (show, list, stats).
-            if !writes && db.is_file() {
-                Journal::ReadOnly(Box::new(
-                    open_for_reading(db).map_err(|e2| CliError::journal(db, &e2))?,
-                ))
-            } else {
-                return Err(CliError::journal(db, &e));
-            }
+    // Reading needs only the journal: no config, no secrets (list, show, audit, render, stats).
+    let mut default_route = None;
+    let journal = if writes {
+        let config = super::required(config.map(Path::to_path_buf), "--config", "queue")?;
+        let s = load_settings(&config)?;
+        default_route.clone_from(&s.default_route);
+        match Outbox::open(db, &s) {
+            Ok(o) => Journal::Full(o),
+            Err(e) if is_storage_open(&e) => return Err(CliError::journal(db, &e)),
+            Err(e) => return Err(CliError::outbox(e)),
         }
-        Err(e) => return Err(CliError::outbox(e)),
+    } else {
+        Journal::ReadOnly(Box::new(open_journal_to_read(db)?))
     };
     match command {
-        QueueCommand::Add { file, key, route } => {
+        QueueCommand::Add {
+            files,
+            key,
+            key_prefix,
+            split,
+            route,
+        } => {
             let Journal::Full(outbox) = &journal else {
                 return Err(CliError::internal("the journal is open read-only"));
             };
-            let text = read_input(&file)?;
-            let receipt =
-                fiskal_ffd::json::parse(&text).map_err(|e| super::receipt_error(out, e))?;
-            let r = outbox
-                .enqueue(&key, &receipt, route.as_deref())
-                .map_err(CliError::outbox)?;
-            out.json(&shape(fiskal_api::enqueued_json(&r))?);
-            if r.created {
-                out.say(
-                    &format!("Чек {key} сохранён в очереди ({}).", r.entry.provider),
-                    &format!("Receipt {key} stored in the outbox ({}).", r.entry.provider),
-                );
-            } else {
-                out.say(
-                    &format!("Чек {key} уже в очереди ({}).", r.entry.state),
-                    &format!("Receipt {key} was already enqueued ({}).", r.entry.state),
-                );
-            }
+            super::batch::add(
+                out,
+                outbox,
+                &super::batch::AddArgs {
+                    files: &files,
+                    key: key.as_deref(),
+                    key_prefix: key_prefix.as_deref(),
+                    split,
+                    route: route.as_deref(),
+                    default_route: default_route.as_deref(),
+                },
+            )?;
         }
         QueueCommand::List { state, limit } => {
-            let st = State::from_name(&state).ok_or_else(|| {
-                CliError::tr(
-                    exit::CONFIG,
-                    format!("нет состояния {state:?}; есть: {STATES}"),
-                    format!("no state {state:?}; the states: {STATES}"),
-                )
-            })?;
-            let list = journal.list(st, limit).map_err(CliError::outbox)?;
+            let states: Vec<State> = if state == "all" {
+                State::ALL.to_vec()
+            } else {
+                vec![State::from_name(&state).ok_or_else(|| {
+                    CliError::tr(
+                        exit::CONFIG,
+                        format!("нет состояния {state:?}; есть: {STATES}, all"),
+                        format!("no state {state:?}; the states: {STATES}, all"),
+                    )
+                })?]
+            };
+            let mut list = Vec::new();
+            for st in &states {
+                let left = limit.saturating_sub(list.len());
+                if left == 0 {
+                    break;
+                }
+                list.extend(journal.list(*st, left).map_err(CliError::outbox)?);
+            }
             out.json(&shape(fiskal_api::entries_json(&list))?);
             for e in &list {
                 out.text(&format!(
-                    "{:<30} {:<12} {:<18} {}",
+                    "{:<30} {:<12} {:<18} {:<19} {}",
                     e.key,
                     e.provider,
                     e.state.name(),
+                    local_time(e.state_since),
                     e.last_message.as_deref().unwrap_or("")
                 ));
             }
@@ -235,6 +259,16 @@ pub(super) fn queue(
                 &format!("Всего: {}", list.len()),
                 &format!("Total: {}", list.len()),
             );
+            let mut seen: Vec<State> = list.iter().map(|e| e.state).collect();
+            seen.sort();
+            seen.dedup();
+            for st in seen {
+                let (ru, en) = state_meaning(st);
+                out.say(
+                    &format!("  {}: {ru}", st.name()),
+                    &format!("  {}: {en}", st.name()),
+                );
+            }
         }
         QueueCommand::Show { key } => {
             let e = journal
@@ -252,17 +286,29 @@ pub(super) fn queue(
             let mut v = entry.clone();
             v["audit"] = shape(fiskal_api::audit_json(&audit))?["records"].take();
             out.json(&v);
-            out.text(&serde_json::to_string_pretty(&entry).unwrap_or_default());
-            for a in &audit {
-                out.text(&format!(
-                    "  {} {:>18} → {:<18} {:<18} {}",
-                    a.at.as_millis(),
-                    a.from.map_or("—", |s| s.name()),
-                    a.to.name(),
-                    a.reason,
-                    a.detail
-                ));
+            show_entry(out, &e);
+            out.say("Журнал изменений:", "Audit trail:");
+            audit_lines(out, &audit);
+        }
+        QueueCommand::Audit { key } => {
+            let audit = journal.audit(&key).map_err(CliError::outbox)?;
+            if audit.is_empty() && journal.get(&key).map_err(CliError::outbox)?.is_none() {
+                return Err(no_entry(&key));
             }
+            out.json(&shape(fiskal_api::audit_json(&audit))?);
+            audit_lines(out, &audit);
+        }
+        QueueCommand::Render {
+            key,
+            format,
+            width,
+            out: to,
+        } => {
+            let e = journal
+                .get(&key)
+                .map_err(CliError::outbox)?
+                .ok_or_else(|| no_entry(&key))?;
+            super::receipt::render_stored(out, &e, format, width, to.as_deref())?;
         }
         QueueCommand::Stats => {
             let stats = journal.stats().map_err(CliError::outbox)?;

@@ -33,6 +33,7 @@ pub(super) fn split(
     key: &str,
     budget: Option<usize>,
     provider: LimitsPreset,
+    dir: Option<&Path>,
 ) -> Result<(), CliError> {
     let text = read_input(file)?;
     let receipt: Value = serde_json::from_str(&text).map_err(|e| {
@@ -49,9 +50,27 @@ pub(super) fn split(
         options["budget"] = json!(b);
     }
     let input = json!({"version": 1, "receipt": receipt, "key": key, "options": options});
-    let v = parse_json(&fiskal_api::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
-    out.json(&v);
+    let mut v =
+        parse_json(&fiskal_api::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     let parts = v["parts"].as_array().cloned().unwrap_or_default();
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
+        let mut written = Vec::new();
+        for p in &parts {
+            let name = format!("{}.json", p["key"].as_str().unwrap_or("part"));
+            let path = dir.join(name);
+            let text = serde_json::to_string_pretty(&p["receipt"])
+                .map_err(|e| CliError::internal(e.to_string()))?;
+            std::fs::write(&path, text + "\n").map_err(|e| CliError::io(&path, &e))?;
+            written.push(path.display().to_string());
+        }
+        v["files"] = json!(written);
+        out.say(
+            &format!("Части записаны в {}: {}", dir.display(), written.len()),
+            &format!("Parts written to {}: {}", dir.display(), written.len()),
+        );
+    }
+    out.json(&v);
     out.say(
         &format!("Частей: {}", parts.len()),
         &format!("Parts: {}", parts.len()),
@@ -318,5 +337,65 @@ pub(super) fn render(out: &Out, a: &RenderArgs<'_>) -> Result<(), CliError> {
         "qr_png": path(a.qr_png),
         "qr_svg": path(a.qr_svg),
     }));
+    Ok(())
+}
+
+/// `queue render KEY`: a stored receipt as the buyer sees it, with the fiscal attributes once
+/// it is done (else marked as not fiscalised).
+pub(super) fn render_stored(
+    out: &Out,
+    e: &fiskal_outbox::Entry,
+    format: RenderFormat,
+    width: usize,
+    to: Option<&Path>,
+) -> Result<(), CliError> {
+    let width = render_width(width)?;
+    let receipt = e.receipt().map_err(CliError::outbox)?;
+    let opts = fiskal_render::Options::with_width(width);
+    let doc = match format {
+        RenderFormat::Text => fiskal_render::render_text(&receipt, e.fiscal.as_ref(), &opts),
+        RenderFormat::Html => fiskal_render::render_html(&receipt, e.fiscal.as_ref(), &opts),
+    };
+    write_document(out, &doc, to)?;
+    out.json(&json!({
+        "key": e.key,
+        "state": e.state.name(),
+        "format": match format { RenderFormat::Text => "text", RenderFormat::Html => "html" },
+        "document": if to.is_none() { Some(&doc) } else { None },
+        "out": to.map(|p| p.display().to_string()),
+        "qr": e.fiscal.as_ref().map(|f| f.qr_string()),
+    }));
+    Ok(())
+}
+
+/// The receipt width the renderer knows.
+fn render_width(w: usize) -> Result<fiskal_render::Width, CliError> {
+    match w {
+        42 => Ok(fiskal_render::Width::Cols42),
+        48 => Ok(fiskal_render::Width::Cols48),
+        w => Err(CliError::tr(
+            exit::CONFIG,
+            format!("--width {w}: ширина чека 42 или 48 символов"),
+            format!("--width {w}: the receipt width is 42 or 48 characters"),
+        )),
+    }
+}
+
+/// A rendered document to a file (saying where) or to stdout (not in `--json` mode).
+fn write_document(out: &Out, doc: &str, to: Option<&Path>) -> Result<(), CliError> {
+    match to {
+        Some(p) => {
+            std::fs::write(p, doc).map_err(|e| CliError::io(p, &e))?;
+            out.say(
+                &format!("Записано: {}", p.display()),
+                &format!("Written: {}", p.display()),
+            );
+        }
+        None if out.json => {}
+        None => {
+            let mut o = std::io::stdout().lock();
+            let _ = std::io::Write::write_all(&mut o, doc.as_bytes());
+        }
+    }
     Ok(())
 }

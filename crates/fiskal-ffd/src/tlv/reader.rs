@@ -89,8 +89,36 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
     /// Byte offset, from the start of the input, of the TLV header (or trailing byte) at fault.
     pub offset: usize,
-    /// The requisite at fault, when its header could be read.
+    /// The requisite at fault, when its header could be read (`None` for trailing data: the
+    /// TLV read before it is in [`DecodeError::trailing`]).
     pub tag: Option<Tag>,
+    /// For [`DecodeErrorKind::TrailingData`] from [`decode_document`]: what was read before the
+    /// trailing bytes and what they look like (`None` otherwise).
+    pub trailing: Option<Trailing>,
+}
+
+/// What [`decode_document`] saw when a buffer held more than one TLV: enough to tell a caller
+/// that handed over a bare requisite list (the requisites of a document without the form
+/// envelope, as fiscal-drive readers return them) what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trailing {
+    /// The tag of the complete TLV at the start of the buffer.
+    pub first_tag: Tag,
+    /// Its value length in bytes.
+    pub first_len: usize,
+    /// Whether that tag is a document form code ([`Tag::is_document_form`]).
+    pub first_is_form: bool,
+    /// How many more complete TLVs follow, when the trailing bytes are a well-formed TLV
+    /// sequence to the end (`None` when they are not).
+    pub more_tlvs: Option<usize>,
+}
+
+impl Trailing {
+    /// Whether the buffer is, unambiguously, a bare requisite list: it starts with a requisite
+    /// (not a form code) and parses as a TLV sequence to the end.
+    pub fn looks_like_bare_list(&self) -> bool {
+        !self.first_is_form && self.more_tlvs.is_some()
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -120,7 +148,35 @@ impl fmt::Display for DecodeError {
                 write!(f, ": FVLN must be 1..=8 bytes, found {actual}")
             }
             DecodeErrorKind::TooDeep => write!(f, ": nesting deeper than {MAX_DEPTH}"),
-            DecodeErrorKind::TrailingData { len } => write!(f, ": {len} trailing bytes"),
+            DecodeErrorKind::TrailingData { len } => {
+                write!(f, ": {len} trailing bytes")?;
+                if let Some(t) = &self.trailing {
+                    let name = t
+                        .first_tag
+                        .name_ru()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default();
+                    write!(
+                        f,
+                        ": a complete TLV with tag {}{name} of {} bytes ends at byte {}",
+                        t.first_tag, t.first_len, self.offset
+                    )?;
+                    match t.more_tlvs {
+                        Some(n) if t.looks_like_bare_list() => write!(
+                            f,
+                            ", then {n} more TLV(s) follow to the end: this looks like a bare \
+                             requisite list, not a document envelope; decode it as a list \
+                             (bare = true)"
+                        )?,
+                        Some(n) => write!(
+                            f,
+                            ", then {n} more TLV(s) follow: more than one document in one buffer?"
+                        )?,
+                        None => write!(f, ", and the bytes after it are not a TLV sequence")?,
+                    }
+                }
+                Ok(())
+            }
             DecodeErrorKind::Tainted => write!(f, ": reader already failed"),
         }
     }
@@ -167,7 +223,12 @@ impl<'a> Reader<'a> {
 
     fn fail(&mut self, kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> DecodeError {
         self.tainted = true;
-        DecodeError { kind, offset, tag }
+        DecodeError {
+            kind,
+            offset,
+            tag,
+            trailing: None,
+        }
     }
 
     /// Reads one TLV (recursing into STLVs of known tags).
@@ -178,6 +239,7 @@ impl<'a> Reader<'a> {
                 kind: DecodeErrorKind::Tainted,
                 offset: at,
                 tag: None,
+                trailing: None,
             });
         }
         let rest = &self.buf[self.pos.min(self.buf.len())..];
@@ -214,6 +276,7 @@ impl<'a> Reader<'a> {
             kind,
             offset: at,
             tag: Some(tag),
+            trailing: None,
         };
         let fixed = |n: usize| {
             if body.len() == n {
@@ -295,6 +358,7 @@ impl<'a> Reader<'a> {
                 kind: DecodeErrorKind::Tainted,
                 offset: at,
                 tag: None,
+                trailing: None,
             });
         }
         if self.is_empty() {
@@ -316,11 +380,45 @@ fn le_uint(bytes: &[u8]) -> u64 {
 }
 
 /// Decodes a buffer that must hold exactly one TLV (a whole fiscal document), nothing after it.
+///
+/// When more bytes follow the first TLV, the [`DecodeErrorKind::TrailingData`] error says what
+/// was read ([`DecodeError::trailing`]): typically a bare requisite list
+/// (`1041 …`, `1040 …`, …) handed over where a document envelope (`3 …`) was expected; read
+/// those with [`decode_bare`].
 pub fn decode_document(bytes: &[u8]) -> Result<Tlv, DecodeError> {
     let mut r = Reader::new(bytes);
     let tlv = r.read_tlv()?;
-    r.finish()?;
-    Ok(tlv)
+    let end = r.offset();
+    match r.finish() {
+        Ok(()) => Ok(tlv),
+        Err(mut e) => {
+            if matches!(e.kind, DecodeErrorKind::TrailingData { .. }) {
+                let more_tlvs = decode_all(&bytes[end..]).ok().map(|v| v.len());
+                e.trailing = Some(Trailing {
+                    first_tag: tlv.tag,
+                    first_len: tlv.value.len(),
+                    first_is_form: tlv.tag.is_document_form(),
+                    more_tlvs,
+                });
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Decodes a bare requisite list: the requisites of a document without the form envelope, as
+/// fiscal-drive and archive readers return them (`1041 …`, `1040 …`, `1012 …`). The buffer must
+/// be a non-empty sequence of complete TLVs.
+pub fn decode_bare(bytes: &[u8]) -> Result<Vec<Tlv>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError {
+            kind: DecodeErrorKind::TruncatedHeader { available: 0 },
+            offset: 0,
+            tag: None,
+            trailing: None,
+        });
+    }
+    decode_all(bytes)
 }
 
 /// Decodes a buffer that holds a sequence of TLVs (e.g. a document's value).
