@@ -4,7 +4,7 @@
 Each file tests/vectors/tlv/NNN_name.json holds a receipt ("receipt") and, written by hand from
 the FFD rules, the requisites its document must contain ("requisites": a nested list of
 [tag, type, value]). This script encodes "requisites" with its own small TLV encoder (the rules of
-shared/reference/ffd.md §1) and writes "tlv_hex" and "size". The Rust test then checks that
+framing and types as in fiskal-ffd's `tlv` module docs) and writes "tlv_hex" and "size". The Rust test then checks that
 fiskal's encoder turns "receipt" into exactly these bytes, and that decoding them gives back the
 receipt. Run it after editing a vector:  python3 tools/gen_tlv_vectors.py
 

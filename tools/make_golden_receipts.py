@@ -41,7 +41,7 @@ V["001_receipt_1_2_marked.json"] = {
 }
 
 V["002_receipt_1_05_agent_1162.json"] = {
-    "description": "FFD 1.05 sale: fractional quantity (899.00 × 0.347 = 311.953 → 311.95), unit 1197, buyer 1227/1228 at receipt level, cashier, a marked item with 1162 (the shoe example of ffd.md §4.1), commission agent with 1223/1224/1226; 1105 and 1106 totals.",
+    "description": "FFD 1.05 sale: fractional quantity (899.00 × 0.347 = 311.953 → 311.95), unit 1197, buyer 1227/1228 at receipt level, cashier, a marked item with 1162 (the develop-1c.ru shoe code example), commission agent with 1223/1224/1226; 1105 and 1106 totals.",
     "receipt": {
         "version": 1, "ffd": "1.05", "operation": "sell", "tax_system": "usn_income",
         "company": {"inn": "502712345651", "payment_place": "shop.example.ru", "payment_address": "г. Москва, ул. Примерная, д. 1"},
@@ -167,7 +167,7 @@ SHOE_SCAN = ("010469025752852321G+mgsHw<DiLN_\u001d91EE05\u001d92"
              "4B2ovJ3U14mtGhsDhWLhMDAFRoe8OK9C/2vfWUSFd7uRBpOIDG3U+ix7U/6S8nvFci3vKVQcx/e6hyvCfiKSZg==")
 
 V["006_receipt_1_05_mark_from_raw_scan.json"] = {
-    "description": "FFD 1.05: the item carries only the raw scan (mark.code, with GS); fiskal derives 1162 = the shoe worked example of ffd.md §4.1.",
+    "description": "FFD 1.05: the item carries only the raw scan (mark.code, with GS); fiskal derives 1162 = the develop-1c.ru shoe code example.",
     "receipt": {
         "version": 1, "ffd": "1.05", "operation": "sell", "tax_system": "osn",
         "company": {"inn": "7701000001", "payment_place": "shop.example.ru"},

@@ -122,10 +122,12 @@ impl From<Kopecks> for Money {
 #[non_exhaustive]
 pub struct CalcProfile {
     /// Most decimals a quantity may have: 3 for FFD 1.05 (the cross-vendor safe limit), 6 for
-    /// 1.2 (ffd.md §6.1). Quantities computed by fiskal-calc never exceed the input's scale.
+    /// 1.2 (commonly cited, not confirmed by a public source). Quantities computed by
+    /// fiskal-calc never exceed the input's scale.
     pub quantity_scale: u32,
     /// How amounts derived from percentages are rounded to the kopeck (default
-    /// [`Rounding::HalfUp`]). VAT always uses half-up, as the registers do (ffd.md §6.3).
+    /// [`Rounding::HalfUp`]). VAT always uses half-up, as the registers do (implementation
+    /// practice, not a normative FNS text).
     pub rounding: Rounding,
 }
 

@@ -1,7 +1,8 @@
 //! Line splitting: giving a line a new sum so that price × quantity still matches it.
 //!
 //! Registers recompute `round(price × quantity)` and reject a line whose sum differs by more than
-//! a kopeck (ffd.md §6.2); prices are whole kopecks. After a discount a line's sum is rarely a
+//! a kopeck (Shtrih-M's documented tolerance, <https://github.com/shtrih-m/fr_drv_ng/issues/243>);
+//! prices are whole kopecks. After a discount a line's sum is rarely a
 //! multiple of its quantity, so [`reprice_line`] returns one or more lines with the same name,
 //! VAT rate, payment method, subject, mark and other data, whose sums add up to the new sum
 //! **exactly**:

@@ -1,11 +1,12 @@
 //! VAT per item, per rate and per receipt, and net → gross helpers.
 //!
 //! Russian retail prices include VAT. The VAT of an item is `sum × r / (100 + r)` rounded to
-//! the kopeck **half-up** per item ([`fiskal_ffd::VatRate::vat_of`], ffd.md §6.3), for the plain
-//! rate (20 %) and the calculated rate (20/120) alike. Receipt totals are the sums of the item
-//! VATs per rate (per-item rounding, then sum: ffd.md §6.4). Only 20 %, 10 %, 20/120, 10/110 (VAT)
-//! and 0 %, без НДС (settlement sums) have receipt tags (1102–1107); [`VatBreakdown`] keeps all
-//! twelve rates so that 5 %, 7 % and 22 % totals are available too.
+//! the kopeck **half-up** per item ([`fiskal_ffd::VatRate::vat_of`]; implementation practice, not a
+//! normative FNS text), for the plain rate (20 %) and the calculated rate (20/120) alike. Receipt
+//! totals are the sums of the item VATs per rate (per-item rounding, then sum, as registers do).
+//! Only 20 %, 10 %, 20/120, 10/110 (VAT) and 0 %, без НДС (settlement sums) have receipt tags
+//! (1102–1107); [`VatBreakdown`] keeps all twelve rates so that 5 %, 7 % and 22 % totals are
+//! available too.
 //!
 //! ```
 //! use fiskal_calc::vat::{gross_from_net, item_vat};

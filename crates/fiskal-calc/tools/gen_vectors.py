@@ -360,7 +360,7 @@ def vln(v):
 
 
 def item_size(x):
-    """Bytes of one 1059 block as fiskal-ffd encodes a vector item (FFD 1.2, ffd.md §5.2)."""
+    """Bytes of one 1059 block as fiskal-ffd encodes a vector item (FFD 1.2: 4-byte header per TLV)."""
     q = Fraction(x["quantity"])
     scale = 0
     while (q * 10 ** scale).denominator != 1:

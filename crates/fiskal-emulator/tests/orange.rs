@@ -519,7 +519,7 @@ async fn correction12_needs_its_fields_and_has_its_own_status() {
     od.h.shutdown().await;
 }
 
-/// A valid FFD 1.05 correction (§2.8): a totals record.
+/// A valid FFD 1.05 correction (Orange Data protocol 2.31.3, §2.3): a totals record.
 fn correction_105(id: &str) -> Value {
     json!({
         "id": id, "inn": INN, "group": "Main", "key": INN,

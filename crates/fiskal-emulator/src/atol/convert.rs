@@ -7,9 +7,11 @@
 //!
 //! Mapping choices (each also in the crate docs):
 //! * `company.payment_address` → 1187 (`payment_place`), `company.location` → 1009;
-//! * `client.email` wins over `client.phone` for 1008 (the OFD mails the receipt then, §1.4);
+//! * `client.email` wins over `client.phone` for 1008 (the OFD mails the receipt then, ATOL
+//!   doc 5.15, Table 2);
 //! * payment types 5–9 ("extended", mapped in the ATOL cabinet) count as electronic (1081);
-//! * receipt `vats` replace the item `vat.sum`s (§1.4: "if both, only `vats` is used"); only
+//! * receipt `vats` replace the item `vat.sum`s (doc 5.15, Table 2: if both are given, only
+//!   `vats` is used); only
 //!   the rates with a receipt-level VAT-amount tag (20, 10, 20/120, 10/110) are carried;
 //! * `vat18`/`vat118` (legal only in refunds and corrections) are counted as 20 % / 20/120 for
 //!   the size and without an item VAT sum;

@@ -1,8 +1,10 @@
-//! ATOL error catalogue (providers.md §1.10): codes, texts, HTTP statuses, and the error
-//! envelope `{"error": {"error_id", "code", "text", "type"}, "status"?, "timestamp", "uuid"?}`.
+//! ATOL error catalogue («АТОЛ Онлайн. Описание протокола v4 (ФФД 1.05)», doc version 5.15,
+//! <https://online.atol.ru/files/API_atol_online_v4.pdf>, §8.1 Table 6 and §8.2 Table 7): codes,
+//! texts, HTTP statuses, and the error envelope `{"error": {"error_id", "code", "text", "type"},
+//! "status"?, "timestamp", "uuid"?}`.
 //!
-//! `status` is present only where the table of §1.10 gives one (`fail` for 30 and 32, `wait`
-//! for 33 and 34); `uuid` only for 33 (the original document).
+//! `status` is present only where Table 6 gives one (`fail` for 30 and 32, `wait` for 33 and 34);
+//! `uuid` only for 33 (the original document).
 
 use crate::fiscal::{atol_timestamp, new_uuid, now_msk};
 use crate::journal::DocError;
@@ -188,7 +190,7 @@ pub(crate) fn kkt_error(code: i64) -> DocError {
 }
 
 /// Texts of the KKT errors the emulator produces or that tests commonly script
-/// (providers.md §1.10, Table 7). Others: «Неизвестная ошибка» (015).
+/// (doc 5.15, §8.2 Table 7). Others: «Неизвестная ошибка» (015).
 pub(crate) fn kkt_error_text(code: i64) -> &'static str {
     match code {
         1 => "Соединение не установлено",

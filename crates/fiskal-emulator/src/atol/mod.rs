@@ -1,4 +1,9 @@
-//! ATOL Online v4 (ФФД 1.05) and v5 (ФФД 1.2) emulator, after providers.md §1.
+//! ATOL Online v4 (ФФД 1.05) and v5 (ФФД 1.2) emulator, after «АТОЛ Онлайн. Описание протокола
+//! v4 (ФФД 1.05)», doc version 5.15 of 29.05.2023
+//! (<https://online.atol.ru/files/API_atol_online_v4.pdf>, cited below as "doc 5.15"), the
+//! answers recorded from ATOL's test service in <https://github.com/skodnik/atol-online>
+//! (`data/samples/response/`, cited as "the A4 capture") and, for v5, the clients that quote
+//! the v5 document (docs/emulators.md lists every rule with its source).
 //!
 //! One listener serves both `/possystem/v4/…` and `/possystem/v5/…`:
 //! `getToken` (POST JSON, or the legacy GET with query parameters), `<group>/<operation>`
@@ -18,25 +23,25 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Behaviour, and the choices where the reference is silent
+//! # Behaviour, and the choices where the public sources are silent
 //!
 //! **Order of checks** of a registration: route → token (10 missing, 11 unknown or expired) →
 //! group belongs to the token's login (20; also for a group that does not exist) → group
 //! speaks this version (21) → operation (31) → `Content-Type` starts with `application/json`
-//! (41) → body is a JSON object of at most 4 MiB (40 `BadRequest` otherwise: the reference
+//! (41) → body is a JSON object of at most 4 MiB (40 `BadRequest` otherwise: doc 5.15
 //! names no code for malformed JSON) → schema (32) → `external_id` unused in the group (33,
 //! with the original `uuid`) → accepted: HTTP 200 `{"uuid", "timestamp", "error": null,
 //! "status": "wait"}`, journaled. A wrong HTTP method is 40 too.
 //!
 //! **Error envelope**: `{"error": {"error_id", "code", "text", "type"}, "timestamp"}` plus
-//! `status` where the table of §1.10 gives one (30, 32 `fail`; 33 `wait`) and `uuid` for 33.
+//! `status` where doc 5.15's Table 6 gives one (30, 32 `fail`; 33 `wait`) and `uuid` for 33.
 //! HTTP statuses per that table. Error 32 lists every failing field as `<Kind>: #/<pointer>`
 //! (`StringTooLong: #/receipt/items/0/name`), joined by `, ` — the kind names of the .NET
 //! schema validator seen in the A4 capture; the separator is a guess (A4 shows one field).
 //! `getToken`'s 32 says «входящего чека» (A4 capture), registration's «входного чека» (table).
 //!
 //! **Tokens**: bound to a login, valid on both versions; while one is valid, `getToken` gives
-//! the same one again (one of the two behaviours §1.2 allows); lifetime from
+//! the same one again (one of the two behaviours doc 5.15 §6.1 allows); lifetime from
 //! [`AtolConfig::token_lifetime`]; [`AtolHandle::expire_tokens`] ends them all at once.
 //!
 //! **Schema** (the service's own checks, before acceptance): required fields, types, string
@@ -52,24 +57,24 @@
 //! **The register's checks** (after acceptance; the document then ends `fail`, error type
 //! `driver`, and keeps its `external_id`): the request is converted to a
 //! [`fiskal_ffd::Receipt`] and validated by fiskal-ffd. The first finding picks the KKT code:
-//! item sum ≠ price × quantity 16; quantity 17; Σ items ≠ total by more than 0.99 ₽ (§1.4
+//! item sum ≠ price × quantity 16; quantity 17; Σ items ≠ total by more than 0.99 ₽ (Table 2
 //! tolerance) 227; payments short of the total 66, above it 52; VAT 128 (receipt `vats` are
 //! checked only with [`AtolConfig::check_vat_totals`]); marks 409 (a marked v5 item whose
 //! `payment_object` is not 31/33: 217, and a wrong ИНН check digit, only with
 //! [`AtolConfig::strict`]); other enumerations 216/217/144/143/412; a missing
 //! requisite 161; anything else 13. The journal entry's `problems` lists every finding. Then
 //! the size: `fiskal_ffd::size::document_size_bound` above [`AtolConfig::max_document_size`]
-//! (30 720) ends `fail` with 134 «Превышение размеров TLV данных ФН», the reference's KKT error
-//! for a document too large (no service-level byte limit is documented: open question 9).
+//! (30 720) ends `fail` with 134 «Превышение размеров TLV данных ФН», doc 5.15's KKT error
+//! for a document too large (no service-level byte limit is documented publicly).
 //! A `company.inn` other than the group's ends `fail` with 2009, type `agent` (A4 wording).
 //!
 //! **Report**: HTTP 200. While the document waits (and for a well-formed uuid the group does
-//! not know): code 34, `status: wait` (§1.12). A malformed uuid: 30. Processed: `done` with
+//! not know): code 34, `status: wait` (Table 6). A malformed uuid: 30. Processed: `done` with
 //! `payload` or `fail` with `error` (no `error_id`, as in A4) and `payload: null`. `timestamp`
 //! echoes the request's `timestamp`; `daemon_code` is `fiskal-emulator`; `total` is a JSON
 //! number without trailing zeros (`1598`, `5589.7`); v5 adds `marks_result` (every mark
 //! result 15) when marks were sent; `warnings.callback_url` when the callback address fails the
-//! mask of §1.4 (checked by a hand-written equivalent of the regex).
+//! mask of Table 2 (checked by a hand-written equivalent of the regex).
 //!
 //! **Register numbers**: one register per group, `fn_number`/`ecr_registration_number` 16
 //! digits derived from the group code (or set in [`AtolAccount`]); the first receipt opens
@@ -260,7 +265,8 @@ impl AtolAccount {
         }
     }
 
-    /// The public v4 test account (providers.md §1.1).
+    /// The public v4 test account (ATOL's `test_sreda.txt`, reproduced in
+    /// <https://github.com/skodnik/atol-online> `docs/sandbox.md`).
     pub fn test_v4() -> AtolAccount {
         AtolAccount::new(
             ApiVersion::V4,
@@ -272,7 +278,8 @@ impl AtolAccount {
         )
     }
 
-    /// The public v5 test account (providers.md §1.1).
+    /// The public v5 test account (ATOL's `test_sreda.txt`, reproduced in
+    /// <https://github.com/skodnik/atol-online> `docs/sandbox.md`).
     pub fn test_v5() -> AtolAccount {
         AtolAccount::new(
             ApiVersion::V5,

@@ -1,8 +1,11 @@
-//! Request validation per the ATOL schema (providers.md §1.4–1.7): required fields, types,
-//! lengths, enumerations, array sizes, number precision and ranges — what the service checks
-//! before it accepts a document. A request that fails gets error 32 listing every failing field
-//! as `<Kind>: #/<json pointer>` (the kind names of the .NET JSON-schema validator the service
-//! uses, as in the A4 capture `PatternMismatch: #/login`), joined by `, `.
+//! Request validation per the ATOL schema («АТОЛ Онлайн. Описание протокола v4 (ФФД 1.05)», doc
+//! version 5.15, Tables 2 and 3, and its JSON schema
+//! `https://online.atol.ru/possystem/v4/schema/sell`; v5 from the clients that quote the v5
+//! document, see docs/emulators.md): required fields, types, lengths, enumerations, array sizes,
+//! number precision and ranges — what the service checks before it accepts a document. A request
+//! that fails gets error 32 listing every failing field as `<Kind>: #/<json pointer>` (the kind
+//! names of the .NET JSON-schema validator the service uses, as in the A4 capture `PatternMismatch:
+//! #/login`), joined by `, `.
 //!
 //! Arithmetic (item sums, totals, payments, VAT) is *not* checked here: the service leaves it to
 //! the register, which refuses such a document after acceptance (see `convert`).
@@ -37,7 +40,7 @@ const PAYMENT_METHOD: &[&str] = &[
     "credit",
     "credit_payment",
 ];
-/// v4 `payment_object` strings (§1.7), plus `resort_fee` which Bitrix sends.
+/// v4 `payment_object` strings (doc 5.15, Table 2), plus `resort_fee` which Bitrix sends.
 pub(crate) const PAYMENT_OBJECT_V4: &[&str] = &[
     "commodity",
     "excise",
@@ -187,8 +190,8 @@ fn is_nomenclature_code(s: &str) -> bool {
     is_hex_pairs(s) || gs1 || short
 }
 
-/// The callback_url mask of §1.4, as a hand-written matcher: `http(s)://`, a host starting
-/// with a letter or digit, then only the characters the regex allows.
+/// The callback_url mask of doc 5.15, Table 2, as a hand-written matcher: `http(s)://`, a host
+/// starting with a letter or digit, then only the characters the regex allows.
 pub(crate) fn callback_url_ok(url: &str) -> bool {
     let Some(rest) = url
         .strip_prefix("http://")

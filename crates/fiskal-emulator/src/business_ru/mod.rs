@@ -1,4 +1,7 @@
-//! Business.ru «Онлайн-чеки» **Open API** emulator, after providers.md §3 (3.2–3.5, 3.8, 3.9).
+//! Business.ru «Онлайн-чеки» **Open API** emulator, after the vendor's official SDK
+//! <https://github.com/business-ru/open-api-sdk-php> (`README.md`, `src/OpenClient.php`); the
+//! API reference on SwaggerHub is not publicly readable, so the rest is inferred
+//! (docs/emulators.md lists every rule with its source).
 //!
 //! One listener serves `/open-api/v1/` (ФФД 1.05 accounts) and `/open-api/v2/` (ФФД 1.2):
 //! `GET Token`, `GET StateSystem`, `POST Command`, `GET Command/{id}`, `GET Command` (the
@@ -13,7 +16,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Behaviour, and the choices where the reference is silent
+//! # Behaviour, and the choices where the public sources are silent
 //!
 //! **Authentication** of every request, in this order: the parameters are the query (GET) or
 //! the JSON object of the body (POST; not an object → 400). A GET **without a query** takes
@@ -31,9 +34,9 @@
 //! few hours, commits 6148d6e → 0cf8d88 of 4 Nov 2021, then went back to raw text and kept
 //! it while its body stayed escaped until 1.0.11 — the service checks the raw form). Then
 //! the account's API version must be the URL's (else 401 with
-//! `{"result", "message"}`, §3.1), and every call but `Token` needs a `token` issued to this
-//! `app_id` and not expired. Nonces are not checked for reuse (the vendor's first SDKs reused
-//! one per client, §3.2).
+//! `{"result", "message"}`, as the SDK expects), and every call but `Token` needs a `token`
+//! issued to this `app_id` and not expired. Nonces are not checked for reuse (the vendor's first
+//! SDKs reused one per client).
 //!
 //! **Error answers** (codes are the emulator's own; the real ones are not published):
 //! `{"error": {"code", "text"}}` with HTTP 400 (malformed request, code 10), 401 (1 no sign,
@@ -54,7 +57,8 @@
 //! second receipt (the journal's `fiscalised_count` shows it).
 //!
 //! **Processing**: after [`BusinessRuConfig::processing_delay`] the account's register gives
-//! the receipt its fiscal data. `GET Command/{id}` answers the command record (§3.5 fields):
+//! the receipt its fiscal data. `GET Command/{id}` answers the command record (fields seen in
+//! public clients):
 //! `status` 0 with `fn_number`… `null` while queued; `status` 2, `result` 0 and `fn_number`,
 //! `fiscal_document_number`, `fiscal_document_attribute`, `receipt_datetime`
 //! (`YYYY-MM-DD HH:MM:SS`, Moscow time), `ecr_registration_number`, `result_shift_number`,
@@ -66,8 +70,9 @@
 //! [`CNumFilter::Ignored`] — the service's own matching is not documented), and the date
 //! filters `filter_date_create_from` / `_to`, `filter_date_update_*`, `filter_date_result_*`
 //! (`YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`, Moscow time, inclusive; any other value → 400
-//! naming the parameter). The parameter names are those of public clients (providers.md
-//! §3.3); page size, order, value format and the empty page past the end are **inferred**.
+//! naming the parameter). The parameter names are those of public clients (e.g. the PHP class
+//! `BusinessRU\Open\Api\Requests\DataCommandFilterRequest`); page size, order, value format
+//! and the empty page past the end are **inferred**.
 //!
 //! **`GET StateSystem`** (the SDK's `getStateSystem()`) answers `{"result": 0, "state":
 //! "online", "app_id", "api", "kkt": [{"fn_number", "ecr_registration_number", "shift_open",
@@ -129,7 +134,8 @@ pub struct BusinessRuAccount {
     /// 1037 «регистрационный номер ККТ», 16 digits.
     pub ecr_registration_number: String,
     /// Whether `nomenclature_code` must carry the `44 4D` type code (default false: the service
-    /// is reported to prepend it, providers.md §3.6; a value that starts with it is refused 422).
+    /// is reported to prepend it — not confirmed by a public source; a value that starts with
+    /// it is refused 422).
     pub mark_type_prefix_included: bool,
 }
 
@@ -194,7 +200,7 @@ pub struct BusinessRuConfig {
     pub accounts: Vec<BusinessRuAccount>,
     /// How long a command stays queued (default 500 ms).
     pub processing_delay: Duration,
-    /// Token lifetime (default 24 h; undocumented, §3.2).
+    /// Token lifetime (default 24 h; not documented publicly).
     pub token_lifetime: Duration,
     /// Faults from the start.
     pub faults: Faults,
@@ -202,7 +208,7 @@ pub struct BusinessRuConfig {
     pub list_page_size: usize,
     /// How the list treats `c_num` (default [`CNumFilter::Exact`]).
     pub list_c_num_filter: CNumFilter,
-    /// Accept `nds_value` 5, 7 and 22 (default true; not evidenced, §3.4).
+    /// Accept `nds_value` 5, 7 and 22 (default true; not confirmed by a public source).
     pub unconfirmed_vat_rates: bool,
     /// Also apply the limits only inferred from clients, not from a published reference
     /// (default false): `smsEmail54FZ` a `+7…` phone or an e-mail, `c_num` ≤ 64 characters,

@@ -1,6 +1,8 @@
-//! What the Business.ru server is inferred to do with a request's parameters before hashing
-//! them (providers.md §3.2, §3.9): decode the JSON (PHP `json_decode(…, true)`), `ksort` the
-//! top level, `json_encode(…, JSON_UNESCAPED_UNICODE)`, append the secret, MD5.
+//! What the Business.ru server is inferred to do with a request's parameters before hashing them
+//! (inferred from the vendor SDK's history, <https://github.com/business-ru/open-api-sdk-php>:
+//! bodies and signs that differed for two years; not confirmed by a public source): decode the JSON
+//! (PHP `json_decode(…, true)`), `ksort` the top level, `json_encode(…, JSON_UNESCAPED_UNICODE)`,
+//! append the secret, MD5.
 //!
 //! The decoding keeps what PHP keeps and loses what PHP loses: object key order (a repeated
 //! key keeps its first position and its last value), integers as integers, every other number

@@ -30,7 +30,7 @@
 //! `POST /api/v2/check/` (certificate and signature check of `{inn, group, key}`: 200 empty or
 //! 400). Not emulated: `itemcode`, device status, `validateDocument`. Anything else: 404.
 //!
-//! # Behaviour, and the choices where the reference is silent
+//! # Behaviour, and the choices where the protocol is silent
 //!
 //! **Client certificate** (§2.2): the handshake completes with any certificate (its key must
 //! be proven) or none, and then **every request** without a certificate issued by the

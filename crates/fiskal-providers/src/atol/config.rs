@@ -1,12 +1,17 @@
 //! [`AtolConfig`]: where the ATOL-protocol service is, who we are there, and the few behaviours
-//! the reference leaves open (each one a field, documented with its source).
+//! ATOL's public documents leave open (each one a field, documented with its source).
+//!
+//! "ATOL v4 doc" below is «АТОЛ Онлайн. Описание протокола v4 (ФФД 1.05)», doc version 5.15 of
+//! 29.05.2023, <https://online.atol.ru/files/API_atol_online_v4.pdf>. No public copy of the v5
+//! protocol was found; v5 facts come from clients that quote it
+//! (<https://github.com/ili/atol-online>, <https://github.com/sushi-market/atol-online-sdk>).
 
 use crate::error::ProviderError;
 use crate::http::HttpConfig;
 use crate::secret::Secret;
 use std::time::Duration;
 
-/// ATOL Online production, API v4 (ФФД 1.05) (providers.md §1.1).
+/// ATOL Online production, API v4 (ФФД 1.05) (ATOL v4 doc 5.15).
 pub const PRODUCTION_V4_URL: &str = "https://online.atol.ru/possystem/v4/";
 /// ATOL Online production, API v5 (ФФД 1.2).
 pub const PRODUCTION_V5_URL: &str = "https://online.atol.ru/possystem/v5/";
@@ -15,7 +20,9 @@ pub const TEST_V4_URL: &str = "https://testonline.atol.ru/possystem/v4/";
 /// ATOL Online test environment, API v5.
 pub const TEST_V5_URL: &str = "https://testonline.atol.ru/possystem/v5/";
 
-/// Business.ru ATOL-compatible endpoint, ФФД 1.05 (the Bitrix integration's URL, providers.md §3.7).
+/// Business.ru ATOL-compatible endpoint, ФФД 1.05 (the URL of Bitrix's Business.ru cashbox,
+/// `modules/sale/lib/cashbox/cashboxbusinessru.php` in
+/// <https://github.com/avshatalov48/bitrix-core-business>).
 pub const BUSINESS_RU_V4_URL: &str = "https://check.business.ru/api-bitrix24/v4/";
 /// Business.ru ATOL-compatible endpoint, ФФД 1.2.
 pub const BUSINESS_RU_V5_URL: &str = "https://check.class365.ru/api-bitrix24/v5/";
@@ -61,16 +68,19 @@ impl AtolVersion {
 pub enum AtolFlavor {
     /// ATOL Online itself.
     Atol,
-    /// Business.ru «Онлайн-чеки», ATOL-compatible endpoints (providers.md §3.7).
+    /// Business.ru «Онлайн-чеки», ATOL-compatible endpoints (as used by Bitrix's
+    /// `cashboxbusinessru*.php` and the vendor's
+    /// <https://github.com/business-ru/atol-api-sdk-php>).
     BusinessRu,
 }
 
 /// The ATOL `payments[].type` (0–9) sent for each of the receipt's five payment kinds.
 ///
-/// Default (providers.md §1.7): cash (1031) → `0`, electronic (1081) → `1`, prepaid (1215) →
-/// `2`, credit (1216) → `3`, consideration (1217) → `4`. Types `5`–`9` are "extended" kinds
-/// that the ATOL cabinet maps onto one of the fiscal kinds; set a field to one of them if your
-/// cabinet is configured that way (e.g. `electronic: 5` for a separately labelled card type).
+/// Default (ATOL v4 doc 5.15, Table 2, `payments.type`): cash (1031) → `0`, electronic
+/// (1081) → `1`, prepaid (1215) → `2`, credit (1216) → `3`, consideration (1217) → `4`. Types
+/// `5`–`9` are "extended" kinds that the ATOL cabinet maps onto one of the fiscal kinds; set a
+/// field to one of them if your cabinet is configured that way (e.g. `electronic: 5` for a
+/// separately labelled card type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct PaymentTypes {
@@ -141,15 +151,15 @@ pub struct AtolConfig {
     pub payment_types: PaymentTypes,
     /// Minimum time between two `report` requests of this client (shared by its clones).
     ///
-    /// ATOL allows one report request per second **per register of the group** (providers.md
-    /// §1.11): 1 s is right for a group with one register; with `n` registers use `1 s / n`.
+    /// ATOL allows one report request per second **per register of the group** (ATOL v4 doc
+    /// 5.15, §6.3): 1 s is right for a group with one register; with `n` registers use `1 s / n`.
     /// Zero turns the limiter off (tests, the emulator).
     pub report_interval: Duration,
     /// Validate each receipt with `fiskal_ffd::validate` before sending (default on). Off only
     /// for receipts the caller has already validated.
     pub validate_receipts: bool,
-    /// Most items per receipt. ATOL v4 documents 100 (§1.4); the v5 limit is not documented in
-    /// the sources read (§5 q. 7), so 100 is assumed for both. Larger carts must be split
+    /// Most items per receipt. ATOL v4 documents 100 (ATOL v4 doc 5.15, Table 2); the v5 limit
+    /// is not confirmed by a public source, so 100 is assumed for both. Larger carts must be split
     /// (fiskal-calc) before sending.
     pub max_items: usize,
     /// Most decimals of an item quantity. ATOL v4 documents 3 (`multipleOf 0.001`); for v5 the
@@ -157,19 +167,22 @@ pub struct AtolConfig {
     pub max_quantity_decimals: u32,
     /// Whether the VAT rates added in 2025–2026 (`vat5`, `vat7`, `vat105`, `vat107`, `vat22`,
     /// `vat122`) may be sent through API **v4**. They are confirmed for v5 only by third-party
-    /// SDKs and for v4 by nothing the reference read (§1.7, §5 q. 6); default on because the
+    /// SDKs (<https://github.com/sushi-market/atol-online-sdk> `src/V5`,
+    /// <https://github.com/ili/atol-online>) and for v4 by no public source; default on because the
     /// rates are law for ФФД 1.05 registers too and ATOL answers an unknown rate with error 32
     /// (nothing registered). Turn off to refuse them locally.
     pub v4_new_vat_rates: bool,
-    /// v5 `ism_optional` (providers.md §1.6): register the receipt even if Честный ЗНАК did not
-    /// answer the mark check in time. `None` (default) does not send the field (ATOL's default
-    /// is `false`).
+    /// v5 `ism_optional` (seen in the v5 clients <https://github.com/sushi-market/atol-online-sdk>
+    /// and <https://github.com/anthonyaxenov/atol-online>): register the receipt even if
+    /// Честный ЗНАК did not answer the mark check in time. `None` (default) does not send the field
+    /// (ATOL's default is `false`).
     pub ism_optional: Option<bool>,
     /// How a report `fail` with `error.type = "timeout"` (the queue wait of 300 s ran out) is
     /// reported. Default `false`: [`Outcome::Rejected`](crate::Outcome::Rejected) with
     /// [`RejectKind::Register`](crate::RejectKind::Register), to be sent again under a **new**
-    /// document id — the reference infers (§1.11, §5 q. 8) that a failed document keeps its
-    /// `external_id`, so resending the same id would only return the failed uuid again.
+    /// document id — inferred from the `external_id` rules of ATOL v4 doc 5.15, §6.2 (not stated
+    /// there, not confirmed by a public source): a failed document keeps its `external_id`, so
+    /// resending the same id would only return the failed uuid again.
     /// `true`: [`Outcome::RetryLater`](crate::Outcome::RetryLater), for a service known to
     /// accept the same `external_id` again after a queue timeout.
     pub queue_timeout_is_retry: bool,
@@ -205,8 +218,10 @@ impl AtolConfig {
         }
     }
 
-    /// ATOL's public v4 (ФФД 1.05) test group with its published credentials (providers.md
-    /// §1.1). Receipts must use [`TEST_COMPANY_INN`] and [`TEST_PAYMENT_ADDRESS_V4`].
+    /// ATOL's public v4 (ФФД 1.05) test group with its published credentials (ATOL's
+    /// `test_sreda.txt`, reproduced in <https://github.com/skodnik/atol-online> `docs/sandbox.md`
+    /// and <https://github.com/anthonyaxenov/atol-online> `src/TestEnvParams.php`).
+    /// Receipts must use [`TEST_COMPANY_INN`] and [`TEST_PAYMENT_ADDRESS_V4`].
     pub fn test_v4() -> AtolConfig {
         AtolConfig::new(
             AtolVersion::V4,
@@ -244,7 +259,8 @@ impl AtolConfig {
     }
 
     /// Business.ru «Онлайн-чеки» through its ATOL-compatible endpoints (the URLs its Bitrix
-    /// integration uses, providers.md §3.7: `check.business.ru/api-bitrix24/v4`,
+    /// integration uses, Bitrix `modules/sale/lib/cashbox/cashboxbusinessru*.php`:
+    /// `check.business.ru/api-bitrix24/v4`,
     /// `check.class365.ru/api-bitrix24/v5`). Same protocol, paths, token and errors as ATOL.
     /// Business.ru's own handlers send no corrections through these endpoints; whether the
     /// service accepts them is not known.

@@ -21,7 +21,8 @@
 //!   client (one fetch at a time). When ATOL refuses it (10 MissingToken, 11 ExpiredToken, or a
 //!   401 without a code) it is fetched again **once** and the request sent **once** more; a
 //!   second refusal is [`RejectKind::Auth`]. There is no proactive refresh: ATOL recommends
-//!   asking for a new token only after error 11 (providers.md §1.2).
+//!   asking for a new token only after error 11 («АТОЛ Онлайн. Описание протокола v4 (ФФД
+//!   1.05)», doc version 5.15, <https://online.atol.ru/files/API_atol_online_v4.pdf>, §6.1).
 //! * **Submit.** `POST <base>/<group_code>/<operation>`, body from [`v4`] or [`v5`] (see their
 //!   docs for the field mapping). `external_id` is [`Submission::document_id`], ATOL's
 //!   idempotency key: resending it never makes a second receipt; ATOL answers code 33 with the
@@ -33,7 +34,7 @@
 //!   [`Outcome::InDoubt`] submit, **resubmit the same document id** (the duplicate answer
 //!   carries the uuid); `status` without a `provider_id` is refused locally.
 //! * **Report pacing.** ATOL allows one report request per second per register of the group
-//!   (§1.11). Each client (and its clones) spaces its report requests by
+//!   (doc 5.15, §6.3). Each client (and its clones) spaces its report requests by
 //!   [`AtolConfig::report_interval`]; separate clients for the same group do not coordinate.
 //! * **Transport and HTTP.** A failure to connect is [`Outcome::RetryLater`]; a timeout or a
 //!   reset after a submit was sent is [`Outcome::InDoubt`] ([`http::transport_outcome`]), and

@@ -1,4 +1,6 @@
-//! Receipt → ATOL API v4 (ФФД 1.05) request body (providers.md §1.4 receipts, §1.5 corrections).
+//! Receipt → ATOL API v4 (ФФД 1.05) request body («АТОЛ Онлайн. Описание протокола v4 (ФФД
+//! 1.05)», doc version 5.15, <https://online.atol.ru/files/API_atol_online_v4.pdf>: Table 2
+//! receipts, Table 3 corrections).
 //!
 //! | receipt field | v4 field |
 //! |---|---|
@@ -33,7 +35,7 @@
 //! Refused with [`ProviderError::Unsupported`] (no v4 field): `cashier.inn` (1203), the 1.2
 //! buyer fields, `unit_vat` (1198), `measure`, `fraction`, sectoral and operating requisites,
 //! `mark.planned_status`, `other_tags`, every `register` field but `automat_number`,
-//! `correction.description` (1177); items in a v4 correction (§1.5 has none); the refund
+//! `correction.description` (1177); items in a v4 correction (Table 3 has none); the refund
 //! corrections (v5 only).
 
 use super::wire::{
@@ -116,10 +118,10 @@ struct ItemJson {
     declaration_number: Option<String>,
 }
 
-/// The v4 `payment_object` string of a 1212 value (§1.7). The names are the receipt JSON's,
-/// except `non_operating_gain`, which ATOL spells `non-operating_gain`. `resort_fee` (18) is not
-/// in ATOL's v4 document 5.15 but is sent by production integrations (Bitrix) and is sent as
-/// is. 27 and 30–33 exist only in ФФД 1.2.
+/// The v4 `payment_object` string of a 1212 value (doc 5.15, Table 2). The names are the
+/// receipt JSON's, except `non_operating_gain`, which ATOL spells `non-operating_gain`.
+/// `resort_fee` (18) is not in ATOL's v4 document 5.15 but is sent by production integrations
+/// (Bitrix) and is sent as is. 27 and 30–33 exist only in ФФД 1.2.
 pub(crate) fn payment_object(s: PaymentSubject) -> Option<&'static str> {
     match s {
         PaymentSubject::NON_OPERATING_GAIN => Some("non-operating_gain"),
@@ -211,7 +213,7 @@ fn correction(ctx: &Ctx<'_>, r: &Receipt) -> Result<CorrectionJson, ProviderErro
     if !r.items.is_empty() {
         return Err(ctx.unsupported(
             "items",
-            "ATOL v4 corrections carry no items (§1.5); send totals and vat_totals only",
+            "ATOL v4 corrections carry no items (v4 Table 3); send totals and vat_totals only",
         ));
     }
     ctx.refuse(r.client.is_some(), "client", "a buyer in a v4 correction")?;

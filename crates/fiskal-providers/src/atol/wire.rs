@@ -18,7 +18,8 @@ use serde_json::value::RawValue;
 /// A JSON number written exactly as we produced its text.
 pub(crate) type Num = Box<RawValue>;
 
-/// Largest amount ATOL accepts in any money field: 42 949 672.95 (§1.4), in kopecks.
+/// Largest amount ATOL accepts in any money field: 42 949 672.95 (ATOL v4 doc 5.15, Table 2),
+/// in kopecks.
 pub(crate) const MAX_KOPECKS: u64 = 4_294_967_295;
 
 /// The building context: the provider (for errors), the settings and the document kind.
@@ -144,7 +145,8 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// The ATOL name of a VAT rate (the same names as the receipt JSON, §1.7).
+    /// The ATOL name of a VAT rate (the same names as the receipt JSON; doc 5.15, Table 2
+    /// `vat.type`).
     pub(crate) fn vat_name(
         &self,
         path: &str,

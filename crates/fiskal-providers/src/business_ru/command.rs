@@ -1,4 +1,6 @@
-//! Receipt → `printCheck` / `printPurchaseReturn` command (providers.md §3.4).
+//! Receipt → `printCheck` / `printPurchaseReturn` command (field names from the vendor SDK's
+//! README, <https://github.com/business-ru/open-api-sdk-php>, and public callers of `printCheck`;
+//! the rest is not confirmed by a public source).
 //!
 //! | receipt | command field |
 //! |---|---|
@@ -58,8 +60,8 @@ pub(crate) fn unsupported(path: impl Into<String>, message: impl Into<String>) -
 }
 
 /// The command `type` of a document kind. Only sell and sell refund have a command in the Open
-/// API (§3.3: `printCheck`, `printPurchaseReturn`, `openShift`, `closeShift` are the known
-/// types); расход, возврат расхода and every correction do not.
+/// API (the vendor SDK's `OpenClient`: `printCheck`, `printPurchaseReturn`, `openShift`,
+/// `closeShift` are the known types); расход, возврат расхода and every correction do not.
 pub fn command_type(kind: DocumentKind) -> Result<&'static str, ProviderError> {
     match kind {
         DocumentKind::Sell => Ok("printCheck"),
@@ -122,7 +124,7 @@ fn vat(cfg: &BusinessRuConfig, path: &str, rate: VatRate) -> Result<(u8, bool), 
         }
         VatRate::VAT5 | VatRate::VAT7 | VatRate::VAT22 => Err(unsupported(
             path,
-            "nds_value for this rate is not confirmed (providers.md §3.4); set \
+            "nds_value for this rate is not confirmed by a public source; set \
              BusinessRuConfig::unconfirmed_vat_rates to send it",
         )),
         other => Err(unsupported(
@@ -204,7 +206,7 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
         refuse_if(
             &it.mark,
             p("mark"),
-            "marks through /open-api/v2/ (not published, providers.md §5 q. 2)",
+            "marks through /open-api/v2/ (their fields are not published)",
         )?;
     }
     if let Some(m) = &it.mark {

@@ -7,17 +7,18 @@ use crate::secret::Secret;
 use fiskal_marks::provider::TypePrefix;
 use std::time::Duration;
 
-/// Open API, ФФД 1.05 (providers.md §3.1).
+/// Open API, ФФД 1.05 (the vendor SDK, <https://github.com/business-ru/open-api-sdk-php>).
 pub const PRODUCTION_V1_URL: &str = "https://check.business.ru/open-api/v1/";
 /// Open API, ФФД 1.2.
 pub const PRODUCTION_V2_URL: &str = "https://check.business.ru/open-api/v2/";
-/// Open API test host of the 2017 vendor connector, ФФД 1.05 (§3.1).
+/// Open API test host of the 2017 vendor connector «OpenApiConnector» 1.0.0, ФФД 1.05.
 pub const TEST_V1_URL: &str = "https://check-dev.business.ru/open-api/v1/";
-/// Open API test host named by the 2022+ vendor SDK README, ФФД 1.05 (§3.1).
+/// Open API test host named by the 2022+ vendor SDK README, ФФД 1.05.
 pub const TEST_CLASS365_V1_URL: &str = "https://check-dev.class365.ru/open-api/v1/";
 
 /// The Open API version: it fixes the FFD version of the receipts (a v1 URL with an account
-/// set up for ФФД 1.2, or the reverse, is answered 401 with `result`, §3.1).
+/// set up for ФФД 1.2, or the reverse, is answered 401 with `result`: the vendor SDK's commit
+/// «Exception для ФФД 1.2», <https://github.com/business-ru/open-api-sdk-php>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiVersion {
@@ -56,7 +57,7 @@ pub struct BusinessRuConfig {
     pub http: HttpConfig,
     /// Whether tag 1162 (`goods[].nomenclature_code`) carries the 2-byte type code. Default
     /// [`TypePrefix::BUSINESS_RU_OPEN_API`] (omitted: the service is reported to prepend
-    /// `44 4D` itself; unverified, providers.md §3.6 and
+    /// `44 4D` itself; not confirmed by a public source, configurable; see
     /// [`fiskal_marks::provider::business_ru_nomenclature_code`]).
     pub mark_type_prefix: TypePrefix,
     /// Name of the post-payment (1216) field in the command: `payed_credit` (default) or
@@ -70,24 +71,25 @@ pub struct BusinessRuConfig {
     pub credit_field: String,
     /// `author` (1021) when the receipt has no cashier. `None`: the field is left out.
     pub default_author: Option<String>,
-    /// Send `nds_value` 5, 7 and 22 for 5 %, 7 % and 22 % (default true). The reference saw only
-    /// 0, 18 and 20 (§3.4); the field is a percentage, and these rates are law, so they are
-    /// sent; the service refuses an unknown value before anything is registered. `false`
-    /// refuses them locally.
+    /// Send `nds_value` 5, 7 and 22 for 5 %, 7 % and 22 % (default true). Public clients show only
+    /// 0, 18 and 20 (not confirmed by a public source for the others); the field is a percentage,
+    /// and these rates are law, so they are sent; the service refuses an unknown value before
+    /// anything is registered. `false` refuses them locally.
     pub unconfirmed_vat_rates: bool,
     /// Refresh the token after this age even if the service has not refused it. The first
-    /// vendor SDK cached it for 83 000 s (≈ 23 h); its lifetime is not documented (§3.2).
+    /// vendor SDK cached it for 83 000 s (≈ 23 h); its lifetime is not documented publicly.
     pub token_max_age: Duration,
     /// Validate each receipt with `fiskal_ffd::validate` before sending (default on).
     pub validate_receipts: bool,
     /// Whether a `GET Command/{id}` answer with a non-zero `result` and a `result_msg`, and
     /// without fiscal data, means the command failed ([`crate::Outcome::Rejected`],
-    /// [`crate::RejectKind::Register`]). The codes are not documented (§3.5); default true.
+    /// [`crate::RejectKind::Register`]). The codes are not documented publicly; default true.
     /// `false` reports such commands as pending.
     pub nonzero_result_is_failure: bool,
     /// Whether the in-doubt lookup (`GET Command?c_num=…`) also sends the date window
     /// `filter_date_create_from` / `filter_date_create_to` (default true). The parameter names
-    /// are those public clients send (providers.md §3.3); their value format is **inferred**
+    /// are those public clients send (e.g. the PHP class
+    /// `BusinessRU\Open\Api\Requests\DataCommandFilterRequest`); their value format is **inferred**
     /// (`YYYY-MM-DD HH:MM:SS`, Moscow time, as the records' `date_create`). The lookup walks
     /// every page either way, so a service that ignores the window only costs pages; turn it
     /// off if the service refuses the values.
@@ -144,7 +146,7 @@ impl BusinessRuConfig {
     }
 
     /// The test host `check-dev.business.ru/open-api/v1/` (ФФД 1.05) with your test
-    /// integration's `app_id` and secret (no public test credentials are known, §3.1). For the
+    /// integration's `app_id` and secret (no public test credentials are known). For the
     /// newer test host use [`TEST_CLASS365_V1_URL`] as `base_url`.
     pub fn test(app_id: impl Into<String>, secret: impl Into<Secret>) -> BusinessRuConfig {
         BusinessRuConfig::new(ApiVersion::V1, TEST_V1_URL, app_id, secret)

@@ -1,4 +1,6 @@
-//! Business.ru «Онлайн-чеки» **Open API** (`/open-api/v1/`, `/open-api/v2/`; providers.md §3).
+//! Business.ru «Онлайн-чеки» **Open API** (`/open-api/v1/`, `/open-api/v2/`). Source: the
+//! vendor's official SDK <https://github.com/business-ru/open-api-sdk-php> (`README.md`,
+//! `src/OpenClient.php`); its API reference on SwaggerHub is not publicly readable.
 //! For its ATOL-compatible endpoints use [`AtolConfig::business_ru`](crate::atol::AtolConfig::business_ru).
 //!
 //! ```no_run
@@ -27,7 +29,7 @@
 //!   (string values) in the query (SDK 1.0.11 on; older releases sent them as a JSON body,
 //!   which the emulator accepts too); `POST Command` sends **exactly the signed bytes** as its body
 //!   (`Content-Type: application/json`), which satisfies a server that hashes the raw body as
-//!   well as one that decodes, sorts and re-encodes (§3.2 — the reference cannot tell which).
+//!   well as one that decodes, sorts and re-encodes (no public source tells which).
 //! * **Token**: `GET Token?app_id&nonce` → `{"token"}`; fetched on first use, cached, shared
 //!   by every clone (one fetch at a time), refreshed after
 //!   [`BusinessRuConfig::token_max_age`] and when a request is answered 401 (without
@@ -42,7 +44,7 @@
 //!   `fiscal_document_number` and `receipt_datetime` are filled (the vendor's rule), then
 //!   [`Outcome::Done`]; a non-zero `result` with `result_msg` is [`Outcome::Rejected`]
 //!   ([`BusinessRuConfig::nonzero_result_is_failure`]).
-//! * **No idempotency** (§3.8): the Open API has no idempotency key and is not known to refuse
+//! * **No idempotency**: the Open API has no idempotency key and is not known to refuse
 //!   a second command with the same `c_num`. **Resending after an [`Outcome::InDoubt`] may
 //!   print a second receipt.** A timeout, a reset after sending, or a 5xx on `POST Command` is
 //!   therefore [`Outcome::InDoubt`], and the outbox must resolve it by

@@ -1,5 +1,5 @@
-//! PHP-`json_encode`-compatible JSON text and the Open API request signature (providers.md
-//! §3.2).
+//! PHP-`json_encode`-compatible JSON text and the Open API request signature (the vendor SDK's
+//! `OpenClient::getSign`, <https://github.com/business-ru/open-api-sdk-php>).
 //!
 //! The signature is `md5(params_string + secret)` as 32 lower-case hex digits, where
 //! `params_string` is what the vendor's PHP code produces with
@@ -26,8 +26,7 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum UnicodeEscaping {
-    /// `JSON_UNESCAPED_UNICODE`: raw UTF-8 (the 2017 connector and SDK 1.0.10; providers.md
-    /// §3.2). Default.
+    /// `JSON_UNESCAPED_UNICODE`: raw UTF-8 (the 2017 connector and SDK 1.0.10). Default.
     #[default]
     Raw,
     /// PHP's default: `\uxxxx` escapes.

@@ -1,6 +1,8 @@
 //! Orange Data (API v2): mutual TLS, `X-Signature` = RSA-SHA256 over the exact body, documents,
 //! FFD 1.2 corrections (`correction12`) and FFD 1.05 corrections (`corrections`, a totals
-//! record), status polling (providers.md §2).
+//! record), status polling. Source: Orange Data «Протокол взаимодействия с интернет кассой»,
+//! version 2.31.3 of 10.09.2025, sections 1.2 and 2.1–2.8 (`orangedata_API_Russian_ffd_1.2.pdf`
+//! in <https://github.com/orangedata-official/API>).
 //!
 //! Uncertain points, configurable and documented: the `tax` codes of 22 % and 22/122
 //! ([`OrangeConfig::vat22_tax_code`], no value in protocol 2.31.3 — sending such a receipt fails
@@ -48,7 +50,8 @@ pub struct OrangeConfig {
     /// `tax` code for 22/122 (1199 = 12); not documented as of protocol 2.31.3.
     pub vat122_tax_code: Option<u8>,
     /// Send 1009/1187 (`settlementAddress`/`settlementPlace`): only for groups with the
-    /// "automat data" flag (vending, transport, courier); others must not (§2.4).
+    /// "automat data" flag (vending, transport, courier); others must not (protocol 2.31.3,
+    /// §2.1.1.1).
     pub send_settlement_place: bool,
 }
 
@@ -76,8 +79,9 @@ impl OrangeConfig {
     }
 
     /// Orange Data's free test environment 1 (`https://apip.orangedata.ru:2443`, ИНН and key
-    /// `7727401209`, providers.md §2.1). Its client certificate and keys are public in
-    /// Orange Data's repository (`files_for_test/`); pass them in.
+    /// `7727401209`: Orange Data protocol 2.31.3, §1.2.1 «Две тестовые среды»). Its client
+    /// certificate and keys are public in Orange Data's repository (`files_for_test/`); pass
+    /// them in.
     pub fn test_environment(
         signing_key_pem: Secret,
         client_identity: ClientIdentity,
@@ -166,12 +170,13 @@ impl OrangeClient {
         }
     }
 
-    /// Where a status is looked up (§2.3): receipts under `documents`; corrections under
-    /// `correction12` (FFD 1.2) or `corrections` (FFD 1.05). [`StatusQuery`] does not carry the
-    /// FFD version, so a correction is looked up under `correction12` first and, when Orange
-    /// Data does not know it there (400/404: "not found", §2.7), under `corrections`. Ids are
-    /// unique per organisation across kinds (§2.11), so the fallback cannot find another
-    /// document; it costs one extra GET for FFD 1.05 corrections only.
+    /// Where a status is looked up (protocol 2.31.3, §2.2, §2.4, §2.8): receipts under
+    /// `documents`; corrections under `correction12` (FFD 1.2) or `corrections` (FFD 1.05).
+    /// [`StatusQuery`] does not carry the FFD version, so a correction is looked up under
+    /// `correction12` first and, when Orange Data does not know it there (400/404: "not found",
+    /// §2.2, §2.8), under `corrections`. Ids are unique per organisation across kinds (§2.1), so
+    /// the fallback cannot find another document; it costs one extra GET for FFD 1.05 corrections
+    /// only.
     async fn do_status(&self, q: &StatusQuery<'_>) -> Result<Outcome, ProviderError> {
         if !q.kind.is_correction() {
             return Ok(self.status_at("documents", q.document_id).await);

@@ -74,7 +74,7 @@ fn kopecks_number(k: u64) -> Box<RawValue> {
     number(format!("{}.{:02}", k / 100, k % 100))
 }
 
-/// Orange Data's `tax` code for a VAT rate (§2.6): 1–10 equal the FFD values; 22 % and 22/122
+/// Orange Data's `tax` code for a VAT rate (§2.1.1.2): 1–10 equal the FFD values; 22 % and 22/122
 /// have no documented code (protocol 2.31.3), so they come from the configuration.
 pub(crate) fn tax_code(cfg: &OrangeConfig, path: &str, rate: VatRate) -> Result<u8, ProviderError> {
     match rate.0 {
@@ -89,7 +89,7 @@ pub(crate) fn tax_code(cfg: &OrangeConfig, path: &str, rate: VatRate) -> Result<
     }
 }
 
-/// `checkClose.taxationSystem` (§2.4): ordinals, not the 1055 bitmask.
+/// `checkClose.taxationSystem` (§2.1.1.3): ordinals, not the 1055 bitmask.
 fn taxation_system(ts: Option<TaxSystem>) -> Result<u8, ProviderError> {
     match ts {
         Some(TaxSystem::OSN) => Ok(0),
@@ -217,7 +217,7 @@ struct AgentInfo<'a> {
     payment_operator_inn: Option<&'a str>,
 }
 
-/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.8): a totals record,
+/// The `content` of an FFD 1.05 correction (`/api/v2/corrections/`, §2.3.1.1): a totals record,
 /// no positions, payments as named sums, VAT totals as `taxNSum`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -358,7 +358,7 @@ struct FractionalQuantity {
     denominator: u64,
 }
 
-/// The endpoint path of a document kind (§2.3).
+/// The endpoint path of a document kind (§2.1, §2.3, §2.7).
 pub(crate) fn endpoint(ffd: FfdVersion, kind: DocumentKind) -> &'static str {
     match (kind.is_correction(), ffd) {
         (false, _) => "/api/v2/documents/",
@@ -414,7 +414,7 @@ fn position<'a>(
     if let Some(m) = &it.mark {
         mark_refusals(&p("mark"), m, v12)?;
     }
-    // taxSum only for the rates that carry VAT (§2.4: ignored for 5, 6; 0 omits the tag).
+    // taxSum only for the rates that carry VAT (§2.1.1.2: ignored for 5, 6; 0 omits the tag).
     let tax_sum = match (&it.vat_sum, it.vat.fraction()) {
         (Some(v), Some(_)) => Some(money(&p("vat_sum"), v)?),
         (None, Some(_)) => it.vat.vat_of(sum).map(kopecks_number),
@@ -724,7 +724,7 @@ pub fn build(
             });
         }
     }
-    // vat1Sum..vat6Sum are 1102..1107 in tag order (§2.4).
+    // vat1Sum..vat6Sum are 1102..1107 in tag order (§2.1.1.1).
     let mut vat_sums = std::collections::BTreeMap::new();
     for (tag, k) in fiskal_ffd::vat_totals::receipt_vat_requisites(receipt)? {
         let n = tag.0 - 1101; // 1102 -> vat1Sum … 1107 -> vat6Sum
@@ -784,7 +784,7 @@ pub fn build(
             name: &p.name,
             value: &p.value,
         }),
-        // Only groups with "automat data" accept these (§2.4); others take them from the group.
+        // Only groups with "automat data" accept these (§2.1.1.1); others take them from the group.
         settlement_address: receipt
             .company
             .payment_address
@@ -848,7 +848,7 @@ fn correction_105(
             "a correction receipt needs its correction data",
         ));
     };
-    // Only приход (1) and расход (3) exist for 1.05 corrections at Orange Data (§2.8).
+    // Only приход (1) and расход (3) exist for 1.05 corrections at Orange Data (§2.3.1.1).
     let operation = receipt.operation.0;
     if !matches!(operation, 1 | 3) {
         let message = format!(
@@ -898,7 +898,7 @@ fn correction_105(
             money(path, m).map(Some)
         }
     };
-    // tax1Sum..tax6Sum are 1102..1107, the same rates as vat1Sum..vat6Sum (§2.8). 7–10 (5 %,
+    // tax1Sum..tax6Sum are 1102..1107, the same rates as vat1Sum..vat6Sum (§2.3.1.1). 7–10 (5 %,
     // 7 %, 5/105, 7/107) have no receipt-level tag in the model, so they are never sent.
     let mut tax_sums = std::collections::BTreeMap::new();
     for (tag, k) in fiskal_ffd::vat_totals::receipt_vat_requisites(receipt)? {

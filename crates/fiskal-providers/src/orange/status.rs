@@ -89,7 +89,7 @@ pub fn submit_outcome(
             code: status.to_string(),
             message: "client certificate rejected".into(),
         },
-        // Queue full: the document was not taken (§2.5).
+        // Queue full: the document was not taken (§2.1, answer codes).
         503 => Outcome::RetryLater {
             after: retry_after,
             code: Some("503".into()),
@@ -244,7 +244,7 @@ pub fn status_outcome(status: u16, body: &[u8], document_id: &str) -> Outcome {
             code: "422".into(),
             message: String::from_utf8_lossy(body).chars().take(1000).collect(),
         },
-        // Expired in the queue before processing: must be sent again with a new id (§2.7).
+        // Expired in the queue before processing: must be sent again with a new id (§2.2).
         524 => Outcome::Rejected {
             kind: RejectKind::Register,
             code: "524".into(),

@@ -7,7 +7,8 @@ use crate::http::ClientIdentity;
 use crate::orange::OrangeConfig;
 use serde::{Deserialize, Serialize};
 
-/// Orange Data production (providers.md §2.1).
+/// Orange Data production (protocol 2.31.3, §1.2.2 «Производственная среда»,
+/// <https://github.com/orangedata-official/API>).
 const ORANGE_PRODUCTION_URL: &str = "https://api.orangedata.ru:12003";
 /// Orange Data's free test environment 1.
 const ORANGE_TEST_URL: &str = "https://apip.orangedata.ru:2443";
