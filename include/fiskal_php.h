@@ -372,6 +372,11 @@ enum fiskal_result
      A lock inside the outbox was poisoned by a panicking thread.
      */
     FISKAL_RESULT_OUTBOX_POISONED = 7018,
+    /*
+     An operator action (requeue, cancel) that the entry's state does not allow; the message
+     says what to do instead, `details` has `action` and `state`.
+     */
+    FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED = 7019,
 };
 typedef uint32_t fiskal_result;
 
@@ -400,7 +405,8 @@ typedef struct fiskal_client fiskal_client;
  Methods: `fiskal_outbox_open`, `fiskal_outbox_enqueue`, `fiskal_outbox_get`,
  `fiskal_outbox_list`, `fiskal_outbox_audit`, `fiskal_outbox_stats`, `fiskal_outbox_start`,
  `fiskal_outbox_stop`, `fiskal_outbox_drain`, `fiskal_outbox_poke`,
- `fiskal_outbox_reconcile`, `fiskal_outbox_free`.
+ `fiskal_outbox_reconcile`, `fiskal_outbox_requeue`, `fiskal_outbox_cancel`,
+ `fiskal_outbox_free`.
  */
 typedef struct fiskal_outbox fiskal_outbox;
 
@@ -719,8 +725,10 @@ fiskal_result fiskal_outbox_list(const fiskal_outbox *outbox,
 
 /*
  The audit trail of a key, oldest first: `{"records": [{"seq", "at_ms", "from", "to",
- "reason", "detail", "attempt"}]}` (`from` is null for the enqueue; an unknown key has no
- records). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+ "reason", "detail", "attempt", "who", "note"}]}` (`from` is null for the enqueue; `who` and
+ `note`, the operator and the operator's reason, are set for `operator_*` reasons and null
+ otherwise; an unknown key has no records). Ownership as for `fiskal_outbox_enqueue`.
+ Thread-safe.
  */
 fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
                                   const char *key,
@@ -733,8 +741,11 @@ fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
  `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {"done", "rejected",
  "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms", "latency_max_ms"},
  "worker": {"running", "claimed", "submits", "status_calls", "done", "resubmits",
- "failovers", "conflicts", "store_errors", "unrouted"}}`. Ownership as for
- `fiskal_outbox_enqueue`. Thread-safe.
+ "failovers", "conflicts", "store_errors", "unrouted"}, "unhealthy_routes": [{"route",
+ "since_ms", "at_ms", "code", "message", "failures"}]}` (`states` lists every state, zero
+ counts included, `cancelled` too; `unhealthy_routes`: the routes whose provider refused our
+ credentials or configuration and has not taken, reported or refused a document since,
+ empty when all is well). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
  */
 fiskal_result fiskal_outbox_stats(const fiskal_outbox *outbox, char **out_json, size_t *out_len);
 
@@ -771,8 +782,11 @@ fiskal_result fiskal_outbox_poke(const fiskal_outbox *outbox,
  Compares the journal's done entries of a period with the providers (one status request
  each; blocks): `query_json` `{"from_ms": 0, "to_ms": 1800000000000, "limit": 1000}` (all
  optional: 0, now, 1000) → `{"checked", "matched", "unknown_at_provider": [finding],
- "not_done_at_provider", "mismatched", "missing_fiscal", "unchecked"}`, finding
- `{"key", "document_id", "route", "detail"}`. Ownership as for `fiskal_outbox_enqueue`.
+ "not_done_at_provider", "mismatched", "missing_fiscal", "unchecked", "id_conflicts",
+ "stuck"}`, finding `{"key", "document_id", "route", "detail"}`; `id_conflicts` and `stuck`
+ come from the journal alone: the entries that became `stuck` in the period because the
+ provider reported another receipt under our document id, and the other stuck ones (with
+ their last code and message in `detail`). Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
  */
 fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,
@@ -780,6 +794,48 @@ fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,
                                       size_t query_len,
                                       char **out_json,
                                       size_t *out_len);
+
+/*
+ An operator sends an entry again, with their name and reason kept in the audit trail.
+
+ `request_json`: `{"key": "order-1842-sell", "who": "Anna", "reason": "the register was
+ repaired"}` (`who` and `reason` required, not blank, at most 100 / 1000 characters, no
+ control characters), borrowed for the call only. A `rejected` or `failed_at_register` entry,
+ or a `stuck` one no provider can hold (it never reached `accepted`/`in_doubt`, or the
+ document under its id is another receipt), goes back to `queued` under a **new** document
+ id (attempt + 1); a `stuck` one the provider may hold keeps its document id and goes back to
+ `accepted` (provider id known: polled) or `in_doubt` (resolved with the provider before any
+ resend), so a receipt is never fiscalised twice. The change is committed and synced before
+ this returns; a running worker is woken.
+
+ On success `*out_json` is the entry JSON after the action (ownership as for
+ `fiskal_outbox_enqueue`). Errors (nothing changed, nothing written):
+ `FISKAL_RESULT_INVALID_JSON`, `FISKAL_RESULT_INVALID_ARGUMENT` (path `who` or `reason`),
+ `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003), `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019:
+ the state does not allow it; the message says what to do instead, `details` has `action`
+ and `state`), storage errors 7011–7018. Thread-safe.
+ */
+fiskal_result fiskal_outbox_requeue(const fiskal_outbox *outbox,
+                                    const char *request_json,
+                                    size_t request_len,
+                                    char **out_json,
+                                    size_t *out_len);
+
+/*
+ An operator cancels an entry that must not go out, with their name and reason kept in the
+ audit trail: allowed only while no provider can hold it (`queued`, `retry_later`,
+ `failed_at_register`, `rejected`, a `stuck` one no provider can hold); it becomes
+ `cancelled`, a final state. Anything a provider may hold (`sending`, `accepted`,
+ `in_doubt`, a `stuck` one it may hold) is refused with
+ `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019; for `accepted`: "the provider may fiscalise
+ it; issue a refund receipt instead"). `request_json`, output, errors and thread safety as
+ for `fiskal_outbox_requeue`.
+ */
+fiskal_result fiskal_outbox_cancel(const fiskal_outbox *outbox,
+                                   const char *request_json,
+                                   size_t request_len,
+                                   char **out_json,
+                                   size_t *out_len);
 
 /*
  Releases an outbox made by `fiskal_outbox_open`: stops the worker (graceful drain, as

@@ -193,6 +193,14 @@ static void test_null_arguments(const char *dir) {
     CHECK(fiskal_outbox_reconcile(NULL, S("{}"), &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "reconcile NULL outbox");
     CHECK(fiskal_outbox_reconcile(o, NULL, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "reconcile NULL query");
     CHECK(fiskal_outbox_reconcile(o, S("{}"), NULL, &n) == FISKAL_RESULT_NULL_PARAMETER, "reconcile NULL out");
+    CHECK(fiskal_outbox_requeue(NULL, S("{}"), &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "requeue NULL outbox");
+    expect_last_error("requeue NULL outbox", FISKAL_RESULT_NULL_PARAMETER, "outbox");
+    CHECK(fiskal_outbox_requeue(o, NULL, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "requeue NULL request");
+    expect_last_error("requeue NULL request", FISKAL_RESULT_NULL_PARAMETER, "request_json");
+    CHECK(fiskal_outbox_requeue(o, S("{}"), NULL, &n) == FISKAL_RESULT_NULL_PARAMETER, "requeue NULL out");
+    CHECK(fiskal_outbox_cancel(NULL, S("{}"), &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL outbox");
+    CHECK(fiskal_outbox_cancel(o, NULL, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL request");
+    CHECK(fiskal_outbox_cancel(o, S("{}"), NULL, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL out");
     CHECK(out == NULL && n == 7 && b, "nothing written on failure");
     fiskal_outbox_free(o);
     fiskal_outbox_free(NULL);
@@ -508,6 +516,40 @@ static void test_outbox(const char *dir) {
     CHECK(out && strstr(out, "\"checked\":15,\"matched\":15,\"unknown_at_provider\":[]"), "reconcile %s",
           out ? out : "");
     fiskal_string_free(out);
+
+    /* Operator actions: a fiscalised receipt is neither cancelled nor sent again (7019, the
+       state in the details); a new one is cancelled with who and why in the audit trail. */
+    char *cancel_done = fmt("{\"key\":\"%s\",\"who\":\"anna\",\"reason\":\"wrong price\"}", k0);
+    out = NULL;
+    CHECK(fiskal_outbox_cancel(o, S(cancel_done), &out, NULL) == FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED,
+          "cancel done");
+    expect_last_error("cancel done", FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED, "key");
+    CHECK(fiskal_outbox_requeue(o, S(cancel_done), &out, NULL) == FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED,
+          "requeue done");
+    CHECK(out == NULL, "nothing written on failure");
+    free(cancel_done);
+    char *late = fmt("{\"key\":\"o-%s-late\",\"receipt\":%s}", run_id, receipt);
+    CHECK(fiskal_outbox_enqueue(o, S(late), &out, NULL) == FISKAL_RESULT_OK, "enqueue late");
+    fiskal_string_free(out);
+    free(late);
+    char *no_reason = fmt("{\"key\":\"o-%s-late\",\"who\":\"anna\",\"reason\":\"\"}", run_id);
+    out = NULL;
+    CHECK(fiskal_outbox_cancel(o, S(no_reason), &out, NULL) == FISKAL_RESULT_INVALID_ARGUMENT, "empty reason");
+    expect_last_error("empty reason", FISKAL_RESULT_INVALID_ARGUMENT, "reason");
+    free(no_reason);
+    char *cancel_late = fmt("{\"key\":\"o-%s-late\",\"who\":\"anna\",\"reason\":\"customer left\"}", run_id);
+    out = NULL;
+    CHECK(fiskal_outbox_cancel(o, S(cancel_late), &out, &n) == FISKAL_RESULT_OK, "cancel queued");
+    CHECK(out && strlen(out) == n && strstr(out, "\"state\":\"cancelled\""), "cancelled %s", out ? out : "");
+    fiskal_string_free(out);
+    free(cancel_late);
+    char *late_key = fmt("o-%s-late", run_id);
+    out = NULL;
+    CHECK(fiskal_outbox_audit(o, S(late_key), &out, NULL) == FISKAL_RESULT_OK, "audit cancelled");
+    CHECK(out && strstr(out, "\"reason\":\"operator_cancel\"") && strstr(out, "\"who\":\"anna\"") &&
+          strstr(out, "\"note\":\"customer left\""), "audit %s", out ? out : "");
+    fiskal_string_free(out);
+    free(late_key);
     fiskal_outbox_free(o);
     pthread_mutex_lock(&ob.lock);
     CHECK(ob.calls == calls_after_stop, "no observer call after stop");

@@ -32,6 +32,7 @@ int main(void) {
         (any_fn)fiskal_outbox_list, (any_fn)fiskal_outbox_audit, (any_fn)fiskal_outbox_stats,
         (any_fn)fiskal_outbox_start, (any_fn)fiskal_outbox_stop, (any_fn)fiskal_outbox_drain,
         (any_fn)fiskal_outbox_poke, (any_fn)fiskal_outbox_reconcile, (any_fn)fiskal_outbox_free,
+        (any_fn)fiskal_outbox_requeue, (any_fn)fiskal_outbox_cancel,
     };
     /* The callback typedef and the opaque handle types are declared. */
     fiskal_outbox_observer observer = NULL;

@@ -84,6 +84,8 @@ fn client_methods_need_a_client_first() {
         ("DrainOutbox", vec![Value::Int(0)]),
         ("Poke", vec![s("k")]),
         ("Reconcile", vec![s("{}")]),
+        ("ПоставитьВОчередьСнова", vec![s("k"), s("anna"), s("why")]),
+        ("Cancel", vec![s("k"), s("anna"), s("why")]),
     ] {
         let e = a.err(m, &args);
         assert_eq!(e["code"], 100, "{m}: {e}");
@@ -295,4 +297,51 @@ fn destroying_the_object_stops_the_worker() {
     let n = conn.events().len();
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(conn.events().len(), n);
+}
+
+#[test]
+fn requeue_and_cancel_with_who_and_why() {
+    // Nothing is sent (no worker): the actions are journal changes.
+    let a = AddIn::new();
+    let path = temp_db("operator");
+    let settings = outbox_settings("http://127.0.0.1:9/possystem/v5/").to_string();
+    a.ok("ОткрытьОчередь", &[s(&path), s(&settings)]);
+    for k in ["1c-op-1", "1c-op-2"] {
+        let req = json!({"key": k, "receipt": receipt()}).to_string();
+        a.ok("ПоставитьВОчередь", &[s(&req)]);
+    }
+    // Queued: sent by itself, a requeue is refused naming the state, in Russian too.
+    let e = a.err(
+        "ПоставитьВОчередьСнова",
+        &[s("1c-op-1"), s("Анна"), s("ещё раз")],
+    );
+    assert_eq!(e["code"], 7019, "{e}");
+    assert_eq!(e["details"]["state"], "queued");
+    assert!(
+        e["message_ru"]
+            .as_str()
+            .unwrap_or("")
+            .contains("уже ждёт отправки"),
+        "{e}"
+    );
+    let c = a.ok("Отменить", &[s("1c-op-1"), s("Анна"), s("покупатель ушёл")]);
+    assert_eq!(c["state"], "cancelled", "{c}");
+    let audit = a.ok("ИсторияЧека", &[s("1c-op-1")]);
+    let last = audit["records"]
+        .as_array()
+        .and_then(|r| r.last().cloned())
+        .expect("last record");
+    assert_eq!(last["reason"], "operator_cancel");
+    assert_eq!(last["who"], "Анна");
+    assert_eq!(last["note"], "покупатель ушёл");
+    let e = a.err("Cancel", &[s("1c-op-1"), s("anna"), s("again")]);
+    assert_eq!(e["code"], 7019);
+    let e = a.err("Requeue", &[s("1c-op-2"), s("anna"), s("")]);
+    assert_eq!(
+        (e["code"].clone(), e["path"].clone()),
+        (json!(107), json!("reason"))
+    );
+    let e = a.err("Отменить", &[s("нет-такого"), s("anna"), s("why")]);
+    assert_eq!(e["code"], 7003);
+    assert_eq!(a.ok("СостояниеЧека", &[s("1c-op-2")])["state"], "queued");
 }

@@ -76,13 +76,50 @@ final class Outbox
     }
 
     /**
-     * The append-only history of one entry: `seq`, `at_ms`, `from`, `to`, `reason`, `detail`, `attempt`.
+     * The append-only history of one entry: `seq`, `at_ms`, `from`, `to`, `reason`, `detail`,
+     * `attempt`, `who`, `note` (`who` and `note`: the operator and the operator's reason, set for
+     * the `operator_*` reasons of {@see requeue()} and {@see cancel()}, null otherwise).
      *
      * @return list<array<string, mixed>>
      */
     public function audit(string $key): array
     {
         return $this->json('fiskal_outbox_audit', $key)['records'];
+    }
+
+    /**
+     * An operator sends the entry of `$key` again; `$who` and `$reason` (both required) are kept
+     * in its audit trail, durably before this returns. A `rejected` or `failed_at_register`
+     * entry, or a `stuck` one no provider can hold, goes back to `queued` under a new document id
+     * (attempt + 1); a `stuck` one the provider may hold keeps its document id and goes back to
+     * `accepted` (polled) or `in_doubt` (resolved with the provider before any resend), so it is
+     * never fiscalised twice.
+     *
+     * @return array<string, mixed> the entry after the action
+     * @throws OutboxException 7003 (unknown key), 7019 (the state does not allow it: the message
+     *         says what to do instead, getDetails() has `action` and `state`)
+     * @throws ArgumentException 107 (`$who` or `$reason` empty, too long or with control
+     *         characters; getPath() names it)
+     */
+    public function requeue(string $key, string $who, string $reason): array
+    {
+        return $this->json('fiskal_outbox_requeue', self::action($key, $who, $reason));
+    }
+
+    /**
+     * An operator cancels the entry of `$key` so that it never goes out: only while no provider
+     * can hold it (`queued`, `retry_later`, `failed_at_register`, `rejected`, a `stuck` one no
+     * provider can hold). It becomes `cancelled` (final); `$who` and `$reason` are kept in its
+     * audit trail.
+     *
+     * @return array<string, mixed> the entry after the action
+     * @throws OutboxException 7019 for anything a provider may hold (`sending`, `accepted`,
+     *         `in_doubt` …: "the provider may fiscalise it; issue a refund receipt instead"), 7003
+     * @throws ArgumentException 107 (`$who` or `$reason` empty; getPath() names it)
+     */
+    public function cancel(string $key, string $who, string $reason): array
+    {
+        return $this->json('fiskal_outbox_cancel', self::action($key, $who, $reason));
     }
 
     /**
@@ -186,6 +223,11 @@ final class Outbox
             throw Native::lastError($code);
         }
         return Json::decode(Native::take());
+    }
+
+    private static function action(string $key, string $who, string $reason): string
+    {
+        return Json::text(['key' => $key, 'who' => $who, 'reason' => $reason]);
     }
 
     private static function u32(int $ms): int

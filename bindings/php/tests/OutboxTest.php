@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Fiskal\Tests;
 
+use Fiskal\ArgumentException;
 use Fiskal\Outbox;
 use Fiskal\OutboxException;
 use PHPUnit\Framework\TestCase;
@@ -105,6 +106,54 @@ final class OutboxTest extends TestCase
         } catch (OutboxException $e) {
             self::assertSame(7007, $e->getCode());
         }
+    }
+
+    public function testRequeueAndCancelWithWhoAndWhy(): void
+    {
+        // No worker runs: the actions are journal changes, with the operator in the audit trail.
+        $outbox = new Outbox($this->dir . '/journal.db', $this->settings());
+        $outbox->enqueue('op-1', ClientTest::receipt());
+        $outbox->enqueue('op-2', ClientTest::receipt());
+        try {
+            $outbox->requeue('op-1', 'anna', 'again');
+            self::fail('requeued a queued entry');
+        } catch (OutboxException $e) {
+            self::assertSame(7019, $e->getCode());
+            self::assertSame('key', $e->getPath());
+            self::assertSame('queued', $e->getDetails()['state']);
+            self::assertSame('requeue', $e->getDetails()['action']);
+            self::assertStringContainsString('уже ждёт отправки', $e->getMessageRu());
+        }
+        $e = $outbox->cancel('op-1', 'Анна', 'покупатель ушёл');
+        self::assertSame('cancelled', $e['state']);
+        self::assertNull($e['due_at_ms']);
+        $audit = $outbox->audit('op-1');
+        $last = end($audit);
+        self::assertSame(['operator_cancel', 'Анна', 'покупатель ушёл'], [$last['reason'], $last['who'], $last['note']]);
+        self::assertNull($audit[0]['who']);
+        try {
+            $outbox->cancel('op-1', 'anna', 'twice');
+            self::fail('cancelled twice');
+        } catch (OutboxException $e) {
+            self::assertSame(7019, $e->getCode());
+            self::assertStringContainsString('cancelled already', $e->getMessageEn());
+        }
+        try {
+            $outbox->cancel('op-2', 'anna', ' ');
+            self::fail('cancelled without a reason');
+        } catch (ArgumentException $e) {
+            self::assertSame(107, $e->getCode());
+            self::assertSame('reason', $e->getPath());
+        }
+        try {
+            $outbox->requeue('nobody', 'anna', 'why');
+            self::fail('requeued an unknown key');
+        } catch (OutboxException $e) {
+            self::assertSame(7003, $e->getCode());
+        }
+        self::assertSame('queued', $outbox->get('op-2')['state']);
+        $counts = array_column($outbox->stats()['states'], 'count', 'state');
+        self::assertSame(1, $counts['cancelled']);
     }
 
     public function testDestructorReleasesTheJournal(): void

@@ -200,6 +200,38 @@ def test_outbox_open_errors(tmp_path: Path) -> None:
     assert info.value.code == 7013
 
 
+def test_outbox_operator_actions(receipt: Dict[str, Any], tmp_path: Path) -> None:
+    # No worker, nothing sent: requeue and cancel are journal changes with who and why.
+    with fiskal.Outbox(tmp_path / "outbox.db", outbox_settings(NOWHERE)) as o:
+        o.enqueue("py-c-1", receipt)
+        o.enqueue("py-c-2", receipt)
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.requeue("py-c-1", who="anna", reason="again")
+        assert (info.value.code, info.value.path) == (7019, "key")
+        assert info.value.details == {"reason": "action_not_allowed", "action": "requeue",
+                                      "state": "queued"}
+        e = o.cancel("py-c-1", who=" Анна ", reason="покупатель ушёл")
+        assert (e.state, e.key, e.due_at_ms) == ("cancelled", "py-c-1", None)
+        last = o.audit("py-c-1")[-1]
+        assert (last.reason, last.who, last.note) == ("operator_cancel", "Анна", "покупатель ушёл")
+        assert o.audit("py-c-1")[0].who is None
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.cancel("py-c-1", who="anna", reason="twice")
+        assert info.value.code == 7019 and "cancelled already" in info.value.message_en
+        with pytest.raises(fiskal.ArgumentError) as arg:
+            o.cancel("py-c-2", who="anna", reason="  ")
+        assert (arg.value.code, arg.value.path) == (107, "reason")
+        with pytest.raises(fiskal.ArgumentError) as arg:
+            o.requeue("py-c-2", who="", reason="why")
+        assert (arg.value.code, arg.value.path) == (107, "who")
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.requeue("nobody", who="anna", reason="why")
+        assert info.value.code == 7003
+        assert o.get("py-c-2").state == "queued"
+        assert o.stats().count("cancelled") == 1
+        assert [x.key for x in o.list(state="cancelled")] == ["py-c-1"]
+
+
 def test_outbox_end_to_end(atol_v5: str, receipt: Dict[str, Any], tmp_path: Path) -> None:
     events: List[fiskal.Entry] = []
     keys = ["py-o-%d" % i for i in range(4)]
@@ -250,6 +282,16 @@ def test_outbox_end_to_end(atol_v5: str, receipt: Dict[str, Any], tmp_path: Path
         assert [r.seq for r in trail] == sorted(r.seq for r in trail)
         r = o.reconcile(0, 4102444800000, 1000)
         assert r.checked >= 4 and r.matched >= 4, r
+        # Fiscalised: neither cancelled nor sent again; the message says what to do instead.
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.cancel("py-o-0", who="anna", reason="wrong price")
+        assert info.value.code == 7019
+        assert "issue a refund receipt instead" in info.value.message_en
+        assert info.value.details["state"] == "done"
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.requeue("py-o-0", who="anna", reason="again")
+        assert info.value.code == 7019
+        assert o.get("py-o-0").state == "done"
     assert o.closed
     done_events = [e for e in events if e.state == "done"]
     assert sorted(e.key for e in done_events) == keys

@@ -246,6 +246,9 @@ pub enum Code {
     OutboxDatabase = 7017,
     /// A lock inside the outbox was poisoned by a panicking thread.
     OutboxPoisoned = 7018,
+    /// An operator action (requeue, cancel) that the entry's state does not allow; the message
+    /// says what to do instead, `details` has `action` and `state`.
+    OutboxActionNotAllowed = 7019,
 }
 
 code_table! {
@@ -344,6 +347,7 @@ code_table! {
     OutboxCorrupt, "outbox_corrupt", "a journal row cannot be read", "запись журнала не читается";
     OutboxDatabase, "outbox_database", "outbox database error", "ошибка базы данных очереди";
     OutboxPoisoned, "outbox_poisoned", "an outbox lock was poisoned", "блокировка очереди повреждена сбоем потока";
+    OutboxActionNotAllowed, "outbox_action_not_allowed", "the entry's state does not allow this action", "состояние записи не допускает это действие";
 }
 
 impl Code {

@@ -8,7 +8,11 @@
 //!   "qr", "last_code", "last_message", "created_at_ms", "state_since_ms", "updated_at_ms",
 //!   "due_at_ms", "deadline_ms", "version"}` (absent values are `null`);
 //! * list query `{"state": "done", "limit": 100}` → `{"entries": [entry…]}`;
-//! * audit → `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail", "attempt"}]}`;
+//! * audit → `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail", "attempt", "who",
+//!   "note"}]}` (`who` and `note`, the operator and the operator's reason, are set for operator
+//!   actions, `null` otherwise);
+//! * operator action request (requeue, cancel) `{"key": "order-1842-sell", "who": "Анна",
+//!   "reason": "касса починена"}` → the entry JSON after the action;
 //! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {…}, "worker": {…},
 //!   "unhealthy_routes": [{"route", "since_ms", "at_ms", "code", "message", "failures"}]}`
 //!   (routes whose provider refused our credentials or configuration; empty when all is well);
@@ -54,6 +58,8 @@ pub fn outbox_code(e: &OutboxError) -> Code {
         OutboxError::Corrupt { .. } => Code::OutboxCorrupt,
         OutboxError::Database { .. } => Code::OutboxDatabase,
         OutboxError::Poisoned => Code::OutboxPoisoned,
+        OutboxError::ActionNotAllowed { .. } => Code::OutboxActionNotAllowed,
+        OutboxError::InvalidArgument { .. } => Code::InvalidArgument,
         _ => Code::OutboxOther,
     }
 }
@@ -93,6 +99,31 @@ impl From<OutboxError> for ApiError {
                     .at("key")
                     .details(reason)
             }
+            OutboxError::ActionNotAllowed {
+                key, action, state, ..
+            } => base(format!(
+                "{} ({}) записи «{}» в состоянии {state}: {}",
+                action_ru(action),
+                action,
+                crate::truncate(key),
+                refusal_ru(action, state)
+            ))
+            .at("key")
+            .details(json!({"reason": e.code(), "action": action, "state": state})),
+            OutboxError::InvalidArgument { field, problem } => {
+                let ru = match (*problem).split(':').next().unwrap_or("") {
+                    "empty" => "пусто: укажите, кто действует и почему, это попадает в журнал",
+                    "longer than 1000 characters" => "длиннее 1000 символов",
+                    "longer than 100 characters" => "длиннее 100 символов",
+                    p if p.starts_with("control characters") => {
+                        "управляющие символы (переводы строк, табуляция …) не допускаются"
+                    }
+                    _ => problem,
+                };
+                base(format!("недопустимое значение «{field}»: {ru}"))
+                    .at(*field)
+                    .details(reason)
+            }
             OutboxError::UnknownRoute { name } => base(format!(
                 "{}: «{}»",
                 code.message_ru(),
@@ -102,6 +133,43 @@ impl From<OutboxError> for ApiError {
             .details(reason),
             _ => base(code.message_ru().to_owned()).details(reason),
         }
+    }
+}
+
+/// The Russian name of an operator action.
+fn action_ru(action: &str) -> &'static str {
+    match action {
+        "requeue" => "нельзя поставить в очередь снова",
+        _ => "нельзя отменить",
+    }
+}
+
+/// Why an operator action is refused in a state, in Russian (the English text is the
+/// `OutboxError`'s own).
+fn refusal_ru(action: &str, state: &str) -> &'static str {
+    match (action, state) {
+        ("requeue", "queued") => "запись уже ждёт отправки",
+        ("requeue", "sending") => "запись сейчас отправляется; дождитесь ответа",
+        ("requeue", "retry_later") => "запись будет отправлена снова сама, с тем же номером документа",
+        ("requeue", "accepted") => "кассовый сервис принял чек, идёт опрос статуса; дождитесь результата",
+        ("requeue", "in_doubt") => "идёт выяснение у кассового сервиса; дождитесь результата",
+        ("requeue", "done") => "чек фискализирован; чтобы его отменить, оформите чек возврата",
+        ("requeue", "cancelled") => "запись отменена; поставьте чек в очередь снова под новым ключом",
+        ("cancel", "stuck") => {
+            "чек может быть у кассового сервиса (он был принят, под сомнением или отправлялся) и              может быть фискализирован; поставьте его в очередь снова, чтобы выяснить, и оформите              чек возврата, если он фискализирован"
+        }
+        ("cancel", "sending") => {
+            "запись сейчас отправляется, кассовый сервис может её фискализировать; дождитесь ответа"
+        }
+        ("cancel", "accepted") => {
+            "кассовый сервис может фискализировать чек; оформите чек возврата"
+        }
+        ("cancel", "in_doubt") => {
+            "чек может быть у кассового сервиса; дождитесь выяснения и оформите чек возврата,              если он фискализирован"
+        }
+        ("cancel", "done") => "чек фискализирован; оформите чек возврата",
+        ("cancel", "cancelled") => "запись уже отменена",
+        _ => "состояние записи не допускает это действие",
     }
 }
 
@@ -193,7 +261,7 @@ pub fn entries_json(entries: &[Entry]) -> Result<String, ApiError> {
 }
 
 /// An audit trail: `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail",
-/// "attempt"}]}`.
+/// "attempt", "who", "note"}]}`.
 pub fn audit_json(records: &[AuditRecord]) -> Result<String, ApiError> {
     #[derive(Serialize)]
     struct Out<'a> {
@@ -304,6 +372,8 @@ struct AuditOut<'a> {
     reason: &'a str,
     detail: &'a str,
     attempt: u32,
+    who: Option<&'a str>,
+    note: Option<&'a str>,
 }
 
 impl<'a> AuditOut<'a> {
@@ -316,6 +386,8 @@ impl<'a> AuditOut<'a> {
             reason: &r.reason,
             detail: &r.detail,
             attempt: r.attempt,
+            who: r.who.as_deref(),
+            note: r.note.as_deref(),
         }
     }
 }
@@ -412,6 +484,16 @@ struct EnqueueIn {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ActionIn {
+    #[serde(default)]
+    version: Option<u32>,
+    key: String,
+    who: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ListIn {
     #[serde(default)]
     version: Option<u32>,
@@ -431,6 +513,13 @@ struct ReconcileIn {
     to_ms: Option<i64>,
     #[serde(default)]
     limit: Option<usize>,
+}
+
+fn action_request(request_json: &str) -> Result<ActionIn, ApiError> {
+    check_len(request_json)?;
+    let req: ActionIn = parse(request_json)?;
+    check_version(req.version)?;
+    Ok(req)
 }
 
 /// `list`'s default `limit`.
@@ -518,6 +607,33 @@ impl OutboxHandle {
                 key: key.to_owned(),
             })),
         }
+    }
+
+    /// An operator sends an entry again (`fiskal_outbox::Outbox::requeue`): the action request
+    /// `{"key", "who", "reason"}` in, the entry JSON after it out. A `rejected` or
+    /// `failed_at_register` entry, or a `stuck` one no provider can hold, goes out under a new
+    /// document id (attempt + 1); a `stuck` one the provider may hold goes back to `accepted`
+    /// or `in_doubt` under the same id. Committed and synced before it returns; `who` and
+    /// `reason` are in the audit trail.
+    ///
+    /// # Errors
+    /// [`Code::InvalidJson`], [`Code::InvalidArgument`] (path `who` or `reason`: empty, too
+    /// long, control characters), [`Code::OutboxNotFound`] (path `key`),
+    /// [`Code::OutboxActionNotAllowed`] (the state does not allow it; the message says what to
+    /// do instead, `details` has `action` and `state`), storage errors.
+    pub fn requeue(&self, request_json: &str) -> Result<String, ApiError> {
+        let req = action_request(request_json)?;
+        entry_json(&self.outbox.requeue(&req.key, &req.who, &req.reason)?)
+    }
+
+    /// An operator cancels an entry that must not go out (`fiskal_outbox::Outbox::cancel`):
+    /// only while no provider can hold it (`queued`, `retry_later`, `failed_at_register`,
+    /// `rejected`, a `stuck` one no provider can hold); it becomes `cancelled`. The action
+    /// request in, the entry JSON out; errors as [`OutboxHandle::requeue`] (for an accepted
+    /// entry: "the provider may fiscalise it; issue a refund receipt instead").
+    pub fn cancel(&self, request_json: &str) -> Result<String, ApiError> {
+        let req = action_request(request_json)?;
+        entry_json(&self.outbox.cancel(&req.key, &req.who, &req.reason)?)
     }
 
     /// Entries in one state, oldest first: the list query in, `{"entries": […]}` out.

@@ -169,6 +169,15 @@ fn every_outbox_error_has_its_code() {
         ),
         (OutboxError::Database { message: m() }, 7017),
         (OutboxError::Poisoned, 7018),
+        (
+            OutboxError::ActionNotAllowed {
+                key: k(),
+                action: "cancel",
+                state: "accepted",
+                why: "the provider may fiscalise it; issue a refund receipt instead",
+            },
+            7019,
+        ),
     ];
     let mut seen = Vec::new();
     for (e, n) in cases {
@@ -186,7 +195,7 @@ fn every_outbox_error_has_its_code() {
                 assert!(!d.as_array().expect("array").is_empty());
                 assert_eq!(d[0]["code"].as_u64().map(|c| c > 2000), Some(true));
             }
-            7001..=7003 => assert_eq!(api.path.as_deref(), Some("key")),
+            7001..=7003 | 7019 => assert_eq!(api.path.as_deref(), Some("key")),
             7006 => assert_eq!(api.path.as_deref(), Some("route")),
             _ => {}
         }
@@ -200,5 +209,63 @@ fn every_outbox_error_has_its_code() {
         );
     }
     assert_eq!(Code::from_u32(7000), Some(Code::OutboxOther));
-    assert_eq!(Code::from_u32(7019), None);
+    assert_eq!(Code::from_u32(7020), None);
+}
+
+#[test]
+fn operator_action_refusals_say_what_to_do_in_both_languages() {
+    let e = OutboxError::ActionNotAllowed {
+        key: "order-1".into(),
+        action: "cancel",
+        state: "accepted",
+        why: "the provider may fiscalise it; issue a refund receipt instead",
+    };
+    let api = ApiError::from(e);
+    assert_eq!(api.code, Code::OutboxActionNotAllowed);
+    assert_eq!(
+        api.message_en,
+        "cannot cancel entry \"order-1\" in state accepted: the provider may fiscalise it; \
+         issue a refund receipt instead"
+    );
+    assert_eq!(
+        api.message_ru,
+        "нельзя отменить (cancel) записи «order-1» в состоянии accepted: кассовый сервис может \
+         фискализировать чек; оформите чек возврата"
+    );
+    let d = api.details.expect("details");
+    assert_eq!(
+        (d["action"].as_str(), d["state"].as_str()),
+        (Some("cancel"), Some("accepted"))
+    );
+    // An empty reason is an argument error naming the field.
+    let api = ApiError::from(OutboxError::InvalidArgument {
+        field: "reason",
+        problem: "empty: say who acts and why, it is kept in the audit trail",
+    });
+    assert_eq!(api.code, Code::InvalidArgument);
+    assert_eq!(api.path.as_deref(), Some("reason"));
+    assert!(
+        api.message_ru.contains("«reason»: пусто"),
+        "{}",
+        api.message_ru
+    );
+    assert_eq!(
+        api.message_en,
+        "invalid reason: empty: say who acts and why, it is kept in the audit trail"
+    );
+    for (problem, ru) in [
+        ("longer than 1000 characters", "длиннее 1000 символов"),
+        ("longer than 100 characters", "длиннее 100 символов"),
+        (
+            "control characters (line breaks, tabs …) are not allowed",
+            "управляющие символы",
+        ),
+    ] {
+        let api = ApiError::from(OutboxError::InvalidArgument {
+            field: "who",
+            problem,
+        });
+        assert!(api.message_ru.contains(ru), "{problem}: {}", api.message_ru);
+        assert_eq!(api.path.as_deref(), Some("who"));
+    }
 }

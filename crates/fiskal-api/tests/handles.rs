@@ -436,3 +436,107 @@ fn outbox_is_shared_by_threads() {
     let s = v(&outbox.stats().expect("stats"));
     assert_eq!(s["states"][0]["count"], 40);
 }
+
+#[test]
+fn outbox_operator_actions() {
+    // No worker runs and nothing is sent: the actions are journal changes.
+    let path = temp_db("operator");
+    let outbox = OutboxHandle::open(
+        path.to_str().expect("utf-8"),
+        &outbox_settings("http://127.0.0.1:9/possystem/v5/").to_string(),
+        None,
+    )
+    .expect("open");
+    for k in ["op-a", "op-b"] {
+        outbox
+            .enqueue(&json!({"key": k, "receipt": receipt()}).to_string())
+            .expect("enqueue");
+    }
+    let req = |key: &str, who: &str, reason: &str| {
+        json!({"key": key, "who": who, "reason": reason}).to_string()
+    };
+    // A queued entry is sent by itself: a requeue is refused, naming the state.
+    let e = outbox
+        .requeue(&req("op-a", "anna", "again"))
+        .expect_err("queued");
+    assert_eq!(e.code, Code::OutboxActionNotAllowed);
+    assert_eq!(e.code.number(), 7019);
+    assert_eq!(e.path.as_deref(), Some("key"));
+    let d = e.details.clone().expect("details");
+    assert_eq!(
+        (d["action"].as_str(), d["state"].as_str()),
+        (Some("requeue"), Some("queued"))
+    );
+    assert!(
+        e.message_ru.contains("уже ждёт отправки"),
+        "{}",
+        e.message_ru
+    );
+    // Cancel: allowed while nothing was sent.
+    let out = v(&outbox
+        .cancel(&req("op-a", " Anna ", "the customer left"))
+        .expect("cancel"));
+    assert_eq!(out["state"], "cancelled");
+    assert_eq!(out["key"], "op-a");
+    assert!(out["due_at_ms"].is_null() && out["deadline_ms"].is_null());
+    let audit = v(&outbox.audit("op-a").expect("audit"));
+    let last = audit["records"]
+        .as_array()
+        .and_then(|r| r.last().cloned())
+        .expect("record");
+    assert_eq!(last["reason"], "operator_cancel");
+    assert_eq!(last["who"], "Anna");
+    assert_eq!(last["note"], "the customer left");
+    assert!(audit["records"][0]["who"].is_null());
+    let e = outbox
+        .cancel(&req("op-a", "anna", "twice"))
+        .expect_err("cancelled");
+    assert_eq!(e.code, Code::OutboxActionNotAllowed);
+    assert!(
+        e.message_en.contains("cancelled already"),
+        "{}",
+        e.message_en
+    );
+    let e = outbox
+        .requeue(&req("op-a", "anna", "back"))
+        .expect_err("cancelled is final");
+    assert_eq!(e.code, Code::OutboxActionNotAllowed);
+    // Arguments.
+    let e = outbox
+        .cancel(&req("op-b", "anna", "  "))
+        .expect_err("empty reason");
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (Code::InvalidArgument, Some("reason"))
+    );
+    let e = outbox
+        .cancel(&req("op-b", "", "why"))
+        .expect_err("empty who");
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (Code::InvalidArgument, Some("who"))
+    );
+    let e = outbox
+        .cancel(&json!({"key": "op-b", "reason": "why"}).to_string())
+        .expect_err("no who");
+    assert_eq!(e.code, Code::InvalidJson);
+    let e = outbox
+        .requeue(&req("nobody", "anna", "why"))
+        .expect_err("unknown");
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (Code::OutboxNotFound, Some("key"))
+    );
+    assert_eq!(v(&outbox.get("op-b").expect("get"))["state"], "queued");
+    // The stats list the new state.
+    let stats = v(&outbox.stats().expect("stats"));
+    let cancelled = stats["states"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["state"] == "cancelled").cloned())
+        .expect("cancelled in stats");
+    assert_eq!(cancelled["count"], 1);
+    let list = v(&outbox
+        .list(&json!({"state": "cancelled"}).to_string())
+        .expect("list"));
+    assert_eq!(list["entries"][0]["key"], "op-a");
+}

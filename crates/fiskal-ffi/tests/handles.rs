@@ -238,6 +238,8 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         fiskal_outbox_list,
         fiskal_outbox_audit,
         fiskal_outbox_reconcile,
+        fiskal_outbox_requeue,
+        fiskal_outbox_cancel,
     ] {
         assert_eq!(
             f(n, c"{}".as_ptr(), 2, &mut out, ptr::null_mut()),
@@ -474,5 +476,71 @@ fn outbox_end_to_end_with_observer() {
     let r = call(fiskal_outbox_reconcile, o, "{}").expect("reconcile");
     assert_eq!(r["checked"], 15);
     assert_eq!(r["matched"], 15);
+    fiskal_outbox_free(o);
+}
+
+#[test]
+fn operator_requeue_and_cancel() {
+    // Nothing is sent (no worker): the actions are journal changes.
+    let path = temp_db("operator");
+    let o = open(
+        &path,
+        &outbox_settings("http://127.0.0.1:9/possystem/v5/"),
+        None,
+        ptr::null_mut(),
+    )
+    .expect("open");
+    let req =
+        |key: &str, reason: &str| json!({"key": key, "who": "Анна", "reason": reason}).to_string();
+    for k in ["c-1", "c-2"] {
+        call(
+            fiskal_outbox_enqueue,
+            o,
+            &json!({"key": k, "receipt": receipt()}).to_string(),
+        )
+        .expect("enqueue");
+    }
+    // Queued: a requeue is refused (it is sent by itself), nothing written, the last error
+    // names the state.
+    let (code, err) = call(fiskal_outbox_requeue, o, &req("c-1", "again")).expect_err("queued");
+    assert_eq!(code, Code::OutboxActionNotAllowed);
+    assert_eq!(code as u32, 7019);
+    assert_eq!(err["details"]["state"], "queued");
+    assert_eq!(err["details"]["action"], "requeue");
+    // Cancel while nothing was sent.
+    let e = call(fiskal_outbox_cancel, o, &req("c-1", "покупатель ушёл")).expect("cancel");
+    assert_eq!(e["state"], "cancelled");
+    let audit = call(fiskal_outbox_audit, o, "c-1").expect("audit");
+    let last = audit["records"]
+        .as_array()
+        .and_then(|r| r.last().cloned())
+        .expect("last");
+    assert_eq!(
+        (
+            last["reason"].as_str(),
+            last["who"].as_str(),
+            last["note"].as_str()
+        ),
+        (
+            Some("operator_cancel"),
+            Some("Анна"),
+            Some("покупатель ушёл")
+        )
+    );
+    let (code, _) = call(fiskal_outbox_cancel, o, &req("c-1", "again")).expect_err("final");
+    assert_eq!(code, Code::OutboxActionNotAllowed);
+    let (code, err) = call(fiskal_outbox_cancel, o, &req("c-2", "")).expect_err("empty");
+    assert_eq!(
+        (code, err["path"].as_str()),
+        (Code::InvalidArgument, Some("reason"))
+    );
+    let (code, _) = call(fiskal_outbox_requeue, o, &req("nope", "x")).expect_err("unknown");
+    assert_eq!(code, Code::OutboxNotFound);
+    let (code, _) = call(fiskal_outbox_requeue, o, "{").expect_err("json");
+    assert_eq!(code, Code::InvalidJson);
+    assert_eq!(
+        call(fiskal_outbox_get, o, "c-2").expect("get")["state"],
+        "queued"
+    );
     fiskal_outbox_free(o);
 }

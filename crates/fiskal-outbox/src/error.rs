@@ -45,6 +45,29 @@ pub enum OutboxError {
         /// Why.
         reason: &'static str,
     },
+    /// An operator action (requeue, cancel) that the entry's state does not allow: `why` says
+    /// what to do instead (e.g. for `accepted`: "the provider may fiscalise it; issue a refund
+    /// receipt instead"). Nothing was changed.
+    #[error("cannot {action} entry {key:?} in state {state}: {why}")]
+    ActionNotAllowed {
+        /// The key.
+        key: String,
+        /// The action asked for: `requeue` or `cancel`.
+        action: &'static str,
+        /// The entry's state (stored name).
+        state: &'static str,
+        /// Why not, and what to do instead.
+        why: &'static str,
+    },
+    /// An argument of an operation is missing or malformed (an operator action's `who` or
+    /// `reason`). Nothing was changed.
+    #[error("invalid {field}: {problem}")]
+    InvalidArgument {
+        /// The argument (`who`, `reason`).
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// The receipt breaks FFD rules: nothing was stored (a provider would refuse it).
     #[error("invalid receipt: {message}")]
     InvalidReceipt {
@@ -147,6 +170,8 @@ impl OutboxError {
             OutboxError::NotFound { .. } => "not_found",
             OutboxError::InvalidTransition { .. } => "invalid_transition",
             OutboxError::NotAllowed { .. } => "not_allowed",
+            OutboxError::ActionNotAllowed { .. } => "action_not_allowed",
+            OutboxError::InvalidArgument { .. } => "invalid_argument",
             OutboxError::UnknownRoute { .. } => "unknown_route",
             OutboxError::InvalidReceipt { .. } => "invalid_receipt",
             OutboxError::InvalidConfig { .. } => "invalid_config",

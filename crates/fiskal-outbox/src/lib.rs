@@ -28,7 +28,7 @@ pub use error::OutboxError;
 pub use outbox::{Observer, Outbox};
 pub use reconcile::{Finding, Reconciliation};
 pub use settings::OutboxSettings;
-pub use state::{transition, Event, EventKind, State, TRANSITIONS};
+pub use state::{transition, Event, EventKind, OperatorAction, State, TRANSITIONS};
 pub use store::{
     document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore,
     StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,

@@ -4,7 +4,7 @@
 use crate::error::OutboxError;
 use crate::reconcile::{reconcile, Reconciliation};
 use crate::settings::OutboxSettings;
-use crate::state::State;
+use crate::state::{OperatorAction, State};
 use crate::store::{
     AuditRecord, Enqueued, Entry, NewEntry, RouteAlarm, SqliteStore, StateStats, Store, Timestamp,
     WindowMetrics,
@@ -133,6 +133,45 @@ impl Outbox {
     /// Up to `limit` entries in a state, oldest first.
     pub fn list(&self, state: State, limit: usize) -> Result<Vec<Entry>, OutboxError> {
         self.worker.store().list(state, limit)
+    }
+
+    /// An operator sends an entry again: a `rejected` or `failed_at_register` one, or a `stuck`
+    /// one where no provider can hold its document id, under a new document id (attempt + 1,
+    /// due now); a `stuck` one the provider may hold under the same id, back to `accepted`
+    /// (provider id known: polled) or `in_doubt` (resolved the provider's way before any
+    /// resend). See [`state`](crate::state) for the rule. `who` and `reason` are required and
+    /// kept in the audit trail; the change is committed and synced before this returns, and
+    /// a worker running in this process is woken.
+    ///
+    /// Errors: [`OutboxError::NotFound`] (unknown key), [`OutboxError::ActionNotAllowed`] (the
+    /// state does not allow it, with what to do instead), [`OutboxError::InvalidArgument`]
+    /// (`who` or `reason` empty or too long), storage errors.
+    pub fn requeue(&self, key: &str, who: &str, reason: &str) -> Result<Entry, OutboxError> {
+        let e = self.worker.store().operator_action(
+            key,
+            OperatorAction::Requeue,
+            who,
+            reason,
+            Timestamp::now(),
+        )?;
+        self.worker.wake();
+        Ok(e)
+    }
+
+    /// An operator cancels an entry that must not go out: allowed only while no provider can
+    /// hold it (`queued`, `retry_later`, `failed_at_register`, `rejected`, a `stuck` one that
+    /// no provider can hold). It becomes `cancelled` (final) with `who` and `reason` in the
+    /// audit trail, committed and synced before this returns. Anything a provider may hold
+    /// (`sending`, `accepted`, `in_doubt`) is refused: it may be fiscalised, and a fiscalised
+    /// receipt is undone by a refund receipt. Errors as [`Outbox::requeue`].
+    pub fn cancel(&self, key: &str, who: &str, reason: &str) -> Result<Entry, OutboxError> {
+        self.worker.store().operator_action(
+            key,
+            OperatorAction::Cancel,
+            who,
+            reason,
+            Timestamp::now(),
+        )
     }
 
     /// Count and oldest age per state.

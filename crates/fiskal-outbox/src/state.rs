@@ -20,7 +20,42 @@
 //!             not_found (the provider confirmed it never took the document) ──► retry_later
 //! retry_later ──failover (attempt 1 only: never accepted anywhere)──► queued at the second provider
 //! any state that is not final ──deadline──► stuck
+//!
+//! operator actions (a person, with a name and a reason kept in the audit trail):
+//! rejected, failed_at_register ──operator_requeue (attempt + 1)──► queued
+//! stuck ──operator_requeue (attempt + 1)──► queued      only where no provider can hold it
+//! stuck ──operator_resume (same id)──► accepted         the provider holds it (provider id known)
+//! stuck ──operator_recheck (same id)──► in_doubt        it may be at the provider
+//! queued, retry_later, failed_at_register, rejected, stuck ──operator_cancel──► cancelled
 //! ```
+//!
+//! # Operator actions
+//!
+//! `requeue` and `cancel` ([`Outbox::requeue`](crate::Outbox::requeue),
+//! [`Outbox::cancel`](crate::Outbox::cancel)) are events like the others, each with its rows in
+//! [`TRANSITIONS`]; the only rows out of `rejected` and `stuck` are theirs. Which event a
+//! requeue of a `stuck` entry is depends on its history, which the table cannot see;
+//! [`operator_event`] decides it from the entry and its audit trail:
+//!
+//! * a **new document id** (attempt + 1, [`EventKind::OperatorRequeue`]) only where no provider
+//!   can hold the current one: after the provider refused the document (`rejected`,
+//!   `failed_at_register`, or `stuck` out of `failed_at_register`), after an
+//!   [`EventKind::IdConflict`] (the document under our id is someone else's), or when the
+//!   current attempt never reached `accepted` or `in_doubt` and went stuck out of `queued` or
+//!   `retry_later` (every send of this attempt was answered "not taken");
+//! * otherwise the **same document id**: with a provider id the provider told us it holds the
+//!   document, so the entry goes back to `accepted` ([`EventKind::OperatorResume`]) and is
+//!   polled by that id, where a lookup that does not find it never leads to a resend; without
+//!   one it goes to `in_doubt` ([`EventKind::OperatorRecheck`]) and is resolved the provider's
+//!   way before anything is sent (ATOL resends the same id and gets "duplicate" with its uuid,
+//!   Orange Data and Business.ru look the id up; only a confirmed "not found" sends it, under
+//!   the same id).
+//!
+//! `cancel` ([`EventKind::OperatorCancel`] → [`State::Cancelled`], final) only while no provider
+//! can hold the entry: `queued`, `retry_later`, `failed_at_register`, `rejected`, and a `stuck`
+//! entry a requeue would send under a new id. Anything the provider may hold (`sending`,
+//! `accepted`, `in_doubt`, such a `stuck` one) may still be fiscalised: it is refused, and a
+//! receipt already fiscalised is undone by a refund receipt, never by cancelling.
 //!
 //! Only the provider's verdict on the **document** ends an entry as `rejected` or
 //! `failed_at_register` ([`EventKind::Rejected`], [`EventKind::RejectedRegister`]: ATOL `fail`
@@ -36,6 +71,7 @@
 //! [`EventKind`] are stored in the database and the audit trail: they never change.
 
 use crate::error::OutboxError;
+use crate::store::{AuditRecord, Entry};
 use fiskal_providers::{Outcome, RejectKind};
 
 /// Where an entry is.
@@ -62,13 +98,16 @@ pub enum State {
     /// Never reached through a refusal of the credentials or the configuration
     /// ([`EventKind::RefusedConfig`]) nor through a failed status call.
     Rejected,
-    /// Stayed in a state past its deadline: needs an operator. Final for the machine.
+    /// Stayed in a state past its deadline: needs an operator. Final for the machine (only an
+    /// operator action moves it on).
     Stuck,
+    /// Cancelled by an operator before any provider could hold it: it must not go out. Final.
+    Cancelled,
 }
 
 impl State {
     /// Every state, in a stable order.
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 10] = [
         State::Queued,
         State::Sending,
         State::Accepted,
@@ -78,6 +117,7 @@ impl State {
         State::FailedAtRegister,
         State::Rejected,
         State::Stuck,
+        State::Cancelled,
     ];
 
     /// Stable snake_case name, as stored in the database.
@@ -92,6 +132,7 @@ impl State {
             State::FailedAtRegister => "failed_at_register",
             State::Rejected => "rejected",
             State::Stuck => "stuck",
+            State::Cancelled => "cancelled",
         }
     }
 
@@ -100,9 +141,14 @@ impl State {
         State::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// Whether no event moves the entry any more.
+    /// Whether no event of the machine moves the entry any more (no deadline, never claimed).
+    /// Of these, `rejected` and `stuck` still take an operator's requeue or cancel
+    /// ([`EventKind::is_operator`]); `done` and `cancelled` take nothing at all.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Done | State::Rejected | State::Stuck)
+        matches!(
+            self,
+            State::Done | State::Rejected | State::Stuck | State::Cancelled
+        )
     }
 }
 
@@ -145,6 +191,50 @@ pub enum Event<'a> {
         /// the entry's last message).
         detail: &'a str,
     },
+    /// An operator sends the entry again under a new document id (attempt + 1). Only where no
+    /// provider can hold the current document id (see [`operator_event`]).
+    OperatorRequeue {
+        /// Who asked (kept in the audit trail).
+        who: &'a str,
+        /// Why (kept in the audit trail).
+        reason: &'a str,
+    },
+    /// An operator puts a `stuck` entry the provider holds (a provider id is known) back to
+    /// `accepted`, same document id: it is polled again.
+    OperatorResume {
+        /// Who asked.
+        who: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
+    /// An operator puts a `stuck` entry that may be at the provider back to `in_doubt`, same
+    /// document id: it is resolved the provider's way before anything is sent.
+    OperatorRecheck {
+        /// Who asked.
+        who: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
+    /// An operator cancels an entry no provider can hold: it must not go out.
+    OperatorCancel {
+        /// Who asked.
+        who: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
+}
+
+impl Event<'_> {
+    /// The operator and the reason of an operator action (`None` for the machine's events).
+    pub fn operator(&self) -> Option<(&str, &str)> {
+        match self {
+            Event::OperatorRequeue { who, reason }
+            | Event::OperatorResume { who, reason }
+            | Event::OperatorRecheck { who, reason }
+            | Event::OperatorCancel { who, reason } => Some((who, reason)),
+            _ => None,
+        }
+    }
 }
 
 /// The kind of an [`Event`]: the rows of [`TRANSITIONS`] and the `reason` of an audit record.
@@ -184,11 +274,19 @@ pub enum EventKind {
     Resubmit,
     /// [`Event::Failover`].
     Failover,
+    /// [`Event::OperatorRequeue`].
+    OperatorRequeue,
+    /// [`Event::OperatorResume`].
+    OperatorResume,
+    /// [`Event::OperatorRecheck`].
+    OperatorRecheck,
+    /// [`Event::OperatorCancel`].
+    OperatorCancel,
 }
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::ClaimedForSend,
         EventKind::LeaseExpired,
         EventKind::Accepted,
@@ -205,6 +303,10 @@ impl EventKind {
         EventKind::Failover,
         EventKind::RefusedConfig,
         EventKind::IdConflict,
+        EventKind::OperatorRequeue,
+        EventKind::OperatorResume,
+        EventKind::OperatorRecheck,
+        EventKind::OperatorCancel,
     ];
 
     /// Stable snake_case name, as stored in the audit trail.
@@ -226,6 +328,26 @@ impl EventKind {
             EventKind::Failover => "failover",
             EventKind::RefusedConfig => "refused_config",
             EventKind::IdConflict => "id_conflict",
+            EventKind::OperatorRequeue => "operator_requeue",
+            EventKind::OperatorResume => "operator_resume",
+            EventKind::OperatorRecheck => "operator_recheck",
+            EventKind::OperatorCancel => "operator_cancel",
+        }
+    }
+
+    /// Whether a person causes it (requeue, cancel), not the machine.
+    pub fn is_operator(self) -> bool {
+        self.operator_action().is_some()
+    }
+
+    /// The operator action this kind is one outcome of (`None` for the machine's events).
+    pub fn operator_action(self) -> Option<OperatorAction> {
+        match self {
+            EventKind::OperatorRequeue | EventKind::OperatorResume | EventKind::OperatorRecheck => {
+                Some(OperatorAction::Requeue)
+            }
+            EventKind::OperatorCancel => Some(OperatorAction::Cancel),
+            _ => None,
         }
     }
 
@@ -239,6 +361,10 @@ impl EventKind {
             Event::Resubmit => EventKind::Resubmit,
             Event::Failover { .. } => EventKind::Failover,
             Event::IdConflict { .. } => EventKind::IdConflict,
+            Event::OperatorRequeue { .. } => EventKind::OperatorRequeue,
+            Event::OperatorResume { .. } => EventKind::OperatorResume,
+            Event::OperatorRecheck { .. } => EventKind::OperatorRecheck,
+            Event::OperatorCancel { .. } => EventKind::OperatorCancel,
             Event::ProviderOutcome(o) => match o {
                 Outcome::Accepted { duplicate, .. } => {
                     if *duplicate {
@@ -299,7 +425,11 @@ use State as S;
 /// * only the provider's refusal of the document (`rejected`, `rejected_register`) ends an
 ///   accepted or in-doubt entry; a refusal of our credentials or configuration
 ///   (`refused_config`) never ends any entry: it waits, and is `stuck` at its deadline;
-/// * a fiscalised document that is not our receipt (`id_conflict`) is never `done`.
+/// * a fiscalised document that is not our receipt (`id_conflict`) is never `done`;
+/// * only an operator moves an entry out of `rejected` or `stuck`, and nothing moves one out
+///   of `done` or `cancelled`; a new document id from `stuck` and a cancel of a `stuck` entry
+///   only where no provider can hold it ([`operator_event`] reads the audit trail for that);
+///   nothing a provider may hold (`sending`, `accepted`, `in_doubt`) is cancelled.
 pub const TRANSITIONS: &[Transition] = &[
     // queued
     t(S::Queued, E::ClaimedForSend, S::Sending),
@@ -353,6 +483,19 @@ pub const TRANSITIONS: &[Transition] = &[
     // failed_at_register: a new attempt id
     t(S::FailedAtRegister, E::Resubmit, S::Queued),
     t(S::FailedAtRegister, E::Deadline, S::Stuck),
+    // operator actions: requeue under a new id where no provider can hold the current one …
+    t(S::FailedAtRegister, E::OperatorRequeue, S::Queued),
+    t(S::Rejected, E::OperatorRequeue, S::Queued),
+    t(S::Stuck, E::OperatorRequeue, S::Queued),
+    // … or under the same id where it may be at the provider: resolved before any resend
+    t(S::Stuck, E::OperatorResume, S::Accepted),
+    t(S::Stuck, E::OperatorRecheck, S::InDoubt),
+    // cancel only what no provider can hold
+    t(S::Queued, E::OperatorCancel, S::Cancelled),
+    t(S::RetryLater, E::OperatorCancel, S::Cancelled),
+    t(S::FailedAtRegister, E::OperatorCancel, S::Cancelled),
+    t(S::Rejected, E::OperatorCancel, S::Cancelled),
+    t(S::Stuck, E::OperatorCancel, S::Cancelled),
 ];
 
 /// The state an event moves an entry in `from` to, by [`TRANSITIONS`].
@@ -371,4 +514,169 @@ pub fn transition_kind(from: State, event: EventKind) -> Result<State, OutboxErr
             from: from.name(),
             event: event.name(),
         })
+}
+
+/// What an operator asks for ([`operator_event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperatorAction {
+    /// Send it again: under a new document id where no provider can hold the current one,
+    /// otherwise resolve it under the same id (module docs).
+    Requeue,
+    /// It must not go out: only while no provider can hold it.
+    Cancel,
+}
+
+impl OperatorAction {
+    /// Stable snake_case name (`requeue`, `cancel`), as in errors and the C ABI.
+    pub fn name(self) -> &'static str {
+        match self {
+            OperatorAction::Requeue => "requeue",
+            OperatorAction::Cancel => "cancel",
+        }
+    }
+}
+
+impl std::fmt::Display for OperatorAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Longest operator name accepted, in characters.
+pub const MAX_WHO_CHARS: usize = 100;
+/// Longest operator reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// Checks the operator's name and reason of an action: both required (not blank), at most
+/// [`MAX_WHO_CHARS`] / [`MAX_REASON_CHARS`] characters, no control characters. Returns them
+/// trimmed. The error names the field (`who`, `reason`).
+pub fn check_operator<'a>(
+    who: &'a str,
+    reason: &'a str,
+) -> Result<(&'a str, &'a str), OutboxError> {
+    fn check<'a>(field: &'static str, v: &'a str, max: usize) -> Result<&'a str, OutboxError> {
+        let v = v.trim();
+        let bad = |problem| OutboxError::InvalidArgument { field, problem };
+        if v.is_empty() {
+            return Err(bad(
+                "empty: say who acts and why, it is kept in the audit trail",
+            ));
+        }
+        if v.chars().count() > max {
+            return Err(bad(if max == MAX_WHO_CHARS {
+                "longer than 100 characters"
+            } else {
+                "longer than 1000 characters"
+            }));
+        }
+        if v.chars().any(char::is_control) {
+            return Err(bad(
+                "control characters (line breaks, tabs …) are not allowed",
+            ));
+        }
+        Ok(v)
+    }
+    Ok((
+        check("who", who, MAX_WHO_CHARS)?,
+        check("reason", reason, MAX_REASON_CHARS)?,
+    ))
+}
+
+/// Whether a provider may hold the current document id of a `stuck` entry, from its audit
+/// trail (oldest first): no only when the entry went stuck out of `failed_at_register` (the
+/// provider refused the document), was stopped by [`EventKind::IdConflict`] (the document under
+/// our id is another receipt), or went stuck out of `queued` / `retry_later` without the
+/// current attempt ever reaching `accepted` or `in_doubt` and without a provider id. Anything
+/// unclear (no audit row into `stuck`) counts as held.
+pub fn stuck_may_be_held(entry: &Entry, audit: &[AuditRecord]) -> bool {
+    let Some(into_stuck) = audit.iter().rev().find(|a| a.to == State::Stuck) else {
+        return true;
+    };
+    if into_stuck.reason == EventKind::IdConflict.name() {
+        return false;
+    }
+    match into_stuck.from {
+        Some(State::FailedAtRegister) => false,
+        Some(State::Queued | State::RetryLater) => {
+            let reached = audit.iter().any(|a| {
+                a.attempt == entry.attempt
+                    && matches!(a.to, State::Accepted | State::InDoubt | State::Done)
+            });
+            reached || entry.provider_id.is_some()
+        }
+        _ => true,
+    }
+}
+
+/// The event an operator action is for this entry, or why it is refused
+/// ([`OutboxError::ActionNotAllowed`], naming the state and what to do instead). `audit` is the
+/// entry's audit trail, oldest first (it decides for `stuck`, see the module docs). Pure: the
+/// store applies the event under the entry's version, so the entry and its trail cannot have
+/// changed in between.
+pub fn operator_event<'a>(
+    action: OperatorAction,
+    entry: &Entry,
+    audit: &[AuditRecord],
+    who: &'a str,
+    reason: &'a str,
+) -> Result<Event<'a>, OutboxError> {
+    let refuse = |why: &'static str| OutboxError::ActionNotAllowed {
+        key: entry.key.clone(),
+        action: action.name(),
+        state: entry.state.name(),
+        why,
+    };
+    let held = entry.state == State::Stuck && stuck_may_be_held(entry, audit);
+    match action {
+        OperatorAction::Requeue => match entry.state {
+            State::Rejected | State::FailedAtRegister => Ok(Event::OperatorRequeue { who, reason }),
+            State::Stuck if !held => Ok(Event::OperatorRequeue { who, reason }),
+            State::Stuck if entry.provider_id.is_some() => {
+                Ok(Event::OperatorResume { who, reason })
+            }
+            State::Stuck => Ok(Event::OperatorRecheck { who, reason }),
+            State::Queued => Err(refuse("it is waiting to be sent already")),
+            State::Sending => Err(refuse("a worker is sending it now; wait for the answer")),
+            State::RetryLater => Err(refuse(
+                "it is sent again by itself, under the same document id",
+            )),
+            State::Accepted => Err(refuse(
+                "the provider holds it and it is being polled; wait for the result",
+            )),
+            State::InDoubt => Err(refuse(
+                "it is being resolved with the provider; wait for the result",
+            )),
+            State::Done => Err(refuse(
+                "it is fiscalised; to undo it, issue a refund receipt instead",
+            )),
+            State::Cancelled => Err(refuse(
+                "it was cancelled; enqueue the receipt again under a new key",
+            )),
+        },
+        OperatorAction::Cancel => match entry.state {
+            State::Queued | State::RetryLater | State::FailedAtRegister | State::Rejected => {
+                Ok(Event::OperatorCancel { who, reason })
+            }
+            State::Stuck if !held => Ok(Event::OperatorCancel { who, reason }),
+            State::Stuck => Err(refuse(
+                "the provider may hold it (it was accepted, in doubt or being sent) and may \
+                 fiscalise it; requeue it to resolve it, and issue a refund receipt if it is \
+                 fiscalised",
+            )),
+            State::Sending => Err(refuse(
+                "a worker is sending it now and the provider may fiscalise it; wait for the \
+                 answer",
+            )),
+            State::Accepted => Err(refuse(
+                "the provider may fiscalise it; issue a refund receipt instead",
+            )),
+            State::InDoubt => Err(refuse(
+                "the provider may hold it and fiscalise it; wait until it is resolved, and \
+                 issue a refund receipt if it is fiscalised",
+            )),
+            State::Done => Err(refuse("it is fiscalised; issue a refund receipt instead")),
+            State::Cancelled => Err(refuse("it is cancelled already")),
+        },
+    }
 }

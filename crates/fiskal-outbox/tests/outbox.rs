@@ -245,3 +245,79 @@ fn blocking_calls_work_from_inside_a_runtime_too() {
     let settled = rt.block_on(async { outbox.drain(Duration::from_secs(5)) });
     assert!(settled.expect("drain"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_requeue_and_cancel_through_the_handle_at_the_emulator() {
+    use fiskal_emulator::{Endpoint, Fault, Faults};
+    // The register refuses the first document for good (KKT error 134, the document exceeds
+    // the fiscal drive's TLV size: `rejected`); it waits for a person.
+    let emu = AtolEmulator::start(
+        EmulatorConfig::default()
+            .with_processing_delay(Duration::from_millis(30))
+            .with_faults(Faults::none().script(Endpoint::Register, Fault::kkt_error(134))),
+    )
+    .await
+    .expect("emulator");
+    let mut json = settings_json(&emu.base_url_v5());
+    json["worker"]["register_resubmits"] = serde_json::json!(0);
+    let settings = OutboxSettings::from_json(&json.to_string()).expect("settings");
+    let path = support::dir("operator").join("outbox.db");
+    let outbox = tokio::task::spawn_blocking(move || {
+        let outbox = Outbox::open(&path, &settings).expect("open");
+        let r = support::receipt_v5();
+        outbox.enqueue("op-refused", &r, None).expect("enqueue");
+        assert!(outbox.drain(Duration::from_secs(20)).expect("drain"));
+        let e = outbox.get("op-refused").expect("get").expect("entry");
+        assert_eq!(e.state, State::Rejected, "{e:?}");
+        // A receipt that must not go out: cancelled before the worker sees it.
+        outbox.enqueue("op-never", &r, None).expect("enqueue");
+        let c = outbox
+            .cancel("op-never", "anna", "the customer left")
+            .expect("cancel");
+        assert_eq!(c.state, State::Cancelled);
+        // The cause is gone (the fault was the emulator's one-off): the operator requeues; a
+        // running worker takes it at once.
+        outbox.start().expect("start");
+        let e = outbox
+            .requeue("op-refused", "anna", "the register was repaired")
+            .expect("requeue");
+        assert_eq!((e.state, e.attempt), (State::Queued, 2));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while outbox.get("op-refused").expect("get").expect("e").state != State::Done {
+            assert!(std::time::Instant::now() < deadline, "not done in 20 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        outbox.stop().expect("stop");
+        // Done: neither cancelled nor requeued any more.
+        let err = outbox
+            .cancel("op-refused", "anna", "wrong price")
+            .expect_err("done");
+        assert!(
+            matches!(err, OutboxError::ActionNotAllowed { state: "done", .. }),
+            "{err}"
+        );
+        outbox
+    })
+    .await
+    .expect("join");
+    let j = emu.journal();
+    assert_eq!(
+        j.fiscalised_count("op-refused-1"),
+        0,
+        "refused by the register"
+    );
+    assert_eq!(j.fiscalised_count("op-refused-2"), 1, "fiscalised once");
+    assert_eq!(j.fiscalised_count("op-never-1"), 0, "never sent");
+    assert_eq!(
+        outbox.get("op-never").expect("get").expect("e").state,
+        State::Cancelled
+    );
+    let trail = outbox.audit("op-refused").expect("audit");
+    let requeued = trail
+        .iter()
+        .find(|a| a.reason == "operator_requeue")
+        .expect("audited");
+    assert_eq!(requeued.who.as_deref(), Some("anna"));
+    assert_eq!(requeued.note.as_deref(), Some("the register was repaired"));
+    emu.shutdown().await;
+}

@@ -21,7 +21,21 @@ fn expected(from: State, event: EventKind) -> Option<State> {
         })
     };
     match (from, event) {
-        (S::Done | S::Rejected | S::Stuck, _) => None,
+        // Operator actions, written out per state. A new document id only where the provider
+        // refused the old one (rejected, failed_at_register) or from stuck (the store reads the
+        // audit trail to allow it only where no provider can hold the id); the same id back
+        // into accepted or in_doubt only from stuck.
+        (S::Rejected | S::FailedAtRegister | S::Stuck, E::OperatorRequeue) => Some(S::Queued),
+        (S::Stuck, E::OperatorResume) => Some(S::Accepted),
+        (S::Stuck, E::OperatorRecheck) => Some(S::InDoubt),
+        (_, E::OperatorRequeue | E::OperatorResume | E::OperatorRecheck) => None,
+        // Cancel only what no provider can hold.
+        (
+            S::Queued | S::RetryLater | S::FailedAtRegister | S::Rejected | S::Stuck,
+            E::OperatorCancel,
+        ) => Some(S::Cancelled),
+        (_, E::OperatorCancel) => None,
+        (S::Done | S::Rejected | S::Stuck | S::Cancelled, _) => None,
         (_, E::Deadline) => Some(S::Stuck),
         (S::Queued | S::RetryLater, E::ClaimedForSend) => Some(S::Sending),
         (S::Sending, E::LeaseExpired) => Some(S::InDoubt),
@@ -72,16 +86,49 @@ fn table_rows_are_unique_and_final_states_have_none() {
     let mut seen = HashSet::new();
     for r in TRANSITIONS {
         assert!(seen.insert((r.from, r.event)), "duplicate row {r:?}");
-        assert!(!r.from.is_final(), "row out of a final state: {r:?}");
+        // Out of a final state only a person moves an entry, and never out of done/cancelled.
+        if r.from.is_final() {
+            assert!(
+                r.event.is_operator(),
+                "machine row out of a final state: {r:?}"
+            );
+            assert!(
+                matches!(r.from, State::Rejected | State::Stuck),
+                "row out of {}: {r:?}",
+                r.from
+            );
+        }
     }
 }
 
 #[test]
 fn no_row_makes_a_possibly_held_document_sendable_under_a_new_id() {
-    // Only failed_at_register (the provider refused the id) may lead to a new attempt.
+    // Only failed_at_register (the provider refused the id) may lead to a new attempt; an
+    // operator's requeue also from rejected and stuck (the store requires, for stuck, that no
+    // provider can hold the id: see the store tests).
     for r in TRANSITIONS {
         if r.event == EventKind::Resubmit {
             assert_eq!(r.from, State::FailedAtRegister);
+        }
+        if r.event == EventKind::OperatorRequeue {
+            assert!(
+                matches!(
+                    r.from,
+                    State::FailedAtRegister | State::Rejected | State::Stuck
+                ),
+                "{r:?}"
+            );
+        }
+        // Nothing a provider may hold is cancelled.
+        if r.to == State::Cancelled {
+            assert_eq!(r.event, EventKind::OperatorCancel);
+            assert!(
+                !matches!(
+                    r.from,
+                    State::Sending | State::Accepted | State::InDoubt | State::Done
+                ),
+                "{r:?}"
+            );
         }
         // Another provider only for what no provider holds (the store also requires attempt 1).
         if r.event == EventKind::Failover {
@@ -113,7 +160,8 @@ fn names_are_stable_and_round_trip() {
             "retry_later",
             "failed_at_register",
             "rejected",
-            "stuck"
+            "stuck",
+            "cancelled"
         ]
     );
     for s in State::ALL {
@@ -139,7 +187,11 @@ fn names_are_stable_and_round_trip() {
             "resubmit",
             "failover",
             "refused_config",
-            "id_conflict"
+            "id_conflict",
+            "operator_requeue",
+            "operator_resume",
+            "operator_recheck",
+            "operator_cancel"
         ]
     );
     let kinds: HashSet<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();

@@ -3,8 +3,8 @@
 
 use fiskal_outbox::store::MAX_KEY_LEN;
 use fiskal_outbox::{
-    Config, Event, EventKind, NewEntry, OutboxError, SqliteStore, State, Store, Timestamp,
-    TRANSITIONS,
+    Config, Event, EventKind, NewEntry, OperatorAction, OutboxError, SqliteStore, State, Store,
+    Timestamp, TRANSITIONS,
 };
 use fiskal_providers::{FiscalAttributes, Outcome, RejectKind};
 use std::collections::HashSet;
@@ -138,6 +138,22 @@ fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
         (EventKind::IdConflict, _) => Event::IdConflict {
             detail: "total 100.00 (ours 5902.05)",
         },
+        (EventKind::OperatorRequeue, _) => Event::OperatorRequeue {
+            who: "anna",
+            reason: "table row",
+        },
+        (EventKind::OperatorResume, _) => Event::OperatorResume {
+            who: "anna",
+            reason: "table row",
+        },
+        (EventKind::OperatorRecheck, _) => Event::OperatorRecheck {
+            who: "anna",
+            reason: "table row",
+        },
+        (EventKind::OperatorCancel, _) => Event::OperatorCancel {
+            who: "anna",
+            reason: "table row",
+        },
         (k, None) => panic!("no event for {k}"),
     }
 }
@@ -157,6 +173,9 @@ fn drive_to(s: &SqliteStore, key: &str, state: State) {
         State::Queued => {}
         State::Stuck => {
             via(EventKind::Deadline);
+        }
+        State::Cancelled => {
+            via(EventKind::OperatorCancel);
         }
         _ => {
             via(EventKind::ClaimedForSend);
@@ -312,7 +331,19 @@ fn every_table_row_through_the_store() {
     let (s, _) = open("rows");
     for (i, row) in TRANSITIONS.iter().enumerate() {
         let key = format!("row-{i}");
-        drive_to(&s, &key, row.from);
+        // A stuck entry goes back under the same id only where the provider may hold it: it
+        // went stuck after acceptance (provider id known) or in doubt.
+        match (row.from, row.event) {
+            (State::Stuck, EventKind::OperatorResume) => {
+                drive_to(&s, &key, State::Accepted);
+                apply(&s, &key, EventKind::Deadline, at(2));
+            }
+            (State::Stuck, EventKind::OperatorRecheck) => {
+                drive_to(&s, &key, State::InDoubt);
+                apply(&s, &key, EventKind::Deadline, at(2));
+            }
+            _ => drive_to(&s, &key, row.from),
+        }
         let before = s.audit(&key).expect("audit").len();
         let e = apply(&s, &key, row.event, at(100));
         assert_eq!(e.state, row.to, "{row:?}");
@@ -1035,8 +1066,11 @@ fn a_journal_of_schema_2_is_migrated_and_read_only_opens_still_work() {
     drop(s);
     // Turn the file back into schema 2 (as written by the previous build).
     let c = rusqlite::Connection::open(&path).expect("raw");
-    c.execute_batch("DROP TABLE route_alarms; DELETE FROM schema_version WHERE version = 3;")
-        .expect("downgrade");
+    c.execute_batch(
+        "DROP TABLE route_alarms; ALTER TABLE audit DROP COLUMN who;
+         ALTER TABLE audit DROP COLUMN note; DELETE FROM schema_version WHERE version >= 3;",
+    )
+    .expect("downgrade");
     drop(c);
     // Read-only (no migration): no alarms table, no error.
     let ro = SqliteStore::open_read_only(&path).expect("read-only");
@@ -1050,4 +1084,400 @@ fn a_journal_of_schema_2_is_migrated_and_read_only_opens_still_work() {
     drive_to(&s, "m", State::Sending);
     apply(&s, "m", EventKind::RefusedConfig, at(5));
     assert_eq!(s.route_alarms().expect("alarms").len(), 1);
+}
+
+/// An entry in `stuck` reached along `path` (event kinds from `queued`), then the deadline.
+fn stuck_after(s: &SqliteStore, key: &str, path: &[EventKind]) -> fiskal_outbox::Entry {
+    enqueue(s, key, T0);
+    for (i, k) in (1i64..).zip(path.iter()) {
+        apply(s, key, *k, at(i));
+    }
+    let last = s.get(key).expect("get").expect("entry");
+    if last.state == State::Stuck {
+        return last;
+    }
+    apply(s, key, EventKind::Deadline, at(50))
+}
+
+fn requeue(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
+    s.operator_action(
+        key,
+        OperatorAction::Requeue,
+        " Anna Petrova ",
+        " the register was repaired ",
+        at(100),
+    )
+}
+
+fn cancel(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
+    s.operator_action(
+        key,
+        OperatorAction::Cancel,
+        "anna",
+        "the order was paid twice",
+        at(100),
+    )
+}
+
+#[test]
+fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one() {
+    use EventKind as E;
+    let (s, path) = open("requeue");
+    // (key, how it got where it is, state then, what a requeue makes of it, new attempt?)
+    let claim = E::ClaimedForSend;
+    let cases: Vec<(&str, Vec<EventKind>, State, State, bool)> = vec![
+        // The provider refused the document: a new id.
+        (
+            "rejected",
+            vec![claim, E::Rejected],
+            State::Rejected,
+            State::Queued,
+            true,
+        ),
+        (
+            "register",
+            vec![claim, E::RejectedRegister],
+            State::FailedAtRegister,
+            State::Queued,
+            true,
+        ),
+        (
+            "stuck-register",
+            vec![claim, E::Accepted, E::RejectedRegister, E::Deadline],
+            State::Stuck,
+            State::Queued,
+            true,
+        ),
+        // Never taken anywhere: a new id.
+        ("stuck-queued", vec![], State::Stuck, State::Queued, true),
+        (
+            "stuck-retry",
+            vec![claim, E::RetryLater, claim, E::RefusedConfig],
+            State::Stuck,
+            State::Queued,
+            true,
+        ),
+        // The document under our id is another receipt: a new id.
+        (
+            "stuck-conflict",
+            vec![claim, E::Duplicate, E::IdConflict],
+            State::Stuck,
+            State::Queued,
+            true,
+        ),
+        // The provider may hold it: the same id, polled or resolved first.
+        (
+            "stuck-accepted",
+            vec![claim, E::Accepted],
+            State::Stuck,
+            State::Accepted,
+            false,
+        ),
+        (
+            "stuck-in-doubt",
+            vec![claim, E::InDoubt],
+            State::Stuck,
+            State::InDoubt,
+            false,
+        ),
+        (
+            "stuck-sending",
+            vec![claim],
+            State::Stuck,
+            State::InDoubt,
+            false,
+        ),
+        // In doubt once in this attempt, then confirmed "not found": still resolved first.
+        (
+            "stuck-once-in-doubt",
+            vec![claim, E::InDoubt, E::NotFound],
+            State::Stuck,
+            State::InDoubt,
+            false,
+        ),
+    ];
+    for (key, path_to, stuck_or_not, to, new_id) in &cases {
+        let before = if *stuck_or_not == State::Stuck {
+            stuck_after(&s, key, path_to)
+        } else {
+            enqueue(&s, key, T0);
+            for (i, k) in (1i64..).zip(path_to.iter()) {
+                apply(&s, key, *k, at(i));
+            }
+            s.get(key).expect("get").expect("entry")
+        };
+        assert_eq!(before.state, *stuck_or_not, "{key}");
+        let e = requeue(&s, key).unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_eq!(e.state, *to, "{key}");
+        let want_attempt = if *new_id {
+            before.attempt + 1
+        } else {
+            before.attempt
+        };
+        assert_eq!(e.attempt, want_attempt, "{key}");
+        assert_eq!(e.due_at, Some(at(100)), "{key}: due at once");
+        if *new_id {
+            assert_eq!(e.provider_id, None, "{key}");
+            assert_eq!(e.last_code, None, "{key}");
+        } else {
+            assert_eq!(e.provider_id, before.provider_id, "{key}");
+        }
+        let last = s.audit(key).expect("audit").pop().expect("row");
+        let kind = match (to, new_id) {
+            (_, true) => "operator_requeue",
+            (State::Accepted, _) => "operator_resume",
+            _ => "operator_recheck",
+        };
+        assert_eq!(
+            (last.from, last.to, last.reason.as_str()),
+            (Some(*stuck_or_not), *to, kind),
+            "{key}"
+        );
+        assert_eq!(last.who.as_deref(), Some("Anna Petrova"), "{key}");
+        assert_eq!(last.note.as_deref(), Some("the register was repaired"));
+        assert!(
+            last.detail
+                .contains("by Anna Petrova: the register was repaired"),
+            "{key}: {}",
+            last.detail
+        );
+        let id = format!("{key}-{want_attempt}");
+        assert!(last.detail.contains(&id), "{key}: {}", last.detail);
+    }
+    // Durable: a new connection reads the same trail.
+    drop(s);
+    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    let last = s.audit("rejected").expect("audit").pop().expect("row");
+    assert_eq!(
+        (last.reason.as_str(), last.who.as_deref()),
+        ("operator_requeue", Some("Anna Petrova"))
+    );
+    assert_eq!(s.get("rejected").expect("get").expect("e").attempt, 2);
+}
+
+#[test]
+fn a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over() {
+    let (s, _) = open("requeue-refused");
+    for (i, st) in [
+        State::Queued,
+        State::Sending,
+        State::RetryLater,
+        State::Accepted,
+        State::InDoubt,
+        State::Done,
+        State::Cancelled,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("k{i}");
+        drive_to(&s, &key, st);
+        let cur = s.get(&key).expect("get").expect("e");
+        let trail = s.audit(&key).expect("audit").len();
+        match requeue(&s, &key) {
+            Err(OutboxError::ActionNotAllowed { action, state, .. }) => {
+                assert_eq!((action, state), ("requeue", st.name()));
+            }
+            other => panic!("{st}: {other:?}"),
+        }
+        assert_eq!(s.get(&key).expect("get"), Some(cur), "{st}: unchanged");
+        assert_eq!(s.audit(&key).expect("audit").len(), trail);
+    }
+    drive_to(&s, "done", State::Done);
+    let err = requeue(&s, "done").expect_err("done");
+    assert_eq!(err.code(), "action_not_allowed");
+    assert!(err.to_string().contains("refund receipt"), "{err}");
+}
+
+#[test]
+fn a_cancel_only_while_no_provider_can_hold_the_entry() {
+    use EventKind as E;
+    let (s, _) = open("cancel");
+    for (i, st) in [
+        State::Queued,
+        State::RetryLater,
+        State::FailedAtRegister,
+        State::Rejected,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("ok{i}");
+        drive_to(&s, &key, st);
+        let e = cancel(&s, &key).unwrap_or_else(|e| panic!("{st}: {e}"));
+        assert_eq!(e.state, State::Cancelled, "{st}");
+        assert_eq!((e.due_at, e.deadline), (None, None), "{st}: never claimed");
+        let last = s.audit(&key).expect("audit").pop().expect("row");
+        assert_eq!(
+            (last.from, last.reason.as_str(), last.who.as_deref()),
+            (Some(st), "operator_cancel", Some("anna"))
+        );
+        assert_eq!(last.note.as_deref(), Some("the order was paid twice"));
+    }
+    stuck_after(&s, "stuck-never", &[]);
+    stuck_after(
+        &s,
+        "stuck-conflict",
+        &[E::ClaimedForSend, E::Duplicate, E::IdConflict],
+    );
+    for key in ["stuck-never", "stuck-conflict"] {
+        assert_eq!(cancel(&s, key).expect(key).state, State::Cancelled);
+    }
+    // Nothing cancelled is ever claimed, nor marked stuck; stats count it.
+    assert!(s
+        .claim_due(at(10_000_000), 100, Duration::from_secs(60))
+        .expect("claim")
+        .iter()
+        .all(|e| !e.key.starts_with("ok") && !e.key.starts_with("stuck")));
+    s.mark_stuck(at(10_000_000)).expect("scan");
+    assert_eq!(
+        s.get("ok0").expect("get").expect("e").state,
+        State::Cancelled
+    );
+    let stats = s.stats(at(100)).expect("stats");
+    let cancelled = stats
+        .iter()
+        .find(|x| x.state == State::Cancelled)
+        .expect("cancelled counted");
+    assert_eq!(cancelled.count, 6);
+    // Refused: anything a provider may hold, and what is over.
+    stuck_after(&s, "stuck-held", &[E::ClaimedForSend, E::Accepted]);
+    drive_to(&s, "sending", State::Sending);
+    drive_to(&s, "accepted", State::Accepted);
+    drive_to(&s, "in-doubt", State::InDoubt);
+    drive_to(&s, "done", State::Done);
+    for key in [
+        "stuck-held",
+        "sending",
+        "accepted",
+        "in-doubt",
+        "done",
+        "ok0",
+    ] {
+        let cur = s.get(key).expect("get").expect("e");
+        let err = cancel(&s, key).expect_err(key);
+        match &err {
+            OutboxError::ActionNotAllowed { action, state, .. } => {
+                assert_eq!((*action, *state), ("cancel", cur.state.name()), "{key}");
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+        assert_eq!(s.get(key).expect("get"), Some(cur), "{key}: unchanged");
+    }
+    let err = cancel(&s, "accepted").expect_err("accepted");
+    assert_eq!(
+        err.to_string(),
+        "cannot cancel entry \"accepted\" in state accepted: the provider may fiscalise it; \
+         issue a refund receipt instead"
+    );
+}
+
+#[test]
+fn operator_actions_need_a_known_key_a_name_and_a_reason() {
+    let (s, _) = open("operator-args");
+    drive_to(&s, "r", State::Rejected);
+    let cur = s.get("r").expect("get");
+    for (who, why, field) in [
+        ("", "x", "who"),
+        ("   ", "x", "who"),
+        ("anna", "", "reason"),
+        ("anna", " \t ", "reason"),
+        ("anna", "line\nbreak", "reason"),
+    ] {
+        for action in [OperatorAction::Requeue, OperatorAction::Cancel] {
+            match s.operator_action("r", action, who, why, at(5)) {
+                Err(OutboxError::InvalidArgument { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{who:?}/{why:?}: {other:?}"),
+            }
+        }
+    }
+    let long = "x".repeat(1001);
+    let err = s
+        .operator_action("r", OperatorAction::Requeue, "anna", &long, at(5))
+        .expect_err("long");
+    assert_eq!(err.code(), "invalid_argument");
+    assert_eq!(s.get("r").expect("get"), cur, "nothing changed");
+    match s.operator_action("nope", OperatorAction::Cancel, "anna", "why", at(5)) {
+        Err(OutboxError::NotFound { key }) => assert_eq!(key, "nope"),
+        other => panic!("{other:?}"),
+    }
+    // The raw event with an empty reason is refused too.
+    let v = s.get("r").expect("get").expect("e").version;
+    let err = s
+        .apply(
+            "r",
+            v,
+            &Event::OperatorCancel {
+                who: "anna",
+                reason: "",
+            },
+            at(6),
+        )
+        .expect_err("empty");
+    assert_eq!(err.code(), "invalid_argument");
+}
+
+#[test]
+fn a_raw_operator_event_that_does_not_fit_the_history_is_refused() {
+    use EventKind as E;
+    let (s, _) = open("operator-raw");
+    // Accepted, then stuck: the provider holds it, a new document id would double it.
+    let e = stuck_after(&s, "held", &[E::ClaimedForSend, E::Accepted]);
+    for ev in [
+        Event::OperatorRequeue {
+            who: "anna",
+            reason: "x",
+        },
+        Event::OperatorRecheck {
+            who: "anna",
+            reason: "x",
+        },
+        Event::OperatorCancel {
+            who: "anna",
+            reason: "x",
+        },
+    ] {
+        let err = s
+            .apply("held", e.version, &ev, at(60))
+            .expect_err("refused");
+        assert!(
+            matches!(err.code(), "not_allowed" | "action_not_allowed"),
+            "{ev:?}: {err}"
+        );
+    }
+    assert_eq!(s.get("held").expect("get"), Some(e));
+}
+
+#[test]
+fn a_journal_of_schema_3_reads_without_operator_columns_and_is_migrated() {
+    let (s, path) = open("v3");
+    enqueue(&s, "k", T0);
+    drop(s);
+    let c = rusqlite::Connection::open(&path).expect("raw");
+    c.execute_batch(
+        "ALTER TABLE audit DROP COLUMN who; ALTER TABLE audit DROP COLUMN note;
+         DELETE FROM schema_version WHERE version = 4;",
+    )
+    .expect("downgrade");
+    drop(c);
+    let ro = SqliteStore::open_read_only(&path).expect("read-only");
+    let trail = ro.audit("k").expect("audit");
+    assert_eq!(trail.len(), 1);
+    assert_eq!(
+        (trail[0].who.as_deref(), trail[0].note.as_deref()),
+        (None, None)
+    );
+    drop(ro);
+    let s = SqliteStore::open(&path, Config::default()).expect("migrate");
+    let e = cancel(&s, "k").expect("cancel");
+    assert_eq!(e.state, State::Cancelled);
+    assert_eq!(
+        s.audit("k")
+            .expect("audit")
+            .pop()
+            .expect("row")
+            .who
+            .as_deref(),
+        Some("anna")
+    );
 }

@@ -75,15 +75,22 @@ class AuditRecord:
     from_state: Optional[str]
     to_state: str
     reason: Optional[str]
+    """What happened: ``"enqueued"``, an event kind (``"accepted"``, ``"deadline"`` …), or an
+    operator action (``"operator_requeue"``, ``"operator_resume"``, ``"operator_recheck"``,
+    ``"operator_cancel"``)."""
     detail: Optional[str]
     attempt: Optional[int]
+    who: Optional[str] = None
+    """Operator actions only: who acted (:meth:`Outbox.requeue`, :meth:`Outbox.cancel`)."""
+    note: Optional[str] = None
+    """Operator actions only: the operator's reason."""
 
     @classmethod
     def from_json(cls, o: Dict[str, Any]) -> "AuditRecord":
         return cls(
             seq=int(o["seq"]), at_ms=int(o["at_ms"]), from_state=o.get("from"),
             to_state=o["to"], reason=o.get("reason"), detail=o.get("detail"),
-            attempt=o.get("attempt"),
+            attempt=o.get("attempt"), who=o.get("who"), note=o.get("note"),
         )
 
 
@@ -267,3 +274,38 @@ class Outbox(Handle):
             q["limit"] = limit
         data = _ffi.to_bytes(q)
         return Reconciliation.from_json(self._text(lib.fiskal_outbox_reconcile, data, len(data)))
+
+    def requeue(self, key: str, *, who: str, reason: str) -> Entry:
+        """An operator sends the entry of ``key`` again; ``who`` and ``reason`` (both required)
+        are kept in its audit trail, durably before this returns.
+
+        A ``rejected`` or ``failed_at_register`` entry, or a ``stuck`` one no provider can hold,
+        goes back to ``queued`` under a new document id (``attempt + 1``). A ``stuck`` one the
+        provider may hold keeps its document id and goes back to ``accepted`` (polled) or
+        ``in_doubt`` (resolved with the provider before any resend): never fiscalised twice.
+
+        Raises:
+            OutboxError: 7003 unknown key; 7019 the state does not allow it (the message says
+                what to do instead; ``details`` has ``action`` and ``state``).
+            ArgumentError: 107 ``who`` or ``reason`` empty, too long or with control
+                characters (``path`` names it).
+        """
+        return self._action(lib.fiskal_outbox_requeue, key, who, reason)
+
+    def cancel(self, key: str, *, who: str, reason: str) -> Entry:
+        """An operator cancels the entry of ``key`` so that it never goes out: only while no
+        provider can hold it (``queued``, ``retry_later``, ``failed_at_register``, ``rejected``,
+        a ``stuck`` one no provider can hold). It becomes ``cancelled`` (final); ``who`` and
+        ``reason`` are kept in its audit trail.
+
+        Raises:
+            OutboxError: 7019 for anything a provider may hold (``sending``, ``accepted``,
+                ``in_doubt`` …: "the provider may fiscalise it; issue a refund receipt
+                instead"), 7003 unknown key.
+            ArgumentError: 107 ``who`` or ``reason`` empty (``path`` names it).
+        """
+        return self._action(lib.fiskal_outbox_cancel, key, who, reason)
+
+    def _action(self, fn: Any, key: str, who: str, reason: str) -> Entry:
+        req = _ffi.to_bytes({"key": key, "who": who, "reason": reason})
+        return Entry.from_json(self._text(fn, req, len(req)))

@@ -13,7 +13,10 @@
 //!   document id is how ATOL resolves an in-doubt send (the duplicate answer carries its uuid),
 //!   and the id Orange Data and Business.ru (`c_num`) are looked up by. The attempt is raised
 //!   only by [`Event::Resubmit`], from `failed_at_register`, i.e. when the provider is known to
-//!   have refused the previous document id.
+//!   have refused the previous document id, by [`Event::Failover`] (attempt 1, never accepted),
+//!   and by an operator's [`Event::OperatorRequeue`], only where no provider can hold the
+//!   previous id ([`operator_event`], checked again inside the
+//!   transaction of [`Store::apply`]).
 //! * **Every change through the state table.** [`Store::apply`] validates the event with
 //!   [`transition`](crate::state::transition) and writes the new state and one audit row in one transaction, guarded by
 //!   the entry's `version` (optimistic concurrency): of two workers moving the same entry, one
@@ -23,7 +26,7 @@
 //! [`Submission::document_id`]: fiskal_providers::Submission::document_id
 
 use crate::error::OutboxError;
-use crate::state::{Event, State};
+use crate::state::{check_operator, operator_event, Event, OperatorAction, State};
 use fiskal_ffd::Receipt;
 use fiskal_providers::FiscalAttributes;
 use std::time::Duration;
@@ -341,6 +344,10 @@ pub struct AuditRecord {
     pub detail: String,
     /// The attempt after the change.
     pub attempt: u32,
+    /// The operator of an operator action (requeue, cancel); `None` for the machine's events.
+    pub who: Option<String>,
+    /// The operator's reason for an operator action; `None` for the machine's events.
+    pub note: Option<String>,
 }
 
 /// Counters of one state.
@@ -459,6 +466,36 @@ pub trait Store: Send + Sync {
 
     /// The audit trail of a key, oldest first.
     fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError>;
+    /// An operator's action on an entry: requeue or cancel ([`operator_event`] decides the
+    /// event from the entry and its audit trail, or refuses it with
+    /// [`OutboxError::ActionNotAllowed`]), applied like any event (one transaction, committed
+    /// and synced before returning) with `who` and `reason` in the audit row. `who` and
+    /// `reason` are required ([`OutboxError::InvalidArgument`]); an unknown key is
+    /// [`OutboxError::NotFound`]. The entry and the trail are read, then the event is applied
+    /// under the version read: if a worker moved the entry in between, it is read and decided
+    /// again (a few times, then [`OutboxError::Conflict`]).
+    fn operator_action(
+        &self,
+        key: &str,
+        action: OperatorAction,
+        who: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError> {
+        let (who, reason) = check_operator(who, reason)?;
+        let mut tries = 0;
+        loop {
+            let cur = self.get(key)?.ok_or_else(|| OutboxError::NotFound {
+                key: key.to_owned(),
+            })?;
+            let audit = self.audit(key)?;
+            let event = operator_event(action, &cur, &audit, who, reason)?;
+            match self.apply(key, cur.version, &event, now) {
+                Err(OutboxError::Conflict { .. }) if tries < 4 => tries += 1,
+                r => return r,
+            }
+        }
+    }
 }
 
 mod sqlite;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::error::OutboxError;
-use crate::state::{transition, Event, EventKind, State};
+use crate::state::{check_operator, operator_event, transition, Event, EventKind, State};
 use fiskal_providers::Outcome;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V2: &str = "CREATE INDEX audit_at ON audit(at);";
 
@@ -26,6 +26,13 @@ CREATE TABLE route_alarms (
     message   TEXT    NOT NULL,
     failures  INTEGER NOT NULL
 );
+";
+
+/// v4: who did an operator action (requeue, cancel) and why; NULL for the machine's events.
+/// (`ALTER TABLE … ADD COLUMN` changes no row: the append-only triggers are not involved.)
+const SCHEMA_V4: &str = "
+ALTER TABLE audit ADD COLUMN who TEXT;
+ALTER TABLE audit ADD COLUMN note TEXT;
 ";
 
 const SCHEMA_V1: &str = "
@@ -247,7 +254,15 @@ fn migrate(conn: &mut Connection) -> Result<(), OutboxError> {
             [],
         )?;
     }
-    // Later versions: `if version < 4 { … }`, each in this same transaction.
+    if version < 4 {
+        // v4: the operator and the reason of operator actions in the audit trail.
+        tx.execute_batch(SCHEMA_V4)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (4, datetime('now'))",
+            [],
+        )?;
+    }
+    // Later versions: `if version < 5 { … }`, each in this same transaction.
     tx.commit()?;
     Ok(())
 }
@@ -378,6 +393,8 @@ struct Plan {
     next: Entry,
     reason: EventKind,
     detail: String,
+    /// The operator and the reason of an operator action.
+    operator: Option<(String, String)>,
 }
 
 /// The new entry after `event`, by the state table and the timing rules (shared by every
@@ -392,6 +409,9 @@ fn plan(
 ) -> Result<Plan, OutboxError> {
     let to = transition(cur.state, event)?;
     let reason = EventKind::of(event).ok_or(OutboxError::UnknownOutcome)?;
+    if let Some((who, why)) = event.operator() {
+        check_operator(who, why)?;
+    }
     let mut n = cur.clone();
     let same = to == cur.state;
     n.state = to;
@@ -488,6 +508,8 @@ fn plan(
         )))),
         State::Queued => Some(now),
         State::Sending => Some(now.plus(lease)),
+        // An operator put it back: poll at once.
+        State::Accepted if matches!(event, Event::OperatorResume { .. }) => Some(now),
         State::Accepted if !same => Some(now.plus(policy(cfg.poll_first))),
         State::Accepted => {
             let poll = backoff(cfg.poll_first, cfg.poll_max, n.tries);
@@ -496,7 +518,11 @@ fn plan(
         // Resolve right away after a failed send; back off while lookups keep failing.
         State::InDoubt if !same => Some(now),
         State::InDoubt | State::RetryLater => Some(retry(n.tries)),
-        State::Done | State::Rejected | State::Stuck | State::FailedAtRegister => None,
+        State::Done
+        | State::Rejected
+        | State::Stuck
+        | State::FailedAtRegister
+        | State::Cancelled => None,
     };
     if let Event::Resubmit = event {
         n.attempt = cur.attempt.saturating_add(1);
@@ -537,10 +563,43 @@ fn plan(
         n.last_message = Some((*d).to_owned());
         detail = (*d).to_owned();
     }
+    let operator = event
+        .operator()
+        .map(|(who, why)| (who.trim().to_owned(), why.trim().to_owned()));
+    if let Some((who, why)) = &operator {
+        let what = match event {
+            Event::OperatorRequeue { .. } => {
+                // A new attempt: what the provider said about the old document id stays in
+                // the audit trail, not on the entry.
+                n.attempt = cur.attempt.saturating_add(1);
+                n.provider_id = None;
+                n.fiscal = None;
+                n.last_code = None;
+                n.last_message = None;
+                format!(
+                    "new document id {} (was {})",
+                    n.document_id(),
+                    cur.document_id()
+                )
+            }
+            Event::OperatorResume { .. } => format!(
+                "same document id {}, polled by provider id {}",
+                n.document_id(),
+                n.provider_id.as_deref().unwrap_or("")
+            ),
+            Event::OperatorRecheck { .. } => format!(
+                "same document id {}, resolved with the provider before any resend",
+                n.document_id()
+            ),
+            _ => format!("document id {} never sent again", n.document_id()),
+        };
+        detail = format!("by {who}: {why}; {what}");
+    }
     Ok(Plan {
         next: n,
         reason,
         detail,
+        operator,
     })
 }
 
@@ -584,8 +643,8 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
     }
     {
         conn.execute(
-            "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt, who, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 n.key,
                 n.updated_at.0,
@@ -593,7 +652,9 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
                 n.state.name(),
                 p.reason.name(),
                 p.detail,
-                n.attempt
+                n.attempt,
+                p.operator.as_ref().map(|o| o.0.as_str()),
+                p.operator.as_ref().map(|o| o.1.as_str()),
             ],
         )?;
     }
@@ -643,6 +704,71 @@ fn route_alarm(conn: &Connection, n: &Entry, reason: EventKind) -> Result<(), Ou
 fn has_route_alarms(conn: &Connection) -> Result<bool, OutboxError> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'route_alarms')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The audit trail of a key, oldest first.
+fn audit_of(conn: &Connection, key: &str) -> Result<Vec<AuditRecord>, OutboxError> {
+    // A version-3 journal opened read-only has no operator columns.
+    let operator_columns = if has_operator_columns(conn)? {
+        "who, note"
+    } else {
+        "NULL, NULL"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, key, at, from_state, to_state, reason, detail, attempt, {operator_columns}
+         FROM audit WHERE key = ?1 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map([key], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, i64>(7)?,
+            (
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ),
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (seq, k, at, from, to, reason, detail, attempt, (who, note)) = r?;
+        let from = match from {
+            Some(f) => Some(
+                State::from_name(&f)
+                    .ok_or_else(|| corrupt(&k, format!("audit: unknown state {f:?}")))?,
+            ),
+            None => None,
+        };
+        let to = State::from_name(&to)
+            .ok_or_else(|| corrupt(&k, format!("audit: unknown state {to:?}")))?;
+        out.push(AuditRecord {
+            seq,
+            at: Timestamp(at),
+            from,
+            to,
+            reason,
+            detail,
+            attempt: to_u32(&k, "attempt", attempt)?,
+            who,
+            note,
+            key: k,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether the audit table has the columns of schema v4 (`who`, `note`).
+fn has_operator_columns(conn: &Connection) -> Result<bool, OutboxError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) = 2 FROM pragma_table_info('audit') WHERE name IN ('who', 'note')",
         [],
         |r| r.get(0),
     )?)
@@ -795,6 +921,22 @@ impl Store for SqliteStore {
                 expected: expected_version,
                 found: cur.version,
             });
+        }
+        // An operator event must be the one the entry's history allows (a new document id from
+        // stuck only where no provider can hold the old one): checked here, in the transaction,
+        // whoever calls.
+        transition(cur.state, event)?;
+        if let Some(kind) = EventKind::of(event).filter(|k| k.is_operator()) {
+            let action = kind.operator_action().ok_or(OutboxError::UnknownOutcome)?;
+            let trail = audit_of(&tx, key)?;
+            let allowed = operator_event(action, &cur, &trail, "-", "-")?;
+            if EventKind::of(&allowed) != Some(kind) {
+                return Err(OutboxError::NotAllowed {
+                    key: key.to_owned(),
+                    reason: "this operator event does not fit the entry's history (a new \
+                             document id only where no provider can hold the old one)",
+                });
+            }
         }
         let p = plan(
             &self.config,
@@ -1121,45 +1263,6 @@ impl Store for SqliteStore {
 
     fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError> {
         let conn = self.lock()?;
-        let mut stmt = conn.prepare(
-            "SELECT seq, key, at, from_state, to_state, reason, detail, attempt
-             FROM audit WHERE key = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([key], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (seq, k, at, from, to, reason, detail, attempt) = r?;
-            let from = match from {
-                Some(f) => Some(
-                    State::from_name(&f)
-                        .ok_or_else(|| corrupt(&k, format!("audit: unknown state {f:?}")))?,
-                ),
-                None => None,
-            };
-            let to = State::from_name(&to)
-                .ok_or_else(|| corrupt(&k, format!("audit: unknown state {to:?}")))?;
-            out.push(AuditRecord {
-                seq,
-                at: Timestamp(at),
-                from,
-                to,
-                reason,
-                detail,
-                attempt: to_u32(&k, "attempt", attempt)?,
-                key: k,
-            });
-        }
-        Ok(out)
+        audit_of(&conn, key)
     }
 }

@@ -592,7 +592,7 @@ where
                 tracing::error!(key = %e.key, %detail, "the provider reports another receipt under our document id");
                 EventOwned::IdConflict(detail)
             }
-            None => EventOwned::Outcome(outcome),
+            None => EventOwned::Outcome(Box::new(outcome)),
         };
         let Some(next) = self.apply(&e, event).await else {
             return;
@@ -798,7 +798,8 @@ struct Call<'a, P> {
 
 /// An event the worker writes, owned (it crosses into the blocking pool).
 enum EventOwned {
-    Outcome(Outcome),
+    /// Boxed: an outcome with fiscal attributes is large, the other events are small.
+    Outcome(Box<Outcome>),
     Resubmit,
     Failover(String),
     IdConflict(String),
