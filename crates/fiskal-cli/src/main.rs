@@ -103,6 +103,13 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Проверить учётные данные у провайдеров (как `config check --online`) / check the
+    /// credentials with every route's provider (as `config check --online`).
+    Ping {
+        /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
+        #[arg(long, env = "FISKAL_CONFIG")]
+        config: PathBuf,
+    },
     /// Отправить один чек напрямую, без очереди / submit one receipt directly.
     Send {
         /// Файл настроек (TOML или JSON): маршруты и провайдеры / config file (TOML or JSON):

@@ -423,8 +423,8 @@ fn queue_options_work_before_or_after_the_subcommand() {
     let mixed = fiskal_env(&["--json", "queue", "--db", d, "show", "opt-1", "--config", c]);
     assert!(mixed.status.success(), "{}", stderr(&mixed));
     assert_eq!(json(&mixed)["state"], "queued");
-    // Without --config: the error says what is missing and where it may go.
-    let ru = fiskal_env(&["queue", "list", "--db", d]);
+    // Without --config, a command that writes says what is missing and where it may go.
+    let ru = fiskal_env(&["queue", "add", &receipt, "--key", "opt-2", "--db", d]);
     assert_eq!(ru.status.code(), Some(2));
     assert!(
         stderr(&ru)
@@ -432,7 +432,9 @@ fn queue_options_work_before_or_after_the_subcommand() {
         "{}",
         stderr(&ru)
     );
-    let en = fiskal_env(&["--lang", "en", "queue", "list", "--db", d]);
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "add", &receipt, "--key", "opt-2", "--db", d,
+    ]);
     assert!(
         stderr(&en)
             .contains("`fiskal queue` needs --config: give it before or after the subcommand"),
@@ -711,14 +713,14 @@ fn errors_of_the_queue_and_files_are_in_both_languages() {
 
 #[test]
 fn usage_errors_honour_json_and_say_what_kind_in_russian() {
-    let o = fiskal(&["--json", "queue", "add", "x.json", "--config", "c.toml"]);
+    let o = fiskal(&["--json", "queue", "add", "--config", "c.toml"]);
     assert_eq!(o.status.code(), Some(2));
     let v = json(&o);
     assert_eq!(v["error"]["exit_code"], 2);
     assert!(
         v["error"]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("--key <KEY>")),
+            .is_some_and(|m| m.contains("<FILES>")),
         "{v}"
     );
     let ru = fiskal(&["queue", "add", "x.json", "--bogus"]);

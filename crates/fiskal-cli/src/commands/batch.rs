@@ -38,7 +38,12 @@ pub(super) fn validate_dir(out: &Out, dir: &Path) -> Result<(), CliError> {
                     &format!("ОШИБКА  {name}: {}", e.text(crate::out::Lang::Ru)),
                     &format!("INVALID {name}: {}", e.text(crate::out::Lang::En)),
                 );
-                for d in e.details.iter().flat_map(|d| d.as_array().cloned()).flatten() {
+                for d in e
+                    .details
+                    .iter()
+                    .flat_map(|d| d.as_array().cloned())
+                    .flatten()
+                {
                     out.say(
                         &format!(
                             "          {}: [{}] {}",
@@ -62,7 +67,10 @@ pub(super) fn validate_dir(out: &Out, dir: &Path) -> Result<(), CliError> {
     let valid = files.len() - invalid;
     out.json(&json!({"files": rows, "valid": valid, "invalid": invalid}));
     out.say(
-        &format!("Файлов: {}, корректных {valid}, с ошибками {invalid}", files.len()),
+        &format!(
+            "Файлов: {}, корректных {valid}, с ошибками {invalid}",
+            files.len()
+        ),
         &format!("Files: {}, valid {valid}, invalid {invalid}", files.len()),
     );
     if invalid > 0 {
@@ -130,9 +138,26 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
     // (file, key, receipt) of everything to store.
     let mut items: Vec<(String, String, fiskal_ffd::Receipt)> = Vec::new();
     for f in a.files {
-        let key = match (a.key, f.file_stem()) {
-            (Some(k), _) => k.to_owned(),
-            (None, Some(stem)) if f.as_os_str() != "-" => {
+        let text = read_input(f)?;
+        let name = f.display().to_string();
+        // An enqueue request `{"key": …, "receipt": {…}}` (the C ABI's shape) names its key.
+        let (own_key, text) = match serde_json::from_str::<Request<'_>>(&text) {
+            Ok(r) => {
+                if let Some(other) = r.route.as_deref().filter(|r| *r != route) {
+                    return Err(CliError::tr(
+                        exit::CONFIG,
+                        format!("{name}: запрос называет маршрут {other:?}, а команда отправляет в {route:?} (--route)"),
+                        format!("{name}: the request names the route {other:?}, the command sends to {route:?} (--route)"),
+                    ));
+                }
+                (Some(r.key), r.receipt.get().to_owned())
+            }
+            Err(_) => (None, text),
+        };
+        let key = match (a.key, own_key, f.file_stem()) {
+            (Some(k), _, _) => k.to_owned(),
+            (None, Some(k), _) => k,
+            (None, None, Some(stem)) if f.as_os_str() != "-" => {
                 format!("{}{}", a.key_prefix.unwrap_or(""), stem.to_string_lossy())
             }
             _ => {
@@ -143,8 +168,13 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
                 ))
             }
         };
-        let text = read_input(f)?;
-        let name = f.display().to_string();
+        let in_file = |e: CliError| {
+            if a.files.len() > 1 {
+                named(&name, e)
+            } else {
+                e
+            }
+        };
         if a.split {
             let receipt: Value = serde_json::from_str(&text).map_err(|e| {
                 CliError::tr(
@@ -156,7 +186,7 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
             let input = json!({"version": 1, "receipt": receipt, "key": key,
                 "options": {"provider": limits}});
             let v = parse_json(
-                &fiskal_api::split(&input.to_string()).map_err(|e| api_error(out, e))?,
+                &fiskal_api::split(&input.to_string()).map_err(|e| in_file(api_error(out, e)))?,
             )?;
             for p in v["parts"].as_array().into_iter().flatten() {
                 let part_key = p["key"].as_str().unwrap_or_default().to_owned();
@@ -165,8 +195,8 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
                 items.push((name.clone(), part_key, receipt));
             }
         } else {
-            let receipt =
-                fiskal_ffd::json::parse(&text).map_err(|e| super::receipt_error(out, e))?;
+            let receipt = fiskal_ffd::json::parse(&text)
+                .map_err(|e| in_file(super::receipt_error(out, e)))?;
             items.push((name, key, receipt));
         }
     }
@@ -197,8 +227,16 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
         }
         return Err(CliError::tr(
             exit::INVALID_INPUT,
-            format!("{} из {} чеков не прошли проверку; в очередь ничего не записано", bad.len(), items.len()),
-            format!("{} of {} receipts are invalid; nothing was enqueued", bad.len(), items.len()),
+            format!(
+                "{} из {} чеков не прошли проверку; в очередь ничего не записано",
+                bad.len(),
+                items.len()
+            ),
+            format!(
+                "{} of {} receipts are invalid; nothing was enqueued",
+                bad.len(),
+                items.len()
+            ),
         )
         .with(json!(bad)));
     }
@@ -244,6 +282,25 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
         return Err(CliError::new(exit::INVALID_INPUT, "some receipts were not enqueued").silent());
     }
     Ok(())
+}
+
+/// A file that is an enqueue request rather than a bare receipt.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request<'a> {
+    key: String,
+    #[serde(borrow)]
+    receipt: &'a serde_json::value::RawValue,
+    /// Checked against the command's route (one route per batch).
+    #[serde(default)]
+    route: Option<String>,
+}
+
+/// The error of one file of many, with the file's name in front.
+fn named(file: &str, mut e: CliError) -> CliError {
+    e.message = format!("{file}: {}", e.message);
+    e.message_ru = e.message_ru.map(|m| format!("{file}: {m}"));
+    e
 }
 
 fn say_stored(out: &Out, key: &str, r: &fiskal_outbox::Enqueued) {

@@ -45,6 +45,7 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
         Command::Config {
             command: ConfigCommand::Check { file, online },
         } => provider::config_check(out, &file, online).await,
+        Command::Ping { config } => provider::config_check(out, &config, true).await,
         Command::Send {
             config,
             route,
@@ -129,7 +130,11 @@ pub(crate) fn parse_duration(text: &str, option: &str) -> Result<std::time::Dura
     let (num, unit) = t
         .find(|c: char| !c.is_ascii_digit())
         .map_or((t, ""), |i| t.split_at(i));
-    let n: u64 = num.parse().ok().filter(|_| !num.is_empty()).ok_or_else(|| bad_duration(text, option))?;
+    let n: u64 = num
+        .parse()
+        .ok()
+        .filter(|_| !num.is_empty())
+        .ok_or_else(|| bad_duration(text, option))?;
     let d = match unit.trim() {
         "" | "s" => std::time::Duration::from_secs(n),
         "ms" => std::time::Duration::from_millis(n),

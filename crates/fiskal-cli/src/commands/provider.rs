@@ -324,11 +324,11 @@ async fn wait_done(
             document_id,
             kind,
         };
-        match provider.status(&q).await {
-            Ok(o @ (Outcome::Done { .. } | Outcome::Rejected { .. })) => {
-                return print_outcome(out, &o)
-            }
-            Ok(_) | Err(_) => {}
+        // Pending, a transient failure or a status call that fails: poll again (a failed
+        // status call never ends an accepted document).
+        if let Ok(o @ (Outcome::Done { .. } | Outcome::Rejected { .. })) = provider.status(&q).await
+        {
+            return print_outcome(out, &o);
         }
         if start.elapsed() + every > limit {
             return Err(CliError::tr(

@@ -1,7 +1,7 @@
 //! The outbox: queue add/list/show/stats/reconcile and the worker.
 
-use super::provider::load_settings;
 use super::parse_json;
+use super::provider::load_settings;
 use crate::out::Lang;
 use crate::out::{exit, CliError, Out};
 use crate::QueueCommand;
@@ -78,6 +78,48 @@ impl Journal {
             Journal::ReadOnly(s) => s.route_alarms(),
         }
     }
+    fn attention_count(&self) -> Result<u64, OutboxError> {
+        match self {
+            Journal::Full(o) => o.attention_count(),
+            Journal::ReadOnly(s) => s.count_attention(),
+        }
+    }
+}
+
+/// The line of `queue show` for a receipt done with attention (issue 24): fiscalised, but with
+/// a negative marking-code check, provider warnings, or not delivered to the ОФД.
+fn attention_line(out: &Out, a: &fiskal_outbox::Attention) {
+    let mut ru = Vec::new();
+    let mut en = Vec::new();
+    for m in &a.negative_mark_checks {
+        ru.push(format!(
+            "отрицательная проверка КМ: позиция {} (2106 = {}: {}) — не продавайте этот код",
+            m.position,
+            m.result.0,
+            m.result.meaning()
+        ));
+        en.push(format!(
+            "negative mark check: item {} (2106 = {}) — stop selling this code",
+            m.position, m.result.0
+        ));
+    }
+    for w in &a.warnings {
+        let field = w
+            .field
+            .as_deref()
+            .map(|f| format!(" {f}"))
+            .unwrap_or_default();
+        ru.push(format!("предупреждение{field}: {}", w.message));
+        en.push(format!("warning{field}: {}", w.message));
+    }
+    if a.ofd_not_delivered {
+        ru.push("не передан в ОФД".to_owned());
+        en.push("not delivered to the OFD".to_owned());
+    }
+    out.say(
+        &format!("{:<22} {}", "требует внимания", ru.join("; ")),
+        &format!("{:<22} {}", "needs attention", en.join("; ")),
+    );
 }
 
 /// Opens a journal that this process cannot write, for reading. SQLite needs to create the
@@ -287,6 +329,9 @@ pub(super) fn queue(
             v["audit"] = shape(fiskal_api::audit_json(&audit))?["records"].take();
             out.json(&v);
             show_entry(out, &e);
+            if let Some(a) = e.attention() {
+                attention_line(out, &a);
+            }
             out.say("Журнал изменений:", "Audit trail:");
             audit_lines(out, &audit);
         }
@@ -316,8 +361,10 @@ pub(super) fn queue(
                 .window_metrics(Duration::from_secs(3600))
                 .map_err(CliError::outbox)?;
             let alarms = journal.route_alarms().map_err(CliError::outbox)?;
-            out.json(&shape(fiskal_api::stats_with_alarms_json(
+            let attention = journal.attention_count().map_err(CliError::outbox)?;
+            out.json(&shape(fiskal_api::stats_full_json(
                 &stats,
+                attention,
                 &m,
                 &alarms,
                 journal.is_running(),
@@ -339,6 +386,12 @@ pub(super) fn queue(
                 &format!("За час: пробито {}, отказов {}, ошибок ККТ {}, зависло {}; задержка p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
                 &format!("Last hour: done {}, rejected {}, register refusals {}, stuck {}; latency p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
             );
+            if attention > 0 {
+                out.say(
+                    &format!("Пробито с замечаниями (отрицательная проверка КМ, предупреждения, не передан в ОФД): {attention}"),
+                    &format!("Done with attention (negative mark check, warnings, not delivered to the OFD): {attention}"),
+                );
+            }
             for a in &alarms {
                 let code = a.code.as_deref().unwrap_or("—");
                 out.say(
@@ -425,6 +478,12 @@ pub(super) fn queue(
                     &r.id_conflicts,
                 ),
                 ("зависли, нужен человек", "stuck, need a person", &r.stuck),
+                ("пробиты с замечаниями", "done with attention", &r.attention),
+                (
+                    "пробиты, но не переданы в ОФД",
+                    "fiscalised but not delivered to the OFD",
+                    &r.not_delivered,
+                ),
             ] {
                 for x in list {
                     out.say(

@@ -205,8 +205,14 @@ pub(super) fn report(
             std::fs::write(p, &doc).map_err(|e| CliError::io(p, &e))?;
             out.json(&json!({"out": p.display().to_string(), "receipts": count}));
             out.say(
-                &format!("Отчёт за {first} … {last}: чеков {count}; записан в {}", p.display()),
-                &format!("Report for {first} … {last}: {count} receipts; written to {}", p.display()),
+                &format!(
+                    "Отчёт за {first} … {last}: чеков {count}; записан в {}",
+                    p.display()
+                ),
+                &format!(
+                    "Report for {first} … {last}: {count} receipts; written to {}",
+                    p.display()
+                ),
             );
         }
         None => {

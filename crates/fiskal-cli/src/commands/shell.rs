@@ -38,8 +38,16 @@ pub(super) fn man(out: &Out, to: Option<&Path>) -> Result<(), CliError> {
             std::fs::write(p, &buf).map_err(|e| CliError::io(p, &e))?;
             out.json(&serde_json::json!({"out": p.display().to_string()}));
             out.say(
-                &format!("Страница man записана в {} (man -l {})", p.display(), p.display()),
-                &format!("Man page written to {} (man -l {})", p.display(), p.display()),
+                &format!(
+                    "Страница man записана в {} (man -l {})",
+                    p.display(),
+                    p.display()
+                ),
+                &format!(
+                    "Man page written to {} (man -l {})",
+                    p.display(),
+                    p.display()
+                ),
             );
             Ok(())
         }

@@ -86,13 +86,21 @@ pub(crate) fn show_entry(out: &Out, e: &Entry) {
     row("номер документа", "document id", &e.document_id());
     row("попытка", "attempt", &e.attempt.to_string());
     row("поставлен", "enqueued", &local_time(e.created_at));
-    row("в состоянии с", "in this state since", &local_time(e.state_since));
+    row(
+        "в состоянии с",
+        "in this state since",
+        &local_time(e.state_since),
+    );
     row("изменён", "last change", &local_time(e.updated_at));
     if let Some(t) = e.due_at {
         row("следующее действие", "next action", &local_time(t));
     }
     if let Some(t) = e.deadline {
-        row("срок (потом stuck)", "deadline (then stuck)", &local_time(t));
+        row(
+            "срок (потом stuck)",
+            "deadline (then stuck)",
+            &local_time(t),
+        );
     }
     if let Some(p) = &e.provider_id {
         row("id у провайдера", "provider id", p);
