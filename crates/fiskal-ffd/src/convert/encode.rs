@@ -1,0 +1,367 @@
+//! Model → TLV: walks the tables of [`super::fields`] in order; the computed, derived and nested
+//! requisites are written by the functions below.
+
+use super::fields::{self, At, Field, Group, Kind};
+use crate::cp866;
+use crate::enums::FfdVersion;
+use crate::error::Error;
+use crate::model::*;
+use crate::money::Money;
+use crate::path::{Path, ROOT};
+use crate::tag::{Len, Tag};
+use crate::tlv::{Tlv, Value};
+use crate::vat_totals::{written, RateTotals, Written};
+use crate::violation::ViolationKind;
+
+use super::invalid;
+
+/// The requisites of one level under construction, with what the whole document needs.
+pub(super) struct Enc {
+    out: Vec<Tlv>,
+    ffd: FfdVersion,
+    /// VAT per rate of the items written so far, for the receipt totals 1102–1107.
+    rates: RateTotals,
+}
+
+impl Enc {
+    fn new(ffd: FfdVersion) -> Enc {
+        Enc {
+            out: Vec::new(),
+            ffd,
+            rates: RateTotals::default(),
+        }
+    }
+
+    fn push(&mut self, tag: Tag, value: Value) {
+        self.out.push(Tlv { tag, value });
+    }
+
+    fn text(&mut self, path: &Path<'_>, tag: Tag, s: &str) -> Result<(), Error> {
+        let mut bytes = cp866::encode(s).map_err(|bad| {
+            invalid(
+                path,
+                ViolationKind::NotCp866 {
+                    chars: bad.iter().map(|u| u.ch).collect(),
+                },
+            )
+        })?;
+        if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
+            let n = usize::from(n);
+            if bytes.len() < n {
+                bytes.resize(n, b' ');
+            }
+        }
+        self.push(tag, Value::Str(bytes));
+        Ok(())
+    }
+
+    fn money(&mut self, path: &Path<'_>, tag: Tag, m: &Money) -> Result<u64, Error> {
+        let k = kopecks(path, m)?;
+        self.push(tag, Value::Vln(k));
+        Ok(k)
+    }
+
+    fn raw(&mut self, path: &Path<'_>, raw: &[RawTag]) -> Result<(), Error> {
+        for (i, t) in raw.iter().enumerate() {
+            let bytes = hex::decode(&t.hex).map_err(|_| {
+                invalid(
+                    &path.f("other_tags").i(i).f("hex"),
+                    ViolationKind::HexFormat,
+                )
+            })?;
+            self.push(Tag(t.tag), Value::Bytes(bytes));
+        }
+        Ok(())
+    }
+
+    /// Writes the requisites of a level, in table order.
+    fn fields<M>(&mut self, fields: &[Field<M>], base: &Path<'_>, m: &M) -> Result<(), Error> {
+        for f in fields {
+            if f.when.writes(self.ffd) {
+                self.field(f, base, m)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn field<M>(&mut self, f: &Field<M>, base: &Path<'_>, m: &M) -> Result<(), Error> {
+        let path = base.f(f.path);
+        match f.kind {
+            Kind::Text(get, _) => {
+                if let Some(s) = get(m) {
+                    self.text(&path, f.tag, s)?;
+                }
+            }
+            Kind::Texts(get, _) => {
+                for (i, s) in get(m).iter().enumerate() {
+                    self.text(&path.i(i), f.tag, s)?;
+                }
+            }
+            Kind::Byte(get, _) => {
+                if let Some(v) = get(m) {
+                    self.push(f.tag, Value::Byte(v));
+                }
+            }
+            Kind::U32(get, _) => {
+                if let Some(v) = get(m) {
+                    self.push(f.tag, Value::U32(v));
+                }
+            }
+            Kind::Time(get, _) => {
+                if let Some(v) = get(m) {
+                    self.push(f.tag, Value::UnixTime(v.unix()));
+                }
+            }
+            Kind::Money(get, _) => {
+                if let Some(v) = get(m) {
+                    self.money(&path, f.tag, v)?;
+                }
+            }
+            Kind::Vln(get, _) => {
+                if let Some(v) = get(m) {
+                    self.push(f.tag, Value::Vln(v));
+                }
+            }
+            Kind::Hex(get, _) => {
+                if let Some(h) = get(m) {
+                    let bytes =
+                        hex::decode(h).map_err(|_| invalid(&path, ViolationKind::HexFormat))?;
+                    self.push(f.tag, Value::Bytes(bytes));
+                }
+            }
+            // Given totals are written as given (validation checked them); a rate the items
+            // use but the caller did not total is computed, so a partial `vat_totals` never
+            // drops a total.
+            Kind::VatTotal(rate, get, _) => match written(get(m), &self.rates, rate) {
+                Some(Written::Given(v)) => {
+                    self.money(&path, f.tag, &v)?;
+                }
+                Some(Written::Computed(k)) => self.push(f.tag, Value::Vln(k)),
+                None => {}
+            },
+            Kind::Custom(enc, _) => {
+                let at = At {
+                    tag: f.tag,
+                    base,
+                    path: &path,
+                };
+                enc(self, &at, m)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an STLV from a group's table (nothing when `m` is `None`, or when empty and the
+    /// group leaves empty ones out).
+    fn group<M>(&mut self, g: &Group<M>, at: &At<'_>, m: Option<&M>) -> Result<(), Error> {
+        let Some(m) = m else { return Ok(()) };
+        let outer = std::mem::take(&mut self.out);
+        let res = self.fields(g.fields, at.path, m);
+        let inner = std::mem::replace(&mut self.out, outer);
+        res?;
+        if !(g.skip_empty && inner.is_empty()) {
+            self.push(at.tag, Value::Stlv(inner));
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn kopecks(path: &Path<'_>, m: &Money) -> Result<u64, Error> {
+    m.kopecks()
+        .map_err(|p| invalid(path, crate::violation::money_violation(p)))
+}
+
+/// The document's requisites (see [`super::to_tlv`]).
+pub(super) fn document(r: &Receipt) -> Result<Vec<Tlv>, Error> {
+    let mut e = Enc::new(r.ffd);
+    e.out.reserve(32 + r.items.len());
+    e.fields(fields::RECEIPT, &ROOT, r)?;
+    e.raw(&ROOT, &r.other_tags)?;
+    Ok(e.out)
+}
+
+/// One 1059 STLV; returns the children, the item sum and its VAT (kopecks).
+pub(super) fn item(
+    p: &Path<'_>,
+    ffd: FfdVersion,
+    it: &Item,
+) -> Result<(Vec<Tlv>, u64, Option<u64>), Error> {
+    let mut e = Enc::new(ffd);
+    e.out.reserve(14);
+    e.fields(fields::ITEM, p, it)?;
+    e.raw(p, &it.other_tags)?;
+    let sum = kopecks(&p.f("sum"), &it.sum)?;
+    let vat = vat_of_item(p, it, sum)?;
+    Ok((e.out, sum, vat))
+}
+
+/// The item's VAT: as given, else computed from its sum when the rate has a fraction.
+fn vat_of_item(p: &Path<'_>, it: &Item, sum: u64) -> Result<Option<u64>, Error> {
+    match &it.vat_sum {
+        Some(m) => kopecks(&p.f("vat_sum"), m).map(Some),
+        None => Ok(it.vat.fraction().and_then(|_| it.vat.vat_of(sum))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The computed, derived and nested requisites of the document
+
+pub(super) fn ffd_version(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    e.push(at.tag, Value::Byte(r.ffd.code()));
+    Ok(())
+}
+
+pub(super) fn buyer_info(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    e.group(&fields::BUYER_INFO, at, r.client.as_ref())
+}
+
+pub(super) fn correction_type(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    if let Some(c) = &r.correction {
+        e.push(at.tag, Value::Byte(c.correction_type.0));
+    }
+    Ok(())
+}
+
+pub(super) fn correction_basis(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    let basis = r.correction.as_ref().map(|c| fields::Basis {
+        description: c.description.clone(),
+        date: Some(c.date),
+        number: c.number.clone(),
+    });
+    e.group(&fields::CORRECTION_BASIS, at, basis.as_ref())
+}
+
+pub(super) fn items(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    for (i, it) in r.items.iter().enumerate() {
+        let (stlv, sum, vat) = item(&at.path.i(i), e.ffd, it)?;
+        e.push(at.tag, Value::Stlv(stlv));
+        e.rates.add(it.vat, sum, vat);
+    }
+    Ok(())
+}
+
+pub(super) fn user_prop(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    e.group(&fields::USER_PROP, at, r.additional_user_prop.as_ref())
+}
+
+pub(super) fn operating_prop(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    let prop = r.operating_check_props.as_ref().map(|p| fields::Operating {
+        id: Some(p.id),
+        data: Some(p.data.clone()),
+        time: Some(p.time),
+    });
+    e.group(&fields::OPERATING_PROP, at, prop.as_ref())
+}
+
+fn sectoral(e: &mut Enc, at: &At<'_>, props: &[SectoralProp]) -> Result<(), Error> {
+    for (i, p) in props.iter().enumerate() {
+        let path = at.path.i(i);
+        e.group(&fields::SECTORAL, &At { path: &path, ..*at }, Some(p))?;
+    }
+    Ok(())
+}
+
+pub(super) fn receipt_sectoral(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    sectoral(e, at, &r.sectoral_check_props)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The computed, derived and nested requisites of an item
+
+pub(super) fn quantity(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    let q = it
+        .quantity
+        .to_fvln()
+        .ok_or_else(|| invalid(at.path, ViolationKind::QuantityRange))?;
+    e.push(at.tag, Value::Fvln(q));
+    Ok(())
+}
+
+pub(super) fn item_vat(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    // The sum is checked first, as it is the base of a computed VAT.
+    let sum = kopecks(&at.base.f("sum"), &it.sum)?;
+    if let Some(vat) = vat_of_item(at.base, it, sum)? {
+        e.push(at.tag, Value::Vln(vat));
+    }
+    Ok(())
+}
+
+fn scanned(p: &Path<'_>, m: &Mark) -> Result<fiskal_marks::MarkCode, Error> {
+    let code = m.code.as_deref().unwrap_or_default();
+    fiskal_marks::MarkCode::parse(code).map_err(|e| mark_error(p, &e))
+}
+
+fn mark_error(p: &Path<'_>, e: &fiskal_marks::MarkError) -> Error {
+    invalid(
+        &p.f("mark.code"),
+        ViolationKind::MarkCode {
+            reason: e.code(),
+            position: e.position(),
+            detail: e.to_string(),
+        },
+    )
+}
+
+/// 1162 (FFD 1.05): as given in hex, or derived from the raw scan.
+pub(super) fn mark_1162(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    let Some(m) = &it.mark else { return Ok(()) };
+    let bytes = match (&m.code_1162, &m.code) {
+        (Some(h), _) => hex::decode(h).map_err(|_| invalid(at.path, ViolationKind::HexFormat))?,
+        (None, Some(_)) => scanned(at.base, m)?
+            .tag_1162()
+            .map_err(|e| mark_error(at.base, &e))?
+            .as_bytes()
+            .to_vec(),
+        (None, None) => return Ok(()),
+    };
+    e.push(at.tag, Value::Bytes(bytes));
+    Ok(())
+}
+
+/// 1163 (FFD 1.2): the code kind and value as given, or derived from the raw scan.
+pub(super) fn mark_1163(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    let Some(m) = &it.mark else { return Ok(()) };
+    let (kind, value) = match (m.kind, &m.value, &m.code) {
+        (Some(kind), Some(value), _) => (kind, value.clone()),
+        (None, None, Some(_)) => {
+            let child = scanned(at.base, m)?.tag_1163();
+            (child.tag(), child.value().to_owned())
+        }
+        _ => (0, String::new()),
+    };
+    if kind != 0 {
+        let outer = std::mem::take(&mut e.out);
+        let res = e.text(&at.path.f("value"), Tag(kind), &value);
+        let inner = std::mem::replace(&mut e.out, outer);
+        res?;
+        e.push(at.tag, Value::Stlv(inner));
+    }
+    Ok(())
+}
+
+pub(super) fn fraction(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    e.group(&fields::FRACTION, at, it.fraction.as_ref())
+}
+
+/// 1292: as given, or `numerator/denominator`.
+pub(super) fn fraction_text(e: &mut Enc, at: &At<'_>, fr: &Fraction) -> Result<(), Error> {
+    let text = fr
+        .text
+        .clone()
+        .unwrap_or_else(|| format!("{}/{}", fr.numerator, fr.denominator));
+    e.text(at.path, at.tag, &text)
+}
+
+pub(super) fn agent_info(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    let info = it.agent.as_ref().and_then(|a| a.agent_info.as_ref());
+    e.group(&fields::AGENT_INFO, at, info)
+}
+
+pub(super) fn supplier(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    let sup = it.agent.as_ref().and_then(|a| a.supplier.as_ref());
+    e.group(&fields::SUPPLIER, at, sup)
+}
+
+pub(super) fn item_sectoral(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
+    sectoral(e, at, &it.sectoral_props)
+}
