@@ -428,8 +428,11 @@ typedef struct fiskal_outbox fiskal_outbox;
 /*
  Called from the outbox's worker thread after every change the worker writes: `context` is
  the pointer given to `fiskal_outbox_open`; `event_json`/`len` the entry JSON plus `"from"`
- (the state before), NUL-terminated, **borrowed for the call only** (copy it to keep it; do
- not free it). It must return quickly, must not call back into the outbox, and must not
+ (the state before) and `"event"`: `"done"` (it became done), `"done_with_attention"` (it
+ became done and its `"attention"` is set: a negative marking-code check, provider warnings,
+ not delivered to the OFD; fiscalised all the same) or `"transition"` (any other change);
+ NUL-terminated, **borrowed for the call only** (copy it to keep it; do not free it). It
+ must return quickly, must not call back into the outbox, and must not
  unwind (no C++ exception, no longjmp out of it).
  */
 typedef void (*fiskal_outbox_observer)(void *context, const char *event_json, size_t len);
@@ -720,8 +723,11 @@ fiskal_result fiskal_outbox_enqueue(const fiskal_outbox *outbox,
 /*
  The entry of a key (`key`/`key_len`: UTF-8, borrowed for the call) as entry JSON:
  `{"key", "state", "attempt", "document_id", "route", "provider_id", "fiscal", "qr",
- "last_code", "last_message", "created_at_ms", "state_since_ms", "updated_at_ms",
- "due_at_ms", "deadline_ms", "version"}`. `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003) for an
+ "attention", "last_code", "last_message", "created_at_ms", "state_since_ms",
+ "updated_at_ms", "due_at_ms", "deadline_ms", "version"}`; `attention` is `null` except on a
+ `done` receipt that wants a person's look: `{"reasons": ["negative_mark_check" |
+ "warnings" | "ofd_not_delivered"…], "negative_mark_checks": […], "warnings": […],
+ "ofd_not_delivered", "summary"}`. `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003) for an
  unknown key. Output ownership as for `fiskal_outbox_enqueue`. Thread-safe.
  */
 fiskal_result fiskal_outbox_get(const fiskal_outbox *outbox,
@@ -732,7 +738,8 @@ fiskal_result fiskal_outbox_get(const fiskal_outbox *outbox,
 
 /*
  Entries in one state, oldest first: `query_json` `{"state": "done", "limit": 100}`
- (`limit` optional, default 100) → `{"entries": [entry…]}`. An unknown state is
+ (`limit` optional, default 100) → `{"entries": [entry…]}`; `{"attention": true}` lists the
+ done entries whose `attention` is set. An unknown or missing state is
  `FISKAL_RESULT_INVALID_ARGUMENT` (path `state`). Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
  */
@@ -757,12 +764,14 @@ fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
 
 /*
  Counts per state, the last hour's metrics and the worker's counters:
- `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {"done", "rejected",
- "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms", "latency_max_ms"},
- "worker": {"running", "claimed", "submits", "status_calls", "done", "resubmits",
- "failovers", "conflicts", "store_errors", "unrouted"}, "unhealthy_routes": [{"route",
+ `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention", "last_hour":
+ {"done", "rejected", "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms",
+ "latency_max_ms"}, "worker": {"running", "claimed", "submits", "status_calls", "done",
+ "done_with_attention", "resubmits", "failovers", "conflicts", "store_errors", "unrouted"},
+ "unhealthy_routes": [{"route",
  "since_ms", "at_ms", "code", "message", "failures"}]}` (`states` lists every state, zero
- counts included, `cancelled` too; `unhealthy_routes`: the routes whose provider refused our
+ counts included, `cancelled` too; `done_with_attention`: done entries whose `attention` is
+ set; `unhealthy_routes`: the routes whose provider refused our
  credentials or configuration and has not taken, reported or refused a document since,
  empty when all is well). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
  */
@@ -802,10 +811,13 @@ fiskal_result fiskal_outbox_poke(const fiskal_outbox *outbox,
  each; blocks): `query_json` `{"from_ms": 0, "to_ms": 1800000000000, "limit": 1000}` (all
  optional: 0, now, 1000) → `{"checked", "matched", "unknown_at_provider": [finding],
  "not_done_at_provider", "mismatched", "missing_fiscal", "unchecked", "id_conflicts",
- "stuck"}`, finding `{"key", "document_id", "route", "detail"}`; `id_conflicts` and `stuck`
- come from the journal alone: the entries that became `stuck` in the period because the
- provider reported another receipt under our document id, and the other stuck ones (with
- their last code and message in `detail`). Ownership as for `fiskal_outbox_enqueue`.
+ "stuck", "attention", "not_delivered"}`, finding `{"key", "document_id", "route",
+ "detail"}`; `id_conflicts` and `stuck` come from the journal alone: the entries that became
+ `stuck` in the period because the provider reported another receipt under our document id,
+ and the other stuck ones (with their last code and message in `detail`); `attention`: done
+ with a negative marking-code check or provider warnings; `not_delivered`: the provider
+ reports it not delivered to the OFD longer than `worker.ofd_delivery_grace_ms` after done.
+ Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
  */
 fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,

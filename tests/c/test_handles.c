@@ -348,6 +348,8 @@ struct observed {
     int calls;
     int done;
     int malformed;
+    int done_events;      /* "event":"done" */
+    int attention_events; /* "event":"done_with_attention" */
 };
 
 static void observer(void *context, const char *event_json, size_t len) {
@@ -358,6 +360,8 @@ static void observer(void *context, const char *event_json, size_t len) {
     ob->calls++;
     if (!ok) ob->malformed++;
     if (ok && strstr(event_json, "\"state\":\"done\"")) ob->done++;
+    if (ok && strstr(event_json, "\"event\":\"done\"")) ob->done_events++;
+    if (ok && strstr(event_json, "\"event\":\"done_with_attention\"")) ob->attention_events++;
     pthread_mutex_unlock(&ob->lock);
 }
 
@@ -392,7 +396,7 @@ static void *outbox_thread(void *arg) {
 }
 
 static void test_outbox(const char *dir) {
-    struct observed ob = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+    struct observed ob = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0};
     char *os = outbox_settings(atol_url);
     char *path = fmt("%s/outbox.db", dir);
     fiskal_outbox *o = NULL;
@@ -485,6 +489,8 @@ static void test_outbox(const char *dir) {
     CHECK(fiskal_outbox_stop(o) == FISKAL_RESULT_OK, "stop again");
     pthread_mutex_lock(&ob.lock);
     CHECK(ob.done == total_n, "observer saw %d done of %ld", ob.done, total_n);
+    CHECK(ob.done_events == total_n && ob.attention_events == 0, "done events %d, with attention %d",
+          ob.done_events, ob.attention_events);
     CHECK(ob.calls >= 2 * total_n && ob.malformed == 0, "observer calls %d, malformed %d", ob.calls,
           ob.malformed);
     int calls_after_stop = ob.calls;
@@ -557,6 +563,62 @@ static void test_outbox(const char *dir) {
     free(k0);
 }
 
+/* Issue 24: a receipt fiscalised with a remark (here ATOL's `warnings`: the emulator, like ATOL,
+ * warns about a callback URL outside its mask and fiscalises anyway) is done, visibly so: one
+ * "done_with_attention" event, "attention" in the entry, "done_with_attention" in stats, the
+ * list filter and reconcile's "attention" findings. */
+static void test_outbox_attention(const char *dir) {
+    struct observed ob = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0};
+    char *p = provider_settings(atol_url);
+    char *os = fmt("{\"routes\":{\"atol\":{\"provider\":%s,"
+                   "\"callback_url\":\"https://-not-a-host.example/cb\"}},\"default_route\":\"atol\","
+                   "\"worker\":{\"concurrency\":2,\"lease_ms\":5000,\"call_timeout_ms\":3000,"
+                   "\"idle_wait_ms\":20,\"drain_timeout_ms\":3000},"
+                   "\"timing\":{\"poll_first_ms\":50,\"poll_max_ms\":200,\"retry_base_ms\":50}}",
+                   p);
+    free(p);
+    char *path = fmt("%s/attention.db", dir);
+    fiskal_outbox *o = NULL;
+    CHECK(fiskal_outbox_open(S(path), S(os), observer, &ob, &o) == FISKAL_RESULT_OK && o, "open attention");
+    free(os);
+    free(path);
+    if (!o) return;
+    char *key = fmt("att-%s", run_id);
+    char *req = fmt("{\"key\":\"%s\",\"receipt\":%s}", key, receipt);
+    char *out = NULL;
+    CHECK(fiskal_outbox_enqueue(o, S(req), &out, NULL) == FISKAL_RESULT_OK, "enqueue attention");
+    fiskal_string_free(out);
+    bool settled = false;
+    CHECK(fiskal_outbox_drain(o, 20000, &settled) == FISKAL_RESULT_OK && settled, "drain attention");
+    out = NULL;
+    CHECK(fiskal_outbox_get(o, S(key), &out, NULL) == FISKAL_RESULT_OK && out &&
+              strstr(out, "\"state\":\"done\"") &&
+              strstr(out, "\"attention\":{\"reasons\":[\"warnings\"]"),
+          "done with attention: %s", out ? out : "");
+    fiskal_string_free(out);
+    out = NULL;
+    CHECK(fiskal_outbox_stats(o, &out, NULL) == FISKAL_RESULT_OK && out &&
+              strstr(out, "\"done_with_attention\":1,"),
+          "stats count: %s", out ? out : "");
+    fiskal_string_free(out);
+    const char *q = "{\"attention\":true}";
+    out = NULL;
+    CHECK(fiskal_outbox_list(o, S(q), &out, NULL) == FISKAL_RESULT_OK && out && strstr(out, key),
+          "list attention: %s", out ? out : "");
+    fiskal_string_free(out);
+    const char *rq = "{\"from_ms\":0}";
+    out = NULL;
+    CHECK(fiskal_outbox_reconcile(o, S(rq), &out, NULL) == FISKAL_RESULT_OK && out &&
+              strstr(out, "\"attention\":[{\"key\":\"att-"),
+          "reconcile attention: %s", out ? out : "");
+    fiskal_string_free(out);
+    fiskal_outbox_free(o);
+    CHECK(ob.attention_events == 1 && ob.done_events == 0, "attention events %d, done events %d",
+          ob.attention_events, ob.done_events);
+    free(req);
+    free(key);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_handles <repository root>\n");
@@ -577,9 +639,10 @@ int main(int argc, char **argv) {
     if (receipt && atol_url) {
         test_client();
         test_outbox(dir);
+        test_outbox_attention(dir);
     }
 
-    const char *files[] = {"nulls.db", "bad.db", "outbox.db"};
+    const char *files[] = {"nulls.db", "bad.db", "outbox.db", "attention.db"};
     const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         for (size_t j = 0; j < 3; j++) {

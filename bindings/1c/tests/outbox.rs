@@ -345,3 +345,51 @@ fn requeue_and_cancel_with_who_and_why() {
     assert_eq!(e["code"], 7003);
     assert_eq!(a.ok("СостояниеЧека", &[s("1c-op-2")])["state"], "queued");
 }
+
+/// Issue 24: the register checks the marking code with a negative result (the emulator's
+/// `Fault::negative_mark_check()`). 1C hears «ЧекПробит» (the receipt is fiscalised: handlers
+/// that only know it keep working) followed by «ЧекПробитСЗамечаниями» with the same data, whose
+/// `attention` names the negative check; the stats count it and the list filter finds it.
+#[test]
+fn a_negative_mark_check_makes_a_done_with_attention_event() {
+    use fiskal_emulator::{Endpoint, Fault, Faults};
+    let emu = BackgroundAtol::start(
+        AtolConfig::default()
+            .with_processing_delay(Duration::from_millis(30))
+            .with_faults(Faults::none().script(Endpoint::Register, Fault::negative_mark_check())),
+    )
+    .expect("emulator");
+    let a = AddIn::new();
+    let path = temp_db("attention");
+    let settings = outbox_settings(&emu.base_url_v5()).to_string();
+    a.ok("ОткрытьОчередь", &[s(&path), s(&settings)]);
+    let req = json!({"key": "order-marked-sell", "receipt": receipt()}).to_string();
+    a.ok("ПоставитьВОчередь", &[s(&req)]);
+    a.ok("ЗапуститьОбработку", &[]);
+    let events = a
+        .conn
+        .wait_events(Duration::from_secs(20), |ev| ev.len() >= 2);
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names, ["ЧекПробит", "ЧекПробитСЗамечаниями"], "{events:?}");
+    let data: Json = serde_json::from_str(&events[1].data).expect("event data is JSON");
+    assert_eq!(events[0].data, events[1].data, "the same data");
+    assert_eq!(data["state"], "done");
+    assert_eq!(data["event"], "done_with_attention");
+    assert_eq!(
+        data["attention"]["reasons"],
+        json!(["negative_mark_check"]),
+        "{data}"
+    );
+    assert_eq!(data["attention"]["negative_mark_checks"][0]["result"], 5);
+    assert_eq!(
+        data["attention"]["negative_mark_checks"][0]["verdict"],
+        "negative"
+    );
+    a.ok("ОстановитьОбработку", &[]);
+    assert_eq!(a.ok("СтатистикаОчереди", &[])["done_with_attention"], 1);
+    let list = a.ok("СписокЧеков", &[s(r#"{"attention": true}"#)]);
+    assert_eq!(list["entries"][0]["key"], "order-marked-sell", "{list}");
+    let r = a.ok("Сверить", &[s(r#"{"from_ms": 0}"#)]);
+    assert_eq!(r["attention"][0]["key"], "order-marked-sell", "{r}");
+    a.ok("ЗакрытьОчередь", &[]);
+}

@@ -54,7 +54,13 @@ final class Outbox
 
     /**
      * One entry by key: `key`, `state`, `attempt`, `document_id`, `route`, `provider_id`,
-     * `fiscal`, `qr`, `last_code`, `last_message`, timestamps, `version`.
+     * `fiscal`, `qr`, `attention`, `last_code`, `last_message`, timestamps, `version`.
+     *
+     * `attention` is null except on a `done` receipt that is fiscalised but wants a person's
+     * look: `['reasons' => ['negative_mark_check' | 'warnings' | 'ofd_not_delivered', …],
+     * 'negative_mark_checks' => [['position', 'mark_code', 'result', 'verdict', 'meaning']…],
+     * 'warnings' => [['field', 'message']…], 'ofd_not_delivered' => bool, 'summary' => '…']`.
+     * A negative marking-code check means: stop selling that code.
      *
      * @return array<string, mixed>
      * @throws OutboxException 7003 when there is no such key
@@ -65,7 +71,8 @@ final class Outbox
     }
 
     /**
-     * Entries by state: `['state' => 'done', 'limit' => 100]`.
+     * Entries by state: `['state' => 'done', 'limit' => 100]`; `['attention' => true]` lists
+     * the done entries whose `attention` is set (see {@see get()}).
      *
      * @param array<string, mixed> $query
      * @return list<array<string, mixed>>
@@ -123,7 +130,8 @@ final class Outbox
     }
 
     /**
-     * Counts per state, the last hour's figures and the worker's counters.
+     * Counts per state, the last hour's figures and the worker's counters; `done_with_attention`
+     * counts the done entries whose `attention` is set (see {@see get()}).
      *
      * @return array<string, mixed>
      */
@@ -171,7 +179,9 @@ final class Outbox
 
     /**
      * Compares the journal with the providers for a period: `['from_ms' => …, 'to_ms' => …,
-     * 'limit' => 1000]` → `checked`, `matched` and lists of findings.
+     * 'limit' => 1000]` → `checked`, `matched` and lists of findings, among them `attention`
+     * (done with a negative marking-code check or provider warnings) and `not_delivered` (the
+     * provider reports it not delivered to the OFD longer than `worker.ofd_delivery_grace_ms`).
      *
      * @param array<string, mixed> $query
      * @return array<string, mixed>

@@ -73,6 +73,43 @@ final class OutboxTest extends TestCase
         $outbox->close();
     }
 
+    /**
+     * Issue 24: a receipt fiscalised with a remark is done, visibly so. The remark here is ATOL's
+     * `warnings` (the emulator, like ATOL, warns about a callback URL outside its mask and
+     * fiscalises the receipt anyway); a negative mark check takes the same path.
+     */
+    public function testDoneWithAttention(): void
+    {
+        $settings = $this->settings();
+        $settings['routes']['atol']['callback_url'] = 'https://-not-a-host.example/cb';
+        $outbox = new Outbox($this->dir . '/journal.db', $settings);
+        $key = 'order-' . bin2hex(random_bytes(4)) . '-att';
+        $outbox->enqueue($key, ClientTest::receipt());
+        self::assertTrue($outbox->drain(30_000));
+        $e = $outbox->get($key);
+        self::assertSame('done', $e['state'], json_encode($e, JSON_UNESCAPED_UNICODE));
+        self::assertIsArray($e['attention'], json_encode($e, JSON_UNESCAPED_UNICODE));
+        self::assertSame(['warnings'], $e['attention']['reasons']);
+        self::assertSame('callback_url', $e['attention']['warnings'][0]['field']);
+        self::assertSame(1, $outbox->stats()['done_with_attention']);
+        self::assertSame([$key], array_column($outbox->list(['attention' => true]), 'key'));
+        $rec = $outbox->reconcile(['from_ms' => 0, 'to_ms' => 4_000_000_000_000, 'limit' => 100]);
+        self::assertSame([$key], array_column($rec['attention'], 'key'));
+        self::assertSame([], $rec['not_delivered']);
+
+        // Without the remark: plain done, nothing to look at.
+        $plain = new Outbox($this->dir . '/plain.db', $this->settings());
+        $plainKey = $key . '-plain';
+        $plain->enqueue($plainKey, ClientTest::receipt());
+        self::assertTrue($plain->drain(30_000));
+        self::assertSame('done', $plain->get($plainKey)['state']);
+        self::assertNull($plain->get($plainKey)['attention']);
+        self::assertSame(0, $plain->stats()['done_with_attention']);
+        self::assertSame([], $plain->list(['attention' => true]));
+        $plain->close();
+        $outbox->close();
+    }
+
     public function testErrorsByCode(): void
     {
         $outbox = new Outbox($this->dir . '/journal.db', $this->settings());

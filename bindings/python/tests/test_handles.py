@@ -332,3 +332,46 @@ def test_close_waits_for_calls_in_flight(receipt: Dict[str, Any]) -> None:
         assert client.closed
     finally:
         silent.close()
+
+
+def test_outbox_done_with_attention(atol_v5: str, receipt: Dict[str, Any], tmp_path: Path) -> None:
+    """Issue 24: a receipt the provider fiscalised with a remark is done, visibly so. Here the
+    remark is ATOL's ``warnings`` (the emulator, like ATOL, warns about a callback URL outside
+    its mask and fiscalises the receipt anyway); a negative mark check takes the same path."""
+    settings = outbox_settings(atol_v5)
+    settings["routes"]["atol"]["callback_url"] = "https://-not-a-host.example/cb"
+    events: List[fiskal.Entry] = []
+    with fiskal.Outbox(tmp_path / "outbox.db", settings, observer=events.append) as o:
+        o.enqueue("py-att-1", receipt)
+        assert o.drain(timeout=30) is True
+        e = o.get("py-att-1")
+        assert e.state == "done" and e.fiscal
+        assert e.needs_attention, e
+        assert e.attention["reasons"] == ["warnings"]
+        assert e.attention["warnings"][0]["field"] == "callback_url"
+        assert "callback_url" in e.attention["summary"]
+        assert o.stats().done_with_attention == 1
+        assert [x.key for x in o.list(attention=True)] == ["py-att-1"]
+        assert [x.key for x in o.list(state="done", attention=True)] == ["py-att-1"]
+        with pytest.raises(fiskal.FiskalError) as info:
+            o.list(state="queued", attention=True)
+        assert info.value.path == "state"
+        r = o.reconcile(0, 4102444800000, 1000)
+        assert [f["key"] for f in r.attention] == ["py-att-1"], r
+        assert r.not_delivered == []
+    done = [x for x in events if x.state == "done"]
+    assert [(x.key, x.event) for x in done] == [("py-att-1", "done_with_attention")]
+    assert done[0].attention["reasons"] == ["warnings"]
+    assert all(x.event == "transition" for x in events if x.state != "done")
+
+
+def test_outbox_plain_done_has_no_attention(atol_v5: str, receipt: Dict[str, Any], tmp_path: Path) -> None:
+    events: List[fiskal.Entry] = []
+    with fiskal.Outbox(tmp_path / "outbox.db", outbox_settings(atol_v5), observer=events.append) as o:
+        o.enqueue("py-plain-1", receipt)
+        assert o.drain(timeout=30) is True
+        e = o.get("py-plain-1")
+        assert e.state == "done" and not e.needs_attention and e.attention is None
+        assert o.stats().done_with_attention == 0
+        assert o.list(attention=True) == []
+    assert [(x.key, x.event) for x in events if x.state == "done"] == [("py-plain-1", "done")]

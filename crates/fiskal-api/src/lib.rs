@@ -15,7 +15,7 @@
 //! ABI's `fiskal_client` and `fiskal_outbox` handles hold them.
 //!
 //! ```
-//! let json = include_str!("../../../examples/data/receipt_1_2.json");
+//! let json = include_str!("../data/receipt_1_2.json");
 //! let out = fiskal_api::to_tlv(json).unwrap();
 //! let v: serde_json::Value = serde_json::from_str(&out).unwrap();
 //! assert_eq!(v["version"], 1);
@@ -39,9 +39,9 @@ pub use code::Code;
 pub use error::{calc_code, decode_code, mark_code, violation_json, ApiError};
 pub use ops::{compute, from_tlv, mark, qr, split, to_tlv, validate, version};
 pub use outbox::{
-    audit_json, enqueued_json, entries_json, entry_json, event_json, outbox_code, reconcile_json,
-    stats_json, stats_with_alarms_json, EventObserver, OutboxHandle, DEFAULT_LIST_LIMIT,
-    DEFAULT_RECONCILE_LIMIT,
+    audit_json, enqueued_json, entries_json, entry_json, event_json, event_kind, outbox_code,
+    reconcile_json, stats_full_json, stats_json, stats_with_alarms_json, EventObserver,
+    OutboxHandle, DEFAULT_LIST_LIMIT, DEFAULT_RECONCILE_LIMIT,
 };
 
 /// The version of the operation JSON shapes (inputs' envelope `"version"`, outputs'

@@ -5,21 +5,34 @@
 //! * enqueue request `{"key": "order-1842-sell", "receipt": {…}, "route": null}` → the entry
 //!   JSON plus `"created": true|false`;
 //! * entry JSON: `{"key", "state", "attempt", "document_id", "route", "provider_id", "fiscal",
-//!   "qr", "last_code", "last_message", "created_at_ms", "state_since_ms", "updated_at_ms",
-//!   "due_at_ms", "deadline_ms", "version"}` (absent values are `null`);
-//! * list query `{"state": "done", "limit": 100}` → `{"entries": [entry…]}`;
+//!   "qr", "attention", "last_code", "last_message", "created_at_ms", "state_since_ms",
+//!   "updated_at_ms", "due_at_ms", "deadline_ms", "version"}` (absent values are `null`);
+//!   `attention` is set on a `done` receipt that wants a person's look although it is
+//!   fiscalised: `{"reasons": ["negative_mark_check" | "warnings" | "ofd_not_delivered"…],
+//!   "negative_mark_checks": [mark check…], "warnings": [{"field", "message"}…],
+//!   "ofd_not_delivered": bool, "summary": "…"}` (mark checks as in `fiscal.mark_checks`);
+//! * list query `{"state": "done", "limit": 100}` → `{"entries": [entry…]}`; with
+//!   `"attention": true` (state `done` or left out) only the done entries with `attention`;
 //! * audit → `{"records": [{"seq", "at_ms", "from", "to", "reason", "detail", "attempt", "who",
 //!   "note"}]}` (`who` and `note`, the operator and the operator's reason, are set for operator
 //!   actions, `null` otherwise);
 //! * operator action request (requeue, cancel) `{"key": "order-1842-sell", "who": "Анна",
 //!   "reason": "касса починена"}` → the entry JSON after the action;
-//! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "last_hour": {…}, "worker": {…},
-//!   "unhealthy_routes": [{"route", "since_ms", "at_ms", "code", "message", "failures"}]}`
-//!   (routes whose provider refused our credentials or configuration; empty when all is well);
+//! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention",
+//!   "last_hour": {…}, "worker": {…}, "unhealthy_routes": [{"route", "since_ms", "at_ms",
+//!   "code", "message", "failures"}]}` (`done_with_attention`: done entries with `attention`;
+//!   `unhealthy_routes`: routes whose provider refused our credentials or configuration, empty
+//!   when all is well);
 //! * reconcile query `{"from_ms", "to_ms", "limit"}` → `{"checked", "matched",
 //!   "unknown_at_provider": [finding], "not_done_at_provider", "mismatched", "missing_fiscal",
-//!   "unchecked", "id_conflicts", "stuck"}`, finding `{"key", "document_id", "route", "detail"}`;
-//! * observer events: the entry JSON plus `"from"` (the state before).
+//!   "unchecked", "id_conflicts", "stuck", "attention", "not_delivered"}`, finding `{"key",
+//!   "document_id", "route", "detail"}` (`attention`: done with a negative mark check or
+//!   warnings; `not_delivered`: the provider reports it not delivered to the ОФД longer than
+//!   `worker.ofd_delivery_grace_ms` after done);
+//! * observer events: the entry JSON plus `"from"` (the state before) and `"event"`:
+//!   `"done"` (it became done), `"done_with_attention"` (it became done and `attention` is
+//!   set: a negative mark check, warnings, not delivered to the ОФД) or `"transition"` (any
+//!   other change).
 
 use crate::client::check_version;
 use crate::code::Code;
@@ -29,10 +42,10 @@ use crate::ops::to_json;
 use fiskal_outbox::reconcile::{Finding, Reconciliation};
 use fiskal_outbox::worker::Transition;
 use fiskal_outbox::{
-    AuditRecord, Enqueued, Entry, Outbox, OutboxError, OutboxSettings, RouteAlarm, State,
-    StateStats, Timestamp, WindowMetrics, WorkerCounters,
+    Attention, AuditRecord, Enqueued, Entry, Outbox, OutboxError, OutboxSettings, RouteAlarm,
+    State, StateStats, Timestamp, WindowMetrics, WorkerCounters,
 };
-use fiskal_providers::FiscalAttributes;
+use fiskal_providers::{FiscalAttributes, MarkCheck, ProviderWarning};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
@@ -191,6 +204,7 @@ struct EntryOut<'a> {
     provider_id: Option<&'a str>,
     fiscal: Option<&'a FiscalAttributes>,
     qr: Option<String>,
+    attention: Option<AttentionOut>,
     last_code: Option<&'a str>,
     last_message: Option<&'a str>,
     created_at_ms: i64,
@@ -203,6 +217,29 @@ struct EntryOut<'a> {
     created: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct AttentionOut {
+    reasons: Vec<&'static str>,
+    negative_mark_checks: Vec<MarkCheck>,
+    warnings: Vec<ProviderWarning>,
+    ofd_not_delivered: bool,
+    summary: String,
+}
+
+impl AttentionOut {
+    fn new(a: Attention) -> AttentionOut {
+        AttentionOut {
+            reasons: a.reasons(),
+            summary: a.summary(),
+            ofd_not_delivered: a.ofd_not_delivered,
+            negative_mark_checks: a.negative_mark_checks,
+            warnings: a.warnings,
+        }
+    }
 }
 
 impl<'a> EntryOut<'a> {
@@ -216,6 +253,7 @@ impl<'a> EntryOut<'a> {
             provider_id: e.provider_id.as_deref(),
             fiscal: e.fiscal.as_ref(),
             qr: e.fiscal.as_ref().map(FiscalAttributes::qr_string),
+            attention: e.attention().map(AttentionOut::new),
             last_code: e.last_code.as_deref(),
             last_message: e.last_message.as_deref(),
             created_at_ms: ms(e.created_at),
@@ -226,6 +264,7 @@ impl<'a> EntryOut<'a> {
             version: e.version,
             created: None,
             from: None,
+            event: None,
         }
     }
 }
@@ -235,11 +274,26 @@ pub fn entry_json(e: &Entry) -> Result<String, ApiError> {
     to_json(&EntryOut::new(e))
 }
 
-/// An observer event: the entry after the change, plus `"from"`, the state before.
+/// An observer event: the entry after the change, plus `"from"`, the state before, and
+/// `"event"` ([`event_kind`]).
 pub fn event_json(t: &Transition) -> Result<String, ApiError> {
     let mut out = EntryOut::new(&t.entry);
     out.from = Some(t.from.name());
+    out.event = Some(event_kind(t));
     to_json(&out)
+}
+
+/// The `"event"` of an observer event: `"done_with_attention"` when the change made the
+/// receipt done and it wants attention (a negative mark check, warnings, not delivered to the
+/// ОФД), `"done"` when it made it done otherwise, `"transition"` for any other change.
+pub fn event_kind(t: &Transition) -> &'static str {
+    if !t.became_done() {
+        "transition"
+    } else if t.entry.attention().is_some() {
+        "done_with_attention"
+    } else {
+        "done"
+    }
 }
 
 /// The result of an enqueue: the entry JSON plus `"created"`.
@@ -273,20 +327,35 @@ pub fn audit_json(records: &[AuditRecord]) -> Result<String, ApiError> {
 }
 
 /// Counts per state, a window's metrics (reported as `last_hour`) and the worker's counters,
-/// without route alarms (`unhealthy_routes` empty): see [`stats_with_alarms_json`].
+/// without route alarms (`unhealthy_routes` empty) nor the attention count (`0`): see
+/// [`stats_full_json`].
 pub fn stats_json(
     states: &[StateStats],
     last_hour: &WindowMetrics,
     running: bool,
     counters: &WorkerCounters,
 ) -> Result<String, ApiError> {
-    stats_with_alarms_json(states, last_hour, &[], running, counters)
+    stats_full_json(states, 0, last_hour, &[], running, counters)
 }
 
 /// [`stats_json`] with the unhealthy routes (`Outbox::route_alarms`): those whose provider
-/// refused our credentials or configuration and has not taken a document since.
+/// refused our credentials or configuration and has not taken a document since (the attention
+/// count `0`: see [`stats_full_json`]).
 pub fn stats_with_alarms_json(
     states: &[StateStats],
+    last_hour: &WindowMetrics,
+    alarms: &[RouteAlarm],
+    running: bool,
+    counters: &WorkerCounters,
+) -> Result<String, ApiError> {
+    stats_full_json(states, 0, last_hour, alarms, running, counters)
+}
+
+/// Every part of the stats JSON (module docs): [`stats_with_alarms_json`] plus
+/// `done_with_attention`, the done entries that want attention (`Outbox::attention_count`).
+pub fn stats_full_json(
+    states: &[StateStats],
+    done_with_attention: u64,
     last_hour: &WindowMetrics,
     alarms: &[RouteAlarm],
     running: bool,
@@ -320,6 +389,7 @@ pub fn stats_with_alarms_json(
     #[derive(Serialize)]
     struct Out<'a> {
         states: Vec<StateOut>,
+        done_with_attention: u64,
         last_hour: LastHour,
         worker: WorkerOut,
         unhealthy_routes: Vec<AlarmOut<'a>>,
@@ -334,6 +404,7 @@ pub fn stats_with_alarms_json(
                 oldest_age_ms: s.oldest_age.map(dur_ms),
             })
             .collect(),
+        done_with_attention,
         last_hour: LastHour {
             done: m.done,
             rejected: m.rejected,
@@ -422,6 +493,8 @@ struct ReconcileOut<'a> {
     unchecked: Vec<FindingOut<'a>>,
     id_conflicts: Vec<FindingOut<'a>>,
     stuck: Vec<FindingOut<'a>>,
+    attention: Vec<FindingOut<'a>>,
+    not_delivered: Vec<FindingOut<'a>>,
 }
 
 impl<'a> ReconcileOut<'a> {
@@ -436,6 +509,8 @@ impl<'a> ReconcileOut<'a> {
             unchecked: findings(&r.unchecked),
             id_conflicts: findings(&r.id_conflicts),
             stuck: findings(&r.stuck),
+            attention: findings(&r.attention),
+            not_delivered: findings(&r.not_delivered),
         }
     }
 }
@@ -447,6 +522,7 @@ struct WorkerOut {
     submits: u64,
     status_calls: u64,
     done: u64,
+    done_with_attention: u64,
     resubmits: u64,
     failovers: u64,
     conflicts: u64,
@@ -462,6 +538,7 @@ impl WorkerOut {
             submits: c.submits,
             status_calls: c.status_calls,
             done: c.done,
+            done_with_attention: c.done_with_attention,
             resubmits: c.resubmits,
             failovers: c.failovers,
             conflicts: c.conflicts,
@@ -497,9 +574,12 @@ struct ActionIn {
 struct ListIn {
     #[serde(default)]
     version: Option<u32>,
-    state: String,
+    #[serde(default)]
+    state: Option<String>,
     #[serde(default)]
     limit: Option<usize>,
+    #[serde(default)]
+    attention: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -636,23 +716,50 @@ impl OutboxHandle {
         entry_json(&self.outbox.cancel(&req.key, &req.who, &req.reason)?)
     }
 
-    /// Entries in one state, oldest first: the list query in, `{"entries": […]}` out.
+    /// Entries in one state, oldest first: the list query in, `{"entries": […]}` out. With
+    /// `"attention": true`, only the `done` entries that want attention (`state` then `done` or
+    /// left out).
+    ///
+    /// # Errors
+    /// [`Code::InvalidJson`], [`Code::InvalidArgument`] (path `state`: unknown, missing, or not
+    /// `done` with `attention`), storage errors.
     pub fn list(&self, query_json: &str) -> Result<String, ApiError> {
         check_len(query_json)?;
         let q: ListIn = parse(query_json)?;
         check_version(q.version)?;
-        let state = State::from_name(&q.state).ok_or_else(|| {
-            invalid_argument(
-                "state",
-                format!("неизвестное состояние «{}»", crate::truncate(&q.state)),
-                format!("unknown state {:?}", crate::truncate(&q.state)),
-            )
-            .details(json!({"states": State::ALL.iter().map(|s| s.name()).collect::<Vec<_>>()}))
-        })?;
-        let entries = self
-            .outbox
-            .list(state, q.limit.unwrap_or(DEFAULT_LIST_LIMIT))?;
-        entries_json(&entries)
+        let limit = q.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+        let state = match q.state.as_deref() {
+            None if q.attention == Some(true) => State::Done,
+            None => {
+                return Err(invalid_argument(
+                    "state",
+                    "укажите состояние (state)".into(),
+                    "the state is required".into(),
+                )
+                .details(
+                    json!({"states": State::ALL.iter().map(|s| s.name()).collect::<Vec<_>>()}),
+                ))
+            }
+            Some(name) => State::from_name(name).ok_or_else(|| {
+                invalid_argument(
+                    "state",
+                    format!("неизвестное состояние «{}»", crate::truncate(name)),
+                    format!("unknown state {:?}", crate::truncate(name)),
+                )
+                .details(json!({"states": State::ALL.iter().map(|s| s.name()).collect::<Vec<_>>()}))
+            })?,
+        };
+        if q.attention == Some(true) {
+            if state != State::Done {
+                return Err(invalid_argument(
+                    "state",
+                    "с attention перечисляются только пробитые чеки (state: done)".into(),
+                    "attention lists done receipts only (state: done)".into(),
+                ));
+            }
+            return entries_json(&self.outbox.list_attention(limit)?);
+        }
+        entries_json(&self.outbox.list(state, limit)?)
     }
 
     /// The audit trail of a key, oldest first: `{"records": […]}` (empty for an unknown key).
@@ -664,8 +771,9 @@ impl OutboxHandle {
     pub fn stats(&self) -> Result<String, ApiError> {
         let states = self.outbox.stats()?;
         let m = self.outbox.window_metrics(Duration::from_secs(3600))?;
-        stats_with_alarms_json(
+        stats_full_json(
             &states,
+            self.outbox.attention_count()?,
             &m,
             &self.outbox.route_alarms()?,
             self.outbox.is_running(),

@@ -540,3 +540,108 @@ fn outbox_operator_actions() {
         .expect("list"));
     assert_eq!(list["entries"][0]["key"], "op-a");
 }
+
+/// Issue 24, the JSON shapes: a receipt whose marking code the register checked negatively (the
+/// emulator's `Fault::negative_mark_check()`) is `done` with `attention` in the entry JSON, the
+/// observer event `"event": "done_with_attention"`, `done_with_attention` in stats (and the
+/// worker's counter), the list filter, and reconcile's `attention`; a plain done receipt has
+/// `"attention": null` and the event `"done"`.
+#[test]
+fn a_negative_mark_check_is_visible_in_every_json_shape() {
+    use fiskal_emulator::{Endpoint, Fault, Faults};
+    let emu = BackgroundAtol::start(
+        EmulatorConfig::default()
+            .with_processing_delay(Duration::from_millis(30))
+            .with_faults(Faults::none().script(Endpoint::Register, Fault::negative_mark_check())),
+    )
+    .expect("emulator");
+    let events: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = Arc::clone(&events);
+    let path = temp_db("attention");
+    let outbox = OutboxHandle::open(
+        path.to_str().expect("utf-8"),
+        &outbox_settings(&emu.base_url_v5()).to_string(),
+        Some(Box::new(move |js: &str| {
+            seen.lock().expect("lock").push(v(js));
+        })),
+    )
+    .expect("open");
+    for key in ["api-neg", "api-ok"] {
+        let req = json!({"key": key, "receipt": receipt()}).to_string();
+        outbox.enqueue(&req).expect("enqueue");
+        assert!(outbox.drain(20_000).expect("drain"));
+    }
+    let neg = v(&outbox.get("api-neg").expect("get"));
+    assert_eq!(neg["state"], "done");
+    let a = &neg["attention"];
+    assert_eq!(a["reasons"], json!(["negative_mark_check"]), "{neg}");
+    assert_eq!(a["negative_mark_checks"][0]["result"], 5);
+    assert_eq!(a["negative_mark_checks"][0]["verdict"], "negative");
+    assert_eq!(a["warnings"], json!([]));
+    assert_eq!(a["ofd_not_delivered"], false);
+    assert!(
+        a["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("negative mark check")),
+        "{a}"
+    );
+    let ok = v(&outbox.get("api-ok").expect("get"));
+    assert_eq!(ok["state"], "done");
+    assert!(ok["attention"].is_null(), "{ok}");
+
+    let evs = events.lock().expect("lock").clone();
+    let done: Vec<(&str, &str)> = evs
+        .iter()
+        .filter(|e| e["state"] == "done")
+        .map(|e| {
+            (
+                e["key"].as_str().unwrap_or(""),
+                e["event"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        done,
+        [("api-neg", "done_with_attention"), ("api-ok", "done")]
+    );
+    assert!(
+        evs.iter()
+            .filter(|e| e["state"] != "done")
+            .all(|e| e["event"] == "transition"),
+        "{evs:?}"
+    );
+
+    let st = v(&outbox.stats().expect("stats"));
+    assert_eq!(st["done_with_attention"], 1, "{st}");
+    assert_eq!(st["worker"]["done_with_attention"], 1, "{st}");
+    let list = v(&outbox.list(r#"{"attention": true}"#).expect("list"));
+    let keys: Vec<&Value> = list["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["key"])
+        .collect();
+    assert_eq!(keys, [&json!("api-neg")]);
+    let list = v(&outbox
+        .list(r#"{"state": "done", "attention": true, "limit": 0}"#)
+        .expect("list"));
+    assert_eq!(list["entries"], json!([]));
+    let e = outbox
+        .list(r#"{"state": "queued", "attention": true}"#)
+        .expect_err("attention lists done only");
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (Code::InvalidArgument, Some("state"))
+    );
+    let e = outbox.list("{}").expect_err("state required");
+    assert_eq!(
+        (e.code, e.path.as_deref()),
+        (Code::InvalidArgument, Some("state"))
+    );
+
+    let r = v(&outbox.reconcile("{}").expect("reconcile"));
+    assert_eq!(r["matched"], 2, "{r}");
+    assert_eq!(r["attention"][0]["key"], "api-neg", "{r}");
+    assert_eq!(r["attention"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r["not_delivered"], json!([]));
+}

@@ -30,7 +30,7 @@ pub use reconcile::{Finding, Reconciliation};
 pub use settings::OutboxSettings;
 pub use state::{transition, Event, EventKind, OperatorAction, State, TRANSITIONS};
 pub use store::{
-    document_id, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore,
-    StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
+    document_id, Attention, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm,
+    SqliteStore, StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
 };
 pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};

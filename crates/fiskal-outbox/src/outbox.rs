@@ -179,6 +179,17 @@ impl Outbox {
         self.worker.store().stats(Timestamp::now())
     }
 
+    /// How many `done` entries want attention ([`Entry::attention`]: a negative marking-code
+    /// check, provider warnings, not delivered to the ОФД).
+    pub fn attention_count(&self) -> Result<u64, OutboxError> {
+        self.worker.store().count_attention()
+    }
+
+    /// Up to `limit` `done` entries that want attention, oldest done first.
+    pub fn list_attention(&self, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        self.worker.store().list_attention(limit)
+    }
+
     /// The unhealthy routes: those whose provider refused our credentials or configuration and
     /// has not taken or reported a document since ([`RouteAlarm`]). Empty when all is well.
     pub fn route_alarms(&self) -> Result<Vec<RouteAlarm>, OutboxError> {

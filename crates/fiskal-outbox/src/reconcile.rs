@@ -5,9 +5,18 @@
 //! receipts unknown at the provider, not done there, with other fiscal attributes, or stored
 //! without complete attributes (no fiscal drive number, document number or fiscal sign: such
 //! a receipt may have been printed but cannot be proven to the tax service). Whether the
-//! register has passed a document on to the OFD is not part of the providers' status answers
-//! (ATOL, Orange Data and Business.ru report it per register, not per receipt), so it is not
-//! checked here.
+//! register has passed a document on to the OFD is not part of the status answers of ATOL
+//! Online, Orange Data and Business.ru today (they report it per register, not per receipt);
+//! where a provider does report it ([`FiscalAttributes::ofd_delivered`]), a receipt still not
+//! delivered [`WorkerConfig::ofd_delivery_grace`] after it became `done` is listed in
+//! [`Reconciliation::not_delivered`] (the provider's latest answer counts, else the stored one).
+//!
+//! Done receipts that want attention although they are fiscalised — a negative marking-code
+//! check or provider warnings ([`Entry::attention`]) — are listed in
+//! [`Reconciliation::attention`], so that a shop can act (stop selling that code).
+//!
+//! [`FiscalAttributes::ofd_delivered`]: fiskal_providers::FiscalAttributes::ofd_delivered
+//! [`WorkerConfig::ofd_delivery_grace`]: crate::worker::WorkerConfig::ofd_delivery_grace
 //!
 //! It also lists, without asking the providers, the entries that became `stuck` in the period
 //! (a person must look at them: status calls that kept failing, refused credentials, a
@@ -16,9 +25,9 @@
 
 use crate::error::OutboxError;
 use crate::state::State;
-use crate::store::{Entry, Store, Timestamp, ID_CONFLICT_CODE};
+use crate::store::{Attention, Entry, Store, Timestamp, ID_CONFLICT_CODE};
 use crate::worker::Worker;
-use fiskal_providers::{Outcome, Provider};
+use fiskal_providers::{FiscalAttributes, Outcome, Provider};
 
 /// One receipt that does not agree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +67,20 @@ pub struct Reconciliation {
     /// Became `stuck` in the period for any other reason (its last code and message in
     /// `detail`): status calls that kept failing, refused credentials, an operator's case.
     pub stuck: Vec<Finding>,
+    /// Done in the period, fiscalised, but with a negative marking-code check or provider
+    /// warnings (`detail` says which: [`Attention::summary`]).
+    pub attention: Vec<Finding>,
+    /// Done in the period, and the provider reports the document not delivered to the ОФД
+    /// longer than [`WorkerConfig::ofd_delivery_grace`] after it became done: "fiscalised but
+    /// not delivered".
+    ///
+    /// [`WorkerConfig::ofd_delivery_grace`]: crate::worker::WorkerConfig::ofd_delivery_grace
+    pub not_delivered: Vec<Finding>,
 }
 
 impl Reconciliation {
-    /// Whether everything checked agrees.
+    /// Whether everything checked agrees and nothing wants a person's look (no attention, no
+    /// undelivered document either).
     pub fn is_clean(&self) -> bool {
         self.unknown_at_provider.is_empty()
             && self.not_done_at_provider.is_empty()
@@ -70,6 +89,8 @@ impl Reconciliation {
             && self.unchecked.is_empty()
             && self.id_conflicts.is_empty()
             && self.stuck.is_empty()
+            && self.attention.is_empty()
+            && self.not_delivered.is_empty()
     }
 }
 
@@ -122,8 +143,19 @@ where
             r.stuck.push(finding(e, detail));
         }
     }
+    let grace = worker.config().ofd_delivery_grace;
+    let now = Timestamp::now();
     for e in &entries {
         r.checked += 1;
+        if let Some(a) = e.attention() {
+            let a = Attention {
+                ofd_not_delivered: false,
+                ..a
+            };
+            if !a.reasons().is_empty() {
+                r.attention.push(finding(e, a.summary()));
+            }
+        }
         let Some(mine) = &e.fiscal else {
             r.missing_fiscal
                 .push(finding(e, "no fiscal attributes stored"));
@@ -142,6 +174,7 @@ where
         match worker.look_up(e).await {
             Err(msg) => r.unchecked.push(finding(e, msg)),
             Ok(Outcome::Done { fiscal, .. }) => {
+                not_delivered(&mut r, e, &fiscal, grace, now);
                 if fiscal.fn_number == mine.fn_number
                     && fiscal.fd_number == mine.fd_number
                     && fiscal.fiscal_sign == mine.fiscal_sign
@@ -164,6 +197,7 @@ where
             }
             Ok(Outcome::NotFound { message }) => r.unknown_at_provider.push(finding(e, message)),
             Ok(o @ (Outcome::RetryLater { .. } | Outcome::InDoubt { .. })) => {
+                not_delivered(&mut r, e, mine, grace, now);
                 r.unchecked.push(finding(e, format!("{o:?}")));
             }
             Ok(o) => r
@@ -172,4 +206,33 @@ where
         }
     }
     Ok(r)
+}
+
+/// Lists `e` as "fiscalised but not delivered" when `fiscal` (the provider's latest word, or the
+/// stored one when the provider could not be asked) says the ОФД has not received it and it
+/// has been `done` for at least `grace`.
+fn not_delivered(
+    r: &mut Reconciliation,
+    e: &Entry,
+    fiscal: &FiscalAttributes,
+    grace: std::time::Duration,
+    now: Timestamp,
+) {
+    if fiscal.ofd_delivered != Some(false) {
+        return;
+    }
+    let waited = now.since(e.state_since);
+    if waited < grace {
+        return;
+    }
+    r.not_delivered.push(finding(
+        e,
+        format!(
+            "fiscalised (fn {} fd {} fp {}) but not delivered to the OFD {} s after done",
+            fiscal.fn_number,
+            fiscal.fd_number,
+            fiscal.fiscal_sign,
+            waited.as_secs()
+        ),
+    ));
 }

@@ -117,6 +117,8 @@ pub struct WorkerSettings {
     pub drain_timeout_ms: Option<u64>,
     /// [`WorkerConfig::utc_offset_minutes`].
     pub utc_offset_minutes: Option<i32>,
+    /// [`WorkerConfig::ofd_delivery_grace`].
+    pub ofd_delivery_grace_ms: Option<u64>,
 }
 
 /// [`Config`] as data: delays in milliseconds, deadlines in seconds (`0` = no deadline).
@@ -247,6 +249,7 @@ impl OutboxSettings {
             no_resubmit_codes: w.no_resubmit_codes.clone().unwrap_or_default(),
             drain_timeout: ms(w.drain_timeout_ms, d.drain_timeout),
             utc_offset_minutes: w.utc_offset_minutes.unwrap_or(d.utc_offset_minutes),
+            ofd_delivery_grace: ms(w.ofd_delivery_grace_ms, d.ofd_delivery_grace),
         }
     }
 

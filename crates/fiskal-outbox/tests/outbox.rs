@@ -321,3 +321,110 @@ async fn operator_requeue_and_cancel_through_the_handle_at_the_emulator() {
     assert_eq!(requeued.note.as_deref(), Some("the register was repaired"));
     emu.shutdown().await;
 }
+
+/// Keys seen done with attention, with their reasons.
+type Seen = Arc<Mutex<Vec<(String, Vec<&'static str>)>>>;
+
+/// Issue 24 end to end: the ATOL v5 emulator checks the marking code with a negative result
+/// (`Fault::negative_mark_check()`, its report's `marks_result`). The receipt is `done` — it is
+/// fiscalised — but visibly so: the entry's attention, one done-with-attention event, the
+/// count, the list, the worker's counter and reconciliation's `attention` findings. The next
+/// receipt, checked positively, is plain `done`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_negative_mark_check_at_the_emulator_is_done_with_attention_everywhere() {
+    use fiskal_emulator::{Endpoint, Fault, Faults};
+    let emu = AtolEmulator::start(
+        EmulatorConfig::default()
+            .with_processing_delay(Duration::from_millis(20))
+            .with_faults(Faults::none().script(Endpoint::Register, Fault::negative_mark_check())),
+    )
+    .await
+    .expect("emulator");
+    let mut json = settings_json(&emu.base_url_v5());
+    // Reconciliation may report "not delivered" at once (the emulator does not say either way).
+    json["worker"]["ofd_delivery_grace_ms"] = serde_json::json!(0);
+    let settings = OutboxSettings::from_json(&json.to_string()).expect("settings");
+    assert_eq!(
+        settings.worker_config().ofd_delivery_grace,
+        Duration::ZERO,
+        "worker.ofd_delivery_grace_ms is read"
+    );
+    let path = support::dir("attention").join("outbox.db");
+    let events: Seen = Arc::default();
+    let seen = Arc::clone(&events);
+    let started = Timestamp::now();
+    let outbox = tokio::task::spawn_blocking(move || {
+        let outbox = Outbox::open_observed(
+            &path,
+            &settings,
+            Some(Box::new(move |t: &fiskal_outbox::worker::Transition| {
+                if let Some(a) = t.attention() {
+                    seen.lock()
+                        .expect("lock")
+                        .push((t.entry.key.clone(), a.reasons()));
+                }
+            })),
+        )
+        .expect("open");
+        let r = support::receipt_v5();
+        outbox.enqueue("att-negative", &r, None).expect("enqueue");
+        assert!(outbox.drain(Duration::from_secs(20)).expect("drain"));
+        outbox.enqueue("att-positive", &r, None).expect("enqueue");
+        assert!(outbox.drain(Duration::from_secs(20)).expect("drain"));
+        outbox
+    })
+    .await
+    .expect("join");
+    let neg = outbox.get("att-negative").expect("get").expect("entry");
+    assert_eq!(neg.state, State::Done, "fiscalised all the same");
+    let a = neg.attention().expect("attention");
+    assert_eq!(a.reasons(), ["negative_mark_check"]);
+    assert_eq!(a.negative_mark_checks.len(), 1, "{a:?}");
+    assert_eq!(a.negative_mark_checks[0].result.0, 5);
+    assert!(
+        a.summary().contains("negative mark check"),
+        "{}",
+        a.summary()
+    );
+    let pos = outbox.get("att-positive").expect("get").expect("entry");
+    assert_eq!(pos.state, State::Done);
+    assert!(
+        pos.fiscal
+            .as_ref()
+            .is_some_and(|f| !f.mark_checks.is_empty()),
+        "checked, positively"
+    );
+    assert_eq!(pos.attention(), None);
+    assert_eq!(
+        *events.lock().expect("lock"),
+        [("att-negative".to_owned(), vec!["negative_mark_check"])]
+    );
+    assert_eq!(outbox.attention_count().expect("count"), 1);
+    let listed: Vec<String> = outbox
+        .list_attention(10)
+        .expect("list")
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    assert_eq!(listed, ["att-negative"]);
+    assert!(outbox.list_attention(0).expect("list").is_empty());
+    assert_eq!(outbox.counters().done_with_attention, 1);
+    assert_eq!(outbox.counters().done, 2);
+    let rec = tokio::task::spawn_blocking(move || {
+        outbox.reconcile(started, Timestamp::now().plus(Duration::from_secs(1)), 100)
+    })
+    .await
+    .expect("join")
+    .expect("reconcile");
+    assert_eq!(rec.matched, 2, "{rec:?}");
+    let keys: Vec<&str> = rec.attention.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(keys, ["att-negative"]);
+    assert!(
+        rec.attention[0].detail.contains("result 5"),
+        "{:?}",
+        rec.attention
+    );
+    assert!(rec.not_delivered.is_empty(), "the emulator does not say");
+    assert!(!rec.is_clean());
+    emu.shutdown().await;
+}

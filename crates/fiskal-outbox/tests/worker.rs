@@ -986,3 +986,83 @@ async fn cancelling_an_accepted_receipt_is_refused_and_a_cancelled_one_never_goe
     assert!(submits_of(&cloud, "not-yet").is_empty(), "never sent");
     assert_eq!(state(&s, "not-yet"), State::Cancelled);
 }
+
+/// Keys seen done with attention, with their reasons.
+type Seen = Arc<Mutex<Vec<(String, Vec<&'static str>)>>>;
+
+/// Issue 24: a provider that reports the ОФД delivery state. A receipt fiscalised but not
+/// delivered is `done` with attention (event, counter, stats); reconciliation lists it as
+/// "fiscalised but not delivered" only once the configured grace has passed, and not at all
+/// once the provider reports it delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_not_delivered_to_the_ofd_is_done_with_attention_and_reconciled_after_the_grace()
+{
+    use fiskal_outbox::reconcile::reconcile;
+    let s = open("ofd-undelivered", fast_config());
+    let cloud = FakeCloud::new("fake", InDoubtResolution::LookUp);
+    cloud.report_ofd_delivered(Some(false));
+    let events: Seen = Arc::default();
+    let seen = Arc::clone(&events);
+    let build = |grace: Duration, seen: Option<Seen>| {
+        let w = worker(
+            &s,
+            vec![("main", Route::new(cloud.clone()))],
+            WorkerConfig {
+                ofd_delivery_grace: grace,
+                ..cfg()
+            },
+        );
+        match seen {
+            Some(seen) => w
+                .on_transition(move |t: &Transition| {
+                    if let Some(a) = t.attention() {
+                        seen.lock()
+                            .expect("lock")
+                            .push((t.entry.key.clone(), a.reasons()));
+                    }
+                })
+                .expect("observer"),
+            None => w,
+        }
+    };
+    let w = build(Duration::from_secs(3600), Some(seen));
+    let started = Timestamp::now();
+    enqueue(&s, "ofd-1", "main");
+    settle(&w).await;
+    let e = s.get("ofd-1").expect("get").expect("e");
+    assert_eq!(e.state, State::Done);
+    let a = e.attention().expect("attention");
+    assert!(a.ofd_not_delivered);
+    assert_eq!(a.reasons(), ["ofd_not_delivered"]);
+    assert_eq!(
+        *events.lock().expect("lock"),
+        [("ofd-1".to_owned(), vec!["ofd_not_delivered"])],
+        "one done-with-attention event"
+    );
+    assert_eq!(w.counters().done_with_attention, 1);
+    assert_eq!(s.count_attention().expect("count"), 1);
+    let to = Timestamp::now().plus(Duration::from_secs(1));
+    // Within the grace: not yet a finding (the register may still be sending it).
+    let rec = reconcile(&w, started, to, 100).await.expect("reconcile");
+    assert!(rec.not_delivered.is_empty(), "{:?}", rec.not_delivered);
+    assert!(rec.attention.is_empty(), "{:?}", rec.attention);
+    assert_eq!(rec.matched, 1);
+    // Past the grace: "fiscalised but not delivered".
+    let w0 = build(Duration::ZERO, None);
+    let rec = reconcile(&w0, started, to, 100).await.expect("reconcile");
+    let keys: Vec<&str> = rec.not_delivered.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(keys, ["ofd-1"]);
+    assert!(
+        rec.not_delivered[0]
+            .detail
+            .contains("not delivered to the OFD"),
+        "{:?}",
+        rec.not_delivered
+    );
+    assert!(!rec.is_clean());
+    // The provider's latest word counts: delivered now, nothing to report.
+    cloud.report_ofd_delivered(Some(true));
+    let rec = reconcile(&w0, started, to, 100).await.expect("reconcile");
+    assert!(rec.not_delivered.is_empty(), "{:?}", rec.not_delivered);
+    assert!(rec.is_clean(), "{rec:?}");
+}

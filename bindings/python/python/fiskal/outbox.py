@@ -50,7 +50,21 @@ class Entry:
     was already there with the same receipt (idempotent enqueue)."""
     previous_state: Optional[str] = None
     """Observer events only: the state before this change (``"from"``)."""
+    attention: Optional[Dict[str, Any]] = None
+    """Set on a ``done`` receipt that is fiscalised but wants a person's look:
+    ``{"reasons": ["negative_mark_check" | "warnings" | "ofd_not_delivered", …],
+    "negative_mark_checks": [{"position", "mark_code", "result", "verdict", "meaning"}…],
+    "warnings": [{"field", "message"}…], "ofd_not_delivered": bool, "summary": str}``. A negative
+    marking-code check means: stop selling that code."""
+    event: Optional[str] = None
+    """Observer events only: ``"done"`` (it became done), ``"done_with_attention"`` (it became
+    done and :attr:`attention` is set) or ``"transition"`` (any other change)."""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether this receipt is done but wants a person's look (:attr:`attention`)."""
+        return self.attention is not None
 
     @classmethod
     def from_json(cls, o: Dict[str, Any]) -> "Entry":
@@ -62,7 +76,8 @@ class Entry:
             last_message=g("last_message"), created_at_ms=g("created_at_ms"),
             state_since_ms=g("state_since_ms"), updated_at_ms=g("updated_at_ms"),
             due_at_ms=g("due_at_ms"), deadline_ms=g("deadline_ms"), version=g("version"),
-            created=g("created"), previous_state=g("from"), raw=o,
+            created=g("created"), previous_state=g("from"), attention=g("attention"),
+            event=g("event"), raw=o,
         )
 
 
@@ -105,6 +120,8 @@ class Stats:
     unhealthy_routes: List[Dict[str, Any]] = field(default_factory=list)
     """Routes whose provider refuses our credentials or configuration:
     ``[{"route", "since_ms", "at_ms", "code", "message", "failures"}]`` (empty when all is well)."""
+    done_with_attention: int = 0
+    """Done entries that want attention (:attr:`Entry.attention`)."""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def count(self, state: str) -> int:
@@ -115,7 +132,8 @@ class Stats:
     def from_json(cls, o: Dict[str, Any]) -> "Stats":
         states = {s["state"]: s for s in o.get("states", [])}
         return cls(states=states, last_hour=o.get("last_hour") or {}, worker=o.get("worker") or {},
-                   unhealthy_routes=list(o.get("unhealthy_routes") or []), raw=o)
+                   unhealthy_routes=list(o.get("unhealthy_routes") or []),
+                   done_with_attention=int(o.get("done_with_attention") or 0), raw=o)
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,11 @@ class Reconciliation:
     """Stuck: the provider reported another receipt (total, operation) under our document id."""
     stuck: List[Dict[str, Any]] = field(default_factory=list)
     """Stuck in the period for any other reason (last code and message in ``detail``)."""
+    attention: List[Dict[str, Any]] = field(default_factory=list)
+    """Done, fiscalised, with a negative marking-code check or provider warnings."""
+    not_delivered: List[Dict[str, Any]] = field(default_factory=list)
+    """Done, but the provider reports it not delivered to the OFD longer than
+    ``worker.ofd_delivery_grace_ms`` after done."""
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -145,7 +168,8 @@ class Reconciliation:
             unknown_at_provider=g("unknown_at_provider"),
             not_done_at_provider=g("not_done_at_provider"), mismatched=g("mismatched"),
             missing_fiscal=g("missing_fiscal"), unchecked=g("unchecked"),
-            id_conflicts=g("id_conflicts"), stuck=g("stuck"), raw=o,
+            id_conflicts=g("id_conflicts"), stuck=g("stuck"), attention=g("attention"),
+            not_delivered=g("not_delivered"), raw=o,
         )
 
 
@@ -157,8 +181,10 @@ class Outbox(Handle):
     """The durable outbox at ``path`` (created if missing) with ``settings`` (OutboxSettings:
     routes to providers, retry policy; crates/fiskal-outbox/src/settings.rs).
 
-    ``observer``, if given, is called with an :class:`Entry` (``previous_state`` set) after every
-    change, **from the worker thread**; it must return quickly and must not call back into the
+    ``observer``, if given, is called with an :class:`Entry` (``previous_state`` and ``event``
+    set: ``"done_with_attention"`` for a receipt fiscalised with a negative mark check, warnings
+    or not delivered to the OFD — see :attr:`Entry.attention`) after every change, **from the
+    worker thread**; it must return quickly and must not call back into the
     outbox. Exceptions it raises are printed to stderr and otherwise ignored.
 
     Use it as a context manager (``with fiskal.Outbox(...) as o:``) or call :meth:`close`: that
@@ -227,9 +253,13 @@ class Outbox(Handle):
         k = key.encode("utf-8")
         return Entry.from_json(self._text(lib.fiskal_outbox_get, k, len(k)))
 
-    def list(self, state: Optional[str] = None, limit: Optional[int] = None) -> List[Entry]:
-        """Entries, optionally in one ``state``, at most ``limit``."""
-        q = _ffi.to_bytes({k: v for k, v in (("state", state), ("limit", limit)) if v is not None})
+    def list(
+        self, state: Optional[str] = None, limit: Optional[int] = None, *, attention: bool = False
+    ) -> List[Entry]:
+        """Entries in ``state``, oldest first, at most ``limit``. With ``attention=True``: only
+        the done entries that want attention (:attr:`Entry.attention`; ``state`` may be left out)."""
+        q = _ffi.to_bytes({k: v for k, v in (("state", state), ("limit", limit),
+                                              ("attention", attention or None)) if v is not None})
         return [Entry.from_json(e) for e in self._text(lib.fiskal_outbox_list, q, len(q))["entries"]]
 
     def audit(self, key: str) -> List[AuditRecord]:

@@ -28,7 +28,7 @@
 use crate::error::OutboxError;
 use crate::state::{check_operator, operator_event, Event, OperatorAction, State};
 use fiskal_ffd::Receipt;
-use fiskal_providers::FiscalAttributes;
+use fiskal_providers::{FiscalAttributes, MarkCheck, ProviderWarning};
 use std::time::Duration;
 
 /// A point in time: milliseconds since 1970-01-01 UTC. The store never reads a clock; callers
@@ -306,12 +306,99 @@ impl Entry {
         document_id(&self.key, self.attempt)
     }
 
+    /// Whether (and why) this receipt, `done`, wants a person's look ([`Attention`]): always
+    /// `None` in other states.
+    pub fn attention(&self) -> Option<Attention> {
+        if self.state != State::Done {
+            return None;
+        }
+        self.fiscal.as_ref().and_then(Attention::of)
+    }
+
     /// The receipt, parsed back from its JSON.
     pub fn receipt(&self) -> Result<Receipt, OutboxError> {
         fiskal_ffd::json::parse(&self.receipt_json).map_err(|e| OutboxError::Corrupt {
             key: self.key.clone(),
             message: format!("receipt JSON: {e}"),
         })
+    }
+}
+
+/// Why a `done` receipt wants a person's look: it is fiscalised, but the provider reported a
+/// negative marking-code check (2106), warnings, or that the ОФД has not received it. Derived
+/// from the stored fiscal attributes ([`FiscalAttributes::needs_attention`]); nothing extra is
+/// stored. A shop acts on it: stops selling a code whose check was negative, reads the
+/// warnings, chases the register whose documents do not reach the ОФД.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attention {
+    /// The marking-code checks with a negative result (see
+    /// [`fiskal_providers::MarkCheckResult::is_negative`]).
+    pub negative_mark_checks: Vec<MarkCheck>,
+    /// The provider's warnings about the document.
+    pub warnings: Vec<ProviderWarning>,
+    /// The provider says the ОФД has not received the document (`ofd_delivered == false`).
+    pub ofd_not_delivered: bool,
+}
+
+impl Attention {
+    /// Reason code: a negative marking-code check.
+    pub const NEGATIVE_MARK_CHECK: &'static str = "negative_mark_check";
+    /// Reason code: provider warnings.
+    pub const WARNINGS: &'static str = "warnings";
+    /// Reason code: not delivered to the ОФД.
+    pub const OFD_NOT_DELIVERED: &'static str = "ofd_not_delivered";
+
+    /// What in these fiscal attributes wants attention; `None` when nothing does.
+    pub fn of(fiscal: &FiscalAttributes) -> Option<Attention> {
+        if !fiscal.needs_attention() {
+            return None;
+        }
+        Some(Attention {
+            negative_mark_checks: fiscal.negative_mark_checks().cloned().collect(),
+            warnings: fiscal.warnings.clone(),
+            ofd_not_delivered: fiscal.ofd_delivered == Some(false),
+        })
+    }
+
+    /// The reason codes, in a fixed order: [`Attention::NEGATIVE_MARK_CHECK`],
+    /// [`Attention::WARNINGS`], [`Attention::OFD_NOT_DELIVERED`] (those that apply).
+    pub fn reasons(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if !self.negative_mark_checks.is_empty() {
+            v.push(Self::NEGATIVE_MARK_CHECK);
+        }
+        if !self.warnings.is_empty() {
+            v.push(Self::WARNINGS);
+        }
+        if self.ofd_not_delivered {
+            v.push(Self::OFD_NOT_DELIVERED);
+        }
+        v
+    }
+
+    /// One line in English for logs and reports, e.g. `negative mark check: item 0 (result 5:
+    /// …); warning callback_url: …`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for m in &self.negative_mark_checks {
+            parts.push(format!(
+                "negative mark check: item {} (result {}: {})",
+                m.position,
+                m.result.0,
+                m.result.meaning()
+            ));
+        }
+        for w in &self.warnings {
+            parts.push(match &w.field {
+                Some(f) => format!("warning {f}: {}", w.message),
+                None => format!("warning: {}", w.message),
+            });
+        }
+        if self.ofd_not_delivered {
+            parts.push("not delivered to the OFD".to_owned());
+        }
+        parts.join("; ")
     }
 }
 
@@ -463,6 +550,24 @@ pub trait Store: Send + Sync {
 
     /// Count and oldest age of every state (all states, zero included), in [`State::ALL`] order.
     fn stats(&self, now: Timestamp) -> Result<Vec<StateStats>, OutboxError>;
+
+    /// Up to `limit` `done` entries that want attention ([`Entry::attention`]), oldest done
+    /// first. The default reads every done entry; [`SqliteStore`] reads only those whose
+    /// fiscal attributes carry mark checks, warnings or an ОФД delivery state.
+    fn list_attention(&self, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        Ok(self
+            .list(State::Done, usize::MAX)?
+            .into_iter()
+            .filter(|e| e.attention().is_some())
+            .take(limit)
+            .collect())
+    }
+
+    /// How many `done` entries want attention ([`Entry::attention`]).
+    fn count_attention(&self) -> Result<u64, OutboxError> {
+        let n = self.list_attention(usize::MAX)?.len();
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
 
     /// The audit trail of a key, oldest first.
     fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError>;

@@ -1265,4 +1265,49 @@ impl Store for SqliteStore {
         let conn = self.lock()?;
         audit_of(&conn, key)
     }
+
+    fn list_attention(&self, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        let mut v = Vec::new();
+        if limit == 0 {
+            return Ok(v);
+        }
+        self.each_attention(|e| {
+            v.push(e);
+            v.len() < limit
+        })?;
+        Ok(v)
+    }
+
+    fn count_attention(&self) -> Result<u64, OutboxError> {
+        let mut n = 0u64;
+        self.each_attention(|_| {
+            n += 1;
+            true
+        })?;
+        Ok(n)
+    }
+}
+
+impl SqliteStore {
+    /// Calls `f` with every `done` entry that wants attention, oldest done first, while it
+    /// returns true. Only rows whose fiscal JSON names mark checks, warnings or an undelivered
+    /// document are parsed (those keys are left out of the JSON when empty): no new column,
+    /// and the rule stays [`Entry::attention`]'s.
+    fn each_attention(&self, mut f: impl FnMut(Entry) -> bool) -> Result<(), OutboxError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM entries WHERE state = 'done' AND fiscal_json IS NOT NULL
+               AND (fiscal_json LIKE '%\"mark_checks\"%' OR fiscal_json LIKE '%\"warnings\"%'
+                    OR fiscal_json LIKE '%\"ofd_delivered\":false%')
+             ORDER BY state_since, id"
+        ))?;
+        let rows = stmt.query_map([], raw_row)?;
+        for r in rows {
+            let e = entry_of(r?)?;
+            if e.attention().is_some() && !f(e) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }

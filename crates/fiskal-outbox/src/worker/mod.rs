@@ -42,7 +42,7 @@ pub use route::{Failover, Route};
 
 use crate::error::OutboxError;
 use crate::state::State;
-use crate::store::{Entry, Jitter, Store, Timestamp};
+use crate::store::{Attention, Entry, Jitter, Store, Timestamp};
 use crate::Event;
 use fiskal_ffd::datetime::LocalDateTime;
 use fiskal_providers::{
@@ -86,6 +86,11 @@ pub struct WorkerConfig {
     /// The shop's offset from UTC in minutes, for the document time sent to providers (the
     /// enqueue time in local time). Default 180 (Moscow).
     pub utc_offset_minutes: i32,
+    /// How long after `done` a receipt the provider reports as not delivered to the ОФД
+    /// (`ofd_delivered == false`) may stay so before [`reconcile`](crate::reconcile::reconcile)
+    /// lists it as "fiscalised but not delivered" (a register sends its documents to the ОФД
+    /// within minutes when it is online). Default 1 hour.
+    pub ofd_delivery_grace: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -100,6 +105,7 @@ impl Default for WorkerConfig {
             no_resubmit_codes: Vec::new(),
             drain_timeout: Duration::from_secs(30),
             utc_offset_minutes: 180,
+            ofd_delivery_grace: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -119,6 +125,9 @@ pub struct WorkerCounters {
     pub status_calls: u64,
     /// Entries that reached `done` through this worker.
     pub done: u64,
+    /// … of them, those that want attention (negative mark check, warnings, not delivered to
+    /// the ОФД: [`Entry::attention`]).
+    pub done_with_attention: u64,
     /// Automatic resubmits after register refusals.
     pub resubmits: u64,
     /// Failovers to another route.
@@ -137,6 +146,7 @@ struct Counters {
     submits: AtomicU64,
     status_calls: AtomicU64,
     done: AtomicU64,
+    done_with_attention: AtomicU64,
     resubmits: AtomicU64,
     failovers: AtomicU64,
     conflicts: AtomicU64,
@@ -156,6 +166,23 @@ pub struct Transition {
     pub from: State,
     /// The entry after.
     pub entry: Entry,
+}
+
+impl Transition {
+    /// Whether this change made the receipt `done` (it was not before).
+    pub fn became_done(&self) -> bool {
+        self.entry.state == State::Done && self.from != State::Done
+    }
+
+    /// When this change made the receipt `done` and it wants attention (negative mark check,
+    /// warnings, not delivered to the ОФД), why: the "done with attention" event.
+    pub fn attention(&self) -> Option<Attention> {
+        if self.became_done() {
+            self.entry.attention()
+        } else {
+            None
+        }
+    }
 }
 
 type Observer = Arc<dyn Fn(&Transition) + Send + Sync>;
@@ -354,6 +381,7 @@ where
             submits: get(&c.submits),
             status_calls: get(&c.status_calls),
             done: get(&c.done),
+            done_with_attention: get(&c.done_with_attention),
             resubmits: get(&c.resubmits),
             failovers: get(&c.failovers),
             conflicts: get(&c.conflicts),
@@ -516,6 +544,10 @@ where
             Ok(next) => {
                 if next.state == State::Done && cur.state != State::Done {
                     bump(&self.inner.counters.done);
+                    if let Some(a) = next.attention() {
+                        bump(&self.inner.counters.done_with_attention);
+                        tracing::warn!(key = %next.key, reasons = ?a.reasons(), detail = %a.summary(), "receipt done with attention");
+                    }
                 }
                 tracing::debug!(key = %next.key, from = %cur.state, to = %next.state, "outbox transition");
                 if let Some(f) = &self.inner.observer {
@@ -641,6 +673,11 @@ where
                 message: format!("status: no answer within {:?}", cfg.call_timeout),
             }),
         }
+    }
+
+    /// The worker's configuration.
+    pub fn config(&self) -> &WorkerConfig {
+        &self.inner.cfg
     }
 
     /// Asks the entry's provider for its state (a status request within the route's poll

@@ -65,6 +65,8 @@ struct CloudState {
     foreign_ids: u32,
     /// While set, every status call fails locally with this error (nothing sent).
     status_error: Option<ProviderError>,
+    /// What done answers say about the ОФД delivery (`ofd_delivered`); `None`: nothing.
+    ofd_delivered: Option<bool>,
 }
 
 /// The fake provider. Clones share the cloud.
@@ -125,6 +127,11 @@ impl FakeCloud {
     pub fn polls_to_done(mut self, n: u32) -> FakeCloud {
         self.polls_to_done = n;
         self
+    }
+
+    /// From now on, done answers report this ОФД delivery state (`None`: they do not say).
+    pub fn report_ofd_delivered(&self, v: Option<bool>) {
+        self.state.lock().expect("lock").ofd_delivered = v;
     }
 
     pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
@@ -293,10 +300,14 @@ impl FakeCloud {
                 code: code.into(),
                 message: "ФН переполнен".into(),
             },
-            Some(Doc::Done(n)) => Outcome::Done {
-                provider_id: format!("p-{id}"),
-                fiscal: fiscal(n, st.bodies.get(id)),
-            },
+            Some(Doc::Done(n)) => {
+                let mut f = fiscal(n, st.bodies.get(id));
+                f.ofd_delivered = st.ofd_delivered;
+                Outcome::Done {
+                    provider_id: format!("p-{id}"),
+                    fiscal: f,
+                }
+            }
             Some(Doc::Taken { polls_left }) if polls_left <= 1 => done(st, id),
             Some(Doc::Taken { polls_left }) => {
                 st.docs.insert(
@@ -317,9 +328,11 @@ fn done(st: &mut CloudState, id: &str) -> Outcome {
     *st.fiscalised.entry(key_of(id)).or_default() += 1;
     let n = st.fiscalised.values().sum::<u32>();
     st.docs.insert(id.to_owned(), Doc::Done(n));
+    let mut f = fiscal(n, st.bodies.get(id));
+    f.ofd_delivered = st.ofd_delivered;
     Outcome::Done {
         provider_id: format!("p-{id}"),
-        fiscal: fiscal(n, st.bodies.get(id)),
+        fiscal: f,
     }
 }
 
