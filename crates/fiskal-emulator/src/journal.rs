@@ -86,6 +86,25 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// A document accepted now with request body `body`, waiting; the provider fills in the
+    /// identifying fields with struct-update syntax (`JournalEntry { api, uuid, …,
+    /// ..JournalEntry::waiting(&req.body) }`).
+    pub(crate) fn waiting(body: &[u8]) -> JournalEntry {
+        JournalEntry {
+            seq: 0,
+            api: "",
+            group_code: String::new(),
+            operation: String::new(),
+            external_id: String::new(),
+            uuid: String::new(),
+            body: String::from_utf8_lossy(body).into_owned(),
+            accepted_at: SystemTime::now(),
+            state: DocState::Wait,
+            problems: Vec::new(),
+            callback: CallbackState::None,
+        }
+    }
+
     /// Whether the document was fiscalised.
     pub fn is_done(&self) -> bool {
         matches!(self.state, DocState::Done(_))

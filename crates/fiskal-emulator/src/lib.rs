@@ -6,9 +6,9 @@
 //! keep a [`Journal`] of every accepted document so that a test can assert that each receipt
 //! was fiscalised exactly once and none was lost.
 //!
-//! Provided now: ATOL Online v4 and v5 ([`atol`]), Orange Data API v2 ([`orange`]). Business.ru
-//! follows the same shape (a `start(config) -> handle` pair over the shared server, journal and
-//! fault modules).
+//! Provided now: ATOL Online v4 and v5 ([`atol`]), Orange Data API v2 ([`orange`]) and the
+//! Business.ru Open API ([`business_ru`]), each a `start(config) -> handle` pair on one shared
+//! service core (below).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
@@ -26,14 +26,49 @@
 //!
 //! Every request, however malformed, gets the provider's documented error answer; nothing in a
 //! request can make the emulator panic.
+//!
+//! # Adding an emulator
+//!
+//! A new provider (МодульКасса, Ferma, Komtet …) is a module `src/<provider>/` built on the
+//! crate-private service core (`src/core.rs`) and field tables (`src/fields.rs`); it writes only
+//! what is the provider's own:
+//!
+//! - **State**: a struct holding a `core::Core` (the [`Journal`], the fault plan, the stop
+//!   switch), the provider's `Config`, and what it keeps per document. Tokens, when the
+//!   provider has them: `core::Tokens` (owned by a login or app id, reused while valid, a
+//!   lifetime, `expire_all`). Registers: `fiscal::Kkt` per group gives the fiscal numbers.
+//! - **`core::Service`**: `route` (the request's route and fault [`Endpoint`], or an answer that
+//!   takes no fault: 404, 405, a refused client certificate), `answer` (the provider's answer;
+//!   `core::forced_outcome` turns a registration [`Fault`] into the document's outcome),
+//!   `server_error` (its own HTTP 500 body) and, if it differs from the proxy's 503 page,
+//!   `unavailable`. Implementing `Service` makes the state a server handler: the fault envelope
+//!   (HTTP errors, outage, dropped connections before and after acceptance, held answers) is
+//!   the core's, the same for every provider.
+//! - **Processing**: `core::process_later(&state, delay, |state| async move { … })` fiscalises
+//!   an accepted document after the queue time, unless the emulator was stopped; the document
+//!   goes into the journal at acceptance (`Journal::insert_unique` refuses duplicates) and its
+//!   outcome and callback ([`CallbackState`], `callback::post_json`) are recorded there.
+//! - **Checks**: the request's fields as `const` tables of `fields::Field` rows (name,
+//!   required, text length, digits, integer range or predicate, enumeration, money, boolean),
+//!   each row with the source of its rule, run by one `fields::FieldChecker` implementation
+//!   that words the findings as the provider does; rules across fields stay code. What the
+//!   register refuses after acceptance comes from `fiskal_ffd::validate_with` on the converted
+//!   receipt.
+//! - **Public API**: `<Provider>Config` (defaults, `core::setters!` for the `with_*` builders,
+//!   a `check` with `core::config_error`), `<Provider>Emulator::start`, and a
+//!   `<Provider>Handle` wrapping `core::Served` (address, journal, faults, shutdown; dropping it
+//!   stops the service), plus a section in docs/emulators.md listing every rule with its
+//!   source, and conformance tests named there.
 #![forbid(unsafe_code)]
 
 pub mod atol;
 pub mod business_ru;
 mod callback;
 pub mod cli;
+mod core;
 mod error;
 mod faults;
+mod fields;
 mod fiscal;
 mod journal;
 pub mod orange;

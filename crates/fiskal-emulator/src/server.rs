@@ -137,7 +137,8 @@ impl Reply {
     }
 }
 
-/// A provider emulator: turns requests into replies.
+/// A provider emulator: turns requests into replies. Every `crate::core::Service` is one (the
+/// core adds routing and the fault envelope).
 pub(crate) trait Handler: Send + Sync + 'static {
     /// Answers one request.
     fn handle(self: Arc<Self>, req: Req) -> impl Future<Output = Reply> + Send;

@@ -2,9 +2,11 @@
 //! asynchronous life of a document, duplicates, validation, the size check, HTTPS.
 
 mod common;
+mod poll;
 
 use common::*;
 use fiskal_emulator::atol::AtolConfig;
+use poll::poll_until;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -207,7 +209,12 @@ async fn token_expiry_and_auth_errors() {
     let t = token4(&h).await;
     let (status, r) = post(&base, G4, "sell", "", &sell_v4("t0")).await;
     assert_eq!((status, error_code(&r)), (401, 10));
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    // Until the token has expired (a report of an unknown uuid answers 34 while it lives).
+    poll_until("the token to expire", Duration::from_secs(5), || async {
+        let (_, r) = report(&base, G4, "00000000-0000-4000-8000-000000000000", &t).await;
+        (error_code(&r) == 11).then_some(())
+    })
+    .await;
     let (status, r) = post(&base, G4, "sell", &t, &sell_v4("t1")).await;
     assert_eq!((status, error_code(&r)), (401, 11));
     assert_eq!(r["error"]["text"], "Переданный токен не активен");

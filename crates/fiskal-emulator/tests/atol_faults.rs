@@ -2,10 +2,12 @@
 //! over real HTTP on loopback.
 
 mod common;
+mod poll;
 
 use common::*;
 use fiskal_emulator::atol::AtolConfig;
 use fiskal_emulator::{CallbackState, DocState, Endpoint, Fault, Faults};
+use poll::poll_until;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -202,27 +204,24 @@ async fn callback_is_posted_when_done() {
     assert_eq!(cb["uuid"], r["uuid"]);
     assert_eq!(cb["status"], "done");
     assert_eq!(cb["warnings"], Value::Null);
-    let start = Instant::now();
-    while h.journal().by_external_id(G4, "cb").unwrap().callback == CallbackState::None
-        && start.elapsed() < Duration::from_secs(2)
-    {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(
-        h.journal().by_external_id(G4, "cb").unwrap().callback,
-        CallbackState::Delivered(200)
-    );
+    let callback = poll_until("the callback outcome", Duration::from_secs(2), || async {
+        let cb = h.journal().by_external_id(G4, "cb").unwrap().callback;
+        (cb != CallbackState::None).then_some(cb)
+    })
+    .await;
+    assert_eq!(callback, CallbackState::Delivered(200));
 
     // A non-loopback address is never called.
     let mut body = sell_v4("cb2");
     body["service"] = json!({"callback_url": "https://example.org/cb"});
     let (_, r) = post(&h.base_url_v4(), G4, "sell", &t, &body).await;
     settle(&h.base_url_v4(), G4, r["uuid"].as_str().unwrap(), &t).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(matches!(
-        h.journal().by_external_id(G4, "cb2").unwrap().callback,
-        CallbackState::Skipped(_)
-    ));
+    let callback = poll_until("the callback outcome", Duration::from_secs(3), || async {
+        let cb = h.journal().by_external_id(G4, "cb2").unwrap().callback;
+        (cb != CallbackState::None).then_some(cb)
+    })
+    .await;
+    assert!(matches!(callback, CallbackState::Skipped(_)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,6 +342,7 @@ async fn shutdown_stops_serving_and_abandons_waiting_documents() {
     let journal = h.journal();
     h.shutdown().await;
     assert!(http().get(format!("{base}getToken")).send().await.is_err());
+    // Past the 200 ms processing delay: nothing to poll for, the point is that nothing happens.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(journal.pending(), 1);
     assert_eq!(journal.fiscalised_count("late"), 0);

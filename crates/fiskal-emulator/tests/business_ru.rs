@@ -10,6 +10,9 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use std::time::Duration;
 
+mod poll;
+use poll::poll_until;
+
 fn md5_hex(s: &str) -> String {
     let mut h = Md5::new();
     h.update(s.as_bytes());
@@ -140,7 +143,13 @@ async fn token_checks() {
 
 #[tokio::test]
 async fn command_lifecycle_and_no_idempotency() {
-    let br = start(BusinessRuConfig::default()).await;
+    // A queue time long enough that the first look below finds the command still queued on a
+    // loaded machine; the second look waits for the processing (polled, not slept).
+    let br = BusinessRuEmulator::start(
+        BusinessRuConfig::default().with_processing_delay(Duration::from_millis(1000)),
+    )
+    .await
+    .expect("emulator");
     let t = token(&br).await;
     let body = envelope(&t, "order-7", "1000");
     let (s, v) = post(&br, &body, &body).await;
@@ -155,8 +164,11 @@ async fn command_lifecycle_and_no_idempotency() {
     assert_eq!(s, 200);
     assert!(v["fn_number"].is_null() && v["status"] == 0, "{v}");
     assert_eq!(v["command"]["goods"][0]["name"], "Товар 1/2");
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let (_, v) = get(&br, &format!("Command/{id}"), &params, None).await;
+    let v = poll_until("the command processed", Duration::from_secs(5), || async {
+        let (_, v) = get(&br, &format!("Command/{id}"), &params, None).await;
+        (v["status"] != 0).then_some(v)
+    })
+    .await;
     assert_eq!(v["status"], 2, "{v}");
     for f in [
         "fn_number",
@@ -426,13 +438,16 @@ async fn faults() {
     let (s, v) = post(&br, &body, &body).await;
     assert_eq!(s, 200);
     let id = v["command_id"].to_string();
-    tokio::time::sleep(Duration::from_millis(400)).await;
     let params = [
         ("app_id", TEST_APP_ID_V1),
         ("nonce", "n"),
         ("token", t.as_str()),
     ];
-    let (_, v) = get(&br, &format!("Command/{id}"), &params, None).await;
+    let v = poll_until("the command processed", Duration::from_secs(5), || async {
+        let (_, v) = get(&br, &format!("Command/{id}"), &params, None).await;
+        (v["status"] != 0).then_some(v)
+    })
+    .await;
     assert_eq!(
         (v["status"].as_i64(), v["result"].as_i64()),
         (Some(3), Some(134)),

@@ -23,6 +23,7 @@
 
 use super::validate::{kopecks, number_text, parse_atol_datetime, MARK_KINDS};
 use super::{ApiVersion, Operation};
+use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of as int_u8, Obj};
 use base64::Engine;
 use fiskal_ffd::model::{
     AgentInfo, Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
@@ -32,9 +33,7 @@ use fiskal_ffd::{
     AgentType, CorrectionType, FfdVersion, Item, Measure, Money, PaymentMethod, PaymentSubject,
     PlannedStatus, Quantity, Receipt, TaxSystem, VatRate,
 };
-use serde_json::{Map, Value};
-
-type Obj = Map<String, Value>;
+use serde_json::Value;
 
 /// Decodes a v5 `gs1m` value: Base64 of a code that starts with `01` + 14 digits.
 pub(crate) fn decode_gs1m(b64: &str) -> Option<String> {
@@ -52,18 +51,6 @@ pub(crate) struct Converted {
     pub(crate) total_kopecks: u64,
     /// (item position, code as sent) of every v5 `mark_code`, for `marks_result`.
     pub(crate) marks: Vec<(usize, String)>,
-}
-
-fn s<'a>(o: &'a Obj, key: &str) -> Option<&'a str> {
-    o.get(key).and_then(Value::as_str)
-}
-
-fn so(o: &Obj, key: &str) -> Option<String> {
-    s(o, key).map(str::to_owned)
-}
-
-fn obj<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
-    o.get(key).and_then(Value::as_object)
 }
 
 fn objs<'a>(o: &'a Obj, key: &str) -> impl Iterator<Item = &'a Obj> {
@@ -97,12 +84,6 @@ fn opt_money(o: &Obj, key: &str) -> Result<Option<Money>, String> {
         None | Some(Value::Null) => Ok(None),
         Some(_) => money(o, key).map(Some),
     }
-}
-
-fn int_u8(o: &Obj, key: &str) -> Option<u8> {
-    o.get(key)
-        .and_then(Value::as_u64)
-        .and_then(|n| u8::try_from(n).ok())
 }
 
 fn vat_rate(t: &str) -> Result<VatRate, String> {

@@ -104,13 +104,10 @@ mod report;
 mod service;
 pub(crate) mod validate;
 
+use crate::core::{config_error, handle_api, is_digits, setters, Served};
 use crate::error::EmulatorError;
-use crate::faults::{Endpoint, Fault, Faults};
-use crate::journal::Journal;
-use crate::server::Running;
+use crate::faults::Faults;
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The ATOL API version of a URL and of a group.
@@ -357,49 +354,17 @@ impl Default for AtolConfig {
     }
 }
 
+setters!(AtolConfig {
+    with_port: port: u16,
+    with_processing_delay: processing_delay: Duration,
+    with_token_lifetime: token_lifetime: Duration,
+    with_max_document_size: max_document_size: usize,
+    with_faults: faults: Faults,
+    with_strict: strict: bool,
+    with_tls: tls: bool,
+});
+
 impl AtolConfig {
-    /// Sets [`AtolConfig::port`].
-    pub fn with_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Sets [`AtolConfig::processing_delay`].
-    pub fn with_processing_delay(mut self, delay: Duration) -> Self {
-        self.processing_delay = delay;
-        self
-    }
-
-    /// Sets [`AtolConfig::token_lifetime`].
-    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
-        self
-    }
-
-    /// Sets [`AtolConfig::max_document_size`].
-    pub fn with_max_document_size(mut self, bytes: usize) -> Self {
-        self.max_document_size = bytes;
-        self
-    }
-
-    /// Sets [`AtolConfig::faults`].
-    pub fn with_faults(mut self, faults: Faults) -> Self {
-        self.faults = faults;
-        self
-    }
-
-    /// Sets [`AtolConfig::strict`].
-    pub fn with_strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
-        self
-    }
-
-    /// Sets [`AtolConfig::tls`].
-    pub fn with_tls(mut self, tls: bool) -> Self {
-        self.tls = tls;
-        self
-    }
-
     /// Adds an account.
     pub fn with_account(mut self, account: AtolAccount) -> Self {
         self.accounts.push(account);
@@ -407,10 +372,7 @@ impl AtolConfig {
     }
 
     fn check(&self) -> Result<(), EmulatorError> {
-        let bad = |i: usize, f: &str, m: &str| EmulatorError::Config {
-            field: format!("accounts[{i}].{f}"),
-            message: m.to_owned(),
-        };
+        let bad = |i: usize, f: &str, m: &str| config_error(format!("accounts[{i}].{f}"), m);
         let (mut logins, mut groups) = (HashSet::new(), HashSet::new());
         for (i, a) in self.accounts.iter().enumerate() {
             if a.login.is_empty() || a.login.chars().any(char::is_whitespace) {
@@ -429,11 +391,10 @@ impl AtolConfig {
                     "must be non-empty, without '/', and unique",
                 ));
             }
-            let digits16 = |s: &str| s.len() == 16 && s.bytes().all(|c| c.is_ascii_digit());
-            if !digits16(&a.fn_number) {
+            if !is_digits(&a.fn_number, &[16]) {
                 return Err(bad(i, "fn_number", "must be 16 digits"));
             }
-            if !digits16(&a.ecr_registration_number) {
+            if !is_digits(&a.ecr_registration_number, &[16]) {
                 return Err(bad(i, "ecr_registration_number", "must be 16 digits"));
             }
         }
@@ -460,11 +421,9 @@ impl AtolEmulator {
             Some(ca) => Some(ca.server_config(false)?),
             None => None,
         };
-        let state = Arc::new(service::Atol::new(config));
-        let running = crate::server::serve(port, Arc::clone(&state), tls).await?;
+        let served = Served::start(port, service::Atol::new(config), tls).await?;
         Ok(AtolHandle {
-            running,
-            state,
+            served,
             ca_pem: ca.map(|ca| ca.cert_pem()),
         })
     }
@@ -479,17 +438,13 @@ impl AtolEmulator {
 /// [`shutdown`](AtolHandle::shutdown).
 #[derive(Debug)]
 pub struct AtolHandle {
-    running: Running,
-    state: Arc<service::Atol>,
+    served: Served<service::Atol>,
     ca_pem: Option<String>,
 }
 
-impl AtolHandle {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr
-    }
+handle_api!(AtolHandle, "documents");
 
+impl AtolHandle {
     fn scheme(&self) -> &'static str {
         if self.ca_pem.is_some() {
             "https"
@@ -501,12 +456,12 @@ impl AtolHandle {
     /// `http://127.0.0.1:<port>/possystem/v4/` (with the trailing slash, as ATOL's; `https`
     /// with [`AtolConfig::tls`]).
     pub fn base_url_v4(&self) -> String {
-        format!("{}://{}/possystem/v4/", self.scheme(), self.running.addr)
+        format!("{}://{}/possystem/v4/", self.scheme(), self.served.addr())
     }
 
     /// `http://127.0.0.1:<port>/possystem/v5/` (`https` with [`AtolConfig::tls`]).
     pub fn base_url_v5(&self) -> String {
-        format!("{}://{}/possystem/v5/", self.scheme(), self.running.addr)
+        format!("{}://{}/possystem/v5/", self.scheme(), self.served.addr())
     }
 
     /// With [`AtolConfig::tls`]: the PEM certificate of the CA that issued the server's
@@ -515,38 +470,9 @@ impl AtolHandle {
         self.ca_pem.as_deref()
     }
 
-    /// The journal of accepted documents (shared, live).
-    pub fn journal(&self) -> Journal {
-        self.state.journal.clone()
-    }
-
-    /// Replaces the fault plan (scripted queues and random generator).
-    pub fn set_faults(&self, faults: Faults) {
-        self.state.faults().set(faults);
-    }
-
-    /// Queues one more scripted fault for `endpoint`.
-    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault) {
-        self.state.faults().push(endpoint, fault);
-    }
-
     /// Makes every token issued so far expired (error 11 on next use).
     pub fn expire_tokens(&self) {
-        self.state.expire_tokens();
-    }
-
-    /// Stops the server and waits for its accept loop to end. Documents still `wait` are
-    /// abandoned.
-    pub async fn shutdown(mut self) {
-        self.state.stop();
-        let running = std::mem::replace(&mut self.running, Running::detached());
-        running.shutdown().await;
-    }
-}
-
-impl Drop for AtolHandle {
-    fn drop(&mut self) {
-        self.state.stop();
+        self.served.state.expire_tokens();
     }
 }
 

@@ -3,39 +3,25 @@
 use super::errors::{self, AtolError};
 use super::report::{self, Meta};
 use super::{validate, ApiVersion, AtolAccount, AtolConfig, Operation};
-use crate::faults::{Endpoint, Fault, FaultState};
+use crate::core::{self, lock, Core, Service, Tokens};
+use crate::faults::{Endpoint, Fault};
 use crate::fiscal::{atol_timestamp, is_uuid, now_msk, Kkt, OfdInfo};
-use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
-use crate::server::{Handler, Reply, Req};
+use crate::journal::{CallbackState, DocError, DocState, JournalEntry};
+use crate::server::{Reply, Req};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Debug, Clone)]
-struct TokenInfo {
-    login: String,
-    issued: Instant,
-    expired: bool,
-}
+use std::sync::{Arc, Mutex};
 
 /// The emulator's state.
 #[derive(Debug)]
 pub(crate) struct Atol {
+    core: Core,
     cfg: AtolConfig,
-    pub(crate) journal: Journal,
-    tokens: Mutex<HashMap<String, TokenInfo>>,
+    /// Tokens, owned by logins.
+    tokens: Tokens,
     kkts: Mutex<HashMap<String, Kkt>>,
-    faults: Mutex<FaultState>,
     meta: Mutex<HashMap<String, Meta>>,
     ofd: OfdInfo,
-    /// Set when the handle is shut down or dropped: pending documents are then abandoned.
-    stopped: AtomicBool,
 }
 
 /// What the register will do with an accepted document.
@@ -61,29 +47,16 @@ impl Atol {
                 ofd_inn: cfg.ofd_inn.clone(),
                 receipt_url_base: cfg.ofd_receipt_url.clone(),
             },
-            faults: Mutex::new(FaultState::new(cfg.faults.clone())),
+            core: Core::new(cfg.faults.clone()),
+            tokens: Tokens::new(cfg.token_lifetime),
             cfg,
-            journal: Journal::default(),
-            tokens: Mutex::new(HashMap::new()),
             kkts: Mutex::new(kkts),
             meta: Mutex::new(HashMap::new()),
-            stopped: AtomicBool::new(false),
         }
-    }
-
-    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
-        lock(&self.faults)
-    }
-
-    /// Abandons the documents still waiting (no fiscalisation, no callback after this).
-    pub(crate) fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
     }
 
     pub(crate) fn expire_tokens(&self) {
-        for t in lock(&self.tokens).values_mut() {
-            t.expired = true;
-        }
+        self.tokens.expire_all();
     }
 
     fn account_by_group(&self, group: &str) -> Option<&AtolAccount> {
@@ -150,33 +123,15 @@ impl Atol {
         {
             return Err(AtolError::wrong_credentials());
         }
-        let mut tokens = lock(&self.tokens);
-        let lifetime = self.cfg.token_lifetime;
         // Within its lifetime the token already issued is given again (one of the two
         // behaviours ATOL's doc 5.15 §6.1 allows), so every client of one login shares one token.
-        let existing = tokens
-            .iter()
-            .find(|(_, t)| t.login == login && !t.expired && t.issued.elapsed() < lifetime)
-            .map(|(k, _)| k.clone());
-        let token = match existing {
-            Some(t) => t,
-            None => {
-                let t = format!(
-                    "{}{}",
-                    crate::fiscal::new_uuid().replace('-', ""),
-                    crate::fiscal::new_uuid().replace('-', "")
-                );
-                tokens.insert(
-                    t.clone(),
-                    TokenInfo {
-                        login,
-                        issued: Instant::now(),
-                        expired: false,
-                    },
-                );
-                t
-            }
-        };
+        let token = self.tokens.issue(&login, || {
+            format!(
+                "{}{}",
+                crate::fiscal::new_uuid().replace('-', ""),
+                crate::fiscal::new_uuid().replace('-', "")
+            )
+        });
         Ok(serde_json::json!({
             "error": null,
             "token": token,
@@ -192,14 +147,10 @@ impl Atol {
             .or_else(|| req.query_param("token"))
             .filter(|t| !t.is_empty())
             .ok_or_else(AtolError::missing_token)?;
-        let login = {
-            let tokens = lock(&self.tokens);
-            let info = tokens.get(&token).ok_or_else(AtolError::expired_token)?;
-            if info.expired || info.issued.elapsed() >= self.cfg.token_lifetime {
-                return Err(AtolError::expired_token());
-            }
-            info.login.clone()
-        };
+        let login = self
+            .tokens
+            .owner(&token)
+            .ok_or_else(AtolError::expired_token)?;
         let account = self
             .account_by_group(group)
             .filter(|a| a.login == login)
@@ -256,7 +207,6 @@ impl Atol {
         };
         let uuid = crate::fiscal::new_uuid();
         let entry = JournalEntry {
-            seq: 0,
             api: match v {
                 ApiVersion::V4 => "atol/v4",
                 ApiVersion::V5 => "atol/v5",
@@ -265,13 +215,9 @@ impl Atol {
             operation: op.as_str().to_owned(),
             external_id: external_id.clone(),
             uuid: uuid.clone(),
-            body: String::from_utf8_lossy(&req.body).into_owned(),
-            accepted_at: SystemTime::now(),
-            state: DocState::Wait,
-            problems: Vec::new(),
-            callback: CallbackState::None,
+            ..JournalEntry::waiting(&req.body)
         };
-        if let Err(dup) = self.journal.insert_unique(entry) {
+        if let Err(dup) = self.core.journal.insert_unique(entry) {
             return Err(AtolError::duplicate(&external_id, group, dup.uuid));
         }
         let meta = Meta {
@@ -288,11 +234,9 @@ impl Atol {
             device_code: account.device_code.clone(),
         };
         lock(&self.meta).insert(uuid.clone(), meta);
-        let me = Arc::clone(self);
         let group = group.to_owned();
         let uuid2 = uuid.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(me.cfg.processing_delay).await;
+        core::process_later(self, self.cfg.processing_delay, move |me| async move {
             me.process(&group, &uuid2, verdict).await;
         });
         Ok(report::accepted(&uuid))
@@ -397,9 +341,6 @@ impl Atol {
     /// Applies the verdict: fiscal numbers (under the register's lock, so each document gets
     /// its own), the journal, the callback.
     async fn process(&self, group: &str, uuid: &str, verdict: Verdict) {
-        if self.stopped.load(Ordering::SeqCst) {
-            return;
-        }
         let (state, problems) = match verdict {
             Verdict::Fiscalise { total, operation } => {
                 let mut kkts = lock(&self.kkts);
@@ -413,12 +354,12 @@ impl Atol {
             }
             Verdict::Refuse(e, problems) => (DocState::Fail(e), problems),
         };
-        self.journal.update(uuid, |e| {
+        self.core.journal.update(uuid, |e| {
             e.state = state;
             e.problems = problems;
         });
         let meta = lock(&self.meta).get(uuid).cloned();
-        let (Some(entry), Some(meta)) = (self.journal.by_uuid(uuid), meta) else {
+        let (Some(entry), Some(meta)) = (self.core.journal.by_uuid(uuid), meta) else {
             return;
         };
         if meta.callback_url.is_empty() {
@@ -430,7 +371,7 @@ impl Atol {
         } else {
             CallbackState::Skipped("callback_url не соответствует маске".into())
         };
-        self.journal.update(uuid, |e| e.callback = cb);
+        self.core.journal.update(uuid, |e| e.callback = cb);
     }
 
     // ---- report ------------------------------------------------------------------------
@@ -449,7 +390,11 @@ impl Atol {
         if !is_uuid(uuid) {
             return Err(AtolError::bad_uuid(uuid));
         }
-        let entry = self.journal.by_uuid(uuid).filter(|e| e.group_code == group);
+        let entry = self
+            .core
+            .journal
+            .by_uuid(uuid)
+            .filter(|e| e.group_code == group);
         let meta = lock(&self.meta).get(uuid).cloned();
         Ok(match (entry, meta) {
             (Some(e), Some(m)) if e.state != DocState::Wait => report::processed(&e, &m),
@@ -509,28 +454,14 @@ fn check_content_type(req: &Req) -> Result<(), AtolError> {
     }
 }
 
-/// An nginx-style error page (what a proxy in front of the service answers in an outage).
-fn proxy_page(status: u16) -> Reply {
-    let reason = hyper::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    Reply::text(
-        status,
-        "text/html",
-        format!(
-            "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-        ),
-    )
-}
-
-enum Route<'a> {
+/// Where an ATOL request goes.
+pub(crate) enum Route {
     Token,
-    Register { group: &'a str, op: &'a str },
-    Report { group: &'a str, uuid: &'a str },
+    Register { group: String, op: String },
+    Report { group: String, uuid: String },
 }
 
-fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
+fn route(path: &str) -> Option<(ApiVersion, Route)> {
     let (v, rest) = if let Some(r) = path.strip_prefix("/possystem/v4/") {
         (ApiVersion::V4, r)
     } else if let Some(r) = path.strip_prefix("/possystem/v5/") {
@@ -541,8 +472,14 @@ fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
     let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let r = match parts.as_slice() {
         ["getToken"] => Route::Token,
-        [group, "report", uuid] => Route::Report { group, uuid },
-        [group, op] => Route::Register { group, op },
+        [group, "report", uuid] => Route::Report {
+            group: (*group).to_owned(),
+            uuid: (*uuid).to_owned(),
+        },
+        [group, op] => Route::Register {
+            group: (*group).to_owned(),
+            op: (*op).to_owned(),
+        },
         _ => return None,
     };
     Some((v, r))
@@ -571,58 +508,43 @@ fn strict_company_email(obj: &Map<String, Value>, op: Operation) -> Result<(), A
     }
 }
 
-impl Handler for Atol {
-    async fn handle(self: Arc<Self>, req: Req) -> Reply {
-        let path = req.path.clone();
-        let Some((v, r)) = route(&path) else {
-            return Reply::text(404, "text/plain; charset=utf-8", "Not Found".into());
-        };
+impl Service for Atol {
+    type Route = (ApiVersion, Route);
+
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn route(&self, req: &Req) -> Result<(Self::Route, Endpoint), Reply> {
+        let (v, r) = route(&req.path).ok_or_else(core::not_found)?;
         let endpoint = match r {
             Route::Token => Endpoint::Token,
             Route::Register { .. } => Endpoint::Register,
             Route::Report { .. } => Endpoint::Report,
         };
-        let fault = self.faults().next(endpoint);
-        match fault {
-            Fault::ServerError(500) => return AtolError::server_error().reply(),
-            Fault::ServerError(status) => return proxy_page(status),
-            Fault::Unavailable { retry_after_secs } => {
-                return proxy_page(503).with_header("retry-after", retry_after_secs.to_string())
-            }
-            Fault::ResetBeforeAccept => return Reply::Drop,
-            _ => {}
-        }
-        let forced = match &fault {
-            Fault::QueueTimeout => Some(errors::queue_timeout()),
-            Fault::RegisterError { code, text } => Some(DocError {
-                code: *code,
-                text: text.clone(),
-                error_type: "driver".into(),
-            }),
-            _ => None,
-        };
+        Ok(((v, r), endpoint))
+    }
+
+    fn answer(self: &Arc<Self>, req: &Req, (v, r): Self::Route, fault: &Fault) -> Reply {
         let result = match r {
-            Route::Token => self.get_token(&req),
+            Route::Token => self.get_token(req),
             Route::Register { group, op } => {
                 let mark_result = match fault {
-                    Fault::MarkCheckResult(r) => r,
+                    Fault::MarkCheckResult(r) => *r,
                     _ => 15,
                 };
-                self.register(&req, v, group, op, forced, mark_result)
+                let forced = core::forced_outcome(fault, errors::queue_timeout);
+                self.register(req, v, &group, &op, forced, mark_result)
             }
-            Route::Report { group, uuid } => self.report(&req, v, group, uuid),
+            Route::Report { group, uuid } => self.report(req, v, &group, &uuid),
         };
-        let reply = match result {
+        match result {
             Ok(body) => Reply::json(200, body.to_string()),
             Err(e) => e.reply(),
-        };
-        match fault {
-            Fault::Delay(d) => {
-                tokio::time::sleep(d).await;
-                reply
-            }
-            Fault::ResetAfterAccept => Reply::Drop,
-            _ => reply,
         }
+    }
+
+    fn server_error(&self) -> Reply {
+        AtolError::server_error().reply()
     }
 }

@@ -11,9 +11,8 @@
 //! the register, which refuses such a document after acceptance (see `convert`).
 
 use super::{ApiVersion, Operation};
-use serde_json::{Map, Value};
-
-type Obj = Map<String, Value>;
+use crate::fields::{FieldChecker, Obj};
+use serde_json::Value;
 
 /// Largest amount in ATOL's schema: 42 949 672.95 ₽ (8 + 2 digits), in kopecks.
 const MAX_MONEY: u64 = 4_294_967_295;
@@ -208,6 +207,9 @@ pub(crate) fn callback_url_ok(url: &str) -> bool {
     }
     chars.all(|c| alnum(c) || "-._:/?,'\\+&=%$#".contains(c))
 }
+
+mod tables;
+use tables::*;
 
 /// Collects failing fields.
 #[derive(Debug, Default)]
@@ -429,23 +431,14 @@ impl Checker {
         if let Some(mt) = self.obj(o, "money_transfer_operator", path, false) {
             let p = at(path, "money_transfer_operator");
             self.phones(mt, "phones", &p);
-            self.text(mt, "name", &p, false, (0, 64));
-            self.text(mt, "address", &p, false, (0, 256));
-            self.pattern(mt, "inn", &p, false, 12, is_inn);
+            self.fields(mt, &p, MONEY_TRANSFER_OPERATOR);
         }
     }
 
     fn sectoral(&mut self, o: &Obj, key: &str, path: &str) {
         if let Some(a) = self.array(o, key, path, false, (0, usize::MAX)) {
             for (s, p) in self.each_obj(a, &at(path, key)) {
-                self.pattern(s, "federal_id", &p, true, 3, |t| {
-                    t.len() == 3 && t.bytes().all(|c| c.is_ascii_digit())
-                });
-                self.pattern(s, "date", &p, true, 10, |t| {
-                    parse_atol_datetime(t, false).is_some()
-                });
-                self.text(s, "number", &p, true, (1, 32));
-                self.text(s, "value", &p, true, (1, 256));
+                self.fields(s, &p, SECTORAL);
             }
         }
     }
@@ -511,17 +504,13 @@ impl Checker {
         if with_email {
             self.text(co, "email", &p, false, (0, 64));
         }
-        self.one_of(co, "sno", &p, false, SNO);
-        self.pattern(co, "inn", &p, true, 12, is_inn);
-        self.text(co, "payment_address", &p, true, (1, 256));
-        self.text(co, "location", &p, false, (1, 256));
+        self.fields(co, &p, COMPANY);
     }
 
     fn payments_and_vats(&mut self, r: &Obj, path: &str, vats_required: bool) {
         if let Some(a) = self.array(r, "payments", path, true, (1, 10)) {
             for (pm, p) in self.each_obj(a, &at(path, "payments")) {
-                self.int(pm, "type", &p, true, |n| (0..=9).contains(&n));
-                self.money(pm, "sum", &p, true);
+                self.fields(pm, &p, PAYMENT);
             }
         }
         let min = usize::from(vats_required);
@@ -578,17 +567,7 @@ impl Checker {
             self.text(cl, "name", &p, false, (0, 256));
             self.pattern(cl, "inn", &p, false, 12, is_inn);
             if v == ApiVersion::V5 {
-                self.pattern(cl, "birthdate", &p, false, 10, |t| {
-                    parse_atol_datetime(t, false).is_some()
-                });
-                self.pattern(cl, "citizenship", &p, false, 3, |t| {
-                    t.len() == 3 && t.bytes().all(|c| c.is_ascii_digit())
-                });
-                self.pattern(cl, "document_code", &p, false, 2, |t| {
-                    t.len() == 2 && t.bytes().all(|c| c.is_ascii_digit())
-                });
-                self.text(cl, "document_data", &p, false, (1, 64));
-                self.text(cl, "address", &p, false, (1, 256));
+                self.fields(cl, &p, CLIENT_V5);
             }
         }
         self.company(r, path, true);
@@ -609,30 +588,27 @@ impl Checker {
         self.text(r, "additional_check_props", path, false, (0, 16));
         self.text(r, "cashier", path, false, (0, 64));
         if let Some(up) = self.obj(r, "additional_user_props", path, false) {
-            let p = at(path, "additional_user_props");
-            self.text(up, "name", &p, true, (1, 64));
-            self.text(up, "value", &p, true, (1, 256));
+            self.fields(
+                up,
+                &at(path, "additional_user_props"),
+                ADDITIONAL_USER_PROPS,
+            );
         }
         self.text(r, "device_number", path, false, (1, 20));
         if v == ApiVersion::V5 {
             self.pattern(r, "cashier_inn", path, false, 12, is_inn);
             if let Some(oc) = self.obj(r, "operating_check_props", path, false) {
-                let p = at(path, "operating_check_props");
-                self.pattern(oc, "name", &p, true, 3, |t| t.parse::<u8>().is_ok());
-                self.text(oc, "value", &p, true, (1, 64));
-                self.pattern(oc, "timestamp", &p, true, 19, |t| {
-                    parse_atol_datetime(t, true).is_some()
-                });
+                self.fields(
+                    oc,
+                    &at(path, "operating_check_props"),
+                    OPERATING_CHECK_PROPS,
+                );
             }
             self.sectoral(r, "sectoral_check_props", path);
-            self.boolean(r, "internet", path);
-            self.int(r, "timezone", path, false, |n| (1..=11).contains(&n));
+            self.fields(r, path, RECEIPT_V5_FLAGS);
             if let Some(a) = self.array(r, "cashless_payments", path, false, (0, usize::MAX)) {
                 for (cp, p) in self.each_obj(a, &at(path, "cashless_payments")) {
-                    self.money(cp, "sum", &p, true);
-                    self.int(cp, "method", &p, true, |n| (0..=255).contains(&n));
-                    self.text(cp, "id", &p, true, (1, 256));
-                    self.text(cp, "additional_info", &p, false, (0, 256));
+                    self.fields(cp, &p, CASHLESS_PAYMENT);
                 }
             }
         }
@@ -661,18 +637,9 @@ impl Checker {
             self.text(si, "name", &sp, false, (1, 256));
             self.pattern(si, "inn", &sp, true, 12, is_inn);
         }
-        self.text(it, "user_data", p, false, (0, 64));
-        self.money(it, "excise", p, false);
-        self.pattern(it, "country_code", p, false, 3, |t| {
-            !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit())
-        });
-        self.text(it, "declaration_number", p, false, (1, 32));
+        self.fields(it, p, ITEM_TAIL);
         match v {
-            ApiVersion::V4 => {
-                self.text(it, "measurement_unit", p, false, (0, 16));
-                self.pattern(it, "nomenclature_code", p, false, 150, is_nomenclature_code);
-                self.one_of(it, "payment_object", p, false, PAYMENT_OBJECT_V4);
-            }
+            ApiVersion::V4 => self.fields(it, p, ITEM_V4),
             ApiVersion::V5 => self.item_v5(it, p),
         }
     }

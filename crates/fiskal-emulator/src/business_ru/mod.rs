@@ -90,13 +90,10 @@ pub(crate) mod php;
 mod service;
 mod validate;
 
+use crate::core::{config_error, handle_api, is_digits, setters, Served};
 use crate::error::EmulatorError;
-use crate::faults::{Endpoint, Fault, Faults};
-use crate::journal::Journal;
-use crate::server::Running;
+use crate::faults::Faults;
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The Open API version of a URL and of an account.
@@ -238,37 +235,15 @@ impl Default for BusinessRuConfig {
     }
 }
 
+setters!(BusinessRuConfig {
+    with_strict: strict: bool,
+    with_processing_delay: processing_delay: Duration,
+    with_token_lifetime: token_lifetime: Duration,
+    with_faults: faults: Faults,
+    with_port: port: u16,
+});
+
 impl BusinessRuConfig {
-    /// Sets [`BusinessRuConfig::strict`].
-    pub fn with_strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
-        self
-    }
-
-    /// Sets [`BusinessRuConfig::processing_delay`].
-    pub fn with_processing_delay(mut self, delay: Duration) -> Self {
-        self.processing_delay = delay;
-        self
-    }
-
-    /// Sets [`BusinessRuConfig::token_lifetime`].
-    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
-        self
-    }
-
-    /// Sets [`BusinessRuConfig::faults`].
-    pub fn with_faults(mut self, faults: Faults) -> Self {
-        self.faults = faults;
-        self
-    }
-
-    /// Sets [`BusinessRuConfig::port`].
-    pub fn with_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
     /// Sets [`BusinessRuConfig::list_page_size`] and [`BusinessRuConfig::list_c_num_filter`].
     pub fn with_list(mut self, page_size: usize, c_num: CNumFilter) -> Self {
         self.list_page_size = page_size;
@@ -283,15 +258,9 @@ impl BusinessRuConfig {
     }
 
     fn check(&self) -> Result<(), EmulatorError> {
-        let bad = |i: usize, f: &str, m: &str| EmulatorError::Config {
-            field: format!("accounts[{i}].{f}"),
-            message: m.to_owned(),
-        };
+        let bad = |i: usize, f: &str, m: &str| config_error(format!("accounts[{i}].{f}"), m);
         if self.list_page_size == 0 {
-            return Err(EmulatorError::Config {
-                field: "list_page_size".into(),
-                message: "must not be 0".into(),
-            });
+            return Err(config_error("list_page_size", "must not be 0"));
         }
         let mut ids = HashSet::new();
         for (i, a) in self.accounts.iter().enumerate() {
@@ -301,8 +270,7 @@ impl BusinessRuConfig {
             if a.secret.is_empty() {
                 return Err(bad(i, "secret", "must be non-empty"));
             }
-            let digits16 = |s: &str| s.len() == 16 && s.bytes().all(|c| c.is_ascii_digit());
-            if !digits16(&a.fn_number) || !digits16(&a.ecr_registration_number) {
+            if !is_digits(&a.fn_number, &[16]) || !is_digits(&a.ecr_registration_number, &[16]) {
                 return Err(bad(i, "fn_number", "register numbers must be 16 digits"));
             }
         }
@@ -320,70 +288,37 @@ impl BusinessRuEmulator {
     pub async fn start(config: BusinessRuConfig) -> Result<BusinessRuHandle, EmulatorError> {
         config.check()?;
         let port = config.port;
-        let state = Arc::new(service::BusinessRu::new(config));
-        let running = crate::server::serve(port, Arc::clone(&state), None).await?;
-        Ok(BusinessRuHandle { running, state })
+        let served = Served::start(port, service::BusinessRu::new(config), None).await?;
+        Ok(BusinessRuHandle { served })
     }
 }
 
 /// A running Business.ru emulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct BusinessRuHandle {
-    running: Running,
-    state: Arc<service::BusinessRu>,
+    served: Served<service::BusinessRu>,
 }
 
-impl BusinessRuHandle {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr
-    }
+handle_api!(BusinessRuHandle, "receipts");
 
+impl BusinessRuHandle {
     /// `http://127.0.0.1:<port>/open-api/v1/`.
     pub fn base_url_v1(&self) -> String {
-        format!("http://{}/open-api/v1/", self.running.addr)
+        format!("http://{}/open-api/v1/", self.served.addr())
     }
 
     /// `http://127.0.0.1:<port>/open-api/v2/`.
     pub fn base_url_v2(&self) -> String {
-        format!("http://{}/open-api/v2/", self.running.addr)
-    }
-
-    /// The journal of accepted receipts (shared, live).
-    pub fn journal(&self) -> Journal {
-        self.state.journal.clone()
-    }
-
-    /// Replaces the fault plan.
-    pub fn set_faults(&self, faults: Faults) {
-        self.state.faults().set(faults);
-    }
-
-    /// Queues one more scripted fault for `endpoint`.
-    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault) {
-        self.state.faults().push(endpoint, fault);
+        format!("http://{}/open-api/v2/", self.served.addr())
     }
 
     /// Makes every token issued so far expired (401 on next use).
     pub fn expire_tokens(&self) {
-        self.state.expire_tokens();
+        self.served.state.expire_tokens();
     }
 
     /// How many `GET Token` requests were answered with a token.
     pub fn tokens_issued(&self) -> usize {
-        self.state.tokens_issued()
-    }
-
-    /// Stops the server. Commands still queued are abandoned.
-    pub async fn shutdown(mut self) {
-        self.state.stop();
-        let running = std::mem::replace(&mut self.running, Running::detached());
-        running.shutdown().await;
-    }
-}
-
-impl Drop for BusinessRuHandle {
-    fn drop(&mut self) {
-        self.state.stop();
+        self.served.state.tokens_issued()
     }
 }

@@ -4,26 +4,15 @@
 use super::php::{self, J};
 use super::validate::{self, Refusal};
 use super::{ApiVersion, BusinessRuAccount, BusinessRuConfig, CNumFilter};
-use crate::faults::{Endpoint, Fault, FaultState};
+use crate::core::{self, lock, Core, Service, Tokens};
+use crate::faults::{Endpoint, Fault};
 use crate::fiscal::{now_msk, FiscalData, Kkt, OfdInfo};
-use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
-use crate::server::{Handler, Reply, Req};
+use crate::journal::{DocError, DocState, JournalEntry};
+use crate::server::{Reply, Req};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Debug, Clone)]
-struct TokenInfo {
-    app_id: String,
-    issued: Instant,
-    expired: bool,
-}
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
 enum CmdState {
@@ -50,16 +39,15 @@ struct CommandRec {
 /// The emulator's state.
 #[derive(Debug)]
 pub(crate) struct BusinessRu {
+    core: Core,
     cfg: BusinessRuConfig,
-    pub(crate) journal: Journal,
-    tokens: Mutex<HashMap<String, TokenInfo>>,
+    /// Tokens, owned by app ids.
+    tokens: Tokens,
     tokens_issued: AtomicUsize,
     kkts: Mutex<HashMap<String, Kkt>>,
     commands: Mutex<BTreeMap<u64, CommandRec>>,
     next_id: AtomicU64,
-    faults: Mutex<FaultState>,
     ofd: OfdInfo,
-    stopped: AtomicBool,
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, Moscow time.
@@ -89,19 +77,6 @@ impl From<Refusal> for Reply {
     }
 }
 
-/// An nginx-style error page (what a proxy answers in an outage).
-fn proxy_page(status: u16) -> Reply {
-    let reason = hyper::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    Reply::text(
-        status,
-        "text/html",
-        format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
-    )
-}
-
 impl BusinessRu {
     pub(crate) fn new(cfg: BusinessRuConfig) -> BusinessRu {
         let kkts = cfg
@@ -118,30 +93,18 @@ impl BusinessRu {
                 ofd_inn: cfg.ofd_inn.clone(),
                 receipt_url_base: cfg.ofd_receipt_url.clone(),
             },
-            faults: Mutex::new(FaultState::new(cfg.faults.clone())),
+            core: Core::new(cfg.faults.clone()),
+            tokens: Tokens::new(cfg.token_lifetime),
             cfg,
-            journal: Journal::default(),
-            tokens: Mutex::new(HashMap::new()),
             tokens_issued: AtomicUsize::new(0),
             kkts: Mutex::new(kkts),
             commands: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(100_001),
-            stopped: AtomicBool::new(false),
         }
-    }
-
-    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
-        lock(&self.faults)
-    }
-
-    pub(crate) fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
     }
 
     pub(crate) fn expire_tokens(&self) {
-        for t in lock(&self.tokens).values_mut() {
-            t.expired = true;
-        }
+        self.tokens.expire_all();
     }
 
     pub(crate) fn tokens_issued(&self) -> usize {
@@ -223,13 +186,7 @@ impl BusinessRu {
         }
         if !token_free {
             let token = get("token").and_then(J::as_text).unwrap_or_default();
-            let tokens = lock(&self.tokens);
-            let valid = tokens.get(token).is_some_and(|t| {
-                t.app_id == account.app_id
-                    && !t.expired
-                    && t.issued.elapsed() < self.cfg.token_lifetime
-            });
-            if !valid {
+            if self.tokens.owner(token).as_deref() != Some(account.app_id.as_str()) {
                 return Err(error(401, 4, "Токен недействителен или истёк"));
             }
         }
@@ -237,25 +194,8 @@ impl BusinessRu {
     }
 
     fn token(&self, account: &BusinessRuAccount) -> Reply {
-        let mut tokens = lock(&self.tokens);
-        let lifetime = self.cfg.token_lifetime;
-        let existing = tokens
-            .iter()
-            .find(|(_, t)| {
-                t.app_id == account.app_id && !t.expired && t.issued.elapsed() < lifetime
-            })
-            .map(|(k, _)| k.clone());
-        let token = existing.unwrap_or_else(|| {
-            let t = crate::fiscal::new_uuid().replace('-', "");
-            tokens.insert(
-                t.clone(),
-                TokenInfo {
-                    app_id: account.app_id.clone(),
-                    issued: Instant::now(),
-                    expired: false,
-                },
-            );
-            t
+        let token = self.tokens.issue(&account.app_id, || {
+            crate::fiscal::new_uuid().replace('-', "")
         });
         self.tokens_issued.fetch_add(1, Ordering::SeqCst);
         Reply::json(200, json!({ "token": token }).to_string())
@@ -323,8 +263,7 @@ impl BusinessRu {
             },
         };
         if receipt {
-            self.journal.insert(JournalEntry {
-                seq: 0,
+            self.core.journal.insert(JournalEntry {
                 api: match account.api {
                     ApiVersion::V1 => "business_ru/v1",
                     ApiVersion::V2 => "business_ru/v2",
@@ -333,19 +272,13 @@ impl BusinessRu {
                 operation: ty.clone(),
                 external_id: rec.c_num.clone(),
                 uuid: id.to_string(),
-                body: String::from_utf8_lossy(&req.body).into_owned(),
-                accepted_at: SystemTime::now(),
-                state: DocState::Wait,
-                problems: Vec::new(),
-                callback: CallbackState::None,
+                ..JournalEntry::waiting(&req.body)
             });
         }
         lock(&self.commands).insert(id, rec);
         if receipt {
-            let me = Arc::clone(self);
             let operation = if ty == "printPurchaseReturn" { 2 } else { 1 };
-            tokio::spawn(async move {
-                tokio::time::sleep(me.cfg.processing_delay).await;
+            core::process_later(self, self.cfg.processing_delay, move |me| async move {
                 me.process(id, operation, forced);
             });
         }
@@ -353,9 +286,6 @@ impl BusinessRu {
     }
 
     fn process(&self, id: u64, operation: u8, forced: Option<DocError>) {
-        if self.stopped.load(Ordering::SeqCst) {
-            return;
-        }
         let Some((app_id, total)) = lock(&self.commands)
             .get(&id)
             .map(|c| (c.app_id.clone(), c.total_kopecks))
@@ -382,7 +312,8 @@ impl BusinessRu {
             c.state = state;
             c.updated = now_text();
         }
-        self.journal
+        self.core
+            .journal
             .update(&id.to_string(), |e| e.state = journal_state);
     }
 
@@ -572,14 +503,15 @@ fn filter_bound(v: &str, lower: bool) -> Option<String> {
     Some(format!("{y:04}-{mo:02}-{d:02} {time}"))
 }
 
-enum Route<'a> {
+/// Where a Business.ru request goes.
+pub(crate) enum Route {
     Token,
     StateSystem,
     Command,
-    CommandId(&'a str),
+    CommandId(String),
 }
 
-fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
+fn route(path: &str) -> Option<(ApiVersion, Route)> {
     let (v, rest) = if let Some(r) = path.strip_prefix("/open-api/v1/") {
         (ApiVersion::V1, r)
     } else if let Some(r) = path.strip_prefix("/open-api/v2/") {
@@ -596,18 +528,30 @@ fn route(path: &str) -> Option<(ApiVersion, Route<'_>)> {
         ["Token"] => Route::Token,
         ["StateSystem"] => Route::StateSystem,
         ["Command"] => Route::Command,
-        ["Command", id] => Route::CommandId(id),
+        ["Command", id] => Route::CommandId((*id).to_owned()),
         _ => return None,
     };
     Some((v, r))
 }
 
-impl Handler for BusinessRu {
-    async fn handle(self: Arc<Self>, req: Req) -> Reply {
-        let path = req.path.clone();
-        let Some((v, r)) = route(&path) else {
-            return error(404, 404, "Метод не найден");
-        };
+/// The outcome of an injected queue timeout.
+fn queue_timeout() -> DocError {
+    DocError {
+        code: 1,
+        text: "Истекло время ожидания в очереди".into(),
+        error_type: "timeout".into(),
+    }
+}
+
+impl Service for BusinessRu {
+    type Route = (ApiVersion, Route);
+
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn route(&self, req: &Req) -> Result<(Self::Route, Endpoint), Reply> {
+        let (v, r) = route(&req.path).ok_or_else(|| error(404, 404, "Метод не найден"))?;
         let post = req.method == hyper::Method::POST;
         let endpoint = match (&r, post) {
             (Route::Token, _) => Endpoint::Token,
@@ -619,56 +563,33 @@ impl Handler for BusinessRu {
             _ => req.method == hyper::Method::GET,
         };
         if !allowed {
-            return error(405, 10, "Метод HTTP не поддерживается");
+            return Err(error(405, 10, "Метод HTTP не поддерживается"));
         }
-        let fault = self.faults().next(endpoint);
-        match fault {
-            Fault::ServerError(500) => return error(500, 500, "Internal Server Error"),
-            Fault::ServerError(status) => return proxy_page(status),
-            Fault::Unavailable { retry_after_secs } => {
-                return proxy_page(503).with_header("retry-after", retry_after_secs.to_string())
-            }
-            Fault::ResetBeforeAccept => return Reply::Drop,
-            _ => {}
-        }
-        let forced = match (&fault, endpoint) {
-            (Fault::QueueTimeout, Endpoint::Register) => Some(DocError {
-                code: 1,
-                text: "Истекло время ожидания в очереди".into(),
-                error_type: "timeout".into(),
-            }),
-            (Fault::RegisterError { code, text }, Endpoint::Register) => Some(DocError {
-                code: *code,
-                text: text.clone(),
-                error_type: "driver".into(),
-            }),
-            _ => None,
+        Ok(((v, r), endpoint))
+    }
+
+    fn answer(self: &Arc<Self>, req: &Req, (v, r): Self::Route, fault: &Fault) -> Reply {
+        let params = match Self::params(req) {
+            Ok(p) => p,
+            Err(reply) => return reply,
         };
-        let reply = match Self::params(&req) {
-            Err(reply) => reply,
-            Ok(params) => match self.authenticate(&req, v, &params, matches!(r, Route::Token)) {
-                Err(reply) => reply,
-                Ok(account) => {
-                    let account = account.clone();
-                    match r {
-                        Route::Token => self.token(&account),
-                        Route::StateSystem => self.state_system(&account),
-                        Route::Command if post => {
-                            self.post_command(&req, &account, &params, forced)
-                        }
-                        Route::Command => self.list_commands(&account, &params),
-                        Route::CommandId(id) => self.get_command(&account, id),
-                    }
-                }
-            },
+        let account = match self.authenticate(req, v, &params, matches!(r, Route::Token)) {
+            Ok(a) => a.clone(),
+            Err(reply) => return reply,
         };
-        match fault {
-            Fault::Delay(d) => {
-                tokio::time::sleep(d).await;
-                reply
+        match r {
+            Route::Token => self.token(&account),
+            Route::StateSystem => self.state_system(&account),
+            Route::Command if req.method == hyper::Method::POST => {
+                let forced = core::forced_outcome(fault, queue_timeout);
+                self.post_command(req, &account, &params, forced)
             }
-            Fault::ResetAfterAccept => Reply::Drop,
-            _ => reply,
+            Route::Command => self.list_commands(&account, &params),
+            Route::CommandId(id) => self.get_command(&account, &id),
         }
+    }
+
+    fn server_error(&self) -> Reply {
+        error(500, 500, "Internal Server Error")
     }
 }

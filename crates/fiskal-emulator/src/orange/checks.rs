@@ -5,10 +5,14 @@
 //! array, in Russian like the protocol's sample (§2.1.2), naming the field by the API's own
 //! JSON path (`content.positions[0].tax`). Rules the protocol does not say the service enforces
 //! run only when `strict` is on (see docs/emulators.md).
+//!
+//! (Over 800 lines: one pass over the document keeps the findings in the protocol's field
+//! order; the flat runs of fields are the tables of `tables`, the rules across fields stay here.)
 
-use serde_json::{Map, Value};
+use crate::fields::FieldChecker;
+use serde_json::Value;
 
-pub(crate) type Obj = Map<String, Value>;
+pub(crate) use crate::fields::Obj;
 
 /// Largest amount, kopecks (99 999 999.99).
 pub(crate) const MAX_MONEY: u64 = 9_999_999_999;
@@ -298,10 +302,17 @@ impl Checker {
         }
     }
 
-    fn digits(&mut self, o: &Obj, key: &str, at: &str, lens: &[usize]) {
-        if let Some(s) = self.string(o, key, at, false, 1, 12) {
+    /// Digits of one of the lengths `lens` (an INN: 10 or 12).
+    fn digits(&mut self, o: &Obj, key: &str, at: &str, required: bool, lens: &[usize]) {
+        let max = lens.iter().copied().max().unwrap_or(0);
+        if let Some(s) = self.string(o, key, at, required, 1, max) {
             if !is_digits(s, lens) {
-                self.err(&format!("{at}{key}"), "ожидается 10 или 12 цифр");
+                let what = lens
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" или ");
+                self.err(&format!("{at}{key}"), format!("ожидается {what} цифр"));
             }
         }
     }
@@ -410,8 +421,7 @@ fn correction_105(
         c.string(content, "settlementPlace", at, false, 1, 243)
             .is_some(),
     ];
-    c.int(content, "timeZone", at, false, |v| (1..=11).contains(&v));
-    c.boolean(content, "isInternetStore", at);
+    c.fields(content, at, CONTENT_FLAGS);
     if let (Some(total), Some(paid)) = (total, paid) {
         if paid != total {
             c.err(
@@ -445,6 +455,9 @@ fn correction_105(
 fn planned_status_ok(v: u64) -> bool {
     (1..=6).contains(&v) || v == 255
 }
+
+mod tables;
+use tables::*;
 
 /// The text of a `customerContact` of the wrong form (`strict` only).
 const CONTACT_FORMAT: &str = "ожидается формат +{Ц}, {С}@{С} или none";
@@ -554,10 +567,7 @@ pub(crate) fn check(
             c.err("content.cashierINN", "ожидается 12 цифр");
         }
     }
-    c.string(content, "senderEmail", at, false, 1, 64);
-    c.string(content, "additionalAttribute", at, false, 1, 16);
-    c.string(content, "customer", at, false, 1, 243);
-    c.digits(content, "customerINN", at, &[10, 12]);
+    c.fields(content, at, CONTENT_TEXTS);
     if let Some(ua) = c.object(content, "additionalUserAttribute", at, false) {
         let n = c.string(ua, "name", "content.additionalUserAttribute.", true, 1, 64);
         let v = c.string(
@@ -578,14 +588,7 @@ pub(crate) fn check(
         }
     }
     if let Some(ci) = c.object(content, "customerInfo", at, false) {
-        let p = "content.customerInfo.";
-        c.string(ci, "name", p, false, 1, 239);
-        c.digits(ci, "inn", p, &[10, 12]);
-        c.string(ci, "birthDate", p, false, 10, 10);
-        c.string(ci, "citizenship", p, false, 1, 3);
-        c.string(ci, "identityDocumentCode", p, false, 2, 2);
-        c.string(ci, "identityDocumentData", p, false, 1, 64);
-        c.string(ci, "address", p, false, 1, 239);
+        c.fields(ci, "content.customerInfo.", CUSTOMER_INFO);
     }
     let automat = [
         c.string(content, "automatNumber", at, false, 1, 20)
@@ -595,8 +598,7 @@ pub(crate) fn check(
         c.string(content, "settlementPlace", at, false, 1, 243)
             .is_some(),
     ];
-    c.int(content, "timeZone", at, false, |v| (1..=11).contains(&v));
-    c.boolean(content, "isInternetStore", at);
+    c.fields(content, at, CONTENT_FLAGS);
     // §2.1.1.1 marks totalSum required for FFD 1.05 only, yet the protocol's own samples
     // (§1.3, §2.1) and the official clients never send it: absent, it is Σ of the positions;
     // required (FFD 1.05) under `strict` only.
@@ -642,21 +644,7 @@ pub(crate) fn check(
                 c.int(p, "tax", &at, true, |v| {
                     (1..=10).contains(&v) || extra_tax.iter().any(|(code, _)| u64::from(*code) == v)
                 });
-                c.money(p, "taxSum", &at, false);
-                c.string(p, "text", &at, true, 1, 128);
-                c.int(p, "paymentMethodType", &at, false, |v| (1..=7).contains(&v));
-                c.int(p, "paymentSubjectType", &at, false, |v| {
-                    (1..=27).contains(&v) || (30..=33).contains(&v)
-                });
-                c.int(p, "plannedStatus", &at, false, planned_status_ok);
-                c.int(p, "assignedStatus", &at, false, planned_status_ok);
-                c.string(p, "additionalAttribute", &at, false, 1, 64);
-                c.string(p, "manufacturerCountryCode", &at, false, 1, 3);
-                c.string(p, "customsDeclarationNumber", &at, false, 1, 32);
-                c.money(p, "excise", &at, false);
-                c.money(p, "unitTaxSum", &at, false);
-                c.int(p, "agentType", &at, false, |v| (1..=127).contains(&v));
-                c.digits(p, "supplierINN", &at, &[10, 12]);
+                c.fields(p, &at, POSITION);
                 if let Some(si) = c.object(p, "supplierInfo", &at, false) {
                     c.string(si, "name", &format!("{at}supplierInfo."), false, 1, 239);
                 }

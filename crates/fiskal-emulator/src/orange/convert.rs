@@ -9,6 +9,7 @@
 //! not a 400).
 
 use super::checks::{kopecks, line_sum, micro_text, micro_units, Obj};
+use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of};
 use base64::Engine;
 use fiskal_ffd::model::{
     Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
@@ -19,24 +20,6 @@ use fiskal_ffd::{
     PaymentSubject, PlannedStatus, Quantity, Receipt, TaxSystem, VatRate,
 };
 use serde_json::Value;
-
-fn s<'a>(o: &'a Obj, key: &str) -> Option<&'a str> {
-    o.get(key).and_then(Value::as_str)
-}
-
-fn so(o: &Obj, key: &str) -> Option<String> {
-    s(o, key).map(str::to_owned)
-}
-
-fn obj<'a>(o: &'a Obj, key: &str) -> Option<&'a Obj> {
-    o.get(key).and_then(Value::as_object)
-}
-
-fn u8_of(o: &Obj, key: &str) -> Option<u8> {
-    o.get(key)
-        .and_then(Value::as_u64)
-        .and_then(|n| u8::try_from(n).ok())
-}
 
 fn money(o: &Obj, key: &str) -> Result<Option<Money>, String> {
     match o.get(key) {

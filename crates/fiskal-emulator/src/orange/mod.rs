@@ -146,13 +146,11 @@ mod checks;
 mod convert;
 mod service;
 
+use crate::core::{config_error, handle_api, is_digits, setters, Served};
 use crate::error::EmulatorError;
-use crate::faults::{Endpoint, Fault, Faults};
-use crate::journal::Journal;
-use crate::server::Running;
+use crate::faults::Faults;
 use crate::tls::{IssuedCert, TestCa};
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -369,34 +367,17 @@ impl Default for OrangeConfig {
     }
 }
 
+setters!(OrangeConfig {
+    with_port: port: u16,
+    with_processing_delay: processing_delay: Duration,
+    with_strict: strict: bool,
+    with_faults: faults: Faults,
+});
+
 impl OrangeConfig {
-    /// Sets [`OrangeConfig::port`].
-    pub fn with_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Sets [`OrangeConfig::processing_delay`].
-    pub fn with_processing_delay(mut self, delay: Duration) -> Self {
-        self.processing_delay = delay;
-        self
-    }
-
     /// Registers a public key (DER) under a `key` name.
     pub fn with_key(mut self, name: impl Into<String>, public_key_der: Vec<u8>) -> Self {
         self.keys.push((name.into(), public_key_der));
-        self
-    }
-
-    /// Sets [`OrangeConfig::strict`].
-    pub fn with_strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
-        self
-    }
-
-    /// Sets [`OrangeConfig::faults`].
-    pub fn with_faults(mut self, faults: Faults) -> Self {
-        self.faults = faults;
         self
     }
 
@@ -415,12 +396,8 @@ impl OrangeConfig {
     }
 
     fn check(&self) -> Result<(), EmulatorError> {
-        let bad = |field: String, m: &str| EmulatorError::Config {
-            field,
-            message: m.to_owned(),
-        };
-        let digits =
-            |s: &str, n: &[usize]| n.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit());
+        let bad = config_error;
+        let digits = is_digits;
         let mut inns = HashSet::new();
         for (i, o) in self.organizations.iter().enumerate() {
             if !digits(&o.inn, &[10, 12]) || !inns.insert(&o.inn) {
@@ -516,11 +493,9 @@ impl OrangeEmulator {
             config.refuse_handshake_without_certificate,
         )?;
         let port = config.port;
-        let state = Arc::new(service::Orange::new(config, checker));
-        let running = crate::server::serve(port, Arc::clone(&state), Some(tls)).await?;
+        let served = Served::start(port, service::Orange::new(config, checker), Some(tls)).await?;
         Ok(OrangeHandle {
-            running,
-            state,
+            served,
             ca_pem: ca.cert_pem(),
             ca: Arc::new(ca),
         })
@@ -538,21 +513,17 @@ impl OrangeEmulator {
 /// [`shutdown`](OrangeHandle::shutdown).
 #[derive(Debug)]
 pub struct OrangeHandle {
-    running: Running,
-    state: Arc<service::Orange>,
+    served: Served<service::Orange>,
     ca: Arc<TestCa>,
     ca_pem: String,
 }
 
-impl OrangeHandle {
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.running.addr
-    }
+handle_api!(OrangeHandle, "documents");
 
+impl OrangeHandle {
     /// `https://127.0.0.1:<port>` (no trailing slash; paths start with `/api/v2/`).
     pub fn base_url(&self) -> String {
-        format!("https://{}", self.running.addr)
+        format!("https://{}", self.served.addr())
     }
 
     /// The PEM certificate of the test CA: it issued the server's certificate (valid for
@@ -565,6 +536,7 @@ impl OrangeHandle {
     /// `cert_pem` is the chain (leaf, then the CA), `key_pem` its PKCS#8 key.
     pub fn issue_client_identity(&self) -> Result<IssuedCert, EmulatorError> {
         let cn = self
+            .served
             .state
             .first_inn()
             .unwrap_or_else(|| "fiskal-emulator client".into());
@@ -576,6 +548,7 @@ impl OrangeHandle {
     /// RSA 2048 ([`TestCa::issue_client_v1`]). `cert_pem` is the chain (leaf, then the CA).
     pub fn issue_client_identity_v1(&self) -> Result<IssuedCert, EmulatorError> {
         let cn = self
+            .served
             .state
             .first_inn()
             .unwrap_or_else(|| "fiskal-emulator client".into());
@@ -597,34 +570,6 @@ impl OrangeHandle {
     /// DER, PKCS#1 `RSAPublicKey` (what `RequestSigner::public_key_der` gives) or X.509
     /// `SubjectPublicKeyInfo`.
     pub fn register_key(&self, name: impl Into<String>, public_key_der: Vec<u8>) {
-        self.state.register_key(name.into(), public_key_der);
-    }
-
-    /// The journal of accepted documents (shared, live).
-    pub fn journal(&self) -> Journal {
-        self.state.journal.clone()
-    }
-
-    /// Replaces the fault plan.
-    pub fn set_faults(&self, faults: Faults) {
-        self.state.faults().set(faults);
-    }
-
-    /// Queues one more scripted fault for `endpoint`.
-    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault) {
-        self.state.faults().push(endpoint, fault);
-    }
-
-    /// Stops the server and waits for its accept loop to end. Queued documents are abandoned.
-    pub async fn shutdown(mut self) {
-        self.state.stop();
-        let running = std::mem::replace(&mut self.running, Running::detached());
-        running.shutdown().await;
-    }
-}
-
-impl Drop for OrangeHandle {
-    fn drop(&mut self) {
-        self.state.stop();
+        self.served.state.register_key(name.into(), public_key_der);
     }
 }

@@ -3,22 +3,17 @@
 
 use super::checks::{self, Kind};
 use super::{ItemCodeCheck, OrangeConfig, OrangeGroup, OrangeOrganization};
-use crate::faults::{Endpoint, Fault, FaultState};
+use crate::core::{self, lock, Core, Service};
+use crate::faults::{Endpoint, Fault};
 use crate::fiscal::{digits_from, FiscalData, Kkt, OfdInfo};
-use crate::journal::{CallbackState, DocError, DocState, Journal, JournalEntry};
-use crate::server::{Handler, Reply, Req};
+use crate::journal::{DocError, DocState, JournalEntry};
+use crate::server::{Reply, Req};
 use crate::tls::ClientChecker;
 use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::SystemTime;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// The one text of a signature failure (as Orange Data answers it: issue
 /// <https://github.com/orangedata-official/API/issues/7>).
@@ -67,18 +62,16 @@ struct Pending {
 /// The emulator's state.
 #[derive(Debug)]
 pub(crate) struct Orange {
+    core: Core,
     cfg: OrangeConfig,
-    pub(crate) journal: Journal,
     keys: RwLock<HashMap<String, Vec<u8>>>,
     kkts: Mutex<HashMap<(String, String), Kkt>>,
     docs: Mutex<HashMap<(String, String), Doc>>,
-    faults: Mutex<FaultState>,
     ofd: OfdInfo,
     checker: ClientChecker,
     /// Leaf certificates (DER) already found valid: one chain check per client, not per
     /// request (bounded; cleared when full).
     valid_leaves: Mutex<std::collections::HashSet<Vec<u8>>>,
-    stopped: AtomicBool,
 }
 
 fn errors(status: u16, errs: &[String]) -> Reply {
@@ -96,19 +89,6 @@ fn empty(status: u16) -> Reply {
         content_type: "text/plain; charset=utf-8",
         body: Vec::new(),
     }
-}
-
-/// An nginx-style error page (what a proxy in front of the service answers in an outage).
-fn proxy_page(status: u16) -> Reply {
-    let reason = hyper::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    Reply::text(
-        status,
-        "text/html",
-        format!("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
-    )
 }
 
 fn operation_name(kind: Kind, operation: u8) -> String {
@@ -148,23 +128,13 @@ impl Orange {
                     .map(|(k, der)| (k.clone(), super::rsa_public_key_pkcs1(der.clone())))
                     .collect(),
             ),
-            faults: Mutex::new(FaultState::new(cfg.faults.clone())),
+            core: Core::new(cfg.faults.clone()),
             cfg,
-            journal: Journal::default(),
             kkts: Mutex::new(kkts),
             docs: Mutex::new(HashMap::new()),
             checker,
             valid_leaves: Mutex::new(std::collections::HashSet::new()),
-            stopped: AtomicBool::new(false),
         }
-    }
-
-    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
-        lock(&self.faults)
-    }
-
-    pub(crate) fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
     }
 
     pub(crate) fn first_inn(&self) -> Option<String> {
@@ -246,7 +216,7 @@ impl Orange {
             Err(reply) => return reply,
         };
         if let Some(cap) = self.cfg.queue_capacity {
-            if self.journal.pending() >= cap {
+            if self.core.journal.pending() >= cap {
                 return error(503, "Document queue is full")
                     .with_header("retry-after", self.cfg.retry_after_secs.to_string());
             }
@@ -357,19 +327,14 @@ impl Orange {
                 return empty(409);
             }
             let entry = JournalEntry {
-                seq: 0,
                 api: "orange",
                 group_code: group.name.clone(),
                 operation: operation_name(kind, doc.operation),
                 external_id: doc.id.clone(),
                 uuid: format!("{}/{}", doc.inn, doc.id),
-                body: String::from_utf8_lossy(&req.body).into_owned(),
-                accepted_at: SystemTime::now(),
-                state: DocState::Wait,
-                problems: Vec::new(),
-                callback: CallbackState::None,
+                ..JournalEntry::waiting(&req.body)
             };
-            if self.journal.insert_unique_in(&doc.inn, entry).is_err() {
+            if self.core.journal.insert_unique_in(&doc.inn, entry).is_err() {
                 return empty(409);
             }
             docs.insert(
@@ -392,9 +357,7 @@ impl Orange {
             meta: doc.meta,
             verdict,
         };
-        let me = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(me.cfg.processing_delay).await;
+        core::process_later(self, self.cfg.processing_delay, move |me| async move {
             me.process(pending).await;
         });
         empty(201)
@@ -485,9 +448,6 @@ impl Orange {
 
     /// Applies the verdict: fiscal numbers, the status answer, the journal, the callback.
     async fn process(&self, p: Pending) {
-        if self.stopped.load(Ordering::SeqCst) {
-            return;
-        }
         let uuid = format!("{}/{}", p.inn, p.id);
         let (status, state) = match &p.verdict {
             Verdict::Expire => (
@@ -545,12 +505,12 @@ impl Orange {
         if let Some(d) = lock(&self.docs).get_mut(&(p.inn.clone(), p.id.clone())) {
             d.status = status;
         }
-        self.journal.update(&uuid, |e| e.state = state);
+        self.core.journal.update(&uuid, |e| e.state = state);
         let (Some(url), Some(body)) = (&p.callback_url, callback_body) else {
             return;
         };
         let cb = crate::callback::post_json(url, &body, self.cfg.callback_timeout).await;
-        self.journal.update(&uuid, |e| e.callback = cb);
+        self.core.journal.update(&uuid, |e| e.callback = cb);
     }
 
     /// The §2.2.1 answer of a fiscalised document.
@@ -685,7 +645,8 @@ fn path_segment(s: &str) -> String {
     crate::server::percent_decode(&s.replace('+', "%2B"))
 }
 
-enum Route {
+/// Where an Orange Data request goes.
+pub(crate) enum Route {
     Ping,
     Post(Kind),
     Status(Kind, String, String),
@@ -710,53 +671,52 @@ fn route(path: &str) -> Option<Route> {
     })
 }
 
-impl Handler for Orange {
-    async fn handle(self: Arc<Self>, req: Req) -> Reply {
-        if !self.client_certificate_ok(&req) {
-            return Reply::text(
+impl Service for Orange {
+    type Route = Route;
+
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn route(&self, req: &Req) -> Result<(Route, Endpoint), Reply> {
+        if !self.client_certificate_ok(req) {
+            return Err(Reply::text(
                 401,
                 "text/plain; charset=utf-8",
                 "client certificate has not been validated".into(),
-            );
+            ));
         }
-        let Some(r) = route(&req.path) else {
-            return Reply::text(404, "text/plain; charset=utf-8", "Not Found".into());
-        };
+        let r = route(&req.path).ok_or_else(core::not_found)?;
         let want_post = !matches!(r, Route::Ping | Route::Status(..));
         if (req.method == hyper::Method::POST) != want_post {
-            return empty(405);
+            return Err(empty(405));
         }
-        let endpoint = match r {
-            Route::Post(_) => Endpoint::Register,
-            Route::Status(..) => Endpoint::Report,
-            Route::Ping => {
-                return Reply::text(200, "text/plain; charset=utf-8", "Nebula.Api v2".into())
-            }
-            Route::Check => return self.check(&req),
-        };
-        let fault = self.faults().next(endpoint);
-        match fault {
-            Fault::ServerError(500) => return error(500, "Internal server error"),
-            Fault::ServerError(status) => return proxy_page(status),
-            Fault::Unavailable { retry_after_secs } => {
-                return error(503, "Document queue is full")
-                    .with_header("retry-after", retry_after_secs.to_string())
-            }
-            Fault::ResetBeforeAccept => return Reply::Drop,
-            _ => {}
+        match r {
+            Route::Post(_) => Ok((r, Endpoint::Register)),
+            Route::Status(..) => Ok((r, Endpoint::Report)),
+            Route::Ping => Err(Reply::text(
+                200,
+                "text/plain; charset=utf-8",
+                "Nebula.Api v2".into(),
+            )),
+            Route::Check => Err(self.check(req)),
         }
-        let reply = match r {
-            Route::Post(kind) => self.post(&req, kind, &fault),
+    }
+
+    fn answer(self: &Arc<Self>, req: &Req, r: Route, fault: &Fault) -> Reply {
+        match r {
+            Route::Post(kind) => self.post(req, kind, fault),
             Route::Status(kind, inn, id) => self.status(kind, &inn, &id),
             _ => empty(404),
-        };
-        match fault {
-            Fault::Delay(d) => {
-                tokio::time::sleep(d).await;
-                reply
-            }
-            Fault::ResetAfterAccept => Reply::Drop,
-            _ => reply,
         }
+    }
+
+    fn server_error(&self) -> Reply {
+        error(500, "Internal server error")
+    }
+
+    fn unavailable(&self, retry_after_secs: u32) -> Reply {
+        error(503, "Document queue is full")
+            .with_header("retry-after", retry_after_secs.to_string())
     }
 }
