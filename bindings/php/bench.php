@@ -4,7 +4,7 @@
  * Per-call overhead of the PHP binding (a benchmark, not a test).
  *
  *   cargo build -p fiskal-ffi --release
- *   FISKAL_LIB=target/release/libfiskal.so php bindings/php/bench.php [ITERATIONS]
+ *   FISKAL_LIB=target/release/libfiskal_ffi.so php bindings/php/bench.php [ITERATIONS]
  *
  * Measures, in one run, per call:
  *   baseline   json_decode of the receipt text (what any PHP code pays to read it);

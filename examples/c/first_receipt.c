@@ -2,7 +2,7 @@
  *
  *   cargo build -p fiskal-ffi
  *   gcc -std=c11 -Wall -Wextra -Iinclude examples/c/first_receipt.c -Ltarget/debug \
- *       -Wl,-rpath,target/debug -lfiskal -o first_receipt && ./first_receipt
+ *       -Wl,-rpath,target/debug -lfiskal_ffi -o first_receipt && ./first_receipt
  *
  * Conventions (README "C API conventions"): inputs are (pointer, length) UTF-8; outputs are
  * written only on success and freed with fiskal_string_free; on failure the thread's last

@@ -280,8 +280,7 @@ fn envelope_errors() {
 #[test]
 fn compute_paths_point_into_the_envelope() {
     let receipt: Value =
-        serde_json::from_str(include_str!("../../../examples/data/receipt_1_2.json"))
-            .expect("json");
+        serde_json::from_str(include_str!("../data/receipt_1_2.json")).expect("json");
     let mut bad = receipt.clone();
     bad["items"][0]["price"] = json!(true);
     let e =

@@ -382,7 +382,7 @@ fn new_payments(
 /// ```
 /// use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest};
 /// use fiskal_calc::Kopecks;
-/// let json = include_str!("../../../examples/data/receipt_1_2.json");
+/// let json = include_str!("../data/receipt_1_2.json");
 /// let cart = fiskal_ffd::json::parse_and_validate(json).unwrap();
 /// let req = AllocationRequest::new(Adjustment::TargetTotal(Kopecks::new(500_000).unwrap()));
 /// let out = allocate(&cart, &req).unwrap();

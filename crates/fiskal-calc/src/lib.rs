@@ -22,7 +22,7 @@
 //! ```
 //! use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest, Exclusions};
 //! use fiskal_calc::Kopecks;
-//! let json = include_str!("../../../examples/data/receipt_1_2.json");
+//! let json = include_str!("../data/receipt_1_2.json");
 //! let cart = fiskal_ffd::json::parse_and_validate(json).unwrap();
 //! // 10 % off everything but the delivery line (index 2).
 //! let req = AllocationRequest::new(Adjustment::DiscountPercent("10".parse().unwrap()))

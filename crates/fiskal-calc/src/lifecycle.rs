@@ -68,7 +68,7 @@ fn sum_items(items: &[Item], path: &str) -> Result<Kopecks, CalcError> {
 /// ```
 /// use fiskal_calc::lifecycle::settle_prepayment;
 /// use fiskal_ffd::model::Payments;
-/// let json = include_str!("../../../examples/data/receipt_1_2.json");
+/// let json = include_str!("../data/receipt_1_2.json");
 /// let sale = fiskal_ffd::json::parse_and_validate(json).unwrap();
 /// // A 1000.00 ₽ prepayment (1214 = 2, subject 10, 22/122) …
 /// let mut pre = sale.clone();
@@ -233,7 +233,7 @@ fn refund_payments(original: &Payments, total: u64) -> Result<Payments, CalcErro
 ///
 /// ```
 /// use fiskal_calc::lifecycle::{refund_lines, RefundLine};
-/// let json = include_str!("../../../examples/data/receipt_1_2.json");
+/// let json = include_str!("../data/receipt_1_2.json");
 /// let sale = fiskal_ffd::json::parse_and_validate(json).unwrap();
 /// // Return one pair of the three socks (199.90 each).
 /// let one = fiskal_ffd::Quantity::ONE;
@@ -353,7 +353,7 @@ mod tests {
     use super::*;
 
     fn sale() -> Receipt {
-        let json = include_str!("../../../examples/data/receipt_1_2.json");
+        let json = include_str!("../data/receipt_1_2.json");
         fiskal_ffd::json::parse_and_validate(json).unwrap()
     }
 

@@ -4,7 +4,7 @@
 //! JSON form ("fiskal receipt JSON") and the binary TLV codec with exact sizes.
 //!
 //! ```
-//! let json = include_str!("../../../examples/data/receipt_1_2.json");
+//! let json = include_str!("../data/receipt_1_2.json");
 //! let receipt = fiskal_ffd::json::parse_and_validate(json).unwrap();
 //! let doc = fiskal_ffd::to_tlv(&receipt).unwrap();
 //! let bytes = doc.to_bytes().unwrap();

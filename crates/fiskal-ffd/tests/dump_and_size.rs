@@ -4,7 +4,7 @@ use fiskal_ffd::json;
 use fiskal_ffd::size::{document_size_bound, register_overhead, RegisterAssumptions};
 use fiskal_ffd::tlv::decode_document;
 
-const SAMPLE: &str = include_str!("../../../examples/data/receipt_1_2.json");
+const SAMPLE: &str = include_str!("../data/receipt_1_2.json");
 
 #[test]
 fn dump_names_tags_in_russian_and_shows_money_in_roubles() {

@@ -144,7 +144,7 @@ proptest! {
     }
 }
 
-const SAMPLE: &str = include_str!("../../../examples/data/receipt_1_2.json");
+const SAMPLE: &str = include_str!("../data/receipt_1_2.json");
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     use serde_json::{json, Value as J};

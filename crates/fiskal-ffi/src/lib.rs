@@ -1,6 +1,7 @@
 //! # fiskal-ffi
 //!
-//! The C ABI of fiskal (library `libfiskal.so` / `libfiskal.a`, header `include/fiskal.h`,
+//! The C ABI of fiskal (library `libfiskal.so` / `libfiskal.a` when installed with cargo-c,
+//! `libfiskal_ffi.so` / `.a` from a plain `cargo build`; header `include/fiskal.h`,
 //! preprocessor-free copy `include/fiskal_php.h` for PHP FFI). JSON in, JSON out: every
 //! operation of [`fiskal_api`] is one function here, with the same behaviour byte for byte.
 //!

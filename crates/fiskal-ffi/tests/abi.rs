@@ -1,7 +1,7 @@
 //! The exports called as C would: versions, NULLs, UTF-8, ownership, the last error per thread.
 
-use fiskal::*;
 use fiskal_api::Code;
+use fiskal_ffi::*;
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::ptr;
@@ -74,7 +74,7 @@ fn version_string_is_the_cargo_version() {
 
 #[test]
 fn every_operation_through_the_abi() {
-    let receipt = include_bytes!("../../../examples/data/receipt_1_2.json");
+    let receipt = include_bytes!("../data/receipt_1_2.json");
     let tlv = call(fiskal_to_tlv, receipt).expect("to_tlv");
     let hex: serde_json::Value = serde_json::from_str(&tlv).expect("json");
     let input = serde_json::json!({"version": 1, "hex": hex["hex"]}).to_string();

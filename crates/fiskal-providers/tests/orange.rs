@@ -68,7 +68,7 @@ fn bad_key_is_a_config_error_without_key_material() {
 }
 
 const RECEIPT: &str = include_str!("fixtures/orange/sell_1_2.receipt.json");
-const SAMPLE_22: &str = include_str!("../../../examples/data/receipt_1_2.json");
+const SAMPLE_22: &str = include_str!("../data/receipt_1_2.json");
 
 #[test]
 fn vat22_without_a_configured_code_fails_clearly() {

@@ -16,7 +16,7 @@
 use fiskal_render::{FiscalAttributes, Options, Width};
 use std::path::PathBuf;
 
-const SAMPLE: &str = include_str!("../../../examples/data/receipt_1_2.json");
+const SAMPLE: &str = include_str!("../data/receipt_1_2.json");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

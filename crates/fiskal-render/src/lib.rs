@@ -5,7 +5,7 @@
 //! form ([`render_html`]), and the FNS QR code as SVG or PNG ([`qr_svg`], [`qr_png`]).
 //!
 //! ```
-//! let json = include_str!("../../../examples/data/receipt_1_2.json");
+//! let json = include_str!("../data/receipt_1_2.json");
 //! let receipt = fiskal_ffd::json::parse_and_validate(json).unwrap();
 //! let text = fiskal_render::render_text(&receipt, None, &fiskal_render::Options::default());
 //! assert!(text.contains("КАССОВЫЙ ЧЕК"));

@@ -7,8 +7,8 @@ use fiskal_render::{FiscalAttributes, Receipt};
 /// A test receipt: `tests/data/<name>.json`, or a sample from the workspace's `examples/data/`.
 pub(crate) fn receipt(name: &str) -> Receipt {
     let json = match name {
-        "sample_1_2" => include_str!("../../../../examples/data/receipt_1_2.json"),
-        "sample_1_05" => include_str!("../../../../examples/data/receipt_1_05.json"),
+        "sample_1_2" => include_str!("../../data/receipt_1_2.json"),
+        "sample_1_05" => include_str!("../../data/receipt_1_05.json"),
         "sell_1_2" => include_str!("../data/sell_1_2.json"),
         "refund_1_2" => include_str!("../data/refund_1_2.json"),
         "correction_1_2" => include_str!("../data/correction_1_2.json"),
