@@ -603,6 +603,7 @@ pub trait Store: Send + Sync {
     }
 }
 
+mod plan;
 mod sqlite;
 
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};

@@ -10,7 +10,7 @@
 //!
 //! Before an answer is written it is checked against the entry: a `done` whose total (1020) or
 //! operation (1054) is not the stored receipt's is written as
-//! [`Event::IdConflict`] (→ `stuck`, never `done` with someone
+//! [`Event::IdConflict`](crate::Event::IdConflict) (→ `stuck`, never `done` with someone
 //! else's fiscal data); a status answer naming another provider id than the stored one is
 //! written as a retry with code [`PROVIDER_ID_MISMATCH`] (nothing of it applied). A refusal of
 //! our credentials or configuration is `refused_config` (the entry waits; see
@@ -36,18 +36,23 @@
 //! * on its own thread with its own runtime: [`Worker::spawn_thread`] (what the C ABI uses);
 //! * as its own process: the `fiskal-worker` binary.
 
+mod answer;
+mod counters;
 mod route;
 
+pub use answer::PROVIDER_ID_MISMATCH;
 pub use route::{Failover, Route};
+
+use answer::{local_refusal, not_our_receipt, same_document, still_unknown, EventOwned};
+pub use counters::WorkerCounters;
+use counters::{bump, Counters};
 
 use crate::error::OutboxError;
 use crate::state::State;
 use crate::store::{Attention, Entry, Jitter, Store, Timestamp};
-use crate::Event;
 use fiskal_ffd::datetime::LocalDateTime;
 use fiskal_providers::{
-    DocumentKind, InDoubtResolution, Outcome, Provider, ProviderError, RejectKind, StatusQuery,
-    Submission,
+    DocumentKind, InDoubtResolution, Outcome, Provider, ProviderError, StatusQuery, Submission,
 };
 use std::collections::HashMap;
 use std::future::Future;
@@ -112,51 +117,6 @@ impl Default for WorkerConfig {
 
 /// How many `failed_at_register` entries one scan looks at (oldest first).
 const RESUBMIT_SCAN: usize = 1000;
-
-/// Counters since the worker was built (monotonic; read with [`Worker::counters`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WorkerCounters {
-    /// Entries claimed.
-    pub claimed: u64,
-    /// Submits sent (first sends, resends after retry_later, in-doubt resends).
-    pub submits: u64,
-    /// Status requests (polls and in-doubt lookups).
-    pub status_calls: u64,
-    /// Entries that reached `done` through this worker.
-    pub done: u64,
-    /// … of them, those that want attention (negative mark check, warnings, not delivered to
-    /// the ОФД: [`Entry::attention`]).
-    pub done_with_attention: u64,
-    /// Automatic resubmits after register refusals.
-    pub resubmits: u64,
-    /// Failovers to another route.
-    pub failovers: u64,
-    /// Answers dropped because the entry had moved on (lease lost).
-    pub conflicts: u64,
-    /// Store operations that failed (disk full, read-only …); nothing of them was stored.
-    pub store_errors: u64,
-    /// Entries claimed whose route is not configured (left for their deadline).
-    pub unrouted: u64,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    claimed: AtomicU64,
-    submits: AtomicU64,
-    status_calls: AtomicU64,
-    done: AtomicU64,
-    done_with_attention: AtomicU64,
-    resubmits: AtomicU64,
-    failovers: AtomicU64,
-    conflicts: AtomicU64,
-    store_errors: AtomicU64,
-    unrouted: AtomicU64,
-}
-
-fn bump(c: &AtomicU64) {
-    c.fetch_add(1, Ordering::Relaxed);
-}
 
 /// A change the worker made, for observers ([`Worker::on_transition`]): 1C's ExternalEvent,
 /// a host's log, a progress bar.
@@ -831,120 +791,4 @@ struct Call<'a, P> {
     entry: &'a Entry,
     receipt: &'a fiskal_ffd::Receipt,
     document_id: &'a str,
-}
-
-/// An event the worker writes, owned (it crosses into the blocking pool).
-enum EventOwned {
-    /// Boxed: an outcome with fiscal attributes is large, the other events are small.
-    Outcome(Box<Outcome>),
-    Resubmit,
-    Failover(String),
-    IdConflict(String),
-}
-
-impl EventOwned {
-    fn as_event(&self) -> Event<'_> {
-        match self {
-            EventOwned::Outcome(o) => Event::ProviderOutcome(o),
-            EventOwned::Resubmit => Event::Resubmit,
-            EventOwned::Failover(p) => Event::Failover { provider: p },
-            EventOwned::IdConflict(d) => Event::IdConflict { detail: d },
-        }
-    }
-}
-
-/// The `last_code` of a status answer about another provider id than the one stored.
-pub const PROVIDER_ID_MISMATCH: &str = "provider_id_mismatch";
-
-/// A status answer about the entry's document, or — when it names another provider id than
-/// the one the provider gave us at acceptance — a retry that applies nothing of it (audited,
-/// polled again, `stuck` at the deadline if it persists).
-fn same_document(e: &Entry, o: Outcome) -> Outcome {
-    let answered = match &o {
-        Outcome::Accepted { provider_id, .. }
-        | Outcome::Pending { provider_id }
-        | Outcome::Done { provider_id, .. } => provider_id,
-        _ => return o,
-    };
-    match e.provider_id.as_deref() {
-        Some(ours) if !ours.is_empty() && ours != answered => Outcome::RetryLater {
-            after: None,
-            code: Some(PROVIDER_ID_MISMATCH.into()),
-            message: format!(
-                "the status answer is about provider id {answered:?}, this receipt's is \
-                 {ours:?}: not applied ({})",
-                o.code()
-            ),
-        },
-        _ => o,
-    }
-}
-
-/// When a `done` answer describes another receipt than ours (another total 1020 or operation
-/// 1054: the document id was used before, by someone else), what it reports against what we
-/// hold; `None` when it is ours (or not a `done`).
-fn not_our_receipt(
-    receipt: &fiskal_ffd::Receipt,
-    document_id: &str,
-    o: &Outcome,
-) -> Option<String> {
-    let Outcome::Done {
-        provider_id,
-        fiscal,
-    } = o
-    else {
-        return None;
-    };
-    let same_total = match (fiscal.total.kopecks(), receipt.total.kopecks()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => fiscal.total == receipt.total,
-    };
-    if same_total && fiscal.operation == receipt.operation {
-        return None;
-    }
-    Some(format!(
-        "the provider reports document id {document_id} (provider id {provider_id}) fiscalised \
-         as another receipt: total {} (ours {}), operation {} (ours {}); fn {} fd {} fp {} \
-         {}; not marked done: the id was used before, check which receipt it is",
-        fiscal.total,
-        receipt.total,
-        fiscal.operation.0,
-        receipt.operation.0,
-        fiscal.fn_number,
-        fiscal.fd_number,
-        fiscal.fiscal_sign,
-        fiscal.date_time,
-    ))
-}
-
-/// A send that failed locally (nothing went out, and it never will as it is): a refusal the
-/// operator sees, with the local error's code.
-fn local_refusal(err: &ProviderError) -> Outcome {
-    let kind = match err {
-        ProviderError::Config { .. } | ProviderError::Tls { .. } => RejectKind::Configuration,
-        _ => RejectKind::Validation,
-    };
-    Outcome::Rejected {
-        kind,
-        code: format!("local:{}", err.code()),
-        message: err.to_string(),
-    }
-}
-
-/// A status call or in-doubt resolution that failed locally: nothing is settled, try later.
-/// The message says what failed: the lookup (or the same-id resend), never "cannot be sent".
-fn still_unknown(err: &ProviderError) -> Outcome {
-    let what = match err {
-        ProviderError::Unsupported {
-            provider,
-            path,
-            message,
-        } => format!("{provider}: `{path}`: {message}"),
-        other => other.to_string(),
-    };
-    Outcome::RetryLater {
-        after: None,
-        code: Some(format!("local:{}", err.code())),
-        message: format!("the status request was not made: {what}"),
-    }
 }
