@@ -8,6 +8,7 @@ use addin1c::{name, CStr1C, Connection, RawAddin, Variant};
 use fiskal_api::{ApiError, Code};
 use serde_json::json;
 
+use crate::abi::{take_args, Arg};
 use crate::args::{eq_ignore_case, Args};
 use crate::methods::{MethodInfo, METHODS, PROPERTIES};
 use crate::stateful::EventSink;
@@ -79,7 +80,7 @@ impl Fiskal {
     pub(crate) fn dispatch(
         &mut self,
         method: &MethodInfo,
-        values: &[Variant<'_>],
+        values: &[Arg<'_>],
     ) -> Result<String, ApiError> {
         let args = Args {
             names: (method.name_ru, method.name_en),
@@ -103,9 +104,21 @@ impl Fiskal {
 
     /// Runs method `num` and records the outcome; `Some(result JSON or "")`, or `None` if there
     /// is no such method.
-    fn invoke(&mut self, num: usize, values: &[Variant<'_>]) -> Option<String> {
+    ///
+    /// The arguments are the ones [`crate::abi`] read from the platform's `tVariant`s for this
+    /// call (`addin1c`'s own view of them, `params`, is only counted: its conversion is not
+    /// safe for every value a host can pass).
+    fn invoke(&mut self, num: usize, params: &[Variant<'_>]) -> Option<String> {
         let method = METHODS.get(num)?;
-        Some(match self.dispatch(method, values) {
+        let result = match take_args() {
+            Some(values) if values.len() == params.len() => self.dispatch(method, &values),
+            _ => Err(ApiError::with_messages(
+                Code::Internal,
+                "аргументы вызова не прочитаны на границе Native API",
+                "the call's arguments were not read at the Native API boundary",
+            )),
+        };
+        Some(match result {
             Ok(json) => {
                 self.last_error.clear();
                 json

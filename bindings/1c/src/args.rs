@@ -1,8 +1,10 @@
-//! Method arguments (1C values as `tVariant`) → Rust strings, and name matching.
+//! Method arguments (1C values, read by [`crate::abi`]) → Rust strings, and name matching.
 
-use addin1c::{CStr1C, ParamValue, Variant};
+use addin1c::CStr1C;
 use fiskal_api::{ApiError, Code, MAX_INPUT_LEN};
 use serde_json::json;
+
+use crate::abi::Arg;
 
 /// The UTF-16 units of a platform string, without its NUL terminator.
 pub(crate) fn units(s: &CStr1C) -> &[u16] {
@@ -25,27 +27,15 @@ const STRING: (&str, &str) = ("строка", "a string");
 /// What a number parameter expects, for messages.
 const WHOLE: (&str, &str) = ("целое число от 0", "a whole number from 0");
 
-/// The 1C type of a value, for messages.
-fn type_name(v: &ParamValue<'_>) -> (&'static str, &'static str) {
-    match v {
-        ParamValue::Empty => ("Неопределено", "Undefined"),
-        ParamValue::Bool(_) => ("Булево", "Boolean"),
-        ParamValue::I32(_) | ParamValue::F64(_) => ("Число", "Number"),
-        ParamValue::Date(_) => ("Дата", "Date"),
-        ParamValue::Str(_) => ("Строка", "String"),
-        ParamValue::Blob(_) => ("ДвоичныеДанные", "BinaryData"),
-    }
-}
-
 /// The arguments of one call, with the method's names for messages.
 pub(crate) struct Args<'a, 'b> {
     /// The method's Russian and English names.
     pub(crate) names: (&'static str, &'static str),
     /// The values the platform passed.
-    pub(crate) values: &'a [Variant<'b>],
+    pub(crate) values: &'a [Arg<'b>],
 }
 
-impl Args<'_, '_> {
+impl<'b> Args<'_, 'b> {
     /// A string argument (see [`text`]).
     pub(crate) fn text(&self, index: usize) -> Result<String, ApiError> {
         text(self.names, self.values, index)
@@ -57,8 +47,8 @@ impl Args<'_, '_> {
     }
 
     /// The raw value of an argument.
-    pub(crate) fn get(&self, index: usize) -> Option<ParamValue<'_>> {
-        self.values.get(index).map(Variant::get)
+    pub(crate) fn get(&self, index: usize) -> Option<Arg<'b>> {
+        self.values.get(index).copied()
     }
 }
 
@@ -66,10 +56,10 @@ impl Args<'_, '_> {
 pub(crate) fn wrong_type(
     (method_ru, method_en): (&str, &str),
     index: usize,
-    value: &ParamValue<'_>,
+    value: &Arg<'_>,
     (want_ru, want_en): (&str, &str),
 ) -> ApiError {
-    let (ru, en) = type_name(value);
+    let (ru, en) = value.type_name();
     let n = index + 1;
     ApiError::with_messages(
         Code::InvalidArgument,
@@ -83,13 +73,14 @@ pub(crate) fn wrong_type(
 
 /// A string argument: a 1C `Строка`, or `ДвоичныеДанные` holding UTF-8 text (a JSON file read
 /// with `Новый ДвоичныеДанные(ИмяФайла)`).
-fn text(method: (&str, &str), args: &[Variant<'_>], index: usize) -> Result<String, ApiError> {
+fn text(method: (&str, &str), args: &[Arg<'_>], index: usize) -> Result<String, ApiError> {
     let Some(arg) = args.get(index) else {
         return Err(missing(method, index));
     };
-    match arg.get() {
-        ParamValue::Str(units) => utf16_to_string(units),
-        ParamValue::Blob(bytes) => {
+    match *arg {
+        Arg::Str(units) => utf16_to_string(units),
+        Arg::Dangling { .. } => Err(dangling(method, index, arg)),
+        Arg::Blob(bytes) => {
             if bytes.len() > MAX_INPUT_LEN {
                 return Err(ApiError::new(Code::InputTooLarge));
             }
@@ -105,25 +96,49 @@ fn text(method: (&str, &str), args: &[Variant<'_>], index: usize) -> Result<Stri
 /// An optional non-negative whole-number argument (`Неопределено` or absent: `None`).
 fn optional_u32(
     method: (&str, &str),
-    args: &[Variant<'_>],
+    args: &[Arg<'_>],
     index: usize,
 ) -> Result<Option<u32>, ApiError> {
-    let Some(arg) = args.get(index) else {
+    let Some(&value) = args.get(index) else {
         return Ok(None);
     };
-    let value = arg.get();
     match value {
-        ParamValue::Empty => Ok(None),
-        ParamValue::I32(n) => u32::try_from(n)
+        Arg::Empty => Ok(None),
+        Arg::I32(n) => u32::try_from(n)
             .map(Some)
             .map_err(|_| wrong_type(method, index, &value, WHOLE)),
-        ParamValue::F64(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
+        Arg::F64(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
             // In range and whole: the conversion is exact.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             Ok(Some(f as u32))
         }
         _ => Err(wrong_type(method, index, &value, WHOLE)),
     }
+}
+
+/// The error for a string or binary argument whose data pointer is NULL while its length is
+/// not 0 (`index` counts from 0): the platform passed no data to read.
+pub(crate) fn dangling(
+    (method_ru, method_en): (&str, &str),
+    index: usize,
+    value: &Arg<'_>,
+) -> ApiError {
+    let (ru, en) = value.type_name();
+    let len = match value {
+        Arg::Dangling { len, .. } => *len,
+        _ => 0,
+    };
+    let n = index + 1;
+    ApiError::with_messages(
+        Code::InvalidArgument,
+        format!(
+            "параметр {n} метода {method_ru}: значение типа {ru} длиной {len} без данных (указатель NULL)"
+        ),
+        format!(
+            "parameter {n} of {method_en}: a {en} value of length {len} without data (a NULL pointer)"
+        ),
+    )
+    .details(json!({"parameter": n, "type": en, "len": len, "data": null}))
 }
 
 /// The error for a missing parameter (the platform always passes `GetNParams` values; a host

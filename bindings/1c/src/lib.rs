@@ -24,7 +24,9 @@
 //! Stateful parts, one of each per object: a provider client (`СоздатьКлиента`) and the durable
 //! outbox (`ОткрытьОчередь`). While the outbox worker runs inside the add-in, every receipt that
 //! reaches a final state is reported to 1C through `ExternalEvent` (source [`EVENT_SOURCE`],
-//! event [`EVENT_DONE`] or [`EVENT_FAILED`], data = the entry JSON).
+//! event [`EVENT_DONE`] — followed by [`EVENT_DONE_WITH_ATTENTION`] for a receipt
+//! fiscalised with a negative mark check, warnings or not delivered to the ОФД — or
+//! [`EVENT_FAILED`], data = the entry JSON).
 
 // A panic must become error 104, never an abort of the 1C process: `catch_unwind` needs unwinding.
 #[cfg(panic = "abort")]
@@ -32,6 +34,7 @@ compile_error!(
     "fiskal-1c must be built with panic = \"unwind\" (catch_unwind guards every entry point)"
 );
 
+mod abi;
 mod addin;
 mod args;
 mod methods;
@@ -39,7 +42,7 @@ mod stateful;
 
 pub use addin::Fiskal;
 pub use methods::{MethodInfo, PropInfo, METHODS, PROPERTIES};
-pub use stateful::{EVENT_DONE, EVENT_FAILED, EVENT_SOURCE};
+pub use stateful::{EVENT_DONE, EVENT_DONE_WITH_ATTENTION, EVENT_FAILED, EVENT_SOURCE};
 
 use std::ffi::{c_int, c_long, c_void};
 use std::panic::catch_unwind;
@@ -92,8 +95,15 @@ pub unsafe extern "C" fn GetClassObject(name: *const u16, component: *mut *mut c
             return 0;
         }
         // SAFETY: `component` is non-NULL and writable (the caller's contract); the object is
-        // released by `DestroyObject`.
-        unsafe { create_component(component, Fiskal::new()) }
+        // released by `DestroyObject`. `harden` rewrites its interface entries before anyone
+        // else sees it (every pointer the platform passes is checked, see `abi`).
+        unsafe {
+            let made = create_component(component, Fiskal::new());
+            if made != 0 && !(*component).is_null() {
+                abi::harden(*component);
+            }
+            made
+        }
     })
     .unwrap_or(0)
 }

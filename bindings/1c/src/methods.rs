@@ -3,10 +3,11 @@
 //! The order of [`METHODS`] and [`PROPERTIES`] is the numbering the platform sees
 //! (`FindMethod`, `GetMethodName`, `CallAsFunc`); new entries are only appended.
 
-use addin1c::{name, CStr1C, ParamValue};
+use addin1c::{name, CStr1C};
 use fiskal_api::ApiError;
 use serde_json::json;
 
+use crate::abi::Arg;
 use crate::addin::Fiskal;
 use crate::args::Args;
 use crate::stateful;
@@ -100,11 +101,13 @@ pub static METHODS: &[MethodInfo] = &[
     method!("Опросить", "Poke", 1, stateful::poke),
     method!("Сверить", "Reconcile", 1, stateful::reconcile),
     method!("ЗакрытьОчередь", "CloseOutbox", 0, stateful::close_outbox),
+    method!("ПоставитьВОчередьСнова", "Requeue", 3, stateful::requeue),
+    method!("Отменить", "Cancel", 3, stateful::cancel),
 ];
 
 /// `ИзТЛВ`: the `from_tlv` envelope as text, or the document itself as `ДвоичныеДанные`.
 fn from_tlv(_: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
-    if let Some(ParamValue::Blob(bytes)) = a.get(0) {
+    if let Some(Arg::Blob(bytes)) = a.get(0) {
         if bytes.len() > fiskal_api::MAX_INPUT_LEN / 2 {
             return Err(ApiError::new(fiskal_api::Code::InputTooLarge));
         }

@@ -16,6 +16,11 @@ pub const EVENT_SOURCE: &str = "Fiskal";
 pub const EVENT_DONE: &str = "ЧекПробит";
 /// The event when a receipt reached a final state other than done (`rejected`, `stuck`).
 pub const EVENT_FAILED: &str = "ЧекНеПробит";
+/// The event right after [`EVENT_DONE`] when the receipt is fiscalised but wants a person's
+/// look (the entry's `"attention"`: a negative marking-code check, provider warnings, not
+/// delivered to the ОФД); the same data. Handlers that only know «ЧекПробит» still see the
+/// receipt done.
+pub const EVENT_DONE_WITH_ATTENTION: &str = "ЧекПробитСЗамечаниями";
 
 /// Where the worker thread sends events: the platform's connection from `Init` until `Done`.
 #[derive(Default)]
@@ -60,20 +65,27 @@ impl EventSink {
     }
 }
 
-/// The event name for an observer event JSON, if 1C should hear about it.
-fn event_name(event_json: &str) -> Option<&'static str> {
-    let v: Value = serde_json::from_str(event_json).ok()?;
-    match v.get("state")?.as_str()? {
-        "done" => Some(EVENT_DONE),
-        "rejected" | "stuck" => Some(EVENT_FAILED),
-        _ => None,
+/// The event names for an observer event JSON, in order (none if 1C need not hear about it):
+/// «ЧекПробит» for done, followed by «ЧекПробитСЗамечаниями» when the event is
+/// `done_with_attention`; «ЧекНеПробит» for `rejected` and `stuck`.
+fn event_names(event_json: &str) -> Vec<&'static str> {
+    let Ok(v) = serde_json::from_str::<Value>(event_json) else {
+        return Vec::new();
+    };
+    match v.get("state").and_then(Value::as_str) {
+        Some("done") if v.get("event").and_then(Value::as_str) == Some("done_with_attention") => {
+            vec![EVENT_DONE, EVENT_DONE_WITH_ATTENTION]
+        }
+        Some("done") => vec![EVENT_DONE],
+        Some("rejected" | "stuck") => vec![EVENT_FAILED],
+        _ => Vec::new(),
     }
 }
 
 /// The observer given to the outbox: final states → `ExternalEvent`.
 fn observer(sink: Arc<EventSink>) -> EventObserver {
     Box::new(move |event_json: &str| {
-        if let Some(name) = event_name(event_json) {
+        for name in event_names(event_json) {
             sink.send(name, event_json);
         }
     })
@@ -196,6 +208,29 @@ pub(crate) fn poke(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError>
     Ok(json!({"version": 1, "found": found}).to_string())
 }
 
+/// The action request of `ПоставитьВОчередьСнова` / `Отменить` from their three parameters.
+fn action_request(a: &Args<'_, '_>) -> Result<String, ApiError> {
+    let key = a.text(0)?;
+    let who = a.text(1)?;
+    let reason = a.text(2)?;
+    Ok(json!({"key": key, "who": who, "reason": reason}).to_string())
+}
+
+/// `ПоставитьВОчередьСнова(Ключ, Кто, Причина)`: an operator sends the entry again (a new
+/// document id only where no provider can hold the old one; see `OutboxHandle::requeue`);
+/// who and why are kept in the audit trail.
+pub(crate) fn requeue(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
+    let request = action_request(a)?;
+    outbox(f)?.requeue(&request)
+}
+
+/// `Отменить(Ключ, Кто, Причина)`: an operator cancels an entry no provider can hold (see
+/// `OutboxHandle::cancel`); who and why are kept in the audit trail.
+pub(crate) fn cancel(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
+    let request = action_request(a)?;
+    outbox(f)?.cancel(&request)
+}
+
 /// `Сверить(Запрос)`.
 pub(crate) fn reconcile(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
     let query = a.text(0)?;
@@ -208,11 +243,19 @@ mod tests {
 
     #[test]
     fn only_final_states_make_events() {
-        assert_eq!(event_name(r#"{"state":"done"}"#), Some(EVENT_DONE));
-        assert_eq!(event_name(r#"{"state":"rejected"}"#), Some(EVENT_FAILED));
-        assert_eq!(event_name(r#"{"state":"stuck"}"#), Some(EVENT_FAILED));
-        assert_eq!(event_name(r#"{"state":"accepted"}"#), None);
-        assert_eq!(event_name("not json"), None);
+        assert_eq!(event_names(r#"{"state":"done"}"#), [EVENT_DONE]);
+        assert_eq!(
+            event_names(r#"{"state":"done","event":"done"}"#),
+            [EVENT_DONE]
+        );
+        assert_eq!(
+            event_names(r#"{"state":"done","event":"done_with_attention"}"#),
+            [EVENT_DONE, EVENT_DONE_WITH_ATTENTION]
+        );
+        assert_eq!(event_names(r#"{"state":"rejected"}"#), [EVENT_FAILED]);
+        assert_eq!(event_names(r#"{"state":"stuck"}"#), [EVENT_FAILED]);
+        assert!(event_names(r#"{"state":"accepted"}"#).is_empty());
+        assert!(event_names("not json").is_empty());
     }
 
     #[test]

@@ -652,3 +652,185 @@ fn the_bsl_example_receipt() {
     assert_eq!(e["details"][0]["path"], "company.inn");
     assert_eq!(e["details"][0]["name"], "inn_check_digit");
 }
+
+// ---- what a platform may pass: NULL data, broken arrays, a broken allocator ----------------
+
+/// The arguments of a call to `m` with `value` at position `at`: invalid JSON text for the
+/// other required parameters, 0 for the optional ones.
+fn args_with(m: &fiskal_1c::MethodInfo, at: usize, value: Value) -> Vec<Value> {
+    (0..m.params)
+        .map(|p| match p {
+            _ if p == at => value.clone(),
+            _ if p < m.required => s("{"),
+            _ => Value::Int(0),
+        })
+        .collect()
+}
+
+/// A call's whole outcome: (CallAsFunc's answer, the result, ПоследняяОшибка).
+fn outcome(a: &AddIn, name: &str, args: &[Value]) -> (bool, Value, Option<Json>) {
+    let c = a.call(name, args);
+    (c.ok, c.ret, a.last_error())
+}
+
+#[test]
+fn null_data_with_length_0_is_the_empty_value_in_every_method() {
+    // Issue 23: a VTYPE_PWSTR / VTYPE_BLOB with a NULL pointer and length 0 aborted the host.
+    let a = AddIn::new();
+    let mut calls = 0;
+    for m in METHODS {
+        for at in 0..m.params {
+            for (null, empty) in [
+                (Value::NullStr(0), s("")),
+                (Value::NullBlob(0), Value::Blob(Vec::new())),
+            ] {
+                let want = outcome(&a, m.name_en, &args_with(m, at, empty.clone()));
+                let got = outcome(&a, m.name_ru, &args_with(m, at, null.clone()));
+                assert_eq!(
+                    got,
+                    want,
+                    "{} parameter {}: {null:?} vs {empty:?}",
+                    m.name_en,
+                    at + 1
+                );
+                assert!(got.0, "{}: no exception", m.name_en);
+                calls += 1;
+            }
+        }
+    }
+    assert!(calls >= 2 * METHODS.len());
+    // "" where text is expected is the empty document: a JSON error, not a crash.
+    let e = a.err("ВТЛВ", &[Value::NullStr(0)]);
+    assert_eq!(e["code"], 102, "{e}");
+    let e = a.err("ИзТЛВ", &[Value::NullBlob(0)]);
+    assert_eq!(e, a.err("ИзТЛВ", &[Value::Blob(Vec::new())]));
+    assert_clean(&a);
+}
+
+#[test]
+fn null_data_with_a_length_is_107_naming_the_parameter() {
+    let a = AddIn::new();
+    let mut text_params = 0;
+    for m in METHODS {
+        for at in 0..m.params {
+            for null in [Value::NullStr(9), Value::NullBlob(u32::MAX)] {
+                let e = a.err(m.name_en, &args_with(m, at, null.clone()));
+                assert_eq!(e["code"], 107, "{} {null:?}: {e}", m.name_en);
+                assert_eq!(e["details"]["parameter"], at + 1, "{e}");
+                if e["details"]["len"].is_null() {
+                    // A number parameter: the type is named, the data is not read.
+                    assert!(
+                        ["String", "BinaryData"]
+                            .contains(&e["details"]["type"].as_str().unwrap_or("")),
+                        "{e}"
+                    );
+                } else {
+                    // A text parameter: the length the platform claimed, no data.
+                    let len = if null == Value::NullStr(9) {
+                        9
+                    } else {
+                        u32::MAX
+                    };
+                    assert_eq!(e["details"]["len"], len, "{e}");
+                    assert!(
+                        e["message_ru"].as_str().unwrap_or("").contains(m.name_ru),
+                        "{e}"
+                    );
+                    text_params += 1;
+                }
+            }
+        }
+    }
+    assert!(text_params >= 2 * METHODS.len() - 10, "{text_params}");
+    assert_clean(&a);
+}
+
+#[test]
+fn broken_calls_are_refused_not_dereferenced() {
+    let a = AddIn::new();
+    for (entry, answer) in a.null_pointers() {
+        assert!(!answer, "{entry} with a NULL pointer answered yes");
+    }
+    let num = a.find_method("ВТЛВ");
+    let mut ret = host::TVariant::empty();
+    // SAFETY: NULL arrays and bad counts are what is being tested; nothing valid is freed.
+    unsafe {
+        assert!(!a.call_raw(num, Some(&mut ret), std::ptr::null_mut(), 2).0);
+        assert!(!a.call_raw(num, None, std::ptr::null_mut(), 1).0);
+        let mut one = [host::TVariant::empty()];
+        assert!(!a.call_raw(num, Some(&mut ret), one.as_mut_ptr(), -1).0);
+        assert!(!a.call_raw(-5, Some(&mut ret), one.as_mut_ptr(), 1).0);
+        assert_eq!(
+            a.call_raw(num, Some(&mut ret), std::ptr::null_mut(), 0),
+            (true, Some(s("")))
+        );
+    }
+    // The object still works.
+    assert_eq!(a.last_error().expect("missing parameter")["code"], 107);
+    assert!(a.ok("ВТЛВ", &[s(&receipt())])["hex"].is_string());
+    assert_clean(&a);
+}
+
+#[test]
+fn unknown_tags_and_odd_bools_are_type_errors_and_come_back_unchanged() {
+    let a = AddIn::new();
+    let num = a.find_method("ВТЛВ");
+    for (vt, byte, ty) in [
+        (0x2003_u16, 1_u8, "an unknown type"), // VTYPE_ARRAY | VTYPE_I4
+        (0x4016, 1, "an unknown type"),        // VTYPE_BYREF | VTYPE_PWSTR
+        (999, 1, "an unknown type"),
+        (11, 7, "Boolean"), // VTYPE_BOOL with a byte no C++ bool has
+    ] {
+        let mut arg = host::TVariant::empty();
+        arg.vt = vt;
+        arg.value.tm = [u64::from(byte); 7];
+        let mut ret = host::TVariant::empty();
+        // SAFETY: one readable variant; its "pointer" bytes are never a string here.
+        let (ok, value) = unsafe { a.call_raw(num, Some(&mut ret), &mut arg, 1) };
+        assert!(ok);
+        assert_eq!(value, Some(s("")));
+        assert_eq!(arg.vt, vt, "the platform's tag is put back");
+        let e = a.last_error().expect("error");
+        assert_eq!(
+            (e["code"].clone(), e["details"]["type"].clone()),
+            (json!(107), json!(ty))
+        );
+    }
+    assert_clean(&a);
+}
+
+#[test]
+fn an_allocator_that_answers_null_is_an_exception_not_a_crash() {
+    let a = AddIn::new();
+    a.mem
+        .null_blocks
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let c = a.call("ВТЛВ", &[s(&receipt())]);
+    assert!(!c.ok, "the result could not be stored");
+    assert_eq!(c.ret, Value::Empty);
+    // An error result is "" and needs no memory: Неопределено, the error kept.
+    let c = a.call("ВТЛВ", &[Value::NullStr(0)]);
+    assert!(c.ok);
+    assert_eq!(c.ret, Value::Empty);
+    let blocks = |on| {
+        a.mem
+            .null_blocks
+            .store(on, std::sync::atomic::Ordering::SeqCst)
+    };
+    blocks(false);
+    assert_eq!(a.last_error().expect("error")["code"], 102);
+    blocks(true);
+    assert_eq!(
+        a.prop("Версия"),
+        None,
+        "a property that cannot be stored is refused"
+    );
+    assert_eq!(
+        a.method_name(0, 0),
+        None,
+        "a name that cannot be stored is refused"
+    );
+    blocks(false);
+    assert_eq!(a.last_error().expect("error")["code"], 199);
+    assert_clean(&a);
+}

@@ -29,8 +29,8 @@ use std::path::PathBuf;
 use std::ptr;
 use std::sync::OnceLock;
 
-use platform::{read_wstr, StrVal, TVariant, VT_BLOB, VT_BOOL, VT_EMPTY, VT_I4, VT_PWSTR, VT_R8};
-pub(crate) use platform::{Connection, MemoryManager, Value};
+use platform::{read_wstr, StrVal, VT_BLOB, VT_BOOL, VT_EMPTY, VT_I4, VT_PWSTR, VT_R8};
+pub(crate) use platform::{Connection, MemoryManager, TVariant, Value};
 
 use serde_json::Value as Json;
 
@@ -388,6 +388,17 @@ impl AddIn {
                     len: u32::try_from(units.len()).expect("len"),
                 };
             }
+            Value::NullStr(len) | Value::NullBlob(len) => {
+                t.vt = if matches!(v, Value::NullStr(_)) {
+                    VT_PWSTR
+                } else {
+                    VT_BLOB
+                };
+                t.value.s = StrVal {
+                    ptr: ptr::null_mut(),
+                    len: *len,
+                };
+            }
             Value::Blob(bytes) => {
                 let p = self.mem.alloc(bytes.len()).cast::<u8>();
                 // SAFETY: `p` has room for the bytes.
@@ -428,7 +439,12 @@ impl AddIn {
                             String::from_utf16(units).expect("the add-in returned bad UTF-16"),
                         )
                     } else {
-                        Value::Blob(std::slice::from_raw_parts(p.cast::<u8>(), len).to_vec())
+                        let bytes = if len == 0 {
+                            &[][..]
+                        } else {
+                            std::slice::from_raw_parts(p.cast::<u8>(), len)
+                        };
+                        Value::Blob(bytes.to_vec())
                     };
                     self.mem.free(p);
                     v
@@ -505,6 +521,77 @@ impl AddIn {
             self.free_value(p);
         }
         Call { ok, ret }
+    }
+
+    /// `CallAsFunc(num, ret, params, count)` (or `CallAsProc` when `ret` is `None`) with whatever
+    /// the caller built, NULLs and bad counts included; the caller keeps and frees its variants.
+    /// The result variant, if any, is read and freed afterwards.
+    ///
+    /// # Safety
+    ///
+    /// `params` must be what a (possibly broken) platform could pass: NULL, or `count` readable
+    /// and writable variants (a NULL data pointer in them is fine, a wild one is not).
+    pub(crate) unsafe fn call_raw(
+        &self,
+        num: c_long,
+        ret: Option<*mut TVariant>,
+        params: *mut TVariant,
+        count: c_long,
+    ) -> (bool, Option<Value>) {
+        let (this, vt) = self.extender();
+        match ret {
+            // SAFETY: the caller's contract: `params` is NULL or `count` valid variants.
+            None => (unsafe { (vt.call_as_proc)(this, num, params, count) }, None),
+            Some(r) if r.is_null() => (
+                // SAFETY: as above; a NULL result is what is being tested.
+                unsafe { (vt.call_as_func)(this, num, r, params, count) },
+                None,
+            ),
+            Some(r) => {
+                // SAFETY: as above; `r` is a valid variant of the caller's.
+                let ok = unsafe { (vt.call_as_func)(this, num, r, params, count) };
+                // SAFETY: `r` is non-NULL and the caller's valid variant.
+                (ok, Some(self.take_value(unsafe { &mut *r })))
+            }
+        }
+    }
+
+    /// The add-in's entries that take a pointer, each given NULL (a broken platform): they must
+    /// answer "no" (false, -1, nothing), never dereference it.
+    pub(crate) fn null_pointers(&self) -> Vec<(&'static str, bool)> {
+        let (this, vt) = self.extender();
+        let (this0, vt0) = self.init_done();
+        let (this2, vt2) = self.interface::<LocaleVTable>(2);
+        let (this3, vt3) = self.interface::<UserLanguageVTable>(3);
+        let num = self.find_method("ВТЛВ");
+        // SAFETY: every call passes NULL where a pointer goes; the add-in must not read it.
+        unsafe {
+            (vt2.set_locale)(this2, ptr::null());
+            (vt3.set_user_interface_language_code)(this3, ptr::null());
+            vec![
+                ("Init", (vt0.init)(this0, ptr::null_mut())),
+                (
+                    "setMemManager",
+                    (vt0.set_mem_manager)(this0, ptr::null_mut()),
+                ),
+                (
+                    "RegisterExtensionAs",
+                    (vt.register_extension_as)(this, ptr::null_mut()),
+                ),
+                ("FindMethod", (vt.find_method)(this, ptr::null()) != -1),
+                ("FindProp", (vt.find_prop)(this, ptr::null()) != -1),
+                ("GetPropVal", (vt.get_prop_val)(this, 0, ptr::null_mut())),
+                ("SetPropVal", (vt.set_prop_val)(this, 0, ptr::null_mut())),
+                (
+                    "GetParamDefValue",
+                    (vt.get_param_def_value)(this, num, 0, ptr::null_mut()),
+                ),
+                (
+                    "CallAsFunc(ret NULL)",
+                    (vt.call_as_func)(this, num, ptr::null_mut(), ptr::null_mut(), 0),
+                ),
+            ]
+        }
     }
 
     /// Reads property `name` (`Объект.Свойство`): `FindProp`, `IsPropReadable`, `GetPropVal`.

@@ -85,6 +85,11 @@ pub(crate) enum Value {
     Blob(Vec<u8>),
     /// A string with raw UTF-16 units (for lone surrogates).
     Utf16(Vec<u16>),
+    /// A `VTYPE_PWSTR` whose pointer is NULL and whose `wstrLen` is this (0: what a platform
+    /// may pass for `""`; more: a broken value that must be an argument error, never a read).
+    NullStr(u32),
+    /// A `VTYPE_BLOB` whose pointer is NULL and whose `strLen` is this.
+    NullBlob(u32),
 }
 
 impl Value {
@@ -124,6 +129,8 @@ pub(crate) struct MemoryManager {
     pub(crate) refuse_empty: AtomicBool,
     /// Refuse allocations larger than this many bytes (out of memory).
     pub(crate) refuse_over: AtomicUsize,
+    /// Answer every allocation with `true` and a NULL block (a broken allocator).
+    pub(crate) null_blocks: AtomicBool,
 }
 
 static MEMORY_VTABLE: MemoryManagerVTable = MemoryManagerVTable {
@@ -143,6 +150,18 @@ pub(crate) unsafe extern "system" fn mm_alloc(
     out: *mut *mut c_void,
     size: c_ulong,
 ) -> bool {
+    // SAFETY: as in `alloc_block`.
+    unsafe { alloc_block(this, out, size, false) }
+}
+
+/// `AllocMemory`; `for_host`: the host's own argument strings, which a broken allocator
+/// (`null_blocks`) does not touch.
+unsafe fn alloc_block(
+    this: *mut MemoryManager,
+    out: *mut *mut c_void,
+    size: c_ulong,
+    for_host: bool,
+) -> bool {
     // SAFETY: the add-in passes back the manager we gave it, which lives for the whole test.
     let this = unsafe { &*this };
     let size = usize::try_from(size).expect("size");
@@ -151,6 +170,11 @@ pub(crate) unsafe extern "system" fn mm_alloc(
     }
     if size > this.refuse_over.load(Ordering::SeqCst) {
         return false;
+    }
+    if !for_host && this.null_blocks.load(Ordering::SeqCst) {
+        // SAFETY: `out` is the add-in's out-pointer.
+        unsafe { *out = ptr::null_mut() };
+        return true;
     }
     // SAFETY: the layout has a non-zero size.
     let p = unsafe { alloc(block_layout(size)) };
@@ -190,6 +214,7 @@ impl MemoryManager {
             allocations: AtomicUsize::new(0),
             refuse_empty: AtomicBool::new(false),
             refuse_over: AtomicUsize::new(usize::MAX),
+            null_blocks: AtomicBool::new(false),
         }))
     }
 
@@ -202,10 +227,11 @@ impl MemoryManager {
         let mut p = ptr::null_mut();
         // SAFETY: our own manager and a valid out-pointer.
         let ok = unsafe {
-            mm_alloc(
+            alloc_block(
                 self.as_ptr(),
                 &mut p,
                 c_ulong::try_from(bytes).expect("size"),
+                true,
             )
         };
         assert!(ok || bytes == 0);
