@@ -33,7 +33,5 @@ pub use any::AnyProvider;
 pub use error::ProviderError;
 pub use fiscal::{FiscalAttributes, MarkCheck, MarkCheckResult, MarkVerdict, ProviderWarning};
 pub use outcome::{Outcome, RejectKind};
-pub use provider::{
-    DocumentKind, Health, InDoubtResolution, Provider, StatusQuery, Submission,
-};
+pub use provider::{DocumentKind, Health, InDoubtResolution, Provider, StatusQuery, Submission};
 pub use secret::Secret;
