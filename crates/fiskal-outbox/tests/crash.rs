@@ -119,10 +119,32 @@ async fn sigkill_at_random_points_loses_and_doubles_nothing() {
     // Kill the worker at random points.
     let mut rng = seed;
     let mut killed_mid_flight = 0u32;
-    for _ in 0..kills {
+    let in_flight = |db: &std::path::Path| -> bool {
+        SqliteStore::open_read_only(db)
+            .and_then(|s| s.stats(Timestamp::now()))
+            .map(|stats| {
+                stats
+                    .iter()
+                    .any(|s| matches!(s.state, State::Sending | State::InDoubt) && s.count > 0)
+            })
+            .unwrap_or(false)
+    };
+    for round in 0..kills {
         let mut child = worker_command(&db, &settings).spawn().expect("spawn");
-        let alive = Duration::from_millis(50 + splitmix(&mut rng) % 900);
-        tokio::time::sleep(alive).await;
+        if round % 2 == 0 {
+            // At a random moment.
+            let alive = Duration::from_millis(50 + splitmix(&mut rng) % 900);
+            tokio::time::sleep(alive).await;
+        } else {
+            // The moment the journal shows a send claimed or in doubt (a send is in flight or
+            // just about to be), after a random extra 0–20 ms; bounded by a deadline, so a
+            // worker with nothing left to send is still killed.
+            let deadline = Instant::now() + Duration::from_millis(2000);
+            while Instant::now() < deadline && !in_flight(&db) {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(splitmix(&mut rng) % 20)).await;
+        }
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
         assert!(!status.success(), "the worker was killed");
