@@ -202,8 +202,8 @@ final class Loader
         }
         return "cannot load the fiskal library {$lib} from {$from}: {$why}. "
             . 'Build it (cargo build --release -p fiskal-ffi writes target/release/libfiskal_ffi.so; '
-            . 'cargo cinstall installs it as ' . self::libraryFileName() . ') and set FISKAL_LIB to its path'
-            . ' (PHP-FPM without preloading: env[FISKAL_LIB] in the pool; with ffi.preload: the master\'s environment), or copy it to '
+            . 'cargo cinstall installs it as ' . self::libraryFileName() . ') and set FISKAL_LIB=/path/to/'
+            . self::libraryFileName() . ' (the path of the file, whatever its name; PHP-FPM without preloading: env[FISKAL_LIB] in the pool; with ffi.preload: the master\'s environment), or copy it to '
             . \dirname(__DIR__) . '/lib/, or call Fiskal\\Loader::setLibraryPath() first';
     }
 
