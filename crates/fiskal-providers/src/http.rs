@@ -213,6 +213,22 @@ fn without_url(err: &reqwest::Error) -> String {
     }
 }
 
+/// `s` as one URL path segment: RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) as
+/// they are, every other byte of its UTF-8 percent-encoded (`/` → `%2F`). Used for every
+/// provider id and document id put in a status URL, and for the keys and values of a query
+/// string (Business.ru).
+pub(crate) fn url_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,7 @@ pub use config::{
 pub use report::{parse_callback, AtolCallback};
 
 use crate::error::ProviderError;
-use crate::http;
+use crate::http::{self, url_segment};
 use crate::outcome::{Outcome, RejectKind};
 use crate::provider::{DocumentKind, Provider, StatusQuery, Submission};
 use errors::Interp;
@@ -499,21 +499,6 @@ impl Provider for AtolClient {
         };
         Ok(self.call(call, Method::GET, &url, None).await)
     }
-}
-
-/// `s` as one URL path segment: RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) as
-/// they are, every other byte of its UTF-8 percent-encoded (`/` → `%2F`). Used for every
-/// provider id and document id put in a status URL.
-pub(crate) fn url_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn retry(after: Option<Duration>, code: Option<String>, message: String) -> Outcome {

@@ -359,20 +359,10 @@ impl BusinessRuClient {
         } else {
             action
         };
-        Err(
-            match answer::failure(action, reply.status, reply.retry_after, &reply.body) {
-                Outcome::Rejected {
-                    kind,
-                    code,
-                    message,
-                } => Outcome::Rejected {
-                    kind,
-                    code,
-                    message: format!("Token: {message}"),
-                },
-                other => other,
-            },
-        )
+        Err(named_call(
+            "Token",
+            answer::failure(action, reply.status, reply.retry_after, &reply.body),
+        ))
     }
 
     /// One authenticated request (built afresh for each attempt) with at most one token
@@ -426,7 +416,7 @@ impl BusinessRuClient {
 
     async fn command_state(&self, id: &str, kind: DocumentKind) -> Outcome {
         // Whatever id the service gave us can be asked about (percent-encoded).
-        let tail = format!("Command/{}", crate::atol::url_segment(id));
+        let tail = format!("Command/{}", crate::http::url_segment(id));
         let body = match self
             .call(Call::Lookup, |t| {
                 self.get(&tail, vec![("token".into(), t.expose().to_owned())])
@@ -588,18 +578,7 @@ impl BusinessRuClient {
                 self.get("StateSystem", vec![("token".into(), t.expose().to_owned())])
             })
             .await
-            .map_err(|o| match o {
-                Outcome::Rejected {
-                    kind,
-                    code,
-                    message,
-                } => Outcome::Rejected {
-                    kind,
-                    code,
-                    message: format!("StateSystem: {message}"),
-                },
-                other => other,
-            })?;
+            .map_err(|o| named_call("StateSystem", o))?;
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(v) if v.is_object() || v.is_array() => Ok(v),
             _ => Err(Outcome::RetryLater {
@@ -641,19 +620,26 @@ async fn read(resp: reqwest::Response) -> Result<Reply, reqwest::Error> {
     })
 }
 
+/// A refusal of the call `what` (`Token`, `StateSystem`) says which call it was; any other
+/// outcome is returned as it is.
+fn named_call(what: &str, outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Rejected {
+            kind,
+            code,
+            message,
+        } => Outcome::Rejected {
+            kind,
+            code,
+            message: format!("{what}: {message}"),
+        },
+        other => other,
+    }
+}
+
 /// `k=v&…` with RFC 3986 percent-encoding (unreserved characters kept).
 fn query_string(params: &[(String, String)]) -> String {
-    let enc = |s: &str| {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    };
+    let enc = crate::http::url_segment;
     params
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))

@@ -191,8 +191,8 @@ impl OrangeClient {
         // The document id is percent-encoded: a key may hold `/` (see the outbox's keys).
         let path = format!(
             "/api/v2/{prefix}/{}/status/{}",
-            crate::atol::url_segment(&self.inner.cfg.inn),
-            crate::atol::url_segment(document_id)
+            crate::http::url_segment(&self.inner.cfg.inn),
+            crate::http::url_segment(document_id)
         );
         let resp = match self.inner.http.get(self.url(&path)).send().await {
             Ok(r) => r,
