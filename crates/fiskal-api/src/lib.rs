@@ -40,8 +40,8 @@ pub use error::{calc_code, decode_code, mark_code, violation_json, ApiError};
 pub use ops::{compute, from_tlv, mark, qr, split, to_tlv, validate, version};
 pub use outbox::{
     audit_json, enqueued_json, entries_json, entry_json, event_json, event_kind, outbox_code,
-    reconcile_json, stats_full_json, stats_json, stats_with_alarms_json, EventObserver,
-    OutboxHandle, DEFAULT_LIST_LIMIT, DEFAULT_RECONCILE_LIMIT,
+    reconcile_json, stats_full_json, stats_json, EventObserver, OutboxHandle, DEFAULT_LIST_LIMIT,
+    DEFAULT_RECONCILE_LIMIT,
 };
 
 /// The version of the operation JSON shapes (inputs' envelope `"version"`, outputs'

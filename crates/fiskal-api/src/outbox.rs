@@ -338,21 +338,10 @@ pub fn stats_json(
     stats_full_json(states, 0, last_hour, &[], running, counters)
 }
 
-/// [`stats_json`] with the unhealthy routes (`Outbox::route_alarms`): those whose provider
-/// refused our credentials or configuration and has not taken a document since (the attention
-/// count `0`: see [`stats_full_json`]).
-pub fn stats_with_alarms_json(
-    states: &[StateStats],
-    last_hour: &WindowMetrics,
-    alarms: &[RouteAlarm],
-    running: bool,
-    counters: &WorkerCounters,
-) -> Result<String, ApiError> {
-    stats_full_json(states, 0, last_hour, alarms, running, counters)
-}
-
-/// Every part of the stats JSON (module docs): [`stats_with_alarms_json`] plus
-/// `done_with_attention`, the done entries that want attention (`Outbox::attention_count`).
+/// Every part of the stats JSON (module docs): [`stats_json`] plus the unhealthy routes
+/// (`Outbox::route_alarms`: those whose provider refused our credentials or configuration and
+/// has not taken a document since) and `done_with_attention`, the done entries that want
+/// attention (`Outbox::attention_count`).
 pub fn stats_full_json(
     states: &[StateStats],
     done_with_attention: u64,
