@@ -13,7 +13,7 @@ use std::time::Duration;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A receipt as JSON text (docs/receipt-json.md): validated with every FFD rule at once.
-    let json_text: &str = include_str!("../data/receipt_atol_v5.json");
+    let json_text: &str = include_str!("data/receipt_atol_v5.json");
     let receipt: Receipt = fiskal_ffd::json::parse_and_validate(json_text)?;
     let doc = fiskal_ffd::to_tlv(&receipt)?; // form 3 / 31 TLV tree
     let bytes: Vec<u8> = doc.to_bytes()?; // exactly doc.encoded_len()
@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A cart too big for one receipt: parts under 30 KB and ATOL's 100 lines.
     let cart: Receipt =
-        fiskal_ffd::json::parse_and_validate(include_str!("../data/big_cart.json"))?;
+        fiskal_ffd::json::parse_and_validate(include_str!("data/big_cart.json"))?;
     let parts = split_receipt(
         &cart,
         "order-42",
