@@ -159,6 +159,23 @@ pub enum OutboxError {
     /// A lock inside the store was poisoned by a panicking thread.
     #[error("outbox store lock poisoned")]
     Poisoned,
+    /// The database server cannot be reached or refuses connections (down, restarting, too
+    /// many connections, in recovery): nothing was done. The store reconnects with backoff;
+    /// retry later.
+    #[error("outbox database unavailable: {message}")]
+    Unavailable {
+        /// What the connection attempt or the server said (never the password).
+        message: String,
+    },
+    /// The connection to the database server was lost during the operation: the server rolled
+    /// its transaction back, so nothing of it was stored, unless the loss came while the commit
+    /// itself was in flight, when the operation may have committed. Every operation is safe to
+    /// repeat (enqueue is idempotent, a repeated `apply` is a [`OutboxError::Conflict`]).
+    #[error("outbox database connection lost: {message}")]
+    ConnectionLost {
+        /// What the client library said.
+        message: String,
+    },
 }
 
 impl OutboxError {
@@ -185,6 +202,8 @@ impl OutboxError {
             OutboxError::Corrupt { .. } => "corrupt",
             OutboxError::Database { .. } => "database",
             OutboxError::Poisoned => "poisoned",
+            OutboxError::Unavailable { .. } => "unavailable",
+            OutboxError::ConnectionLost { .. } => "connection_lost",
         }
     }
 }

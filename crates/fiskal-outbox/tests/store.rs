@@ -1,5 +1,12 @@
-//! The SQLite journal: idempotent enqueue, the state table through the store, audit, claims,
-//! durability, stats, read-only storage.
+//! The store contract, written once and run against every engine: `sqlite::…` against
+//! [`SqliteStore`], `pg::…` against `PgStore` (feature `postgres`; each test in its own
+//! PostgreSQL schema, so they run in parallel; without `FISKAL_TEST_PG_URL` they fail, they do
+//! not skip). Idempotent enqueue, the state table through the store, audit, claims, leases,
+//! batches, metrics, operator actions, read-only storage. The SQLite-only tests (file paths,
+//! WAL, page caps, migrations of old files) follow at the end.
+
+#[cfg(feature = "postgres")]
+mod pg_support;
 
 use fiskal_outbox::store::MAX_KEY_LEN;
 use fiskal_outbox::{
@@ -11,6 +18,132 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+/// One journal of one engine, for one test: opens stores (connections) on it.
+pub trait Harness: Sync {
+    /// A new store on this journal; an error as [`Store`] opening returns it.
+    fn try_open_with(&self, cfg: Config) -> Result<Box<dyn Store>, OutboxError>;
+    /// A store that can only read this journal (SQLite opened read-only; PostgreSQL a session
+    /// with `default_transaction_read_only`, as on a replica).
+    fn open_read_only(&self) -> Box<dyn Store>;
+    /// Runs raw SQL on the journal, `{s}` standing for the schema prefix of its tables.
+    fn raw(&self, sql: &str) -> Result<(), String>;
+    /// A second, empty journal of the same engine.
+    fn another(&self) -> Box<dyn Harness>;
+
+    /// A new store on this journal with the default configuration.
+    fn try_open(&self) -> Result<Box<dyn Store>, OutboxError> {
+        self.try_open_with(Config::default())
+    }
+    /// A new store on this journal (panics when it cannot be opened).
+    fn open(&self) -> Box<dyn Store> {
+        self.try_open().expect("open the store")
+    }
+}
+
+/// A SQLite journal in a fresh directory.
+struct SqliteHarness {
+    path: PathBuf,
+}
+
+impl SqliteHarness {
+    fn new(name: &str) -> SqliteHarness {
+        SqliteHarness {
+            path: dir(name).join("outbox.db"),
+        }
+    }
+}
+
+impl Harness for SqliteHarness {
+    fn try_open_with(&self, cfg: Config) -> Result<Box<dyn Store>, OutboxError> {
+        Ok(Box::new(SqliteStore::open(&self.path, cfg)?))
+    }
+    fn open_read_only(&self) -> Box<dyn Store> {
+        Box::new(SqliteStore::open_read_only(&self.path).expect("open read-only"))
+    }
+    fn raw(&self, sql: &str) -> Result<(), String> {
+        let c = rusqlite::Connection::open(&self.path).map_err(|e| e.to_string())?;
+        c.execute_batch(&sql.replace("{s}", ""))
+            .map_err(|e| e.to_string())
+    }
+    fn another(&self) -> Box<dyn Harness> {
+        Box::new(SqliteHarness::new("another"))
+    }
+}
+
+#[cfg(feature = "postgres")]
+/// The harness of the generic store contract (tests/store.rs).
+impl Harness for pg_support::PgHarness {
+    fn try_open_with(&self, cfg: Config) -> Result<Box<dyn Store>, OutboxError> {
+        Ok(Box::new(self.store(cfg)?))
+    }
+    fn open_read_only(&self) -> Box<dyn Store> {
+        let mut s = self.settings();
+        s.url = self.url_with_option("-c default_transaction_read_only=on");
+        Box::new(fiskal_outbox::PgStore::open(s, Config::default()).expect("open read-only"))
+    }
+    fn raw(&self, sql: &str) -> Result<(), String> {
+        pg_support::raw_sql(&self.url, &sql.replace("{s}", &format!("{}.", self.schema)))
+    }
+    fn another(&self) -> Box<dyn Harness> {
+        Box::new(pg_support::PgHarness::new("another"))
+    }
+}
+
+/// Instantiates every contract test once per engine: `sqlite::name` and (feature `postgres`)
+/// `pg::name`.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::SqliteHarness::new(stringify!($name)));
+                }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod pg {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::pg_support::PgHarness::new(stringify!($name)));
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    enqueue_is_idempotent,
+    enqueue_with_another_receipt_under_the_same_key_is_a_conflict,
+    bad_keys_are_refused,
+    happy_path_with_audit_trail,
+    every_table_row_through_the_store,
+    schedules_follow_the_outcomes,
+    stale_version_is_a_conflict,
+    claims_are_exclusive_across_connections,
+    expired_send_lease_becomes_in_doubt,
+    deadlines_mark_entries_stuck,
+    reopening_keeps_everything,
+    append_only_audit_and_a_newer_schema_refused,
+    stats_count_and_age_per_state,
+    read_only_storage_refuses_writes_and_stores_nothing,
+    retry_backoff_grows_across_send_cycles,
+    batches_store_all_in_one_transaction_with_per_entry_answers,
+    window_metrics_count_outcomes_and_latency,
+    poke_and_next_due,
+    jitter_spreads_delays_within_bounds,
+    failover_only_before_any_acceptance,
+    a_large_overdue_backlog_is_marked_stuck_in_batches,
+    route_alarms_rise_on_refused_credentials_and_clear_on_success,
+    an_id_conflict_is_stuck_with_what_the_provider_reported,
+    a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one,
+    a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over,
+    a_cancel_only_while_no_provider_can_hold_the_entry,
+    operator_actions_need_a_known_key_a_name_and_a_reason,
+    a_raw_operator_event_that_does_not_fit_the_history_is_refused,
+);
 
 const T0: Timestamp = Timestamp(1_772_000_000_000);
 
@@ -65,7 +198,7 @@ fn fiscal() -> FiscalAttributes {
     .expect("fiscal attributes")
 }
 
-fn enqueue(s: &SqliteStore, key: &str, now: Timestamp) -> fiskal_outbox::Entry {
+fn enqueue<S: Store + ?Sized>(s: &S, key: &str, now: Timestamp) -> fiskal_outbox::Entry {
     let r = receipt();
     s.enqueue(
         &NewEntry {
@@ -158,7 +291,12 @@ fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
     }
 }
 
-fn apply(s: &SqliteStore, key: &str, kind: EventKind, now: Timestamp) -> fiskal_outbox::Entry {
+fn apply<S: Store + ?Sized>(
+    s: &S,
+    key: &str,
+    kind: EventKind,
+    now: Timestamp,
+) -> fiskal_outbox::Entry {
     let cur = s.get(key).expect("get").expect("entry");
     let o = outcome(kind);
     s.apply(key, cur.version, &event(kind, o.as_ref()), now)
@@ -166,7 +304,7 @@ fn apply(s: &SqliteStore, key: &str, kind: EventKind, now: Timestamp) -> fiskal_
 }
 
 /// Brings a new entry to `state` by allowed events only.
-fn drive_to(s: &SqliteStore, key: &str, state: State) {
+fn drive_to<S: Store + ?Sized>(s: &S, key: &str, state: State) {
     enqueue(s, key, T0);
     let via = |k| apply(s, key, k, at(1));
     match state {
@@ -206,9 +344,8 @@ fn drive_to(s: &SqliteStore, key: &str, state: State) {
     assert_eq!(s.get(key).expect("get").expect("entry").state, state);
 }
 
-#[test]
-fn enqueue_is_idempotent() {
-    let (s, _) = open("idem");
+fn enqueue_is_idempotent(h: &dyn Harness) {
+    let s = h.open();
     let r = receipt();
     let new = NewEntry {
         key: "order-1001-sell",
@@ -228,10 +365,9 @@ fn enqueue_is_idempotent() {
     assert_eq!(first.entry.receipt().expect("parse back"), r);
 }
 
-#[test]
-fn enqueue_with_another_receipt_under_the_same_key_is_a_conflict() {
-    let (s, _) = open("conflict");
-    enqueue(&s, "order-1", T0);
+fn enqueue_with_another_receipt_under_the_same_key_is_a_conflict(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "order-1", T0);
     let r2 = other_receipt();
     let err = s
         .enqueue(
@@ -250,9 +386,8 @@ fn enqueue_with_another_receipt_under_the_same_key_is_a_conflict() {
     assert_eq!(e.receipt().expect("receipt"), receipt());
 }
 
-#[test]
-fn bad_keys_are_refused() {
-    let (s, _) = open("keys");
+fn bad_keys_are_refused(h: &dyn Harness) {
+    let s = h.open();
     let r = receipt();
     let long = "k".repeat(MAX_KEY_LEN + 1);
     for key in ["", "order 1", "заказ-1", long.as_str()] {
@@ -270,18 +405,17 @@ fn bad_keys_are_refused() {
     }
 }
 
-#[test]
-fn happy_path_with_audit_trail() {
-    let (s, _) = open("happy");
+fn happy_path_with_audit_trail(h: &dyn Harness) {
+    let s = h.open();
     let key = "order-7-sell";
-    enqueue(&s, key, T0);
+    enqueue(&*s, key, T0);
     let claimed = s
         .claim_due(at(1), 10, Duration::from_secs(30))
         .expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].state, State::Sending);
     assert_eq!(claimed[0].due_at, Some(at(31)), "lease end");
-    let accepted = apply(&s, key, EventKind::Accepted, at(2));
+    let accepted = apply(&*s, key, EventKind::Accepted, at(2));
     assert_eq!(accepted.provider_id.as_deref(), Some("uuid-1"));
     assert_eq!(accepted.due_at, Some(at(5)), "first poll after 3 s");
     assert!(s
@@ -293,10 +427,10 @@ fn happy_path_with_audit_trail() {
         .expect("claim");
     assert_eq!(polled.len(), 1);
     assert_eq!(polled[0].state, State::Accepted, "a poll keeps the state");
-    let pending = apply(&s, key, EventKind::Pending, at(6));
+    let pending = apply(&*s, key, EventKind::Pending, at(6));
     assert_eq!(pending.state, State::Accepted);
     assert_eq!(pending.tries, 1);
-    let done = apply(&s, key, EventKind::Done, at(9));
+    let done = apply(&*s, key, EventKind::Done, at(9));
     assert_eq!(done.state, State::Done);
     assert_eq!(done.fiscal, Some(fiscal()));
     assert_eq!(done.due_at, None);
@@ -326,26 +460,25 @@ fn happy_path_with_audit_trail() {
     assert!(trail.windows(2).all(|w| w[0].seq < w[1].seq));
 }
 
-#[test]
-fn every_table_row_through_the_store() {
-    let (s, _) = open("rows");
+fn every_table_row_through_the_store(h: &dyn Harness) {
+    let s = h.open();
     for (i, row) in TRANSITIONS.iter().enumerate() {
         let key = format!("row-{i}");
         // A stuck entry goes back under the same id only where the provider may hold it: it
         // went stuck after acceptance (provider id known) or in doubt.
         match (row.from, row.event) {
             (State::Stuck, EventKind::OperatorResume) => {
-                drive_to(&s, &key, State::Accepted);
-                apply(&s, &key, EventKind::Deadline, at(2));
+                drive_to(&*s, &key, State::Accepted);
+                apply(&*s, &key, EventKind::Deadline, at(2));
             }
             (State::Stuck, EventKind::OperatorRecheck) => {
-                drive_to(&s, &key, State::InDoubt);
-                apply(&s, &key, EventKind::Deadline, at(2));
+                drive_to(&*s, &key, State::InDoubt);
+                apply(&*s, &key, EventKind::Deadline, at(2));
             }
-            _ => drive_to(&s, &key, row.from),
+            _ => drive_to(&*s, &key, row.from),
         }
         let before = s.audit(&key).expect("audit").len();
-        let e = apply(&s, &key, row.event, at(100));
+        let e = apply(&*s, &key, row.event, at(100));
         assert_eq!(e.state, row.to, "{row:?}");
         // The claim queries select on due_at alone: it is set exactly for claimable states.
         let claimable = matches!(
@@ -369,7 +502,7 @@ fn every_table_row_through_the_store() {
     // Every pair not in the table is refused and changes nothing.
     for (i, from) in State::ALL.into_iter().enumerate() {
         let key = format!("refused-{i}");
-        drive_to(&s, &key, from);
+        drive_to(&*s, &key, from);
         for kind in EventKind::ALL {
             if TRANSITIONS
                 .iter()
@@ -388,10 +521,9 @@ fn every_table_row_through_the_store() {
     }
 }
 
-#[test]
-fn schedules_follow_the_outcomes() {
-    let (s, _) = open("sched");
-    drive_to(&s, "r", State::RetryLater);
+fn schedules_follow_the_outcomes(h: &dyn Harness) {
+    let s = h.open();
+    drive_to(&*s, "r", State::RetryLater);
     let e = s.get("r").expect("get").expect("entry");
     assert_eq!(
         e.due_at,
@@ -401,8 +533,8 @@ fn schedules_follow_the_outcomes() {
     assert_eq!(e.last_code.as_deref(), Some("503"));
     assert_eq!(e.attempt, 1, "the same document id is sent again");
 
-    drive_to(&s, "f", State::FailedAtRegister);
-    let e = apply(&s, "f", EventKind::Resubmit, at(50));
+    drive_to(&*s, "f", State::FailedAtRegister);
+    let e = apply(&*s, "f", EventKind::Resubmit, at(50));
     assert_eq!(
         (e.state, e.attempt, e.document_id().as_str()),
         (State::Queued, 2, "f-2")
@@ -412,19 +544,18 @@ fn schedules_follow_the_outcomes() {
     assert_eq!(e.provider_id, None);
 
     // In doubt: resolved right away; a failed lookup backs off and stays in doubt.
-    drive_to(&s, "d", State::InDoubt);
+    drive_to(&*s, "d", State::InDoubt);
     let e = s.get("d").expect("get").expect("entry");
     assert_eq!(e.due_at, Some(at(1)));
-    let e = apply(&s, "d", EventKind::RetryLater, at(2));
+    let e = apply(&*s, "d", EventKind::RetryLater, at(2));
     assert_eq!((e.state, e.due_at), (State::InDoubt, Some(at(9))));
-    let e = apply(&s, "d", EventKind::NotFound, at(10));
+    let e = apply(&*s, "d", EventKind::NotFound, at(10));
     assert_eq!(e.state, State::RetryLater);
 }
 
-#[test]
-fn stale_version_is_a_conflict() {
-    let (s, _) = open("occ");
-    let e = enqueue(&s, "k", T0);
+fn stale_version_is_a_conflict(h: &dyn Harness) {
+    let s = h.open();
+    let e = enqueue(&*s, "k", T0);
     s.apply("k", e.version, &Event::ClaimedForSend, at(1))
         .expect("first");
     let err = s
@@ -432,9 +563,10 @@ fn stale_version_is_a_conflict() {
         .expect_err("second");
     assert!(matches!(err, OutboxError::Conflict { expected, found, .. } if found == expected + 1));
     // Two connections (two workers) that read the same version: exactly one wins.
-    let (s1, path) = open("occ2");
-    let e = enqueue(&s1, "k", T0);
-    let s2 = SqliteStore::open(&path, Config::default()).expect("second connection");
+    let h2 = h.another();
+    let s1 = h2.open();
+    let e = enqueue(&*s1, "k", T0);
+    let s2 = h2.open();
     let r1 = s1.apply("k", e.version, &Event::ClaimedForSend, at(1));
     let r2 = s2.apply("k", e.version, &Event::Deadline, at(1));
     assert!(r1.is_ok());
@@ -451,12 +583,11 @@ fn stale_version_is_a_conflict() {
     assert_eq!(err.code(), "not_found");
 }
 
-#[test]
-fn claims_are_exclusive_across_connections() {
-    let (s, path) = open("claim");
+fn claims_are_exclusive_across_connections(h: &dyn Harness) {
+    let s = h.open();
     const N: usize = 200;
     for i in 0..N {
-        enqueue(&s, &format!("k-{i}"), T0);
+        enqueue(&*s, &format!("k-{i}"), T0);
     }
     // Both workers claim at the same moment in every round (a barrier before each claim), for
     // enough rounds to drain the queue: they really contend, and both are sure to get work
@@ -467,11 +598,10 @@ fn claims_are_exclusive_across_connections() {
     let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
             .map(|_| {
-                let path = path.clone();
+                // Each worker has its own connection, as separate processes would.
+                let mine = h.open();
                 let start = &start;
                 scope.spawn(move || {
-                    // Each worker has its own connection, as separate processes would.
-                    let mine = SqliteStore::open(&path, Config::default()).expect("open");
                     let mut got = Vec::new();
                     for _ in 0..ROUNDS {
                         start.wait();
@@ -504,10 +634,9 @@ fn claims_are_exclusive_across_connections() {
     assert_eq!(a.len() + b.len(), N);
 }
 
-#[test]
-fn expired_send_lease_becomes_in_doubt() {
-    let (s, _) = open("lease");
-    enqueue(&s, "k", T0);
+fn expired_send_lease_becomes_in_doubt(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "k", T0);
     let c = s
         .claim_due(at(1), 10, Duration::from_secs(30))
         .expect("claim");
@@ -527,12 +656,11 @@ fn expired_send_lease_becomes_in_doubt() {
     assert_eq!(last.reason, "lease_expired");
 }
 
-#[test]
-fn deadlines_mark_entries_stuck() {
-    let (s, _) = open("stuck");
-    enqueue(&s, "old", T0);
-    enqueue(&s, "new", at(600));
-    drive_to(&s, "fin", State::Done);
+fn deadlines_mark_entries_stuck(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "old", T0);
+    enqueue(&*s, "new", at(600));
+    drive_to(&*s, "fin", State::Done);
     let deadline = Config::default().deadline_queued.expect("queued deadline");
     let now = T0.plus(deadline);
     assert_eq!(s.mark_stuck(now).expect("sweep"), 1);
@@ -542,16 +670,14 @@ fn deadlines_mark_entries_stuck() {
     assert_eq!(s.mark_stuck(now).expect("sweep"), 0);
 }
 
-#[test]
-fn reopening_keeps_everything() {
-    let path = dir("durable").join("outbox.db");
+fn reopening_keeps_everything(h: &dyn Harness) {
     {
-        let s = SqliteStore::open(&path, Config::default()).expect("open");
-        enqueue(&s, "a", T0);
-        drive_to(&s, "b", State::Done);
-        drive_to(&s, "c", State::InDoubt);
+        let s = h.open();
+        enqueue(&*s, "a", T0);
+        drive_to(&*s, "b", State::Done);
+        drive_to(&*s, "c", State::InDoubt);
     }
-    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    let s = h.open();
     assert_eq!(s.get("a").expect("get").expect("a").state, State::Queued);
     let b = s.get("b").expect("get").expect("b");
     assert_eq!((b.state, b.fiscal), (State::Done, Some(fiscal())));
@@ -570,12 +696,12 @@ fn reopening_keeps_everything() {
         .expect("again")
         .created
     );
-    let ro = SqliteStore::open_read_only(&path).expect("read-only");
+    let ro = h.open_read_only();
     assert_eq!(ro.list(State::Queued, 10).expect("list").len(), 1);
 }
 
 #[test]
-fn journal_settings_and_append_only_audit() {
+fn the_sqlite_journal_is_wal_at_the_current_schema() {
     let (s, path) = open("pragmas");
     enqueue(&s, "k", T0);
     drop(s);
@@ -588,26 +714,34 @@ fn journal_settings_and_append_only_audit() {
         .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
         .expect("version");
     assert_eq!(v, fiskal_outbox::store::SCHEMA_VERSION);
-    assert!(c.execute("DELETE FROM audit", []).is_err());
-    assert!(c.execute("UPDATE audit SET reason = 'x'", []).is_err());
-    // A file from a newer build is refused.
-    c.execute(
-        "INSERT INTO schema_version (version, applied_at) VALUES (99, 'later')",
-        [],
-    )
-    .expect("bump");
-    drop(c);
-    let err = SqliteStore::open(&path, Config::default()).expect_err("too new");
+}
+
+/// The audit trail is append-only in the database itself (raw SQL is refused too), and a
+/// journal written by a newer build is refused.
+fn append_only_audit_and_a_newer_schema_refused(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "k", T0);
+    drop(s);
+    assert!(h.raw("DELETE FROM {s}audit").is_err(), "DELETE");
+    assert!(h.raw("UPDATE {s}audit SET reason = 'x'").is_err(), "UPDATE");
+    let trail = h.open().audit("k").expect("audit");
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].reason, "enqueued");
+    h.raw("INSERT INTO {s}schema_version (version, applied_at) VALUES (99, CURRENT_TIMESTAMP)")
+        .expect("bump");
+    let err = match h.try_open() {
+        Ok(_) => panic!("a journal of schema 99 was opened"),
+        Err(e) => e,
+    };
     assert_eq!(err.code(), "schema_too_new");
 }
 
-#[test]
-fn stats_count_and_age_per_state() {
-    let (s, _) = open("stats");
-    enqueue(&s, "q1", T0);
-    enqueue(&s, "q2", at(10));
-    drive_to(&s, "d1", State::Done);
-    drive_to(&s, "x1", State::Rejected);
+fn stats_count_and_age_per_state(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "q1", T0);
+    enqueue(&*s, "q2", at(10));
+    drive_to(&*s, "d1", State::Done);
+    drive_to(&*s, "x1", State::Rejected);
     let stats = s.stats(at(100)).expect("stats");
     assert_eq!(stats.len(), State::ALL.len());
     let of = |st: State| stats.iter().find(|x| x.state == st).expect("state").clone();
@@ -630,37 +764,6 @@ fn unwritable_storage_is_a_clear_error_and_nothing_is_acknowledged() {
     assert_eq!(err.code(), "open", "{err}");
     assert!(err.to_string().contains("no-such-dir"), "{err}");
 
-    // A journal that can only be read: every write fails with read_only, nothing is stored.
-    let (s, path) = open("ro2");
-    enqueue(&s, "stored", T0);
-    drop(s);
-    let ro = SqliteStore::open_read_only(&path).expect("open read-only");
-    let r = receipt();
-    let err = ro
-        .enqueue(
-            &NewEntry {
-                key: "lost",
-                receipt: &r,
-                provider: "atol_v5",
-            },
-            at(1),
-        )
-        .expect_err("read-only enqueue");
-    assert_eq!(err.code(), "read_only", "{err}");
-    let e = ro.get("stored").expect("get").expect("entry");
-    assert_eq!(
-        ro.apply("stored", e.version, &Event::ClaimedForSend, at(1))
-            .expect_err("read-only apply")
-            .code(),
-        "read_only"
-    );
-    let rw = SqliteStore::open(&path, Config::default()).expect("reopen");
-    assert_eq!(rw.get("lost").expect("get"), None);
-    assert_eq!(
-        rw.get("stored").expect("get").expect("e").state,
-        State::Queued
-    );
-
     // A read-only directory (only meaningful when not running as root, who may write anyway).
     #[cfg(unix)]
     {
@@ -680,6 +783,41 @@ fn unwritable_storage_is_a_clear_error_and_nothing_is_acknowledged() {
         let _ = std::fs::remove_file(&probe);
         let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
     }
+}
+
+/// A journal that can only be read (SQLite opened read-only; PostgreSQL a read-only replica or
+/// session): every write fails with read_only, nothing is stored.
+fn read_only_storage_refuses_writes_and_stores_nothing(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "stored", T0);
+    drop(s);
+    let ro = h.open_read_only();
+    let r = receipt();
+    let err = ro
+        .enqueue(
+            &NewEntry {
+                key: "lost",
+                receipt: &r,
+                provider: "atol_v5",
+            },
+            at(1),
+        )
+        .expect_err("read-only enqueue");
+    assert_eq!(err.code(), "read_only", "{err}");
+    let e = ro.get("stored").expect("get").expect("entry");
+    assert_eq!(
+        ro.apply("stored", e.version, &Event::ClaimedForSend, at(1))
+            .expect_err("read-only apply")
+            .code(),
+        "read_only"
+    );
+    let rw = h.open();
+    assert_eq!(rw.get("lost").expect("get"), None);
+    assert!(rw.audit("lost").expect("audit").is_empty());
+    assert_eq!(
+        rw.get("stored").expect("get").expect("e").state,
+        State::Queued
+    );
 }
 
 #[test]
@@ -735,10 +873,9 @@ fn full_disk_is_a_clear_error_and_nothing_is_acknowledged() {
     );
 }
 
-#[test]
-fn retry_backoff_grows_across_send_cycles() {
-    let (s, _) = open("backoff");
-    enqueue(&s, "k", T0);
+fn retry_backoff_grows_across_send_cycles(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "k", T0);
     let no_after = Outcome::RetryLater {
         after: None,
         code: None,
@@ -768,10 +905,9 @@ fn retry_backoff_grows_across_send_cycles() {
     assert_eq!(e.tries, 0, "progress resets the backoff");
 }
 
-#[test]
-fn batches_store_all_in_one_transaction_with_per_entry_answers() {
-    let (s, path) = open("batch");
-    enqueue(&s, "existing", T0);
+fn batches_store_all_in_one_transaction_with_per_entry_answers(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "existing", T0);
     let r = receipt();
     let other = other_receipt();
     let batch = [
@@ -817,10 +953,10 @@ fn batches_store_all_in_one_transaction_with_per_entry_answers() {
         ]
     );
     drop(s);
-    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    let s = h.open();
     assert!(s.get("b-1").expect("get").is_some() && s.get("b-2").expect("get").is_some());
     // A read-only store refuses the whole batch.
-    let ro = SqliteStore::open_read_only(&path).expect("ro");
+    let ro = h.open_read_only();
     let batch = [NewEntry {
         key: "b-3",
         receipt: &r,
@@ -831,20 +967,19 @@ fn batches_store_all_in_one_transaction_with_per_entry_answers() {
     assert_eq!(s.get("b-3").expect("get"), None);
 }
 
-#[test]
-fn window_metrics_count_outcomes_and_latency() {
-    let (s, _) = open("metrics");
+fn window_metrics_count_outcomes_and_latency(h: &dyn Harness) {
+    let s = h.open();
     // Two done (latency 3 s and 5 s from the claim), one rejected, one stuck, one old done.
     for (key, claim, done) in [("m1", 10, 13), ("m2", 20, 25), ("old", -7200, -7190)] {
-        enqueue(&s, key, at(claim - 1));
+        enqueue(&*s, key, at(claim - 1));
         let c = s.get(key).expect("get").expect("e");
         s.apply(key, c.version, &Event::ClaimedForSend, at(claim))
             .expect("claim");
-        apply(&s, key, EventKind::Done, at(done));
+        apply(&*s, key, EventKind::Done, at(done));
     }
-    enqueue(&s, "r", at(30));
-    drive_to(&s, "r", State::Rejected);
-    enqueue(&s, "st", at(30));
+    enqueue(&*s, "r", at(30));
+    drive_to(&*s, "r", State::Rejected);
+    enqueue(&*s, "st", at(30));
     let c = s.get("st").expect("get").expect("e");
     s.apply("st", c.version, &Event::Deadline, at(31))
         .expect("stuck");
@@ -860,14 +995,13 @@ fn window_metrics_count_outcomes_and_latency() {
     assert_eq!(keys, ["m1", "m2"]);
 }
 
-#[test]
-fn poke_and_next_due() {
-    let (s, _) = open("poke");
+fn poke_and_next_due(h: &dyn Harness) {
+    let s = h.open();
     assert_eq!(s.next_due().expect("next"), None);
-    enqueue(&s, "p", at(0));
+    enqueue(&*s, "p", at(0));
     assert_eq!(s.next_due().expect("next"), Some(at(0)));
     assert!(!s.poke("p", at(1)).expect("poke"), "queued is not pokable");
-    drive_to(&s, "p", State::Accepted);
+    drive_to(&*s, "p", State::Accepted);
     let due = s.get("p").expect("get").expect("e").due_at.expect("due");
     assert!(due > at(1));
     assert!(s.poke("p", at(1)).expect("poke"));
@@ -875,8 +1009,7 @@ fn poke_and_next_due() {
     assert!(!s.poke("nope", at(1)).expect("poke"));
 }
 
-#[test]
-fn jitter_spreads_delays_within_bounds() {
+fn jitter_spreads_delays_within_bounds(h: &dyn Harness) {
     use fiskal_outbox::Jitter;
     let d = Duration::from_secs(10);
     assert_eq!(Jitter::NONE.spread(d, 20), d);
@@ -888,8 +1021,8 @@ fn jitter_spreads_delays_within_bounds() {
     assert_eq!(Jitter::NONE.later(d, 20), d);
     assert!(Jitter(u16::MAX).later(d, 20) > Duration::from_millis(11_990));
     // Through the store: a retry with a low draw comes sooner than the policy.
-    let (s, _) = open("jitter");
-    enqueue(&s, "j", at(0));
+    let s = h.open();
+    enqueue(&*s, "j", at(0));
     let c = s.get("j").expect("get").expect("e");
     let c = s
         .apply("j", c.version, &Event::ClaimedForSend, at(0))
@@ -912,11 +1045,10 @@ fn jitter_spreads_delays_within_bounds() {
     assert_eq!(e.due_at, Some(Timestamp(at(1).0 + 800)));
 }
 
-#[test]
-fn failover_only_before_any_acceptance() {
-    let (s, _) = open("failover");
-    enqueue(&s, "f", at(0));
-    drive_to(&s, "f", State::RetryLater);
+fn failover_only_before_any_acceptance(h: &dyn Harness) {
+    let s = h.open();
+    enqueue(&*s, "f", at(0));
+    drive_to(&*s, "f", State::RetryLater);
     let c = s.get("f").expect("get").expect("e");
     let same = s
         .apply(
@@ -942,7 +1074,7 @@ fn failover_only_before_any_acceptance() {
         (State::Queued, "orange", "f-2")
     );
     // Back in retry_later at attempt 2: no second failover.
-    drive_to(&s, "f", State::RetryLater);
+    drive_to(&*s, "f", State::RetryLater);
     let c = s.get("f").expect("get").expect("e");
     let again = s
         .apply(
@@ -957,9 +1089,8 @@ fn failover_only_before_any_acceptance() {
     assert_eq!(again.code(), "not_allowed");
 }
 
-#[test]
-fn a_large_overdue_backlog_is_marked_stuck_in_batches() {
-    let (s, _) = open("stuck-batches");
+fn a_large_overdue_backlog_is_marked_stuck_in_batches(h: &dyn Harness) {
+    let s = h.open();
     let r = receipt();
     let keys: Vec<String> = (0..1203).map(|i| format!("old-{i}")).collect();
     let batch: Vec<NewEntry<'_>> = keys
@@ -984,18 +1115,17 @@ fn a_large_overdue_backlog_is_marked_stuck_in_batches() {
     assert_eq!(s.mark_stuck(at(17 * 60)).expect("again"), 0);
 }
 
-#[test]
-fn route_alarms_rise_on_refused_credentials_and_clear_on_success() {
-    let (s, _) = open("alarms");
+fn route_alarms_rise_on_refused_credentials_and_clear_on_success(h: &dyn Harness) {
+    let s = h.open();
     assert_eq!(s.route_alarms().expect("alarms"), []);
-    drive_to(&s, "a", State::Sending);
-    drive_to(&s, "b", State::Sending);
+    drive_to(&*s, "a", State::Sending);
+    drive_to(&*s, "b", State::Sending);
     // Refused for our credentials: waits (retry_later, due again), the route is flagged.
-    let e = apply(&s, "a", EventKind::RefusedConfig, at(10));
+    let e = apply(&*s, "a", EventKind::RefusedConfig, at(10));
     assert_eq!(e.state, State::RetryLater);
     assert!(e.due_at.is_some() && e.deadline.is_some());
     assert_eq!(e.last_code.as_deref(), Some("12"));
-    apply(&s, "b", EventKind::RefusedConfig, at(20));
+    apply(&*s, "b", EventKind::RefusedConfig, at(20));
     let alarms = s.route_alarms().expect("alarms");
     assert_eq!(alarms.len(), 1);
     let a = &alarms[0];
@@ -1018,20 +1148,19 @@ fn route_alarms_rise_on_refused_credentials_and_clear_on_success() {
         )
     );
     // A transient failure says nothing about the credentials.
-    apply(&s, "a", EventKind::ClaimedForSend, at(30));
-    apply(&s, "a", EventKind::RetryLater, at(31));
+    apply(&*s, "a", EventKind::ClaimedForSend, at(30));
+    apply(&*s, "a", EventKind::RetryLater, at(31));
     assert_eq!(s.route_alarms().expect("alarms").len(), 1);
     // The provider took a document: the credentials work again.
-    apply(&s, "b", EventKind::ClaimedForSend, at(40));
-    apply(&s, "b", EventKind::Accepted, at(41));
+    apply(&*s, "b", EventKind::ClaimedForSend, at(40));
+    apply(&*s, "b", EventKind::Accepted, at(41));
     assert_eq!(s.route_alarms().expect("alarms"), []);
 }
 
-#[test]
-fn an_id_conflict_is_stuck_with_what_the_provider_reported() {
-    let (s, _) = open("id-conflict");
-    drive_to(&s, "k", State::Accepted);
-    let e = apply(&s, "k", EventKind::IdConflict, at(50));
+fn an_id_conflict_is_stuck_with_what_the_provider_reported(h: &dyn Harness) {
+    let s = h.open();
+    drive_to(&*s, "k", State::Accepted);
+    let e = apply(&*s, "k", EventKind::IdConflict, at(50));
     assert_eq!(e.state, State::Stuck);
     assert_eq!(e.fiscal, None);
     assert_eq!(e.due_at, None);
@@ -1087,7 +1216,7 @@ fn a_journal_of_schema_2_is_migrated_and_read_only_opens_still_work() {
 }
 
 /// An entry in `stuck` reached along `path` (event kinds from `queued`), then the deadline.
-fn stuck_after(s: &SqliteStore, key: &str, path: &[EventKind]) -> fiskal_outbox::Entry {
+fn stuck_after<S: Store + ?Sized>(s: &S, key: &str, path: &[EventKind]) -> fiskal_outbox::Entry {
     enqueue(s, key, T0);
     for (i, k) in (1i64..).zip(path.iter()) {
         apply(s, key, *k, at(i));
@@ -1099,7 +1228,7 @@ fn stuck_after(s: &SqliteStore, key: &str, path: &[EventKind]) -> fiskal_outbox:
     apply(s, key, EventKind::Deadline, at(50))
 }
 
-fn requeue(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
+fn requeue<S: Store + ?Sized>(s: &S, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
     s.operator_action(
         key,
         OperatorAction::Requeue,
@@ -1109,7 +1238,7 @@ fn requeue(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxErr
     )
 }
 
-fn cancel(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
+fn cancel<S: Store + ?Sized>(s: &S, key: &str) -> Result<fiskal_outbox::Entry, OutboxError> {
     s.operator_action(
         key,
         OperatorAction::Cancel,
@@ -1119,10 +1248,9 @@ fn cancel(s: &SqliteStore, key: &str) -> Result<fiskal_outbox::Entry, OutboxErro
     )
 }
 
-#[test]
-fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one() {
+fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one(h: &dyn Harness) {
     use EventKind as E;
-    let (s, path) = open("requeue");
+    let s = h.open();
     // (key, how it got where it is, state then, what a requeue makes of it, new attempt?)
     let claim = E::ClaimedForSend;
     let cases: Vec<(&str, Vec<EventKind>, State, State, bool)> = vec![
@@ -1198,16 +1326,16 @@ fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one
     ];
     for (key, path_to, stuck_or_not, to, new_id) in &cases {
         let before = if *stuck_or_not == State::Stuck {
-            stuck_after(&s, key, path_to)
+            stuck_after(&*s, key, path_to)
         } else {
-            enqueue(&s, key, T0);
+            enqueue(&*s, key, T0);
             for (i, k) in (1i64..).zip(path_to.iter()) {
-                apply(&s, key, *k, at(i));
+                apply(&*s, key, *k, at(i));
             }
             s.get(key).expect("get").expect("entry")
         };
         assert_eq!(before.state, *stuck_or_not, "{key}");
-        let e = requeue(&s, key).unwrap_or_else(|e| panic!("{key}: {e}"));
+        let e = requeue(&*s, key).unwrap_or_else(|e| panic!("{key}: {e}"));
         assert_eq!(e.state, *to, "{key}");
         let want_attempt = if *new_id {
             before.attempt + 1
@@ -1246,7 +1374,7 @@ fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one
     }
     // Durable: a new connection reads the same trail.
     drop(s);
-    let s = SqliteStore::open(&path, Config::default()).expect("reopen");
+    let s = h.open();
     let last = s.audit("rejected").expect("audit").pop().expect("row");
     assert_eq!(
         (last.reason.as_str(), last.who.as_deref()),
@@ -1255,9 +1383,8 @@ fn a_requeue_takes_a_new_document_id_only_where_no_provider_can_hold_the_old_one
     assert_eq!(s.get("rejected").expect("get").expect("e").attempt, 2);
 }
 
-#[test]
-fn a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over() {
-    let (s, _) = open("requeue-refused");
+fn a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over(h: &dyn Harness) {
+    let s = h.open();
     for (i, st) in [
         State::Queued,
         State::Sending,
@@ -1271,10 +1398,10 @@ fn a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over() {
     .enumerate()
     {
         let key = format!("k{i}");
-        drive_to(&s, &key, st);
+        drive_to(&*s, &key, st);
         let cur = s.get(&key).expect("get").expect("e");
         let trail = s.audit(&key).expect("audit").len();
-        match requeue(&s, &key) {
+        match requeue(&*s, &key) {
             Err(OutboxError::ActionNotAllowed { action, state, .. }) => {
                 assert_eq!((action, state), ("requeue", st.name()));
             }
@@ -1283,16 +1410,15 @@ fn a_requeue_is_refused_where_the_entry_moves_by_itself_or_is_over() {
         assert_eq!(s.get(&key).expect("get"), Some(cur), "{st}: unchanged");
         assert_eq!(s.audit(&key).expect("audit").len(), trail);
     }
-    drive_to(&s, "done", State::Done);
-    let err = requeue(&s, "done").expect_err("done");
+    drive_to(&*s, "done", State::Done);
+    let err = requeue(&*s, "done").expect_err("done");
     assert_eq!(err.code(), "action_not_allowed");
     assert!(err.to_string().contains("refund receipt"), "{err}");
 }
 
-#[test]
-fn a_cancel_only_while_no_provider_can_hold_the_entry() {
+fn a_cancel_only_while_no_provider_can_hold_the_entry(h: &dyn Harness) {
     use EventKind as E;
-    let (s, _) = open("cancel");
+    let s = h.open();
     for (i, st) in [
         State::Queued,
         State::RetryLater,
@@ -1303,8 +1429,8 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
     .enumerate()
     {
         let key = format!("ok{i}");
-        drive_to(&s, &key, st);
-        let e = cancel(&s, &key).unwrap_or_else(|e| panic!("{st}: {e}"));
+        drive_to(&*s, &key, st);
+        let e = cancel(&*s, &key).unwrap_or_else(|e| panic!("{st}: {e}"));
         assert_eq!(e.state, State::Cancelled, "{st}");
         assert_eq!((e.due_at, e.deadline), (None, None), "{st}: never claimed");
         let last = s.audit(&key).expect("audit").pop().expect("row");
@@ -1314,14 +1440,14 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
         );
         assert_eq!(last.note.as_deref(), Some("the order was paid twice"));
     }
-    stuck_after(&s, "stuck-never", &[]);
+    stuck_after(&*s, "stuck-never", &[]);
     stuck_after(
-        &s,
+        &*s,
         "stuck-conflict",
         &[E::ClaimedForSend, E::Duplicate, E::IdConflict],
     );
     for key in ["stuck-never", "stuck-conflict"] {
-        assert_eq!(cancel(&s, key).expect(key).state, State::Cancelled);
+        assert_eq!(cancel(&*s, key).expect(key).state, State::Cancelled);
     }
     // Nothing cancelled is ever claimed, nor marked stuck; stats count it.
     assert!(s
@@ -1341,11 +1467,11 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
         .expect("cancelled counted");
     assert_eq!(cancelled.count, 6);
     // Refused: anything a provider may hold, and what is over.
-    stuck_after(&s, "stuck-held", &[E::ClaimedForSend, E::Accepted]);
-    drive_to(&s, "sending", State::Sending);
-    drive_to(&s, "accepted", State::Accepted);
-    drive_to(&s, "in-doubt", State::InDoubt);
-    drive_to(&s, "done", State::Done);
+    stuck_after(&*s, "stuck-held", &[E::ClaimedForSend, E::Accepted]);
+    drive_to(&*s, "sending", State::Sending);
+    drive_to(&*s, "accepted", State::Accepted);
+    drive_to(&*s, "in-doubt", State::InDoubt);
+    drive_to(&*s, "done", State::Done);
     for key in [
         "stuck-held",
         "sending",
@@ -1355,7 +1481,7 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
         "ok0",
     ] {
         let cur = s.get(key).expect("get").expect("e");
-        let err = cancel(&s, key).expect_err(key);
+        let err = cancel(&*s, key).expect_err(key);
         match &err {
             OutboxError::ActionNotAllowed { action, state, .. } => {
                 assert_eq!((*action, *state), ("cancel", cur.state.name()), "{key}");
@@ -1364,7 +1490,7 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
         }
         assert_eq!(s.get(key).expect("get"), Some(cur), "{key}: unchanged");
     }
-    let err = cancel(&s, "accepted").expect_err("accepted");
+    let err = cancel(&*s, "accepted").expect_err("accepted");
     assert_eq!(
         err.to_string(),
         "cannot cancel entry \"accepted\" in state accepted: the provider may fiscalise it; \
@@ -1372,10 +1498,9 @@ fn a_cancel_only_while_no_provider_can_hold_the_entry() {
     );
 }
 
-#[test]
-fn operator_actions_need_a_known_key_a_name_and_a_reason() {
-    let (s, _) = open("operator-args");
-    drive_to(&s, "r", State::Rejected);
+fn operator_actions_need_a_known_key_a_name_and_a_reason(h: &dyn Harness) {
+    let s = h.open();
+    drive_to(&*s, "r", State::Rejected);
     let cur = s.get("r").expect("get");
     for (who, why, field) in [
         ("", "x", "who"),
@@ -1417,12 +1542,11 @@ fn operator_actions_need_a_known_key_a_name_and_a_reason() {
     assert_eq!(err.code(), "invalid_argument");
 }
 
-#[test]
-fn a_raw_operator_event_that_does_not_fit_the_history_is_refused() {
+fn a_raw_operator_event_that_does_not_fit_the_history_is_refused(h: &dyn Harness) {
     use EventKind as E;
-    let (s, _) = open("operator-raw");
+    let s = h.open();
     // Accepted, then stuck: the provider holds it, a new document id would double it.
-    let e = stuck_after(&s, "held", &[E::ClaimedForSend, E::Accepted]);
+    let e = stuck_after(&*s, "held", &[E::ClaimedForSend, E::Accepted]);
     for ev in [
         Event::OperatorRequeue {
             who: "anna",

@@ -1,0 +1,252 @@
+//! What only the PostgreSQL store has: fenced leases between workers on many machines, two
+//! workers on one journal, the LISTEN/NOTIFY wake-up, connection settings and their secrets.
+//! (The store contract itself runs on both engines in tests/store.rs.) Needs
+//! `FISKAL_TEST_PG_URL` (bash scripts/test-pg); fails without it.
+#![cfg(feature = "postgres")]
+
+mod pg_support;
+mod support;
+
+use fiskal_outbox::{
+    Config, Event, NewEntry, OutboxError, PgConfig, PgStore, Route, State, Store, Timestamp,
+    Worker, WorkerConfig,
+};
+use fiskal_providers::{InDoubtResolution, Outcome};
+use pg_support::PgHarness;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use support::FakeCloud;
+
+const T0: Timestamp = Timestamp(1_772_000_000_000);
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp(T0.0 + secs * 1000)
+}
+
+fn enqueue(s: &PgStore, key: &str, now: Timestamp) {
+    let r = support::receipt();
+    s.enqueue(
+        &NewEntry {
+            key,
+            receipt: &r,
+            provider: "main",
+        },
+        now,
+    )
+    .expect("enqueue");
+}
+
+fn accepted() -> Outcome {
+    Outcome::Accepted {
+        provider_id: "u-1".into(),
+        duplicate: false,
+    }
+}
+
+#[test]
+fn a_worker_whose_lease_was_taken_over_cannot_write_the_journal() {
+    let h = PgHarness::new("takeover");
+    let a = h.store(Config::default()).expect("worker a");
+    let b = h.store(Config::default()).expect("worker b");
+    assert_ne!(a.owner(), b.owner());
+    enqueue(&a, "k", T0);
+    let lease = Duration::from_secs(30);
+    let mine = a.claim_due(at(1), 10, lease).expect("a claims");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].state, State::Sending);
+    let o = accepted();
+    // While a's lease runs, b cannot write, not even with the version it just read.
+    let cur = b.get("k").expect("get").expect("entry");
+    assert_eq!(cur.version, mine[0].version);
+    let err = b
+        .apply("k", cur.version, &Event::ProviderOutcome(&o), at(2))
+        .expect_err("b is not the holder");
+    assert_eq!(err.code(), "conflict", "{err}");
+    // Nor claim it.
+    assert!(b.claim_due(at(2), 10, lease).expect("claim").is_empty());
+    // a's lease runs out (a hangs); b takes the entry over: in doubt, under a new epoch.
+    let taken = b.claim_due(at(31), 10, lease).expect("b takes over");
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].state, State::InDoubt);
+    // a's late answer is fenced off, with the version it held and with the current one.
+    let late = a.apply("k", mine[0].version, &Event::ProviderOutcome(&o), at(32));
+    assert_eq!(late.expect_err("stale version").code(), "conflict");
+    let now_v = a.get("k").expect("get").expect("entry").version;
+    let late = a.apply("k", now_v, &Event::ProviderOutcome(&o), at(33));
+    assert_eq!(late.expect_err("lease held by b").code(), "conflict");
+    assert_eq!(
+        a.get("k").expect("get").expect("entry"),
+        taken[0],
+        "the journal is as b left it"
+    );
+    // b, the holder, writes.
+    let e = b
+        .apply("k", taken[0].version, &Event::ProviderOutcome(&o), at(34))
+        .expect("b writes");
+    assert_eq!(e.state, State::Accepted);
+    let reasons: Vec<String> = b
+        .audit("k")
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        ["enqueued", "claimed_for_send", "lease_expired", "accepted"]
+    );
+    // Once b's answer ended its lease, anyone holding the current version may write again.
+    let v = a.get("k").expect("get").expect("entry").version;
+    a.apply("k", v, &Event::Deadline, at(35))
+        .expect("no lease any more");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_journal_never_send_a_document_twice() {
+    const N: usize = 200;
+    let h = PgHarness::new("two_workers");
+    let cfg = support::fast_config();
+    let a = Arc::new(h.store(cfg.clone()).expect("store a"));
+    let b = Arc::new(h.store(cfg).expect("store b"));
+    let r = support::receipt();
+    let keys: Vec<String> = (0..N).map(|i| format!("two-{i}")).collect();
+    let batch: Vec<NewEntry<'_>> = keys
+        .iter()
+        .map(|k| NewEntry {
+            key: k,
+            receipt: &r,
+            provider: "main",
+        })
+        .collect();
+    let out = a.enqueue_batch(&batch, Timestamp::now()).expect("batch");
+    assert!(out.iter().all(|r| r.as_ref().is_ok_and(|e| e.created)));
+    let cloud = FakeCloud::new("fake", InDoubtResolution::ResendSameId);
+    let wcfg = WorkerConfig {
+        concurrency: 8,
+        lease: Duration::from_secs(10),
+        call_timeout: Duration::from_secs(2),
+        idle_wait: Duration::from_millis(50),
+        ..WorkerConfig::default()
+    };
+    let worker = |s: &Arc<PgStore>| {
+        let routes: HashMap<String, Route<FakeCloud>> =
+            HashMap::from([("main".to_owned(), Route::new(cloud.clone()))]);
+        Worker::new(Arc::clone(s), routes, wcfg.clone()).expect("worker")
+    };
+    let (wa, wb) = (worker(&a), worker(&b));
+    let limit = || tokio::time::sleep(Duration::from_secs(60));
+    let (sa, sb) = tokio::join!(wa.run_until_settled(limit()), wb.run_until_settled(limit()));
+    assert!(sa && sb, "settled: {:?} {:?}", wa.counters(), wb.counters());
+    let (ca, cb) = (wa.counters(), wb.counters());
+    eprintln!("worker a: {ca:?}\nworker b: {cb:?}");
+    assert!(ca.submits > 0 && cb.submits > 0, "both workers sent");
+    // Every document id went out once, and every receipt was fiscalised once.
+    let mut sent: HashMap<String, usize> = HashMap::new();
+    for (id, _) in cloud.submits() {
+        *sent.entry(id).or_default() += 1;
+    }
+    assert_eq!(sent.len(), N);
+    assert!(sent.values().all(|&n| n == 1), "a document sent twice");
+    assert_eq!(ca.submits + cb.submits, u64::try_from(N).expect("n"));
+    let fiscalised = cloud.fiscalised();
+    assert_eq!(fiscalised.len(), N);
+    assert!(fiscalised.values().all(|&n| n == 1));
+    let stats = a.stats(Timestamp::now()).expect("stats");
+    let done = stats.iter().find(|s| s.state == State::Done).expect("done");
+    assert_eq!(done.count, u64::try_from(N).expect("n"));
+}
+
+#[test]
+fn an_enqueue_elsewhere_wakes_a_watching_worker() {
+    let h = PgHarness::new("notify");
+    let watcher = h.store(Config::default()).expect("watcher");
+    let other = h.store(Config::default()).expect("other process");
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let tx = std::sync::Mutex::new(tx);
+    watcher.watch(Arc::new(move || {
+        let _ = tx.lock().map(|t| t.send(()));
+    }));
+    // The listener wakes once when it is connected (whatever was notified before it listened).
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the listener connected");
+    while rx.try_recv().is_ok() {}
+    enqueue(&other, "wake-me", T0);
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("woken by the enqueue's NOTIFY");
+}
+
+#[test]
+fn poll_only_listens_to_nothing_and_still_works() {
+    let h = PgHarness::new("poll_only");
+    let mut settings = h.settings();
+    settings.poll_only = true;
+    let s = PgStore::open(settings, Config::default()).expect("open");
+    s.watch(Arc::new(|| panic!("poll_only must not listen")));
+    enqueue(&s, "p", T0);
+    assert_eq!(
+        s.claim_due(at(1), 5, Duration::from_secs(5))
+            .expect("claim")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_debug_or_errors() {
+    let mut settings = PgConfig::new("postgres://fiskal:url-s3cret@127.0.0.1:1/journal");
+    settings.password = Some("pw-s3cret".into());
+    settings.connect_timeout = Duration::from_secs(2);
+    let debug = format!("{settings:?}");
+    assert!(!debug.contains("s3cret"), "{debug}");
+    // Nothing listens on port 1: unavailable, named without the password.
+    let err = PgStore::open(settings, Config::default()).expect_err("refused");
+    assert_eq!(err.code(), "unavailable", "{err}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("127.0.0.1:1/journal"), "{text}");
+    // A malformed URL is not quoted back either.
+    let bad = PgConfig::new("postgres://fiskal:url-s3cret@host:notaport/db");
+    let err = PgStore::open(bad, Config::default()).expect_err("bad url");
+    assert!(
+        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "store.url"),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("s3cret"));
+    // A store that opened shows the server, never the password.
+    let h = PgHarness::new("secrets");
+    let mut settings = h.settings();
+    settings.password = Some("pw-s3cret".into());
+    let s = PgStore::open(settings, Config::default()).expect("trust auth ignores it");
+    assert!(!format!("{s:?}").contains("s3cret"));
+}
+
+#[test]
+fn a_read_only_server_refuses_a_new_journal_clearly() {
+    let h = PgHarness::new("replica");
+    let mut settings = h.settings();
+    settings.url = h.url_with_option("-c default_transaction_read_only=on");
+    let err = PgStore::open(settings, Config::default()).expect_err("read-only");
+    assert_eq!(err.code(), "read_only", "{err}");
+}
+
+#[test]
+fn schema_names_and_pool_sizes_are_checked() {
+    for bad in ["", "Bad", "has-dash", "1st", "pg_catalog", &"x".repeat(51)] {
+        let mut s = PgConfig::new(pg_support::url());
+        s.schema = bad.to_owned();
+        match PgStore::open(s, Config::default()) {
+            Err(OutboxError::InvalidConfig { field: Some(f), .. }) => {
+                assert_eq!(f, "store.schema", "{bad:?}");
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    let mut s = PgConfig::new(pg_support::url());
+    s.pool_size = 0;
+    assert_eq!(
+        PgStore::open(s, Config::default())
+            .expect_err("pool 0")
+            .code(),
+        "invalid_config"
+    );
+}
