@@ -1,0 +1,70 @@
+//! The accept loop: HTTP/1.1 connections through hyper with a header-read timeout (a client
+//! that trickles its headers is dropped), at most `max_connections` at once (more wait in the
+//! listen backlog), and a graceful shutdown that lets in-flight requests finish.
+
+use crate::{Gateway, ServeError};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+pub(crate) async fn serve(
+    gw: Gateway,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let addr = listener.local_addr().map_err(|e| ServeError::Listen {
+        addr: "?".into(),
+        message: e.to_string(),
+    })?;
+    let opts = gw.inner.opts.clone();
+    let router = gw.router();
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(opts.max_connections.max(1)));
+    tracing::info!(%addr, "fiskal gateway listening");
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&slots).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(opts.header_timeout)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!(%addr, "fiskal gateway stopping");
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(opts.drain_timeout) => {},
+    }
+    // Stopping joins the worker thread (it drains in-flight provider calls): not on the runtime.
+    let _ = tokio::task::spawn_blocking(move || gw.inner.outbox.stop()).await;
+    Ok(())
+}

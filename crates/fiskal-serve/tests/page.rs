@@ -1,0 +1,169 @@
+//! The operator's page over HTTP against a seeded journal: what a person sees (the stuck
+//! receipt first, the counts of the journal, refusals with the provider's code, the latest
+//! receipts), the language switch, sign-in, CSRF, confirmation, and an action that changes the
+//! state and the audit trail. (Assertions on the HTML; a headless browser run is not part of
+//! this suite yet.)
+
+mod support;
+
+use fiskal_emulator::{Endpoint, Fault, Faults};
+use serde_json::json;
+use support::{call, form_post, page_get, post, receipt, sign_in, wait_state};
+
+/// The journal: one done, one refused (ATOL 134), one stuck (the provider answers 500, so the
+/// send is in doubt, until the deadline passes).
+fn seeded() -> support::Server {
+    let s = support::start_full(
+        "page",
+        Faults::none(),
+        |v| {
+            v["timing"]["deadline_retry_later_s"] = json!(1);
+            v["timing"]["deadline_in_doubt_s"] = json!(1);
+            v["worker"]["stuck_scan_ms"] = json!(50);
+        },
+        |_| {},
+    );
+    let a = s.addr;
+    let enq = |k: &str| post(a, "/v1/receipts", &json!({"key": k, "receipt": receipt()})).status;
+    assert_eq!(enq("page-done"), 201);
+    wait_state(a, "page-done", "done");
+    s.emu
+        .set_faults(Faults::none().script(Endpoint::Register, Fault::kkt_error(134)));
+    assert_eq!(enq("page/refused"), 201);
+    wait_state(a, "page%2Frefused", "rejected");
+    s.emu
+        .set_faults(Faults::none().script_n(Endpoint::Register, Fault::ServerError(500), 10_000));
+    assert_eq!(enq("page-stuck"), 201);
+    wait_state(a, "page-stuck", "stuck");
+    s
+}
+
+#[test]
+fn the_page_shows_the_journal_stuck_first_and_an_action_changes_it() {
+    let s = seeded();
+    let a = s.addr;
+
+    // Signed out: the sign-in page, and a wrong token is refused.
+    let r = call(a, "GET", "/", None, &[], b"");
+    assert_eq!(r.status, 401);
+    assert!(r.text().contains("name=\"token\""), "{}", r.text());
+    let r = call(a, "POST", "/login", None, &[], b"token=not-the-token");
+    assert_eq!(r.status, 401);
+    assert!(r.text().contains("id=\"login-failed\""));
+    assert!(r.header("set-cookie").is_none());
+
+    let sess = sign_in(a);
+    let r = page_get(a, "/", &sess);
+    assert_eq!(r.status, 200);
+    let csp = r.header("content-security-policy").expect("CSP");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let html = r.text();
+    assert!(html.contains("<html lang=\"ru\""), "Russian by default");
+    assert!(html.contains("Зависшие чеки (1)"), "{html}");
+    // The stuck receipt comes first on the page, with its reason and age.
+    let stuck_at = html.find("id=\"stuck\"").expect("stuck section");
+    let counts_at = html.find("id=\"counts\"").expect("counts");
+    assert!(
+        stuck_at < counts_at,
+        "stuck receipts come before everything else"
+    );
+    let stuck = &html[stuck_at..counts_at];
+    assert!(
+        stuck.contains("/receipts/page-stuck") && stuck.contains("class=\"stuck-row\""),
+        "{stuck}"
+    );
+    assert!(
+        stuck.contains("code 50"),
+        "the provider's code as the reason: {stuck}"
+    );
+    // The counts are the journal's.
+    let stats = support::get(a, "/v1/stats").json();
+    for st in stats["states"].as_array().expect("states") {
+        let name = st["state"].as_str().expect("name");
+        let row = format!("<tr data-state=\"{name}\">");
+        let at = html.find(&row).unwrap_or_else(|| panic!("row {name}"));
+        let cell = &html[at..at + 200];
+        assert!(
+            cell.contains(&format!(">{}</td>", st["count"])),
+            "{name}: {cell} vs {st}"
+        );
+    }
+    for (state, n) in [("done", 1), ("rejected", 1), ("stuck", 1), ("queued", 0)] {
+        let at = html
+            .find(&format!("<tr data-state=\"{state}\">"))
+            .expect("row");
+        assert!(
+            html[at..at + 200].contains(&format!(">{n}</td>")),
+            "{state}"
+        );
+    }
+    // Refusals with the provider's code and text; the latest receipts with route and latency.
+    let refusals = &html[html.find("id=\"refusals\"").expect("refusals")..];
+    assert!(refusals.contains("/receipts/page%2Frefused") && refusals.contains("<td>134</td>"));
+    assert!(refusals.contains("Превышение размеров TLV данных ФН"));
+    let last = &html[html.find("id=\"last\"").expect("last")..];
+    assert!(last.contains("/receipts/page-done") && last.contains("<td>atol</td>"));
+    assert!(last.contains(" с</td>"), "latency in seconds: {last}");
+    assert!(html.contains("id=\"routes\""));
+
+    // English on request, remembered.
+    let r = page_get(a, "/?lang=en", &sess);
+    assert!(r.text().contains("Stuck receipts (1)"));
+    let lang = r.header("set-cookie").expect("lang cookie").to_owned();
+    assert!(lang.starts_with("fiskal_lang=en"), "{lang}");
+    let both = format!("{}; fiskal_lang=en", sess.cookie);
+    let r = call(a, "GET", "/", None, &[("Cookie", &both)], b"");
+    assert!(r.text().contains("<html lang=\"en\"") && r.text().contains("Refusals"));
+
+    // The refused receipt: actions need the CSRF token and the confirmation.
+    let r = page_get(a, "/receipts/page%2Frefused", &sess);
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text().contains("id=\"form-requeue\"") && r.text().contains("data-state=\"rejected\"")
+    );
+    assert!(
+        r.text().contains("src=\"/receipts/page%2Frefused/view\""),
+        "the buyer's view"
+    );
+    let path = "/receipts/page%2Frefused/requeue";
+    let body = |csrf: &str, confirm: bool| {
+        format!(
+            "csrf={csrf}&who=%D0%90%D0%BD%D0%BD%D0%B0+%3Cb%3E&reason=%D0%BA%D0%B0%D1%81%D1%81%D0%B0{}",
+            if confirm { "&confirm=yes" } else { "" }
+        )
+    };
+    assert_eq!(form_post(a, path, &sess, &body("forged", true)).status, 403);
+    let r = form_post(a, path, &sess, &body(&sess.csrf, false));
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("id=\"notice\""),
+        "asks for the confirmation"
+    );
+    assert_eq!(
+        support::get(a, "/v1/receipts/page%2Frefused").json()["state"],
+        "rejected"
+    );
+    let r = form_post(a, path, &sess, &body(&sess.csrf, true));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/receipts/page%2Frefused"));
+    let v = support::get(a, "/v1/receipts/page%2Frefused").json();
+    assert_ne!(v["state"], "rejected", "{v}");
+    assert_eq!(v["attempt"], 2);
+    let page = page_get(a, "/receipts/page%2Frefused", &sess).text();
+    // Who acted is in the audit trail, escaped.
+    assert!(page.contains("<td>Анна &lt;b&gt;</td>"), "{page}");
+    assert!(!page.contains("Анна <b>"));
+
+    // The buyer's view of the done receipt: fiskal-render's HTML with the QR code.
+    let r = page_get(a, "/receipts/page-done/view", &sess);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("<svg") && r.text().contains("КАССОВЫЙ ЧЕК"));
+
+    // Signing out ends the session.
+    let r = form_post(a, "/logout", &sess, &format!("csrf={}", sess.csrf));
+    assert_eq!(r.status, 303);
+    assert_eq!(page_get(a, "/", &sess).status, 401);
+}
