@@ -4,18 +4,27 @@
 //! atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls] [--strict]
 //! orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]... [--strict]
 //! businessru [--port N] [--delay-ms N] [--token-lifetime-s N] [--strict]
+//! ferma [--port N] [--delay-ms N] [--token-lifetime-s N]
+//! komtet [--port N] [--delay-ms N]
+//! modulkassa [--port N] [--delay-ms N] [--offline]
 //! ```
 // The command's whole job is to tell the user where it listens.
 #![allow(clippy::print_stdout)]
 
 use crate::atol::{AtolConfig, AtolEmulator};
 use crate::business_ru::{BusinessRuConfig, BusinessRuEmulator};
+use crate::ferma::{FermaConfig, FermaEmulator};
+use crate::komtet::{KomtetConfig, KomtetEmulator};
+use crate::modulkassa::{ModulKassaConfig, ModulKassaEmulator, RegisterState};
 use crate::orange::{OrangeConfig, OrangeEmulator};
 use std::time::Duration;
 
 const USAGE: &str = "usage: fiskal-emulator atol [--port N] [--delay-ms N] [--token-lifetime-s N] [--max-document-size N] [--tls] [--strict]
        fiskal-emulator orange [--port N] [--delay-ms N] [--max-document-size N] [--key NAME=FILE]... [--strict]
        fiskal-emulator businessru [--port N] [--delay-ms N] [--token-lifetime-s N] [--strict]
+       fiskal-emulator ferma [--port N] [--delay-ms N] [--token-lifetime-s N]
+       fiskal-emulator komtet [--port N] [--delay-ms N]
+       fiskal-emulator modulkassa [--port N] [--delay-ms N] [--offline]
 
 atol: serves ATOL Online v4 and v5 on 127.0.0.1 (port 0 = any free port) with the public test
 accounts (v4-online-atol-ru / iGFFuihss, v5-online-atol-ru / zUr0OxfI) until Ctrl-C.
@@ -34,13 +43,28 @@ items, VAT sums; see docs/emulators.md).
 businessru: serves the Business.ru Open API (v1 and v2 paths) over plain HTTP on 127.0.0.1 with
 the emulator's own test accounts (printed at start; ФФД 1.05 and 1.2), until Ctrl-C.
 --strict also applies the limits only inferred from clients (contact form, c_num length,
-100 goods, 3 decimals in count; see docs/emulators.md).";
+100 goods, 3 decimals in count; see docs/emulators.md).
+
+ferma: serves the OFD.ru Ferma API (CreateAuthToken, kkt/cloud/receipt, kkt/cloud/status) over
+plain HTTP on 127.0.0.1 with Ferma's public test logins (fermatest1: ФФД 1.05/1.1, fermatest2:
+ФФД 1.2), until Ctrl-C.
+
+komtet: serves KOMTET Kassa's shop API (api/shop/v2) over plain HTTP on 127.0.0.1 with the
+emulator's own test shop (shop id, secret and queue printed at start), until Ctrl-C.
+
+modulkassa: serves МодульКасса's «API фискализации документов» (/api/fn) over plain HTTP on
+127.0.0.1 with the emulator's own account, retail point and association (printed at start),
+until Ctrl-C. --delay-ms is how long the register takes to pick a document up; with --offline
+the register starts offline and documents wait in QUEUED.";
 
 /// What to run.
 enum Command {
     Atol(AtolConfig),
     Orange(OrangeConfig),
     BusinessRu(BusinessRuConfig),
+    Ferma(FermaConfig),
+    Komtet(KomtetConfig),
+    ModulKassa(ModulKassaConfig),
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -50,6 +74,9 @@ fn parse(args: &[String]) -> Result<Command, String> {
         Some("businessru" | "business_ru") => {
             parse_business_ru(&args[1..]).map(Command::BusinessRu)
         }
+        Some("ferma") => parse_ferma(&args[1..]).map(Command::Ferma),
+        Some("komtet") => parse_komtet(&args[1..]).map(Command::Komtet),
+        Some("modulkassa") => parse_modulkassa(&args[1..]).map(Command::ModulKassa),
         _ => Err(USAGE.into()),
     }
 }
@@ -162,6 +189,50 @@ fn parse_business_ru(args: &[String]) -> Result<BusinessRuConfig, String> {
     Ok(cfg)
 }
 
+fn parse_komtet(args: &[String]) -> Result<KomtetConfig, String> {
+    let mut cfg = KomtetConfig::default();
+    for_each_option(args, &[], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
+            other => return Err(unknown(other)),
+        }
+        Ok(())
+    })?;
+    Ok(cfg)
+}
+
+fn parse_modulkassa(args: &[String]) -> Result<ModulKassaConfig, String> {
+    let mut cfg = ModulKassaConfig::default();
+    for_each_option(args, &["--offline"], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--offline" => cfg.register = RegisterState::Offline,
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.take_delay = millis(flag, v)?,
+            other => return Err(unknown(other)),
+        }
+        Ok(())
+    })?;
+    Ok(cfg)
+}
+
+fn parse_ferma(args: &[String]) -> Result<FermaConfig, String> {
+    let mut cfg = FermaConfig::default();
+    for_each_option(args, &[], |flag, value| {
+        let v = value.unwrap_or_default();
+        match flag {
+            "--port" => cfg.port = port(v)?,
+            "--delay-ms" => cfg.processing_delay = millis(flag, v)?,
+            "--token-lifetime-s" => cfg.token_lifetime = secs(flag, v)?,
+            other => return Err(unknown(other)),
+        }
+        Ok(())
+    })?;
+    Ok(cfg)
+}
+
 fn parse_atol(args: &[String]) -> Result<AtolConfig, String> {
     let mut cfg = AtolConfig::default();
     for_each_option(args, &["--tls", "--strict"], |flag, value| {
@@ -198,6 +269,9 @@ pub async fn run(args: &[String]) -> u8 {
         Command::Atol(cfg) => run_atol(cfg).await,
         Command::Orange(cfg) => run_orange(cfg).await,
         Command::BusinessRu(cfg) => run_business_ru(cfg).await,
+        Command::Ferma(cfg) => run_ferma(cfg).await,
+        Command::Komtet(cfg) => run_komtet(cfg).await,
+        Command::ModulKassa(cfg) => run_modulkassa(cfg).await,
     }
 }
 
@@ -257,6 +331,94 @@ async fn run_business_ru(cfg: BusinessRuConfig) -> u8 {
     0
 }
 
+async fn run_komtet(cfg: KomtetConfig) -> u8 {
+    let shops: Vec<(String, String, Vec<String>)> = cfg
+        .shops
+        .iter()
+        .map(|s| (s.shop_id.clone(), s.secret.clone(), s.queues.clone()))
+        .collect();
+    let kt = match KomtetEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!("KOMTET Kassa (api/shop/v2): {}", kt.base_url());
+    for (shop_id, secret, queues) in shops {
+        // Test shops of this emulator only; never real credentials.
+        println!("shop: id {shop_id}, secret {secret}, queues {}", queues.join(", "));
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = kt.journal().len();
+    kt.shutdown().await;
+    eprintln!("stopped; {n} receipt(s) accepted");
+    0
+}
+
+async fn run_modulkassa(cfg: ModulKassaConfig) -> u8 {
+    let offline = cfg.register == RegisterState::Offline;
+    let mk = match ModulKassaEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!(
+        "МодульКасса (API фискализации документов): {}",
+        mk.base_url()
+    );
+    // The emulator's own test credentials; never real ones.
+    println!(
+        "account: {} / {}; retail point {}",
+        crate::modulkassa::TEST_ACCOUNT_LOGIN,
+        crate::modulkassa::TEST_ACCOUNT_PASSWORD,
+        crate::modulkassa::TEST_RETAIL_POINT_ID
+    );
+    println!(
+        "association: user_name {} / password {}",
+        crate::modulkassa::TEST_USER_NAME,
+        crate::modulkassa::TEST_PASSWORD
+    );
+    if offline {
+        println!("the register is offline: documents wait in QUEUED");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = mk.journal().len();
+    mk.shutdown().await;
+    eprintln!("stopped; {n} document(s) accepted");
+    0
+}
+
+async fn run_ferma(cfg: FermaConfig) -> u8 {
+    let accounts: Vec<(String, String)> = cfg
+        .accounts
+        .iter()
+        .map(|a| (a.login.clone(), a.password.clone()))
+        .collect();
+    let ferma = match FermaEmulator::start(cfg).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    println!("Ferma API: {}", ferma.base_url());
+    for (login, password) in accounts {
+        // Ferma's public test logins; never real credentials.
+        println!("account: login {login}, password {password}");
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    let n = ferma.journal().len();
+    ferma.shutdown().await;
+    eprintln!("stopped; {n} receipt(s) accepted");
+    0
+}
+
 async fn run_atol(cfg: AtolConfig) -> u8 {
     let atol = match AtolEmulator::start(cfg).await {
         Ok(h) => h,
@@ -308,6 +470,41 @@ mod tests {
             panic!("atol parses");
         };
         assert!(!cfg.strict && !cfg.check_vat_totals);
+    }
+
+    #[test]
+    fn komtet_options() {
+        let Ok(Command::Komtet(cfg)) = parse(&args(&["komtet", "--port", "0", "--delay-ms", "7"]))
+        else {
+            panic!("komtet parses");
+        };
+        assert_eq!(cfg.processing_delay, std::time::Duration::from_millis(7));
+        assert!(parse(&args(&["komtet", "--strict"])).is_err());
+    }
+
+    #[test]
+    fn modulkassa_options() {
+        let Ok(Command::ModulKassa(cfg)) =
+            parse(&args(&["modulkassa", "--offline", "--delay-ms", "9"]))
+        else {
+            panic!("modulkassa parses");
+        };
+        assert_eq!(cfg.register, crate::modulkassa::RegisterState::Offline);
+        assert_eq!(cfg.take_delay, std::time::Duration::from_millis(9));
+        let Ok(Command::ModulKassa(cfg)) = parse(&args(&["modulkassa"])) else {
+            panic!("modulkassa parses");
+        };
+        assert_eq!(cfg.register, crate::modulkassa::RegisterState::Online);
+        assert!(parse(&args(&["modulkassa", "--strict"])).is_err());
+    }
+
+    #[test]
+    fn ferma_options() {
+        let Ok(Command::Ferma(cfg)) = parse(&args(&["ferma", "--delay-ms", "50"])) else {
+            panic!("ferma")
+        };
+        assert_eq!(cfg.processing_delay, std::time::Duration::from_millis(50));
+        assert!(parse(&args(&["ferma", "--strict"])).is_err());
     }
 
     #[test]

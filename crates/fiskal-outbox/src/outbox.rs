@@ -185,6 +185,17 @@ impl Outbox {
         self.worker.store().count_attention()
     }
 
+    /// How many entries the provider holds but cannot process yet because they wait for
+    /// `waiting_for` (МодульКасса: the shop's register is offline): `accepted`, last code
+    /// `waiting_for_register`. They are polled under the same document id and flagged `stuck`
+    /// at the accepted deadline.
+    pub fn waiting_count(
+        &self,
+        waiting_for: fiskal_providers::WaitingFor,
+    ) -> Result<u64, OutboxError> {
+        self.worker.store().count_waiting(waiting_for)
+    }
+
     /// Up to `limit` `done` entries that want attention, oldest done first.
     pub fn list_attention(&self, limit: usize) -> Result<Vec<Entry>, OutboxError> {
         self.worker.store().list_attention(limit)

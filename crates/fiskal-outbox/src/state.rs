@@ -373,7 +373,9 @@ impl EventKind {
                         EventKind::Accepted
                     }
                 }
-                Outcome::Pending { .. } => EventKind::Pending,
+                // A pending document that waits for the register (МодульКасса `QUEUED`) is
+                // pending: polled, `stuck` at the accepted deadline, never sent again.
+                Outcome::Pending { .. } | Outcome::Waiting { .. } => EventKind::Pending,
                 Outcome::Done { .. } => EventKind::Done,
                 Outcome::RetryLater { .. } => EventKind::RetryLater,
                 Outcome::InDoubt { .. } => EventKind::InDoubt,

@@ -3,6 +3,9 @@
 use crate::atol::AtolClient;
 use crate::business_ru::BusinessRuClient;
 use crate::error::ProviderError;
+use crate::ferma::FermaClient;
+use crate::komtet::KomtetClient;
+use crate::modulkassa::ModulKassaClient;
 use crate::orange::OrangeClient;
 use crate::outcome::Outcome;
 use crate::provider::{InDoubtResolution, Provider, StatusQuery, Submission};
@@ -33,6 +36,12 @@ pub enum AnyProvider {
     OrangeData(OrangeClient),
     /// Business.ru Open API.
     BusinessRu(BusinessRuClient),
+    /// OFD.ru Ferma.
+    Ferma(FermaClient),
+    /// KOMTET Kassa.
+    Komtet(KomtetClient),
+    /// МодульКасса.
+    Modulkassa(ModulKassaClient),
 }
 
 impl AnyProvider {
@@ -55,6 +64,18 @@ impl AnyProvider {
             ProviderSettings::BusinessRu(s) => AnyProvider::BusinessRu(
                 BusinessRuClient::new(s.to_config()?)
                     .map_err(|e| settings::renamed(e, settings::BUSINESS_RU_RENAMES))?,
+            ),
+            ProviderSettings::Ferma(s) => AnyProvider::Ferma(
+                FermaClient::new(s.to_config()?)
+                    .map_err(|e| settings::renamed(e, settings::FERMA_RENAMES))?,
+            ),
+            ProviderSettings::Komtet(s) => AnyProvider::Komtet(
+                KomtetClient::new(s.to_config()?)
+                    .map_err(|e| settings::renamed(e, settings::KOMTET_RENAMES))?,
+            ),
+            ProviderSettings::Modulkassa(s) => AnyProvider::Modulkassa(
+                ModulKassaClient::new(s.to_config()?)
+                    .map_err(|e| settings::renamed(e, settings::MODULKASSA_RENAMES))?,
             ),
         })
     }
@@ -86,12 +107,33 @@ impl From<BusinessRuClient> for AnyProvider {
     }
 }
 
+impl From<FermaClient> for AnyProvider {
+    fn from(c: FermaClient) -> AnyProvider {
+        AnyProvider::Ferma(c)
+    }
+}
+
+impl From<KomtetClient> for AnyProvider {
+    fn from(c: KomtetClient) -> AnyProvider {
+        AnyProvider::Komtet(c)
+    }
+}
+
+impl From<ModulKassaClient> for AnyProvider {
+    fn from(c: ModulKassaClient) -> AnyProvider {
+        AnyProvider::Modulkassa(c)
+    }
+}
+
 impl Provider for AnyProvider {
     fn name(&self) -> &'static str {
         match self {
             AnyProvider::Atol(c) => c.name(),
             AnyProvider::OrangeData(c) => c.name(),
             AnyProvider::BusinessRu(c) => c.name(),
+            AnyProvider::Ferma(c) => c.name(),
+            AnyProvider::Komtet(c) => c.name(),
+            AnyProvider::Modulkassa(c) => c.name(),
         }
     }
 
@@ -100,6 +142,9 @@ impl Provider for AnyProvider {
             AnyProvider::Atol(c) => c.in_doubt_resolution(),
             AnyProvider::OrangeData(c) => c.in_doubt_resolution(),
             AnyProvider::BusinessRu(c) => c.in_doubt_resolution(),
+            AnyProvider::Ferma(c) => c.in_doubt_resolution(),
+            AnyProvider::Komtet(c) => c.in_doubt_resolution(),
+            AnyProvider::Modulkassa(c) => c.in_doubt_resolution(),
         }
     }
 
@@ -108,6 +153,9 @@ impl Provider for AnyProvider {
             AnyProvider::Atol(c) => c.status_interval(),
             AnyProvider::OrangeData(c) => c.status_interval(),
             AnyProvider::BusinessRu(c) => c.status_interval(),
+            AnyProvider::Ferma(c) => c.status_interval(),
+            AnyProvider::Komtet(c) => c.status_interval(),
+            AnyProvider::Modulkassa(c) => c.status_interval(),
         }
     }
 
@@ -119,6 +167,9 @@ impl Provider for AnyProvider {
             AnyProvider::Atol(c) => c.submit(submission).await,
             AnyProvider::OrangeData(c) => c.submit(submission).await,
             AnyProvider::BusinessRu(c) => c.submit(submission).await,
+            AnyProvider::Ferma(c) => c.submit(submission).await,
+            AnyProvider::Komtet(c) => c.submit(submission).await,
+            AnyProvider::Modulkassa(c) => c.submit(submission).await,
         }
     }
 
@@ -127,6 +178,9 @@ impl Provider for AnyProvider {
             AnyProvider::Atol(c) => c.status(query).await,
             AnyProvider::OrangeData(c) => c.status(query).await,
             AnyProvider::BusinessRu(c) => c.status(query).await,
+            AnyProvider::Ferma(c) => c.status(query).await,
+            AnyProvider::Komtet(c) => c.status(query).await,
+            AnyProvider::Modulkassa(c) => c.status(query).await,
         }
     }
 
@@ -135,6 +189,9 @@ impl Provider for AnyProvider {
             AnyProvider::Atol(c) => c.health().await,
             AnyProvider::OrangeData(c) => c.health().await,
             AnyProvider::BusinessRu(c) => c.health().await,
+            AnyProvider::Ferma(c) => c.health().await,
+            AnyProvider::Komtet(c) => c.health().await,
+            AnyProvider::Modulkassa(c) => c.health().await,
         }
     }
 }

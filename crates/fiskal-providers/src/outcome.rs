@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`Outcome::Accepted`] | the provider has the document (maybe from an earlier attempt: `duplicate`) | poll [`status`](crate::Provider::status) |
 //! | [`Outcome::Pending`] | accepted, still being fiscalised | poll again later |
+//! | [`Outcome::Waiting`] | accepted, a pending document that waits for something outside the provider's service ([`WaitingFor`]: an offline register) | poll again later; never resend it under a new id; flag it when it waits too long |
 //! | [`Outcome::Done`] | fiscalised | keep the [`FiscalAttributes`] |
 //! | [`Outcome::Rejected`] | definitive no: fix the receipt, the credentials, or the register | do not resend as is; of kind [`RejectKind::Auth`] / [`RejectKind::Configuration`] it is about our setup, not the document: resend once it is fixed (the outbox waits) |
 //! | [`Outcome::RetryLater`] | transient, and the document was **not** taken | resend the same document id after `after` |
@@ -68,6 +69,7 @@ impl RejectKind {
 /// ```json
 /// {"outcome":"accepted","provider_id":"6f0c…","duplicate":false}
 /// {"outcome":"pending","provider_id":"6f0c…"}
+/// {"outcome":"pending","provider_id":"6f0c…","waiting_for":"register","message":"…"}
 /// {"outcome":"done","provider_id":"6f0c…","fiscal":{"fn_number":"9999078900001234","fd_number":1234,…}}
 /// {"outcome":"rejected","kind":"validation","code":"32","message":"…"}
 /// {"outcome":"retry_later","after_ms":3000,"code":"503","message":"…"}
@@ -75,7 +77,9 @@ impl RejectKind {
 /// {"outcome":"not_found","message":"…"}
 /// ```
 ///
-/// `kind` is [`RejectKind::code`]; `after_ms` is the delay in whole milliseconds (`null`: none
+/// [`Outcome::Waiting`] is a pending outcome in JSON too (`"outcome": "pending"`), with two more
+/// keys: `waiting_for` ([`WaitingFor::code`]) and the provider's `message`; a reader that knows
+/// only `pending` reads it as one. `kind` is [`RejectKind::code`]; `after_ms` is the delay in whole milliseconds (`null`: none
 /// given); `fiscal` is [`FiscalAttributes`] as its serde form (money as a string with two
 /// decimals, `date_time` as `YYYY-MM-DDTHH:MM:SS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +100,25 @@ pub enum Outcome {
     Pending {
         /// The provider's id of the document.
         provider_id: String,
+    },
+    /// Accepted, and a kind of [`Outcome::Pending`]: the provider holds the document but cannot
+    /// start processing it, because it waits for something outside its service — МодульКасса's
+    /// `QUEUED`: the shop's own Android cash register fetches documents from the service and
+    /// takes nothing while it is offline, and the service sets no time limit on the wait
+    /// («API фискализации документов» 2.0, §1.4–1.5, §2.4.5).
+    ///
+    /// Its [`code`](Outcome::code) and JSON `outcome` are `pending` (see the JSON form above),
+    /// and everything that treats pending outcomes treats it the same (`is_pending`); what it
+    /// adds is the reason, so that a journal can show the receipt as waiting for the register
+    /// and raise it when it waits past a deadline. The document must never be sent again under
+    /// a new id while it waits: the register would print it when it comes back.
+    Waiting {
+        /// The provider's id of the document.
+        provider_id: String,
+        /// What the document waits for.
+        waiting_for: WaitingFor,
+        /// The provider's words about the wait (status, message, the register's state).
+        message: String,
     },
     /// Fiscalised.
     Done {
@@ -137,20 +160,73 @@ pub enum Outcome {
     },
 }
 
+/// What an [`Outcome::Waiting`] document waits for. Serde: its [`code`](WaitingFor::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WaitingFor {
+    /// The cash register that fiscalises the provider's documents has not taken it: it is
+    /// offline (or not yet polled). МодульКасса status `QUEUED`.
+    Register,
+}
+
+impl WaitingFor {
+    /// Every reason, in a stable order.
+    pub const ALL: [WaitingFor; 1] = [WaitingFor::Register];
+
+    /// Stable snake_case name (`register`), the JSON `waiting_for`.
+    pub fn code(self) -> &'static str {
+        match self {
+            WaitingFor::Register => "register",
+        }
+    }
+
+    /// The code a journal shows for an entry that waits for this (`waiting_for_register`):
+    /// the outbox's `last_code`.
+    pub fn entry_code(self) -> &'static str {
+        match self {
+            WaitingFor::Register => "waiting_for_register",
+        }
+    }
+
+    /// The reason whose [`entry_code`](WaitingFor::entry_code) is `code`.
+    pub fn from_entry_code(code: &str) -> Option<WaitingFor> {
+        WaitingFor::ALL.into_iter().find(|w| w.entry_code() == code)
+    }
+}
+
 impl Outcome {
-    /// Whether the document is known to be at the provider (accepted, pending or done).
+    /// Whether the document is known to be at the provider (accepted, pending, waiting or
+    /// done).
     pub fn is_at_provider(&self) -> bool {
         matches!(
             self,
-            Outcome::Accepted { .. } | Outcome::Pending { .. } | Outcome::Done { .. }
+            Outcome::Accepted { .. }
+                | Outcome::Pending { .. }
+                | Outcome::Waiting { .. }
+                | Outcome::Done { .. }
         )
     }
 
-    /// Stable snake_case name of the variant (for logs, JSON and the C ABI).
+    /// Whether it is a pending outcome: [`Outcome::Pending`] or [`Outcome::Waiting`].
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Outcome::Pending { .. } | Outcome::Waiting { .. })
+    }
+
+    /// What the document waits for, for an [`Outcome::Waiting`].
+    pub fn waiting_for(&self) -> Option<WaitingFor> {
+        match self {
+            Outcome::Waiting { waiting_for, .. } => Some(*waiting_for),
+            _ => None,
+        }
+    }
+
+    /// Stable snake_case name of the variant (for logs, JSON and the C ABI); `pending` for
+    /// [`Outcome::Waiting`] too (a kind of pending).
     pub fn code(&self) -> &'static str {
         match self {
             Outcome::Accepted { .. } => "accepted",
-            Outcome::Pending { .. } => "pending",
+            Outcome::Pending { .. } | Outcome::Waiting { .. } => "pending",
             Outcome::Done { .. } => "done",
             Outcome::Rejected { .. } => "rejected",
             Outcome::RetryLater { .. } => "retry_later",
@@ -173,6 +249,15 @@ impl Serialize for Outcome {
                 m.serialize_entry("duplicate", duplicate)?;
             }
             Outcome::Pending { provider_id } => m.serialize_entry("provider_id", provider_id)?,
+            Outcome::Waiting {
+                provider_id,
+                waiting_for,
+                message,
+            } => {
+                m.serialize_entry("provider_id", provider_id)?;
+                m.serialize_entry("waiting_for", waiting_for)?;
+                m.serialize_entry("message", message)?;
+            }
             Outcome::Done {
                 provider_id,
                 fiscal,
@@ -208,7 +293,7 @@ impl Serialize for Outcome {
 
 /// The fields of each variant as read from JSON (`outcome` removed).
 mod json {
-    use super::{FiscalAttributes, RejectKind};
+    use super::{FiscalAttributes, RejectKind, WaitingFor};
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -222,6 +307,10 @@ mod json {
     #[serde(deny_unknown_fields)]
     pub(super) struct Pending {
         pub(super) provider_id: String,
+        #[serde(default)]
+        pub(super) waiting_for: Option<WaitingFor>,
+        #[serde(default)]
+        pub(super) message: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -299,8 +388,20 @@ impl<'de> Deserialize<'de> for Outcome {
             }
             "pending" => {
                 let v: json::Pending = serde_json::from_value(rest).map_err(e)?;
-                Outcome::Pending {
-                    provider_id: v.provider_id,
+                match (v.waiting_for, v.message) {
+                    (Some(waiting_for), message) => Outcome::Waiting {
+                        provider_id: v.provider_id,
+                        waiting_for,
+                        message: message.unwrap_or_default(),
+                    },
+                    (None, None) => Outcome::Pending {
+                        provider_id: v.provider_id,
+                    },
+                    (None, Some(_)) => {
+                        return Err(D::Error::custom(
+                            "outcome `pending`: `message` is given only with `waiting_for`",
+                        ))
+                    }
                 }
             }
             "done" => {
@@ -336,5 +437,52 @@ impl<'de> Deserialize<'de> for Outcome {
             }
             other => return Err(D::Error::unknown_variant(other, CODES)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A waiting outcome is pending in JSON (a reader that knows only `pending` reads it as
+    /// one), with its reason and the provider's words; it reads back as itself, and a plain
+    /// pending outcome keeps its old JSON.
+    #[test]
+    fn waiting_is_pending_with_a_reason() {
+        let w = Outcome::Waiting {
+            provider_id: "d-1".into(),
+            waiting_for: WaitingFor::Register,
+            message: "QUEUED: Document queued for printing".into(),
+        };
+        assert_eq!(w.code(), "pending");
+        assert!(w.is_pending() && w.is_at_provider());
+        assert_eq!(w.waiting_for(), Some(WaitingFor::Register));
+        let text = serde_json::to_string(&w).expect("json");
+        assert_eq!(
+            text,
+            r#"{"outcome":"pending","provider_id":"d-1","waiting_for":"register","message":"QUEUED: Document queued for printing"}"#
+        );
+        assert_eq!(serde_json::from_str::<Outcome>(&text).expect("read"), w);
+        let p = Outcome::Pending {
+            provider_id: "d-1".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&p).expect("json"),
+            r#"{"outcome":"pending","provider_id":"d-1"}"#
+        );
+        assert!(p.is_pending() && p.waiting_for().is_none());
+        assert!(serde_json::from_str::<Outcome>(
+            r#"{"outcome":"pending","provider_id":"d-1","message":"x"}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<Outcome>(
+            r#"{"outcome":"pending","provider_id":"d-1","waiting_for":"moon"}"#
+        )
+        .is_err());
+        assert_eq!(
+            WaitingFor::from_entry_code("waiting_for_register"),
+            Some(WaitingFor::Register)
+        );
+        assert_eq!(WaitingFor::from_entry_code("503"), None);
     }
 }

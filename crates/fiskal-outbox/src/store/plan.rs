@@ -131,6 +131,19 @@ pub(crate) fn route_alarm_change(reason: EventKind) -> RouteAlarmChange {
     }
 }
 
+/// Forgets a wait reason ([`fiskal_providers::WaitingFor::entry_code`]) kept as the entry's
+/// last code once the provider reports progress (taken, pending, done).
+fn clear_waiting(n: &mut Entry) {
+    if n.last_code
+        .as_deref()
+        .and_then(fiskal_providers::WaitingFor::from_entry_code)
+        .is_some()
+    {
+        n.last_code = None;
+        n.last_message = None;
+    }
+}
+
 /// What an event changes in an entry: the backend writes `next` under the current version,
 /// appends one audit row (`reason`, `detail`, `operator`) and applies
 /// [`route_alarm_change`]`(reason)` to the entry's route, all in one transaction.
@@ -192,11 +205,28 @@ pub(crate) fn plan(
             Outcome::Accepted { provider_id, .. } | Outcome::Pending { provider_id } => {
                 n.provider_id = Some(provider_id.clone());
                 detail = format!("provider_id {provider_id}");
+                clear_waiting(&mut n);
+            }
+            // Pending, and what it waits for is the entry's last code and message, so that
+            // `queue show` and the stats can tell it (`waiting_for_register`).
+            Outcome::Waiting {
+                provider_id,
+                waiting_for,
+                message,
+            } => {
+                n.provider_id = Some(provider_id.clone());
+                n.last_code = Some(waiting_for.entry_code().to_owned());
+                n.last_message = Some(message.clone());
+                detail = format!(
+                    "provider_id {provider_id}; {}: {message}",
+                    waiting_for.entry_code()
+                );
             }
             Outcome::Done {
                 provider_id,
                 fiscal,
             } => {
+                clear_waiting(&mut n);
                 n.provider_id = Some(provider_id.clone());
                 n.fiscal = Some(fiscal.clone());
                 detail = format!(

@@ -36,6 +36,7 @@ pub(super) fn same_document(e: &Entry, o: Outcome) -> Outcome {
     let answered = match &o {
         Outcome::Accepted { provider_id, .. }
         | Outcome::Pending { provider_id }
+        | Outcome::Waiting { provider_id, .. }
         | Outcome::Done { provider_id, .. } => provider_id,
         _ => return o,
     };
@@ -119,5 +120,57 @@ pub(super) fn still_unknown(err: &ProviderError) -> Outcome {
         after: None,
         code: Some(format!("local:{}", err.code())),
         message: format!("the status request was not made: {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::State;
+    use crate::store::Timestamp;
+    use fiskal_providers::WaitingFor;
+
+    fn accepted(provider_id: &str) -> Entry {
+        Entry {
+            key: "k1".to_owned(),
+            receipt_json: "{}".to_owned(),
+            body_hash: "00".to_owned(),
+            provider: "modulkassa".to_owned(),
+            state: State::Accepted,
+            version: 3,
+            attempt: 1,
+            tries: 0,
+            provider_id: Some(provider_id.to_owned()),
+            due_at: None,
+            deadline: None,
+            fiscal: None,
+            last_code: None,
+            last_message: None,
+            created_at: Timestamp(0),
+            state_since: Timestamp(0),
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn waiting(id: &str) -> Outcome {
+        Outcome::Waiting {
+            provider_id: id.to_owned(),
+            waiting_for: WaitingFor::Register,
+            message: "QUEUED".to_owned(),
+        }
+    }
+
+    /// A "waiting for the register" answer is checked like any pending one: about our provider
+    /// id it is applied as it is; about another one it is a retry that applies nothing.
+    #[test]
+    fn a_waiting_answer_must_be_about_our_document() {
+        let e = accepted("k1-1");
+        assert_eq!(same_document(&e, waiting("k1-1")), waiting("k1-1"));
+        match same_document(&e, waiting("someone-else")) {
+            Outcome::RetryLater { code, .. } => {
+                assert_eq!(code.as_deref(), Some(PROVIDER_ID_MISMATCH));
+            }
+            o => panic!("{o:?}"),
+        }
     }
 }

@@ -33,6 +33,9 @@
 
 mod atol;
 mod business_ru;
+mod ferma;
+mod komtet;
+mod modulkassa;
 mod orange;
 mod shared;
 mod source;
@@ -41,6 +44,12 @@ pub(crate) use atol::ATOL_RENAMES;
 pub use atol::{AtolPreset, AtolSettings};
 pub(crate) use business_ru::BUSINESS_RU_RENAMES;
 pub use business_ru::{BusinessRuPreset, BusinessRuSettings};
+pub(crate) use ferma::FERMA_RENAMES;
+pub use ferma::{FermaPreset, FermaSettings};
+pub(crate) use komtet::KOMTET_RENAMES;
+pub use komtet::{KomtetPreset, KomtetSettings};
+pub(crate) use modulkassa::MODULKASSA_RENAMES;
+pub use modulkassa::{ModulKassaPreset, ModulKassaSettings};
 pub(crate) use orange::ORANGE_RENAMES;
 pub use orange::{OrangePreset, OrangeSettings};
 pub(crate) use shared::renamed;
@@ -71,6 +80,12 @@ pub enum ProviderSettings {
     OrangeData(OrangeSettings),
     /// Business.ru Open API.
     BusinessRu(BusinessRuSettings),
+    /// OFD.ru Ferma.
+    Ferma(FermaSettings),
+    /// KOMTET Kassa.
+    Komtet(KomtetSettings),
+    /// МодульКасса «API фискализации документов».
+    Modulkassa(ModulKassaSettings),
 }
 
 /// Every key path the settings accept (for docs and bindings; a test checks that
@@ -127,6 +142,32 @@ const FIELD_PATHS: &[&str] = &[
     "lookup_date_filter",
     "lookup_lookback_secs",
     "lookup_max_pages",
+    // ferma
+    "ffd",
+    "token_refresh_margin_secs",
+    "in_doubt",
+    "status_by_invoice_id",
+    "duplicate_codes",
+    "auth_error_codes",
+    "not_found_codes",
+    "vat22",
+    "kkt_fa",
+    "mark_type_names",
+    "max_invoice_id_chars",
+    // komtet
+    "shop_id",
+    "queue_id",
+    "print",
+    "error_state_is_refusal",
+    "mark_value",
+    // modulkassa
+    "user_name",
+    "unconfirmed_vat_tags",
+    "disc_sum",
+    "default_email",
+    "print_receipt",
+    "utc_offset_minutes",
+    "status_400_is_not_found",
 ];
 
 /// A parse failure at `path` (serde_path_to_error's form: `http.timeout_ms`, `.` for the root).
@@ -259,7 +300,8 @@ fn variant<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Pa
     })
 }
 
-const PROVIDERS: &str = "one of `atol`, `orange_data`, `business_ru`";
+const PROVIDERS: &str =
+    "one of `atol`, `orange_data`, `business_ru`, `ferma`, `komtet`, `modulkassa`";
 
 fn from_value(v: serde_json::Value) -> Result<ProviderSettings, ParseError> {
     use serde_json::Value;
@@ -279,6 +321,9 @@ fn from_value(v: serde_json::Value) -> Result<ProviderSettings, ParseError> {
         "atol" => variant(rest).map(ProviderSettings::Atol),
         "orange_data" => variant(rest).map(ProviderSettings::OrangeData),
         "business_ru" => variant(rest).map(ProviderSettings::BusinessRu),
+        "ferma" => variant(rest).map(ProviderSettings::Ferma),
+        "komtet" => variant(rest).map(ProviderSettings::Komtet),
+        "modulkassa" => variant(rest).map(ProviderSettings::Modulkassa),
         other => Err(ParseError::at(
             "provider",
             format!("unknown provider `{other}`, expected {PROVIDERS}"),
@@ -336,6 +381,9 @@ impl ProviderSettings {
         match self {
             ProviderSettings::Atol(s) => s.to_config().map(drop),
             ProviderSettings::BusinessRu(s) => s.to_config().map(drop),
+            ProviderSettings::Ferma(s) => s.to_config().map(drop),
+            ProviderSettings::Komtet(s) => s.to_config().map(drop),
+            ProviderSettings::Modulkassa(s) => s.to_config().map(drop),
             ProviderSettings::OrangeData(_) => crate::AnyProvider::from_settings(self).map(drop),
         }
     }
