@@ -36,6 +36,15 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
         pthread_mutex_unlock(&count_lock);                                                 \
     } while (0)
 
+/* Where an out-pointer starts in a call expected to fail: an address no call returns, so
+ * "untouched on error" shows as the sentinel still in place (a NULL start cannot tell
+ * "untouched" from "set to NULL"). Never freed: `take` turns it into NULL. */
+static char out_sentinel_;
+#define OUT_SENTINEL (&out_sentinel_)
+
+/* What a call left in an out-pointer that started as OUT_SENTINEL: NULL when it was untouched. */
+static char *take(char *p) { return p == OUT_SENTINEL ? NULL : p; }
+
 static const char *root = ".";
 
 /* ---- small helpers ---- */
@@ -109,15 +118,15 @@ static char *json_get(const char *text, const char *key) {
 typedef fiskal_result (*op_fn)(const char *, size_t, char **, size_t *);
 
 static fiskal_result run(op_fn f, const char *input, size_t len, char **out) {
-    char *o = NULL;
+    char *o = OUT_SENTINEL;
     size_t n = 12345;
     fiskal_result r = f(input, len, &o, &n);
     if (r == FISKAL_RESULT_OK) {
-        CHECK(o != NULL && strlen(o) == n, "output and its length");
+        CHECK(o != NULL && o != OUT_SENTINEL && strlen(o) == n, "output and its length");
     } else {
-        CHECK(o == NULL && n == 12345, "nothing written on failure (result %u)", (unsigned)r);
+        CHECK(o == OUT_SENTINEL && n == 12345, "nothing written on failure (result %u)", (unsigned)r);
     }
-    *out = o;
+    *out = take(o);
     return r;
 }
 
@@ -246,14 +255,14 @@ static void test_operations(void) {
 }
 
 static void test_null_arguments(void) {
-    char *out = NULL;
+    char *out = OUT_SENTINEL;
     op_fn ops[] = {fiskal_validate, fiskal_compute, fiskal_split, fiskal_to_tlv,
                    fiskal_from_tlv, fiskal_mark, fiskal_qr};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         CHECK(ops[i](NULL, 0, &out, NULL) == FISKAL_RESULT_NULL_PARAMETER, "op %zu NULL input", i);
         CHECK(ops[i](NULL, 10, &out, NULL) == FISKAL_RESULT_NULL_PARAMETER, "op %zu NULL input", i);
         CHECK(ops[i]("{}", 2, NULL, NULL) == FISKAL_RESULT_NULL_PARAMETER, "op %zu NULL out", i);
-        CHECK(out == NULL, "op %zu: out untouched", i);
+        CHECK(out == OUT_SENTINEL, "op %zu: out untouched", i);
         char *e = last_error();
         CHECK(e && strstr(e, "\"path\":\"out_json\""), "the last error names the argument");
         fiskal_string_free(e);
@@ -264,10 +273,11 @@ static void test_null_arguments(void) {
     fiskal_result before = fiskal_last_error_code();
     CHECK(fiskal_last_error(NULL, NULL) == FISKAL_RESULT_NULL_PARAMETER, "last_error NULL");
     CHECK(fiskal_last_error_code() == before, "last_error(NULL) keeps the last error");
-    size_t n = 0;
+    size_t n = 12345;
     CHECK(fiskal_result_message(0, NULL, 10, &n) == FISKAL_RESULT_NULL_PARAMETER, "message NULL buf");
+    CHECK(n == 12345, "message NULL buf: out_n untouched");
     fiskal_string_free(NULL);
-    CHECK(out == NULL, "out never written");
+    CHECK(out == OUT_SENTINEL, "out never written");
 }
 
 static void test_invalid_utf8(void) {
@@ -277,8 +287,9 @@ static void test_invalid_utf8(void) {
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         expect_error(ops[i], "invalid UTF-8", bad, sizeof bad - 1, FISKAL_RESULT_INVALID_UTF8);
     }
-    char *out = NULL;
+    char *out = OUT_SENTINEL;
     CHECK(fiskal_call("\xc3", 1, S("{}"), &out, NULL) == FISKAL_RESULT_INVALID_UTF8, "op name UTF-8");
+    CHECK(out == OUT_SENTINEL, "op name UTF-8: out untouched");
 }
 
 static void test_error_paths(void) {
@@ -303,8 +314,9 @@ static void test_error_paths(void) {
                  FISKAL_RESULT_TLV_NOT_A_RECEIPT);
     expect_error(fiskal_qr, "qr bad total", S("{\"version\":1,\"total\":true}"), FISKAL_RESULT_INVALID_JSON);
 
-    char *out = NULL;
+    char *out = OUT_SENTINEL;
     CHECK(fiskal_call(S("nope"), S("{}"), &out, NULL) == FISKAL_RESULT_UNKNOWN_OPERATION, "unknown op");
+    CHECK(out == OUT_SENTINEL, "unknown op: out untouched");
     CHECK(fiskal_last_error_code() == FISKAL_RESULT_UNKNOWN_OPERATION, "unknown op last error");
 
     char buf[256];

@@ -42,6 +42,14 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define S(x) x, strlen(x)
 
+/* Where out-pointers start in calls expected to fail: an address no call returns, so
+ * "untouched on error" shows as the sentinel still in place (a NULL start cannot tell
+ * "untouched" from "set to NULL"). Never freed or used as a handle. */
+static char sentinel_;
+#define OUT_SENTINEL (&sentinel_)
+#define CLIENT_SENTINEL ((fiskal_client *)(void *)&sentinel_)
+#define OUTBOX_SENTINEL ((fiskal_outbox *)(void *)&sentinel_)
+
 static char *receipt = NULL;  /* the FFD 1.2 receipt for the emulator's v5 account */
 static const char *atol_url = NULL;
 static char run_id[32];       /* keeps document ids unique across runs on one emulator */
@@ -142,10 +150,10 @@ static void test_null_arguments(const char *dir) {
     char *ps = provider_settings("http://127.0.0.1:9/possystem/v5/");
     char *os = outbox_settings("http://127.0.0.1:9/possystem/v5/");
     char *path = fmt("%s/nulls.db", dir);
-    char *out = NULL;
+    char *out = OUT_SENTINEL;
     size_t n = 7;
-    fiskal_client *c = NULL;
-    fiskal_outbox *o = NULL;
+    fiskal_client *c = CLIENT_SENTINEL;
+    fiskal_outbox *o = OUTBOX_SENTINEL;
 
     CHECK(fiskal_client_new(NULL, 0, &c) == FISKAL_RESULT_NULL_PARAMETER, "client_new NULL settings");
     expect_last_error("client_new NULL settings", FISKAL_RESULT_NULL_PARAMETER, "settings_json");
@@ -153,7 +161,8 @@ static void test_null_arguments(const char *dir) {
     CHECK(fiskal_client_submit(NULL, S("{}"), 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "submit NULL client");
     expect_last_error("submit NULL client", FISKAL_RESULT_NULL_PARAMETER, "client");
     CHECK(fiskal_client_status(NULL, S("{}"), 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "status NULL client");
-    CHECK(fiskal_client_new(S(ps), &c) == FISKAL_RESULT_OK && c != NULL, "client_new");
+    CHECK(c == CLIENT_SENTINEL, "client out untouched");
+    CHECK(fiskal_client_new(S(ps), &c) == FISKAL_RESULT_OK && c != NULL && c != CLIENT_SENTINEL, "client_new");
     CHECK(fiskal_client_submit(c, NULL, 0, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "submit NULL request");
     CHECK(fiskal_client_submit(c, S("{}"), 0, NULL, &n) == FISKAL_RESULT_NULL_PARAMETER, "submit NULL out");
     CHECK(fiskal_client_status(c, NULL, 0, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "status NULL query");
@@ -165,8 +174,9 @@ static void test_null_arguments(const char *dir) {
     expect_last_error("open NULL path", FISKAL_RESULT_NULL_PARAMETER, "path");
     CHECK(fiskal_outbox_open(S(path), NULL, 0, NULL, NULL, &o) == FISKAL_RESULT_NULL_PARAMETER, "open NULL settings");
     CHECK(fiskal_outbox_open(S(path), S(os), NULL, NULL, NULL) == FISKAL_RESULT_NULL_PARAMETER, "open NULL out");
-    CHECK(o == NULL, "out untouched");
-    CHECK(fiskal_outbox_open(S(path), S(os), NULL, NULL, &o) == FISKAL_RESULT_OK && o, "open");
+    CHECK(o == OUTBOX_SENTINEL, "out untouched");
+    CHECK(fiskal_outbox_open(S(path), S(os), NULL, NULL, &o) == FISKAL_RESULT_OK && o && o != OUTBOX_SENTINEL,
+          "open");
     bool b = true;
     CHECK(fiskal_outbox_enqueue(NULL, S("{}"), &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "enqueue NULL outbox");
     expect_last_error("enqueue NULL outbox", FISKAL_RESULT_NULL_PARAMETER, "outbox");
@@ -201,7 +211,7 @@ static void test_null_arguments(const char *dir) {
     CHECK(fiskal_outbox_cancel(NULL, S("{}"), &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL outbox");
     CHECK(fiskal_outbox_cancel(o, NULL, 0, &out, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL request");
     CHECK(fiskal_outbox_cancel(o, S("{}"), NULL, &n) == FISKAL_RESULT_NULL_PARAMETER, "cancel NULL out");
-    CHECK(out == NULL && n == 7 && b, "nothing written on failure");
+    CHECK(out == OUT_SENTINEL && n == 7 && b, "nothing written on failure");
     fiskal_outbox_free(o);
     fiskal_outbox_free(NULL);
     free(ps);
@@ -210,10 +220,11 @@ static void test_null_arguments(const char *dir) {
 }
 
 static void test_bad_settings(const char *dir) {
-    fiskal_client *c = NULL;
+    fiskal_client *c = CLIENT_SENTINEL;
     const char *zero = "{\"provider\":\"atol\",\"api\":\"v5\",\"preset\":\"test\","
                        "\"password\":\"zUr0OxfI\",\"http\":{\"timeout_ms\":0}}";
-    CHECK(fiskal_client_new(S(zero), &c) == FISKAL_RESULT_PROVIDER_CONFIG && c == NULL, "zero timeout");
+    CHECK(fiskal_client_new(S(zero), &c) == FISKAL_RESULT_PROVIDER_CONFIG && c == CLIENT_SENTINEL,
+          "zero timeout");
     expect_last_error("zero timeout", FISKAL_RESULT_PROVIDER_CONFIG, "http.timeout_ms");
     const char *env = "{\"provider\":\"atol\",\"api\":\"v5\",\"preset\":\"test\","
                       "\"password\":{\"env\":\"FISKAL_C_TEST_NO_SUCH_VAR\"}}";
@@ -221,9 +232,9 @@ static void test_bad_settings(const char *dir) {
     expect_last_error("missing env var", FISKAL_RESULT_PROVIDER_CONFIG, "password");
     CHECK(fiskal_client_new(S("not json"), &c) == FISKAL_RESULT_PROVIDER_CONFIG, "not JSON");
     CHECK(fiskal_client_new("\xff", 1, &c) == FISKAL_RESULT_INVALID_UTF8, "not UTF-8");
-    CHECK(c == NULL, "no handle on failure");
+    CHECK(c == CLIENT_SENTINEL, "no handle on failure");
 
-    fiskal_outbox *o = NULL;
+    fiskal_outbox *o = OUTBOX_SENTINEL;
     char *path = fmt("%s/bad.db", dir);
     const char *lease = "{\"routes\":{\"atol\":{\"provider\":{\"provider\":\"atol\",\"api\":\"v5\","
                         "\"preset\":\"test\",\"password\":\"zUr0OxfI\"}}},"
@@ -240,7 +251,7 @@ static void test_bad_settings(const char *dir) {
     char *os = outbox_settings("http://127.0.0.1:9/possystem/v5/");
     CHECK(fiskal_outbox_open(S("/proc/no/such/dir/x.db"), S(os), NULL, NULL, &o) == FISKAL_RESULT_OUTBOX_OPEN,
           "cannot open");
-    CHECK(o == NULL, "no handle on failure");
+    CHECK(o == OUTBOX_SENTINEL, "no handle on failure");
     CHECK(fiskal_result_is_provider_error(FISKAL_RESULT_PROVIDER_CONFIG), "6xxx predicate");
     CHECK(fiskal_result_is_outbox_error(FISKAL_RESULT_OUTBOX_NOT_FOUND), "7xxx predicate");
     CHECK(strcmp(fiskal_result_name(7003), "outbox_not_found") == 0, "7003 name");
@@ -315,7 +326,7 @@ static void test_client(void) {
     CHECK(done, "the receipt is done at the emulator");
     free(q);
 
-    out = NULL;
+    out = OUT_SENTINEL;
     CHECK(fiskal_client_status(c, S("{\"document_id\":\"x\",\"kind\":\"gift\"}"), 0, &out, NULL)
               == FISKAL_RESULT_INVALID_ARGUMENT, "unknown kind");
     expect_last_error("unknown kind", FISKAL_RESULT_INVALID_ARGUMENT, "kind");
@@ -324,7 +335,8 @@ static void test_client(void) {
     expect_last_error("ATOL needs the uuid", FISKAL_RESULT_PROVIDER_UNSUPPORTED, "provider_id");
     CHECK(fiskal_client_submit(c, S("{\"document_id\":\"x\",\"receipt\":{\"version\":1}}"), 0, &out, NULL)
               == FISKAL_RESULT_INVALID_JSON, "bad receipt");
-    CHECK(out == NULL, "nothing written");
+    CHECK(out == OUT_SENTINEL, "nothing written");
+    out = NULL;
 
     /* Many threads share the client. */
     enum { N = 6 };
@@ -422,7 +434,7 @@ static void test_outbox(const char *dir) {
         free(req);
     }
     /* Errors. */
-    out = NULL;
+    out = OUT_SENTINEL;
     char *k0 = fmt("o-%s-0", run_id);
     char *other = fmt("{\"key\":\"%s\",\"receipt\":%s}", k0, receipt);
     char *shifted = strstr(other, "+79990000001");
@@ -447,7 +459,8 @@ static void test_outbox(const char *dir) {
     expect_last_error("get unknown", FISKAL_RESULT_OUTBOX_NOT_FOUND, "key");
     CHECK(fiskal_outbox_list(o, S("{\"state\":\"lost\"}"), &out, NULL) == FISKAL_RESULT_INVALID_ARGUMENT,
           "unknown state");
-    CHECK(out == NULL, "nothing written on failure");
+    CHECK(out == OUT_SENTINEL, "nothing written on failure");
+    out = NULL;
 
     bool found = true;
     CHECK(fiskal_outbox_poke(o, S(k0), &found) == FISKAL_RESULT_OK && !found, "a queued entry is not poked");
@@ -526,13 +539,14 @@ static void test_outbox(const char *dir) {
     /* Operator actions: a fiscalised receipt is neither cancelled nor sent again (7019, the
        state in the details); a new one is cancelled with who and why in the audit trail. */
     char *cancel_done = fmt("{\"key\":\"%s\",\"who\":\"anna\",\"reason\":\"wrong price\"}", k0);
-    out = NULL;
+    out = OUT_SENTINEL;
     CHECK(fiskal_outbox_cancel(o, S(cancel_done), &out, NULL) == FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED,
           "cancel done");
     expect_last_error("cancel done", FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED, "key");
     CHECK(fiskal_outbox_requeue(o, S(cancel_done), &out, NULL) == FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED,
           "requeue done");
-    CHECK(out == NULL, "nothing written on failure");
+    CHECK(out == OUT_SENTINEL, "nothing written on failure");
+    out = NULL;
     free(cancel_done);
     char *late = fmt("{\"key\":\"o-%s-late\",\"receipt\":%s}", run_id, receipt);
     CHECK(fiskal_outbox_enqueue(o, S(late), &out, NULL) == FISKAL_RESULT_OK, "enqueue late");

@@ -63,6 +63,12 @@ enum fiskal_result
      */
     FISKAL_RESULT_ALREADY_USED = 109,
     /*
+     The function belongs to a part this build of the library leaves out (a cargo feature
+     turned off, e.g. the outbox of a C library built with `--no-default-features`);
+     `details.feature` names the feature that provides it.
+     */
+    FISKAL_RESULT_FEATURE_DISABLED = 110,
+    /*
      An error the library did not expect (a new error kind of a core crate); please report it.
      */
     FISKAL_RESULT_INTERNAL = 199,
@@ -377,6 +383,16 @@ enum fiskal_result
      says what to do instead, `details` has `action` and `state`.
      */
     FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED = 7019,
+    /*
+     The journal's database server cannot be reached or refuses connections (PostgreSQL:
+     down, restarting, in recovery, too many connections); nothing was done, retry later.
+     */
+    FISKAL_RESULT_OUTBOX_UNAVAILABLE = 7020,
+    /*
+     The connection to the journal's database server broke during the call: nothing was
+     stored unless the loss came while the commit was in flight; every call is safe to repeat.
+     */
+    FISKAL_RESULT_OUTBOX_CONNECTION_LOST = 7021,
 };
 typedef uint32_t fiskal_result;
 
@@ -390,6 +406,12 @@ typedef uint32_t fiskal_result;
 
  Methods: `fiskal_client_new`, `fiskal_client_submit`, `fiskal_client_status`,
  `fiskal_client_free`.
+
+ Part of the library's `providers` feature (on by default). A library built without it
+ (`cargo build -p fiskal-ffi --no-default-features`) still exports these functions: each then
+ returns `FISKAL_RESULT_FEATURE_DISABLED` without looking at its arguments or writing any
+ output, the last error's `details.feature` being `"providers"`; `fiskal_client_free` does
+ nothing.
  */
 typedef struct fiskal_client fiskal_client;
 
@@ -407,6 +429,12 @@ typedef struct fiskal_client fiskal_client;
  `fiskal_outbox_stop`, `fiskal_outbox_drain`, `fiskal_outbox_poke`,
  `fiskal_outbox_reconcile`, `fiskal_outbox_requeue`, `fiskal_outbox_cancel`,
  `fiskal_outbox_free`.
+
+ Part of the library's `outbox` feature (on by default; it implies `providers`). A library
+ built without it (`cargo build -p fiskal-ffi --no-default-features`) still exports these
+ functions: each then returns `FISKAL_RESULT_FEATURE_DISABLED` without looking at its
+ arguments or writing any output (the observer is never called), the last error's
+ `details.feature` being `"outbox"`; `fiskal_outbox_free` does nothing.
  */
 typedef struct fiskal_outbox fiskal_outbox;
 
@@ -603,6 +631,9 @@ bool fiskal_result_is_outbox_error(uint32_t code);
  written and the thread's last error is set: `FISKAL_RESULT_PROVIDER_CONFIG` (6003) with the
  settings field in `path` (`password`, `http.timeout_ms`), `FISKAL_RESULT_PROVIDER_TLS`
  (6005), `FISKAL_RESULT_PROVIDER_TIMEOUT` (6006: no I/O thread). `out` must not be NULL.
+
+ Feature `providers` (default on); a build without it returns
+ `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
  */
 fiskal_result fiskal_client_new(const char *settings_json,
                                 size_t settings_len,
@@ -625,6 +656,9 @@ fiskal_result fiskal_client_new(const char *settings_json,
  `FISKAL_RESULT_INVALID_JSON` (path into the request), 6001–6006; then nothing is written.
 
  Thread-safe: any number of threads may submit through one client at once.
+
+ Feature `providers` (default on); a build without it returns
+ `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
  */
 fiskal_result fiskal_client_submit(const fiskal_client *client,
                                    const char *request_json,
@@ -641,6 +675,9 @@ fiskal_result fiskal_client_submit(const fiskal_client *client,
  sell_refund_correction, buy_correction, buy_refund_correction). ATOL needs the
  `provider_id` (else `FISKAL_RESULT_PROVIDER_UNSUPPORTED` with `path` `provider_id`).
  `timeout_ms`, output, ownership, errors and thread-safety as for `fiskal_client_submit`.
+
+ Feature `providers` (default on); a build without it returns
+ `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
  */
 fiskal_result fiskal_client_status(const fiskal_client *client,
                                    const char *query_json,
@@ -653,6 +690,8 @@ fiskal_result fiskal_client_status(const fiskal_client *client,
  Releases a client made by `fiskal_client_new` (its I/O thread stops once no call is
  running). NULL is a no-op. Call it exactly once per client, after every thread is done with
  it; the handle is invalid afterwards.
+
+ Feature `providers` (default on); in a build without it this does nothing (see `fiskal_client`).
  */
 void fiskal_client_free(fiskal_client *client);
 
@@ -673,6 +712,9 @@ void fiskal_client_free(fiskal_client *client);
  when known, e.g. `worker.lease_ms`, `routes.atol.provider.password`),
  `FISKAL_RESULT_OUTBOX_OPEN` (7013), `FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW` (7015), other 7xxx.
  `out` must not be NULL.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_open(const char *path,
                                  size_t path_len,
@@ -694,6 +736,9 @@ fiskal_result fiskal_outbox_open(const char *path,
  `FISKAL_RESULT_INVALID_JSON`, `FISKAL_RESULT_OUTBOX_INVALID_RECEIPT` (7008, every violation
  in `details`), `_INVALID_KEY` (7001), `_KEY_CONFLICT` (7002), `_UNKNOWN_ROUTE` (7006),
  `_DISK_FULL` (7012) …. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_enqueue(const fiskal_outbox *outbox,
                                     const char *request_json,
@@ -710,6 +755,9 @@ fiskal_result fiskal_outbox_enqueue(const fiskal_outbox *outbox,
  "warnings" | "ofd_not_delivered"…], "negative_mark_checks": […], "warnings": […],
  "ofd_not_delivered", "summary"}`. `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003) for an
  unknown key. Output ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_get(const fiskal_outbox *outbox,
                                 const char *key,
@@ -723,6 +771,9 @@ fiskal_result fiskal_outbox_get(const fiskal_outbox *outbox,
  done entries whose `attention` is set. An unknown or missing state is
  `FISKAL_RESULT_INVALID_ARGUMENT` (path `state`). Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_list(const fiskal_outbox *outbox,
                                  const char *query_json,
@@ -736,6 +787,9 @@ fiskal_result fiskal_outbox_list(const fiskal_outbox *outbox,
  `note`, the operator and the operator's reason, are set for `operator_*` reasons and null
  otherwise; an unknown key has no records). Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
                                   const char *key,
@@ -755,11 +809,17 @@ fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
  set; `unhealthy_routes`: the routes whose provider refused our
  credentials or configuration and has not taken, reported or refused a document since,
  empty when all is well). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_stats(const fiskal_outbox *outbox, char **out_json, size_t *out_len);
 
 /*
  Starts the worker on a thread of its own (a no-op when it runs). Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_start(const fiskal_outbox *outbox);
 
@@ -767,6 +827,9 @@ fiskal_result fiskal_outbox_start(const fiskal_outbox *outbox);
  Stops the worker gracefully: calls in flight finish (up to the settings' drain timeout),
  then the thread ends; after it returns the observer is not called any more. A no-op when the
  worker does not run. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_stop(const fiskal_outbox *outbox);
 
@@ -774,6 +837,9 @@ fiskal_result fiskal_outbox_stop(const fiskal_outbox *outbox);
  Runs the worker on the calling thread's behalf until nothing is scheduled or `timeout_ms`
  passes (for scripts and tests); `*settled` gets whether it settled. `settled` must not be
  NULL; it is written only on success. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_drain(const fiskal_outbox *outbox, uint32_t timeout_ms, bool *settled);
 
@@ -781,6 +847,9 @@ fiskal_result fiskal_outbox_drain(const fiskal_outbox *outbox, uint32_t timeout_
  A provider callback arrived for a key or document id (`id`/`id_len`, UTF-8, borrowed):
  polls that entry now. `*found` gets whether an accepted, in-doubt or retry-later entry had
  it. `found` must not be NULL; it is written only on success. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_poke(const fiskal_outbox *outbox,
                                  const char *id,
@@ -800,6 +869,9 @@ fiskal_result fiskal_outbox_poke(const fiskal_outbox *outbox,
  reports it not delivered to the OFD longer than `worker.ofd_delivery_grace_ms` after done.
  Ownership as for `fiskal_outbox_enqueue`.
  Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,
                                       const char *query_json,
@@ -826,6 +898,9 @@ fiskal_result fiskal_outbox_reconcile(const fiskal_outbox *outbox,
  `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003), `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019:
  the state does not allow it; the message says what to do instead, `details` has `action`
  and `state`), storage errors 7011–7018. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_requeue(const fiskal_outbox *outbox,
                                     const char *request_json,
@@ -842,6 +917,9 @@ fiskal_result fiskal_outbox_requeue(const fiskal_outbox *outbox,
  `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019; for `accepted`: "the provider may fiscalise
  it; issue a refund receipt instead"). `request_json`, output, errors and thread safety as
  for `fiskal_outbox_requeue`.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
  */
 fiskal_result fiskal_outbox_cancel(const fiskal_outbox *outbox,
                                    const char *request_json,
@@ -854,5 +932,7 @@ fiskal_result fiskal_outbox_cancel(const fiskal_outbox *outbox,
  `fiskal_outbox_stop`) and closes the journal; the observer is not called after it returns.
  NULL is a no-op. Call it exactly once, after every thread is done with the outbox; the
  handle is invalid afterwards.
+
+ Feature `outbox` (default on); in a build without it this does nothing (see `fiskal_outbox`).
  */
 void fiskal_outbox_free(fiskal_outbox *outbox);

@@ -5,7 +5,8 @@
  * test helpers. Environment:
  *   FISKAL_LIB          the libfiskal.so under test (scripts/test-php sets it)
  *   FISKAL_VECTORS      tests/vectors of the repository (default: ../../tests/vectors)
- *   FISKAL_REPO_HEADER  include/fiskal_php.h of the repository (default: ../../include/…)
+ *   FISKAL_REPO         the repository root (default: ../..): the package's include/fiskal_php.h
+ *                       must equal its include/fiskal_php.h byte for byte (LoaderTest)
  *   FISKAL_ATOL_URL     a running ATOL emulator (http://127.0.0.1:PORT/), for ClientTest/OutboxTest
  */
 

@@ -3,13 +3,13 @@
 //! | range | layer | notes |
 //! |---|---|---|
 //! | 0 | success | |
-//! | 100–199 | arguments and the ABI itself | NULL, UTF-8, JSON shape, size, panic, version, buffers |
+//! | 100–199 | arguments and the ABI itself | NULL, UTF-8, JSON shape, size, panic, version, buffers, a part left out of this build (110) |
 //! | 2000 | the receipt breaks FFD rules | `details` lists every violation, each with its own 2001–2034 number ([`fiskal_ffd::ViolationKind::number`]) |
 //! | 3000–3999 | fiskal-calc | one number per [`fiskal_calc::CalcError`] variant |
 //! | 4000–4999 | fiskal-marks | one number per [`fiskal_marks::MarkError`] variant |
 //! | 5000–5999 | TLV decoding | one number per [`fiskal_ffd::DecodeErrorKind`]; 51xx: well-formed TLV that is not a receipt |
-//! | 6000–6999 | provider clients | one number per [`fiskal_providers::ProviderError`] variant, 6006 a timeout before sending; a provider's *answer* is never an error but an Outcome |
-//! | 7000–7999 | the outbox | one number per [`fiskal_outbox::OutboxError`] variant |
+//! | 6000–6999 | provider clients | one number per `fiskal_providers::ProviderError` variant, 6006 a timeout before sending; a provider's *answer* is never an error but an Outcome |
+//! | 7000–7999 | the outbox | one number per `fiskal_outbox::OutboxError` variant |
 //!
 //! 2001–2034 are *violation* numbers: they appear inside the details of a 2000 error, never as
 //! a result code of their own. Retired numbers stay listed here as comments so they are never
@@ -77,6 +77,10 @@ pub enum Code {
     UnknownOperation = 108,
     /// A handle that can be consumed once (a builder) was used again.
     AlreadyUsed = 109,
+    /// The function belongs to a part this build of the library leaves out (a cargo feature
+    /// turned off, e.g. the outbox of a C library built with `--no-default-features`);
+    /// `details.feature` names the feature that provides it.
+    FeatureDisabled = 110,
     /// An error the library did not expect (a new error kind of a core crate); please report it.
     Internal = 199,
 
@@ -249,6 +253,12 @@ pub enum Code {
     /// An operator action (requeue, cancel) that the entry's state does not allow; the message
     /// says what to do instead, `details` has `action` and `state`.
     OutboxActionNotAllowed = 7019,
+    /// The journal's database server cannot be reached or refuses connections (PostgreSQL:
+    /// down, restarting, in recovery, too many connections); nothing was done, retry later.
+    OutboxUnavailable = 7020,
+    /// The connection to the journal's database server broke during the call: nothing was
+    /// stored unless the loss came while the commit was in flight; every call is safe to repeat.
+    OutboxConnectionLost = 7021,
 }
 
 code_table! {
@@ -264,6 +274,7 @@ code_table! {
     InvalidArgument, "invalid_argument", "an argument has an invalid value", "недопустимое значение аргумента";
     UnknownOperation, "unknown_operation", "unknown operation", "неизвестная операция";
     AlreadyUsed, "already_used", "the object was already used", "объект уже использован";
+    FeatureDisabled, "feature_disabled", "this build of the library leaves the function out (a cargo feature is off)", "в этой сборке библиотеки этой функции нет (отключена при сборке)";
     Internal, "internal", "internal error", "внутренняя ошибка";
     // ---- 2000: receipt validation ----
     ReceiptInvalid, "receipt_invalid", "the receipt is invalid", "чек не прошёл проверку";
@@ -348,6 +359,8 @@ code_table! {
     OutboxDatabase, "outbox_database", "outbox database error", "ошибка базы данных очереди";
     OutboxPoisoned, "outbox_poisoned", "an outbox lock was poisoned", "блокировка очереди повреждена сбоем потока";
     OutboxActionNotAllowed, "outbox_action_not_allowed", "the entry's state does not allow this action", "состояние записи не допускает это действие";
+    OutboxUnavailable, "outbox_unavailable", "the outbox database is unavailable; retry later", "база данных очереди недоступна; повторите позже";
+    OutboxConnectionLost, "outbox_connection_lost", "the connection to the outbox database was lost; the call is safe to repeat", "соединение с базой данных очереди потеряно; вызов можно повторить";
 }
 
 impl Code {

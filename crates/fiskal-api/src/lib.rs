@@ -10,9 +10,22 @@
 //! numeric [`Code`] grouped by layer (see [`code`]). The shapes, with an example per operation,
 //! are documented in `docs/c-api.md`.
 //!
-//! The stateful part: [`Client`] (one cloud cash register, blocking calls with a timeout) and
-//! [`OutboxHandle`] (the durable outbox and its worker), with the same JSON in and out; the C
+//! The stateful part: `Client` (one cloud cash register, blocking calls with a timeout) and
+//! `OutboxHandle` (the durable outbox and its worker), with the same JSON in and out; the C
 //! ABI's `fiskal_client` and `fiskal_outbox` handles hold them.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds | what it brings along |
+//! |---|---|---|---|
+//! | `providers` | on | `Client`, `outcome_json`, `provider_code` | `fiskal-providers`: reqwest, rustls (*ring*), AWS-LC, tokio |
+//! | `outbox` | on (implies `providers`) | `OutboxHandle` and its JSON helpers, `outbox_code` | `fiskal-outbox`: SQLite (bundled) |
+//!
+//! Without them (`default-features = false`) the crate is the stateless operations of
+//! [`OPERATIONS`] only — validate, compute, split, TLV, mark, qr — over the model, marks and calc
+//! layers and serde: no HTTP, TLS, async runtime or SQLite is built. The result codes
+//! ([`Code`]) are the same in every build; [`feature_disabled`] is the error a caller built
+//! over this crate (the C ABI) gives for a part that was left out.
 //!
 //! ```
 //! let json = include_str!("../data/receipt_1_2.json");
@@ -27,17 +40,21 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "providers")]
 mod client;
 pub mod code;
 mod error;
 mod input;
 mod ops;
+#[cfg(feature = "outbox")]
 mod outbox;
 
+#[cfg(feature = "providers")]
 pub use client::{outcome_json, provider_code, Client};
 pub use code::Code;
 pub use error::{calc_code, decode_code, mark_code, violation_json, ApiError};
 pub use ops::{compute, from_tlv, mark, qr, split, to_tlv, validate, version};
+#[cfg(feature = "outbox")]
 pub use outbox::{
     audit_json, enqueued_json, entries_json, entry_json, event_json, event_kind, outbox_code,
     reconcile_json, stats_full_json, stats_json, EventObserver, OutboxHandle, DEFAULT_LIST_LIMIT,
@@ -81,6 +98,30 @@ pub fn call(op: &str, input: &str) -> Result<String, ApiError> {
             "operations": OPERATIONS.iter().map(|(n, _)| *n).collect::<Vec<_>>()
         }))),
     }
+}
+
+/// The error for a part of the library that this build leaves out: [`Code::FeatureDisabled`]
+/// naming the cargo `feature` that provides it (`details`: `{"feature": "outbox"}`), e.g. a
+/// `fiskal_outbox_open` of a C library built with `--no-default-features`.
+///
+/// ```
+/// let e = fiskal_api::feature_disabled("outbox");
+/// assert_eq!(e.code, fiskal_api::Code::FeatureDisabled);
+/// assert!(e.message_en.contains("`outbox`"));
+/// ```
+pub fn feature_disabled(feature: &str) -> ApiError {
+    ApiError::with_messages(
+        Code::FeatureDisabled,
+        format!(
+            "библиотека собрана без возможности «{}» (cargo feature): эта часть недоступна",
+            truncate(feature)
+        ),
+        format!(
+            "the library was built without the `{}` feature: this part is not available",
+            truncate(feature)
+        ),
+    )
+    .details(serde_json::json!({ "feature": truncate(feature) }))
 }
 
 /// At most 64 characters of a caller's string, for messages.

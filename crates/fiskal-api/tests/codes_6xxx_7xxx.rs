@@ -1,5 +1,8 @@
 //! Every `ProviderError` and `OutboxError` variant maps to its own 6xxx / 7xxx code, whose name
-//! is the variant's own code with the layer prefix.
+//! is the variant's own code with the layer prefix. The cases are checked against the enums'
+//! declarations (`variants::assert_every_variant`): a variant added without a case fails.
+
+mod variants;
 
 use fiskal_api::{outbox_code, provider_code, ApiError, Code};
 use fiskal_outbox::OutboxError;
@@ -56,6 +59,11 @@ fn every_provider_error_has_its_code() {
             Code::ProviderTimeout,
         ),
     ];
+    variants::assert_every_variant(
+        cases.iter().map(|(e, _)| e),
+        "fiskal-providers/src/error.rs",
+        "ProviderError",
+    );
     for (e, code) in cases {
         assert_eq!(provider_code(&e), code, "{e:?}");
         let variant = e.code();
@@ -145,6 +153,8 @@ fn every_outbox_error_has_its_code() {
         ),
         (OutboxError::ReadOnly { message: m() }, 7011),
         (OutboxError::DiskFull { message: m() }, 7012),
+        (OutboxError::Unavailable { message: m() }, 7020),
+        (OutboxError::ConnectionLost { message: m() }, 7021),
         (
             OutboxError::Open {
                 path: "/x".into(),
@@ -180,6 +190,20 @@ fn every_outbox_error_has_its_code() {
         ),
     ];
     let mut seen = Vec::new();
+    // `InvalidArgument` (an operator action's `who`/`reason`) is the ABI's own 107, tested in
+    // `operator_action_refusals_say_what_to_do_in_both_languages`.
+    let invalid_argument = OutboxError::InvalidArgument {
+        field: "reason",
+        problem: "empty",
+    };
+    variants::assert_every_variant(
+        cases
+            .iter()
+            .map(|(e, _)| e)
+            .chain(std::iter::once(&invalid_argument)),
+        "fiskal-outbox/src/error.rs",
+        "OutboxError",
+    );
     for (e, n) in cases {
         let code = outbox_code(&e);
         assert_eq!(code.number(), n, "{e:?}");
@@ -209,7 +233,7 @@ fn every_outbox_error_has_its_code() {
         );
     }
     assert_eq!(Code::from_u32(7000), Some(Code::OutboxOther));
-    assert_eq!(Code::from_u32(7020), None);
+    assert_eq!(Code::from_u32(7022), None);
 }
 
 #[test]

@@ -1,5 +1,13 @@
 //! Every core error variant maps to its own code; the operations' envelopes, versions and
 //! argument errors.
+//!
+//! The guard tests walk the real variants: `variants::assert_every_variant` compares each
+//! test's cases with the enum's declaration in its crate's source, so a variant added there
+//! without a case here (and so without a checked code of its own) fails the test; and every
+//! code of a layer but its fallback must be some variant's. `Code` itself cannot lose a
+//! variant: its names and texts come from one table whose `match`es are exhaustive.
+
+mod variants;
 
 use fiskal_api::{calc_code, decode_code, mark_code, Code};
 use fiskal_calc::CalcError;
@@ -8,6 +16,16 @@ use fiskal_ffd::tlv::DecodeErrorKind;
 use fiskal_marks::MarkError;
 use serde_json::{json, Value};
 use std::collections::HashSet;
+
+/// Every code of a layer (`in_layer`) but `fallback` is one of `codes` (each variant's).
+fn every_layer_code_is_a_variants(codes: &[Code], in_layer: fn(&Code) -> bool, fallback: Code) {
+    for c in Code::ALL.iter().filter(|c| in_layer(c)) {
+        assert!(
+            *c == fallback || codes.contains(c),
+            "{c:?} is no variant's code"
+        );
+    }
+}
 
 fn distinct(codes: &[Code], other: Code) {
     let set: HashSet<u32> = codes.iter().map(|c| c.number()).collect();
@@ -59,8 +77,10 @@ fn every_mark_error_has_its_own_code() {
         MarkError::UnrecognizedFormat { length: 3 },
         MarkError::NotEncodable { target: "tag 1162" },
     ];
+    variants::assert_every_variant(&all, "fiskal-marks/src/error.rs", "MarkError");
     let codes: Vec<Code> = all.iter().map(mark_code).collect();
     distinct(&codes, Code::MarkOther);
+    every_layer_code_is_a_variants(&codes, |c| c.is_mark_error(), Code::MarkOther);
     for (e, c) in all.iter().zip(&codes) {
         assert!(c.is_mark_error());
         // The details keep fiskal-marks' own stable code.
@@ -90,8 +110,15 @@ fn every_decode_error_has_its_own_code() {
         DecodeErrorKind::TrailingData { len: 1 },
         DecodeErrorKind::Tainted,
     ];
+    variants::assert_every_variant(&all, "fiskal-ffd/src/tlv/reader.rs", "DecodeErrorKind");
     let codes: Vec<Code> = all.iter().map(decode_code).collect();
     distinct(&codes, Code::TlvOther);
+    // 51xx: well-formed TLV that is not a receipt (not a decode error kind).
+    every_layer_code_is_a_variants(
+        &codes,
+        |c| (5000..5100).contains(&c.number()),
+        Code::TlvOther,
+    );
     assert!(codes.iter().all(|c| c.is_tlv_error()));
 }
 
@@ -184,8 +211,10 @@ fn every_calc_error_has_its_own_code() {
             day: 30,
         },
     ];
+    variants::assert_every_variant(&all, "fiskal-calc/src/error.rs", "CalcError");
     let codes: Vec<Code> = all.iter().map(calc_code).collect();
     distinct(&codes, Code::CalcOther);
+    every_layer_code_is_a_variants(&codes, |c| c.is_calc_error(), Code::CalcOther);
     for (e, c) in all.iter().zip(&codes) {
         match e {
             CalcError::Invalid { .. } => assert_eq!(*c, Code::ReceiptInvalid),
@@ -316,4 +345,93 @@ fn compute_paths_point_into_the_envelope() {
     );
     assert_eq!(o["total"], receipt["total"]);
     assert!(o.get("allocation").is_none());
+}
+
+#[test]
+fn the_variant_reader_sees_variants_not_fields_attributes_or_comments() {
+    let v = variants::declared("fiskal-marks/src/error.rs", "MarkError");
+    assert_eq!(v.first().map(String::as_str), Some("Empty"));
+    assert_eq!(v.last().map(String::as_str), Some("NotEncodable"));
+    assert!(v.contains(&"BadCheckDigit".to_owned()));
+    // Field names are lower case; the reader must not take a type or a doc word for a variant.
+    assert!(v.iter().all(|n| n != "Self" && n != "GS1"), "{v:?}");
+    let c = variants::declared("fiskal-calc/src/error.rs", "CalcError");
+    assert!(c.contains(&"InvalidDate".to_owned()) && !c.contains(&"Violation".to_owned()));
+    assert_eq!(variants::variant_of(&MarkError::Empty), "Empty");
+    assert_eq!(
+        variants::variant_of(&MarkError::MissingAi { ai: "01" }),
+        "MissingAi"
+    );
+}
+
+/// Every code: its own number (in numeric order, so no two share one), its own snake_case
+/// name, texts in both languages, the way back from its number, the range predicate of its
+/// layer, and a line in the C API's table of codes (docs/c-api.md «Result codes»).
+/// (include/fiskal.h naming every code with its number is fiskal-ffi's
+/// `header_names_every_result_code_with_its_number`.)
+#[test]
+fn every_code_has_its_own_number_name_texts_and_doc_line() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/c-api.md"),
+    )
+    .expect("docs/c-api.md");
+    let listed = |n: u32, name: &str| {
+        let needle = format!("{n} {name}");
+        docs.match_indices(&needle).any(|(i, _)| {
+            let before = docs[..i].chars().next_back();
+            let after = docs[i + needle.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_digit())
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let mut names = HashSet::new();
+    for pair in Code::ALL.windows(2) {
+        assert!(
+            pair[0].number() < pair[1].number(),
+            "{:?} and {:?} out of order or sharing a number",
+            pair[0],
+            pair[1]
+        );
+    }
+    for c in Code::ALL {
+        let (n, name) = (c.number(), c.name());
+        assert!(names.insert(name), "two codes named {name}");
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && name.starts_with(|c: char| c.is_ascii_lowercase()),
+            "{name}"
+        );
+        assert_eq!(Code::from_u32(n), Some(*c));
+        assert!(
+            !c.message_en().is_empty() && !c.message_ru().is_empty(),
+            "{c:?}"
+        );
+        let layers = [
+            c.is_argument_error(),
+            c.is_validation_error(),
+            c.is_calc_error(),
+            c.is_mark_error(),
+            c.is_tlv_error(),
+            c.is_provider_error(),
+            c.is_outbox_error(),
+        ];
+        let in_layers = layers.iter().filter(|b| **b).count();
+        assert_eq!(
+            in_layers,
+            usize::from(n != 0),
+            "{c:?} in {in_layers} layers"
+        );
+        // The table writes the calc, mark and TLV codes without their layer prefix.
+        let short = ["calc_", "mark_", "tlv_"]
+            .iter()
+            .find_map(|p| name.strip_prefix(p).filter(|_| !name.ends_with("_other")))
+            .unwrap_or(name);
+        assert!(
+            n == 0 && docs.contains("`FISKAL_RESULT_OK`") || listed(n, short),
+            "docs/c-api.md «Result codes» does not list {n} {short}"
+        );
+    }
 }

@@ -1,48 +1,14 @@
 //! The shared golden vectors (`tests/vectors/{tlv,invalid,tlv_errors,marks,calc}`) through the
 //! JSON operations: the same bytes and the same errors as the Rust crates' own vector tests
 //! (`crates/fiskal-ffd/tests/vectors.rs`, `crates/fiskal-marks/tests/vectors.rs`,
-//! `crates/fiskal-calc/tests/vectors.rs`). Every file is checked; failures name the file.
+//! `crates/fiskal-calc/tests/vectors.rs`). Every file is checked by the shared runner
+//! (`tests/vectors/runner.rs`); failures name the file.
+
+#[path = "../../../tests/vectors/runner.rs"]
+mod runner;
 
 use fiskal_api::{ApiError, Code};
 use serde_json::{json, Value};
-use std::path::PathBuf;
-
-fn dir(sub: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors")
-        .join(sub)
-}
-
-/// Calls `check` on every `*.json` file of a folder; fails listing every failure, and fails on
-/// an empty folder.
-fn run(sub: &str, check: fn(&Value) -> Result<(), String>) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(sub))
-        .unwrap_or_else(|e| panic!("tests/vectors/{sub}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "tests/vectors/{sub} has no vectors");
-    let mut failures = Vec::new();
-    for f in &files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if let Err(e) = check(&v) {
-            failures.push(format!("{sub}/{name}: {e}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors failed:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
-}
 
 fn out(r: Result<String, ApiError>) -> Result<Value, String> {
     let s = r.map_err(|e| format!("unexpected error {}", e.to_json()))?;
@@ -410,35 +376,35 @@ fn check_vat_receipt(v: &Value) -> Result<(), String> {
 
 #[test]
 fn tlv_vectors() {
-    run("tlv", check_tlv);
+    runner::run("tlv", |v| check_tlv(&v.json));
 }
 
 #[test]
 fn invalid_vectors() {
-    run("invalid", check_invalid);
+    runner::run("invalid", |v| check_invalid(&v.json));
 }
 
 #[test]
 fn tlv_error_vectors() {
-    run("tlv_errors", check_tlv_error);
+    runner::run("tlv_errors", |v| check_tlv_error(&v.json));
 }
 
 #[test]
 fn marks_vectors() {
-    run("marks", check_mark);
+    runner::run("marks", |v| check_mark(&v.json));
 }
 
 #[test]
 fn calc_alloc_vectors() {
-    run("calc/alloc", check_alloc);
+    runner::run("calc/alloc", |v| check_alloc(&v.json));
 }
 
 #[test]
 fn calc_split_vectors() {
-    run("calc/split", check_split);
+    runner::run("calc/split", |v| check_split(&v.json));
 }
 
 #[test]
 fn calc_vat_receipt_vectors() {
-    run("calc/vat", check_vat_receipt);
+    runner::run("calc/vat", |v| check_vat_receipt(&v.json));
 }

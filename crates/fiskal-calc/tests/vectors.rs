@@ -1,5 +1,9 @@
 //! Runs the shared vectors in `tests/vectors/calc/{vat,alloc,split,lifecycle}` (schemas: the
-//! README.md of each folder). Every file is checked; a failure names the file and the row. An empty folder fails.
+//! README.md of each folder). Every file is checked by the shared runner
+//! (`tests/vectors/runner.rs`); a failure names the file and the row. An empty folder fails.
+
+#[path = "../../../tests/vectors/runner.rs"]
+mod runner;
 
 use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest, Direction, Exclusions};
 use fiskal_calc::lifecycle::{refund_full, refund_lines, settle_prepayment, RefundLine};
@@ -10,54 +14,8 @@ use fiskal_calc::vat::{gross_from_net, receipt_vat, vat_with};
 use fiskal_calc::{CalcProfile, Kopecks};
 use fiskal_ffd::{FfdVersion, Money, Quantity, Receipt, Rounding, VatRate};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
 const MARK_VALUE: &str = "010460123456789321sTxR2k9aQ7mZ4";
-
-fn dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors/calc")
-        .join(name)
-}
-
-/// Calls `check` on every `NNN_*.json` file of a folder; panics listing every failure.
-fn run(folder: &str, check: fn(&Value) -> Result<(), String>) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(folder))
-        .unwrap_or_else(|e| panic!("tests/vectors/calc/{folder}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "tests/vectors/calc/{folder} has no vectors"
-    );
-    let mut failures = Vec::new();
-    for f in &files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let v: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
-                failures.push(format!("{folder}/{name}: not JSON: {e}"));
-                continue;
-            }
-        };
-        if let Err(e) = check(&v) {
-            failures.push(format!("{folder}/{name}: {e}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vectors failed:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
-}
 
 fn s<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
     v.get(key)
@@ -486,20 +444,20 @@ fn check_lifecycle(v: &Value) -> Result<(), String> {
 
 #[test]
 fn vat_vectors() {
-    run("vat", check_vat);
+    runner::run("calc/vat", |v| check_vat(&v.json));
 }
 
 #[test]
 fn alloc_vectors() {
-    run("alloc", check_alloc);
+    runner::run("calc/alloc", |v| check_alloc(&v.json));
 }
 
 #[test]
 fn split_vectors() {
-    run("split", check_split);
+    runner::run("calc/split", |v| check_split(&v.json));
 }
 
 #[test]
 fn lifecycle_vectors() {
-    run("lifecycle", check_lifecycle);
+    runner::run("calc/lifecycle", |v| check_lifecycle(&v.json));
 }

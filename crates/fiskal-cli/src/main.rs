@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+#[cfg(feature = "emulator")]
 mod demo;
 mod out;
 
@@ -55,6 +56,8 @@ struct Cli {
 enum Command {
     /// Демонстрация: эмуляторы всех провайдеров, очередь, пробитие примеров / the demo: every
     /// provider emulated, the outbox, sample receipts fiscalised.
+    // `demo` and `emulator` need the emulators: cargo feature `emulator` (default on).
+    #[cfg(feature = "emulator")]
     Demo {
         /// Оставить временную папку (журнал, ключи) / keep the temporary directory (journal, keys).
         #[arg(long)]
@@ -241,10 +244,17 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Шлюз HTTP: очередь, обработчик, API и метрики (docs/gateway.md) / the HTTP gateway: the
+    /// outbox, its worker, the API and metrics (docs/gateway.md).
+    Serve(commands::serve::ServeArgs),
+    /// МодульКасса: привязка точки продаж / МодульКасса: associate a retail point.
+    Modulkassa(commands::modulkassa::ModulKassaArgs),
     /// Эмулятор провайдера для вашего CI / a provider emulator (`fiskal emulator atol --port 0`).
+    #[cfg(feature = "emulator")]
     Emulator {
-        /// Аргументы эмулятора (`atol|orange|businessru [--port N] …`; `--help`) / arguments of
-        /// the emulator (`atol|orange|businessru [--port N] …`; `--help`).
+        /// Аргументы эмулятора (`atol|orange|businessru|ferma|komtet|modulkassa [--port N] …`;
+        /// `--help`) / arguments of the emulator
+        /// (`atol|orange|businessru|ferma|komtet|modulkassa [--port N] …`; `--help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

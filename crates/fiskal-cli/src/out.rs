@@ -2,7 +2,7 @@
 //! exit codes.
 
 use fiskal_outbox::worker::Transition;
-use fiskal_outbox::{Entry, State};
+use fiskal_outbox::State;
 use std::io::Write;
 use std::path::Path;
 
@@ -351,7 +351,8 @@ impl Out {
     }
 
     /// The demo's result table (or its JSON).
-    pub(crate) fn results(&self, rows: &[(Entry, &str, String, usize)]) {
+    #[cfg(feature = "emulator")]
+    pub(crate) fn results(&self, rows: &[(fiskal_outbox::Entry, &str, String, usize)]) {
         if self.json {
             let v: Vec<serde_json::Value> = rows
                 .iter()

@@ -6,6 +6,8 @@
 //! the checker implements [`FieldChecker::field`] once, for every [`Rule`], and the tables run
 //! through [`FieldChecker::fields`]. Rules that depend on other fields or on the request (a
 //! field required only in one version, sums that must agree) stay code next to the tables.
+//! The checker reads objects of its own type: serde_json's [`Obj`] (ATOL, Orange Data) or
+//! Business.ru's PHP-decoded value (`business_ru::php::J`).
 
 use serde_json::{Map, Value};
 
@@ -57,6 +59,9 @@ pub(crate) struct Field {
     pub(crate) required: bool,
     /// What its value must be.
     pub(crate) rule: Rule,
+    /// The provider's own text for any refusal of this row, where it words each field's refusal
+    /// itself (Business.ru); `None`: the checker's text for the rule. Set with [`Field::says`].
+    pub(crate) says: Option<&'static str>,
 }
 
 impl Field {
@@ -65,6 +70,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Text { min, max },
         }
     }
@@ -74,6 +80,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Pattern { max, ok },
         }
     }
@@ -83,6 +90,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Digits(lens),
         }
     }
@@ -92,6 +100,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::OneOf(allowed),
         }
     }
@@ -101,6 +110,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Int { min, max },
         }
     }
@@ -110,6 +120,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::IntWhere(ok),
         }
     }
@@ -119,6 +130,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Money,
         }
     }
@@ -128,6 +140,7 @@ impl Field {
         Field {
             key,
             required: false,
+            says: None,
             rule: Rule::Bool,
         }
     }
@@ -139,16 +152,25 @@ impl Field {
             ..self
         }
     }
+
+    /// The same row, refused in the provider's words `text` whatever fails.
+    pub(crate) const fn says(self, text: &'static str) -> Field {
+        Field {
+            says: Some(text),
+            ..self
+        }
+    }
 }
 
-/// A provider's checker: interprets one row; the tables run through [`FieldChecker::fields`].
-pub(crate) trait FieldChecker {
+/// A provider's checker of objects `O`: interprets one row; the tables run through
+/// [`FieldChecker::fields`].
+pub(crate) trait FieldChecker<O: ?Sized = Obj> {
     /// Checks `f` in `o`, an object found at `at` (the provider's form of a path prefix),
     /// recording what fails.
-    fn field(&mut self, o: &Obj, at: &str, f: &Field);
+    fn field(&mut self, o: &O, at: &str, f: &Field);
 
     /// Checks every row of `table`, in order (the findings keep the table's order).
-    fn fields(&mut self, o: &Obj, at: &str, table: &[Field]) {
+    fn fields(&mut self, o: &O, at: &str, table: &[Field]) {
         for f in table {
             self.field(o, at, f);
         }
@@ -209,6 +231,7 @@ mod tests {
         assert_eq!(s.0, ["x.a!", "x.b", "x.c"]);
         assert!(matches!(T[0].rule, Rule::Text { min: 1, max: 2 }));
         assert!(matches!(T[1].rule, Rule::Int { min: 0, max: 9 }));
+        assert_eq!((T[0].says, T[1].says("x").says), (None, Some("x")));
     }
 
     #[test]

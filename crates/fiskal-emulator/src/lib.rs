@@ -6,9 +6,10 @@
 //! keep a [`Journal`] of every accepted document so that a test can assert that each receipt
 //! was fiscalised exactly once and none was lost.
 //!
-//! Provided now: ATOL Online v4 and v5 ([`atol`]), Orange Data API v2 ([`orange`]) and the
-//! Business.ru Open API ([`business_ru`]), each a `start(config) -> handle` pair on one shared
-//! service core (below).
+//! Provided now: ATOL Online v4 and v5 ([`atol`]), Orange Data API v2 ([`orange`]), the
+//! Business.ru Open API ([`business_ru`]), OFD.ru Ferma ([`ferma`]), KOMTET Kassa's shop API v2
+//! ([`komtet`]) and МодульКасса's «API фискализации документов» ([`modulkassa`]), each a
+//! `start(config) -> handle` pair on one shared service core (below).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
@@ -29,7 +30,7 @@
 //!
 //! # Adding an emulator
 //!
-//! A new provider (МодульКасса, Ferma, Komtet …) is a module `src/<provider>/` built on the
+//! A new provider is a module `src/<provider>/` built on the
 //! crate-private service core (`src/core.rs`) and field tables (`src/fields.rs`); it writes only
 //! what is the provider's own:
 //!
@@ -68,9 +69,12 @@ pub mod cli;
 mod core;
 mod error;
 mod faults;
+pub mod ferma;
 mod fields;
 mod fiscal;
 mod journal;
+pub mod komtet;
+pub mod modulkassa;
 pub mod orange;
 mod server;
 mod tls;

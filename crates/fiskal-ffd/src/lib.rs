@@ -16,7 +16,8 @@
 //! Layers, bottom up: [`cp866`] (text encoding), [`tag`] (the one tag dictionary), [`tlv`]
 //! (generic codec), [`money`] / [`datetime`] / [`enums`] (value types), [`model`] (the receipt),
 //! [`mod@validate`] (FFD rules, all findings at once), [`convert`] (receipt ⇄ TLV), [`json`],
-//! [`dump`] (readable TLV), [`size`] (size model for the 30 KB budget).
+//! [`dump`] (readable TLV), [`size`] (size model for the 30 KB budget), [`fiscal`] (what the
+//! register reports about a fiscalised receipt, and its FNS QR string).
 #![forbid(unsafe_code)]
 
 pub mod convert;
@@ -25,6 +26,7 @@ pub mod datetime;
 pub mod dump;
 pub mod enums;
 mod error;
+pub mod fiscal;
 pub mod json;
 pub mod model;
 pub mod money;
@@ -42,6 +44,7 @@ pub use enums::{
     PlannedStatus, TaxSystem, VatRate,
 };
 pub use error::Error;
+pub use fiscal::FiscalAttributes;
 pub use model::{Item, Receipt};
 pub use money::{Money, Quantity, Rounding};
 pub use tag::{Len, Tag, TagInfo, ValueType, Versions};

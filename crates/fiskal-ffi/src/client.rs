@@ -1,12 +1,20 @@
 //! `fiskal_client`: one cloud cash register (ATOL Online, Orange Data, Business.ru) as a shared,
-//! thread-safe handle over [`fiskal_api::Client`].
+//! thread-safe handle over `fiskal_api::Client`. Cargo feature `providers` (default on);
+//! without it every function here returns `FISKAL_RESULT_FEATURE_DISABLED`.
 
-use crate::error::finish;
+use crate::error::{disabled, finish};
 use crate::handle::{free_arc, to_arc_const_ptr, try_arc_from_ptr, Castable, OwnershipArc};
 use crate::io::{check_out, input_str, write_handle, write_string};
+#[cfg(not(feature = "providers"))]
+use crate::left_out::Client;
 use crate::panic::ffi_panic_boundary;
-use fiskal_api::{Client, Code};
+#[cfg(feature = "providers")]
+use fiskal_api::Client;
+use fiskal_api::Code;
 use std::os::raw::c_char;
+
+/// The feature that provides this module's functions.
+const FEATURE: &str = "providers";
 
 /// A provider client: one cloud cash register configured by its settings JSON, with its own
 /// I/O thread. Opaque; created by `fiskal_client_new`, released by `fiskal_client_free`.
@@ -17,6 +25,12 @@ use std::os::raw::c_char;
 ///
 /// Methods: `fiskal_client_new`, `fiskal_client_submit`, `fiskal_client_status`,
 /// `fiskal_client_free`.
+///
+/// Part of the library's `providers` feature (on by default). A library built without it
+/// (`cargo build -p fiskal-ffi --no-default-features`) still exports these functions: each then
+/// returns `FISKAL_RESULT_FEATURE_DISABLED` without looking at its arguments or writing any
+/// output, the last error's `details.feature` being `"providers"`; `fiskal_client_free` does
+/// nothing.
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct fiskal_client {
@@ -37,6 +51,9 @@ impl Castable for fiskal_client {
 /// written and the thread's last error is set: `FISKAL_RESULT_PROVIDER_CONFIG` (6003) with the
 /// settings field in `path` (`password`, `http.timeout_ms`), `FISKAL_RESULT_PROVIDER_TLS`
 /// (6005), `FISKAL_RESULT_PROVIDER_TIMEOUT` (6006: no I/O thread). `out` must not be NULL.
+///
+/// Feature `providers` (default on); a build without it returns
+/// `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
 #[no_mangle]
 pub extern "C" fn fiskal_client_new(
     settings_json: *const c_char,
@@ -44,6 +61,9 @@ pub extern "C" fn fiskal_client_new(
     out: *mut *mut fiskal_client,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "providers") {
+            return disabled(FEATURE);
+        }
         finish((|| {
             check_out(out, "out")?;
             let text = input_str(settings_json, settings_len, "settings_json")?;
@@ -70,6 +90,9 @@ pub extern "C" fn fiskal_client_new(
 /// `FISKAL_RESULT_INVALID_JSON` (path into the request), 6001–6006; then nothing is written.
 ///
 /// Thread-safe: any number of threads may submit through one client at once.
+///
+/// Feature `providers` (default on); a build without it returns
+/// `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
 #[no_mangle]
 pub extern "C" fn fiskal_client_submit(
     client: *const fiskal_client,
@@ -80,6 +103,9 @@ pub extern "C" fn fiskal_client_submit(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "providers") {
+            return disabled(FEATURE);
+        }
         let c = try_arc_from_ptr!(client, "client");
         finish((|| {
             check_out(out_json, "out_json")?;
@@ -96,6 +122,9 @@ pub extern "C" fn fiskal_client_submit(
 /// sell_refund_correction, buy_correction, buy_refund_correction). ATOL needs the
 /// `provider_id` (else `FISKAL_RESULT_PROVIDER_UNSUPPORTED` with `path` `provider_id`).
 /// `timeout_ms`, output, ownership, errors and thread-safety as for `fiskal_client_submit`.
+///
+/// Feature `providers` (default on); a build without it returns
+/// `FISKAL_RESULT_FEATURE_DISABLED` (see `fiskal_client`).
 #[no_mangle]
 pub extern "C" fn fiskal_client_status(
     client: *const fiskal_client,
@@ -106,6 +135,9 @@ pub extern "C" fn fiskal_client_status(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "providers") {
+            return disabled(FEATURE);
+        }
         let c = try_arc_from_ptr!(client, "client");
         finish((|| {
             check_out(out_json, "out_json")?;
@@ -118,7 +150,14 @@ pub extern "C" fn fiskal_client_status(
 /// Releases a client made by `fiskal_client_new` (its I/O thread stops once no call is
 /// running). NULL is a no-op. Call it exactly once per client, after every thread is done with
 /// it; the handle is invalid afterwards.
+///
+/// Feature `providers` (default on); in a build without it this does nothing (see `fiskal_client`).
 #[no_mangle]
 pub extern "C" fn fiskal_client_free(client: *mut fiskal_client) {
-    ffi_panic_boundary! { free_arc::<fiskal_client>(client.cast_const()) }
+    ffi_panic_boundary! {
+        // Without the feature no client was ever made, so there is nothing to release.
+        if cfg!(feature = "providers") {
+            free_arc::<fiskal_client>(client.cast_const());
+        }
+    }
 }

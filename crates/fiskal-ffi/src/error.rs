@@ -81,3 +81,9 @@ pub(crate) fn null_parameter(name: &str) -> ApiError {
     )
     .at(name)
 }
+
+/// Records [`Code::FeatureDisabled`] naming `feature` and returns it: what every export of a
+/// part this build leaves out returns, before looking at any argument.
+pub(crate) fn disabled(feature: &str) -> Code {
+    fail(fiskal_api::feature_disabled(feature))
+}

@@ -22,6 +22,24 @@
 //! * Handles: `fiskal_client` (a cloud cash register) and `fiskal_outbox` (the durable outbox)
 //!   are shared, reference-counted handles: one handle may be used from many threads at once,
 //!   and is released by exactly one `_free` (`_free(NULL)` is a no-op).
+//!
+//! ## Features
+//!
+//! `providers` (the `fiskal_client_*` functions: HTTP, TLS, tokio) and `outbox` (the
+//! `fiskal_outbox_*` functions: SQLite; implies `providers`), both on by default. Built with
+//! `--no-default-features` the library is the stateless operations only and compiles none of
+//! reqwest, rustls, ring, AWS-LC, tokio or SQLite. It still exports every function of the one
+//! header: those of a left-out part return `FISKAL_RESULT_FEATURE_DISABLED` (110) before looking
+//! at their arguments, write nothing and name the feature in the last error's
+//! `details.feature`; their `_free` does nothing. Absent symbols (rustls-ffi's way for its
+//! `fips` feature: `[defines]` in its `librustls/cbindgen.toml`, `#if defined(DEFINE_FIPS)` in
+//! its header, <https://github.com/rustls/rustls-ffi>) were not chosen: PHP's `FFI::cdef` binds
+//! every function the header declares when it loads the library ("Failed resolving C
+//! function" in `ext/ffi/ffi.c`, <https://github.com/php/php-src>), so a header with functions
+//! the library lacks would not load at all, and one header per build would have to ship with
+//! each binding; here one header and one symbol list serve every build, and a program linked
+//! against the full library runs against the minimal one, with a typed error where it reaches
+//! a missing part.
 #![allow(
     // The exports are safe `extern "C"` functions called from C, which cannot see `unsafe`; each
     // checks its pointers for NULL and documents what the caller guarantees for the rest.
@@ -32,6 +50,8 @@ mod client;
 mod error;
 mod handle;
 mod io;
+#[cfg(not(all(feature = "providers", feature = "outbox")))]
+mod left_out;
 mod outbox;
 mod panic;
 

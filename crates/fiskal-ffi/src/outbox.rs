@@ -1,13 +1,21 @@
 //! `fiskal_outbox`: the durable outbox (journal, routes, worker) as a shared, thread-safe
-//! handle over [`fiskal_api::OutboxHandle`].
+//! handle over `fiskal_api::OutboxHandle`. Cargo feature `outbox` (default on); without it
+//! every function here returns `FISKAL_RESULT_FEATURE_DISABLED`.
 
-use crate::error::finish;
+use crate::error::{disabled, finish};
 use crate::handle::{free_arc, to_arc_const_ptr, try_arc_from_ptr, Castable, OwnershipArc};
 use crate::io::{check_out, input_str, write_bool, write_handle, write_string};
+#[cfg(not(feature = "outbox"))]
+use crate::left_out::{EventObserver, OutboxHandle};
 use crate::panic::ffi_panic_boundary;
-use fiskal_api::{ApiError, Code, EventObserver, OutboxHandle};
+use fiskal_api::{ApiError, Code};
+#[cfg(feature = "outbox")]
+use fiskal_api::{EventObserver, OutboxHandle};
 use std::ffi::{c_void, CString};
 use std::os::raw::c_char;
+
+/// The feature that provides this module's functions.
+const FEATURE: &str = "outbox";
 
 /// The durable outbox: an SQLite journal of receipts under idempotency keys, the routes'
 /// provider clients and a worker thread that sends, polls and resolves them. Opaque; created by
@@ -22,6 +30,12 @@ use std::os::raw::c_char;
 /// `fiskal_outbox_stop`, `fiskal_outbox_drain`, `fiskal_outbox_poke`,
 /// `fiskal_outbox_reconcile`, `fiskal_outbox_requeue`, `fiskal_outbox_cancel`,
 /// `fiskal_outbox_free`.
+///
+/// Part of the library's `outbox` feature (on by default; it implies `providers`). A library
+/// built without it (`cargo build -p fiskal-ffi --no-default-features`) still exports these
+/// functions: each then returns `FISKAL_RESULT_FEATURE_DISABLED` without looking at its
+/// arguments or writing any output (the observer is never called), the last error's
+/// `details.feature` being `"outbox"`; `fiskal_outbox_free` does nothing.
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct fiskal_outbox {
@@ -91,6 +105,9 @@ fn c_observer(f: fiskal_outbox_observer, context: *mut c_void) -> Option<EventOb
 /// when known, e.g. `worker.lease_ms`, `routes.atol.provider.password`),
 /// `FISKAL_RESULT_OUTBOX_OPEN` (7013), `FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW` (7015), other 7xxx.
 /// `out` must not be NULL.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_open(
     path: *const c_char,
@@ -102,6 +119,9 @@ pub extern "C" fn fiskal_outbox_open(
     out: *mut *mut fiskal_outbox,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         finish((|| {
             check_out(out, "out")?;
             let path = input_str(path, path_len, "path")?;
@@ -143,6 +163,9 @@ fn json_call(
 /// `FISKAL_RESULT_INVALID_JSON`, `FISKAL_RESULT_OUTBOX_INVALID_RECEIPT` (7008, every violation
 /// in `details`), `_INVALID_KEY` (7001), `_KEY_CONFLICT` (7002), `_UNKNOWN_ROUTE` (7006),
 /// `_DISK_FULL` (7012) …. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_enqueue(
     outbox: *const fiskal_outbox,
@@ -152,6 +175,9 @@ pub extern "C" fn fiskal_outbox_enqueue(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((request_json, request_len, "request_json")), out_json, out_len,
             |o, t| o.enqueue(t))
     }
@@ -165,6 +191,9 @@ pub extern "C" fn fiskal_outbox_enqueue(
 /// "warnings" | "ofd_not_delivered"…], "negative_mark_checks": […], "warnings": […],
 /// "ofd_not_delivered", "summary"}`. `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003) for an
 /// unknown key. Output ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_get(
     outbox: *const fiskal_outbox,
@@ -174,6 +203,9 @@ pub extern "C" fn fiskal_outbox_get(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((key, key_len, "key")), out_json, out_len, |o, k| o.get(k))
     }
 }
@@ -183,6 +215,9 @@ pub extern "C" fn fiskal_outbox_get(
 /// done entries whose `attention` is set. An unknown or missing state is
 /// `FISKAL_RESULT_INVALID_ARGUMENT` (path `state`). Ownership as for `fiskal_outbox_enqueue`.
 /// Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_list(
     outbox: *const fiskal_outbox,
@@ -192,6 +227,9 @@ pub extern "C" fn fiskal_outbox_list(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((query_json, query_len, "query_json")), out_json, out_len,
             |o, q| o.list(q))
     }
@@ -202,6 +240,9 @@ pub extern "C" fn fiskal_outbox_list(
 /// `note`, the operator and the operator's reason, are set for `operator_*` reasons and null
 /// otherwise; an unknown key has no records). Ownership as for `fiskal_outbox_enqueue`.
 /// Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_audit(
     outbox: *const fiskal_outbox,
@@ -211,21 +252,30 @@ pub extern "C" fn fiskal_outbox_audit(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((key, key_len, "key")), out_json, out_len, |o, k| o.audit(k))
     }
 }
 
 /// Counts per state, the last hour's metrics and the worker's counters:
-/// `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention", "last_hour":
+/// `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention",
+/// "waiting_for_register", "last_hour":
 /// {"done", "rejected", "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms",
 /// "latency_max_ms"}, "worker": {"running", "claimed", "submits", "status_calls", "done",
 /// "done_with_attention", "resubmits", "failovers", "conflicts", "store_errors", "unrouted"},
 /// "unhealthy_routes": [{"route",
 /// "since_ms", "at_ms", "code", "message", "failures"}]}` (`states` lists every state, zero
 /// counts included, `cancelled` too; `done_with_attention`: done entries whose `attention` is
-/// set; `unhealthy_routes`: the routes whose provider refused our
+/// set; `waiting_for_register`: accepted entries whose provider holds the document until its
+/// register is online (МодульКасса's QUEUED); `unhealthy_routes`: the routes whose provider
+/// refused our
 /// credentials or configuration and has not taken, reported or refused a document since,
 /// empty when all is well). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_stats(
     outbox: *const fiskal_outbox,
@@ -233,14 +283,23 @@ pub extern "C" fn fiskal_outbox_stats(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, None, out_json, out_len, |o, _| o.stats())
     }
 }
 
 /// Starts the worker on a thread of its own (a no-op when it runs). Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_start(outbox: *const fiskal_outbox) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         let o = try_arc_from_ptr!(outbox, "outbox");
         finish(o.start())
     }
@@ -249,9 +308,15 @@ pub extern "C" fn fiskal_outbox_start(outbox: *const fiskal_outbox) -> Code {
 /// Stops the worker gracefully: calls in flight finish (up to the settings' drain timeout),
 /// then the thread ends; after it returns the observer is not called any more. A no-op when the
 /// worker does not run. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_stop(outbox: *const fiskal_outbox) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         let o = try_arc_from_ptr!(outbox, "outbox");
         finish(o.stop())
     }
@@ -260,6 +325,9 @@ pub extern "C" fn fiskal_outbox_stop(outbox: *const fiskal_outbox) -> Code {
 /// Runs the worker on the calling thread's behalf until nothing is scheduled or `timeout_ms`
 /// passes (for scripts and tests); `*settled` gets whether it settled. `settled` must not be
 /// NULL; it is written only on success. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_drain(
     outbox: *const fiskal_outbox,
@@ -267,6 +335,9 @@ pub extern "C" fn fiskal_outbox_drain(
     settled: *mut bool,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         let o = try_arc_from_ptr!(outbox, "outbox");
         finish((|| {
             check_out(settled, "settled")?;
@@ -279,6 +350,9 @@ pub extern "C" fn fiskal_outbox_drain(
 /// A provider callback arrived for a key or document id (`id`/`id_len`, UTF-8, borrowed):
 /// polls that entry now. `*found` gets whether an accepted, in-doubt or retry-later entry had
 /// it. `found` must not be NULL; it is written only on success. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_poke(
     outbox: *const fiskal_outbox,
@@ -287,6 +361,9 @@ pub extern "C" fn fiskal_outbox_poke(
     found: *mut bool,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         let o = try_arc_from_ptr!(outbox, "outbox");
         finish((|| {
             check_out(found, "found")?;
@@ -309,6 +386,9 @@ pub extern "C" fn fiskal_outbox_poke(
 /// reports it not delivered to the OFD longer than `worker.ofd_delivery_grace_ms` after done.
 /// Ownership as for `fiskal_outbox_enqueue`.
 /// Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_reconcile(
     outbox: *const fiskal_outbox,
@@ -318,6 +398,9 @@ pub extern "C" fn fiskal_outbox_reconcile(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((query_json, query_len, "query_json")), out_json, out_len,
             |o, q| o.reconcile(q))
     }
@@ -341,6 +424,9 @@ pub extern "C" fn fiskal_outbox_reconcile(
 /// `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003), `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019:
 /// the state does not allow it; the message says what to do instead, `details` has `action`
 /// and `state`), storage errors 7011–7018. Thread-safe.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_requeue(
     outbox: *const fiskal_outbox,
@@ -350,6 +436,9 @@ pub extern "C" fn fiskal_outbox_requeue(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((request_json, request_len, "request_json")), out_json, out_len,
             |o, r| o.requeue(r))
     }
@@ -363,6 +452,9 @@ pub extern "C" fn fiskal_outbox_requeue(
 /// `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019; for `accepted`: "the provider may fiscalise
 /// it; issue a refund receipt instead"). `request_json`, output, errors and thread safety as
 /// for `fiskal_outbox_requeue`.
+///
+/// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+/// (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_cancel(
     outbox: *const fiskal_outbox,
@@ -372,6 +464,9 @@ pub extern "C" fn fiskal_outbox_cancel(
     out_len: *mut usize,
 ) -> Code {
     ffi_panic_boundary! {
+        if !cfg!(feature = "outbox") {
+            return disabled(FEATURE);
+        }
         json_call(outbox, Some((request_json, request_len, "request_json")), out_json, out_len,
             |o, r| o.cancel(r))
     }
@@ -381,7 +476,14 @@ pub extern "C" fn fiskal_outbox_cancel(
 /// `fiskal_outbox_stop`) and closes the journal; the observer is not called after it returns.
 /// NULL is a no-op. Call it exactly once, after every thread is done with the outbox; the
 /// handle is invalid afterwards.
+///
+/// Feature `outbox` (default on); in a build without it this does nothing (see `fiskal_outbox`).
 #[no_mangle]
 pub extern "C" fn fiskal_outbox_free(outbox: *mut fiskal_outbox) {
-    ffi_panic_boundary! { free_arc::<fiskal_outbox>(outbox.cast_const()) }
+    ffi_panic_boundary! {
+        // Without the feature no outbox was ever made, so there is nothing to release.
+        if cfg!(feature = "outbox") {
+            free_arc::<fiskal_outbox>(outbox.cast_const());
+        }
+    }
 }

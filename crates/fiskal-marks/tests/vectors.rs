@@ -1,13 +1,16 @@
 //! Golden vectors shared with the Python, PHP and 1C bindings: `tests/vectors/marks/*.json`
 //! at the repository root. The schema is in `tests/vectors/marks/README.md`.
 //!
-//! `cargo test -p fiskal-marks --test vectors` checks every file and names each one that
-//! fails. With `FISKAL_REGENERATE_VECTORS=1` it instead rewrites the `expected` / `error`
-//! part of every file from the current code (inputs, options and descriptions are kept);
-//! review the diff before committing it.
+//! `cargo test -p fiskal-marks --test vectors` checks every file through the shared runner
+//! (`tests/vectors/runner.rs`) and names each one that fails. With
+//! `FISKAL_REGENERATE_VECTORS=1` it instead rewrites the `expected` / `error` part of every
+//! file from the current code (inputs, options and descriptions are kept); review the diff
+//! before committing it.
+
+#[path = "../../../tests/vectors/runner.rs"]
+mod runner;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use fiskal_marks::provider::{self, TypePrefix};
 use fiskal_marks::{Crypto44, MarkCode, MarkError, ParseOptions, Unrecognized};
@@ -98,10 +101,6 @@ struct WarningOut {
 struct ErrorOut {
     code: &'static str,
     position: Option<usize>,
-}
-
-fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/marks")
 }
 
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
@@ -212,36 +211,6 @@ fn describe_error(err: &MarkError) -> ErrorOut {
     }
 }
 
-/// Lists `NNN_name.json` files, checking the naming rule.
-fn vector_files() -> Vec<PathBuf> {
-    let dir = vectors_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn check_name(path: &Path) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let ok = name.len() > 9
-        && name.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-        && name.as_bytes()[3] == b'_'
-        && name[4..name.len() - 5]
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err("file name must be NNN_name.json (lower-case name, digits and _)".to_owned())
-    }
-}
-
 fn diff(expected: &Value, actual: &Value) -> String {
     let mut out = String::new();
     match (expected, actual) {
@@ -265,11 +234,9 @@ fn diff(expected: &Value, actual: &Value) -> String {
     out
 }
 
-fn check_file(path: &Path, regenerate: bool) -> Result<(), String> {
-    check_name(path)?;
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+fn check_file(v: &runner::Vector, regenerate: bool) -> Result<(), String> {
     let mut case: Case =
-        serde_json::from_str(&text).map_err(|e| format!("bad JSON or schema: {e}"))?;
+        serde_json::from_value(v.json.clone()).map_err(|e| format!("bad schema: {e}"))?;
     let result = outcome(&case)?;
     if regenerate {
         match result {
@@ -278,7 +245,7 @@ fn check_file(path: &Path, regenerate: bool) -> Result<(), String> {
         }
         let mut out = serde_json::to_string_pretty(&case).map_err(|e| e.to_string())?;
         out.push('\n');
-        return std::fs::write(path, out).map_err(|e| e.to_string());
+        return std::fs::write(&v.path, out).map_err(|e| e.to_string());
     }
     match (&case.expected, &case.error, &result) {
         (Some(expected), None, Ok(actual)) if expected == actual => Ok(()),
@@ -297,34 +264,7 @@ fn check_file(path: &Path, regenerate: bool) -> Result<(), String> {
 #[test]
 fn marks_vectors() {
     let regenerate = std::env::var_os("FISKAL_REGENERATE_VECTORS").is_some_and(|v| v == "1");
-    let files = vector_files();
-    assert!(
-        !files.is_empty(),
-        "no vectors found in {}",
-        vectors_dir().display()
-    );
-    let mut numbers = std::collections::BTreeSet::new();
-    let mut failures = Vec::new();
-    for path in &files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if !numbers.insert(name.get(..3).unwrap_or_default().to_owned()) {
-            failures.push(format!("{name}: number used twice"));
-        }
-        if let Err(msg) = check_file(path, regenerate) {
-            failures.push(format!("{name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} vector files failed:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
+    runner::run("marks", |v| check_file(v, regenerate));
 }
 
 /// The two worked examples of tag 1162 (the EAN-13 example of ММВ-7-20/229@ ред. 29.08.2019,
@@ -340,7 +280,7 @@ fn worked_examples_are_pinned() {
         ),
         ("002_ean13_worked_example.json", "45 0D 04 30 77 19 57 61"),
     ] {
-        let text = std::fs::read_to_string(vectors_dir().join(file))
+        let text = std::fs::read_to_string(runner::root().join("marks").join(file))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         let case: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(case["expected"]["tag_1162"]["hex_spaced"], hex, "{file}");

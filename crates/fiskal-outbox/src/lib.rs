@@ -5,7 +5,8 @@
 //! transition of one state machine, written with an audit trail.
 //!
 //! * [`state`]: the states, the events and the one table of allowed transitions.
-//! * [`store`]: the [`Store`] trait and [`SqliteStore`] (embedded, WAL, `synchronous=FULL`);
+//! * [`store`]: the [`Store`] trait and [`SqliteStore`] (embedded, WAL, `synchronous=FULL`),
+//!   and with the feature `postgres` `PgStore` (one journal for workers on many machines);
 //!   the contracts (durability, idempotent enqueue, document id `key-attempt`, optimistic
 //!   concurrency, leases) are in its module docs.
 //! * [`Outbox`]: the journal, routes and worker behind one handle, configured by
@@ -33,4 +34,6 @@ pub use store::{
     document_id, Attention, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm,
     SqliteStore, StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
 };
+#[cfg(feature = "postgres")]
+pub use store::{PgConfig, PgStore};
 pub use worker::{Route, Worker, WorkerConfig, WorkerCounters};

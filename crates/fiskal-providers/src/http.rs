@@ -1,6 +1,12 @@
 //! The HTTPS client every adapter uses: rustls on the *ring* provider, certificate verification
 //! always on (a custom CA may be added, e.g. the emulator's), connect and overall timeouts on
 //! every call, optional client certificate (Orange Data's mutual TLS).
+//!
+//! The public part is settings and checks only ([`HttpConfig`], [`ClientIdentity`],
+//! [`check_base_url`], [`tls_config`] with its opaque [`TlsConfig`]): no reqwest or rustls type
+//! is part of this crate's API, so either can be upgraded or replaced without a breaking change.
+//! The client itself and the mapping of its transport errors are the adapters' business
+//! (crate-private).
 
 use crate::error::ProviderError;
 use crate::outcome::Outcome;
@@ -106,7 +112,19 @@ fn is_loopback(rest: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Builds the rustls configuration (ring provider, safe defaults).
+/// A TLS client configuration built and checked by [`tls_config`]: the trusted roots and the
+/// client certificate with its key, loaded. Opaque (rustls inside, not part of this crate's
+/// API); `Debug` shows nothing of it.
+pub struct TlsConfig(rustls::ClientConfig);
+
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsConfig").finish_non_exhaustive()
+    }
+}
+
+/// Builds the TLS configuration (rustls on the *ring* provider, safe defaults): what every
+/// adapter's client is made with, and a local check of the settings before any connection.
 ///
 /// With a [`ClientIdentity`], its certificate chain and key are loaded and checked to belong
 /// together (the leaf's public key is the key's), and offered to every server that asks.
@@ -115,7 +133,7 @@ fn is_loopback(rest: &str) -> bool {
 /// [`ProviderError::Tls`]: unreadable PEM, no trusted roots, a certificate that is not X.509
 /// DER, an unusable key, or a key that does not match the client certificate (no key material
 /// in any message).
-pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderError> {
+pub fn tls_config(cfg: &HttpConfig) -> Result<TlsConfig, ProviderError> {
     let mut roots = rustls::RootCertStore::empty();
     if cfg.builtin_roots {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -146,17 +164,17 @@ pub fn tls_config(cfg: &HttpConfig) -> Result<rustls::ClientConfig, ProviderErro
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_err(e.to_string()))?
         .with_root_certificates(roots);
-    Ok(match identity {
+    Ok(TlsConfig(match identity {
         None => builder.with_no_client_auth(),
         // Not `with_client_auth_cert`: it re-parses the certificate with webpki, which refuses
         // the X.509 v1 certificates Orange Data issues (see the `identity` module).
         Some(key) => builder.with_client_cert_resolver(Arc::new(identity::OneClientCert(key))),
-    })
+    }))
 }
 
 /// Builds the HTTP client of an adapter.
-pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client, ProviderError> {
-    let tls = tls_config(cfg)?;
+pub(crate) fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client, ProviderError> {
+    let TlsConfig(tls) = tls_config(cfg)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .connect_timeout(cfg.connect_timeout)
@@ -171,7 +189,7 @@ pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client, ProviderError> 
 /// A failure to connect means nothing reached the provider: [`Outcome::RetryLater`]. Anything
 /// after the request may have been sent (timeout, reset, a broken response) is
 /// [`Outcome::InDoubt`]: the provider may have taken the document.
-pub fn transport_outcome(err: &reqwest::Error) -> Outcome {
+pub(crate) fn transport_outcome(err: &reqwest::Error) -> Outcome {
     if err.is_connect() {
         Outcome::RetryLater {
             after: None,

@@ -1,5 +1,5 @@
 //! Nothing a provider answers about a fiscalised document is dropped silently (issue 24): the
-//! answer side of `no_silent_drops.rs`.
+//! answer side of `no_silent_drops` (`tests/no_silent_drops/`).
 //!
 //! For every provider, the documented answers (the provider's published samples, and a maximal
 //! answer with every documented field filled) are walked leaf by leaf; every leaf path must be

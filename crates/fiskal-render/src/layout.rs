@@ -8,8 +8,8 @@ use fiskal_ffd::model::{
     Client, Company, Correction, Item, ItemAgent, Receipt, RegisterData, SectoralProp,
 };
 use fiskal_ffd::vat_totals::{RateTotals, RECEIPT_VAT_TAGS};
+use fiskal_ffd::FiscalAttributes;
 use fiskal_ffd::{Money, VatRate};
-use fiskal_providers::FiscalAttributes;
 
 /// How prominent a block is. The text form ignores it; HTML prints `Strong` in bold and
 /// `Title` larger.

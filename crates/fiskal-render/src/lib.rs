@@ -63,8 +63,9 @@
 //!
 //! ## Dependencies
 //!
-//! [`FiscalAttributes`] lives in `fiskal-providers`, which brings its HTTP stack along; it only
-//! needs `fiskal-ffd` types, and moving it there would make this crate as light as the model.
+//! Only the model (`fiskal-ffd`, where [`FiscalAttributes`] lives too) and two small
+//! pure-Rust encoders (`qrcode` without features, `png`): no I/O, no HTTP, TLS or async stack.
+//! A provider's answer (`fiskal-providers`) hands over the same `FiscalAttributes` type.
 #![forbid(unsafe_code)]
 
 mod html;
@@ -73,8 +74,8 @@ mod layout;
 mod qr;
 mod text;
 
+pub use fiskal_ffd::FiscalAttributes;
 pub use fiskal_ffd::Receipt;
-pub use fiskal_providers::FiscalAttributes;
 pub use qr::{qr_png, qr_svg, QrError, MAX_SCALE, QUIET_ZONE};
 
 /// Paper width of the text form, in characters.

@@ -5,7 +5,7 @@
 //! and the FNS string still fits a small version-5 symbol), and the quiet zone of 4 modules the
 //! QR standard asks for, so the picture can be placed on any background.
 //!
-//! [`FiscalAttributes::qr_string`]: fiskal_providers::FiscalAttributes::qr_string
+//! [`FiscalAttributes::qr_string`]: fiskal_ffd::FiscalAttributes::qr_string
 
 use qrcode::{Color, EcLevel, QrCode};
 use std::fmt::{self, Write as _};

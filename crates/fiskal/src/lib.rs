@@ -9,7 +9,7 @@
 //! | `fiskal::ffd` | `fiskal-ffd` | always | typed receipt model, validation against ФФД 1.05/1.2, versioned JSON, TLV codec |
 //! | `fiskal::marks` | `fiskal-marks` | always | Честный ЗНАК mark codes: scans to 1162 / 1163 / 2000 values and provider strings |
 //! | `fiskal::calc` | `fiskal-calc` | always | money in kopecks, VAT, discount allocation, line and receipt splitting |
-//! | `fiskal::providers` | `fiskal-providers` | `providers` | ATOL Online v4/v5, Orange Data, Business.ru adapters (async and blocking) |
+//! | `fiskal::providers` | `fiskal-providers` | `providers` | ATOL Online v4/v5, Orange Data, Business.ru, OFD.ru Ferma, KOMTET Kassa, МодульКасса adapters (async and blocking) |
 //! | `fiskal::outbox` | `fiskal-outbox` | `outbox` | durable journal + worker: stored before sent, resolved when unclear |
 //! | `fiskal::render` | `fiskal-render` | `render` | the receipt as a person sees it: text, HTML, the FNS QR code |
 //! | `fiskal::emulator` | `fiskal-emulator` | `emulator` | local emulators of the providers' APIs, for tests and CI |
@@ -142,6 +142,15 @@
 //! `Outcome` (accepted, pending, done with the fiscal attributes, rejected, retry later, in
 //! doubt). The layers, their contracts and where to add a provider are described in
 //! `docs/architecture.md` of the repository.
+//!
+//! ## The guide
+//!
+//! This API documentation stays in English. The guide for integrators, in Russian (complete)
+//! and English, is an mdBook in `book/` of the repository: quick starts for Rust, C, Python,
+//! PHP, 1C and the command line, the receipt JSON field by field with its FFD tags, providers
+//! and their settings, the outbox in operation, marks, splitting, error codes, troubleshooting
+//! and a glossary of fiscal terms. `bash scripts/build-book` builds it into `target/book/ru`
+//! and `target/book/en`.
 #![forbid(unsafe_code)]
 
 pub use fiskal_calc as calc;

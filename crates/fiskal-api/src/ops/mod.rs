@@ -14,8 +14,8 @@ pub use tlv::{from_tlv, to_tlv};
 use crate::error::ApiError;
 use crate::input::{check_len, envelope, parse, probe_version, unsupported, Versioned};
 use crate::{MAX_INPUT_LEN, OPERATIONS, SCHEMA_VERSION};
+use fiskal_ffd::FiscalAttributes;
 use fiskal_ffd::Receipt;
-use fiskal_providers::FiscalAttributes;
 use serde::{Deserialize, Serialize};
 
 /// Serialises an output struct (plain structs of strings and numbers: this cannot fail, but a

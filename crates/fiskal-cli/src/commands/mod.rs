@@ -2,10 +2,12 @@
 //! layer of the C ABI, so `--json` output is exactly what every binding gets.
 
 mod batch;
+pub(crate) mod modulkassa;
 mod provider;
 mod queue;
 mod receipt;
 mod report;
+pub(crate) mod serve;
 mod shell;
 mod view;
 
@@ -18,6 +20,7 @@ use std::path::Path;
 
 pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
     match command {
+        #[cfg(feature = "emulator")]
         Command::Demo { keep } => crate::demo::run(out, keep).await,
         Command::Validate { file } if file.is_dir() => batch::validate_dir(out, &file),
         Command::Validate { file } => receipt::validate(out, &file),
@@ -91,7 +94,10 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             db,
             until_settled,
         } => queue::worker(out, &config, &db, until_settled).await,
+        #[cfg(feature = "emulator")]
         Command::Emulator { args } => emulator(args).await,
+        Command::Serve(args) => serve::serve(out, args).await,
+        Command::Modulkassa(args) => modulkassa::run(out, args).await,
         Command::Report {
             db,
             from,
@@ -212,6 +218,7 @@ fn parse_json(s: &str) -> Result<Value, CliError> {
     serde_json::from_str(s).map_err(|e| CliError::internal(format!("library output: {e}")))
 }
 
+#[cfg(feature = "emulator")]
 async fn emulator(args: Vec<String>) -> Result<(), CliError> {
     let code = fiskal_emulator::cli::run(&args).await;
     if code == 0 {

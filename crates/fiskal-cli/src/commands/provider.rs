@@ -226,6 +226,10 @@ fn print_outcome(out: &Out, o: &Outcome) -> Result<(), CliError> {
             format!("В обработке: {provider_id}"),
             format!("Pending: {provider_id}"),
         ),
+        Outcome::Waiting { provider_id, message, .. } => (
+            format!("Ждёт кассу (она не в сети или ещё не забрала документ; повторно не отправлять): {provider_id}; {message}"),
+            format!("Waiting for the register (offline, or it has not taken the document yet; do not send it again): {provider_id}; {message}"),
+        ),
         Outcome::Done { fiscal, .. } => (
             format!("Пробит: ФН {} ФД {} ФП {}; QR: {}", fiscal.fn_number, fiscal.fd_number, fiscal.fiscal_sign, fiscal.qr_string()),
             format!("Done: FN {} FD {} FP {}; QR: {}", fiscal.fn_number, fiscal.fd_number, fiscal.fiscal_sign, fiscal.qr_string()),

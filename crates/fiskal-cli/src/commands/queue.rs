@@ -84,6 +84,14 @@ impl Journal {
             Journal::ReadOnly(s) => s.count_attention(),
         }
     }
+    /// Accepted entries whose register is offline (МодульКасса `QUEUED`).
+    fn waiting_for_register(&self) -> Result<u64, OutboxError> {
+        let w = fiskal_providers::WaitingFor::Register;
+        match self {
+            Journal::Full(o) => o.waiting_count(w),
+            Journal::ReadOnly(s) => s.count_waiting(w),
+        }
+    }
 }
 
 /// The line of `queue show` for a receipt done with attention (issue 24): fiscalised, but with
@@ -362,14 +370,17 @@ pub(super) fn queue(
                 .map_err(CliError::outbox)?;
             let alarms = journal.route_alarms().map_err(CliError::outbox)?;
             let attention = journal.attention_count().map_err(CliError::outbox)?;
-            out.json(&shape(fiskal_api::stats_full_json(
+            let waiting = journal.waiting_for_register().map_err(CliError::outbox)?;
+            let v = shape(fiskal_api::stats_full_json(
                 &stats,
                 attention,
+                waiting,
                 &m,
                 &alarms,
                 journal.is_running(),
                 &journal.counters(),
-            ))?);
+            ))?;
+            out.json(&v);
             for s in &stats {
                 out.text(&format!(
                     "{:<20} {:>8}  {}",
@@ -386,6 +397,12 @@ pub(super) fn queue(
                 &format!("За час: пробито {}, отказов {}, ошибок ККТ {}, зависло {}; задержка p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
                 &format!("Last hour: done {}, rejected {}, register refusals {}, stuck {}; latency p50 {p50}, p95 {p95}", m.done, m.rejected, m.failed_at_register, m.stuck),
             );
+            if waiting > 0 {
+                out.say(
+                    &format!("Ждут кассу (касса не в сети; повторно не отправляются, зависнут по сроку accepted): {waiting}"),
+                    &format!("Waiting for the register (offline; never sent again, stuck at the accepted deadline): {waiting}"),
+                );
+            }
             if attention > 0 {
                 out.say(
                     &format!("Пробито с замечаниями (отрицательная проверка КМ, предупреждения, не передан в ОФД): {attention}"),

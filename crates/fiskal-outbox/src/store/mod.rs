@@ -448,9 +448,20 @@ pub struct StateStats {
     pub oldest_age: Option<Duration>,
 }
 
-/// The journal's storage. [`SqliteStore`] is the embedded one; a PostgreSQL one (row locks with
-/// `SKIP LOCKED` in `claim_due`) follows the same contracts (module docs).
+/// Wakes a sleeping worker: given to [`Store::watch`].
+pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// The journal's storage. [`SqliteStore`] is the embedded one; `PgStore` (feature `postgres`:
+/// row locks with `SKIP LOCKED` in `claim_due`, fenced leases) follows the same contracts
+/// (module docs).
 pub trait Store: Send + Sync {
+    /// Asks the store to call `wake` when another process made something due (PostgreSQL:
+    /// LISTEN/NOTIFY). Best effort: the worker polls as well. The default (SQLite) does
+    /// nothing.
+    fn watch(&self, wake: Wake) {
+        let _ = wake;
+    }
+
     /// Stores a receipt under its key (committed and synced before returning), in `queued`,
     /// due now. Same key and receipt: the existing entry, `created: false`. Same key, other
     /// receipt: [`OutboxError::KeyConflict`].
@@ -569,6 +580,20 @@ pub trait Store: Send + Sync {
         Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
+    /// How many `accepted` entries wait for `waiting_for` (their last code is its
+    /// [`entry_code`](fiskal_providers::WaitingFor::entry_code), e.g. `waiting_for_register`:
+    /// МодульКасса's register is offline). The default reads the accepted entries; a backend
+    /// may count in its query instead.
+    fn count_waiting(&self, waiting_for: fiskal_providers::WaitingFor) -> Result<u64, OutboxError> {
+        let code = waiting_for.entry_code();
+        let n = self
+            .list(State::Accepted, usize::MAX)?
+            .iter()
+            .filter(|e| e.last_code.as_deref() == Some(code))
+            .count();
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
     /// The audit trail of a key, oldest first.
     fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError>;
     /// An operator's action on an entry: requeue or cancel ([`operator_event`] decides the
@@ -603,7 +628,11 @@ pub trait Store: Send + Sync {
     }
 }
 
+#[cfg(feature = "postgres")]
+mod pg;
 mod plan;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use pg::{PgConfig, PgStore, PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};

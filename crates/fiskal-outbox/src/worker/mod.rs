@@ -151,7 +151,7 @@ struct Inner<S, P> {
     store: Arc<S>,
     routes: HashMap<String, Route<P>>,
     cfg: WorkerConfig,
-    wake: Notify,
+    wake: Arc<Notify>,
     counters: Counters,
     observer: Option<Observer>,
     rng: AtomicU64,
@@ -268,12 +268,17 @@ where
         }
         let seed = u64::try_from(Timestamp::now().as_millis()).unwrap_or(0)
             ^ u64::from(std::process::id()).rotate_left(32);
+        // Woken by the store too when another process made something due (PostgreSQL
+        // LISTEN/NOTIFY); the periodic poll stays.
+        let wake = Arc::new(Notify::new());
+        let w = Arc::clone(&wake);
+        store.watch(Arc::new(move || w.notify_one()));
         Ok(Worker {
             inner: Arc::new(Inner {
                 store,
                 routes,
                 cfg,
-                wake: Notify::new(),
+                wake,
                 counters: Counters::default(),
                 observer: None,
                 rng: AtomicU64::new(seed),

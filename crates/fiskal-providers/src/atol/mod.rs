@@ -37,7 +37,7 @@
 //!   (doc 5.15, §6.3). Each client (and its clones) spaces its report requests by
 //!   [`AtolConfig::report_interval`]; separate clients for the same group do not coordinate.
 //! * **Transport and HTTP.** A failure to connect is [`Outcome::RetryLater`]; a timeout or a
-//!   reset after a submit was sent is [`Outcome::InDoubt`] ([`http::transport_outcome`]), and
+//!   reset after a submit was sent is [`Outcome::InDoubt`] (`http::transport_outcome`), and
 //!   so are 500, 502, 504 and code 50 on a submit (the document may have been registered). On
 //!   `getToken` and report requests, which register nothing, every such failure is
 //!   [`Outcome::RetryLater`]. 503 and 429 are always [`Outcome::RetryLater`], after
