@@ -31,8 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("mark for ATOL v4: {atol_v4}");
 
     // A cart too big for one receipt: parts under 30 KB and ATOL's 100 lines.
-    let cart: Receipt =
-        fiskal_ffd::json::parse_and_validate(include_str!("data/big_cart.json"))?;
+    let cart: Receipt = fiskal_ffd::json::parse_and_validate(include_str!("data/big_cart.json"))?;
     let parts = split_receipt(
         &cart,
         "order-42",

@@ -347,7 +347,10 @@ async fn run_komtet(cfg: KomtetConfig) -> u8 {
     println!("KOMTET Kassa (api/shop/v2): {}", kt.base_url());
     for (shop_id, secret, queues) in shops {
         // Test shops of this emulator only; never real credentials.
-        println!("shop: id {shop_id}, secret {secret}, queues {}", queues.join(", "));
+        println!(
+            "shop: id {shop_id}, secret {secret}, queues {}",
+            queues.join(", ")
+        );
     }
     println!("Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;

@@ -23,8 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     let outbox = Outbox::open(dir.join("outbox.db"), &settings)?;
 
-    let receipt =
-        fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
+    let receipt = fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
     let entry = outbox.enqueue("order-1844-sell", &receipt, None)?.entry;
     println!("stored: {} ({})", entry.key, entry.state);
     outbox.start()?;

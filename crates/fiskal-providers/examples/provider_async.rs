@@ -18,8 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let provider = AnyProvider::from_json(&settings.to_string())?;
 
-    let receipt =
-        fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
+    let receipt = fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
     let submission = Submission {
         document_id: "order-1842-sell-1", // your idempotency key: resending it never doubles
         receipt: &receipt,

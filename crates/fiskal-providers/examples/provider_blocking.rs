@@ -14,8 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = emulator.settings_json_v5(); // with a real account: your settings JSON
     let provider = BlockingProvider::new(AnyProvider::from_json(&settings.to_string())?)?;
 
-    let receipt =
-        fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
+    let receipt = fiskal_ffd::json::parse_and_validate(include_str!("data/receipt_atol_v5.json"))?;
     let submission = Submission {
         document_id: "order-1843-sell-1",
         receipt: &receipt,
