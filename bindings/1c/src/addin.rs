@@ -40,6 +40,9 @@ pub struct Fiskal {
     pub(crate) outbox: Option<fiskal_api::OutboxHandle>,
     /// Where the outbox worker's events go (`ExternalEvent`).
     pub(crate) events: Arc<EventSink>,
+    /// `Some` for an object of class `KKT` (the standard ККТ driver, `crate::kkt`): its
+    /// methods replace the table of [`METHODS`].
+    pub(crate) kkt: Option<Box<crate::kkt::Kkt>>,
 }
 
 impl std::fmt::Debug for Fiskal {
@@ -68,7 +71,47 @@ impl Fiskal {
             client: None,
             outbox: None,
             events: Arc::new(EventSink::default()),
+            kkt: None,
         }
+    }
+
+    /// A new object of class `KKT` (`AddIn.Fiskal.KKT`), the standard ККТ driver.
+    pub fn new_kkt() -> Fiskal {
+        let mut f = Fiskal::new();
+        f.kkt = Some(Box::default());
+        f
+    }
+
+    /// Runs a driver method (class `KKT`) and writes its output parameters into the caller's
+    /// values; `None` for no such method. The arguments are copied by the method before any
+    /// output is written over them.
+    fn invoke_kkt(&mut self, num: usize, params: &mut [Variant<'_>]) -> Option<crate::kkt::Out> {
+        let kkt = self.kkt.as_mut()?;
+        let reply = match take_args() {
+            Some(values) if values.len() == params.len() => kkt.call(num, &values)?,
+            _ => {
+                crate::kkt::KKT_METHODS.get(num)?;
+                kkt.last_error = Some((
+                    9,
+                    "аргументы вызова не прочитаны на границе Native API".to_owned(),
+                ));
+                return Some(crate::kkt::Out::Bool(false));
+            }
+        };
+        for (index, value) in reply.outs {
+            if let Some(slot) = params.get_mut(index) {
+                match value {
+                    crate::kkt::Out::Str(text) => {
+                        if slot.set_str1c(text.as_str()).is_err() {
+                            slot.set_empty();
+                        }
+                    }
+                    crate::kkt::Out::Int(n) => slot.set_i32(n),
+                    crate::kkt::Out::Bool(b) => slot.set_bool(b),
+                }
+            }
+        }
+        Some(reply.ret)
     }
 
     /// `ПоследняяОшибка`: the error JSON of the last method call, or `""` if it succeeded.
@@ -137,6 +180,9 @@ impl Fiskal {
         self.connection = None;
         self.outbox = None;
         self.client = None;
+        if let Some(k) = self.kkt.as_mut() {
+            k.device = None;
+        }
     }
 
     /// Stores `text` in a 1C value (UTF-16, allocated through the platform's memory manager).
@@ -201,14 +247,23 @@ impl RawAddin for Fiskal {
     }
 
     fn register_extension_as(&mut self) -> &CStr1C {
+        if self.kkt.is_some() {
+            return name!("KKT");
+        }
         EXTENSION_NAME
     }
 
     fn get_n_props(&mut self) -> usize {
+        if self.kkt.is_some() {
+            return 0;
+        }
         PROPERTIES.len()
     }
 
     fn find_prop(&mut self, name: &CStr1C) -> Option<usize> {
+        if self.kkt.is_some() {
+            return None;
+        }
         guard(None, || find(PROPERTIES, |p| p.names_1c, name))
     }
 
@@ -239,18 +294,30 @@ impl RawAddin for Fiskal {
     }
 
     fn get_n_methods(&mut self) -> usize {
+        if self.kkt.is_some() {
+            return crate::kkt::KKT_METHODS.len();
+        }
         METHODS.len()
     }
 
     fn find_method(&mut self, name: &CStr1C) -> Option<usize> {
+        if self.kkt.is_some() {
+            return guard(None, || find(crate::kkt::KKT_METHODS, |m| m.names_1c, name));
+        }
         guard(None, || find(METHODS, |m| m.names_1c, name))
     }
 
     fn get_method_name(&mut self, num: usize, alias: usize) -> Option<&'static CStr1C> {
+        if self.kkt.is_some() {
+            return alias_name(crate::kkt::KKT_METHODS.get(num)?.names_1c, alias);
+        }
         alias_name(METHODS.get(num)?.names_1c, alias)
     }
 
     fn get_n_params(&mut self, num: usize) -> usize {
+        if self.kkt.is_some() {
+            return crate::kkt::KKT_METHODS.get(num).map_or(0, |m| m.params);
+        }
         METHODS.get(num).map_or(0, |m| m.params)
     }
 
@@ -260,6 +327,10 @@ impl RawAddin for Fiskal {
         param_num: usize,
         mut value: Variant<'_>,
     ) -> bool {
+        // The driver's parameters have no defaults: БПО passes every one.
+        if self.kkt.is_some() {
+            return false;
+        }
         // Only the optional timeouts have a default: 0 (the client's own timeouts).
         guard(false, || match METHODS.get(method_num) {
             Some(m) if param_num >= m.required && param_num < m.params => {
@@ -271,10 +342,16 @@ impl RawAddin for Fiskal {
     }
 
     fn has_ret_val(&mut self, num: usize) -> bool {
+        if self.kkt.is_some() {
+            return num < crate::kkt::KKT_METHODS.len();
+        }
         num < METHODS.len()
     }
 
     fn call_as_proc(&mut self, num: usize, params: &mut [Variant<'_>]) -> bool {
+        if self.kkt.is_some() {
+            return guard(false, || self.invoke_kkt(num, params).is_some());
+        }
         // Called as a statement (`Объект.ВТЛВ(Чек);`): the same call, the result dropped;
         // an error still goes to ПоследняяОшибка.
         guard(false, || self.invoke(num, params).is_some())
@@ -286,6 +363,20 @@ impl RawAddin for Fiskal {
         params: &mut [Variant<'_>],
         val: &mut Variant<'_>,
     ) -> bool {
+        if self.kkt.is_some() {
+            return guard(false, || match self.invoke_kkt(num, params) {
+                Some(crate::kkt::Out::Bool(b)) => {
+                    val.set_bool(b);
+                    true
+                }
+                Some(crate::kkt::Out::Int(n)) => {
+                    val.set_i32(n);
+                    true
+                }
+                Some(crate::kkt::Out::Str(text)) => self.store(val, &text),
+                None => false,
+            });
+        }
         guard(false, || match self.invoke(num, params) {
             Some(text) => self.store(val, &text),
             None => false,

@@ -1,9 +1,10 @@
 //! # fiskal-1c
 //!
 //! The 1C:Enterprise add-in of fiskal (Native API technology): the library `fiskal_1c`
-//! (`libfiskal_1c.so`, `fiskal_1c.dll`) exporting one class, `Fiskal`, so that after
-//! `ПодключитьВнешнююКомпоненту(…, "Fiskal", ТипВнешнейКомпоненты.Native)` a configuration
-//! creates `Новый("AddIn.Fiskal.Fiskal")`.
+//! (`libfiskal_1c.so`, `fiskal_1c.dll`) exporting two classes, `Fiskal` and `KKT`, so that
+//! after `ПодключитьВнешнююКомпоненту(…, "Fiskal", ТипВнешнейКомпоненты.Native)` a configuration
+//! creates `Новый("AddIn.Fiskal.Fiskal")` — or `Новый("AddIn.Fiskal.KKT")`, 1C's standard ККТ
+//! equipment driver ([`kkt`], `docs/1c-driver.md`).
 //!
 //! The object is a thin layer over `fiskal-api`, the JSON-in/JSON-out operations the C ABI
 //! calls too, so 1C gets the same behaviour byte for byte. Every method has a Russian and an
@@ -37,6 +38,7 @@ compile_error!(
 mod abi;
 mod addin;
 mod args;
+pub mod kkt;
 mod methods;
 mod stateful;
 
@@ -54,8 +56,13 @@ use addin1c::{create_component, destroy_component, name, AttachType, CStr1C};
 pub const CLASS_NAME: &str = "Fiskal";
 
 /// The class names as the platform reads them from `GetClassNames` (`|`-separated, UTF-16,
-/// NUL-terminated).
-const CLASS_NAMES: &CStr1C = name!("Fiskal");
+/// NUL-terminated): `Fiskal`, and `KKT`, the standard ККТ driver ([`kkt`]).
+const CLASS_NAMES: &CStr1C = name!("Fiskal|KKT");
+
+/// Each class name alone, for `GetClassObject`.
+const CLASS_FISKAL: &CStr1C = name!("Fiskal");
+/// See [`CLASS_FISKAL`].
+const CLASS_KKT: &CStr1C = name!("KKT");
 
 /// What the platform told `SetPlatformCapabilities` (-1 before it is called).
 static PLATFORM_CAPABILITIES: AtomicI32 = AtomicI32::new(-1);
@@ -66,7 +73,7 @@ pub fn platform_capabilities() -> i32 {
     PLATFORM_CAPABILITIES.load(Ordering::Relaxed)
 }
 
-/// Native API entry point: the names of the classes this library makes (`"Fiskal"`).
+/// Native API entry point: the names of the classes this library makes (`"Fiskal|KKT"`).
 ///
 /// The string is static and is never freed by the platform.
 #[allow(non_snake_case)] // The platform looks the symbol up by this exact name.
@@ -91,14 +98,18 @@ pub unsafe extern "C" fn GetClassObject(name: *const u16, component: *mut *mut c
     catch_unwind(|| {
         // SAFETY: `name` is a non-NULL NUL-terminated UTF-16 string (the caller's contract).
         let name = unsafe { CStr1C::from_ptr(name) };
-        if !args::eq_ignore_case(name, CLASS_NAMES) {
+        let object = if args::eq_ignore_case(name, CLASS_FISKAL) {
+            Fiskal::new()
+        } else if args::eq_ignore_case(name, CLASS_KKT) {
+            Fiskal::new_kkt()
+        } else {
             return 0;
-        }
+        };
         // SAFETY: `component` is non-NULL and writable (the caller's contract); the object is
         // released by `DestroyObject`. `harden` rewrites its interface entries before anyone
         // else sees it (every pointer the platform passes is checked, see `abi`).
         unsafe {
-            let made = create_component(component, Fiskal::new());
+            let made = create_component(component, object);
             if made != 0 && !(*component).is_null() {
                 abi::harden(*component);
             }

@@ -73,7 +73,8 @@ fn assert_clean(a: &AddIn) {
 #[test]
 fn entry_points_are_those_of_the_native_api() {
     let lib = library();
-    assert_eq!(lib.class_names(), "Fiskal");
+    // Two classes: the general object and the standard ККТ driver (tests/kkt.rs).
+    assert_eq!(lib.class_names(), "Fiskal|KKT");
     // SAFETY: plain calls of the exported functions.
     unsafe {
         assert_eq!((lib.get_attach_type)(), 3, "AttachType::Any");
@@ -88,6 +89,10 @@ fn entry_points_are_those_of_the_native_api() {
         );
     }
     assert!(AddIn::with_class("Other").is_none());
+    assert!(
+        AddIn::with_class("Fiskal|KKT").is_none(),
+        "one class per call"
+    );
     // The platform passes the name from GetClassNames; any case works.
     assert!(AddIn::with_class("fiskal").is_some());
 }

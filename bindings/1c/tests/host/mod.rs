@@ -207,6 +207,11 @@ impl AddIn {
         AddIn::with_class("Fiskal").expect("GetClassObject(\"Fiskal\")")
     }
 
+    /// Creates `KKT` as the platform does on `Новый("AddIn.Fiskal.KKT")`.
+    pub(crate) fn kkt() -> AddIn {
+        AddIn::with_class("KKT").expect("GetClassObject(\"KKT\")")
+    }
+
     /// Creates an object of class `class`; `None` if `GetClassObject` refuses it.
     pub(crate) fn with_class(class: &str) -> Option<AddIn> {
         let lib = library();
@@ -479,6 +484,36 @@ impl AddIn {
     /// Calls method `name` as a procedure (`Объект.Метод(…);`): `CallAsProc`.
     pub(crate) fn call_proc(&self, name: &str, args: &[Value]) -> Call {
         self.invoke(name, args, false)
+    }
+
+    /// Calls method `name` as a function and reads every parameter back afterwards, as the
+    /// platform copies the argument array back into the caller's variables (the output
+    /// parameters of 1C's equipment-driver interface): the call and the parameters' values
+    /// after it (the add-in's writes freed through our manager, checked to be ours).
+    pub(crate) fn call_out(&self, name: &str, args: &[Value]) -> (Call, Vec<Value>) {
+        let num = self.find_method(name);
+        assert!(num >= 0, "no method {name}");
+        let (n_params, has_ret) = self.signature(num);
+        assert!(has_ret, "{name} has no return value");
+        assert_eq!(
+            usize::try_from(n_params).expect("count"),
+            args.len(),
+            "{name}: the driver's methods take every parameter"
+        );
+        let mut params: Vec<TVariant> = args.iter().map(|a| self.make_variant(a)).collect();
+        let mut ret = TVariant::empty();
+        let (this, vt) = self.extender();
+        let count = c_long::try_from(params.len()).expect("count");
+        let base = if params.is_empty() {
+            ptr::null_mut()
+        } else {
+            params.as_mut_ptr()
+        };
+        // SAFETY: `params` holds `count` valid variants and `ret` is a valid empty variant.
+        let ok = unsafe { (vt.call_as_func)(this, num, &mut ret, base, count) };
+        let ret = self.take_value(&mut ret);
+        let outs = params.iter_mut().map(|p| self.take_value(p)).collect();
+        (Call { ok, ret }, outs)
     }
 
     fn invoke(&self, name: &str, args: &[Value], as_func: bool) -> Call {

@@ -1,0 +1,818 @@
+//! `CheckPackage` → fiskal receipt JSON (`docs/receipt-json.md`). Every attribute is mapped to
+//! a receipt field or refused with its name; the print-only ones (`TextString`, `Barcode`,
+//! `DiscountAmount`, `Department`) have no ФФД requisite and no printed form exists in a cloud
+//! register, so they are accepted and listed in `docs/1c-driver.md`.
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use super::xml::{AgentData, CheckPackage, FiscalString, IndustryAttribute, Line, VendorData};
+use super::KktError;
+
+/// What the receipt needs that the CheckPackage does not carry: the connection's settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Company {
+    /// `company.inn`.
+    pub(crate) inn: String,
+    /// `company.payment_place` when `SaleLocation` is empty.
+    pub(crate) payment_place: String,
+    /// `company.payment_address` when `SaleAddress` is empty.
+    pub(crate) payment_address: String,
+    /// `ffd`: "1.2" or "1.05".
+    pub(crate) ffd: String,
+}
+
+/// The receipt JSON and what the driver keeps of it for the journal.
+#[derive(Debug, Clone)]
+pub(crate) struct Mapped {
+    /// The fiskal receipt JSON.
+    pub(crate) receipt: Value,
+    /// 1054 as 1C numbers it (1–4).
+    pub(crate) operation_type: u8,
+    /// The total in kopecks.
+    pub(crate) total: u64,
+    /// The cash part in kopecks.
+    pub(crate) cash: u64,
+}
+
+fn refuse(field: impl Into<String>, ru: impl Into<String>, en: impl Into<String>) -> KktError {
+    KktError::Field {
+        field: field.into(),
+        message_ru: ru.into(),
+        message_en: en.into(),
+    }
+}
+
+/// Roubles with at most two decimals → kopecks, exactly (`"12.5"` → 1250). A third decimal
+/// other than 0 is an error naming `field`, never rounded.
+pub(crate) fn kopecks(field: &str, text: &str) -> Result<u64, KktError> {
+    let t = text.trim();
+    let bad = || {
+        refuse(
+            field,
+            format!("«{t}»: ожидается сумма в рублях, не более двух знаков после точки"),
+            format!("«{t}»: expected an amount in roubles with at most two decimals"),
+        )
+    };
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (t, ""),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (cents, rest) = frac.split_at(frac.len().min(2));
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(bad());
+    }
+    let mut c: u64 = 0;
+    for (i, b) in cents.bytes().enumerate() {
+        let d = u64::from(b - b'0');
+        c += if i == 0 { d * 10 } else { d };
+    }
+    let r: u64 = int.parse().map_err(|_| bad())?;
+    r.checked_mul(100)
+        .and_then(|v| v.checked_add(c))
+        .ok_or_else(bad)
+}
+
+/// Kopecks → `"R.KK"`.
+pub(crate) fn roubles(k: u64) -> String {
+    format!("{}.{:02}", k / 100, k % 100)
+}
+
+/// `VATRate` → fiskal's VatRate name (1199); 4007 adds 5, 7, 22 and 5/105, 7/107, 22/122.
+pub(crate) fn vat(field: &str, rate: &str) -> Result<&'static str, KktError> {
+    Ok(match rate.trim().to_lowercase().as_str() {
+        "none" | "" => "none",
+        "0" => "vat0",
+        "5" => "vat5",
+        "7" => "vat7",
+        "10" => "vat10",
+        "20" => "vat20",
+        "22" => "vat22",
+        "5/105" => "vat105",
+        "7/107" => "vat107",
+        "10/110" => "vat110",
+        "20/120" => "vat120",
+        "22/122" => "vat122",
+        other => {
+            return Err(refuse(
+                field,
+                format!("неизвестная ставка НДС «{other}»"),
+                format!("unknown VAT rate «{other}»"),
+            ))
+        }
+    })
+}
+
+/// `TaxationSystem` (1C's code) → fiskal's TaxSystem name.
+fn tax_system(code: u8) -> Result<&'static str, KktError> {
+    Ok(match code {
+        0 => "osn",
+        1 => "usn_income",
+        2 => "usn_income_outcome",
+        3 => "envd",
+        4 => "esn",
+        5 => "patent",
+        n => {
+            return Err(refuse(
+                "Parameters.TaxationSystem",
+                format!("неизвестный код системы налогообложения {n} (ожидается 0–5)"),
+                format!("unknown taxation system code {n} (expected 0–5)"),
+            ))
+        }
+    })
+}
+
+/// `OperationType` → fiskal's Operation name.
+fn operation(code: u8) -> Result<&'static str, KktError> {
+    Ok(match code {
+        1 => "sell",
+        2 => "sell_refund",
+        3 => "buy",
+        4 => "buy_refund",
+        n => {
+            return Err(refuse(
+                "Parameters.OperationType",
+                format!("неизвестный тип расчета {n} (ожидается 1–4)"),
+                format!("unknown operation type {n} (expected 1–4)"),
+            ))
+        }
+    })
+}
+
+/// An agent sign as 1C numbers it (0 банковский платежный агент … 6 иной агент) → the 1222
+/// bit.
+fn agent_bit(field: &str, code: &str) -> Result<u8, KktError> {
+    match code.trim().parse::<u8>() {
+        Ok(n) if n <= 6 => Ok(1 << n),
+        _ => Err(refuse(
+            field,
+            format!("признак агента «{code}»: ожидается число 0–6"),
+            format!("agent sign «{code}»: expected a number 0–6"),
+        )),
+    }
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn phones(v: &Option<String>) -> Option<Value> {
+    non_empty(v).map(|s| {
+        Value::Array(
+            s.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(p.to_owned()))
+                .collect(),
+        )
+    })
+}
+
+fn put(m: &mut Map<String, Value>, key: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        m.insert(key.to_owned(), Value::String(v.to_owned()));
+    }
+}
+
+fn agent_info(a: &AgentData) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "operation", non_empty(&a.operation));
+    if let Some(p) = phones(&a.phone) {
+        m.insert("phones".into(), p);
+    }
+    if let Some(p) = phones(&a.processor_phone) {
+        m.insert("payment_operator_phones".into(), p);
+    }
+    if let Some(p) = phones(&a.acquirer_phone) {
+        m.insert("transfer_operator_phones".into(), p);
+    }
+    put(
+        &mut m,
+        "transfer_operator_name",
+        non_empty(&a.acquirer_name),
+    );
+    put(
+        &mut m,
+        "transfer_operator_address",
+        non_empty(&a.acquirer_address),
+    );
+    put(&mut m, "transfer_operator_inn", non_empty(&a.acquirer_inn));
+    Value::Object(m)
+}
+
+fn supplier(v: &VendorData) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "name", non_empty(&v.name));
+    put(&mut m, "inn", non_empty(&v.inn));
+    if let Some(p) = phones(&v.phone) {
+        m.insert("phones".into(), p);
+    }
+    Value::Object(m)
+}
+
+fn sectoral(list: &[IndustryAttribute]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|a| {
+                let mut m = Map::new();
+                put(&mut m, "fois_id", non_empty(&a.foiv));
+                put(&mut m, "date", non_empty(&a.date));
+                put(&mut m, "number", non_empty(&a.number));
+                put(&mut m, "value", non_empty(&a.value));
+                Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
+/// The receipt JSON of a CheckPackage. `correction`: called from `ProcessCorrectionCheck`
+/// (then `CorrectionData` is required; from `ProcessCheck` it is refused).
+pub(crate) fn map_check(
+    p: &CheckPackage,
+    company: &Company,
+    correction: bool,
+) -> Result<Mapped, KktError> {
+    let par = &p.parameters;
+    let op_code = par.operation_type.ok_or_else(|| {
+        refuse(
+            "Parameters.OperationType",
+            "не указан тип расчета",
+            "the operation type is missing",
+        )
+    })?;
+    let mut r = Map::new();
+    r.insert("version".into(), json!(1));
+    r.insert("ffd".into(), json!(company.ffd));
+    r.insert("operation".into(), json!(operation(op_code)?));
+    if let Some(ts) = par.taxation_system {
+        r.insert("tax_system".into(), json!(tax_system(ts)?));
+    }
+    if non_empty(&par.automat_number).is_some() {
+        return Err(refuse(
+            "Parameters.AutomatNumber",
+            "номер автомата задаёт облачная касса; оставьте пустым",
+            "the cloud register sets the automat number; leave it empty",
+        ));
+    }
+    // company
+    let mut c = Map::new();
+    c.insert("inn".into(), json!(company.inn));
+    let place = non_empty(&par.sale_location).unwrap_or(company.payment_place.as_str());
+    if !place.is_empty() {
+        c.insert("payment_place".into(), json!(place));
+    }
+    let address = non_empty(&par.sale_address).unwrap_or(company.payment_address.as_str());
+    if !address.is_empty() {
+        c.insert("payment_address".into(), json!(address));
+    }
+    put(&mut c, "email", non_empty(&par.sender_email));
+    r.insert("company".into(), Value::Object(c));
+    // cashier
+    if let Some(name) = non_empty(&par.cashier_name) {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(name));
+        put(&mut m, "inn", non_empty(&par.cashier_inn));
+        r.insert("cashier".into(), Value::Object(m));
+    } else if non_empty(&par.cashier_inn).is_some() {
+        return Err(refuse(
+            "Parameters.CashierINN",
+            "ИНН кассира без имени кассира (CashierName)",
+            "a cashier INN without the cashier's name (CashierName)",
+        ));
+    }
+    // client
+    let mut cl = Map::new();
+    match (
+        non_empty(&par.customer_email),
+        non_empty(&par.customer_phone),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(refuse(
+                "Parameters.CustomerPhone",
+                "в чеке один контакт покупателя (1008): укажите CustomerEmail или CustomerPhone",
+                "a receipt carries one buyer contact (1008): give CustomerEmail or CustomerPhone",
+            ))
+        }
+        (Some(e), None) | (None, Some(e)) => {
+            cl.insert("contact".into(), json!(e));
+        }
+        (None, None) => {}
+    }
+    if let Some(d) = &par.customer {
+        put(&mut cl, "name", non_empty(&d.info));
+        put(&mut cl, "inn", non_empty(&d.inn));
+        put(&mut cl, "birth_date", non_empty(&d.date_of_birth));
+        put(&mut cl, "citizenship", non_empty(&d.citizenship));
+        put(&mut cl, "document_code", non_empty(&d.document_type_code));
+        put(&mut cl, "document_data", non_empty(&d.document_data));
+        put(&mut cl, "address", non_empty(&d.address));
+    }
+    if !cl.is_empty() {
+        r.insert("client".into(), Value::Object(cl));
+    }
+    put(
+        &mut r,
+        "additional_check_props",
+        non_empty(&par.additional_attribute),
+    );
+    if let Some(u) = &par.user_attribute {
+        r.insert(
+            "additional_user_prop".into(),
+            json!({"name": non_empty(&u.name).unwrap_or(""), "value": non_empty(&u.value).unwrap_or("")}),
+        );
+    }
+    if let Some(o) = &par.operational {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(o.id.unwrap_or(0)));
+        put(&mut m, "data", non_empty(&o.data));
+        put(&mut m, "time", non_empty(&o.date_time));
+        r.insert("operating_check_props".into(), Value::Object(m));
+    }
+    if !par.industry.is_empty() {
+        r.insert("sectoral_check_props".into(), sectoral(&par.industry));
+    }
+    // correction
+    match (&par.correction, correction) {
+        (Some(cd), true) => {
+            if non_empty(&cd.description).is_some() {
+                return Err(refuse(
+                    "Parameters.CorrectionData.Description",
+                    "описание коррекции (1177) в ФФД 1.2 не передаётся; оставьте пустым",
+                    "the correction description (1177) is not part of FFD 1.2; leave it empty",
+                ));
+            }
+            if non_empty(&cd.fiscal_response).is_some() {
+                return Err(refuse(
+                    "Parameters.CorrectionData.FiscalResponse",
+                    "ФП корректируемого документа облачной кассе не передаётся; оставьте пустым",
+                    "the corrected document's fiscal sign cannot be sent to a cloud register; leave it empty",
+                ));
+            }
+            let kind = match cd.kind.unwrap_or(0) {
+                0 => "self",
+                1 => "instruction",
+                n => {
+                    return Err(refuse(
+                        "Parameters.CorrectionData.Type",
+                        format!("тип коррекции {n}: ожидается 0 или 1"),
+                        format!("correction type {n}: expected 0 or 1"),
+                    ))
+                }
+            };
+            let date = non_empty(&cd.date).ok_or_else(|| {
+                refuse(
+                    "Parameters.CorrectionData.Date",
+                    "не указана дата корректируемого расчета",
+                    "the date of the corrected settlement is missing",
+                )
+            })?;
+            let date = date.split('T').next().unwrap_or(date);
+            let mut m = Map::new();
+            m.insert("type".into(), json!(kind));
+            m.insert("date".into(), json!(date));
+            put(&mut m, "number", non_empty(&cd.number));
+            r.insert("correction".into(), Value::Object(m));
+        }
+        (None, true) => {
+            return Err(refuse(
+                "Parameters.CorrectionData",
+                "чек коррекции без CorrectionData",
+                "a correction receipt without CorrectionData",
+            ))
+        }
+        (Some(_), false) => {
+            return Err(refuse(
+                "Parameters.CorrectionData",
+                "CorrectionData в обычном чеке: вызовите ProcessCorrectionCheck",
+                "CorrectionData in an ordinary receipt: call ProcessCorrectionCheck",
+            ))
+        }
+        (None, false) => {}
+    }
+    // items
+    let mut items = Vec::new();
+    let mut total: u64 = 0;
+    let mut n = 0usize;
+    for line in &p.positions.lines {
+        let Line::FiscalString(fs) = line else {
+            continue; // printed lines: no ФФД requisite, no printed form in the cloud
+        };
+        n += 1;
+        let (item, sum) = map_item(n, fs, par.agent_type.as_deref(), par)?;
+        total = total.checked_add(sum).ok_or_else(|| {
+            refuse(
+                "Positions",
+                "сумма чека слишком велика",
+                "the receipt total is too large",
+            )
+        })?;
+        items.push(item);
+    }
+    r.insert("items".into(), Value::Array(items));
+    // payments
+    let pay = &p.payments;
+    let mut pm = Map::new();
+    let mut cash = 0;
+    for (attr, key, v) in [
+        ("Cash", "cash", &pay.cash),
+        ("ElectronicPayment", "electronic", &pay.electronic),
+        ("PrePayment", "prepaid", &pay.prepayment),
+        ("PostPayment", "credit", &pay.postpayment),
+        ("Barter", "consideration", &pay.barter),
+    ] {
+        if let Some(text) = non_empty(v) {
+            let k = kopecks(&format!("Payments.{attr}"), text)?;
+            if key == "cash" {
+                cash = k;
+            }
+            pm.insert(key.into(), json!(roubles(k)));
+        }
+    }
+    r.insert("payments".into(), Value::Object(pm));
+    r.insert("total".into(), json!(roubles(total)));
+    Ok(Mapped {
+        receipt: Value::Object(r),
+        operation_type: op_code,
+        total,
+        cash,
+    })
+}
+
+/// One `FiscalString` (number `n`, from 1) → an item JSON and its sum in kopecks.
+fn map_item(
+    n: usize,
+    fs: &FiscalString,
+    receipt_agent: Option<&str>,
+    par: &super::xml::CheckParameters,
+) -> Result<(Value, u64), KktError> {
+    let at = |attr: &str| format!("Positions.FiscalString[{n}].{attr}");
+    let need = |v: &Option<String>, attr: &str| -> Result<String, KktError> {
+        non_empty(v).map(str::to_owned).ok_or_else(|| {
+            refuse(
+                at(attr),
+                format!("позиция {n}: не указан {attr}"),
+                format!("position {n}: {attr} is missing"),
+            )
+        })
+    };
+    let mut m = Map::new();
+    m.insert("name".into(), json!(need(&fs.name, "Name")?));
+    let price = kopecks(
+        &at("PriceWithDiscount"),
+        &need(&fs.price, "PriceWithDiscount")?,
+    )?;
+    let sum = kopecks(
+        &at("AmountWithDiscount"),
+        &need(&fs.amount, "AmountWithDiscount")?,
+    )?;
+    m.insert("price".into(), json!(roubles(price)));
+    m.insert("quantity".into(), json!(need(&fs.quantity, "Quantity")?));
+    m.insert("sum".into(), json!(roubles(sum)));
+    if let Some(d) = non_empty(&fs.discount) {
+        // Printed only: the price and the amount already include it; still checked.
+        kopecks(&at("DiscountAmount"), d)?;
+    }
+    m.insert(
+        "vat".into(),
+        json!(vat(&at("VATRate"), fs.vat_rate.as_deref().unwrap_or(""))?),
+    );
+    if let Some(v) = non_empty(&fs.vat_amount) {
+        m.insert(
+            "vat_sum".into(),
+            json!(roubles(kopecks(&at("VATAmount"), v)?)),
+        );
+    }
+    let pmeth = fs.payment_method.ok_or_else(|| {
+        refuse(
+            at("PaymentMethod"),
+            format!("позиция {n}: не указан PaymentMethod"),
+            format!("position {n}: PaymentMethod is missing"),
+        )
+    })?;
+    m.insert("payment_method".into(), json!(pmeth));
+    let subj = fs.calculation_subject.ok_or_else(|| {
+        refuse(
+            at("CalculationSubject"),
+            format!("позиция {n}: не указан CalculationSubject"),
+            format!("position {n}: CalculationSubject is missing"),
+        )
+    })?;
+    m.insert("payment_subject".into(), json!(subj));
+    if let Some(meas) = fs.measure {
+        m.insert("measure".into(), json!(meas));
+    } else {
+        m.insert("measure".into(), json!(0));
+    }
+    put(&mut m, "unit", non_empty(&fs.unit));
+    if let Some(f) = &fs.fraction {
+        m.insert(
+            "fraction".into(),
+            json!({"numerator": f.numerator, "denominator": f.denominator}),
+        );
+    }
+    if let Some(b64) = non_empty(&fs.marking_code) {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| {
+                refuse(
+                    at("MarkingCode"),
+                    format!("позиция {n}: код маркировки не в Base64 ({e})"),
+                    format!("position {n}: the marking code is not Base64 ({e})"),
+                )
+            })?;
+        let text = String::from_utf8(raw).map_err(|_| {
+            refuse(
+                at("MarkingCode"),
+                format!("позиция {n}: код маркировки не текст"),
+                format!("position {n}: the marking code is not text"),
+            )
+        })?;
+        m.insert("mark".into(), json!({"code": text}));
+    }
+    if let Some(g) = &fs.good_code {
+        if let Some(k) = g.fields.keys().next() {
+            return Err(refuse(
+                at(&format!("GoodCodeData.{}", k.trim_start_matches('@'))),
+                format!("позиция {n}: GoodCodeData не поддерживается; передайте MarkingCode"),
+                format!("position {n}: GoodCodeData is not supported; give MarkingCode"),
+            ));
+        }
+    }
+    put(&mut m, "country_code", non_empty(&fs.country));
+    put(&mut m, "declaration_number", non_empty(&fs.declaration));
+    if let Some(e) = non_empty(&fs.excise) {
+        m.insert(
+            "excise".into(),
+            json!(roubles(kopecks(&at("ExciseAmount"), e)?)),
+        );
+    }
+    put(&mut m, "user_data", non_empty(&fs.additional_attribute));
+    // agent: the position's own, else the receipt's
+    let mut agent = Map::new();
+    if let Some(code) = non_empty(&fs.calculation_agent) {
+        agent.insert(
+            "type".into(),
+            json!(agent_bit(&at("CalculationAgent"), code)?),
+        );
+    } else if let Some(code) = receipt_agent.map(str::trim).filter(|s| !s.is_empty()) {
+        agent.insert(
+            "type".into(),
+            json!(agent_bit("Parameters.AgentType", code)?),
+        );
+    }
+    if let Some(a) = fs.agent.as_ref().or(par.agent.as_ref()) {
+        agent.insert("agent_info".into(), agent_info(a));
+    }
+    if let Some(v) = fs.vendor.as_ref().or(par.vendor.as_ref()) {
+        agent.insert("supplier".into(), supplier(v));
+    }
+    if !agent.is_empty() {
+        m.insert("agent".into(), Value::Object(agent));
+    }
+    if !fs.industry.is_empty() {
+        m.insert("sectoral_props".into(), sectoral(&fs.industry));
+    }
+    Ok((Value::Object(m), sum))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_exact_and_a_third_decimal_is_refused() {
+        assert_eq!(kopecks("x", "12.5").expect("ok"), 1250);
+        assert_eq!(kopecks("x", "0.01").expect("ok"), 1);
+        assert_eq!(kopecks("x", "7").expect("ok"), 700);
+        assert_eq!(kopecks("x", "1.100").expect("trailing zero"), 110);
+        let e = kopecks("Positions.FiscalString[2].PriceWithDiscount", "1.005")
+            .expect_err("3 decimals");
+        assert!(
+            e.to_string()
+                .contains("Positions.FiscalString[2].PriceWithDiscount"),
+            "{e}"
+        );
+        assert!(kopecks("x", "-1").is_err());
+        assert!(kopecks("x", "1,5").is_err());
+        assert!(kopecks("x", "1e3").is_err());
+        assert_eq!(roubles(1250), "12.50");
+    }
+
+    #[test]
+    fn vat_rates_of_revision_4007() {
+        for (s, want) in [
+            ("5", "vat5"),
+            ("7", "vat7"),
+            ("22", "vat22"),
+            ("5/105", "vat105"),
+            ("7/107", "vat107"),
+            ("22/122", "vat122"),
+            ("none", "none"),
+            ("0", "vat0"),
+            ("20/120", "vat120"),
+        ] {
+            assert_eq!(vat("v", s).expect(s), want);
+        }
+        assert!(vat("v", "18").is_err());
+    }
+}
+
+#[cfg(test)]
+mod vector_tests {
+    use super::*;
+    use crate::kkt::xml::{parse, CheckPackage};
+
+    fn vector(name: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/vectors/1c-driver")
+            .join(name);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    fn company() -> Company {
+        Company {
+            inn: "5544332219".into(),
+            payment_place: "https://shop.example.ru".into(),
+            payment_address: String::new(),
+            ffd: "1.2".into(),
+        }
+    }
+
+    fn map(xml: &str, correction: bool) -> Result<Mapped, KktError> {
+        let p: CheckPackage = parse("CheckPackage", xml)?;
+        map_check(&p, &company(), correction)
+    }
+
+    #[test]
+    fn the_sale_vector_maps_field_by_field() {
+        let m = map(&vector("check_sell.xml"), false).expect("maps");
+        let r = &m.receipt;
+        assert_eq!(r["operation"], "sell");
+        assert_eq!(r["tax_system"], "osn");
+        assert_eq!(r["cashier"], json!({"name": "Иванов И.И."}));
+        assert_eq!(r["client"], json!({"contact": "buyer@example.ru"}));
+        assert_eq!(r["company"]["payment_place"], "https://v5.online.atol.ru");
+        assert_eq!(
+            r["company"]["payment_address"],
+            "г. Москва, ул. Примерная, д. 1"
+        );
+        let items = r["items"].as_array().expect("items");
+        assert_eq!(items.len(), 3, "TextString and Barcode are not positions");
+        assert_eq!(items[0]["vat"], "vat22");
+        assert_eq!(items[0]["vat_sum"], "899.84");
+        assert_eq!(items[0]["payment_subject"], 33);
+        assert_eq!(items[0]["payment_method"], 4);
+        let code = items[0]["mark"]["code"].as_str().expect("mark code");
+        assert!(
+            code.starts_with("0104601234567893215Rt%Kp2(Lm8/x\u{1d}91FF01\u{1d}92"),
+            "{code}"
+        );
+        assert_eq!(items[1]["quantity"], "1.25");
+        assert_eq!(items[1]["measure"], 11);
+        assert_eq!(items[1]["sum"], "150.00");
+        assert_eq!(items[2]["vat"], "vat105");
+        assert_eq!(items[2]["price"], "350.00");
+        assert_eq!(
+            r["payments"],
+            json!({"cash": "490.00", "electronic": "5000.00", "prepaid": "0.00", "credit": "0.00", "consideration": "0.00"})
+        );
+        assert_eq!(r["total"], "5490.00");
+        assert_eq!((m.total, m.cash, m.operation_type), (549_000, 49_000, 1));
+        // The result is a valid fiskal receipt.
+        fiskal_api::validate(&r.to_string()).expect("valid receipt");
+    }
+
+    #[test]
+    fn the_correction_vector_maps_correction_data() {
+        let m = map(&vector("check_correction.xml"), true).expect("maps");
+        assert_eq!(
+            m.receipt["correction"],
+            json!({"type": "self", "date": "2026-01-10"})
+        );
+        assert_eq!(m.receipt["tax_system"], "usn_income");
+        assert_eq!(m.receipt["items"][0]["vat"], "none");
+        // The same package is refused by ProcessCheck, and a receipt without it by
+        // ProcessCorrectionCheck.
+        let e = map(&vector("check_correction.xml"), false).expect_err("not here");
+        assert!(
+            e.to_string().starts_with("Parameters.CorrectionData"),
+            "{e}"
+        );
+        let e = map(&vector("check_sell.xml"), true).expect_err("needs it");
+        assert!(
+            e.to_string().starts_with("Parameters.CorrectionData"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unmappable_fields_are_refused_by_name() {
+        let sell = vector("check_sell.xml");
+        for (from, to, field) in [
+            (
+                r#"CustomerPhone="""#,
+                r#"CustomerPhone="+79990000001""#,
+                "Parameters.CustomerPhone",
+            ),
+            (
+                r#"VATRate="5/105""#,
+                r#"VATRate="18/118""#,
+                "Positions.FiscalString[3].VATRate",
+            ),
+            (
+                r#"OperationType="1""#,
+                r#"OperationType="9""#,
+                "Parameters.OperationType",
+            ),
+            (
+                r#"TaxationSystem="0""#,
+                r#"TaxationSystem="7""#,
+                "Parameters.TaxationSystem",
+            ),
+            (r#"Cash="490.00""#, r#"Cash="490.001""#, "Payments.Cash"),
+            (
+                r#"AmountWithDiscount="150.00""#,
+                r#"AmountWithDiscount="150.005""#,
+                "Positions.FiscalString[2].AmountWithDiscount",
+            ),
+            (
+                r#"SenderEmail="""#,
+                r#"SenderEmail="" AutomatNumber="A-1""#,
+                "Parameters.AutomatNumber",
+            ),
+            (
+                r#"MeasureOfQuantity="11"/>"#,
+                r#"MeasureOfQuantity="11"><GoodCodeData EAN13="NDYwMTIzNDU2Nzg5Mw=="/></FiscalString>"#,
+                "Positions.FiscalString[2].GoodCodeData.EAN13",
+            ),
+            (
+                r#"MarkingCode=""#,
+                r#"MarkingCode="%%%"#,
+                "Positions.FiscalString[1].MarkingCode",
+            ),
+        ] {
+            assert!(sell.contains(from), "{from}");
+            let e = map(&sell.replacen(from, to, 1), false).expect_err(field);
+            assert!(e.to_string().starts_with(field), "{field}: {e}");
+        }
+        // An attribute the driver does not know: refused by the reader, with its name.
+        let e = map(
+            &sell.replacen("Department=\"1\"", "Department=\"1\" Colour=\"red\"", 1),
+            false,
+        )
+        .expect_err("unknown");
+        assert!(e.to_string().contains("Colour"), "{e}");
+    }
+
+    #[test]
+    fn agents_vendors_customer_and_industry_data_are_mapped() {
+        let xml = r#"<CheckPackage>
+  <Parameters CashierName="К" OperationType="1" TaxationSystem="0" AgentType="5" CustomerEmail="a@b.ru">
+    <CustomerDetail Info="ООО Ромашка" INN="7707083893"/>
+    <AgentData AgentPhone="+79990000001,+79990000002" AgentOperation="Комиссия"/>
+    <VendorData VendorName="ИП Петров" VendorINN="500100732259" VendorPhone="+79990000003"/>
+    <UserAttribute Name="Заказ" Value="1842"/>
+    <OperationalAttribute OperationID="0" OperationData="op" DateTime="2026-01-10T10:00:00"/>
+    <IndustryAttribute IdentifierFOIV="030" DocumentDate="26.03.2022" DocumentNumber="477" AttributeValue="mode=1"/>
+  </Parameters>
+  <Positions>
+    <FiscalString Name="Т" Quantity="1" PriceWithDiscount="10" AmountWithDiscount="10" VATRate="7/107"
+      PaymentMethod="4" CalculationSubject="1" MeasureOfQuantity="0" CountryOfOrigin="643"
+      CustomsDeclaration="10702070/010120/0000001" ExciseAmount="1.50" AdditionalAttribute="u">
+      <FractionalQuantity Numerator="1" Denominator="2"/>
+      <IndustryAttribute IdentifierFOIV="030" DocumentDate="26.03.2022" DocumentNumber="477" AttributeValue="x"/>
+    </FiscalString>
+  </Positions>
+  <Payments ElectronicPayment="10"/>
+</CheckPackage>"#;
+        let m = map(xml, false).expect("maps");
+        let r = &m.receipt;
+        assert_eq!(r["client"]["name"], "ООО Ромашка");
+        assert_eq!(r["client"]["inn"], "7707083893");
+        assert_eq!(
+            r["additional_user_prop"],
+            json!({"name": "Заказ", "value": "1842"})
+        );
+        assert_eq!(r["operating_check_props"]["id"], 0);
+        assert_eq!(r["sectoral_check_props"][0]["fois_id"], "030");
+        let i = &r["items"][0];
+        assert_eq!(i["vat"], "vat107");
+        assert_eq!(i["agent"]["type"], 32, "AgentType 5 = комиссионер, bit 32");
+        assert_eq!(
+            i["agent"]["agent_info"]["phones"],
+            json!(["+79990000001", "+79990000002"])
+        );
+        assert_eq!(i["agent"]["supplier"]["inn"], "500100732259");
+        assert_eq!(i["fraction"], json!({"numerator": 1, "denominator": 2}));
+        assert_eq!(i["excise"], "1.50");
+        assert_eq!(i["country_code"], "643");
+        assert_eq!(i["user_data"], "u");
+        assert_eq!(i["sectoral_props"][0]["value"], "x");
+    }
+}
