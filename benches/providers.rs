@@ -1,4 +1,4 @@
-//! Provider adapters (issue 5): requests built (and signed) per second per provider, and
+//! Provider adapters (issues 5, 13): requests built (and signed) per second per provider, and
 //! end-to-end ATOL receipts per second against the emulator on loopback with 64 in flight.
 //! Run: `cargo bench -p fiskal-benches --bench providers -- --warm-up-time 1 --measurement-time 5`
 //! Figures go to benches/README.md.
@@ -15,16 +15,44 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A 10-item ФФД 1.2 receipt of the ATOL test company, 20 % VAT (every provider has a code).
+///
+/// Each marked item also carries its raw scan (`mark.code`: the Orange and Ferma bodies need
+/// it), made from that item's own 1163 value plus a crypto tail, so the scan and the 1163
+/// `kind` + `value` agree as the adapters require (a scan that differs from the 1163 value is
+/// refused naming `items[i].mark.value`: one scan shared by every item was, once that rule
+/// came).
 fn receipt(inn: &str) -> fiskal_ffd::Receipt {
     let json = fiskal_benches::receipt_json_1_2(10)
         .replace("7701000001", inn)
-        .replace("vat22", "vat20")
-        // The Orange body needs the scanned code; ATOL v5 takes kind + value as well.
-        .replace(
-            "\"processing_mode\":0}",
-            "\"processing_mode\":0,\"code\":\"0104601234567893215Abc000000001\\u001d93abcd\"}",
-        );
-    fiskal_ffd::json::parse_and_validate(&json).expect("bench receipt is valid")
+        .replace("vat22", "vat20");
+    let mut v: serde_json::Value = serde_json::from_str(&json).expect("bench receipt JSON");
+    let items = v["items"].as_array_mut().expect("items");
+    for item in items {
+        let mark = &mut item["mark"];
+        if let Some(value) = mark["value"].as_str() {
+            mark["code"] = format!("{value}\u{1d}93abcd").into();
+        }
+    }
+    fiskal_ffd::json::parse_and_validate(&v.to_string()).expect("bench receipt is valid")
+}
+
+/// The same receipt as ФФД 1.05 (ATOL v4, Business.ru v1, МодульКасса): the items without the
+/// 1.2-only fields, marks as the scan alone (1162 is derived from it), marked goods as commodities.
+fn as_ffd_1_05(r: &fiskal_ffd::Receipt) -> fiskal_ffd::Receipt {
+    let mut x = r.clone();
+    x.ffd = fiskal_ffd::FfdVersion::V105;
+    for it in &mut x.items {
+        it.measure = None;
+        if let Some(m) = &mut it.mark {
+            m.kind = None;
+            m.value = None;
+            m.processing_mode = None;
+        }
+        if it.mark.is_some() {
+            it.payment_subject = fiskal_ffd::PaymentSubject::COMMODITY;
+        }
+    }
+    x
 }
 
 fn build(c: &mut Criterion) {
@@ -46,20 +74,7 @@ fn build(c: &mut Criterion) {
         let r105;
         let sub = if name == "atol_v4" {
             // v4 is ФФД 1.05: the same items without 1.2-only fields.
-            let mut x = r.clone();
-            x.ffd = fiskal_ffd::FfdVersion::V105;
-            for it in &mut x.items {
-                it.measure = None;
-                if let Some(m) = &mut it.mark {
-                    m.kind = None;
-                    m.value = None;
-                    m.processing_mode = None;
-                }
-                if it.mark.is_some() {
-                    it.payment_subject = fiskal_ffd::PaymentSubject::COMMODITY;
-                }
-            }
-            r105 = x;
+            r105 = as_ffd_1_05(&r);
             Submission {
                 receipt: &r105,
                 ..s
@@ -87,19 +102,7 @@ fn build(c: &mut Criterion) {
         ))
         .expect("client");
         let token = Secret::new("0123456789abcdef0123456789abcdef");
-        let mut r105 = r.clone();
-        r105.ffd = fiskal_ffd::FfdVersion::V105;
-        for it in &mut r105.items {
-            it.measure = None;
-            if let Some(m) = &mut it.mark {
-                m.kind = None;
-                m.value = None;
-                m.processing_mode = None;
-            }
-            if it.mark.is_some() {
-                it.payment_subject = fiskal_ffd::PaymentSubject::COMMODITY;
-            }
-        }
+        let r105 = as_ffd_1_05(&r);
         let sub = Submission {
             receipt: &r105,
             ..s
@@ -133,6 +136,89 @@ fn build(c: &mut Criterion) {
             let (body, _) = build_request(&ocfg, "bench-1", black_box(&r), None).expect("builds");
             signer.sign(&body).expect("signs").len()
         })
+    });
+    g.finish();
+}
+
+/// KOMTET Kassa (ФФД 1.2, api/shop/v2): task JSON with exact numbers + HMAC-MD5 signature, for
+/// the same 10-item receipt (marks given as their 1163 kind + value).
+fn build_komtet(c: &mut Criterion) {
+    use fiskal_providers::komtet::{signature, KomtetClient, KomtetConfig};
+    let mut r = receipt("5544332219");
+    r.company.payment_address = Some("г. Москва, ул. Примерная, д. 1".into());
+    for it in &mut r.items {
+        if let Some(m) = &mut it.mark {
+            m.code = None;
+        }
+    }
+    let s = Submission {
+        document_id: "bench-1",
+        receipt: &r,
+        callback_url: None,
+        timestamp: "2026-03-02T10:15:00".parse().expect("time"),
+    };
+    let kt = KomtetClient::new(KomtetConfig::production("bench-shop", "bench-secret", "1"))
+        .expect("client");
+    kt.task_body(&s).expect("komtet task builds");
+    let secret = Secret::new("bench-secret");
+    let url = kt.task_url();
+    let mut g = c.benchmark_group("request_build");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("komtet_task_and_sign", |b| {
+        b.iter(|| {
+            let body = kt.task_body(black_box(&s)).expect("builds");
+            signature(&secret, "POST", &url, body.as_bytes())
+        })
+    });
+    g.finish();
+}
+
+/// OFD.ru Ferma (ФФД 1.2 account): the `kkt/cloud/receipt` body with exact numbers, for the
+/// same 10-item receipt (marks as the scan, with their planned status). Ferma has no field for
+/// 1117 (the seller's e-mail): the receipt goes without it, as Ferma would otherwise refuse it.
+/// No signature: the token travels in the query string, fetched once per day or so.
+fn build_ferma(c: &mut Criterion) {
+    use fiskal_providers::ferma::{FermaClient, FermaConfig};
+    let mut r = receipt("5544332219");
+    r.company.email = None;
+    let s = Submission {
+        document_id: "bench-1",
+        receipt: &r,
+        callback_url: None,
+        timestamp: "2026-03-02T10:15:00".parse().expect("time"),
+    };
+    let ferma = FermaClient::new(FermaConfig::test_ffd_1_2()).expect("client");
+    ferma.request_body(&s).expect("ferma body builds");
+    let mut g = c.benchmark_group("request_build");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("ferma_receipt", |b| {
+        b.iter(|| ferma.request_body(black_box(&s)).expect("builds").len())
+    });
+    g.finish();
+}
+
+/// МодульКасса: the `POST /v2/doc` Document (ФФД 1.05: its API names no payment subject for
+/// ФФД 1.2 marked goods, docs/providers.md), exact numbers in roubles, marks as `nomenclatureCode`
+/// (1162, spaced hex). No signature: HTTP Basic with a fixed pair.
+fn build_modulkassa(c: &mut Criterion) {
+    use fiskal_providers::modulkassa::{ModulKassaClient, ModulKassaConfig};
+    let r = as_ffd_1_05(&receipt("5544332219"));
+    let s = Submission {
+        document_id: "bench-1",
+        receipt: &r,
+        callback_url: None,
+        timestamp: "2026-03-02T10:15:00".parse().expect("time"),
+    };
+    let mk = ModulKassaClient::new(ModulKassaConfig::production(
+        "4f4c789c-3863-41d3-aea9-c35b5a9e7f18",
+        Secret::new("bench-password"),
+    ))
+    .expect("client");
+    mk.document(&s).expect("modulkassa document builds");
+    let mut g = c.benchmark_group("request_build");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("modulkassa_document", |b| {
+        b.iter(|| mk.document(black_box(&s)).expect("builds").len())
     });
     g.finish();
 }
@@ -210,5 +296,12 @@ fn end_to_end(c: &mut Criterion) {
     rt.block_on(emu.shutdown());
 }
 
-criterion_group!(benches, build, end_to_end);
+criterion_group!(
+    benches,
+    build,
+    build_komtet,
+    build_ferma,
+    build_modulkassa,
+    end_to_end
+);
 criterion_main!(benches);

@@ -1,6 +1,11 @@
-//! `fiskal demo`: the emulators of all three providers on loopback, sample receipts, the SQLite
-//! outbox in a temporary directory, and every receipt fiscalised through the outbox worker. No
-//! network, no account.
+//! `fiskal demo`: the emulators of every provider (ATOL v4/v5, Orange Data, Business.ru, OFD.ru
+//! Ferma, KOMTET Kassa, МодульКасса) on loopback, sample receipts, the SQLite outbox in a
+//! temporary directory, and every receipt fiscalised through the outbox worker, each exactly
+//! once at its emulator. No network, no account.
+//!
+//! One receipt shows МодульКасса's offline register: it is sent while the shop's register is
+//! off, waits at the service in `QUEUED` (the outbox shows `waiting_for_register` and never
+//! sends it again under a new id), and is fiscalised once the register is back.
 
 use crate::out::{CliError, Out};
 use fiskal_calc::allocate::{allocate, Adjustment, AllocationRequest};
@@ -10,6 +15,17 @@ use fiskal_calc::Kopecks;
 use fiskal_emulator::atol::{AtolConfig as AtolEmu, AtolEmulator};
 use fiskal_emulator::business_ru::{
     BusinessRuConfig as BrEmu, BusinessRuEmulator, TEST_APP_ID_V1, TEST_SECRET,
+};
+use fiskal_emulator::ferma::{
+    FermaConfig as FermaEmu, FermaEmulator, TEST_LOGIN_FFD_1_2, TEST_PASSWORD_FFD_1_2,
+};
+use fiskal_emulator::komtet::{
+    KomtetConfig as KomtetEmu, KomtetEmulator, TEST_QUEUE_ID, TEST_SECRET as KOMTET_SECRET,
+    TEST_SHOP_ID,
+};
+use fiskal_emulator::modulkassa::{
+    ModulKassaConfig as MkEmu, ModulKassaEmulator, RegisterState, TEST_PASSWORD as MK_PASSWORD,
+    TEST_USER_NAME as MK_USER_NAME,
 };
 use fiskal_emulator::orange::{OrangeConfig as OrangeEmu, OrangeEmulator};
 use fiskal_ffd::model::Payments;
@@ -146,7 +162,15 @@ fn prepayment_and_settlement() -> Result<(Receipt, Receipt), CliError> {
     Ok((pre, full))
 }
 
-fn samples_first() -> Result<(Vec<Sample>, Receipt, Receipt), CliError> {
+/// What the first round leaves for the second: the refunds and the settlement that follow
+/// earlier receipts.
+struct Followers {
+    refund: Receipt,
+    settlement: Receipt,
+    mk_refund: Receipt,
+}
+
+fn samples_first() -> Result<(Vec<Sample>, Followers), CliError> {
     let mut v = Vec::new();
     v.push(Sample {
         key: "demo-discount".into(),
@@ -197,7 +221,37 @@ fn samples_first() -> Result<(Vec<Sample>, Receipt, Receipt), CliError> {
         what: "предоплата 100 % / a 100 % prepayment".into(),
         receipt: pre,
     });
-    Ok((v, refund, full))
+    v.push(Sample {
+        key: "demo-ferma".into(),
+        route: "ferma",
+        what:
+            "ФФД 1.2, маркировка с планируемым статусом / FFD 1.2, a mark with its planned status"
+                .into(),
+        receipt: parse("Ferma sale", include_str!("base_ferma.json"))?,
+    });
+    v.push(Sample {
+        key: "demo-komtet".into(),
+        route: "komtet",
+        what: "весовой и маркированный товар, наличные и карта / weighed and marked goods, cash and card"
+            .into(),
+        receipt: parse("KOMTET sale", include_str!("base_komtet.json"))?,
+    });
+    let mk_sale = parse("МодульКасса sale", include_str!("base_modulkassa.json"))?;
+    let mk_refund = refund_full(&mk_sale).map_err(|e| calc("МодульКасса refund", e))?;
+    v.push(Sample {
+        key: "demo-mk-sale".into(),
+        route: "modulkassa",
+        what: "продажа ФФД 1.05, УСН / a FFD 1.05 sale, simplified tax".into(),
+        receipt: mk_sale,
+    });
+    Ok((
+        v,
+        Followers {
+            refund,
+            settlement: full,
+            mk_refund,
+        },
+    ))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, CliError> {
@@ -216,8 +270,8 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     ));
     std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, &e))?;
     out.say(
-        &format!("Демонстрация fiskal: эмуляторы АТОЛ, Orange Data и Бизнес.ру на 127.0.0.1, очередь SQLite в {}", dir.display()),
-        &format!("fiskal demo: ATOL, Orange Data and Business.ru emulators on 127.0.0.1, SQLite outbox in {}", dir.display()),
+        &format!("Демонстрация fiskal: эмуляторы АТОЛ, Orange Data, Бизнес.ру, Ферма (OFD.ru), КОМТЕТ Касса и МодульКасса на 127.0.0.1, очередь SQLite в {}", dir.display()),
+        &format!("fiskal demo: ATOL, Orange Data, Business.ru, OFD.ru Ferma, KOMTET Kassa and МодульКасса emulators on 127.0.0.1, SQLite outbox in {}", dir.display()),
     );
 
     // The providers.
@@ -231,6 +285,15 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     let br = BusinessRuEmulator::start(BrEmu::default().with_processing_delay(delay))
         .await
         .map_err(|e| CliError::internal(format!("Business.ru emulator: {e}")))?;
+    let ferma = FermaEmulator::start(FermaEmu::default().with_processing_delay(delay))
+        .await
+        .map_err(|e| CliError::internal(format!("Ferma emulator: {e}")))?;
+    let komtet = KomtetEmulator::start(KomtetEmu::default().with_processing_delay(delay))
+        .await
+        .map_err(|e| CliError::internal(format!("KOMTET emulator: {e}")))?;
+    let mk = ModulKassaEmulator::start(MkEmu::default())
+        .await
+        .map_err(|e| CliError::internal(format!("МодульКасса emulator: {e}")))?;
     let signing_pem = orange
         .issue_signing_key(ORANGE_INN)
         .map_err(|e| CliError::internal(format!("signing key: {e}")))?;
@@ -256,7 +319,15 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
                                      "http": {"builtin_roots": false, "ca": {"file": ca}}}},
             "business_ru": {"provider": {"provider": "business_ru", "api": "v1",
                                           "base_url": br.base_url_v1(),
-                                          "app_id": TEST_APP_ID_V1, "secret": TEST_SECRET}}
+                                          "app_id": TEST_APP_ID_V1, "secret": TEST_SECRET}},
+            "ferma": {"provider": {"provider": "ferma", "base_url": ferma.base_url(),
+                                    "login": TEST_LOGIN_FFD_1_2,
+                                    "password": TEST_PASSWORD_FFD_1_2, "ffd": "1.2"}},
+            "komtet": {"provider": {"provider": "komtet", "base_url": komtet.base_url(),
+                                     "shop_id": TEST_SHOP_ID, "secret": KOMTET_SECRET,
+                                     "queue_id": TEST_QUEUE_ID}},
+            "modulkassa": {"provider": {"provider": "modulkassa", "base_url": mk.base_url(),
+                                         "user_name": MK_USER_NAME, "password": MK_PASSWORD}}
         },
         "worker": {"concurrency": 16, "idle_wait_ms": 50, "drain_timeout_ms": 5000},
         "timing": {"poll_first_ms": 400, "poll_max_ms": 1000, "retry_base_ms": 200}
@@ -269,7 +340,7 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
             .map_err(CliError::outbox)?,
     );
 
-    let (first, refund, settlement) = samples_first()?;
+    let (first, followers) = samples_first()?;
     let mut all: Vec<(String, &'static str, String)> = Vec::new();
     out.say("Чеки в очереди:", "Receipts enqueued:");
     for s in &first {
@@ -279,27 +350,51 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     drain(out, &outbox).await?;
 
     // What follows an earlier receipt: the refund of the 1.05 sale, the settlement of the
-    // prepayment.
+    // prepayment, and the refund of the МодульКасса sale — sent while the shop's register is
+    // offline.
     let second = [
         Sample {
             key: "demo-refund".into(),
             route: "business_ru",
             what: "возврат продажи demo-sale / refund of demo-sale".into(),
-            receipt: refund,
+            receipt: followers.refund,
         },
         Sample {
             key: "demo-settlement".into(),
             route: "atol_v4",
             what: "полный расчёт с зачётом предоплаты / full settlement offsetting the prepayment"
                 .into(),
-            receipt: settlement,
+            receipt: followers.settlement,
+        },
+        Sample {
+            key: MK_OFFLINE_KEY.into(),
+            route: "modulkassa",
+            what: "возврат, касса не в сети / a refund while the register is offline".into(),
+            receipt: followers.mk_refund,
         },
     ];
-    out.say("Следом:", "Then:");
+    mk.set_register(RegisterState::Offline);
+    out.say(
+        "Касса МодульКассы не в сети. Следом:",
+        "The МодульКасса register is offline. Then:",
+    );
     for s in &second {
         enqueue(out, &outbox, s)?;
         all.push((s.key.clone(), s.route, s.what.clone()));
     }
+    let waiting = wait_for_register(&outbox).await?;
+    let code = waiting.last_code.as_deref().unwrap_or_default();
+    out.say(
+        &format!(
+            "  {MK_OFFLINE_KEY}: документ {} ждёт кассу в очереди МодульКассы (QUEUED, {code}) и повторно не отправляется. Касса снова в сети.",
+            waiting.document_id(),
+        ),
+        &format!(
+            "  {MK_OFFLINE_KEY}: document {} waits in МодульКасса's queue for the register (QUEUED, {code}) and is not sent again. The register is back online.",
+            waiting.document_id(),
+        ),
+    );
+    mk.set_register(RegisterState::Online);
     drain(out, &outbox).await?;
 
     // Results: the journal, and the emulators' own journals for "exactly once".
@@ -314,6 +409,9 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
         let times = match *route {
             "orange" => orange.journal().fiscalised_count(&doc),
             "business_ru" => br.journal().fiscalised_count(&doc),
+            "ferma" => ferma.journal().fiscalised_count(&doc),
+            "komtet" => komtet.journal().fiscalised_count(&doc),
+            "modulkassa" => mk.journal().fiscalised_count(&doc),
             _ => atol.journal().fiscalised_count(&doc),
         };
         ok &= e.state == State::Done && times == 1;
@@ -345,6 +443,9 @@ pub(crate) async fn run(out: &Out, keep: bool) -> Result<(), CliError> {
     atol.shutdown().await;
     orange.shutdown().await;
     br.shutdown().await;
+    ferma.shutdown().await;
+    komtet.shutdown().await;
+    mk.shutdown().await;
     if keep {
         out.say(
             &format!(
@@ -395,6 +496,41 @@ fn enqueue(out: &Out, outbox: &Outbox, s: &Sample) -> Result<(), CliError> {
         ),
     );
     Ok(())
+}
+
+/// The key of the receipt sent while the МодульКасса register is offline.
+const MK_OFFLINE_KEY: &str = "demo-mk-refund";
+
+/// Whether the МодульКасса service holds this entry for the offline register.
+fn waits_for_register(e: &fiskal_outbox::Entry) -> bool {
+    e.state == State::Accepted && e.last_code.as_deref() == Some("waiting_for_register")
+}
+
+/// Runs the worker until the МодульКасса service holds [`MK_OFFLINE_KEY`] for the offline
+/// register (accepted, `waiting_for_register`), at most 120 s; returns that entry. The register
+/// stays offline meanwhile, so the entry cannot move on after the worker stops.
+async fn wait_for_register(outbox: &Arc<Outbox>) -> Result<fiskal_outbox::Entry, CliError> {
+    let watched = Arc::clone(outbox);
+    let until = Instant::now() + Duration::from_secs(120);
+    let condition = async move {
+        while Instant::now() < until {
+            if let Ok(Some(e)) = watched.get(MK_OFFLINE_KEY) {
+                if waits_for_register(&e) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    outbox.worker().clone().run(condition).await;
+    match outbox.get(MK_OFFLINE_KEY).map_err(CliError::outbox)? {
+        Some(e) if waits_for_register(&e) => Ok(e),
+        _ => Err(CliError::tr(
+            crate::out::exit::NOT_SETTLED,
+            "документ не дождался кассы МодульКассы за 120 с",
+            "the document did not reach the МодульКасса register's queue in 120 s",
+        )),
+    }
 }
 
 async fn drain(out: &Out, outbox: &Arc<Outbox>) -> Result<(), CliError> {
