@@ -4,7 +4,7 @@
 //! its source).
 //!
 //! One listener serves the shop API `api/shop/v2/` (ФФД 1.2): `GET queues/{qid}`,
-//! `POST queues/{qid}/task`, `GET tasks/{task_id}`.
+//! `POST queues/{qid}/task`, `POST queues/{qid}/multi-tasks`, `GET tasks/{task_id}`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fiskal_emulator::EmulatorError> {
@@ -35,6 +35,16 @@
 //! "print_queue_id", "state": "new"}` (the Python SDK's test), journaled (external id, uuid =
 //! task id). Task ids count up from 4 200 001.
 //!
+//! **Batches**: `POST queues/{qid}/multi-tasks` takes a JSON array of task bodies (the Python
+//! SDK's `create_tasks`), each checked as above, and answers `200` with a JSON object of the
+//! task objects keyed by their position, `"0"`, `"1"` … (the SDK's test
+//! `tests/v2/other/test.py` `TestMultiTasks`; the keys' meaning is **inferred**). How KOMTET
+//! answers a batch with a bad or repeated task is not published; the emulator's choice
+//! (**inferred**) is all or nothing: the first invalid task, or the first whose `external_id`
+//! the shop holds or the batch repeats, refuses the whole request with that task's error
+//! (`422 VLD11` for a repeat), its description starting `tasks[i]: `, and nothing is
+//! registered. Not an array, or empty: `400 VLD01`.
+//!
 //! **Processing**: after [`KomtetConfig::processing_delay`] the shop's register fiscalises the
 //! task: `GET tasks/{id}` answers `{"id", "external_id", "state", "error_description",
 //! "fiscal_data"}`, `state` `new` → `done` with `fiscal_data` `{"i", "fn", "t", "n", "fp",
@@ -43,11 +53,12 @@
 //! **inferred**). While a queue is **passive** ([`KomtetHandle::set_queue_active`]: no register
 //! takes its tasks) its tasks stay `new`, and `GET queues/{qid}` answers `"state": "passive"`.
 //!
-//! **Faults** ([`crate::Fault`]): [`crate::Endpoint::Register`] = `POST …/task`,
+//! **Faults** ([`crate::Fault`]): [`crate::Endpoint::Register`] = `POST …/task` and
+//! `POST …/multi-tasks` (a forced register error ends every task of the batch),
 //! [`crate::Endpoint::Report`] = the GETs. `QueueTimeout` / `RegisterError` end the task in
 //! `error`; `ResetAfterAccept` registers the task and closes the connection unanswered.
 //!
-//! **Not emulated**: `multi-tasks`, the v1 (ФФД 1.05) API, callbacks to `callback_url`,
+//! **Not emulated**: the v1 (ФФД 1.05) API, callbacks to `callback_url`,
 //! orders, employees.
 
 mod service;

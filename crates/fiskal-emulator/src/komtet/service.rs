@@ -57,6 +57,20 @@ fn error_reply(status: u16, code: &str, title: &str, description: &str) -> Reply
     )
 }
 
+/// 422 `VLD11`: the shop already holds a task with this `external_id` (the PHP SDK's test
+/// `ClientTest::testAPIValidationException`); `prefix` starts the description.
+fn vld11(external_id: &str, prefix: &str) -> Reply {
+    error_reply(
+        422,
+        "VLD11",
+        &format!("Чек с внешнем идентификатором {external_id} существует"),
+        &format!(
+            "{prefix}Проверьте корректность передаваемых идентификаторов. Измените \
+             идентификатор, либо прекратите попытки по передаче данного чека в очередь."
+        ),
+    )
+}
+
 impl From<Refusal> for Reply {
     fn from(r: Refusal) -> Reply {
         error_reply(r.status, r.code, &r.title, &r.description)
@@ -235,22 +249,27 @@ impl Komtet {
         let id = {
             let mut by_ext = lock(&self.by_external);
             if by_ext.contains_key(&key) {
-                // The PHP SDK's test `ClientTest::testAPIValidationException`.
-                return error_reply(
-                    422,
-                    "VLD11",
-                    &format!(
-                        "Чек с внешнем идентификатором {} существует",
-                        checked.external_id
-                    ),
-                    "Проверьте корректность передаваемых идентификаторов. Измените \
-                     идентификатор, либо прекратите попытки по передаче данного чека в очередь.",
-                );
+                return vld11(&checked.external_id, "");
             }
             let id = self.next_id.fetch_add(1, Ordering::SeqCst);
             by_ext.insert(key, id);
             id
         };
+        let answer = self.register(id, shop, qid, &checked, &req.body, forced);
+        Reply::json(200, answer.to_string())
+    }
+
+    /// Registers a checked task under `id` (already reserved in `by_external`), journals and
+    /// schedules it; the task object the creation answers.
+    fn register(
+        self: &Arc<Self>,
+        id: u64,
+        shop: &KomtetShop,
+        qid: &str,
+        checked: &validate::Checked,
+        body: &[u8],
+        forced: Option<DocError>,
+    ) -> Value {
         let operation = match checked.intent.trim_end_matches("Correction") {
             "sellReturn" => 2,
             "buy" => 3,
@@ -276,19 +295,89 @@ impl Komtet {
             operation: checked.intent.clone(),
             external_id: checked.external_id.clone(),
             uuid: id.to_string(),
-            ..JournalEntry::waiting(&req.body)
+            ..JournalEntry::waiting(body)
         });
         self.schedule(id, forced);
-        Reply::json(
-            200,
-            json!({
-                "id": id,
-                "external_id": checked.external_id,
-                "print_queue_id": qid.parse::<u64>().map_or(json!(qid), |n| json!(n)),
-                "state": "new",
-            })
-            .to_string(),
-        )
+        json!({
+            "id": id,
+            "external_id": checked.external_id,
+            "print_queue_id": qid.parse::<u64>().map_or(json!(qid), |n| json!(n)),
+            "state": "new",
+        })
+    }
+
+    /// `POST queues/{qid}/multi-tasks`: a JSON array of tasks (the Python SDK's
+    /// `create_tasks`), answered with an object of task objects keyed by the task's position
+    /// (`"0"`, `"1"` …, as in the SDK's test). **Inferred** (the SDK documents the success
+    /// only): the request is all or nothing — the first task that is invalid or whose
+    /// `external_id` the shop already holds (or that repeats one earlier in the batch) refuses
+    /// the whole request with that task's error, its description starting `tasks[i]: `, and
+    /// nothing is registered.
+    fn create_tasks(
+        self: &Arc<Self>,
+        req: &Req,
+        shop: &KomtetShop,
+        qid: &str,
+        forced: Option<DocError>,
+    ) -> Reply {
+        if let Err(r) = Self::owns_queue(shop, qid) {
+            return r;
+        }
+        if req.too_large {
+            return error_reply(413, validate::INVALID, "Слишком большой запрос", "");
+        }
+        let items = match serde_json::from_slice::<Value>(&req.body) {
+            Ok(Value::Array(a)) if !a.is_empty() => a,
+            _ => {
+                return error_reply(
+                    400,
+                    validate::INVALID,
+                    "Тело запроса должно быть непустым JSON-массивом задач",
+                    "",
+                )
+            }
+        };
+        let mut checked = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let body = item.to_string().into_bytes();
+            match validate::check_task(&body) {
+                Ok(c) => checked.push((c, body)),
+                Err(r) => {
+                    return error_reply(
+                        r.status,
+                        r.code,
+                        &r.title,
+                        &format!("tasks[{i}]: {}", r.description),
+                    )
+                }
+            }
+        }
+        let ids = {
+            let mut by_ext = lock(&self.by_external);
+            let mut seen = std::collections::HashSet::new();
+            for (i, (c, _)) in checked.iter().enumerate() {
+                let key = (shop.shop_id.clone(), c.external_id.clone());
+                if by_ext.contains_key(&key) || !seen.insert(c.external_id.clone()) {
+                    return vld11(&c.external_id, &format!("tasks[{i}]: "));
+                }
+            }
+            checked
+                .iter()
+                .map(|(c, _)| {
+                    let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+                    by_ext.insert((shop.shop_id.clone(), c.external_id.clone()), id);
+                    id
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut answer = serde_json::Map::new();
+        for (i, ((c, body), id)) in checked.iter().zip(ids).enumerate() {
+            answer.insert(
+                i.to_string(),
+                self.register(id, shop, qid, c, body, forced.clone()),
+            );
+        }
+        Reply::json(200, Value::Object(answer).to_string())
     }
 
     /// Processes the task after the queue time; while its queue is passive (no register
@@ -392,6 +481,7 @@ impl Komtet {
 pub(crate) enum Route {
     Queue(String),
     CreateTask(String),
+    CreateTasks(String),
     Task(String),
 }
 
@@ -406,6 +496,7 @@ fn route(path: &str) -> Option<Route> {
         {
             ["queues", q] => Route::Queue(crate::server::percent_decode(q)),
             ["queues", q, "task"] => Route::CreateTask(crate::server::percent_decode(q)),
+            ["queues", q, "multi-tasks"] => Route::CreateTasks(crate::server::percent_decode(q)),
             ["tasks", id] => Route::Task(crate::server::percent_decode(id)),
             _ => return None,
         },
@@ -431,7 +522,9 @@ impl Service for Komtet {
     fn route(&self, req: &Req) -> Result<(Route, Endpoint), Reply> {
         let r = route(&req.path).ok_or_else(core::not_found)?;
         let (method_ok, endpoint) = match &r {
-            Route::CreateTask(_) => (req.method == hyper::Method::POST, Endpoint::Register),
+            Route::CreateTask(_) | Route::CreateTasks(_) => {
+                (req.method == hyper::Method::POST, Endpoint::Register)
+            }
             _ => (req.method == hyper::Method::GET, Endpoint::Report),
         };
         if !method_ok {
@@ -450,6 +543,10 @@ impl Service for Komtet {
             Route::CreateTask(q) => {
                 let forced = core::forced_outcome(fault, queue_timeout);
                 self.create_task(req, &shop, &q, forced)
+            }
+            Route::CreateTasks(q) => {
+                let forced = core::forced_outcome(fault, queue_timeout);
+                self.create_tasks(req, &shop, &q, forced)
             }
             Route::Task(id) => self.get_task(&shop, &id),
         }
