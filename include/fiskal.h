@@ -818,14 +818,17 @@ fiskal_result fiskal_outbox_audit(const fiskal_outbox *outbox,
 
 /*
  Counts per state, the last hour's metrics and the worker's counters:
- `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention", "last_hour":
+ `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention",
+ "waiting_for_register", "last_hour":
  {"done", "rejected", "failed_at_register", "stuck", "latency_p50_ms", "latency_p95_ms",
  "latency_max_ms"}, "worker": {"running", "claimed", "submits", "status_calls", "done",
  "done_with_attention", "resubmits", "failovers", "conflicts", "store_errors", "unrouted"},
  "unhealthy_routes": [{"route",
  "since_ms", "at_ms", "code", "message", "failures"}]}` (`states` lists every state, zero
  counts included, `cancelled` too; `done_with_attention`: done entries whose `attention` is
- set; `unhealthy_routes`: the routes whose provider refused our
+ set; `waiting_for_register`: accepted entries whose provider holds the document until its
+ register is online (МодульКасса's QUEUED); `unhealthy_routes`: the routes whose provider
+ refused our
  credentials or configuration and has not taken, reported or refused a document since,
  empty when all is well). Ownership as for `fiskal_outbox_enqueue`. Thread-safe.
 
