@@ -12,6 +12,7 @@ result-code number, while comments and the order of declarations do not matter.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import List
 
@@ -19,6 +20,7 @@ import cffi
 import pytest
 from cffi import recompiler
 
+import fiskal._ffi
 import fiskal._native
 from conftest import REPO
 
@@ -77,7 +79,22 @@ def module_text(cdef: str, tmp: Path, name: str) -> str:
 
 
 def shipped_text() -> str:
+    """cffi's module text of the declarations the installed wheel uses: the cffi wheel's
+    generated ``fiskal/_native/ffi.py``, or (the CPython wheel, whose extension module exports
+    the C ABI) the module text of the header it ships, ``fiskal/fiskal_php.h``."""
+    package = Path(fiskal.__file__).parent
+    if fiskal.NATIVE:
+        tmp = Path(tempfile.mkdtemp())
+        return module_text((package / "fiskal_php.h").read_text(encoding="utf-8"), tmp, "ffi")
     return (Path(fiskal._native.__file__).parent / "ffi.py").read_text()
+
+
+def test_shipped_header_is_include_fiskal_php_h() -> None:
+    # The CPython wheel reads this copy with cffi at import; it must be the header, byte for byte.
+    shipped = Path(fiskal.__file__).parent / "fiskal_php.h"
+    assert shipped.read_bytes() == (INCLUDE / "fiskal_php.h").read_bytes(), (
+        "stale copy: cp include/fiskal_php.h bindings/python/python/fiskal/fiskal_php.h"
+    )
 
 
 def test_shipped_declarations_equal_include_fiskal_h(tmp_path: Path) -> None:
@@ -95,7 +112,7 @@ def test_every_header_function_is_callable() -> None:
     header = (INCLUDE / "fiskal.h").read_text(encoding="utf-8")
     names = sorted(set(re.findall(r"\b(fiskal_\w+)\(", header)))
     assert "fiskal_validate" in names and "fiskal_string_free" in names
-    lib = fiskal._native.lib
+    lib = fiskal._ffi.lib
     missing = [n for n in names if not hasattr(lib, n)]
     assert missing == []
 

@@ -25,7 +25,9 @@ always give money as a string with two decimals. Never pass floats for money.
 """
 
 from ._api import (
+    NATIVE,
     Receipt,
+    ValidatedReceipt,
     call,
     compute,
     from_tlv,
@@ -69,6 +71,8 @@ from .types import (
 __version__ = version()
 
 __all__ = [
+    "NATIVE",
+    "ValidatedReceipt",
     # operations
     "version",
     "version_info",

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from . import _ffi
 from ._ffi import ffi, lib
-from .errors import ArgumentError
+from .errors import ArgumentError, FiskalError
 from .types import Computation, DecodedTlv, Mark, Split, Tlv, VersionInfo
+
+from . import _native
+
+# CPython: the extension module reads dicts straight into the Rust model (no JSON text); PyPy:
+# the cffi package, JSON text through the C ABI.
+_ext: Any = _native if hasattr(_native, "NativeError") else None
 
 __all__ = [
     "version",
@@ -23,7 +29,57 @@ __all__ = [
     "call",
     "result_name",
     "Receipt",
+    "ValidatedReceipt",
+    "NATIVE",
 ]
+
+#: ``True`` when the CPython extension module is in use (receipts read from Python objects
+#: directly), ``False`` on the cffi path (PyPy: JSON text through the C ABI).
+NATIVE = _ext is not None
+
+
+class ValidatedReceipt(Mapping[str, Any]):
+    """A receipt that passed every FFD rule (what :func:`validate` returns on CPython): a
+    read-only mapping of the normalised receipt, built from the Rust model only when first
+    read. ``to_dict()`` gives a plain (new, mutable) ``dict``; passing the object itself to
+    :func:`to_tlv` or :func:`validate` reuses the parsed receipt."""
+
+    __slots__ = ("_native", "_dict")
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self._dict: Optional[Dict[str, Any]] = None
+
+    def _data(self) -> Dict[str, Any]:
+        if self._dict is None:
+            self._dict = self._native.to_dict()
+        return self._dict
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The normalised receipt as a new ``dict``."""
+        d: Dict[str, Any] = self._native.to_dict()
+        return d
+
+    def to_json(self) -> Dict[str, Any]:
+        """The normalised receipt for JSON (``json.dumps(r, default=lambda o: o.to_json())``)."""
+        return self.to_dict()
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return "ValidatedReceipt(%r)" % (self._data(),)
+
+    def __reduce__(self) -> Any:
+        # pickle, copy and deepcopy give the plain dict (the Rust receipt does not cross
+        # processes).
+        return (dict, (self.to_dict(),))
 
 #: A receipt: a dict (docs/receipt-json.md), or its JSON text as ``str`` / UTF-8 ``bytes``.
 Receipt = Union[Mapping[str, Any], str, bytes]
@@ -74,9 +130,13 @@ def version_info() -> VersionInfo:
     return VersionInfo.from_json(json.loads(_ffi.take_string(out[0], n[0])))
 
 
-def validate(receipt: Receipt) -> Dict[str, Any]:
+def validate(receipt: Receipt) -> Mapping[str, Any]:
     """Parses and checks a receipt against every FFD rule; returns it normalised (money with two
     decimals, all five payments, quantities as strings).
+
+    On CPython the result is a :class:`ValidatedReceipt`: the receipt stays in Rust and the
+    normalised mapping is built only when read (``to_dict()`` for a plain ``dict``); on PyPy it
+    is a ``dict``.
 
     >>> r = validate({"version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
     ...     "company": {"inn": "7701000001", "payment_place": "https://shop.example.ru"},
@@ -91,8 +151,23 @@ def validate(receipt: Receipt) -> Dict[str, Any]:
         ValidationError: the receipt breaks FFD rules (``.errors`` lists every violation).
         ArgumentError: not JSON, a wrong type or an unknown field (``.path`` names it).
     """
+    if _ext is not None:
+        try:
+            return ValidatedReceipt(_ext.validate(_native_input(receipt)))
+        except _ext.NativeError as e:
+            raise FiskalError.from_json(e.args[0]) from None
     receipt_out: Dict[str, Any] = _ffi.call_json(lib.fiskal_validate, _ffi.to_bytes(receipt))["receipt"]
     return receipt_out
+
+
+def _native_input(receipt: Any) -> Any:
+    """What the extension module reads: the Rust receipt of a :class:`ValidatedReceipt`, the
+    bytes of a ``memoryview``, anything else as it is."""
+    if isinstance(receipt, ValidatedReceipt):
+        return receipt._native
+    if isinstance(receipt, memoryview):
+        return bytes(receipt)
+    return receipt
 
 
 def compute(
@@ -166,6 +241,11 @@ def to_tlv(receipt: Receipt) -> Tlv:
     """Validates a receipt (every rule, the 32 KB size included) and encodes it as a TLV
     document (form 3 or 31). ``bytes(result)`` is the document; ``result.size`` its exact size.
     """
+    if _ext is not None:
+        try:
+            return Tlv.from_json(_ext.to_tlv(_native_input(receipt)))
+        except _ext.NativeError as e:
+            raise FiskalError.from_json(e.args[0]) from None
     return Tlv.from_json(_ffi.call_json(lib.fiskal_to_tlv, _ffi.to_bytes(receipt)))
 
 

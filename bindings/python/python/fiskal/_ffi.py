@@ -12,8 +12,27 @@ import json
 from decimal import Decimal
 from typing import Any, Callable, Dict, Mapping, Union
 
-from ._native import ffi, lib
 from .errors import FiskalError
+
+try:
+    # The cffi wheel (PyPy): fiskal._native is the package maturin generated, cffi's declarations
+    # (ffi.py) next to libfiskal.
+    from ._native import ffi, lib
+except ImportError:
+    # The CPython wheel: fiskal._native is the PyO3 extension module, whose shared library also
+    # exports the whole C ABI. The declarations are include/fiskal_php.h, shipped as
+    # fiskal/fiskal_php.h (tests/test_header.py checks the copy), read by cffi in ABI mode and
+    # bound to that same library.
+    import os as _os
+
+    import cffi as _cffi
+
+    from . import _native as _ext
+
+    ffi = _cffi.FFI()
+    with open(_os.path.join(_os.path.dirname(__file__), "fiskal_php.h"), encoding="utf-8") as _h:
+        ffi.cdef(_h.read())
+    lib = ffi.dlopen(_ext.__file__)
 
 __all__ = ["ffi", "lib", "call_text", "call_json", "raise_last_error", "to_bytes", "dumps"]
 

@@ -1,0 +1,431 @@
+//! A `serde::Deserializer` over Python objects: the receipt model is read straight from dicts,
+//! lists, `str`, `int`, `bool`, `None` and `decimal.Decimal`, with no JSON text in between.
+//!
+//! It reads a Python value exactly as the cffi path reads the JSON text that `json.dumps` makes
+//! of it (bindings/python/python/fiskal/_ffi.py, `dumps`): a `Decimal` is its exact string
+//! (`str(d)`, as a JSON string), an object with a `to_json()` method is what that returns, a
+//! `tuple` is a list. Money and quantities are read by the model through serde_json's
+//! `RawValue` (never through a float); [`PyDe`] answers that request with the JSON text of the
+//! value (`"199.90"` quoted for a `str` or a `Decimal`, the digits of an `int`), so the model's
+//! own exact parser and its error messages apply unchanged.
+//!
+//! The `pythonize` crate was not used: its `deserialize_newtype_struct` cannot hand the model a
+//! `RawValue`, so no amount would deserialize, and it names no `Decimal`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// serde_json's private marker for `RawValue` (its `raw_value` feature): a newtype struct of
+/// this name is asked for, and a map with this one key and the JSON text as its value is the
+/// answer (serde_json's own `Value` deserializer does the same).
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// Why a Python value could not be read as the model: serde's message (the JSON path is added
+/// by `serde_path_to_error` around the deserializer).
+#[derive(Debug)]
+pub(crate) struct DeError(pub(crate) String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+impl From<PyErr> for DeError {
+    fn from(e: PyErr) -> Self {
+        DeError(e.to_string())
+    }
+}
+
+/// The Python types the deserializer tells apart.
+pub(crate) struct Types<'py> {
+    /// `decimal.Decimal`.
+    pub(crate) decimal: Bound<'py, PyAny>,
+}
+
+/// `decimal.Decimal`, imported once per interpreter.
+static DECIMAL: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+
+impl<'py> Types<'py> {
+    /// What is needed (`decimal.Decimal`, imported on first use).
+    pub(crate) fn new(py: Python<'py>) -> PyResult<Types<'py>> {
+        let decimal = DECIMAL.get_or_try_init(py, || {
+            py.import("decimal")?.getattr("Decimal").map(Bound::unbind)
+        })?;
+        Ok(Types {
+            decimal: decimal.bind(py).clone(),
+        })
+    }
+}
+
+/// A Python value seen as JSON: what `json.dumps` would make of it.
+enum Kind<'a, 'py> {
+    Str(&'a Bound<'py, PyString>),
+    Bool(bool),
+    Int(&'a Bound<'py, PyInt>),
+    Float(f64),
+    None,
+    Dict(&'a Bound<'py, PyDict>),
+    List(&'a Bound<'py, PyAny>),
+    /// A `Decimal`: its exact text, as a JSON string.
+    Decimal(String),
+    /// An object with `to_json()`: what it returned.
+    Converted(Bound<'py, PyAny>),
+}
+
+/// The deserializer over one Python value.
+pub(crate) struct PyDe<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    types: &'a Types<'py>,
+}
+
+impl<'a, 'py> PyDe<'a, 'py> {
+    /// A deserializer over `obj`.
+    pub(crate) fn new(obj: &'a Bound<'py, PyAny>, types: &'a Types<'py>) -> Self {
+        PyDe { obj, types }
+    }
+
+    fn kind(&self) -> Result<Kind<'a, 'py>, DeError> {
+        let o = self.obj;
+        // Exact types first (the common case), then subclasses, as json.dumps does.
+        if let Ok(s) = o.cast::<PyString>() {
+            return Ok(Kind::Str(s));
+        }
+        // Money as a `Decimal` is common: an exact type check (a pointer comparison) first.
+        if o.get_type().is(&self.types.decimal) {
+            return Ok(Kind::Decimal(Utf8::new(&o.str()?)?.as_str()?.to_owned()));
+        }
+        if let Ok(b) = o.cast::<PyBool>() {
+            return Ok(Kind::Bool(b.is_true()));
+        }
+        if let Ok(i) = o.cast::<PyInt>() {
+            return Ok(Kind::Int(i));
+        }
+        if let Ok(d) = o.cast::<PyDict>() {
+            return Ok(Kind::Dict(d));
+        }
+        if o.is_instance_of::<PyList>() || o.is_instance_of::<PyTuple>() {
+            return Ok(Kind::List(o));
+        }
+        if o.is_none() {
+            return Ok(Kind::None);
+        }
+        if let Ok(f) = o.cast::<PyFloat>() {
+            return Ok(Kind::Float(f.value()));
+        }
+        if o.is_instance(&self.types.decimal)? {
+            return Ok(Kind::Decimal(Utf8::new(&o.str()?)?.as_str()?.to_owned()));
+        }
+        if let Ok(to_json) = o.getattr("to_json") {
+            if to_json.is_callable() {
+                return Ok(Kind::Converted(to_json.call0()?));
+            }
+        }
+        Err(DeError(format!(
+            "Object of type {} is not JSON serializable",
+            o.get_type().name()?
+        )))
+    }
+
+    /// The JSON text of the value (for a `RawValue`: money and quantities).
+    fn json_text(&self) -> Result<String, DeError> {
+        Ok(match self.kind()? {
+            Kind::Str(s) => json_string(Utf8::new(s)?.as_str()?),
+            Kind::Bool(b) => b.to_string(),
+            Kind::Int(i) => i.str()?.to_cow()?.into_owned(),
+            // Python's repr of a float is what json.dumps writes (shortest round-trip digits).
+            Kind::Float(f) if f.is_finite() => self.obj.repr()?.to_cow()?.into_owned(),
+            Kind::Float(f) => {
+                return Err(DeError(format!(
+                    "{f} is not a number JSON can carry (NaN and infinities are not amounts)"
+                )))
+            }
+            Kind::None => "null".to_owned(),
+            // A Decimal's text is digits, a sign, a point, an exponent or a NaN/Infinity word:
+            // nothing to escape.
+            Kind::Decimal(text) => format!("\"{text}\""),
+            Kind::Converted(v) => PyDe::new(&v, self.types).json_text()?,
+            Kind::Dict(_) | Kind::List(_) => {
+                let v: serde_json::Value =
+                    de::Deserialize::deserialize(PyDe::new(self.obj, self.types))?;
+                v.to_string()
+            }
+        })
+    }
+}
+
+/// The UTF-8 text of a `str`, held in a `bytes` object (one encoding, no copy into Rust: the
+/// stable ABI of CPython 3.8 has no borrowed UTF-8 view of a `str`). PyO3's `to_cow` would copy
+/// the bytes once more into a `String`.
+struct Utf8<'py>(Bound<'py, PyBytes>);
+
+impl<'py> Utf8<'py> {
+    fn new(s: &Bound<'py, PyString>) -> Result<Self, DeError> {
+        Ok(Utf8(s.encode_utf8()?))
+    }
+
+    fn as_str(&self) -> Result<&str, DeError> {
+        // CPython's UTF-8 encoder only writes UTF-8 (lone surrogates fail in `new`).
+        std::str::from_utf8(self.0.as_bytes()).map_err(|e| DeError(e.to_string()))
+    }
+}
+
+/// A JSON string literal of `s`.
+fn json_string(s: &str) -> String {
+    // Serialising a str cannot fail.
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.kind()? {
+            Kind::Str(s) => visitor.visit_str(Utf8::new(s)?.as_str()?),
+            Kind::Bool(b) => visitor.visit_bool(b),
+            Kind::Int(i) => {
+                if let Ok(u) = i.extract::<u64>() {
+                    visitor.visit_u64(u)
+                } else if let Ok(n) = i.extract::<i64>() {
+                    visitor.visit_i64(n)
+                } else {
+                    // serde_json reads an integer beyond 64 bits as a float; so does this.
+                    visitor.visit_f64(i.extract::<f64>()?)
+                }
+            }
+            Kind::Float(f) => visitor.visit_f64(f),
+            Kind::None => visitor.visit_unit(),
+            Kind::Decimal(text) => visitor.visit_string(text),
+            Kind::Dict(d) => visitor.visit_map(DictAccess::new(d, self.types)),
+            Kind::List(l) => visitor.visit_seq(ListAccess {
+                items: l.try_iter()?,
+                types: self.types,
+            }),
+            Kind::Converted(v) => PyDe::new(&v, self.types).deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.obj.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if name == RAW_VALUE_TOKEN {
+            visitor.visit_map(RawAccess {
+                text: Some(self.json_text()?),
+            })
+        } else {
+            visitor.visit_newtype_struct(self)
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.kind()? {
+            Kind::Str(s) => {
+                let text = Utf8::new(s)?;
+                visitor.visit_enum(de::value::StrDeserializer::<DeError>::new(text.as_str()?))
+            }
+            Kind::Dict(d) if d.len() == 1 => {
+                let mut it = d.iter();
+                let (k, v) = it
+                    .next()
+                    .ok_or_else(|| DeError("an empty object is not an enum".to_owned()))?;
+                visitor.visit_enum(EnumAccess {
+                    key: k,
+                    value: v,
+                    types: self.types,
+                })
+            }
+            Kind::Converted(v) => {
+                PyDe::new(&v, self.types).deserialize_enum(_name, _variants, visitor)
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// The entries of a dict, in order.
+struct DictAccess<'a, 'py> {
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    value: Option<Bound<'py, PyAny>>,
+    types: &'a Types<'py>,
+}
+
+impl<'a, 'py> DictAccess<'a, 'py> {
+    fn new(d: &Bound<'py, PyDict>, types: &'a Types<'py>) -> Self {
+        DictAccess {
+            items: d.iter(),
+            value: None,
+            types,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        match self.items.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                // json.dumps writes int, float, bool and None keys as strings; a receipt has
+                // none, and any other key type fails there as here.
+                let key = Utf8::new(
+                    k.cast::<PyString>()
+                        .map_err(|_| DeError("keys must be str".to_owned()))?,
+                )?;
+                seed.deserialize(de::value::StrDeserializer::<DeError>::new(key.as_str()?))
+                    .map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let v = self
+            .value
+            .take()
+            .ok_or_else(|| DeError("a value without its key".to_owned()))?;
+        seed.deserialize(PyDe::new(&v, self.types))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// The items of a list or tuple, in order.
+struct ListAccess<'a, 'py> {
+    items: Bound<'py, pyo3::types::PyIterator>,
+    types: &'a Types<'py>,
+}
+
+impl<'de> SeqAccess<'de> for ListAccess<'_, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        match self.items.next() {
+            Some(item) => seed.deserialize(PyDe::new(&item?, self.types)).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The one-entry map serde_json's `RawValue` visitor expects: its marker key, then the text.
+struct RawAccess {
+    text: Option<String>,
+}
+
+impl<'de> MapAccess<'de> for RawAccess {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        if self.text.is_some() {
+            let key: de::value::StrDeserializer<'_, DeError> = RAW_VALUE_TOKEN.into_deserializer();
+            seed.deserialize(key).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let text = self
+            .text
+            .take()
+            .ok_or_else(|| DeError("a raw value read twice".to_owned()))?;
+        seed.deserialize(text.into_deserializer())
+    }
+}
+
+/// An externally tagged enum variant: `{"variant": value}`.
+struct EnumAccess<'a, 'py> {
+    key: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+    types: &'a Types<'py>,
+}
+
+impl<'de, 'a, 'py> de::EnumAccess<'de> for EnumAccess<'a, 'py> {
+    type Error = DeError;
+    type Variant = VariantAccess<'a, 'py>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), DeError> {
+        let name = seed.deserialize(PyDe::new(&self.key, self.types))?;
+        Ok((
+            name,
+            VariantAccess {
+                value: self.value,
+                types: self.types,
+            },
+        ))
+    }
+}
+
+/// The content of an externally tagged enum variant.
+struct VariantAccess<'a, 'py> {
+    value: Bound<'py, PyAny>,
+    types: &'a Types<'py>,
+}
+
+impl<'de> de::VariantAccess<'de> for VariantAccess<'_, '_> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        de::Deserialize::deserialize(PyDe::new(&self.value, self.types))
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        seed.deserialize(PyDe::new(&self.value, self.types))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+        de::Deserializer::deserialize_any(PyDe::new(&self.value, self.types), visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        de::Deserializer::deserialize_any(PyDe::new(&self.value, self.types), visitor)
+    }
+}

@@ -1,0 +1,213 @@
+"""The two paths of the package: on CPython the extension module reads dicts straight into the
+Rust model; on PyPy the cffi layer sends JSON text through the C ABI. Both must agree with the
+C ABI (and so with every other binding) on every result and every error's code, path and
+violations. The checks that compare a dict with its JSON text run on both interpreters."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, List, Mapping
+
+import pytest
+
+import fiskal
+from conftest import load, vector_files
+
+# The invalid vectors given as a JSON object (all but the malformed text).
+INVALID = [f for f in vector_files("invalid") if "receipt" in load(f)]
+TLV = vector_files("tlv")
+
+
+def test_native_on_cpython_cffi_on_pypy() -> None:
+    # The package picks the extension module on CPython and the cffi layer elsewhere.
+    assert fiskal.NATIVE == (sys.implementation.name == "cpython")
+
+
+def c_abi(text: str) -> Dict[str, Any]:
+    """validate through the C ABI itself (fiskal_call: JSON text in, JSON out)."""
+    return fiskal.call("validate", text)["receipt"]
+
+
+def error_of(op: Any, receipt: Any) -> fiskal.FiskalError:
+    with pytest.raises(fiskal.FiskalError) as info:
+        op(receipt)
+    return info.value
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[f.stem for f in INVALID])
+def test_invalid_vector_from_a_dict_fails_as_its_text(path: Path) -> None:
+    v = load(path)
+    text = json.dumps(v["receipt"], ensure_ascii=False)
+    for op in (fiskal.validate, fiskal.to_tlv):
+        from_dict = error_of(op, copy.deepcopy(v["receipt"]))
+        from_text = error_of(op, text)
+        assert type(from_dict) is type(from_text)
+        assert (from_dict.code, from_dict.name, from_dict.path) == (
+            from_text.code,
+            from_text.name,
+            from_text.path,
+        )
+        if from_text.code == 2000:
+            # Every violation, its code, path and both messages; the summary messages too.
+            assert from_dict.details == from_text.details
+            assert (from_dict.message_ru, from_dict.message_en) == (
+                from_text.message_ru,
+                from_text.message_en,
+            )
+        else:
+            assert from_dict.code == 102
+            assert from_dict.message_ru and from_dict.message_en
+
+
+@pytest.mark.parametrize("path", TLV, ids=[f.stem for f in TLV])
+def test_valid_vector_normalised_as_the_c_abi_prints_it(path: Path) -> None:
+    v = load(path)
+    text = json.dumps(v["receipt"], ensure_ascii=False)
+    want = c_abi(text)
+    got = fiskal.validate(v["receipt"])
+    assert dict(got) == want
+    # Key order too: the dict is built in the order the C ABI prints.
+    assert json.dumps(dict(got), ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
+    assert fiskal.validate(text) == want
+
+
+def test_decimal_int_and_str_money_read_exactly(sample: Dict[str, Any]) -> None:
+    r = copy.deepcopy(sample)
+    r["items"][0]["price"] = Decimal("199.90")
+    r["items"][0]["quantity"] = Decimal("3")
+    r["items"][0]["sum"] = Decimal("599.7")
+    r["payments"] = {"electronic": Decimal("599.70")}
+    out = fiskal.validate(r)
+    assert out["items"][0]["price"] == "199.90"
+    assert out["items"][0]["sum"] == "599.70"
+    assert out["items"][0]["quantity"] == "3"
+    assert out["payments"]["electronic"] == "599.70"
+    whole = copy.deepcopy(sample)
+    whole["items"][0].update(price=200, quantity=3, sum=600)
+    whole.update(total=600, payments={"electronic": 600})
+    assert fiskal.validate(whole)["total"] == "600.00"
+    # A Decimal with a third decimal is the same FFD violation as the string.
+    bad = copy.deepcopy(sample)
+    bad["items"][0]["price"] = Decimal("199.901")
+    e = error_of(fiskal.validate, bad)
+    e_text = error_of(fiskal.validate, json.dumps(dict(bad, items=[
+        dict(bad["items"][0], price="199.901")]), ensure_ascii=False))
+    assert isinstance(e, fiskal.ValidationError)
+    assert [(x.path, x.name) for x in e.errors] == [(x.path, x.name) for x in e_text.errors]
+
+
+@pytest.mark.parametrize(
+    "field, value, path",
+    [
+        ("price", True, "items[0].price"),
+        ("price", None, "items[0].price"),
+        ("price", "abc", "items[0].price"),
+        ("price", Decimal("NaN"), "items[0].price"),
+        ("price", [1], "items[0].price"),
+        ("name", 5, "items[0].name"),
+        ("vat", "vat99", "items[0].vat"),
+        ("prise", "1.00", "items[0].prise"),
+    ],
+)
+def test_type_errors_name_the_field(
+    sample: Dict[str, Any], field: str, value: Any, path: str
+) -> None:
+    r = copy.deepcopy(sample)
+    r["items"][0][field] = value
+    e = error_of(fiskal.validate, r)
+    assert type(e) is fiskal.ArgumentError
+    assert (e.code, e.name, e.path) == (102, "invalid_json", path)
+    text = json.dumps(r, ensure_ascii=False, default=str)
+    assert error_of(fiskal.validate, text).path == path
+
+
+def test_objects_json_cannot_carry_are_refused(sample: Dict[str, Any]) -> None:
+    r = copy.deepcopy(sample)
+    r["items"][0]["name"] = object()
+    # The cffi path fails in json.dumps (TypeError), the native one names the field.
+    with pytest.raises((TypeError, fiskal.ArgumentError)) as info:
+        fiskal.validate(r)
+    if fiskal.NATIVE:
+        assert isinstance(info.value, fiskal.ArgumentError)
+        assert info.value.path == "items[0].name"
+
+
+def test_tuples_and_other_format_versions(sample: Dict[str, Any]) -> None:
+    r = copy.deepcopy(sample)
+    r["items"] = tuple(r["items"])
+    assert fiskal.validate(r)["items"][0]["name"] == "Носки"
+    v2 = dict(sample, version=2, something_new=1)
+    e = error_of(fiskal.validate, v2)
+    assert isinstance(e, fiskal.ValidationError)
+    assert [(x.path, x.name) for x in e.errors] == [("version", "unsupported_format_version")]
+
+
+def test_validated_receipt_is_a_read_only_mapping(sample: Dict[str, Any]) -> None:
+    r = fiskal.validate(sample)
+    assert isinstance(r, Mapping)
+    assert r == c_abi(json.dumps(sample, ensure_ascii=False))
+    assert list(r) == list(c_abi(json.dumps(sample, ensure_ascii=False)))
+    if fiskal.NATIVE:
+        assert isinstance(r, fiskal.ValidatedReceipt)
+        d = r.to_dict()
+        d["total"] = "1.00"  # a new dict each time: the receipt itself does not change
+        assert r["total"] == "599.70" and r.to_dict()["total"] == "599.70"
+        with pytest.raises(TypeError):
+            r["total"] = "1.00"  # type: ignore[index]
+    # copy, deepcopy and pickle give a plain dict of the same receipt.
+    for c in (copy.copy(r), copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
+        assert type(c) is dict and c == r
+    # A validated receipt is a receipt for every operation, on both paths.
+    assert fiskal.to_tlv(r).hex == fiskal.to_tlv(sample).hex
+    assert fiskal.validate(r) == r
+    assert fiskal.compute(r).total == "599.70"
+
+
+def test_memoryview_and_bytearray_text(sample: Dict[str, Any]) -> None:
+    data = json.dumps(sample, ensure_ascii=False).encode("utf-8")
+    want = fiskal.validate(sample)
+    assert fiskal.validate(memoryview(data)) == want
+    assert fiskal.validate(bytearray(data)) == want
+    e = error_of(fiskal.validate, b'{"version": 1, "ffd": "\xff"}')
+    assert (e.code, e.path) == (101, "input")
+
+
+def test_to_tlv_from_a_dict_equals_from_text(sample: Dict[str, Any]) -> None:
+    text = json.dumps(sample, ensure_ascii=False)
+    a, b = fiskal.to_tlv(sample), fiskal.to_tlv(text)
+    assert (a.hex, a.base64, a.size, a.form, a.ffd) == (b.hex, b.base64, b.size, b.form, b.ffd)
+    assert a.raw == fiskal.call("to_tlv", text)
+
+
+def test_many_items_and_marks_from_dicts() -> None:
+    items: List[Dict[str, Any]] = []
+    total = 0
+    for i in range(200):
+        price = 10_000 + (i % 97) * 137
+        total += price
+        item: Dict[str, Any] = {
+            "name": "Товар номер %05d" % i,
+            "price": Decimal(price) / 100,
+            "quantity": 1,
+            "sum": "%d.%02d" % (price // 100, price % 100),
+            "measure": "piece",
+            "vat": "vat22",
+            "payment_method": "full_payment",
+            "payment_subject": "marked" if i % 4 == 0 else "commodity",
+        }
+        if i % 4 == 0:
+            item["mark"] = {"kind": 1305, "value": "0104601234567893215Abc%09d" % i,
+                            "processing_mode": 0}
+        items.append(item)
+    money = "%d.%02d" % (total // 100, total % 100)
+    r = {"version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+         "company": {"inn": "7701000001", "payment_place": "https://shop.example.ru"},
+         "items": items, "payments": {"electronic": money}, "total": money}
+    text = json.dumps(r, ensure_ascii=False, default=str)
+    assert fiskal.validate(r) == c_abi(text)
+    assert fiskal.to_tlv(r).hex == fiskal.call("to_tlv", text)["hex"]
