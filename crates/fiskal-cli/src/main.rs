@@ -164,8 +164,9 @@ enum Command {
         /// subcommand; only add, reconcile, requeue and cancel need it.
         #[arg(long, global = true, env = "FISKAL_CONFIG")]
         config: Option<PathBuf>,
-        /// Журнал очереди (файл SQLite); до или после подкоманды / the journal (SQLite file),
-        /// before or after the subcommand.
+        /// Журнал очереди: файл SQLite или postgres://… (сборка с функцией postgres); до или
+        /// после подкоманды / the journal: an SQLite file, or postgres://… (a build with the
+        /// feature postgres), before or after the subcommand.
         #[arg(long, global = true, env = "FISKAL_DB")]
         db: Option<PathBuf>,
         #[command(subcommand)]
@@ -177,7 +178,8 @@ enum Command {
         /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
         #[arg(long, env = "FISKAL_CONFIG")]
         config: PathBuf,
-        /// Журнал очереди (файл SQLite) / the journal (SQLite file).
+        /// Журнал очереди: файл SQLite или postgres://… (сборка с функцией postgres) / the
+        /// journal: an SQLite file, or postgres://… (a build with the feature postgres).
         #[arg(long, env = "FISKAL_DB")]
         db: PathBuf,
         /// Остановиться, когда делать больше нечего / stop when nothing is left to do.

@@ -10,7 +10,9 @@
 //!   the contracts (durability, idempotent enqueue, document id `key-attempt`, optimistic
 //!   concurrency, leases) are in its module docs.
 //! * [`Outbox`]: the journal, routes and worker behind one handle, configured by
-//!   [`OutboxSettings`] (JSON / TOML); what the C ABI, the bindings and the CLI hold.
+//!   [`OutboxSettings`] (JSON / TOML); what the C ABI, the bindings and the CLI hold. Its
+//!   journal ([`JournalStore`]) is an SQLite file or, with the feature `postgres`, a
+//!   `postgres://` URL ([`PostgresSettings`] for the password and the pool).
 //! * [`reconcile`]: the journal's done entries compared with the providers.
 //! * [`OutboxError`]: the one error type.
 //! * [`worker`]: the [`Worker`] that claims due entries, submits, polls and resolves in-doubt
@@ -26,9 +28,9 @@ pub mod store;
 pub mod worker;
 
 pub use error::OutboxError;
-pub use outbox::{Observer, Outbox};
+pub use outbox::{is_postgres_url, JournalStore, Observer, Outbox};
 pub use reconcile::{Finding, Reconciliation};
-pub use settings::OutboxSettings;
+pub use settings::{OutboxSettings, PostgresSettings};
 pub use state::{transition, Event, EventKind, OperatorAction, State, TRANSITIONS};
 pub use store::{
     document_id, Attention, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm,

@@ -3,12 +3,14 @@
 
 use crate::error::OutboxError;
 use crate::reconcile::{reconcile, Reconciliation};
-use crate::settings::OutboxSettings;
-use crate::state::{OperatorAction, State};
+use crate::settings::{OutboxSettings, PostgresSettings};
+use crate::state::{Event, OperatorAction, State};
 use crate::store::{
-    AuditRecord, Enqueued, Entry, NewEntry, RouteAlarm, SqliteStore, StateStats, Store, Timestamp,
-    WindowMetrics,
+    AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore, StateStats,
+    Store, Timestamp, Wake, WindowMetrics,
 };
+#[cfg(feature = "postgres")]
+use crate::store::{PgConfig, PgStore};
 use crate::worker::{Transition, Worker, WorkerCounters, WorkerThread};
 use fiskal_ffd::Receipt;
 use fiskal_providers::AnyProvider;
@@ -19,7 +21,238 @@ use std::time::Duration;
 /// A function called after every change the worker writes.
 pub type Observer = Box<dyn Fn(&Transition) + Send + Sync>;
 
-/// The outbox over an SQLite journal with real provider clients.
+/// Whether a journal location names a PostgreSQL server (`postgres://…` or
+/// `postgresql://…`, any case) rather than an SQLite file.
+pub fn is_postgres_url(location: &str) -> bool {
+    let l = location.trim_start();
+    ["postgres://", "postgresql://"].iter().any(|p| {
+        l.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
+/// The journal an [`Outbox`] runs on: an SQLite file (one machine, the default) or, with the
+/// feature `postgres`, a PostgreSQL database shared by workers on many machines. It is a
+/// [`Store`] that hands every call to the engine it holds.
+#[derive(Debug)]
+#[non_exhaustive]
+// Made once per outbox and kept behind an `Arc`: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum JournalStore {
+    /// The embedded journal.
+    Sqlite(SqliteStore),
+    /// The journal on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(PgStore),
+}
+
+/// Runs `$body` with `$s` bound to the engine the journal holds.
+macro_rules! on_engine {
+    ($journal:expr, $s:ident => $body:expr) => {
+        match $journal {
+            JournalStore::Sqlite($s) => $body,
+            #[cfg(feature = "postgres")]
+            JournalStore::Postgres($s) => $body,
+        }
+    };
+}
+
+impl JournalStore {
+    /// Opens (creating) the journal at `location`: a `postgres://` URL ([`is_postgres_url`])
+    /// on PostgreSQL with the connection options `postgres` (feature `postgres`; without it
+    /// [`OutboxError::InvalidConfig`] for the field `db`, never quoting the URL), anything
+    /// else as an SQLite file. `config` is the store's timing.
+    pub fn open(
+        location: impl AsRef<Path>,
+        postgres: Option<&PostgresSettings>,
+        config: Config,
+    ) -> Result<JournalStore, OutboxError> {
+        let location = location.as_ref();
+        match location.to_str() {
+            Some(url) if is_postgres_url(url) => {
+                open_postgres_journal(url.trim_start(), postgres, config)
+            }
+            _ => Ok(JournalStore::Sqlite(SqliteStore::open(location, config)?)),
+        }
+    }
+
+    /// The SQLite file (`None` on PostgreSQL).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            JournalStore::Sqlite(s) => Some(s.path()),
+            #[cfg(feature = "postgres")]
+            JournalStore::Postgres(_) => None,
+        }
+    }
+
+    /// The journal for people: the SQLite file's path, or `postgres://host:port/db as user
+    /// (schema s)`, never a password.
+    pub fn describe(&self) -> String {
+        match self {
+            JournalStore::Sqlite(s) => s.path().display().to_string(),
+            #[cfg(feature = "postgres")]
+            JournalStore::Postgres(s) => {
+                format!("postgres://{} (schema {})", s.target(), s.schema())
+            }
+        }
+    }
+
+    /// Whether the journal is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        !matches!(self, JournalStore::Sqlite(_))
+    }
+}
+
+impl From<SqliteStore> for JournalStore {
+    fn from(s: SqliteStore) -> JournalStore {
+        JournalStore::Sqlite(s)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<PgStore> for JournalStore {
+    fn from(s: PgStore) -> JournalStore {
+        JournalStore::Postgres(s)
+    }
+}
+
+impl Store for JournalStore {
+    fn watch(&self, wake: Wake) {
+        on_engine!(self, s => s.watch(wake));
+    }
+    fn enqueue(&self, new: &NewEntry<'_>, now: Timestamp) -> Result<Enqueued, OutboxError> {
+        on_engine!(self, s => s.enqueue(new, now))
+    }
+    fn apply(
+        &self,
+        key: &str,
+        expected_version: u64,
+        event: &Event<'_>,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError> {
+        on_engine!(self, s => s.apply(key, expected_version, event, now))
+    }
+    fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<Entry>, OutboxError> {
+        on_engine!(self, s => s.claim_due(now, limit, lease))
+    }
+    fn apply_jittered(
+        &self,
+        key: &str,
+        expected_version: u64,
+        event: &Event<'_>,
+        now: Timestamp,
+        jitter: Jitter,
+    ) -> Result<Entry, OutboxError> {
+        on_engine!(self, s => s.apply_jittered(key, expected_version, event, now, jitter))
+    }
+    fn enqueue_batch(
+        &self,
+        batch: &[NewEntry<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Enqueued, OutboxError>>, OutboxError> {
+        on_engine!(self, s => s.enqueue_batch(batch, now))
+    }
+    fn poke(&self, key: &str, now: Timestamp) -> Result<bool, OutboxError> {
+        on_engine!(self, s => s.poke(key, now))
+    }
+    fn next_due(&self) -> Result<Option<Timestamp>, OutboxError> {
+        on_engine!(self, s => s.next_due())
+    }
+    fn window_metrics(
+        &self,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<WindowMetrics, OutboxError> {
+        on_engine!(self, s => s.window_metrics(now, window))
+    }
+    fn done_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry>, OutboxError> {
+        on_engine!(self, s => s.done_between(from, to, limit))
+    }
+    fn changed_between(
+        &self,
+        state: State,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Entry>, OutboxError> {
+        on_engine!(self, s => s.changed_between(state, from, to, limit))
+    }
+    fn route_alarms(&self) -> Result<Vec<RouteAlarm>, OutboxError> {
+        on_engine!(self, s => s.route_alarms())
+    }
+    fn mark_stuck(&self, now: Timestamp) -> Result<usize, OutboxError> {
+        on_engine!(self, s => s.mark_stuck(now))
+    }
+    fn get(&self, key: &str) -> Result<Option<Entry>, OutboxError> {
+        on_engine!(self, s => s.get(key))
+    }
+    fn list(&self, state: State, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        on_engine!(self, s => s.list(state, limit))
+    }
+    fn stats(&self, now: Timestamp) -> Result<Vec<StateStats>, OutboxError> {
+        on_engine!(self, s => s.stats(now))
+    }
+    fn list_attention(&self, limit: usize) -> Result<Vec<Entry>, OutboxError> {
+        on_engine!(self, s => s.list_attention(limit))
+    }
+    fn count_attention(&self) -> Result<u64, OutboxError> {
+        on_engine!(self, s => s.count_attention())
+    }
+    fn count_waiting(&self, waiting_for: fiskal_providers::WaitingFor) -> Result<u64, OutboxError> {
+        on_engine!(self, s => s.count_waiting(waiting_for))
+    }
+    fn audit(&self, key: &str) -> Result<Vec<AuditRecord>, OutboxError> {
+        on_engine!(self, s => s.audit(key))
+    }
+    fn operator_action(
+        &self,
+        key: &str,
+        action: OperatorAction,
+        who: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError> {
+        on_engine!(self, s => s.operator_action(key, action, who, reason, now))
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres_journal(
+    url: &str,
+    postgres: Option<&PostgresSettings>,
+    config: Config,
+) -> Result<JournalStore, OutboxError> {
+    let pg = postgres.cloned().unwrap_or_default().pg_config(url)?;
+    Ok(JournalStore::Postgres(PgStore::open(pg, config)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres_journal(
+    _url: &str,
+    _postgres: Option<&PostgresSettings>,
+    _config: Config,
+) -> Result<JournalStore, OutboxError> {
+    // Never quote the URL: it may carry a password.
+    Err(OutboxError::InvalidConfig {
+        field: Some("db".into()),
+        message: "the journal is a postgres:// URL, but this build has no PostgreSQL support \
+                  (build fiskal-outbox, or the fiskal command, with the feature `postgres`)"
+            .into(),
+    })
+}
+
+/// The outbox over a journal (SQLite, or PostgreSQL with the feature `postgres`) with real
+/// provider clients.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), fiskal_outbox::OutboxError> {
@@ -34,7 +267,7 @@ pub type Observer = Box<dyn Fn(&Transition) + Send + Sync>;
 /// # Ok(()) }
 /// ```
 pub struct Outbox {
-    worker: Worker<SqliteStore, AnyProvider>,
+    worker: Worker<JournalStore, AnyProvider>,
     default_route: Option<String>,
     thread: Mutex<Option<WorkerThread>>,
 }
@@ -42,7 +275,7 @@ pub struct Outbox {
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outbox")
-            .field("path", &self.worker.store().path())
+            .field("journal", &self.worker.store().describe())
             .field("worker", &self.worker)
             .finish_non_exhaustive()
     }
@@ -50,7 +283,13 @@ impl std::fmt::Debug for Outbox {
 
 impl Outbox {
     /// Opens (creating) the journal at `path` and builds the routes' clients (reads secrets;
-    /// no network). The worker is not started.
+    /// no network for SQLite). The worker is not started.
+    ///
+    /// `path` is an SQLite file, or a `postgres://user@host:port/db` URL
+    /// ([`is_postgres_url`]; feature `postgres`, else [`OutboxError::InvalidConfig`] for the
+    /// field `db`): then the journal is on PostgreSQL, with the password and the other
+    /// connection options from [`OutboxSettings::postgres`], and the server is connected and
+    /// the schema migrated before this returns.
     pub fn open(path: impl AsRef<Path>, settings: &OutboxSettings) -> Result<Outbox, OutboxError> {
         Outbox::open_observed(path, settings, None)
     }
@@ -64,7 +303,43 @@ impl Outbox {
     ) -> Result<Outbox, OutboxError> {
         settings.check()?;
         let routes = settings.build_routes()?;
-        let store = Arc::new(SqliteStore::open(path, settings.store_config())?);
+        let store = JournalStore::open(path, settings.postgres.as_ref(), settings.store_config())?;
+        Outbox::assemble(store, routes, settings, observer)
+    }
+
+    /// The outbox on a journal the caller opened (e.g. a `PgStore` with a `PgConfig`
+    /// built in code). The store's timing is the caller's; `settings` gives the routes and the
+    /// worker's options.
+    pub fn open_store(
+        store: impl Into<JournalStore>,
+        settings: &OutboxSettings,
+        observer: Option<Observer>,
+    ) -> Result<Outbox, OutboxError> {
+        settings.check()?;
+        let routes = settings.build_routes()?;
+        Outbox::assemble(store.into(), routes, settings, observer)
+    }
+
+    /// The outbox on PostgreSQL: connects with `config`, creates or migrates the schema, and
+    /// takes the store's timing from `settings` (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(
+        config: PgConfig,
+        settings: &OutboxSettings,
+    ) -> Result<Outbox, OutboxError> {
+        settings.check()?;
+        let routes = settings.build_routes()?;
+        let store = PgStore::open(config, settings.store_config())?;
+        Outbox::assemble(JournalStore::Postgres(store), routes, settings, None)
+    }
+
+    fn assemble(
+        store: JournalStore,
+        routes: std::collections::HashMap<String, crate::worker::Route<AnyProvider>>,
+        settings: &OutboxSettings,
+        observer: Option<Observer>,
+    ) -> Result<Outbox, OutboxError> {
+        let store = Arc::new(store);
         let mut worker = Worker::new(store, routes, settings.worker_config())?;
         if let Some(f) = observer {
             worker = worker.on_transition(f)?;
@@ -278,7 +553,7 @@ impl Outbox {
     }
 
     /// The worker (for async hosts that run it themselves).
-    pub fn worker(&self) -> &Worker<SqliteStore, AnyProvider> {
+    pub fn worker(&self) -> &Worker<JournalStore, AnyProvider> {
         &self.worker
     }
 }

@@ -51,6 +51,82 @@ pub struct OutboxSettings {
     /// Caps the database at this many 4 KiB pages (a write beyond fails like a full disk).
     #[serde(default)]
     pub max_db_pages: Option<u32>,
+    /// How to connect when the journal is a `postgres://` URL (feature `postgres`): the
+    /// password from an env var or a file, the schema, the pool. Ignored for an SQLite file.
+    #[serde(default)]
+    pub postgres: Option<PostgresSettings>,
+}
+
+/// The PostgreSQL journal's connection options as data (`PgConfig` without the URL, which
+/// is the journal location: `fiskal worker --db postgres://user@host:port/db`).
+///
+/// ```json
+/// {"password": {"env": "FISKAL_PG_PASSWORD"}, "schema": "fiskal_outbox", "pool_size": 8,
+///  "poll_only": false, "connect_timeout_ms": 5000, "reconnect_max_ms": 5000,
+///  "ca_file": "/etc/ssl/private-ca.pem"}
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSettings {
+    /// The password: `{"env": "NAME"}` or `{"file": "/path"}` (or inline); overrides one in
+    /// the URL. Never shown by `Debug`.
+    #[serde(default)]
+    pub password: Option<fiskal_providers::settings::SecretSource>,
+    /// The schema holding the journal's tables (default `fiskal_outbox`).
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// Connections per process (default 8).
+    #[serde(default)]
+    pub pool_size: Option<usize>,
+    /// No LISTEN, the periodic poll only: for PgBouncer in transaction pooling mode.
+    #[serde(default)]
+    pub poll_only: Option<bool>,
+    /// Longest wait to connect, in milliseconds (default 5000).
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    /// Longest wait between reconnection attempts, in milliseconds (default 5000).
+    #[serde(default)]
+    pub reconnect_max_ms: Option<u64>,
+    /// A PEM file of extra root certificates for TLS (`sslmode=require` in the URL).
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The lease holder's name (default: host name, process id, a random suffix). Two
+    /// running workers must never share it.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+#[cfg(feature = "postgres")]
+impl PostgresSettings {
+    /// The connection options for the server at `url`. Errors name the field
+    /// (`postgres.password` when its env var is unset or its file unreadable).
+    pub fn pg_config(&self, url: &str) -> Result<crate::store::PgConfig, OutboxError> {
+        let mut c = crate::store::PgConfig::new(url);
+        if let Some(p) = &self.password {
+            let secret = p
+                .resolve("postgres.password")
+                .map_err(|e| config_error("postgres.password", e))?;
+            c.password = Some(secret.expose().to_owned());
+        }
+        if let Some(s) = &self.schema {
+            c.schema.clone_from(s);
+        }
+        if let Some(n) = self.pool_size {
+            c.pool_size = n;
+        }
+        if let Some(b) = self.poll_only {
+            c.poll_only = b;
+        }
+        if let Some(ms) = self.connect_timeout_ms {
+            c.connect_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.reconnect_max_ms {
+            c.reconnect_max = Duration::from_millis(ms);
+        }
+        c.ca_file.clone_from(&self.ca_file);
+        c.owner.clone_from(&self.owner);
+        Ok(c)
+    }
 }
 
 /// One route.

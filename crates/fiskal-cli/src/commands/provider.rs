@@ -54,6 +54,12 @@ fn refuse_inline_secrets(s: &OutboxSettings) -> Result<(), CliError> {
             }
         }
     }
+    // The PostgreSQL journal's password (`postgres.password`) likewise.
+    if let Some(fiskal_providers::settings::SecretSource::Inline(_)) =
+        s.postgres.as_ref().and_then(|p| p.password.as_ref())
+    {
+        found.push("postgres.password".to_owned());
+    }
     if found.is_empty() {
         return Ok(());
     }

@@ -6,8 +6,8 @@ use crate::out::Lang;
 use crate::out::{exit, CliError, Out};
 use crate::QueueCommand;
 use fiskal_outbox::{
-    AuditRecord, Entry, Outbox, OutboxError, SqliteStore, State, StateStats, Store, Timestamp,
-    WindowMetrics, WorkerCounters,
+    is_postgres_url, AuditRecord, Entry, JournalStore, Outbox, OutboxError, SqliteStore, State,
+    StateStats, Store, Timestamp, WindowMetrics, WorkerCounters,
 };
 use serde_json::{json, Value};
 use std::path::Path;
@@ -26,7 +26,7 @@ pub(super) fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, Cl
 /// written) the store opened read-only for inspection.
 enum Journal {
     Full(Outbox),
-    ReadOnly(Box<SqliteStore>),
+    ReadOnly(Box<JournalStore>),
 }
 
 impl Journal {
@@ -155,14 +155,79 @@ fn open_for_reading(db: &Path) -> Result<SqliteStore, OutboxError> {
     }
 }
 
+/// Whether `--db` names a PostgreSQL journal (`postgres://…`) rather than an SQLite file.
+pub(crate) fn is_postgres_db(db: &Path) -> bool {
+    db.to_str().is_some_and(is_postgres_url)
+}
+
+/// `--db` for people: an SQLite path as it is; a `postgres://` URL with its password (in the
+/// user part or a `password=` parameter) replaced by `***`.
+pub(crate) fn shown_db(db: &Path) -> String {
+    let text = db.display().to_string();
+    if !is_postgres_db(db) {
+        return text;
+    }
+    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+        return text;
+    };
+    let (scheme, rest) = text.split_at(scheme_end);
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (user, host) = authority.split_at(at);
+            match user.find(':') {
+                Some(c) => format!("{}:***{host}", &user[..c]),
+                None => authority.to_owned(),
+            }
+        }
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+/// An error opening the journal: for an SQLite file, which folder or file and why; for
+/// PostgreSQL, the outbox's own error (it names the server, never the password).
+pub(crate) fn journal_error(db: &Path, e: OutboxError) -> CliError {
+    if is_storage_open(&e) && !is_postgres_db(db) {
+        CliError::journal(db, &e)
+    } else {
+        CliError::outbox(e)
+    }
+}
+
 /// The journal for the commands that only read it (list, show, audit, render, stats): no
 /// config and no secrets. An existing file is opened read-only; a missing one is created empty
 /// (as the writing commands would), or the error says which folder is missing or not writable.
-fn open_journal_to_read(db: &Path) -> Result<SqliteStore, CliError> {
+/// A `postgres://` journal is opened with the connection options of `--config` when given
+/// (its `postgres.password`), else with the defaults.
+fn open_journal_to_read(db: &Path, config: Option<&Path>) -> Result<JournalStore, CliError> {
+    if is_postgres_db(db) {
+        let settings = config.map(load_settings).transpose()?;
+        let postgres = settings.as_ref().and_then(|s| s.postgres.as_ref());
+        return JournalStore::open(db, postgres, fiskal_outbox::store::Config::default())
+            .map_err(|e| journal_error(db, e));
+    }
     if db.is_file() {
-        return open_for_reading(db).map_err(|e| CliError::journal(db, &e));
+        return open_for_reading(db)
+            .map(JournalStore::from)
+            .map_err(|e| CliError::journal(db, &e));
     }
     SqliteStore::open(db, fiskal_outbox::store::Config::default())
+        .map(JournalStore::from)
         .map_err(|e| CliError::journal(db, &e))
 }
 
@@ -244,11 +309,10 @@ pub(super) fn queue(
         default_route.clone_from(&s.default_route);
         match Outbox::open(db, &s) {
             Ok(o) => Journal::Full(o),
-            Err(e) if is_storage_open(&e) => return Err(CliError::journal(db, &e)),
-            Err(e) => return Err(CliError::outbox(e)),
+            Err(e) => return Err(journal_error(db, e)),
         }
     } else {
-        Journal::ReadOnly(Box::new(open_journal_to_read(db)?))
+        Journal::ReadOnly(Box::new(open_journal_to_read(db, config)?))
     };
     match command {
         QueueCommand::Add {
@@ -537,13 +601,7 @@ pub(super) async fn worker(
             progress.transition(t)
         })),
     )
-    .map_err(|e| {
-        if is_storage_open(&e) {
-            CliError::journal(db, &e)
-        } else {
-            CliError::outbox(e)
-        }
-    })?;
+    .map_err(|e| journal_error(db, e))?;
     out.say(
         "Обработчик очереди запущен (Ctrl-C — мягкая остановка).",
         "The outbox worker runs (Ctrl-C stops it gracefully).",
@@ -619,5 +677,27 @@ pub(super) async fn worker(
             "остановлен раньше, чем очередь обработана",
             "stopped before the queue settled",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_db_is_shown_without_its_password() {
+        let shown = |s: &str| shown_db(Path::new(s));
+        assert_eq!(
+            shown("postgres://shop:s3cret@db1:5432/fiskal"),
+            "postgres://shop:***@db1:5432/fiskal"
+        );
+        assert_eq!(
+            shown("postgresql://shop@db1/fiskal?sslmode=require&password=s3cret"),
+            "postgresql://shop@db1/fiskal?sslmode=require&password=***"
+        );
+        assert_eq!(shown("postgres://shop:p@ss@db1"), "postgres://shop:***@db1");
+        assert_eq!(shown("/var/lib/shop/outbox.db"), "/var/lib/shop/outbox.db");
+        assert!(is_postgres_db(Path::new("POSTGRES://db1/x")));
+        assert!(!is_postgres_db(Path::new("./postgres/outbox.db")));
     }
 }

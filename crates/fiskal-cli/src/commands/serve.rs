@@ -19,7 +19,8 @@ pub(crate) struct ServeArgs {
     /// Файл настроек (TOML или JSON) / config file (TOML or JSON).
     #[arg(long, env = "FISKAL_CONFIG")]
     config: PathBuf,
-    /// Журнал очереди (файл SQLite) / the journal (SQLite file).
+    /// Журнал очереди: файл SQLite или postgres://… (сборка с функцией postgres) / the
+    /// journal: an SQLite file, or postgres://… (a build with the feature postgres).
     #[arg(long, env = "FISKAL_DB")]
     db: PathBuf,
     /// Адрес (по умолчанию только эта машина) / the address to listen on (default: this machine
@@ -161,14 +162,16 @@ pub(crate) async fn serve(out: &Out, args: ServeArgs) -> Result<(), CliError> {
     out.say(
         &format!(
             "fiskal serve: http://{addr}/ (API /v1, /healthz, /readyz, /metrics); журнал {}; Ctrl-C — остановка",
-            args.db.display()
+            super::queue::shown_db(&args.db)
         ),
         &format!(
             "fiskal serve: http://{addr}/ (API /v1, /healthz, /readyz, /metrics); journal {}; Ctrl-C stops",
-            args.db.display()
+            super::queue::shown_db(&args.db)
         ),
     );
-    out.json(&serde_json::json!({"listening": addr.to_string(), "db": args.db}));
+    out.json(
+        &serde_json::json!({"listening": addr.to_string(), "db": super::queue::shown_db(&args.db)}),
+    );
     gw.serve(listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -1,14 +1,16 @@
 //! `fiskal-worker`: the outbox worker as its own process.
 //!
 //! ```text
-//! fiskal-worker --db PATH --settings FILE [--until-settled] [--max-seconds N]
+//! fiskal-worker --db PATH|postgres://URL --settings FILE [--until-settled] [--max-seconds N]
 //! ```
 //!
-//! Reads the outbox settings (JSON, see `fiskal_outbox::settings`), opens the journal and runs
-//! the worker until SIGINT or SIGTERM (then it drains in-flight calls and exits 0), or with
-//! `--until-settled` until nothing is scheduled (exit 0) or `--max-seconds` pass (exit 1).
-//! Exit 2: bad arguments or settings. Killing it at any point loses nothing: the next run
-//! resolves whatever it left in flight.
+//! `--db` is an SQLite file or, in a build with the feature `postgres`, a `postgres://` URL
+//! (the password from the settings' `postgres.password`; several workers on many machines may
+//! share that journal). Reads the outbox settings (JSON, see `fiskal_outbox::settings`), opens
+//! the journal and runs the worker until SIGINT or SIGTERM (then it drains in-flight calls and
+//! exits 0), or with `--until-settled` until nothing is scheduled (exit 0) or `--max-seconds`
+//! pass (exit 1). Exit 2: bad arguments or settings. Killing it at any point loses nothing: the
+//! next run resolves whatever it left in flight.
 
 use fiskal_outbox::{Outbox, OutboxSettings};
 use std::io::Write;
@@ -23,7 +25,7 @@ struct Args {
 }
 
 const USAGE: &str =
-    "usage: fiskal-worker --db PATH --settings FILE [--until-settled] [--max-seconds N]";
+    "usage: fiskal-worker --db PATH|postgres://URL --settings FILE [--until-settled] [--max-seconds N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut db = None;
