@@ -1,6 +1,9 @@
 //! The standard ККТ driver `AddIn.Fiskal.KKT` through the mock platform, against the ATOL v5
 //! emulator on loopback: output parameters written into the caller's variables, the whole
 //! sequence a 1C configuration performs, and a repeat after a timeout making one receipt.
+//!
+//! (Over 800 lines: a configuration's whole sequence of driver calls, with the mock-host helpers
+//! it needs, in one file.)
 
 mod host;
 

@@ -4,6 +4,9 @@
 //! not skip). Idempotent enqueue, the state table through the store, audit, claims, leases,
 //! batches, metrics, operator actions, read-only storage. The SQLite-only tests (file paths,
 //! WAL, page caps, migrations of old files) follow at the end.
+//!
+//! (Over 800 lines: the store contract written once for both engines; the `contract!` list that
+//! instantiates it per engine must see every test.)
 
 #[cfg(feature = "postgres")]
 mod pg_support;

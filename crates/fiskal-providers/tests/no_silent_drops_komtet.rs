@@ -10,6 +10,9 @@
 //!
 //! Wire root: `{"api": "v2", "body": <task>}`. Then the accepted part of each maximal receipt
 //! is fiscalised by the KOMTET emulator, exactly once.
+//!
+//! (Over 800 lines: the maximal receipts walked requisite by requisite, one row per field of the
+//! receipt model.)
 
 use fiskal_ffd::model::Receipt;
 use fiskal_ffd::{AgentType, Measure, PaymentMethod, PaymentSubject, PlannedStatus, TaxSystem};

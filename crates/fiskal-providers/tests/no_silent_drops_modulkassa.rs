@@ -11,6 +11,9 @@
 //! Wire root: the Document. Then the accepted part of each maximal receipt is fiscalised by the
 //! МодульКасса emulator, exactly once. The answers' side (FiscalInfo → FiscalAttributes) is
 //! walked at the end.
+//!
+//! (Over 800 lines: the maximal receipts walked requisite by requisite, one row per field of the
+//! receipt model.)
 
 use fiskal_ffd::model::Receipt;
 use fiskal_ffd::{AgentType, PaymentMethod, PaymentSubject, TaxSystem, VatRate};

@@ -1,6 +1,9 @@
 //! The methods of `AddIn.Fiskal.KKT`, each with its Russian and English name, and what they do.
 //!
 //! The order of [`KKT_METHODS`] is the numbering the platform sees; new entries are appended.
+//!
+//! (Over 800 lines: the method table of the driver interface (about forty methods, Russian and
+//! English names) and what each does, side by side.)
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -72,6 +72,10 @@
 //!   [`Outcome::RetryLater`] with the state as code.
 //! * **Secrets**: the secret never leaves [`signature`]; `Authorization` and
 //!   `X-HMAC-Signature` are marked sensitive; `Debug` shows the host, shop and queue only.
+//!
+//! (Over 800 lines: the client's calls (submit, batch, status, health, callback) each with its
+//! mapping of KOMTET's answers to `Outcome` side by side; the request body and the JSON writer are
+//! in `request.rs` and `json.rs`.)
 
 mod config;
 pub mod json;
