@@ -37,7 +37,7 @@ pub struct Receipt {
     pub cashier: Option<Cashier>,
     /// The buyer (1008; 1227/1228 in 1.05, 1256 in 1.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client: Option<Client>,
+    pub client: Option<Buyer>,
     /// 1059 «предмет расчета», in order.
     #[serde(default)]
     pub items: Vec<Item>,
@@ -106,10 +106,14 @@ pub struct Cashier {
     pub inn: Option<String>,
 }
 
+// The receipt JSON's `client` (FFD's «покупатель (клиент)»). Named `Buyer` in Rust so it is not
+// mistaken for a client of a cloud register; the JSON key and the JSON Schema definition keep
+// the names `client` / `Client`.
 /// The buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Client {
+#[schemars(rename = "Client")]
+pub struct Buyer {
     /// 1008 «телефон или электронный адрес покупателя»: an e-mail or a phone `+79991234567`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,

@@ -5,7 +5,7 @@ use crate::labels as l;
 use crate::Options;
 use fiskal_ffd::datetime::LocalDateTime;
 use fiskal_ffd::model::{
-    Client, Company, Correction, Item, ItemAgent, Receipt, RegisterData, SectoralProp,
+    Buyer, Company, Correction, Item, ItemAgent, Receipt, RegisterData, SectoralProp,
 };
 use fiskal_ffd::vat_totals::{RateTotals, RECEIPT_VAT_TAGS};
 use fiskal_ffd::FiscalAttributes;
@@ -398,7 +398,7 @@ fn vat_totals(b: &mut Builder, receipt: &Receipt) {
     }
 }
 
-fn client(b: &mut Builder, c: &Client) {
+fn client(b: &mut Builder, c: &Buyer) {
     b.opt_pair(l::BUYER, c.name.as_deref(), 0);
     b.opt_pair(l::BUYER_INN, c.inn.as_deref(), 0);
     if let Some(contact) = c.contact.as_deref().filter(|s| !s.is_empty()) {

@@ -26,7 +26,7 @@ use super::{ApiVersion, Operation};
 use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of as int_u8, Obj};
 use base64::Engine;
 use fiskal_ffd::model::{
-    AgentInfo, Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
+    AgentInfo, Cashier, Buyer, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
     Payments, SectoralProp, Supplier, UserProp, VatTotals,
 };
 use fiskal_ffd::{
@@ -133,7 +133,7 @@ pub(crate) fn to_receipt(body: &Obj, op: Operation, v: ApiVersion) -> Result<Con
         name,
         inn: so(r, "cashier_inn"),
     });
-    let client = obj(r, "client").map(|cl| Client {
+    let client = obj(r, "client").map(|cl| Buyer {
         contact: so(cl, "email").or_else(|| so(cl, "phone")),
         name: so(cl, "name"),
         inn: so(cl, "inn"),

@@ -12,7 +12,7 @@ use super::checks::{kopecks, line_sum, micro_text, micro_units, Obj};
 use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of};
 use base64::Engine;
 use fiskal_ffd::model::{
-    Cashier, Client, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
+    Cashier, Buyer, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
     VatTotals,
 };
 use fiskal_ffd::{
@@ -61,7 +61,7 @@ pub(crate) fn to_receipt(
     };
     let contact = so(content, "customerContact").filter(|c| c != "none");
     let info = obj(content, "customerInfo");
-    let client = Client {
+    let client = Buyer {
         contact,
         name: so(content, "customer").or_else(|| info.and_then(|i| so(i, "name"))),
         inn: so(content, "customerINN").or_else(|| info.and_then(|i| so(i, "inn"))),
@@ -159,7 +159,7 @@ pub(crate) fn to_receipt(
             name,
             inn: so(content, "cashierINN"),
         }),
-        client: (client != Client::default()).then_some(client),
+        client: (client != Buyer::default()).then_some(client),
         items,
         payments,
         total,

@@ -251,7 +251,7 @@ pub(super) fn document(doc: &Tlv) -> Result<Receipt, Error> {
         |tag| format!("mandatory requisite {tag} is missing"),
     )?;
     // An empty 1256 is no buyer.
-    if r.client == Some(Client::default()) {
+    if r.client == Some(Buyer::default()) {
         r.client = None;
     }
     if is_correction {

@@ -513,7 +513,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn client(&mut self, c: &Client) {
+    fn client(&mut self, c: &Buyer) {
         if let Some(contact) = &c.contact {
             if self.text(&at("client.contact"), Tag::BUYER_CONTACT, contact)
                 && !is_email(contact)

@@ -160,12 +160,12 @@ fn reg_mut(r: &mut Receipt) -> &mut RegisterData {
     r.register.get_or_insert_with(RegisterData::default)
 }
 
-fn client(r: &Receipt) -> Option<&Client> {
+fn client(r: &Receipt) -> Option<&Buyer> {
     r.client.as_ref()
 }
 
-pub(super) fn client_mut(r: &mut Receipt) -> &mut Client {
-    r.client.get_or_insert_with(Client::default)
+pub(super) fn client_mut(r: &mut Receipt) -> &mut Buyer {
+    r.client.get_or_insert_with(Buyer::default)
 }
 
 fn cashier_mut(r: &mut Receipt) -> &mut Cashier {
@@ -477,7 +477,7 @@ pub(super) static RECEIPT: &[Field<Receipt>] = &[
 ];
 
 /// 1256 «сведения о покупателе» (FFD 1.2).
-pub(super) static BUYER_INFO: Group<Client> = Group {
+pub(super) static BUYER_INFO: Group<Buyer> = Group {
     name: "1256",
     errors_at_group: true,
     skip_empty: true,
