@@ -26,7 +26,7 @@ use super::{ApiVersion, Operation};
 use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of as int_u8, Obj};
 use base64::Engine;
 use fiskal_ffd::model::{
-    AgentInfo, Cashier, Buyer, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
+    AgentInfo, Buyer, Cashier, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
     Payments, SectoralProp, Supplier, UserProp, VatTotals,
 };
 use fiskal_ffd::{

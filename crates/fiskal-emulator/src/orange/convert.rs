@@ -12,7 +12,7 @@ use super::checks::{kopecks, line_sum, micro_text, micro_units, Obj};
 use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of};
 use base64::Engine;
 use fiskal_ffd::model::{
-    Cashier, Buyer, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
+    Buyer, Cashier, Company, Correction, Fraction, ItemAgent, Mark, Payments, Supplier, UserProp,
     VatTotals,
 };
 use fiskal_ffd::{
