@@ -11,45 +11,27 @@ use fiskal_emulator::ferma::{
 };
 use fiskal_emulator::{Endpoint, Fault, Faults};
 use fiskal_outbox::{Outbox, OutboxSettings, State};
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "support/e2e.rs"]
+mod e2e;
+use e2e::*;
 
 fn receipt() -> fiskal_ffd::Receipt {
-    fiskal_ffd::json::parse(include_str!(
+    receipt_of(include_str!(
         "../../fiskal-providers/tests/fixtures/ferma/receipt_sell_1_05.json"
     ))
-    .expect("receipt")
 }
 
 fn settings(base_url: &str, in_doubt: &str) -> OutboxSettings {
-    let json = serde_json::json!({
-        "routes": {"ferma": {"provider": {
+    outbox_settings(
+        "ferma",
+        serde_json::json!({
             "provider": "ferma", "base_url": base_url, "login": TEST_LOGIN_FFD_1_05,
             "password": TEST_PASSWORD_FFD_1_05, "ffd": "1.05", "in_doubt": in_doubt,
             "http": {"timeout_ms": 1000}
-        }}},
-        "default_route": "ferma",
-        "worker": {"concurrency": 4, "lease_ms": 5000, "call_timeout_ms": 2000,
-                   "idle_wait_ms": 20, "drain_timeout_ms": 2000},
-        "timing": {"poll_first_ms": 50, "poll_max_ms": 200, "retry_base_ms": 50}
-    });
-    OutboxSettings::from_json(&json.to_string()).expect("settings")
-}
-
-fn db(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("outbox-ferma-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d.join("outbox.db")
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < until, "{what}: not within 30 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        }),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,38 +58,13 @@ async fn receipts_are_fiscalised_once_through_faults() {
     .await
     .expect("emulator");
     let settings = settings(&emu.base_url(), "resend_same_id");
-    let path = db("faults");
+    let path = db("ferma", "faults");
     let keys: Vec<String> = (0..6).map(|i| format!("ferma-order-{i}")).collect();
     let ks = keys.clone();
-    tokio::task::spawn_blocking(move || {
-        let outbox = Outbox::open(&path, &settings).expect("open");
-        let r = receipt();
-        for k in &ks {
-            assert!(outbox.enqueue(k, &r, None).expect("enqueue").created);
-        }
-        outbox.start().expect("start");
-        wait_until("all done", || {
-            ks.iter().all(|k| {
-                outbox
-                    .get(k)
-                    .expect("get")
-                    .is_some_and(|e| e.state == State::Done)
-            })
-        });
-        outbox.stop().expect("stop");
-    })
-    .await
-    .expect("join");
-    for k in &keys {
-        let id = format!("{k}-1");
-        assert_eq!(emu.journal().count(&id), 1, "{id}: one receipt");
-        assert_eq!(
-            emu.journal().fiscalised_count(&id),
-            1,
-            "{id}: fiscalised once"
-        );
-    }
-    assert_eq!(emu.journal().len(), keys.len());
+    tokio::task::spawn_blocking(move || run_until_all_done(&path, &settings, &ks, &receipt()))
+        .await
+        .expect("join");
+    assert_each_fiscalised_once(&emu.journal(), &keys, "one receipt");
     emu.shutdown().await;
 }
 
@@ -125,7 +82,7 @@ async fn a_lost_answer_is_settled_without_a_second_receipt() {
         .await
         .expect("emulator");
         let settings = settings(&emu.base_url(), in_doubt);
-        let path = db(&format!("lost-{in_doubt}"));
+        let path = db("ferma", &format!("lost-{in_doubt}"));
         let outbox = tokio::task::spawn_blocking(move || {
             let outbox = Outbox::open(&path, &settings).expect("open");
             assert!(
@@ -135,12 +92,7 @@ async fn a_lost_answer_is_settled_without_a_second_receipt() {
                     .created
             );
             outbox.start().expect("start");
-            wait_until("done", || {
-                outbox
-                    .get("ferma-lost")
-                    .expect("get")
-                    .is_some_and(|e| e.state == State::Done)
-            });
+            wait_until("done", || is_in(&outbox, "ferma-lost", State::Done));
             outbox.stop().expect("stop");
             outbox
         })
@@ -168,7 +120,7 @@ async fn a_restart_after_acceptance_still_ends_done() {
     .await
     .expect("emulator");
     let settings = settings(&emu.base_url(), "resend_same_id");
-    let path = db("restart");
+    let path = db("ferma", "restart");
     let (s1, p1) = (settings.clone(), path.clone());
     tokio::task::spawn_blocking(move || {
         let outbox = Outbox::open(&p1, &s1).expect("open");
@@ -180,10 +132,7 @@ async fn a_restart_after_acceptance_still_ends_done() {
         );
         outbox.start().expect("start");
         wait_until("accepted", || {
-            outbox
-                .get("ferma-restart")
-                .expect("get")
-                .is_some_and(|e| e.state == State::Accepted)
+            is_in(&outbox, "ferma-restart", State::Accepted)
         });
         outbox.stop().expect("stop");
     })
@@ -194,10 +143,7 @@ async fn a_restart_after_acceptance_still_ends_done() {
         let outbox = Outbox::open(&path, &settings).expect("reopen");
         outbox.start().expect("start");
         wait_until("done after the restart", || {
-            outbox
-                .get("ferma-restart")
-                .expect("get")
-                .is_some_and(|e| e.state == State::Done)
+            is_in(&outbox, "ferma-restart", State::Done)
         });
         outbox.stop().expect("stop");
         outbox.get("ferma-restart").expect("get").expect("entry")

@@ -10,45 +10,27 @@ use fiskal_emulator::komtet::{
 };
 use fiskal_emulator::{Endpoint, Fault, Faults};
 use fiskal_outbox::{Outbox, OutboxSettings, State};
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "support/e2e.rs"]
+mod e2e;
+use e2e::*;
 
 fn receipt() -> fiskal_ffd::Receipt {
-    fiskal_ffd::json::parse(include_str!(
+    receipt_of(include_str!(
         "../../fiskal-providers/tests/fixtures/komtet/receipt_sell.json"
     ))
-    .expect("receipt")
 }
 
 fn settings(base_url: &str) -> OutboxSettings {
-    let json = serde_json::json!({
-        "routes": {"kt": {"provider": {
+    outbox_settings(
+        "kt",
+        serde_json::json!({
             "provider": "komtet", "base_url": base_url, "shop_id": TEST_SHOP_ID,
             "secret": TEST_SECRET, "queue_id": TEST_QUEUE_ID,
             "http": {"timeout_ms": 1000}
-        }}},
-        "default_route": "kt",
-        "worker": {"concurrency": 4, "lease_ms": 5000, "call_timeout_ms": 2000,
-                   "idle_wait_ms": 20, "drain_timeout_ms": 2000},
-        "timing": {"poll_first_ms": 50, "poll_max_ms": 200, "retry_base_ms": 50}
-    });
-    OutboxSettings::from_json(&json.to_string()).expect("settings")
-}
-
-fn db(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("outbox-kt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d.join("outbox.db")
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < until, "{what}: not within 30 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        }),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,38 +55,13 @@ async fn receipts_are_fiscalised_once_through_faults() {
     .await
     .expect("emulator");
     let settings = settings(&emu.base_url());
-    let path = db("faults");
+    let path = db("kt", "faults");
     let keys: Vec<String> = (0..6).map(|i| format!("kt-order-{i}")).collect();
     let ks = keys.clone();
-    tokio::task::spawn_blocking(move || {
-        let outbox = Outbox::open(&path, &settings).expect("open");
-        let r = receipt();
-        for k in &ks {
-            assert!(outbox.enqueue(k, &r, None).expect("enqueue").created);
-        }
-        outbox.start().expect("start");
-        wait_until("all done", || {
-            ks.iter().all(|k| {
-                outbox
-                    .get(k)
-                    .expect("get")
-                    .is_some_and(|e| e.state == State::Done)
-            })
-        });
-        outbox.stop().expect("stop");
-    })
-    .await
-    .expect("join");
-    for k in &keys {
-        let id = format!("{k}-1");
-        assert_eq!(emu.journal().count(&id), 1, "{id}: one task");
-        assert_eq!(
-            emu.journal().fiscalised_count(&id),
-            1,
-            "{id}: fiscalised once"
-        );
-    }
-    assert_eq!(emu.journal().len(), keys.len());
+    tokio::task::spawn_blocking(move || run_until_all_done(&path, &settings, &ks, &receipt()))
+        .await
+        .expect("join");
+    assert_each_fiscalised_once(&emu.journal(), &keys, "one task");
     emu.shutdown().await;
 }
 
@@ -119,7 +76,7 @@ async fn a_lost_answer_is_resent_under_the_same_id_and_never_fiscalised_twice() 
     .await
     .expect("emulator");
     let settings = settings(&emu.base_url());
-    let path = db("lost");
+    let path = db("kt", "lost");
     let journal = emu.journal();
     let outbox = tokio::task::spawn_blocking(move || {
         let outbox = Outbox::open(&path, &settings).expect("open");

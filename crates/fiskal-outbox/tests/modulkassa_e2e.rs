@@ -10,45 +10,27 @@ use fiskal_emulator::modulkassa::{
 };
 use fiskal_emulator::{Endpoint, Fault, Faults};
 use fiskal_outbox::{Outbox, OutboxSettings, State};
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "support/e2e.rs"]
+mod e2e;
+use e2e::*;
 
 fn receipt() -> fiskal_ffd::Receipt {
-    fiskal_ffd::json::parse(include_str!(
+    receipt_of(include_str!(
         "../../fiskal-providers/tests/fixtures/modulkassa/receipt_sell.json"
     ))
-    .expect("receipt")
 }
 
 fn settings(base_url: &str) -> OutboxSettings {
-    let json = serde_json::json!({
-        "routes": {"mk": {"provider": {
+    outbox_settings(
+        "mk",
+        serde_json::json!({
             "provider": "modulkassa", "base_url": base_url,
             "user_name": TEST_USER_NAME, "password": TEST_PASSWORD,
             "http": {"timeout_ms": 1000}
-        }}},
-        "default_route": "mk",
-        "worker": {"concurrency": 4, "lease_ms": 5000, "call_timeout_ms": 2000,
-                   "idle_wait_ms": 20, "drain_timeout_ms": 2000},
-        "timing": {"poll_first_ms": 50, "poll_max_ms": 200, "retry_base_ms": 50}
-    });
-    OutboxSettings::from_json(&json.to_string()).expect("settings")
-}
-
-fn db(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("outbox-mk-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d.join("outbox.db")
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < until, "{what}: not within 30 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        }),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,15 +55,12 @@ async fn receipts_wait_for_an_offline_register_and_are_fiscalised_once() {
     .await
     .expect("emulator");
     let settings = settings(&emu.base_url());
-    let path = db("offline");
+    let path = db("mk", "offline");
     let keys: Vec<String> = (0..6).map(|i| format!("mk-order-{i}")).collect();
     let ks = keys.clone();
     let outbox = tokio::task::spawn_blocking(move || {
         let outbox = Outbox::open(&path, &settings).expect("open");
-        let r = receipt();
-        for k in &ks {
-            assert!(outbox.enqueue(k, &r, None).expect("enqueue").created);
-        }
+        enqueue_all(&outbox, &ks, &receipt());
         outbox.start().expect("start");
         // Every receipt reaches the service and waits for the register, shown as such.
         wait_until("all waiting for the register", || {
@@ -123,15 +102,8 @@ async fn receipts_wait_for_an_offline_register_and_are_fiscalised_once() {
         let e = outbox.get(k).expect("get").expect("entry");
         assert_eq!(e.state, State::Done, "{k}");
         assert_eq!(e.last_code, None, "{k}: the wait reason is gone");
-        let id = format!("{k}-1");
-        assert_eq!(emu.journal().count(&id), 1, "{id}: one document");
-        assert_eq!(
-            emu.journal().fiscalised_count(&id),
-            1,
-            "{id}: fiscalised once"
-        );
     }
-    assert_eq!(emu.journal().len(), keys.len());
+    assert_each_fiscalised_once(&emu.journal(), &keys, "one document");
     assert_eq!(
         outbox
             .waiting_count(fiskal_providers::WaitingFor::Register)

@@ -11,7 +11,6 @@
 //! then puts each refused unit back alone and checks the refusal names it.
 
 use fiskal_ffd::datetime::LocalDateTime;
-use fiskal_ffd::model::Receipt;
 use fiskal_ffd::FfdVersion;
 use fiskal_providers::ferma::{request, FermaConfig};
 use fiskal_providers::ProviderError;
@@ -160,112 +159,17 @@ fn max_105() -> Value {
     r
 }
 
-fn parse(v: &Value) -> Receipt {
-    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("receipt JSON: {e}\n{v:#}"))
-}
-
 // ---- paths ----------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq)]
-enum Seg {
-    Key(String),
-    Idx(usize),
-    Any,
-}
+// `Seg`, `segs`, `show`, `leaves`, `matches`, `subst`, `get`, `insert`, `Check` and `parse` are
+// shared by the no-silent-drops tests; this walk keeps its own removal, text and check.
+#[path = "support/field_walk.rs"]
+mod field_walk;
+use field_walk::{get, insert, matches, parse, segs, show, subst, Check, Seg};
 
-fn segs(path: &str) -> Vec<Seg> {
-    let mut out = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
-        if !key.is_empty() {
-            out.push(Seg::Key(key.to_owned()));
-        }
-        for ix in rest.split('[').filter(|s| !s.is_empty()) {
-            let ix = ix.trim_end_matches(']');
-            out.push(if ix == "*" {
-                Seg::Any
-            } else {
-                Seg::Idx(ix.parse().expect("index"))
-            });
-        }
-    }
-    out
-}
-
-fn show(s: &[Seg]) -> String {
-    let mut t = String::new();
-    for g in s {
-        match g {
-            Seg::Key(k) if t.is_empty() => t.push_str(k),
-            Seg::Key(k) => {
-                t.push('.');
-                t.push_str(k);
-            }
-            Seg::Idx(i) => t.push_str(&format!("[{i}]")),
-            Seg::Any => t.push_str("[*]"),
-        }
-    }
-    t
-}
-
+/// Every leaf path of a JSON value, as segments.
 fn leaves(v: &Value) -> Vec<Vec<Seg>> {
-    fn walk(v: &Value, p: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    p.push(Seg::Key(k.clone()));
-                    walk(x, p, out);
-                    p.pop();
-                }
-            }
-            Value::Array(a) => {
-                for (i, x) in a.iter().enumerate() {
-                    p.push(Seg::Idx(i));
-                    walk(x, p, out);
-                    p.pop();
-                }
-            }
-            _ => out.push(p.clone()),
-        }
-    }
-    let mut out = Vec::new();
-    walk(v, &mut Vec::new(), &mut out);
-    out
-}
-
-/// `pattern` matches the start of `path`; the indices its `[*]` stood for.
-fn matches(pattern: &[Seg], path: &[Seg]) -> Option<Vec<usize>> {
-    if pattern.len() > path.len() {
-        return None;
-    }
-    let mut caps = Vec::new();
-    for (a, b) in pattern.iter().zip(path) {
-        match (a, b) {
-            (Seg::Any, Seg::Idx(i)) => caps.push(*i),
-            (x, y) if x == y => {}
-            _ => return None,
-        }
-    }
-    Some(caps)
-}
-
-fn subst(pattern: &str, caps: &[usize]) -> Vec<Seg> {
-    let mut it = caps.iter();
-    segs(pattern)
-        .into_iter()
-        .map(|s| match s {
-            Seg::Any => Seg::Idx(*it.next().expect("as many [*] as captured")),
-            other => other,
-        })
-        .collect()
-}
-
-fn get<'a>(v: &'a Value, p: &[Seg]) -> Option<&'a Value> {
-    p.iter().try_fold(v, |v, s| match s {
-        Seg::Key(k) => v.get(k.as_str()),
-        Seg::Idx(i) => v.get(*i),
-        Seg::Any => None,
-    })
+    field_walk::leaves(v).iter().map(|l| segs(l)).collect()
 }
 
 fn get_mut<'a>(v: &'a mut Value, p: &[Seg]) -> Option<&'a mut Value> {
@@ -286,34 +190,7 @@ fn remove(v: &mut Value, p: &[Seg]) -> Option<Value> {
     }
 }
 
-fn insert(v: &mut Value, p: &[Seg], x: Value) {
-    let (last, parent) = p.split_last().expect("non-empty");
-    let mut cur = v;
-    for s in parent {
-        cur = match s {
-            Seg::Key(k) => {
-                if cur.get(k.as_str()).is_none() {
-                    cur[k.as_str()] = json!({});
-                }
-                &mut cur[k.as_str()]
-            }
-            Seg::Idx(i) => &mut cur[*i],
-            Seg::Any => unreachable!(),
-        };
-    }
-    match last {
-        Seg::Key(k) => cur[k.as_str()] = x,
-        Seg::Idx(i) => match cur {
-            Value::Array(a) => a.insert((*i).min(a.len()), x),
-            other => *other = json!([x]),
-        },
-        Seg::Any => unreachable!(),
-    }
-}
-
 // ---- checks ---------------------------------------------------------------------------------
-
-type Check = fn(&Value, &Value) -> bool;
 
 /// Scalar text; numbers as exact decimals (`250` = `"250.00"`).
 fn text(v: &Value) -> String {
@@ -536,7 +413,7 @@ fn rule_of(
     // The longest matching pattern wins.
     table
         .iter()
-        .filter_map(|(p, r)| matches(&segs(p), leaf).map(|c| (*p, *r, c)))
+        .filter_map(|(p, r)| matches(&segs(p), leaf, false).map(|c| (*p, *r, c)))
         .max_by_key(|(p, ..)| segs(p).len())
 }
 
@@ -583,7 +460,7 @@ fn check(name: &str, max: Value, ffd: FfdVersion) {
     let wire =
         body(ffd, &accepted).unwrap_or_else(|e| panic!("{name}: accepted receipt refused: {e}"));
     for (leaf, p, w, c, caps) in wired {
-        if refused.iter().any(|u| matches(u, &leaf).is_some()) {
+        if refused.iter().any(|u| matches(u, &leaf, false).is_some()) {
             continue;
         }
         let model = get(&max, &leaf).expect("leaf");
@@ -605,8 +482,11 @@ fn check(name: &str, max: Value, ffd: FfdVersion) {
     // Each refused unit alone: refused, naming it.
     for (p, r) in &t {
         let R(path) = r else { continue };
-        for unit in refused.iter().filter(|u| matches(&segs(p), u).is_some()) {
-            let caps = matches(&segs(p), unit).expect("matched");
+        for unit in refused
+            .iter()
+            .filter(|u| matches(&segs(p), u, false).is_some())
+        {
+            let caps = matches(&segs(p), unit, false).expect("matched");
             let value = get(&max, unit).expect("unit").clone();
             let mut one = accepted.clone();
             insert(&mut one, unit, value);

@@ -17,7 +17,8 @@
 //!
 //! The shared library also exports every `fiskal_*` function of `include/fiskal.h` (the C ABI of
 //! `fiskal-ffi` is linked in), which the package opens with cffi for the parts it still serves
-//! through the C ABI (provider clients, the outbox, compute, split, marks, TLV decoding).
+//! through the C ABI (provider clients, the outbox, compute, split, marks, TLV decoding). Their
+//! declarations, `include/fiskal_php.h`, are compiled in as the module attribute `C_HEADER`.
 
 mod de;
 mod ser;
@@ -241,6 +242,11 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// The C declarations of the C ABI this library exports: `include/fiskal_php.h` (every function
+/// of `include/fiskal.h`, without preprocessor lines), compiled in so the package needs no copy
+/// of it. The package's cffi layer reads it as `fiskal._native.C_HEADER` (`_ffi.py`).
+const C_HEADER: &str = include_str!("../../../../include/fiskal_php.h");
+
 /// The module `fiskal._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -249,5 +255,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_tlv, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add("C_HEADER", C_HEADER)?;
     Ok(())
 }

@@ -20,18 +20,15 @@ try:
     from ._native import ffi, lib
 except ImportError:
     # The CPython wheel: fiskal._native is the PyO3 extension module, whose shared library also
-    # exports the whole C ABI. The declarations are include/fiskal_php.h, shipped as
-    # fiskal/fiskal_php.h (tests/test_header.py checks the copy), read by cffi in ABI mode and
-    # bound to that same library.
-    import os as _os
-
+    # exports the whole C ABI. The declarations are include/fiskal_php.h, compiled into the
+    # extension module as its attribute C_HEADER (tests/test_header.py checks them), read by cffi
+    # in ABI mode and bound to that same library.
     import cffi as _cffi
 
     from . import _native as _ext
 
     ffi = _cffi.FFI()
-    with open(_os.path.join(_os.path.dirname(__file__), "fiskal_php.h"), encoding="utf-8") as _h:
-        ffi.cdef(_h.read())
+    ffi.cdef(_ext.C_HEADER)
     lib = ffi.dlopen(_ext.__file__)
 
 __all__ = ["ffi", "lib", "call_text", "call_json", "raise_last_error", "to_bytes", "dumps"]

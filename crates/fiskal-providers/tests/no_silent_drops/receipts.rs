@@ -197,10 +197,6 @@ pub(super) fn without_calculated_rates(mut r: Value) -> Value {
     r
 }
 
-pub(super) fn parse(v: &Value) -> Receipt {
-    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("receipt JSON: {e}\n{v:#}"))
-}
-
 #[test]
 pub(super) fn the_maximal_receipts_are_valid() {
     for (name, v) in [

@@ -3,24 +3,13 @@
 
 use super::*;
 
-#[derive(Clone, Copy)]
-pub(super) enum M {
-    /// On the wire at this path.
-    W(&'static str, Check),
-    /// Refused, the error naming this path.
-    R(&'static str),
-    /// Reaches the register without a field of its own, for this reason.
-    I(&'static str),
-}
-pub(super) use M::{I, R, W};
+// `M` (`W`, `R`, `I`) and `Table`: support/field_walk.rs.
 
 pub(super) const FORMAT: &str = "the version of the fiskal JSON format, not a requisite";
 pub(super) const REGISTRATION: &str =
     "the register prints its registration data (1048 / 1018 / 1117 / 1187 / 1009)";
 pub(super) const COMPUTED: &str =
     "the register computes it; a different value is refused (tested below)";
-
-pub(super) type Table = Vec<(&'static str, M)>;
 
 /// Register-assigned requisites: refused, except those in `sent`.
 pub(super) fn register_rows(sent: &[(&'static str, M)]) -> Table {
