@@ -1,6 +1,6 @@
 //! No silent drop, KOMTET Kassa (issue 13): every field of the receipt model is put in the
 //! KOMTET task body or refused with `ProviderError::Unsupported` naming it — proven on maximal
-//! ФФД 1.2 receipts (sell and correction), walked leaf by leaf as in `tests/no_silent_drops.rs`
+//! ФФД 1.2 receipts (sell and correction), walked leaf by leaf as in `tests/no_silent_drops/main.rs`
 //! (same method, same table notation):
 //!
 //! * `W(wire_path, check)` — the value is in the request at that place (`check` compares the
@@ -10,9 +10,6 @@
 //!
 //! Wire root: `{"api": "v2", "body": <task>}`. Then the accepted part of each maximal receipt
 //! is fiscalised by the KOMTET emulator, exactly once.
-//!
-//! (Over 800 lines: the maximal receipts walked requisite by requisite, one row per field of the
-//! receipt model.)
 
 use fiskal_ffd::{AgentType, Measure, PaymentMethod, PaymentSubject, PlannedStatus, TaxSystem};
 use fiskal_providers::komtet::{request, KomtetClient, KomtetConfig};
@@ -20,7 +17,7 @@ use fiskal_providers::ProviderError;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------
-// Maximal receipts (the ФФД 1.2 ones of tests/no_silent_drops.rs).
+// Maximal receipts (the ФФД 1.2 ones of tests/no_silent_drops/receipts.rs).
 
 /// A raw Честный ЗНАК scan (GS as U+001D) with its crypto tail.
 const SCAN: &str = "0104601234567893215Abc000000001\u{1d}91EE05\u{1d}92Y4O/9CcUX4YrsehY0jUvHmlWpY5gQ2P8HzJ15ZtlzLU=";

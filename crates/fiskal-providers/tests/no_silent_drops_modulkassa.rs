@@ -1,7 +1,7 @@
 //! No silent drop, МодульКасса (issue 13): every field of the receipt model is put in the
 //! Document of `POST /v2/doc` or refused with `ProviderError::Unsupported` naming it — proven
 //! on maximal receipts (ФФД 1.05 and 1.2 sells, a ФФД 1.2 correction), walked leaf by leaf as
-//! in `tests/no_silent_drops.rs` (same method, same table notation):
+//! in `tests/no_silent_drops/main.rs` (same method, same table notation):
 //!
 //! * `W(wire_path, check)` — the value is in the request at that place (`check` compares the
 //!   wire value with the receipt value);
@@ -11,9 +11,6 @@
 //! Wire root: the Document. Then the accepted part of each maximal receipt is fiscalised by the
 //! МодульКасса emulator, exactly once. The answers' side (FiscalInfo → FiscalAttributes) is
 //! walked at the end.
-//!
-//! (Over 800 lines: the maximal receipts walked requisite by requisite, one row per field of the
-//! receipt model.)
 
 use fiskal_ffd::{AgentType, PaymentMethod, PaymentSubject, TaxSystem, VatRate};
 use fiskal_providers::modulkassa::{ModulKassaClient, ModulKassaConfig};
