@@ -1,6 +1,7 @@
 //! `fiskal serve` as a user runs it: the token from a file or the environment (never the
-//! command line), a TOML config with secrets from env vars, a warning when listening beyond
-//! loopback, and a receipt through the gateway to the ATOL emulator.
+//! command line), a TOML config with secrets from env vars, beyond loopback only with HTTPS or
+//! an explicit `--insecure-http` (and a warning then), a receipt through the gateway to the
+//! ATOL emulator, and `fiskal serve --demo`.
 
 use fiskal_emulator::atol::{AtolConfig, BackgroundAtol};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -76,13 +77,20 @@ impl Drop for Serving {
     }
 }
 
-fn serve(dir: &Path, cfg: &Path, listen: &str, token_files: Option<(&Path, &str)>) -> Serving {
+fn serve(
+    dir: &Path,
+    cfg: &Path,
+    listen: &str,
+    token_files: Option<(&Path, &str)>,
+    extra: &[&str],
+) -> Serving {
     let mut cmd = Command::new(BIN);
     cmd.args(["--lang", "en", "serve", "--config"])
         .arg(cfg)
         .arg("--db")
         .arg(dir.join("outbox.db"))
         .args(["--listen", listen])
+        .args(extra)
         .env("FISKAL_SERVE_TEST_ATOL_PASSWORD", "zUr0OxfI")
         .env_remove("FISKAL_SERVE_TOKEN")
         .env_remove("FISKAL_SERVE_TOKEN_FILE")
@@ -174,7 +182,13 @@ fn serve_takes_a_receipt_to_done_with_the_token_from_a_file() {
     let read_file = dir.join("read-token");
     std::fs::write(&read_file, READ_TOKEN).expect("token");
     let read_arg = format!("read={}", read_file.display());
-    let s = serve(&dir, &cfg, "127.0.0.1:0", Some((&token_file, &read_arg)));
+    let s = serve(
+        &dir,
+        &cfg,
+        "127.0.0.1:0",
+        Some((&token_file, &read_arg)),
+        &[],
+    );
     // The read-only token reads but does not enqueue.
     assert_eq!(
         request(s.addr, "GET", "/v1/stats", Some(READ_TOKEN), "").0,
@@ -208,7 +222,7 @@ fn serve_takes_a_receipt_to_done_with_the_token_from_a_file() {
 }
 
 #[test]
-fn serve_needs_a_strong_token_and_warns_beyond_loopback() {
+fn serve_needs_a_strong_token_and_https_or_insecure_http_beyond_loopback() {
     let dir = scratch("token");
     let cfg = config(&dir, "http://127.0.0.1:9/possystem/v5/");
     // No token anywhere: refused before listening, naming where it looked.
@@ -250,12 +264,159 @@ fn serve_needs_a_strong_token_and_warns_beyond_loopback() {
         .output()
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
-    // Beyond loopback: it serves, and says what that means.
-    let s = serve(&dir, &cfg, "0.0.0.0:0", None);
+    // Beyond loopback without TLS or --insecure-http: refused before anything is opened,
+    // saying what to do.
+    let o = Command::new(BIN)
+        .args(["--lang", "en", "serve", "--config"])
+        .arg(&cfg)
+        .arg("--db")
+        .arg(dir.join("refused.db"))
+        .args(["--listen", "0.0.0.0:0"])
+        .env("FISKAL_SERVE_TEST_ATOL_PASSWORD", "zUr0OxfI")
+        .env("FISKAL_SERVE_TOKEN", TOKEN)
+        .env_remove("FISKAL_SERVE_TOKEN_FILE")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("0.0.0.0:0") && err.contains("--tls-cert") && err.contains("--insecure-http"),
+        "{err}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        !dir.join("refused.db").exists(),
+        "refused before opening the journal"
+    );
+    // A certificate that is not PEM: refused, naming the file.
+    let bad_cert = dir.join("cert.pem");
+    std::fs::write(&bad_cert, "not a certificate").expect("write");
+    let o = Command::new(BIN)
+        .args(["--lang", "en", "serve", "--config"])
+        .arg(&cfg)
+        .arg("--db")
+        .arg(dir.join("refused.db"))
+        .args(["--listen", "0.0.0.0:0", "--tls-cert"])
+        .arg(&bad_cert)
+        .arg("--tls-key")
+        .arg(&bad_cert)
+        .env("FISKAL_SERVE_TEST_ATOL_PASSWORD", "zUr0OxfI")
+        .env("FISKAL_SERVE_TOKEN", TOKEN)
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("TLS") && err.contains(&*bad_cert.to_string_lossy()),
+        "{err}"
+    );
+    // --tls-cert without --tls-key is a usage error.
+    let o = Command::new(BIN)
+        .args(["serve", "--demo", "--tls-cert"])
+        .arg(&bad_cert)
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    // With --insecure-http it serves, and says what that means.
+    let s = serve(&dir, &cfg, "0.0.0.0:0", None, &["--insecure-http"]);
     assert_eq!(request(s.addr, "GET", "/healthz", None, "").0, 200);
     let log = s.finish();
     assert!(
         log.contains("WARNING") && log.contains("clear text"),
         "{log}"
     );
+}
+
+/// Lines of a child's stdout, read on a thread, with a deadline.
+fn lines_of(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn serve_demo_prints_the_address_and_a_token_and_stops_on_ctrl_c() {
+    let mut child = Command::new(BIN)
+        .args(["--lang", "en", "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("FISKAL_SERVE_TOKEN")
+        .env_remove("FISKAL_SERVE_TOKEN_FILE")
+        // Settings a shell may hold for the real gateway are not the demo's: not used.
+        .env("FISKAL_CONFIG", "/nonexistent/fiskal.toml")
+        .env("FISKAL_DB", "/nonexistent/fiskal.db")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let guard = Killed(child.id());
+    let lines = lines_of(child.stdout.take().expect("stdout"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut addr, mut token, mut journal) = (None::<SocketAddr>, None::<String>, None::<PathBuf>);
+    while addr.is_none() || token.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("no address and token within a minute: {e}"));
+        if let Some(rest) = line.split("http://").nth(1) {
+            addr = rest.split('/').next().and_then(|a| a.parse().ok());
+            journal = line
+                .split("journal ")
+                .nth(1)
+                .and_then(|r| r.split(';').next())
+                .map(PathBuf::from);
+        }
+        if let Some(t) = line.split("token for the page and the API: ").nth(1) {
+            token = Some(t.trim().to_owned());
+        }
+    }
+    let (addr, token) = (addr.expect("address"), token.expect("token"));
+    let journal = journal.expect("journal path");
+    assert!(token.len() >= 24, "{token}");
+    assert!(journal.exists(), "{}", journal.display());
+    assert_eq!(request(addr, "GET", "/healthz", None, "").0, 200);
+    // The printed token opens the API; the demo's sample receipt is there.
+    let (status, text) = request(addr, "GET", "/v1/receipts/demo-1", Some(&token), "");
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        request(addr, "GET", "/v1/receipts/demo-1", Some(TOKEN), "").0,
+        401
+    );
+    // Ctrl-C (SIGINT to this process only): it stops and removes its temporary journal.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::mem::forget(guard);
+    assert!(status.success(), "{status:?}");
+    assert!(!journal.exists(), "{}", journal.display());
+}
+
+/// Kills the process (by its id) if the test fails before it stopped.
+struct Killed(u32);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .status();
+    }
 }

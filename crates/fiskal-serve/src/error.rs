@@ -36,6 +36,15 @@ pub enum ServeError {
         /// The system's words.
         message: String,
     },
+    /// The TLS certificate or key could not be read or used; `file` names it, never its
+    /// content.
+    #[error("TLS ({file}): {problem}")]
+    Tls {
+        /// The certificate or key file (or what stands for it).
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The metrics registry refused a metric (a bug; not expected).
     #[error("metrics: {0}")]
     Metrics(String),

@@ -9,7 +9,8 @@
 //!   the same bytes and the same error codes; the routes are listed in [`ROUTES`] and
 //!   documented in `docs/openapi.json` (checked against the running server by a test) and
 //!   `docs/gateway.md`.
-//! * Security: the listener is the caller's (the CLI binds `127.0.0.1` unless told otherwise);
+//! * Security: the listener is the caller's (the CLI binds `127.0.0.1` unless told otherwise,
+//!   and beyond loopback needs TLS, [`Gateway::serve_tls`], or an explicit `--insecure-http`);
 //!   every API route needs a bearer [`Token`] with the route's [`Role`] (compared in constant
 //!   time, never logged), the operator's page a session opened with a token; request bodies
 //!   are limited ([`GatewayOptions::max_body_bytes`]), header reads and whole requests time
@@ -38,11 +39,13 @@ pub mod metrics;
 mod ops;
 mod page;
 mod server;
+mod tls;
 
 pub use api::{Access, ROUTES};
 pub use auth::{Role, Token, MIN_TOKEN_LEN};
 pub use error::{is_store_error, status_of, GatewayCode, HttpError, Lang, ServeError};
 pub use metrics::Metrics;
+pub use tls::Tls;
 
 use fiskal_api::OutboxHandle;
 use std::collections::BTreeSet;
@@ -174,7 +177,22 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send,
     ) -> Result<(), ServeError> {
-        server::serve(self, listener, shutdown).await
+        server::serve(self, listener, None, shutdown).await
+    }
+
+    /// [`Gateway::serve`] over HTTPS with `tls` (rustls): a client that has not finished its
+    /// handshake within [`GatewayOptions::header_timeout`] is dropped, and the page's session
+    /// cookie is marked `Secure`.
+    ///
+    /// # Errors
+    /// [`ServeError::Listen`] when the listener's address cannot be read.
+    pub async fn serve_tls(
+        self,
+        listener: tokio::net::TcpListener,
+        tls: Tls,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), ServeError> {
+        server::serve(self, listener, Some(tls), shutdown).await
     }
 
     /// The outbox handle (fiskal-api's), e.g. to seed or inspect the journal.

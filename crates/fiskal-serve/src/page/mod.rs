@@ -3,8 +3,8 @@
 //! `?lang=en`.
 //!
 //! * Sign-in: the operator enters the gateway's token once (`POST /login`); the gateway keeps a
-//!   session (a random id in an `HttpOnly`, `SameSite=Strict` cookie, valid 12 hours) and never
-//!   puts the token itself in a cookie.
+//!   session (a random id in an `HttpOnly`, `SameSite=Strict` cookie, valid 12 hours, `Secure`
+//!   when served over TLS) and never puts the token itself in a cookie.
 //! * The queue at a glance (`GET /`): counts per state, stuck receipts first with their reason
 //!   and age, refusals with the provider's code and text, the latest fiscalised receipts with
 //!   their route and latency, per-route health, and reconciliation on demand.
@@ -233,6 +233,7 @@ pub(crate) async fn login_form(headers: HeaderMap, Query(q): Query<LangQuery>) -
 /// `POST /login`: the token in, a session cookie out.
 pub(crate) async fn login(
     State(app): State<App>,
+    tls: Option<axum::Extension<crate::tls::OverTls>>,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
     body: Bytes,
@@ -251,8 +252,10 @@ pub(crate) async fn login(
         return login_page(lang, StatusCode::SERVICE_UNAVAILABLE, true);
     };
     let mut r = redirect("/");
+    // Over TLS the browser must never send the session over plain HTTP.
+    let secure = if tls.is_some() { "; Secure" } else { "" };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         SESSION_TTL.as_secs()
     )) {
         r.headers_mut().insert(header::SET_COOKIE, v);
