@@ -126,6 +126,41 @@ impl Driver {
             .to_owned()
     }
 
+    /// The text of the element, or `None` while there is none (a page still loading).
+    fn try_text(&self, css: &str) -> Option<String> {
+        let p = format!("/session/{}/element", self.session);
+        let q = json!({"using": "css selector", "value": css}).to_string();
+        let r = call(self.addr, "POST", &p, None, &[], q.as_bytes());
+        if r.status != 200 {
+            return None;
+        }
+        let e = r.json()["value"][ELEMENT].as_str()?.to_owned();
+        let p = format!("/session/{}/element/{e}/text", self.session);
+        let r = call(self.addr, "GET", &p, None, &[], b"");
+        if r.status != 200 {
+            return None; // replaced by the next page between the two calls
+        }
+        Some(r.json()["value"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits, up to a deadline, until the element exists and its text satisfies `ok`: after a
+    /// click that submits a form or follows a link, the next page may not be there yet, and
+    /// the old page's element may still answer.
+    fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let t = self.try_text(css);
+            if let Some(t) = t.as_deref().filter(|t| ok(t)) {
+                return t.to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}: not as expected within 20 s (last text: {t:?})"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn text(&self, css: &str) -> String {
         let e = self.find(css);
         self.cmd("GET", &format!("/element/{e}/text"), json!(null))
@@ -211,7 +246,7 @@ fn an_operator_sees_the_stuck_receipt_first_and_sends_a_refused_one_again() {
     d.type_in("input[name=token]", support::TOKEN);
     d.click("button[type=submit]");
     // What a person sees: the stuck receipt first, then the counts of the journal.
-    assert!(d.text("#stuck h2").contains("(1)"));
+    d.wait_text("#stuck h2", |t| t.contains("(1)"));
     assert_eq!(d.text("#stuck tr.stuck-row td a"), "shop-1004-sell");
     assert_eq!(d.text("tr[data-state=done] td.n"), "2");
     assert_eq!(d.text("tr[data-state=rejected] td.n"), "1");
@@ -222,7 +257,7 @@ fn an_operator_sees_the_stuck_receipt_first_and_sends_a_refused_one_again() {
 
     // English.
     d.click("#lang");
-    assert!(d.text("#stuck h2").starts_with("Stuck receipts"));
+    d.wait_text("#stuck h2", |t| t.starts_with("Stuck receipts"));
     d.screenshot("dashboard-en");
 
     // The refused receipt: send it again, confirmed.
@@ -233,12 +268,10 @@ fn an_operator_sees_the_stuck_receipt_first_and_sends_a_refused_one_again() {
     d.type_in("#form-requeue input[name=reason]", "касса починена");
     d.click("#form-requeue input[name=confirm]");
     d.click("#form-requeue button[type=submit]");
+    // The page after the action: the operator in the audit trail, the state no longer rejected.
+    d.wait_text("#audit", |t| t.contains("Анна"));
     let state = d.attr("#state", "data-state");
     assert_ne!(state, "rejected");
-    assert!(
-        d.text("#audit").contains("Анна"),
-        "the operator in the audit trail"
-    );
     let v = support::get(a, "/v1/receipts/shop-1003-sell").json();
     assert_eq!(v["attempt"], 2, "{v}");
     wait_state(a, "shop-1003-sell", "done");
