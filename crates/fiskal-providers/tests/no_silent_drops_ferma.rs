@@ -18,26 +18,6 @@ use serde_json::{json, Value};
 
 const SCAN: &str = "0104601234567893215Abc000000001\u{1d}91EE05\u{1d}92Y4O/9CcUX4YrsehY0jUvHmlWpY5gQ2P8HzJ15ZtlzLU=";
 
-fn agent() -> Value {
-    json!({
-        "type": "commission_agent",
-        "agent_info": {
-            "operation": "Перевод",
-            "phones": ["+79990000002"],
-            "payment_operator_phones": ["+79990000003"],
-            "transfer_operator_phones": ["+79990000004"],
-            "transfer_operator_name": "ООО Оператор",
-            "transfer_operator_address": "г. Москва, ул. Примерная, д. 2",
-            "transfer_operator_inn": "7701000001"
-        },
-        "supplier": {"name": "ИП Сидоров", "phones": ["+79990000005"], "inn": "502712345651"}
-    })
-}
-
-fn sectoral(n: &str) -> Value {
-    json!({"fois_id": "020", "date": "01.01.2025", "number": n, "value": "рецепт"})
-}
-
 fn plain_items(v12: bool) -> Vec<Value> {
     [
         ("vat10", "110.00"),
@@ -165,7 +145,7 @@ fn max_105() -> Value {
 // shared by the no-silent-drops tests; this walk keeps its own removal, text and check.
 #[path = "support/field_walk.rs"]
 mod field_walk;
-use field_walk::{get, insert, matches, parse, segs, show, subst, Check, Seg};
+use field_walk::{agent, get, insert, matches, parse, sectoral, segs, show, subst, Check, Seg};
 
 /// Every leaf path of a JSON value, as segments.
 fn leaves(v: &Value) -> Vec<Vec<Seg>> {

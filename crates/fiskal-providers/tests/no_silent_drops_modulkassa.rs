@@ -28,10 +28,6 @@ fn scan() -> fiskal_marks::MarkCode {
     fiskal_marks::MarkCode::parse(SCAN).expect("scan")
 }
 
-fn sectoral(n: &str) -> Value {
-    json!({"fois_id": "020", "date": "01.01.2025", "number": n, "value": "рецепт"})
-}
-
 fn max_receipt(ffd: &str) -> Value {
     let mark = if ffd == "1.2" {
         let t = scan().tag_1163();
@@ -47,19 +43,7 @@ fn max_receipt(ffd: &str) -> Value {
         "payment_method": "full_payment", "payment_subject": "commodity",
         "mark": mark,
         "fraction": {"numerator": 1, "denominator": 2, "text": "1/2"},
-        "agent": {
-            "type": "commission_agent",
-            "agent_info": {
-                "operation": "Перевод",
-                "phones": ["+79990000002"],
-                "payment_operator_phones": ["+79990000003"],
-                "transfer_operator_phones": ["+79990000004"],
-                "transfer_operator_name": "ООО Оператор",
-                "transfer_operator_address": "г. Москва, ул. Примерная, д. 2",
-                "transfer_operator_inn": "7701000001"
-            },
-            "supplier": {"name": "ИП Сидоров", "phones": ["+79990000005"], "inn": "502712345651"}
-        },
+        "agent": agent(),
         "excise": "1.00", "country_code": "643", "declaration_number": "10702070/010125/0000001",
         "sectoral_props": [sectoral("1"), sectoral("2")],
         "user_data": "SKU-1",

@@ -11,26 +11,6 @@ pub(super) fn scan() -> fiskal_marks::MarkCode {
     fiskal_marks::MarkCode::parse(SCAN).expect("scan")
 }
 
-pub(super) fn agent() -> Value {
-    json!({
-        "type": "commission_agent",
-        "agent_info": {
-            "operation": "Перевод",
-            "phones": ["+79990000002"],
-            "payment_operator_phones": ["+79990000003"],
-            "transfer_operator_phones": ["+79990000004"],
-            "transfer_operator_name": "ООО Оператор",
-            "transfer_operator_address": "г. Москва, ул. Примерная, д. 2",
-            "transfer_operator_inn": "7701000001"
-        },
-        "supplier": {"name": "ИП Сидоров", "phones": ["+79990000005"], "inn": "502712345651"}
-    })
-}
-
-pub(super) fn sectoral(n: &str) -> Value {
-    json!({"fois_id": "020", "date": "01.01.2025", "number": n, "value": "рецепт"})
-}
-
 pub(super) fn register(v12: bool) -> Value {
     let mut r = json!({
         "kkt_reg_number": "0000000001012345",

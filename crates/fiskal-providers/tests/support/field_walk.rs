@@ -207,6 +207,28 @@ pub(crate) fn ymd(m: &Value) -> (String, String, String, String) {
 }
 
 /// The receipt of its serde JSON (a test receipt: fails the test if it does not parse).
+/// The maximal receipts' item agent (1057, 1044–1026, 1224–1226): every field of the model set.
+pub(crate) fn agent() -> Value {
+    json!({
+        "type": "commission_agent",
+        "agent_info": {
+            "operation": "Перевод",
+            "phones": ["+79990000002"],
+            "payment_operator_phones": ["+79990000003"],
+            "transfer_operator_phones": ["+79990000004"],
+            "transfer_operator_name": "ООО Оператор",
+            "transfer_operator_address": "г. Москва, ул. Примерная, д. 2",
+            "transfer_operator_inn": "7701000001"
+        },
+        "supplier": {"name": "ИП Сидоров", "phones": ["+79990000005"], "inn": "502712345651"}
+    })
+}
+
+/// An industry requisite (1260/1261–1265) numbered `n`.
+pub(crate) fn sectoral(n: &str) -> Value {
+    json!({"fois_id": "020", "date": "01.01.2025", "number": n, "value": "рецепт"})
+}
+
 pub(crate) fn parse(v: &Value) -> Receipt {
     serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("receipt JSON: {e}\n{v:#}"))
 }
