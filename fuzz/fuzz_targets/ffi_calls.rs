@@ -12,7 +12,7 @@ use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
 use std::sync::OnceLock;
 
-use fiskal_api::Code;
+use fiskal_json::Code;
 use fiskal_ffi::*;
 use libfuzzer_sys::fuzz_target;
 

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use addin1c::{name, CStr1C, Connection, RawAddin, Variant};
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use serde_json::json;
 
 use crate::abi::{take_args, Arg};
@@ -35,9 +35,9 @@ pub struct Fiskal {
     /// `ПоследняяОшибка`: the error JSON of the last method call, `""` after a success.
     last_error: String,
     /// The provider client of `СоздатьКлиента`.
-    pub(crate) client: Option<fiskal_api::Client>,
+    pub(crate) client: Option<fiskal_json::Client>,
     /// The outbox of `ОткрытьОчередь`.
-    pub(crate) outbox: Option<fiskal_api::OutboxHandle>,
+    pub(crate) outbox: Option<fiskal_json::OutboxHandle>,
     /// Where the outbox worker's events go (`ExternalEvent`).
     pub(crate) events: Arc<EventSink>,
     /// `Some` for an object of class `KKT` (the standard ККТ driver, `crate::kkt`): its

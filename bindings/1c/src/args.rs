@@ -1,7 +1,7 @@
 //! Method arguments (1C values, read by [`crate::abi`]) → Rust strings, and name matching.
 
 use addin1c::CStr1C;
-use fiskal_api::{ApiError, Code, MAX_INPUT_LEN};
+use fiskal_json::{ApiError, Code, MAX_INPUT_LEN};
 use serde_json::json;
 
 use crate::abi::Arg;

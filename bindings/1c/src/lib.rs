@@ -6,7 +6,7 @@
 //! creates `Новый("AddIn.Fiskal.Fiskal")` — or `Новый("AddIn.Fiskal.KKT")`, 1C's standard ККТ
 //! equipment driver ([`kkt`], `docs/1c-driver.md`).
 //!
-//! The object is a thin layer over `fiskal-api`, the JSON-in/JSON-out operations the C ABI
+//! The object is a thin layer over `fiskal-json`, the JSON-in/JSON-out operations the C ABI
 //! calls too, so 1C gets the same behaviour byte for byte. Every method has a Russian and an
 //! English name (see [`METHODS`]), takes strings and returns a string:
 //!

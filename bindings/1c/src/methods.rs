@@ -4,7 +4,7 @@
 //! (`FindMethod`, `GetMethodName`, `CallAsFunc`); new entries are only appended.
 
 use addin1c::{name, CStr1C};
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 use serde_json::json;
 
 use crate::abi::Arg;
@@ -62,25 +62,25 @@ macro_rules! method {
 /// Every method, in the platform's numbering.
 pub static METHODS: &[MethodInfo] = &[
     method!("ПроверитьЧек", "ValidateReceipt", 1, |_, a| {
-        fiskal_api::validate(&a.text(0)?)
+        fiskal_json::validate(&a.text(0)?)
     }),
     method!("Вычислить", "Compute", 1, |_, a| {
-        fiskal_api::compute(&a.text(0)?)
+        fiskal_json::compute(&a.text(0)?)
     }),
     method!("РазбитьЧек", "SplitReceipt", 1, |_, a| {
-        fiskal_api::split(&a.text(0)?)
+        fiskal_json::split(&a.text(0)?)
     }),
-    method!("ВТЛВ", "ToTlv", 1, |_, a| fiskal_api::to_tlv(
+    method!("ВТЛВ", "ToTlv", 1, |_, a| fiskal_json::to_tlv(
         &a.text(0)?
     )),
     method!("ИзТЛВ", "FromTlv", 1, from_tlv),
     method!("КодМаркировки", "EncodeMark", 1, |_, a| {
-        fiskal_api::mark(&a.text(0)?)
+        fiskal_json::mark(&a.text(0)?)
     }),
-    method!("QRКод", "QrString", 1, |_, a| fiskal_api::qr(
+    method!("QRКод", "QrString", 1, |_, a| fiskal_json::qr(
         &a.text(0)?
     )),
-    method!("Выполнить", "Call", 2, |_, a| fiskal_api::call(
+    method!("Выполнить", "Call", 2, |_, a| fiskal_json::call(
         &a.text(0)?,
         &a.text(1)?
     )),
@@ -108,12 +108,12 @@ pub static METHODS: &[MethodInfo] = &[
 /// `ИзТЛВ`: the `from_tlv` envelope as text, or the document itself as `ДвоичныеДанные`.
 fn from_tlv(_: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
     if let Some(Arg::Blob(bytes)) = a.get(0) {
-        if bytes.len() > fiskal_api::MAX_INPUT_LEN / 2 {
-            return Err(ApiError::new(fiskal_api::Code::InputTooLarge));
+        if bytes.len() > fiskal_json::MAX_INPUT_LEN / 2 {
+            return Err(ApiError::new(fiskal_json::Code::InputTooLarge));
         }
-        return fiskal_api::from_tlv(&json!({"version": 1, "hex": hex::encode(bytes)}).to_string());
+        return fiskal_json::from_tlv(&json!({"version": 1, "hex": hex::encode(bytes)}).to_string());
     }
-    fiskal_api::from_tlv(&a.text(0)?)
+    fiskal_json::from_tlv(&a.text(0)?)
 }
 
 /// A property's getter: the object → its value.

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use addin1c::{CString1C, Connection};
-use fiskal_api::{ApiError, Client, Code, EventObserver, OutboxHandle};
+use fiskal_json::{ApiError, Client, Code, EventObserver, OutboxHandle};
 use serde_json::{json, Value};
 
 use crate::addin::Fiskal;

@@ -202,7 +202,7 @@ fn validate_receipt_in_both_languages() {
     assert_eq!(ru["receipt"]["ffd"], "1.2");
     assert_eq!(
         ru,
-        serde_json::from_str::<Json>(&fiskal_api::validate(&receipt()).expect("valid"))
+        serde_json::from_str::<Json>(&fiskal_json::validate(&receipt()).expect("valid"))
             .expect("json")
     );
     assert_clean(&a);
@@ -236,7 +236,7 @@ fn compute_and_split() {
     assert_eq!(c, a.ok("Compute", &[s(&input)]));
     assert_eq!(
         c,
-        serde_json::from_str::<Json>(&fiskal_api::compute(&input).expect("compute")).expect("json")
+        serde_json::from_str::<Json>(&fiskal_json::compute(&input).expect("compute")).expect("json")
     );
     assert!(c["allocation"].is_object());
 
@@ -449,7 +449,7 @@ fn a_result_the_platform_cannot_allocate_is_an_exception() {
 #[test]
 fn input_over_16_mib_is_103() {
     let a = AddIn::new();
-    let huge = "x".repeat(fiskal_api::MAX_INPUT_LEN + 1);
+    let huge = "x".repeat(fiskal_json::MAX_INPUT_LEN + 1);
     let e = a.err("ПроверитьЧек", &[s(&huge)]);
     assert_eq!(e["code"], 103);
     let e = a.err("ПроверитьЧек", &[Value::Blob(huge.into_bytes())]);

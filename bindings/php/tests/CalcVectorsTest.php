@@ -10,7 +10,7 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * tests/vectors/calc/{alloc,split,vat} through Receipt::compute / Receipt::split, checked as
- * crates/fiskal-api/tests/vectors.rs checks them (calc/lifecycle has no operation in the C API).
+ * crates/fiskal-json/tests/vectors.rs checks them (calc/lifecycle has no operation in the C API).
  */
 final class CalcVectorsTest extends TestCase
 {

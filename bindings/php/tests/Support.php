@@ -90,7 +90,7 @@ final class Support
 
     /**
      * The cart a calc vector describes (tests/vectors/calc/alloc/README.md) as a receipt array;
-     * the same construction as `cart()` in crates/fiskal-api/tests/vectors.rs.
+     * the same construction as `cart()` in crates/fiskal-json/tests/vectors.rs.
      *
      * @param array<string, mixed> $v
      * @return array<string, mixed>

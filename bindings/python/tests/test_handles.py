@@ -20,7 +20,7 @@ import pytest
 import fiskal
 from conftest import REPO
 
-RECEIPT_FIXTURE = REPO / "crates" / "fiskal-api" / "tests" / "fixtures" / "receipt_sell_v5.json"
+RECEIPT_FIXTURE = REPO / "crates" / "fiskal-json" / "tests" / "fixtures" / "receipt_sell_v5.json"
 
 
 @pytest.fixture(scope="module")

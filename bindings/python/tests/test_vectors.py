@@ -1,5 +1,5 @@
 """The shared golden vectors (tests/vectors) through the Python binding: the same bytes and the
-same errors as the Rust tests (crates/fiskal-api/tests/vectors.rs mirrors these checks). One
+same errors as the Rust tests (crates/fiskal-json/tests/vectors.rs mirrors these checks). One
 pytest case per file, named after it."""
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def money(k: int) -> str:
 
 def cart(v: Dict[str, Any]) -> Dict[str, Any]:
     """The cart a calc vector describes (tests/vectors/calc/alloc/README.md), as receipt JSON
-    (the same construction as crates/fiskal-api/tests/vectors.rs)."""
+    (the same construction as crates/fiskal-json/tests/vectors.rs)."""
     total = 0
     items = []
     for i, x in enumerate(v.get("items", [])):

@@ -240,7 +240,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> (String, String) {
     }
 }
 
-/// Violations as JSON, in the shape of `fiskal-api` (what every binding gets): path, code (the
+/// Violations as JSON, in the shape of `fiskal-json` (what every binding gets): path, code (the
 /// number, 2001–2034), name, Russian and English messages.
 pub(crate) fn violations_json(v: &[fiskal_ffd::Violation]) -> serde_json::Value {
     serde_json::Value::Array(

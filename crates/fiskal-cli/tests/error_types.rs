@@ -23,7 +23,7 @@ fn every_public_error_type_is_a_std_error() {
     check::<fiskal_calc::CalcError>();
     check::<fiskal_providers::ProviderError>();
     check::<fiskal_outbox::OutboxError>();
-    check::<fiskal_api::ApiError>();
+    check::<fiskal_json::ApiError>();
     check::<fiskal_render::QrError>();
     check::<fiskal_emulator::EmulatorError>();
     check::<fiskal_emulator::DocError>();

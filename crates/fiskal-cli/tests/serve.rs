@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_fiskal");
 const TOKEN: &str = "cli-serve-token-0123456789abcdef";
 const READ_TOKEN: &str = "cli-read-token-0123456789abcdef";
-const RECEIPT: &str = include_str!("../../fiskal-api/tests/fixtures/receipt_sell_v5.json");
+const RECEIPT: &str = include_str!("../../fiskal-json/tests/fixtures/receipt_sell_v5.json");
 
 fn scratch(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))

@@ -1,5 +1,5 @@
 //! `fiskal_client`: one cloud cash register (ATOL Online, Orange Data, Business.ru) as a shared,
-//! thread-safe handle over `fiskal_api::Client`. Cargo feature `providers` (default on);
+//! thread-safe handle over `fiskal_json::Client`. Cargo feature `providers` (default on);
 //! without it every function here returns `FISKAL_RESULT_FEATURE_DISABLED`.
 
 use crate::error::{disabled, finish};
@@ -9,8 +9,8 @@ use crate::io::{check_out, input_str, write_handle, write_string};
 use crate::left_out::Client;
 use crate::panic::ffi_panic_boundary;
 #[cfg(feature = "providers")]
-use fiskal_api::Client;
-use fiskal_api::Code;
+use fiskal_json::Client;
+use fiskal_json::Code;
 use std::os::raw::c_char;
 
 /// The feature that provides this module's functions.

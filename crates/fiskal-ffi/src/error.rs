@@ -2,7 +2,7 @@
 //! success; `fiskal_last_error` reads it as JSON. Thread-local: threads never see each other's
 //! errors.
 
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use std::cell::RefCell;
 
 thread_local! {
@@ -85,5 +85,5 @@ pub(crate) fn null_parameter(name: &str) -> ApiError {
 /// Records [`Code::FeatureDisabled`] naming `feature` and returns it: what every export of a
 /// part this build leaves out returns, before looking at any argument.
 pub(crate) fn disabled(feature: &str) -> Code {
-    fail(fiskal_api::feature_disabled(feature))
+    fail(fiskal_json::feature_disabled(feature))
 }

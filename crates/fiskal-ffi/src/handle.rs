@@ -23,8 +23,8 @@
 //! its `to_boxed_mut_ptr` / `free_box` and an `Option` taken once (a second `_build` being
 //! [`Code::AlreadyUsed`]), as rustls-ffi's `Castable` does; none exists yet, so neither do they.
 //!
-//! [`Code::NullParameter`]: fiskal_api::Code::NullParameter
-//! [`Code::AlreadyUsed`]: fiskal_api::Code::AlreadyUsed
+//! [`Code::NullParameter`]: fiskal_json::Code::NullParameter
+//! [`Code::AlreadyUsed`]: fiskal_json::Code::AlreadyUsed
 
 use std::sync::Arc;
 
@@ -93,7 +93,7 @@ pub(crate) use try_arc_from_ptr;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fiskal_api::Code;
+    use fiskal_json::Code;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static DROPS: AtomicUsize = AtomicUsize::new(0);

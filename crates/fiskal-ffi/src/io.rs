@@ -3,7 +3,7 @@
 //! allocated by the library, with their length, released with `fiskal_string_free`.
 
 use crate::error::null_parameter;
-use fiskal_api::{ApiError, Code, MAX_INPUT_LEN};
+use fiskal_json::{ApiError, Code, MAX_INPUT_LEN};
 use std::ffi::CString;
 use std::os::raw::c_char;
 

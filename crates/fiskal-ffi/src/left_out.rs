@@ -7,24 +7,24 @@
 //! exist (each holds an uninhabited field), so no handle of a left-out part is ever made and
 //! their methods can never run.
 //!
-//! [`Code::FeatureDisabled`]: fiskal_api::Code::FeatureDisabled
+//! [`Code::FeatureDisabled`]: fiskal_json::Code::FeatureDisabled
 
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 
 /// No value: a handle of a left-out part cannot be made.
 #[derive(Debug)]
 pub(crate) enum Never {}
 
-/// In place of `fiskal_api::Client` when the `providers` feature is off.
+/// In place of `fiskal_json::Client` when the `providers` feature is off.
 #[cfg(not(feature = "providers"))]
 #[derive(Debug)]
 pub(crate) struct Client(Never);
 
 #[cfg(not(feature = "providers"))]
 impl Client {
-    /// Always [`fiskal_api::feature_disabled`]`("providers")`.
+    /// Always [`fiskal_json::feature_disabled`]`("providers")`.
     pub(crate) fn new(_settings_json: &str) -> Result<Client, ApiError> {
-        Err(fiskal_api::feature_disabled("providers"))
+        Err(fiskal_json::feature_disabled("providers"))
     }
 
     pub(crate) fn submit(&self, _request_json: &str, _timeout_ms: u32) -> Result<String, ApiError> {
@@ -36,24 +36,24 @@ impl Client {
     }
 }
 
-/// In place of `fiskal_api::EventObserver` when the `outbox` feature is off.
+/// In place of `fiskal_json::EventObserver` when the `outbox` feature is off.
 #[cfg(not(feature = "outbox"))]
 pub(crate) type EventObserver = Box<dyn Fn(&str) + Send + Sync>;
 
-/// In place of `fiskal_api::OutboxHandle` when the `outbox` feature is off.
+/// In place of `fiskal_json::OutboxHandle` when the `outbox` feature is off.
 #[cfg(not(feature = "outbox"))]
 #[derive(Debug)]
 pub(crate) struct OutboxHandle(Never);
 
 #[cfg(not(feature = "outbox"))]
 impl OutboxHandle {
-    /// Always [`fiskal_api::feature_disabled`]`("outbox")`.
+    /// Always [`fiskal_json::feature_disabled`]`("outbox")`.
     pub(crate) fn open(
         _path: &str,
         _settings_json: &str,
         _observer: Option<EventObserver>,
     ) -> Result<OutboxHandle, ApiError> {
-        Err(fiskal_api::feature_disabled("outbox"))
+        Err(fiskal_json::feature_disabled("outbox"))
     }
 
     pub(crate) fn enqueue(&self, _: &str) -> Result<String, ApiError> {

@@ -3,11 +3,11 @@
 //! The C ABI of fiskal (library `libfiskal.so` / `libfiskal.a` when installed with cargo-c,
 //! `libfiskal_ffi.so` / `.a` from a plain `cargo build`; header `include/fiskal.h`,
 //! preprocessor-free copy `include/fiskal_php.h` for PHP FFI). JSON in, JSON out: every
-//! operation of [`fiskal_api`] is one function here, with the same behaviour byte for byte.
+//! operation of [`fiskal_json`] is one function here, with the same behaviour byte for byte.
 //!
 //! The conventions (README, "C API conventions"), in short:
 //!
-//! * Every function returns a `fiskal_result` (`uint32_t`, [`fiskal_api::Code`]): 0 is success.
+//! * Every function returns a `fiskal_result` (`uint32_t`, [`fiskal_json::Code`]): 0 is success.
 //!   Numbers are fixed and never reused.
 //! * Input strings are `(const char *ptr, size_t len)`: UTF-8, no NUL needed, borrowed for the
 //!   call only. `ptr` must not be NULL, even when `len` is 0.
@@ -69,7 +69,7 @@ pub use crate::outbox::{
 use crate::error::{finish, last_error_code, last_error_json};
 use crate::io::{check_out, free_string, input_str, write_string, write_to_buffer};
 use crate::panic::ffi_panic_boundary;
-use fiskal_api::{Code, Operation};
+use fiskal_json::{Code, Operation};
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::sync::OnceLock;
@@ -116,7 +116,7 @@ pub extern "C" fn fiskal_version_json(out_json: *mut *mut c_char, out_len: *mut 
     ffi_panic_boundary! {
         finish((|| {
             check_out(out_json, "out_json")?;
-            write_string(fiskal_api::version("")?, out_json, out_len)
+            write_string(fiskal_json::version("")?, out_json, out_len)
         })())
     }
 }
@@ -137,7 +137,7 @@ pub extern "C" fn fiskal_validate(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::validate, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::validate, input, input_len, out_json, out_len) }
 }
 
 /// Operation `compute`: prices and VAT per line and per rate, optionally after a receipt-level
@@ -150,7 +150,7 @@ pub extern "C" fn fiskal_compute(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::compute, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::compute, input, input_len, out_json, out_len) }
 }
 
 /// Operation `split`: one cart → several receipts under the size budget and provider limits
@@ -162,7 +162,7 @@ pub extern "C" fn fiskal_split(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::split, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::split, input, input_len, out_json, out_len) }
 }
 
 /// Operation `to_tlv`: a receipt JSON → `{"version": 1, "ffd", "form", "size", "hex",
@@ -175,7 +175,7 @@ pub extern "C" fn fiskal_to_tlv(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::to_tlv, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::to_tlv, input, input_len, out_json, out_len) }
 }
 
 /// Operation `from_tlv`: `{"version": 1, "hex": "…"}` or `{"version": 1, "base64": "…"}` → the
@@ -189,7 +189,7 @@ pub extern "C" fn fiskal_from_tlv(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::from_tlv, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::from_tlv, input, input_len, out_json, out_len) }
 }
 
 /// Operation `mark`: `{"version": 1, "code": "<raw scan>"}` → the normalised code, warnings,
@@ -202,7 +202,7 @@ pub extern "C" fn fiskal_mark(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::mark, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::mark, input, input_len, out_json, out_len) }
 }
 
 /// Operation `qr`: fiscal attributes → `{"version": 1, "qr": "t=…&s=…&fn=…&i=…&fp=…&n=…"}`, the
@@ -214,7 +214,7 @@ pub extern "C" fn fiskal_qr(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> Code {
-    ffi_panic_boundary! { run(fiskal_api::qr, input, input_len, out_json, out_len) }
+    ffi_panic_boundary! { run(fiskal_json::qr, input, input_len, out_json, out_len) }
 }
 
 /// Any operation by name (`op`/`op_len`: `"validate"`, `"compute"`, `"split"`, `"to_tlv"`,
@@ -235,7 +235,7 @@ pub extern "C" fn fiskal_call(
             check_out(out_json, "out_json")?;
             let name = input_str(op, op_len, "op")?;
             let text = input_str(input, input_len, "input")?;
-            write_string(fiskal_api::call(name, text)?, out_json, out_len)
+            write_string(fiskal_json::call(name, text)?, out_json, out_len)
         })())
     }
 }

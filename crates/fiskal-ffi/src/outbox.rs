@@ -1,5 +1,5 @@
 //! `fiskal_outbox`: the durable outbox (journal, routes, worker) as a shared, thread-safe
-//! handle over `fiskal_api::OutboxHandle`. Cargo feature `outbox` (default on); without it
+//! handle over `fiskal_json::OutboxHandle`. Cargo feature `outbox` (default on); without it
 //! every function here returns `FISKAL_RESULT_FEATURE_DISABLED`.
 
 use crate::error::{disabled, finish};
@@ -8,9 +8,9 @@ use crate::io::{check_out, input_str, write_bool, write_handle, write_string};
 #[cfg(not(feature = "outbox"))]
 use crate::left_out::{EventObserver, OutboxHandle};
 use crate::panic::ffi_panic_boundary;
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 #[cfg(feature = "outbox")]
-use fiskal_api::{EventObserver, OutboxHandle};
+use fiskal_json::{EventObserver, OutboxHandle};
 use std::ffi::{c_void, CString};
 use std::os::raw::c_char;
 

@@ -4,7 +4,7 @@
 //! (Never build the library with `panic = "abort"`: that disables `catch_unwind`.)
 
 use crate::error::set_last_error;
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use std::os::raw::c_char;
 
 /// What an exported function returns when its body panicked.

@@ -1,6 +1,6 @@
 //! The exports called as C would: versions, NULLs, UTF-8, ownership, the last error per thread.
 
-use fiskal_api::Code;
+use fiskal_json::Code;
 use fiskal_ffi::*;
 use std::ffi::CStr;
 use std::os::raw::c_char;
@@ -150,7 +150,7 @@ fn errors_are_codes_and_the_last_error() {
     assert_eq!(
         fiskal_validate(
             one.as_ptr().cast(),
-            fiskal_api::MAX_INPUT_LEN + 1,
+            fiskal_json::MAX_INPUT_LEN + 1,
             &mut out,
             ptr::null_mut()
         ),

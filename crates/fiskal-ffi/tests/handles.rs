@@ -1,7 +1,7 @@
 //! The handle exports (`fiskal_client_*`, `fiskal_outbox_*`) called as C would, against the
 //! ATOL emulator on loopback: NULLs, bad settings, ownership, the observer, threads.
 
-use fiskal_api::Code;
+use fiskal_json::Code;
 use fiskal_emulator::atol::{AtolConfig, BackgroundAtol};
 use fiskal_ffi::*;
 use serde_json::{json, Value};
@@ -11,7 +11,7 @@ use std::ptr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const RECEIPT: &str = include_str!("../../fiskal-api/tests/fixtures/receipt_sell_v5.json");
+const RECEIPT: &str = include_str!("../../fiskal-json/tests/fixtures/receipt_sell_v5.json");
 
 /// The ATOL emulator on its own runtime (these tests call the blocking API).
 fn emulator() -> BackgroundAtol {

@@ -147,7 +147,7 @@ fn every_header_item_is_documented() {
 #[test]
 fn header_names_every_result_code_with_its_number() {
     let h = std::fs::read_to_string(include_dir().join("fiskal.h")).unwrap_or_default();
-    for c in fiskal_api::Code::ALL {
+    for c in fiskal_json::Code::ALL {
         let name = format!(
             "FISKAL_RESULT_{} = {},",
             screaming(&format!("{c:?}")),

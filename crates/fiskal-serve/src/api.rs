@@ -12,7 +12,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use fiskal_outbox::{State as EntryState, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -173,7 +173,7 @@ async fn record_and_time(State(app): State<App>, req: Request, next: Next) -> Re
     resp
 }
 
-/// A JSON answer with a fiskal-api output as it is (same bytes as the C ABI).
+/// A JSON answer with a fiskal-json output as it is (same bytes as the C ABI).
 pub(crate) fn json_answer(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
@@ -349,7 +349,7 @@ pub(crate) fn json_error(e: &serde_json::Error) -> ApiError {
 
 pub(crate) fn check_version(v: Option<u32>) -> Result<(), ApiError> {
     match v {
-        None | Some(fiskal_api::SCHEMA_VERSION) => Ok(()),
+        None | Some(fiskal_json::SCHEMA_VERSION) => Ok(()),
         Some(v) => Err(ApiError::with_messages(
             Code::UnsupportedVersion,
             format!("версия входных данных {v} не поддерживается (поддерживается 1)"),
@@ -428,7 +428,7 @@ struct ListQuery {
 
 /// Most entries one list answer holds, and the default.
 const MAX_LIST: usize = 1000;
-const DEFAULT_LIST: usize = fiskal_api::DEFAULT_LIST_LIMIT;
+const DEFAULT_LIST: usize = fiskal_json::DEFAULT_LIST_LIMIT;
 /// Entries read per state to filter by route and time.
 const LIST_SCAN: usize = 10_000;
 
@@ -490,7 +490,7 @@ async fn list(
         });
         all.sort_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)));
         all.truncate(limit);
-        fiskal_api::entries_json(&all)
+        fiskal_json::entries_json(&all)
     })
     .await;
     match r {
@@ -499,8 +499,8 @@ async fn list(
     }
 }
 
-/// One entry: fiskal-api's entry JSON (state, fiscal attributes, `qr`: the FNS QR string) plus
-/// `audit`, its audit trail (fiskal-api's records).
+/// One entry: fiskal-json's entry JSON (state, fiscal attributes, `qr`: the FNS QR string) plus
+/// `audit`, its audit trail (fiskal-json's records).
 async fn entry(State(app): State<App>, headers: HeaderMap, Path(key): Path<String>) -> Response {
     let lang = Lang::from_headers(&headers);
     let r = blocking(&app, move |a| {

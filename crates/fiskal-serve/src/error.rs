@@ -1,14 +1,14 @@
 //! Errors: [`ServeError`] (starting the gateway) and the JSON error answers of the HTTP API.
 //!
-//! Every error answer is fiskal-api's error object (`code`, `name`, `path`, `message_ru`,
+//! Every error answer is fiskal-json's error object (`code`, `name`, `path`, `message_ru`,
 //! `message_en`, `details`, as the C ABI returns it) plus `message`, the text in the language
 //! the client asked for with `Accept-Language` (Russian unless English is preferred). The codes
-//! are fiskal-api's [`Code`]s; what only HTTP has (no or a wrong token, no such route, the
-//! gateway not ready) gets a [`GatewayCode`] in 8000–8099, a range fiskal-api does not use.
+//! are fiskal-json's [`Code`]s; what only HTTP has (no or a wrong token, no such route, the
+//! gateway not ready) gets a [`GatewayCode`] in 8000–8099, a range fiskal-json does not use.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use serde_json::{json, Value};
 
 /// Why the gateway could not start. `Display` texts are for people, not a contract; they never
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
-    /// The outbox could not be opened (settings, journal): fiskal-api's error with its code.
+    /// The outbox could not be opened (settings, journal): fiskal-json's error with its code.
     #[error("outbox: {0}")]
     Outbox(ApiError),
     /// The bearer token is missing, unreadable or too weak; `source` says where it was looked
@@ -207,7 +207,7 @@ fn parse_q(s: &str) -> u32 {
     (whole + thousandths).min(1000)
 }
 
-/// The HTTP status of a fiskal-api error code.
+/// The HTTP status of a fiskal-json error code.
 pub fn status_of(code: Code) -> StatusCode {
     let n = code.number();
     match code {
@@ -260,7 +260,7 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    /// A fiskal-api error, with the status [`status_of`] its code.
+    /// A fiskal-json error, with the status [`status_of`] its code.
     pub fn api(e: &ApiError, lang: Lang) -> HttpError {
         let mut body: Value = serde_json::from_str(&e.to_json())
             .unwrap_or_else(|_| json!({"code": e.code.number(), "name": e.code.name()}));
@@ -371,7 +371,7 @@ mod tests {
         for c in GatewayCode::ALL {
             assert!(
                 Code::from_u32(c.number()).is_none(),
-                "{c:?} collides with fiskal-api"
+                "{c:?} collides with fiskal-json"
             );
         }
     }

@@ -5,7 +5,7 @@
 //! (1C on Windows, Node.js, Go, Java, PHP without FFI) and for the people who watch a shop's
 //! fiscalisation.
 //!
-//! * Every operation speaks fiskal-api's JSON (what the C ABI returns), so every client gets
+//! * Every operation speaks fiskal-json's JSON (what the C ABI returns), so every client gets
 //!   the same bytes and the same error codes; the routes are listed in [`ROUTES`] and
 //!   documented in `docs/openapi.json` (checked against the running server by a test) and
 //!   `docs/gateway.md`.
@@ -47,7 +47,7 @@ pub use error::{is_store_error, status_of, GatewayCode, HttpError, Lang, ServeEr
 pub use metrics::Metrics;
 pub use tls::Tls;
 
-use fiskal_api::OutboxHandle;
+use fiskal_json::OutboxHandle;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
@@ -109,13 +109,13 @@ pub(crate) struct Inner {
 }
 
 impl Gateway {
-    /// Opens (creating) the journal at `db` with the outbox settings JSON (fiskal-api's
+    /// Opens (creating) the journal at `db` with the outbox settings JSON (fiskal-json's
     /// `OutboxHandle::open`: routes, secrets from env vars and files), accepting `tokens` (each
     /// with its roles; at least one) and, unless
     /// [`GatewayOptions::start_worker`] is off, starts the worker.
     ///
     /// # Errors
-    /// [`ServeError::Outbox`] with fiskal-api's error (settings path, journal), or
+    /// [`ServeError::Outbox`] with fiskal-json's error (settings path, journal), or
     /// [`ServeError::Metrics`].
     pub fn open(
         db: impl AsRef<Path>,
@@ -133,7 +133,7 @@ impl Gateway {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<String>();
         let m = Arc::clone(&metrics);
         let done_tx = Mutex::new(done_tx);
-        let observer: fiskal_api::EventObserver = Box::new(move |event| {
+        let observer: fiskal_json::EventObserver = Box::new(move |event| {
             if let Some(key) = m.on_event(event) {
                 if let Ok(tx) = done_tx.lock() {
                     // The reader is gone only when the gateway is: nothing to count then.
@@ -195,7 +195,7 @@ impl Gateway {
         server::serve(self, listener, Some(tls), shutdown).await
     }
 
-    /// The outbox handle (fiskal-api's), e.g. to seed or inspect the journal.
+    /// The outbox handle (fiskal-json's), e.g. to seed or inspect the journal.
     pub fn outbox(&self) -> &OutboxHandle {
         &self.inner.outbox
     }

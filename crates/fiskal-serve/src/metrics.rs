@@ -14,7 +14,7 @@
 //! Counters start at zero with the process, as Prometheus expects.
 
 use crate::error::ServeError;
-use fiskal_api::OutboxHandle;
+use fiskal_json::OutboxHandle;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -52,7 +52,7 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0,
 ];
 
-/// The part of an observer event (fiskal-api's event JSON) the metrics read.
+/// The part of an observer event (fiskal-json's event JSON) the metrics read.
 #[derive(Deserialize)]
 struct Event {
     key: String,
@@ -122,7 +122,7 @@ impl Metrics {
         })
     }
 
-    /// Counts one change the worker wrote (fiskal-api's observer event JSON). Returns the key
+    /// Counts one change the worker wrote (fiskal-json's observer event JSON). Returns the key
     /// when the change made the receipt done (its latency is read from the audit trail).
     pub fn on_event(&self, event_json: &str) -> Option<String> {
         let e: Event = serde_json::from_str(event_json).ok()?;

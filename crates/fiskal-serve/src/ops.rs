@@ -1,4 +1,4 @@
-//! The stateless operations: fiskal-api's functions, the request body in and their output out,
+//! The stateless operations: fiskal-json's functions, the request body in and their output out,
 //! byte for byte what the C ABI gives; and rendering (text, HTML, the FNS QR code as PNG or
 //! SVG) through fiskal-render.
 
@@ -11,7 +11,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fiskal_api::{ApiError, Code, Operation};
+use fiskal_json::{ApiError, Code, Operation};
 use fiskal_providers::FiscalAttributes;
 use serde::Deserialize;
 
@@ -47,39 +47,39 @@ macro_rules! operation {
 
 operation!(
     validate,
-    fiskal_api::validate,
-    "`POST /v1/validate`: fiskal-api `validate`."
+    fiskal_json::validate,
+    "`POST /v1/validate`: fiskal-json `validate`."
 );
 operation!(
     compute,
-    fiskal_api::compute,
-    "`POST /v1/compute`: fiskal-api `compute`."
+    fiskal_json::compute,
+    "`POST /v1/compute`: fiskal-json `compute`."
 );
 operation!(
     split,
-    fiskal_api::split,
-    "`POST /v1/split`: fiskal-api `split`."
+    fiskal_json::split,
+    "`POST /v1/split`: fiskal-json `split`."
 );
 operation!(
     mark,
-    fiskal_api::mark,
-    "`POST /v1/mark`: fiskal-api `mark`."
+    fiskal_json::mark,
+    "`POST /v1/mark`: fiskal-json `mark`."
 );
 operation!(
     tlv_encode,
-    fiskal_api::to_tlv,
-    "`POST /v1/tlv/encode`: fiskal-api `to_tlv`."
+    fiskal_json::to_tlv,
+    "`POST /v1/tlv/encode`: fiskal-json `to_tlv`."
 );
 operation!(
     tlv_decode,
-    fiskal_api::from_tlv,
-    "`POST /v1/tlv/decode`: fiskal-api `from_tlv`."
+    fiskal_json::from_tlv,
+    "`POST /v1/tlv/decode`: fiskal-json `from_tlv`."
 );
-operation!(qr, fiskal_api::qr, "`POST /v1/qr`: fiskal-api `qr`.");
+operation!(qr, fiskal_json::qr, "`POST /v1/qr`: fiskal-json `qr`.");
 
-/// `GET /v1/version`: fiskal-api `version`.
+/// `GET /v1/version`: fiskal-json `version`.
 pub(crate) async fn version() -> Response {
-    match fiskal_api::version("") {
+    match fiskal_json::version("") {
         Ok(out) => json_answer(StatusCode::OK, out),
         Err(e) => crate::error::HttpError::api(&e, Lang::Ru).into_response(),
     }

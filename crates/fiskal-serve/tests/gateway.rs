@@ -23,7 +23,7 @@ fn enqueue_until_done_with_fiscal_attributes_qr_audit_and_metrics() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["created"], false);
 
-    // The same key, another receipt: 409 with fiskal-api's code.
+    // The same key, another receipt: 409 with fiskal-json's code.
     let mut other = receipt();
     other["cashier"]["name"] = json!("Сидоров С.С.");
     let r = post(
@@ -470,7 +470,7 @@ fn stateless_operations_answer_the_c_abi_bytes() {
         RECEIPT.as_bytes(),
     );
     assert_eq!(r.status, 200);
-    assert_eq!(r.text(), fiskal_api::validate(RECEIPT).expect("valid"));
+    assert_eq!(r.text(), fiskal_json::validate(RECEIPT).expect("valid"));
     let r = call(
         a,
         "POST",
@@ -479,7 +479,7 @@ fn stateless_operations_answer_the_c_abi_bytes() {
         &[],
         RECEIPT.as_bytes(),
     );
-    let tlv = fiskal_api::to_tlv(RECEIPT).expect("tlv");
+    let tlv = fiskal_json::to_tlv(RECEIPT).expect("tlv");
     assert_eq!(r.text(), tlv);
     let hex = serde_json::from_str::<Value>(&tlv).expect("json")["hex"].clone();
     let dec = json!({"version": 1, "hex": hex});
@@ -487,11 +487,11 @@ fn stateless_operations_answer_the_c_abi_bytes() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         r.text(),
-        fiskal_api::from_tlv(&dec.to_string()).expect("decode")
+        fiskal_json::from_tlv(&dec.to_string()).expect("decode")
     );
     // Errors: the same code, path and details as the C ABI.
     let m = json!({"version": 1, "code": "0104600000000002215abc"}).to_string();
-    let want = fiskal_api::mark(&m).expect_err("bad mark");
+    let want = fiskal_json::mark(&m).expect_err("bad mark");
     let r = call(a, "POST", "/v1/mark", Some(TOKEN), &[], m.as_bytes());
     assert_eq!(r.status, 422, "{}", r.text());
     let got = r.json();
@@ -526,7 +526,7 @@ fn stateless_operations_answer_the_c_abi_bytes() {
     );
     assert_eq!((r.status, r.json()["path"].clone()), (400, json!("fiscal")));
     let r = get(a, "/v1/version");
-    assert_eq!(r.text(), fiskal_api::version("").expect("version"));
+    assert_eq!(r.text(), fiskal_json::version("").expect("version"));
 }
 
 #[test]

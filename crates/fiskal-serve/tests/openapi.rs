@@ -192,7 +192,7 @@ fn every_documented_status_is_answered_and_every_answer_is_documented() {
     );
     ok("/v1/tlv/encode", RECEIPT.as_bytes());
     no("/v1/tlv/encode", bad.to_string().as_bytes());
-    let hex = serde_json::from_str::<Value>(&fiskal_api::to_tlv(RECEIPT).expect("tlv"))
+    let hex = serde_json::from_str::<Value>(&fiskal_json::to_tlv(RECEIPT).expect("tlv"))
         .expect("json")["hex"]
         .clone();
     ok(

@@ -688,7 +688,7 @@ mod vector_tests {
         assert_eq!(r["total"], "5490.00");
         assert_eq!((m.total, m.cash, m.operation_type), (549_000, 49_000, 1));
         // The result is a valid fiskal receipt.
-        fiskal_api::validate(&r.to_string()).expect("valid receipt");
+        fiskal_json::validate(&r.to_string()).expect("valid receipt");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use addin1c::{name, CStr1C};
 use base64::Engine as _;
-use fiskal_api::OutboxHandle;
+use fiskal_json::OutboxHandle;
 use serde_json::{json, Value};
 
 use super::mapping::{self, kopecks, roubles, Company};
@@ -924,7 +924,7 @@ fn request_km(k: &mut Kkt, a: &[Arg<'_>]) -> Result<Reply, KktError> {
             message_en: format!("the marking code is not Base64 ({e})"),
         })?;
     // The local check: the code must be readable (fiskal-marks through the `mark` operation).
-    fiskal_api::mark(&json!({"version": 1, "code_hex": hex::encode(&raw)}).to_string())?;
+    fiskal_json::mark(&json!({"version": 1, "code_hex": hex::encode(&raw)}).to_string())?;
     d.km_pending.retain(|p| p.guid != r.guid);
     d.km_pending.push(super::methods::KmRequest {
         guid: r.guid,

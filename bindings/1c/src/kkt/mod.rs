@@ -21,7 +21,7 @@ pub(crate) mod xml;
 
 use std::collections::BTreeMap;
 
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 
 pub use methods::{KktMethodInfo, KKT_METHODS};
 

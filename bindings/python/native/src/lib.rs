@@ -23,7 +23,7 @@
 mod de;
 mod ser;
 
-use fiskal_api::{ApiError, Code, MAX_INPUT_LEN};
+use fiskal_json::{ApiError, Code, MAX_INPUT_LEN};
 use fiskal_ffd::validate::{build, validate_with, Profile};
 use fiskal_ffd::Receipt;
 use pyo3::exceptions::PyException;
@@ -224,7 +224,7 @@ fn to_tlv<'py>(py: Python<'py>, receipt: &Bound<'py, PyAny>) -> PyResult<Bound<'
     });
     let (doc, bytes) = built.map_err(|e| raise(py, &ApiError::from(e)))?;
     let d = PyDict::new(py);
-    d.set_item("version", fiskal_api::SCHEMA_VERSION)?;
+    d.set_item("version", fiskal_json::SCHEMA_VERSION)?;
     d.set_item("ffd", r.ffd.as_str())?;
     d.set_item("form", doc.tag.0)?;
     d.set_item("size", bytes.len())?;

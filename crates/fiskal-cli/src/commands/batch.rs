@@ -17,7 +17,7 @@ pub(super) fn validate_dir(out: &Out, dir: &Path) -> Result<(), CliError> {
     for f in &files {
         let name = f.display().to_string();
         let result = read_input(f).and_then(|text| {
-            fiskal_api::validate(&text)
+            fiskal_json::validate(&text)
                 .map_err(|e| api_error(out, e))
                 .and_then(|s| parse_json(&s))
         });
@@ -186,7 +186,7 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
             let input = json!({"version": 1, "receipt": receipt, "key": key,
                 "options": {"provider": limits}});
             let v = parse_json(
-                &fiskal_api::split(&input.to_string()).map_err(|e| in_file(api_error(out, e)))?,
+                &fiskal_json::split(&input.to_string()).map_err(|e| in_file(api_error(out, e)))?,
             )?;
             for p in v["parts"].as_array().into_iter().flatten() {
                 let part_key = p["key"].as_str().unwrap_or_default().to_owned();
@@ -206,7 +206,7 @@ pub(super) fn add(out: &Out, outbox: &Outbox, a: &AddArgs<'_>) -> Result<(), Cli
         let r = outbox
             .enqueue(key, receipt, Some(route))
             .map_err(CliError::outbox)?;
-        out.json(&super::queue::shape(fiskal_api::enqueued_json(&r))?);
+        out.json(&super::queue::shape(fiskal_json::enqueued_json(&r))?);
         say_stored(out, key, &r);
         return Ok(());
     }

@@ -1,4 +1,4 @@
-//! The commands other than the demo. Receipt work goes through `fiskal-api`, the operations
+//! The commands other than the demo. Receipt work goes through `fiskal-json`, the operations
 //! layer of the C ABI, so `--json` output is exactly what every binding gets.
 
 mod batch;
@@ -13,7 +13,7 @@ mod view;
 
 use crate::out::{exit, CliError, Out};
 use crate::{Command, ConfigCommand, TlvCommand};
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use super::view::{audit_lines, local_time, no_entry, show_entry, state_meaning};
 
-/// The outbox JSON shapes of fiskal-api (what the C ABI and every binding return), parsed for
+/// The outbox JSON shapes of fiskal-json (what the C ABI and every binding return), parsed for
 /// `--json` output.
-pub(super) fn shape(r: Result<String, fiskal_api::ApiError>) -> Result<Value, CliError> {
+pub(super) fn shape(r: Result<String, fiskal_json::ApiError>) -> Result<Value, CliError> {
     let text = r.map_err(|e| CliError::internal(format!("JSON output: {}", e.message_en)))?;
     parse_json(&text)
 }
@@ -281,7 +281,7 @@ fn os_user() -> String {
 fn operator_error(e: OutboxError) -> CliError {
     match e {
         OutboxError::ActionNotAllowed { .. } | OutboxError::InvalidArgument { .. } => {
-            let api = fiskal_api::ApiError::from(e);
+            let api = fiskal_json::ApiError::from(e);
             CliError::tr(exit::INVALID_INPUT, api.message_ru, api.message_en)
         }
         e => CliError::outbox(e),
@@ -358,7 +358,7 @@ pub(super) fn queue(
                 }
                 list.extend(journal.list(*st, left).map_err(CliError::outbox)?);
             }
-            out.json(&shape(fiskal_api::entries_json(&list))?);
+            out.json(&shape(fiskal_json::entries_json(&list))?);
             for e in &list {
                 out.text(&format!(
                     "{:<30} {:<12} {:<18} {:<19} {}",
@@ -396,9 +396,9 @@ pub(super) fn queue(
                     )
                 })?;
             let audit = journal.audit(&key).map_err(CliError::outbox)?;
-            let entry = shape(fiskal_api::entry_json(&e))?;
+            let entry = shape(fiskal_json::entry_json(&e))?;
             let mut v = entry.clone();
-            v["audit"] = shape(fiskal_api::audit_json(&audit))?["records"].take();
+            v["audit"] = shape(fiskal_json::audit_json(&audit))?["records"].take();
             out.json(&v);
             show_entry(out, &e);
             if let Some(a) = e.attention() {
@@ -412,7 +412,7 @@ pub(super) fn queue(
             if audit.is_empty() && journal.get(&key).map_err(CliError::outbox)?.is_none() {
                 return Err(no_entry(&key));
             }
-            out.json(&shape(fiskal_api::audit_json(&audit))?);
+            out.json(&shape(fiskal_json::audit_json(&audit))?);
             audit_lines(out, &audit);
         }
         QueueCommand::Render {
@@ -435,7 +435,7 @@ pub(super) fn queue(
             let alarms = journal.route_alarms().map_err(CliError::outbox)?;
             let attention = journal.attention_count().map_err(CliError::outbox)?;
             let waiting = journal.waiting_for_register().map_err(CliError::outbox)?;
-            let v = shape(fiskal_api::stats_full_json(
+            let v = shape(fiskal_json::stats_full_json(
                 &stats,
                 attention,
                 waiting,
@@ -489,7 +489,7 @@ pub(super) fn queue(
             let e = outbox
                 .requeue(&key, &who, &reason)
                 .map_err(operator_error)?;
-            out.json(&shape(fiskal_api::entry_json(&e))?);
+            out.json(&shape(fiskal_json::entry_json(&e))?);
             let id = e.document_id();
             match e.state {
                 State::Accepted => out.say(
@@ -512,7 +512,7 @@ pub(super) fn queue(
             };
             let who = who.unwrap_or_else(os_user);
             let e = outbox.cancel(&key, &who, &reason).map_err(operator_error)?;
-            out.json(&shape(fiskal_api::entry_json(&e))?);
+            out.json(&shape(fiskal_json::entry_json(&e))?);
             out.say(
                 &format!("Чек {key} отменён и не будет отправлен."),
                 &format!("Receipt {key} is cancelled and will not be sent."),
@@ -530,7 +530,7 @@ pub(super) fn queue(
             let r = outbox
                 .reconcile(from, now.plus(Duration::from_secs(1)), 100_000)
                 .map_err(CliError::outbox)?;
-            out.json(&shape(fiskal_api::reconcile_json(&r))?);
+            out.json(&shape(fiskal_json::reconcile_json(&r))?);
             out.say(
                 &format!("Проверено {}, совпало {}.", r.checked, r.matched),
                 &format!("Checked {}, matched {}.", r.checked, r.matched),

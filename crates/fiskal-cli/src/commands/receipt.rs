@@ -1,4 +1,4 @@
-//! Receipt work without a provider: validate, split, mark, TLV, render (through fiskal-api).
+//! Receipt work without a provider: validate, split, mark, TLV, render (through fiskal-json).
 
 use super::{api_error, parse_json, read_input};
 use crate::out::{exit, CliError, Lang, Out};
@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 pub(super) fn validate(out: &Out, file: &Path) -> Result<(), CliError> {
     let text = read_input(file)?;
-    let v = parse_json(&fiskal_api::validate(&text).map_err(|e| api_error(out, e))?)?;
+    let v = parse_json(&fiskal_json::validate(&text).map_err(|e| api_error(out, e))?)?;
     out.json(&v);
     let r = &v["receipt"];
     out.say(
@@ -50,7 +50,7 @@ pub(super) fn split(
         options["budget"] = json!(b);
     }
     let input = json!({"version": 1, "receipt": receipt, "key": key, "options": options});
-    let mut v = parse_json(&fiskal_api::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
+    let mut v = parse_json(&fiskal_json::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     let parts = v["parts"].as_array().cloned().unwrap_or_default();
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
@@ -89,7 +89,7 @@ pub(super) fn split(
 
 pub(super) fn mark(out: &Out, scan: &str) -> Result<(), CliError> {
     let input = json!({"version": 1, "code": scan});
-    let v = parse_json(&fiskal_api::mark(&input.to_string()).map_err(|e| api_error(out, e))?)?;
+    let v = parse_json(&fiskal_json::mark(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     out.json(&v);
     if out.json {
         return Ok(());
@@ -139,7 +139,7 @@ pub(super) fn tlv_encode(
     to: Option<&Path>,
 ) -> Result<(), CliError> {
     let text = read_input(file)?;
-    let v = parse_json(&fiskal_api::to_tlv(&text).map_err(|e| api_error(out, e))?)?;
+    let v = parse_json(&fiskal_json::to_tlv(&text).map_err(|e| api_error(out, e))?)?;
     let hex_text = v["hex"].as_str().unwrap_or_default().to_owned();
     let data: Vec<u8> = match format {
         TlvFormat::Hex => hex_text.clone().into_bytes(),
@@ -195,7 +195,7 @@ pub(super) fn tlv_decode(
             input["form"] = json!(f);
         }
     }
-    let v = parse_json(&fiskal_api::from_tlv(&input.to_string()).map_err(|e| api_error(out, e))?)?;
+    let v = parse_json(&fiskal_json::from_tlv(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     out.json(&v);
     if !out.json {
         match &v["dump"] {

@@ -99,7 +99,7 @@ fn serve_error(e: ServeError) -> CliError {
     }
 }
 
-fn api_error_config(e: fiskal_api::ApiError) -> CliError {
+fn api_error_config(e: fiskal_json::ApiError) -> CliError {
     let out = Out {
         json: false,
         lang: crate::out::Lang::En,
@@ -109,7 +109,7 @@ fn api_error_config(e: fiskal_api::ApiError) -> CliError {
     err
 }
 
-/// The settings as JSON text (what fiskal-api's outbox handle reads): a `.json` file as it is,
+/// The settings as JSON text (what fiskal-json's outbox handle reads): a `.json` file as it is,
 /// TOML converted. `load_settings` has checked them (and refused secrets written inline).
 fn settings_json(path: &Path) -> Result<String, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, &e))?;

@@ -4,7 +4,7 @@
 use super::labels::L;
 use crate::error::Lang;
 use crate::Inner;
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 use fiskal_outbox::{AuditRecord, Entry, RouteAlarm, State, StateStats, Timestamp};
 use std::fmt::Write as _;
 use std::time::Duration;

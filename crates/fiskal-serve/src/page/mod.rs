@@ -24,7 +24,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use fiskal_api::ApiError;
+use fiskal_json::ApiError;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -509,7 +509,7 @@ pub(crate) async fn reconcile(
         let from = fiskal_outbox::Timestamp(now.as_millis().saturating_sub(24 * 3600 * 1000));
         Ok(a.outbox
             .outbox()
-            .reconcile(from, now, fiskal_api::DEFAULT_RECONCILE_LIMIT)?)
+            .reconcile(from, now, fiskal_json::DEFAULT_RECONCILE_LIMIT)?)
     })
     .await;
     match r {

@@ -18,7 +18,7 @@ pub const READ_TOKEN: &str = "read-token-0123456789abcdef0123456789";
 pub const SUBMIT_TOKEN: &str = "submit-token-0123456789abcdef012345678";
 
 /// A receipt the emulator fiscalises.
-pub const RECEIPT: &str = include_str!("../../../fiskal-api/tests/fixtures/receipt_sell_v5.json");
+pub const RECEIPT: &str = include_str!("../../../fiskal-json/tests/fixtures/receipt_sell_v5.json");
 
 pub fn receipt() -> Value {
     serde_json::from_str(RECEIPT).expect("fixture")

@@ -4,7 +4,7 @@
 
 mod variants;
 
-use fiskal_api::{outbox_code, provider_code, ApiError, Code};
+use fiskal_json::{outbox_code, provider_code, ApiError, Code};
 use fiskal_outbox::OutboxError;
 use fiskal_providers::ProviderError;
 

@@ -1,4 +1,4 @@
-//! # fiskal-api
+//! # fiskal-json
 //!
 //! The JSON-in/JSON-out operations of fiskal: what the C ABI (`fiskal-ffi`) and the 1C add-in
 //! call, so that every language gets exactly the same behaviour, byte for byte.
@@ -29,14 +29,14 @@
 //!
 //! ```
 //! let json = include_str!("../data/receipt_1_2.json");
-//! let out = fiskal_api::to_tlv(json).unwrap();
+//! let out = fiskal_json::to_tlv(json).unwrap();
 //! let v: serde_json::Value = serde_json::from_str(&out).unwrap();
 //! assert_eq!(v["version"], 1);
 //! assert_eq!(v["size"].as_u64().unwrap() * 2, v["hex"].as_str().unwrap().len() as u64);
 //!
-//! let err = fiskal_api::validate("{\"version\": 1}").unwrap_err();
-//! assert_eq!(err.code, fiskal_api::Code::InvalidJson);
-//! assert_eq!(fiskal_api::call("to_tlv", json).unwrap(), out);
+//! let err = fiskal_json::validate("{\"version\": 1}").unwrap_err();
+//! assert_eq!(err.code, fiskal_json::Code::InvalidJson);
+//! assert_eq!(fiskal_json::call("to_tlv", json).unwrap(), out);
 //! ```
 #![forbid(unsafe_code)]
 
@@ -105,8 +105,8 @@ pub fn call(op: &str, input: &str) -> Result<String, ApiError> {
 /// `fiskal_outbox_open` of a C library built with `--no-default-features`.
 ///
 /// ```
-/// let e = fiskal_api::feature_disabled("outbox");
-/// assert_eq!(e.code, fiskal_api::Code::FeatureDisabled);
+/// let e = fiskal_json::feature_disabled("outbox");
+/// assert_eq!(e.code, fiskal_json::Code::FeatureDisabled);
 /// assert!(e.message_en.contains("`outbox`"));
 /// ```
 pub fn feature_disabled(feature: &str) -> ApiError {

@@ -7,7 +7,7 @@
 #[path = "../../../tests/vectors/runner.rs"]
 mod runner;
 
-use fiskal_api::{ApiError, Code};
+use fiskal_json::{ApiError, Code};
 use serde_json::{json, Value};
 
 fn out(r: Result<String, ApiError>) -> Result<Value, String> {
@@ -22,7 +22,7 @@ fn out(r: Result<String, ApiError>) -> Result<Value, String> {
 fn check_tlv(v: &Value) -> Result<(), String> {
     let receipt = serde_json::to_string(&v["receipt"]).map_err(|e| e.to_string())?;
     let want = v["tlv_hex"].as_str().ok_or("no tlv_hex")?;
-    let o = out(fiskal_api::to_tlv(&receipt))?;
+    let o = out(fiskal_json::to_tlv(&receipt))?;
     if o["hex"] != want {
         return Err(format!("hex {} != {want}", o["hex"]));
     }
@@ -34,20 +34,20 @@ fn check_tlv(v: &Value) -> Result<(), String> {
         json!({"version": 1, "hex": want}),
         json!({"version": 1, "base64": o["base64"]}),
     ] {
-        let d = out(fiskal_api::from_tlv(&input.to_string()))?;
+        let d = out(fiskal_json::from_tlv(&input.to_string()))?;
         if d["valid"] != true || d["size"] != v["size"] {
             return Err(format!("decoded: valid {} size {}", d["valid"], d["size"]));
         }
         if d["dump"]["tag"] != v["requisites"][0] {
             return Err(format!("dump tag {}", d["dump"]["tag"]));
         }
-        let again = out(fiskal_api::to_tlv(&d["receipt"].to_string()))?;
+        let again = out(fiskal_json::to_tlv(&d["receipt"].to_string()))?;
         if again["hex"] != want {
             return Err("decode → encode changed the bytes".into());
         }
     }
     // validate agrees and returns the receipt.
-    let val = out(fiskal_api::validate(&receipt))?;
+    let val = out(fiskal_json::validate(&receipt))?;
     if val["receipt"]["ffd"] != v["receipt"]["ffd"] {
         return Err("validate changed ffd".into());
     }
@@ -61,8 +61,8 @@ fn check_invalid(v: &Value) -> Result<(), String> {
     };
     let expect = &v["expect"];
     for (op, result) in [
-        ("validate", fiskal_api::validate(&text)),
-        ("to_tlv", fiskal_api::to_tlv(&text)),
+        ("validate", fiskal_json::validate(&text)),
+        ("to_tlv", fiskal_json::to_tlv(&text)),
     ] {
         let err = match result {
             Ok(_) => return Err(format!("{op}: accepted")),
@@ -117,7 +117,7 @@ fn check_invalid(v: &Value) -> Result<(), String> {
 
 fn check_tlv_error(v: &Value) -> Result<(), String> {
     let input = json!({"version": 1, "hex": v["hex"]}).to_string();
-    let err = match fiskal_api::from_tlv(&input) {
+    let err = match fiskal_json::from_tlv(&input) {
         Ok(_) => return Err("decoded".into()),
         Err(e) => e,
     };
@@ -153,7 +153,7 @@ fn check_mark(v: &Value) -> Result<(), String> {
         input["options"] = o.clone();
     }
     match (
-        fiskal_api::mark(&input.to_string()),
+        fiskal_json::mark(&input.to_string()),
         v.get("expected"),
         v.get("error"),
     ) {
@@ -264,7 +264,7 @@ fn check_alloc(v: &Value) -> Result<(), String> {
     if let Some(p) = v.get("fractional_policy") {
         input["fractional_policy"] = p.clone();
     }
-    let o = match fiskal_api::compute(&input.to_string()) {
+    let o = match fiskal_json::compute(&input.to_string()) {
         Ok(s) => serde_json::from_str::<Value>(&s).map_err(|e| e.to_string())?,
         Err(e) => return check_calc_error(v, &e),
     };
@@ -293,7 +293,7 @@ fn check_split(v: &Value) -> Result<(), String> {
         options = json!({});
     }
     let input = json!({"version": 1, "receipt": cart(v), "key": v["key"], "options": options});
-    let o = match fiskal_api::split(&input.to_string()) {
+    let o = match fiskal_json::split(&input.to_string()) {
         Ok(s) => serde_json::from_str::<Value>(&s).map_err(|e| e.to_string())?,
         Err(e) => return check_calc_error(v, &e),
     };
@@ -309,7 +309,7 @@ fn check_split(v: &Value) -> Result<(), String> {
         let r = &p["receipt"];
         // VAT per rate of the part, through the compute operation.
         let c: Value = serde_json::from_str(
-            &fiskal_api::compute(&json!({"version": 1, "receipt": r}).to_string())
+            &fiskal_json::compute(&json!({"version": 1, "receipt": r}).to_string())
                 .map_err(|e| e.to_json())?,
         )
         .map_err(|e| e.to_string())?;
@@ -361,7 +361,7 @@ fn check_vat_receipt(v: &Value) -> Result<(), String> {
         .map(|x| json!({"price": x["sum"], "quantity": "1", "sum": x["sum"], "vat": x["vat"]}))
         .collect();
     let input = json!({"version": 1, "receipt": cart(&json!({"items": items}))});
-    let o = out(fiskal_api::compute(&input.to_string()))?;
+    let o = out(fiskal_json::compute(&input.to_string()))?;
     if o["per_rate"] != rc["per_rate"] {
         return Err(format!("per_rate {} != {}", o["per_rate"], rc["per_rate"]));
     }

@@ -2,7 +2,7 @@
 //! (`tests/vectors/documents/`): the dump for every form, the typed receipt only for 3 / 31, and
 //! a 5007 that says what it saw when a bare list is handed over as a document.
 
-use fiskal_api::Code;
+use fiskal_json::Code;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -23,8 +23,8 @@ fn vectors() -> Vec<(String, Value)> {
     out
 }
 
-fn call(input: Value) -> Result<Value, fiskal_api::ApiError> {
-    fiskal_api::from_tlv(&input.to_string()).map(|s| serde_json::from_str(&s).expect("json out"))
+fn call(input: Value) -> Result<Value, fiskal_json::ApiError> {
+    fiskal_json::from_tlv(&input.to_string()).map(|s| serde_json::from_str(&s).expect("json out"))
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 mod variants;
 
-use fiskal_api::{calc_code, decode_code, mark_code, Code};
+use fiskal_json::{calc_code, decode_code, mark_code, Code};
 use fiskal_calc::CalcError;
 use fiskal_ffd::money::MoneyProblem;
 use fiskal_ffd::tlv::DecodeErrorKind;
@@ -84,7 +84,7 @@ fn every_mark_error_has_its_own_code() {
     for (e, c) in all.iter().zip(&codes) {
         assert!(c.is_mark_error());
         // The details keep fiskal-marks' own stable code.
-        let api = fiskal_api::ApiError::from(e.clone());
+        let api = fiskal_json::ApiError::from(e.clone());
         assert_eq!(
             api.details.as_ref().map(|d| d["reason"].clone()),
             Some(json!(e.code()))
@@ -229,17 +229,17 @@ fn v(s: &str) -> Value {
 
 #[test]
 fn version_op() {
-    let o = v(&fiskal_api::version("").expect("version"));
+    let o = v(&fiskal_json::version("").expect("version"));
     assert_eq!(o["version"], 1);
     assert_eq!(o["library_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(o["ffd_versions"], json!(["1.05", "1.2"]));
-    assert_eq!(o["schema_version"], fiskal_api::SCHEMA_VERSION);
+    assert_eq!(o["schema_version"], fiskal_json::SCHEMA_VERSION);
     assert_eq!(
         o["operations"].as_array().map(Vec::len),
-        Some(fiskal_api::OPERATIONS.len())
+        Some(fiskal_json::OPERATIONS.len())
     );
     // Output starts with "version".
-    assert!(fiskal_api::version("{}")
+    assert!(fiskal_json::version("{}")
         .expect("version")
         .starts_with("{\"version\":1,"));
 }
@@ -251,7 +251,7 @@ fn qr_op() {
         "fiscal_sign": 3826187301u32, "date_time": "2026-03-02T10:15:42",
         "total": "599.70", "operation": "sell"
     });
-    let o = v(&fiskal_api::qr(&input.to_string()).expect("qr"));
+    let o = v(&fiskal_json::qr(&input.to_string()).expect("qr"));
     assert_eq!(
         o["qr"],
         "t=20260302T1015&s=599.70&fn=9999078900001234&i=1234&fp=3826187301&n=1"
@@ -259,12 +259,12 @@ fn qr_op() {
     let mut bad = input.clone();
     bad["version"] = json!(2);
     assert_eq!(
-        fiskal_api::qr(&bad.to_string()).map_err(|e| e.code),
+        fiskal_json::qr(&bad.to_string()).map_err(|e| e.code),
         Err(Code::UnsupportedVersion)
     );
     let mut bad = input;
     bad["total"] = json!(true);
-    let e = fiskal_api::qr(&bad.to_string()).expect_err("bad total");
+    let e = fiskal_json::qr(&bad.to_string()).expect_err("bad total");
     assert_eq!(
         (e.code, e.path.as_deref()),
         (Code::InvalidJson, Some("total"))
@@ -273,32 +273,32 @@ fn qr_op() {
 
 #[test]
 fn envelope_errors() {
-    let e = fiskal_api::mark(r#"{"version": 2, "code": "x", "new_field": 1}"#).expect_err("v2");
+    let e = fiskal_json::mark(r#"{"version": 2, "code": "x", "new_field": 1}"#).expect_err("v2");
     assert_eq!(
         (e.code, e.path.as_deref()),
         (Code::UnsupportedVersion, Some("version"))
     );
-    let e = fiskal_api::mark(r#"{"code": "x"}"#).expect_err("no version");
+    let e = fiskal_json::mark(r#"{"code": "x"}"#).expect_err("no version");
     assert_eq!(e.code, Code::InvalidJson);
-    let e = fiskal_api::mark(r#"{"version": 1, "cod": "x"}"#).expect_err("unknown field");
+    let e = fiskal_json::mark(r#"{"version": 1, "cod": "x"}"#).expect_err("unknown field");
     assert_eq!(
         (e.code, e.path.as_deref()),
         (Code::InvalidJson, Some("cod"))
     );
-    let e = fiskal_api::mark(r#"{"version": 1}"#).expect_err("no code");
+    let e = fiskal_json::mark(r#"{"version": 1}"#).expect_err("no code");
     assert_eq!(e.code, Code::InvalidArgument);
-    let e = fiskal_api::from_tlv(r#"{"version": 1, "hex": "zz"}"#).expect_err("hex");
+    let e = fiskal_json::from_tlv(r#"{"version": 1, "hex": "zz"}"#).expect_err("hex");
     assert_eq!(
         (e.code, e.path.as_deref()),
         (Code::InvalidArgument, Some("hex"))
     );
     let e =
-        fiskal_api::from_tlv(r#"{"version": 1, "hex": "00", "base64": "AA=="}"#).expect_err("both");
+        fiskal_json::from_tlv(r#"{"version": 1, "hex": "00", "base64": "AA=="}"#).expect_err("both");
     assert_eq!(e.code, Code::InvalidArgument);
-    let e = fiskal_api::call("nope", "{}").expect_err("unknown op");
+    let e = fiskal_json::call("nope", "{}").expect_err("unknown op");
     assert_eq!(e.code, Code::UnknownOperation);
-    let huge = " ".repeat(fiskal_api::MAX_INPUT_LEN + 1);
-    for (_, op) in fiskal_api::OPERATIONS
+    let huge = " ".repeat(fiskal_json::MAX_INPUT_LEN + 1);
+    for (_, op) in fiskal_json::OPERATIONS
         .iter()
         .filter(|(n, _)| *n != "version")
     {
@@ -313,12 +313,12 @@ fn compute_paths_point_into_the_envelope() {
     let mut bad = receipt.clone();
     bad["items"][0]["price"] = json!(true);
     let e =
-        fiskal_api::compute(&json!({"version": 1, "receipt": bad}).to_string()).expect_err("bad");
+        fiskal_json::compute(&json!({"version": 1, "receipt": bad}).to_string()).expect_err("bad");
     assert_eq!(
         (e.code, e.path.as_deref()),
         (Code::InvalidJson, Some("receipt.items[0].price"))
     );
-    let e = fiskal_api::compute(
+    let e = fiskal_json::compute(
         &json!({"version": 1, "receipt": receipt, "adjustment": {"kind": "discount", "value": "1.00"}, "exclude": [99]})
             .to_string(),
     )
@@ -329,7 +329,7 @@ fn compute_paths_point_into_the_envelope() {
     );
     let mut invalid = receipt.clone();
     invalid["company"]["inn"] = json!("7701000002");
-    let e = fiskal_api::compute(&json!({"version": 1, "receipt": invalid}).to_string())
+    let e = fiskal_json::compute(&json!({"version": 1, "receipt": invalid}).to_string())
         .expect_err("inn");
     assert_eq!(
         (e.code, e.path.as_deref()),
@@ -341,7 +341,7 @@ fn compute_paths_point_into_the_envelope() {
     );
     // Without an adjustment, compute reports the receipt's own VAT.
     let o = v(
-        &fiskal_api::compute(&json!({"version": 1, "receipt": receipt}).to_string()).expect("ok"),
+        &fiskal_json::compute(&json!({"version": 1, "receipt": receipt}).to_string()).expect("ok"),
     );
     assert_eq!(o["total"], receipt["total"]);
     assert!(o.get("allocation").is_none());

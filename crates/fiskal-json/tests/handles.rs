@@ -1,7 +1,7 @@
 //! `Client` and `OutboxHandle` end to end against the ATOL emulator on loopback: every method,
 //! the JSON shapes of docs/c-api.md and the error codes.
 
-use fiskal_api::{Client, Code, OutboxHandle};
+use fiskal_json::{Client, Code, OutboxHandle};
 use fiskal_emulator::atol::{AtolConfig as EmulatorConfig, BackgroundAtol};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -43,7 +43,7 @@ fn v(s: &str) -> Value {
 }
 
 fn temp_db(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("fiskal-api-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("fiskal-json-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     dir.join("outbox.db")

@@ -1,4 +1,4 @@
-//! The one error type of fiskal-api, and how every core error maps onto it.
+//! The one error type of fiskal-json, and how every core error maps onto it.
 
 use crate::code::Code;
 use fiskal_calc::CalcError;

@@ -93,7 +93,7 @@ pub(crate) fn assert_every_variant<'a, T: Debug + 'a>(
     let unknown: Vec<_> = tested.difference(&declared).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "{name} ({file}): variants without a case here (give each its own code in fiskal-api, \
+        "{name} ({file}): variants without a case here (give each its own code in fiskal-json, \
          then a case): {missing:?}; cases of no declared variant (the reader lost track): {unknown:?}"
     );
 }
