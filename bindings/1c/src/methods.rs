@@ -111,7 +111,9 @@ fn from_tlv(_: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
         if bytes.len() > fiskal_json::MAX_INPUT_LEN / 2 {
             return Err(ApiError::new(fiskal_json::Code::InputTooLarge));
         }
-        return fiskal_json::from_tlv(&json!({"version": 1, "hex": hex::encode(bytes)}).to_string());
+        return fiskal_json::from_tlv(
+            &json!({"version": 1, "hex": hex::encode(bytes)}).to_string(),
+        );
     }
     fiskal_json::from_tlv(&a.text(0)?)
 }

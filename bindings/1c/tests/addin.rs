@@ -236,7 +236,8 @@ fn compute_and_split() {
     assert_eq!(c, a.ok("Compute", &[s(&input)]));
     assert_eq!(
         c,
-        serde_json::from_str::<Json>(&fiskal_json::compute(&input).expect("compute")).expect("json")
+        serde_json::from_str::<Json>(&fiskal_json::compute(&input).expect("compute"))
+            .expect("json")
     );
     assert!(c["allocation"].is_object());
 

@@ -1,7 +1,7 @@
 //! The exports called as C would: versions, NULLs, UTF-8, ownership, the last error per thread.
 
-use fiskal_json::Code;
 use fiskal_ffi::*;
+use fiskal_json::Code;
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::ptr;

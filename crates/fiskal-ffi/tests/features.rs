@@ -4,8 +4,8 @@
 //! build this test is compiled. The light library's whole behaviour is checked from C by
 //! `scripts/test-c --minimal` (tests/c/test_minimal.c).
 
-use fiskal_json::Code;
 use fiskal_ffi::{fiskal_client_new, fiskal_last_error_code, fiskal_outbox_open};
+use fiskal_json::Code;
 use std::ptr::{null, null_mut};
 
 #[test]

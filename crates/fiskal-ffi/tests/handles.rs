@@ -1,9 +1,9 @@
 //! The handle exports (`fiskal_client_*`, `fiskal_outbox_*`) called as C would, against the
 //! ATOL emulator on loopback: NULLs, bad settings, ownership, the observer, threads.
 
-use fiskal_json::Code;
 use fiskal_emulator::atol::{AtolConfig, BackgroundAtol};
 use fiskal_ffi::*;
+use fiskal_json::Code;
 use serde_json::{json, Value};
 use std::ffi::{c_void, CStr};
 use std::os::raw::c_char;

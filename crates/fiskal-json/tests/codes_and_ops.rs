@@ -9,10 +9,10 @@
 
 mod variants;
 
-use fiskal_json::{calc_code, decode_code, mark_code, Code};
 use fiskal_calc::CalcError;
 use fiskal_ffd::money::MoneyProblem;
 use fiskal_ffd::tlv::DecodeErrorKind;
+use fiskal_json::{calc_code, decode_code, mark_code, Code};
 use fiskal_marks::MarkError;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -292,8 +292,8 @@ fn envelope_errors() {
         (e.code, e.path.as_deref()),
         (Code::InvalidArgument, Some("hex"))
     );
-    let e =
-        fiskal_json::from_tlv(r#"{"version": 1, "hex": "00", "base64": "AA=="}"#).expect_err("both");
+    let e = fiskal_json::from_tlv(r#"{"version": 1, "hex": "00", "base64": "AA=="}"#)
+        .expect_err("both");
     assert_eq!(e.code, Code::InvalidArgument);
     let e = fiskal_json::call("nope", "{}").expect_err("unknown op");
     assert_eq!(e.code, Code::UnknownOperation);

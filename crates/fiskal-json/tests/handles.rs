@@ -1,8 +1,8 @@
 //! `Client` and `OutboxHandle` end to end against the ATOL emulator on loopback: every method,
 //! the JSON shapes of docs/c-api.md and the error codes.
 
-use fiskal_json::{Client, Code, OutboxHandle};
 use fiskal_emulator::atol::{AtolConfig as EmulatorConfig, BackgroundAtol};
+use fiskal_json::{Client, Code, OutboxHandle};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -2,10 +2,10 @@
 //! receipts a provider holds until the shop's register is online — МодульКасса's QUEUED —
 //! as `waiting_for_register`, and the count falls to zero once the register takes them.
 
-use fiskal_json::OutboxHandle;
 use fiskal_emulator::modulkassa::{
     ModulKassaConfig, ModulKassaEmulator, RegisterState, TEST_PASSWORD, TEST_USER_NAME,
 };
+use fiskal_json::OutboxHandle;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

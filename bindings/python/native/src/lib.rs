@@ -23,9 +23,9 @@
 mod de;
 mod ser;
 
-use fiskal_json::{ApiError, Code, MAX_INPUT_LEN};
 use fiskal_ffd::validate::{build, validate_with, Profile};
 use fiskal_ffd::Receipt;
+use fiskal_json::{ApiError, Code, MAX_INPUT_LEN};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};

@@ -50,7 +50,8 @@ pub(super) fn split(
         options["budget"] = json!(b);
     }
     let input = json!({"version": 1, "receipt": receipt, "key": key, "options": options});
-    let mut v = parse_json(&fiskal_json::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
+    let mut v =
+        parse_json(&fiskal_json::split(&input.to_string()).map_err(|e| api_error(out, e))?)?;
     let parts = v["parts"].as_array().cloned().unwrap_or_default();
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
