@@ -7,6 +7,15 @@
 //! Properties: no crash, no abort, no UB the sanitizer sees; the add-in never frees or returns
 //! memory that is not the platform's; every block it hands back is the manager's; nothing
 //! leaks after the object is destroyed.
+//!
+//! An input that starts with the byte `K` drives the ККТ driver class `KKT` instead
+//! ([`kkt`]): the same arbitrary calls on a fresh, unconnected object, then calls of the
+//! driver's methods with their parameter count on one connected object (a journal in a
+//! temporary directory, a route to a closed loopback port, `WaitTimeoutMs` 0), whose string
+//! arguments are the driver's XML documents with fuzzed attribute values and insertions, or
+//! arbitrary text. Beyond the properties above: a call with the declared parameter count
+//! always returns to the platform (`CallAsFunc` true, never an exception raised into 1C) with
+//! a `Булево` or `Число` result.
 #![no_main]
 
 #[allow(dead_code, unused_imports)]
@@ -217,6 +226,10 @@ fn wide(s: &str) -> Vec<u16> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    if let Some((b'K', rest)) = data.split_first() {
+        kkt(rest);
+        return;
+    }
     let mut inp = Input(data);
     // One platform for the whole run (its manager and connection are leaked once, on purpose).
     static PLATFORM: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
@@ -410,3 +423,259 @@ fuzz_target!(|data: &[u8]| {
         "memory the add-in allocated was not handed back"
     );
 });
+
+/// The platform shared by every run (leaked once, on purpose).
+fn platform() -> (&'static MemoryManager, &'static Connection) {
+    static PLATFORM: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
+    let &(m, c) = PLATFORM.get_or_init(|| {
+        (
+            ptr::from_ref(MemoryManager::new()) as usize,
+            ptr::from_ref(Connection::new()) as usize,
+        )
+    });
+    // SAFETY: leaked by `MemoryManager::new` / `Connection::new`, never freed.
+    unsafe { (&*(m as *const MemoryManager), &*(c as *const Connection)) }
+}
+
+/// An object of class `class`, initialised on the platform: its pointer and interfaces.
+struct Object {
+    obj: *mut c_void,
+    this0: This,
+    vt0: &'static InitDoneVTable,
+    this1: This,
+    vt1: &'static ExtenderVTable,
+}
+
+impl Object {
+    fn new(class: &str, mem: &MemoryManager, conn: &Connection) -> Object {
+        let name = wide(class);
+        let mut obj: *mut c_void = ptr::null_mut();
+        // SAFETY: the entry points of the linked add-in, called as the platform does.
+        unsafe {
+            assert_eq!(fiskal_1c::GetClassObject(name.as_ptr(), &mut obj), 1);
+        }
+        let slots = obj.cast::<*const c_void>();
+        // SAFETY: the object's interfaces (ComponentBase.h), alive until DestroyObject.
+        let o = unsafe {
+            Object {
+                obj,
+                this0: obj,
+                vt0: &*(*slots).cast::<InitDoneVTable>(),
+                this1: slots.add(1).cast_mut().cast::<c_void>(),
+                vt1: &*(*slots.add(1)).cast::<ExtenderVTable>(),
+            }
+        };
+        // SAFETY: valid manager and connection.
+        unsafe {
+            assert!((o.vt0.set_mem_manager)(o.this0, mem.as_ptr()));
+            assert!((o.vt0.init)(o.this0, conn.as_ptr()));
+        }
+        o
+    }
+
+    fn method(&self, name: &str) -> c_long {
+        let w = wide(name);
+        // SAFETY: a NUL-terminated name.
+        unsafe { (self.vt1.find_method)(self.this1, w.as_ptr()) }
+    }
+
+    fn destroy(mut self) {
+        // SAFETY: Done, then DestroyObject, once.
+        unsafe {
+            (self.vt0.done)(self.this0);
+            assert_eq!(fiskal_1c::DestroyObject(&mut self.obj), 0);
+        }
+    }
+}
+
+/// A `Строка` argument in the platform's memory.
+fn string_variant(text: &str, mem: &MemoryManager) -> TVariant {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let p = mem.alloc((units.len() + 1) * 2).cast::<u16>();
+    // SAFETY: room for the units and a NUL.
+    unsafe {
+        ptr::copy_nonoverlapping(units.as_ptr(), p, units.len());
+        *p.add(units.len()) = 0;
+    }
+    let mut t = TVariant::empty();
+    t.vt = 22;
+    t.value.s = StrVal {
+        ptr: p.cast(),
+        len: units.len() as u32,
+    };
+    t
+}
+
+/// The driver's XML documents, the shapes 1C passes (the attribute values get fuzzed).
+const TEMPLATES: &[&str] = &[
+    r#"<CheckPackage><Parameters CashierName="К" CashierINN="" OperationType="1" TaxationSystem="0" CustomerEmail="a@b.ru" SaleAddress="А" SaleLocation="https://x.ru" AgentType="5"><CorrectionData Type="0" Date="2026-01-10T00:00:00" Number="1" Description="d"/><CustomerDetail Info="И" INN="7707083893" DateOfBirth="01.01.1990"/><AgentData AgentPhone="+79990000001" AgentOperation="о"/><VendorData VendorName="П" VendorINN="500100732259" VendorPhone="+7999"/><UserAttribute Name="n" Value="v"/><OperationalAttribute OperationID="0" OperationData="d" DateTime="2026-01-10T10:00:00"/><IndustryAttribute IdentifierFOIV="030" DocumentDate="26.03.2022" DocumentNumber="477" AttributeValue="x"/></Parameters><Positions><FiscalString Name="Т" Quantity="1.5" PriceWithDiscount="10.00" AmountWithDiscount="15.00" DiscountAmount="0" Department="1" VATRate="22/122" VATAmount="2.70" PaymentMethod="4" CalculationSubject="33" CalculationAgent="1" MeasureOfQuantity="11" CountryOfOrigin="643" CustomsDeclaration="1" ExciseAmount="1.00" AdditionalAttribute="u" MarkingCode="MDEwNDYwMTIzNDU2Nzg5MzIxNVJ0JUtwMihMbTgveB05MUZGMDEdOTJsSDJaUlo4b3hZeWJnKzlzVk80MEo1ZGV1TXhKY1NIcTI0SXNISWZZdWZBPQ=="><FractionalQuantity Numerator="1" Denominator="2"/><GoodCodeData EAN13="NDYwMTIzNDU2Nzg5Mw=="/><AgentData/><VendorData/><IndustryAttribute/></FiscalString><TextString Text="t"/><Barcode Type="QR" ValueBase64="eA=="/></Positions><Payments Cash="15" ElectronicPayment="0" PrePayment="0" PostPayment="0" Barter="0"/></CheckPackage>"#,
+    r#"<CheckPackage><Parameters CashierName="К" OperationType="2" TaxationSystem="1"/><Positions><FiscalString Name="У" Quantity="1" PriceWithDiscount="5" AmountWithDiscount="5" VATRate="none" PaymentMethod="1" CalculationSubject="4"/></Positions><Payments ElectronicPayment="5"/></CheckPackage>"#,
+    r#"<RequestKM GUID="6f1c2d3e-0000-4000-8000-000000000001" WaitForResult="true" MarkingCode="MDEwNDYwMTIzNDU2Nzg5MzIxNVJ0JUtwMihMbTgveB05MUZGMDEdOTJsSDJaUlo4b3hZeWJnKzlzVk80MEo1ZGV1TXhKY1NIcTI0SXNISWZZdWZBPQ==" PlannedStatus="1" Quantity="1" MeasureOfQuantity="0"><FractionalQuantity Numerator="1" Denominator="2"/></RequestKM>"#,
+    r#"<InputParameters><Parameters CashierName="К" CashierINN="500100732259" SaleAddress="А" SaleLocation="М" PrintRequired="false"/></InputParameters>"#,
+    r#"<Document><Positions><TextString Text="t"/><Barcode Type="EAN13" ValueBase64="NDYwMTIzNDU2Nzg5Mw=="/></Positions></Document>"#,
+    r#"<Parameters><Parameter Name="JournalPath" Value=""/><Parameter Name="TaxationSystems" Value="0,1"/><Parameter Name="FFDVersion" Value="1.2"/></Parameters>"#,
+    "fiskal-kkt-1",
+    "6f1c2d3e-0000-4000-8000-000000000001",
+];
+
+/// A template with fuzzed edits: attribute values replaced, text inserted (on char boundaries).
+fn document(inp: &mut Input<'_>) -> String {
+    let mut text = TEMPLATES[usize::from(inp.byte()) % TEMPLATES.len()].to_owned();
+    for _ in 0..inp.byte() % 4 {
+        let what = inp.byte();
+        let piece = String::from_utf8_lossy(inp.chunk()).into_owned();
+        let starts: Vec<usize> = text.match_indices("=\"").map(|(i, _)| i + 2).collect();
+        if what % 2 == 0 && !starts.is_empty() {
+            let at = starts[usize::from(inp.byte()) % starts.len()];
+            let end = text[at..].find('"').map_or(text.len(), |e| at + e);
+            text.replace_range(at..end, &piece);
+        } else {
+            let mut at = usize::from(inp.u16()) % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, &piece);
+        }
+    }
+    text
+}
+
+/// The connected driver object shared by the runs (connecting opens a journal and starts a
+/// worker: too slow for every run). Its memory is Rust's, never the manager's.
+fn connected(mem: &MemoryManager, conn: &Connection) -> usize {
+    static OBJECT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *OBJECT.get_or_init(|| {
+        let o = Object::new("KKT", mem, conn);
+        let dir = std::env::temp_dir().join(format!("fiskal-fuzz-kkt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let settings = r#"{"routes": {"atol": {"provider": {"provider": "atol", "api": "v5", "preset": "test", "base_url": "http://127.0.0.1:9/possystem/v5/", "password": "x"}}}, "default_route": "atol", "worker": {"concurrency": 1, "lease_ms": 5000, "call_timeout_ms": 200, "idle_wait_ms": 50, "drain_timeout_ms": 200}}"#;
+        let esc = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        let params = format!(
+            r#"<Parameters><Parameter Name="OutboxSettings" Value="{}"/><Parameter Name="JournalPath" Value="{}"/><Parameter Name="WaitTimeoutMs" Value="0"/><Parameter Name="CompanyINN" Value="5544332219"/><Parameter Name="PaymentPlace" Value="https://x.ru"/></Parameters>"#,
+            esc(settings),
+            esc(&dir.join("outbox.db").to_string_lossy())
+        );
+        let num = o.method("ConnectEquipment");
+        let mut args = [
+            string_variant("ККТ", mem),
+            string_variant(&params, mem),
+            TVariant::empty(),
+        ];
+        let mut ret = TVariant::empty();
+        // SAFETY: three valid arguments and a valid result.
+        let ok = unsafe { (o.vt1.call_as_func)(o.this1, num, &mut ret, args.as_mut_ptr(), 3) };
+        assert!(ok);
+        // SAFETY: a Булево result.
+        assert!(ret.vt == 11 && unsafe { ret.value.tm[0] } & 0xFF != 0, "connected");
+        for a in &mut args {
+            take_result(a, mem);
+        }
+        let addr = o.obj as usize;
+        std::mem::forget(o);
+        addr
+    })
+}
+
+fn kkt(data: &[u8]) {
+    let mut inp = Input(data);
+    let (mem, conn) = platform();
+    mem.refuse_over.store(usize::MAX, Ordering::SeqCst);
+    // 1. Arbitrary calls on a fresh object, nothing connected.
+    let fresh = Object::new("KKT", mem, conn);
+    // SAFETY: a plain call.
+    let n_methods = unsafe { (fresh.vt1.get_n_methods)(fresh.this1) };
+    for _ in 0..inp.byte() % 4 {
+        let num = c_long::from(inp.byte()) % (n_methods + 2) - 1;
+        let count = usize::from(inp.byte() % 6);
+        let mut params: Vec<TVariant> = (0..count)
+            .map(|_| {
+                if inp.byte() % 2 == 0 {
+                    string_variant(&document(&mut inp), mem)
+                } else {
+                    variant(&mut inp, mem)
+                }
+            })
+            .collect();
+        let mut ret = TVariant::empty();
+        let base = if count == 0 {
+            ptr::null_mut()
+        } else {
+            params.as_mut_ptr()
+        };
+        // SAFETY: valid or NULL memory, as a platform passes it.
+        unsafe { (fresh.vt1.call_as_func)(fresh.this1, num, &mut ret, base, count as c_long) };
+        // SAFETY: the string member is read only for the string tags.
+        if (ret.vt == 22 || ret.vt == 23) && !unsafe { ret.value.s.ptr }.is_null() {
+            take_result(&mut ret, mem);
+        }
+        for p in &mut params {
+            // An output the add-in wrote, or our own argument: the manager's (or NULL) either way.
+            free_variant(p, mem);
+        }
+    }
+    fresh.destroy();
+    // 2. The driver's methods with their parameter count on the connected object.
+    let obj = connected(mem, conn) as *mut c_void;
+    let slots = obj.cast::<*const c_void>();
+    // SAFETY: the connected object's extender interface, alive for the process.
+    let (this1, vt1) = unsafe {
+        (
+            slots.add(1).cast_mut().cast::<c_void>(),
+            &*(*slots.add(1)).cast::<ExtenderVTable>(),
+        )
+    };
+    // SAFETY: a plain call.
+    let n_methods = unsafe { (vt1.get_n_methods)(this1) };
+    let skip = ["ConnectEquipment", "DisconnectEquipment", "Open", "Close"].map(|n| {
+        let w = wide(n);
+        // SAFETY: a NUL-terminated name.
+        unsafe { (vt1.find_method)(this1, w.as_ptr()) }
+    });
+    for _ in 0..6 {
+        if inp.0.is_empty() {
+            break;
+        }
+        let num = c_long::from(inp.byte()) % n_methods;
+        if skip.contains(&num) {
+            continue;
+        }
+        // SAFETY: a plain call.
+        let count = usize::try_from(unsafe { (vt1.get_n_params)(this1, num) }).unwrap_or(0);
+        let mut params: Vec<TVariant> = (0..count)
+            .map(|i| match inp.byte() % 5 {
+                _ if i == 0 && inp.byte() % 8 != 0 => string_variant("fiskal-kkt-1", mem),
+                0 | 1 | 2 => string_variant(&document(&mut inp), mem),
+                3 => variant(&mut inp, mem),
+                _ => TVariant::empty(),
+            })
+            .collect();
+        let mut ret = TVariant::empty();
+        let base = if count == 0 {
+            ptr::null_mut()
+        } else {
+            params.as_mut_ptr()
+        };
+        // SAFETY: `count` valid arguments and a valid result.
+        let ok = unsafe { (vt1.call_as_func)(this1, num, &mut ret, base, count as c_long) };
+        assert!(ok, "method {num} raised into the platform");
+        assert!(
+            ret.vt == 11 || ret.vt == 3,
+            "method {num} returned type {} instead of Булево / Число",
+            ret.vt
+        );
+        for p in &mut params {
+            free_variant(p, mem);
+        }
+    }
+    assert_eq!(
+        mem.foreign_frees(),
+        0,
+        "the add-in freed memory the platform did not give it"
+    );
+    assert_eq!(
+        mem.live_blocks(),
+        0,
+        "memory the add-in allocated was not handed back"
+    );
+}

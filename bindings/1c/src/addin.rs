@@ -327,9 +327,17 @@ impl RawAddin for Fiskal {
         param_num: usize,
         mut value: Variant<'_>,
     ) -> bool {
-        // The driver's parameters have no defaults: БПО passes every one.
+        // The driver's parameters have no defaults (БПО passes every one), except the fourth
+        // of ProcessCorrectionCheck, which callers older than revision 4.4 leave out.
         if self.kkt.is_some() {
-            return false;
+            return guard(false, || {
+                if crate::kkt::methods::has_default(method_num, param_num) {
+                    value.set_empty();
+                    true
+                } else {
+                    false
+                }
+            });
         }
         // Only the optional timeouts have a default: 0 (the client's own timeouts).
         guard(false, || match METHODS.get(method_num) {

@@ -194,6 +194,16 @@ fn outputs_are_written_into_the_callers_variables() {
     ] {
         assert!(t.contains(&format!("Name=\"{p}\"")), "{p} in {t}");
     }
+    // A fixed set of values is a choice list.
+    let ffd = &t[t.find(r#"Name="FFDVersion""#).expect("FFDVersion")..];
+    let ffd = &ffd[..ffd.find("</Parameter>").expect("FFDVersion has children")];
+    assert!(
+        ffd.contains(
+            r#"<ChoiceList><Item Value="1.2">1.2</Item><Item Value="1.05">1.05</Item></ChoiceList>"#
+        ),
+        "{ffd}"
+    );
+    assert!(t.contains(r#"Name="TaxationSystems""#), "{t}");
     // Inputs are left as they were.
     assert_eq!(outs[0], s("ККТ"));
     // An error: Ложь, and GetLastError writes the Russian text into its parameter.
@@ -301,6 +311,42 @@ fn the_whole_sequence_of_a_configuration() {
     assert_eq!(attr(t, "INN"), "5544332219");
     assert_eq!(attr(t, "FFDVersionKKT"), "1.2");
     assert_eq!(attr(t, "IsOnline"), "true");
+    // Every attribute of the standard's TableParametersKKT table is written, the required
+    // `IsAutomatic` among them.
+    for name in [
+        "KKTNumber",
+        "KKTSerialNumber",
+        "FirmwareVersion",
+        "Fiscal",
+        "FFDVersionFN",
+        "FNSerialNumber",
+        "DocumentNumber",
+        "DateTime",
+        "CompanyName",
+        "SaleAddress",
+        "SaleLocation",
+        "TaxationSystems",
+        "IsOffline",
+        "IsEncrypted",
+        "IsService",
+        "IsExcisable",
+        "IsGambling",
+        "IsLottery",
+        "BSOSing",
+        "IsAutomaticPrinter",
+        "IsMarking",
+        "IsPawnshop",
+        "IsAssurance",
+        "AgentTypes",
+        "AutomaticNumber",
+        "OFDCompany",
+        "OFDCompanyINN",
+        "FNSURL",
+        "SenderEmail",
+    ] {
+        attr(t, name);
+    }
+    assert_eq!(attr(t, "IsAutomatic"), "false");
 
     let outs = ok(&a, "OpenShift", &[s(&id), s(&input), Value::Empty]);
     let o = out_str(&outs[2]);
@@ -367,7 +413,11 @@ fn the_whole_sequence_of_a_configuration() {
     assert_eq!(attr(&st, "CheckNumber"), fd.to_string());
     assert_eq!(attr(&st, "ShiftClosingCheckNumber"), "1");
     assert_eq!(attr(&st, "CashBalance"), "490.00", "the receipt's cash");
-    let c1 = &st[st.find("<CountersOperationType1").expect("counters 1")..];
+    // OperationCounters as a structure: its attributes on a `Parameters` child (the standard's
+    // layout; IRP reads `CountersOperationType1.Parameters`).
+    let c1 = &st[st
+        .find("<CountersOperationType1><Parameters ")
+        .expect("counters 1 with a Parameters child")..];
     assert_eq!(attr(c1, "CheckCount"), "1");
     assert_eq!(attr(c1, "TotalChecksAmount"), "5490.00");
 
@@ -410,7 +460,9 @@ fn the_whole_sequence_of_a_configuration() {
         "800.00",
         "490 + 100.50 − 90.50 + 300"
     );
-    let c1 = &cl[cl.find("<CountersOperationType1").expect("counters 1")..];
+    let c1 = &cl[cl
+        .find("<CountersOperationType1><Parameters ")
+        .expect("counters 1")..];
     assert_eq!(attr(c1, "CorrectionCheckCount"), "1");
     assert_eq!(attr(c1, "TotalCorrectionChecksAmount"), "300.00");
     let outs = ok(&a, "GetCurrentStatus", &[s(&id), s(&input), Value::Empty]);
@@ -677,7 +729,12 @@ fn sequence_through(
             &[s(&id), Value::Bool(true), s(&sell), Value::Empty],
         );
         assert_eq!(code, 6, "{name}: {text}");
-        assert!(text.contains(field), "{name}: {field} in {text}");
+        // The text starts with the CheckPackage field and names the provider.
+        assert!(
+            text.starts_with(field),
+            "{name}: {field} at the start of {text}"
+        );
+        assert!(text.contains(name), "{name} in {text}");
         assert!(sell.contains(from), "{from}");
         sell = sell.replacen(from, to, 1);
     }
@@ -692,7 +749,11 @@ fn sequence_through(
     let receipts = if let Some(field) = no_correction {
         let (code, text) = fails(&a, "ProcessCorrectionCheck", &correction);
         assert_eq!(code, 6, "{name}: {text}");
-        assert!(text.contains(field), "{name}: {field} in {text}");
+        assert!(
+            text.starts_with(field),
+            "{name}: {field} at the start of {text}"
+        );
+        assert!(text.contains(name), "{name} in {text}");
         1
     } else {
         let outs = ok(&a, "ProcessCorrectionCheck", &correction);
@@ -761,13 +822,17 @@ fn the_sequence_through_orange_business_ru_ferma_komtet_and_modulkassa() {
         // `vat22_tax_code` is set; the sale goes at 20 %.
         &[
             (
-                "items[0].vat",
+                "Positions.FiscalString[1].VATRate",
                 r#"VATRate="22"
                   VATAmount="899.84""#,
                 r#"VATRate="20"
                   VATAmount="831.67""#,
             ),
-            ("items[1].vat", r#"VATRate="22""#, r#"VATRate="20""#),
+            (
+                "Positions.FiscalString[2].VATRate",
+                r#"VATRate="22""#,
+                r#"VATRate="20""#,
+            ),
         ],
         None,
         &[("CompanyINN", orange_inn)],
@@ -777,15 +842,19 @@ fn the_sequence_through_orange_business_ru_ferma_komtet_and_modulkassa() {
         json!({"provider": "business_ru", "api": "v2", "base_url": br.base_url_v2(),
                "app_id": TEST_APP_ID_V2, "secret": TEST_SECRET}),
         &[
-            ("items[0].mark", MARK_ATTR, ""),
+            ("Positions.FiscalString[1].MarkingCode", MARK_ATTR, ""),
             (
-                "items[1].measure",
+                "Positions.FiscalString[2].MeasureOfQuantity",
                 r#"MeasureOfQuantity="11""#,
                 r#"MeasureOfQuantity="0""#,
             ),
-            ("items[2].vat", r#"VATRate="5/105""#, r#"VATRate="5""#),
+            (
+                "Positions.FiscalString[3].VATRate",
+                r#"VATRate="5/105""#,
+                r#"VATRate="5""#,
+            ),
         ],
-        Some("`operation`"),
+        Some("Parameters.CorrectionData"),
         &[],
     );
     sequence_through(
@@ -793,7 +862,7 @@ fn the_sequence_through_orange_business_ru_ferma_komtet_and_modulkassa() {
         json!({"provider": "ferma", "base_url": ferma.base_url(), "login": TEST_LOGIN_FFD_1_2,
                "password": TEST_PASSWORD_FFD_1_2, "ffd": "1.2"}),
         &[(
-            "company.payment_address",
+            "Parameters.SaleAddress",
             r#"SaleAddress="г. Москва, ул. Примерная, д. 1""#,
             r#"SaleAddress="""#,
         )],
@@ -821,17 +890,187 @@ fn the_sequence_through_orange_business_ru_ferma_komtet_and_modulkassa() {
                "user_name": TEST_USER_NAME, "password": MODUL_PASSWORD}),
         &[
             (
-                "items[0].payment_subject",
+                "Positions.FiscalString[1].CalculationSubject",
                 &marked_subject,
                 r#"CalculationSubject="1" MeasureOfQuantity="0""#,
             ),
             (
-                "items[1].measure",
+                "Positions.FiscalString[2].MeasureOfQuantity",
                 r#"MeasureOfQuantity="11""#,
                 r#"MeasureOfQuantity="0""#,
             ),
         ],
-        Some("`correction`"),
+        Some("Parameters.CorrectionData"),
         &[],
+    );
+}
+
+/// A CheckPackage in the shape 1C's own callers write it (the FFD 1.2 demo package of БПО and
+/// IRP's `CheckPackage_ToXML`): empty `AgentData` / `VendorData` / `CustomerDetail` /
+/// `IndustryAttribute` elements, a product code in `GoodCodeData` (Base64), a barcode as
+/// `Type` + `ValueBase64`, and a correction with `Description`. Our own words and values.
+const BPO_SHAPED_SALE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<CheckPackage>
+  <Parameters CashierName="Петрова А.А." CashierINN="" OperationType="1" TaxationSystem="0"
+              SaleAddress="г. Москва, ул. Примерная, д. 1" SaleLocation="https://v5.online.atol.ru"
+              CustomerEmail="buyer@example.ru" CustomerPhone="">
+    <AgentData/>
+    <VendorData/>
+    <CustomerDetail/>
+    <IndustryAttribute/>
+  </Parameters>
+  <Positions>
+    <FiscalString Name="Чай листовой" Quantity="1" PriceWithDiscount="240" AmountWithDiscount="240"
+                  DiscountAmount="" Department="1" VATRate="none" VATAmount="" PaymentMethod="4"
+                  CalculationSubject="33" MeasureOfQuantity="0">
+      <GoodCodeData GS1.M="MDEwNDYwMzAyMDUwODExMDIxNU1kTDlwSDJjUTR4Wg=="/>
+      <AgentData/>
+      <VendorData/>
+      <IndustryAttribute/>
+    </FiscalString>
+    <TextString Text="Бонусы: 12"/>
+    <Barcode Type="EAN13" ValueBase64="NDYwMTIzNDU2Nzg5Mw=="/>
+  </Positions>
+  <Payments Cash="240" ElectronicPayment="0" PrePayment="0" PostPayment="0" Barter="0"/>
+</CheckPackage>"#;
+
+fn connect_atol(a: &AddIn, base_url: &str, journal: &str, extra: &str) -> String {
+    let conn = connection(base_url, journal, 20_000)
+        .replace("</Parameters>", &format!("{extra}</Parameters>"));
+    let outs = ok(a, "ConnectEquipment", &[s("ККТ"), s(&conn), Value::Empty]);
+    out_str(&outs[2]).to_owned()
+}
+
+#[test]
+fn a_package_in_the_shape_1c_writes_is_fiscalised() {
+    let emu = BackgroundAtol::start(AtolConfig::default()).expect("emulator");
+    let journal = temp_db("bpo-shape");
+    let a = AddIn::kkt();
+    let id = connect_atol(&a, &emu.base_url_v5(), &journal, "");
+    let outs = ok(
+        &a,
+        "ProcessCheck",
+        &[s(&id), Value::Bool(false), s(BPO_SHAPED_SALE), Value::Empty],
+    );
+    assert!(!attr(out_str(&outs[3]), "FiscalSign").is_empty());
+    // The correction as callers send it: `Description` filled.
+    let correction = vector("check_correction.xml").replace(
+        r#"Number=""/>"#,
+        r#"Number="" Description="Чек не пробит: сбой связи"/>"#,
+    );
+    assert!(correction.contains("Description"), "{correction}");
+    let outs = ok(
+        &a,
+        "ProcessCorrectionCheck",
+        &[s(&id), s(&correction), Value::Empty],
+    );
+    assert!(!attr(out_str(&outs[2]), "FiscalSign").is_empty());
+    // A text document as the standard writes it: root `Document`, `Barcode Type ValueBase64`.
+    let doc = r#"<Document><Positions><TextString Text="Слип"/><Barcode Type="QR" ValueBase64="aHR0cHM6Ly9leGFtcGxlLnJ1"/></Positions></Document>"#;
+    ok(&a, "PrintTextDocument", &[s(&id), s(doc)]);
+    // A barcode type the standard does not name is refused by its path.
+    let (code, text) = fails(
+        &a,
+        "ProcessCheck",
+        &[
+            s(&id),
+            Value::Bool(false),
+            s(&BPO_SHAPED_SALE.replace(
+                r#"Type="EAN13" ValueBase64"#,
+                r#"Type="PDF417" ValueBase64"#,
+            )),
+            Value::Empty,
+        ],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.starts_with("Positions.Barcode[1].Type"), "{text}");
+    ok(&a, "DisconnectEquipment", &[s(&id)]);
+    // The product code reached the register as the 1163 child GS1.M (ATOL reports its check).
+    let f = AddIn::new();
+    f.ok(
+        "ОткрытьОчередь",
+        &[
+            s(&journal),
+            s(&outbox_settings(&emu.base_url_v5()).to_string()),
+        ],
+    );
+    let list = f.ok("СписокЧеков", &[s(r#"{"state": "done"}"#)]);
+    let entries = list["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "{list}");
+    assert!(
+        entries.iter().any(|e| e["fiscal"]["mark_checks"]
+            .as_array()
+            .is_some_and(|m| m.len() == 1)),
+        "{list}"
+    );
+}
+
+#[test]
+fn the_correction_of_revision_4_4_passes_electronically() {
+    let emu = BackgroundAtol::start(AtolConfig::default()).expect("emulator");
+    let a = AddIn::kkt();
+    let id = connect_atol(&a, &emu.base_url_v5(), &temp_db("correction-44"), "");
+    // (DeviceID, Electronically, CheckPackage, DocumentOutputParameters).
+    let outs = ok(
+        &a,
+        "ПробитьЧекКоррекции",
+        &[
+            s(&id),
+            Value::Bool(true),
+            s(&vector("check_correction.xml")),
+            Value::Empty,
+        ],
+    );
+    let d = out_str(&outs[3]);
+    assert!(!attr(d, "FiscalSign").is_empty(), "{d}");
+    assert_eq!(outs[1], Value::Bool(true), "the input is left as it was");
+}
+
+#[test]
+fn taxation_systems_are_the_registers_and_checked() {
+    let emu = BackgroundAtol::start(AtolConfig::default()).expect("emulator");
+    let a = AddIn::kkt();
+    // A code outside the standard's table is refused naming the parameter.
+    let conn = connection(&emu.base_url_v5(), &temp_db("tax-bad"), 5000).replace(
+        "</Parameters>",
+        r#"<Parameter Name="TaxationSystems" Value="0,9"/></Parameters>"#,
+    );
+    let (code, text) = fails(&a, "ConnectEquipment", &[s("ККТ"), s(&conn), Value::Empty]);
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("TaxationSystems"), "{text}");
+    let id = connect_atol(
+        &a,
+        &emu.base_url_v5(),
+        &temp_db("tax"),
+        r#"<Parameter Name="TaxationSystems" Value="1, 2"/><Parameter Name="CompanyName" Value="ООО «Ромашка»"/>"#,
+    );
+    let outs = ok(&a, "GetDataKKT", &[s(&id), Value::Empty]);
+    let t = out_str(&outs[1]);
+    assert_eq!(attr(t, "TaxationSystems"), "1,2");
+    assert_eq!(attr(t, "CompanyName"), "ООО «Ромашка»");
+    // The sale vector is ОСН (0): not the register's, refused before anything is enqueued.
+    let (code, text) = fails(
+        &a,
+        "ProcessCheck",
+        &[
+            s(&id),
+            Value::Bool(true),
+            s(&vector("check_sell.xml")),
+            Value::Empty,
+        ],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.starts_with("Parameters.TaxationSystem"), "{text}");
+    let outs = ok(
+        &a,
+        "GetCurrentStatus",
+        &[s(&id), Value::Empty, Value::Empty],
+    );
+    assert_eq!(attr(out_str(&outs[2]), "BacklogDocumentsCounter"), "0");
+    // The correction vector is УСН доход (1): accepted.
+    ok(
+        &a,
+        "ProcessCorrectionCheck",
+        &[s(&id), s(&vector("check_correction.xml")), Value::Empty],
     );
 }

@@ -23,6 +23,11 @@ pub(crate) struct Company {
     pub(crate) payment_address: String,
     /// `ffd`: "1.2" or "1.05".
     pub(crate) ffd: String,
+    /// The `TaxationSystems` setting: the codes the register is registered for (empty: not
+    /// set, not checked).
+    pub(crate) taxation_systems: Vec<u8>,
+    /// The `CompanyName` setting (`GetDataKKT` only).
+    pub(crate) name: String,
 }
 
 /// The receipt JSON and what the driver keeps of it for the journal.
@@ -183,7 +188,8 @@ fn put(m: &mut Map<String, Value>, key: &str, v: Option<&str>) {
     }
 }
 
-fn agent_info(a: &AgentData) -> Value {
+/// `AgentData` as `agent_info`; `None` for an empty element (1C writes `<AgentData/>`).
+fn agent_info(a: &AgentData) -> Option<Value> {
     let mut m = Map::new();
     put(&mut m, "operation", non_empty(&a.operation));
     if let Some(p) = phones(&a.phone) {
@@ -206,22 +212,37 @@ fn agent_info(a: &AgentData) -> Value {
         non_empty(&a.acquirer_address),
     );
     put(&mut m, "transfer_operator_inn", non_empty(&a.acquirer_inn));
-    Value::Object(m)
+    (!m.is_empty()).then_some(Value::Object(m))
 }
 
-fn supplier(v: &VendorData) -> Value {
+/// `VendorData` as `supplier`; `None` for an empty element.
+fn supplier(v: &VendorData) -> Option<Value> {
     let mut m = Map::new();
     put(&mut m, "name", non_empty(&v.name));
     put(&mut m, "inn", non_empty(&v.inn));
     if let Some(p) = phones(&v.phone) {
         m.insert("phones".into(), p);
     }
-    Value::Object(m)
+    (!m.is_empty()).then_some(Value::Object(m))
 }
 
-fn sectoral(list: &[IndustryAttribute]) -> Value {
-    Value::Array(
-        list.iter()
+/// The `IndustryAttribute`s that carry something (1C writes empty `<IndustryAttribute/>`
+/// elements, as in its FFD 1.2 demo package); `None` when none does.
+fn sectoral(list: &[IndustryAttribute]) -> Option<Value> {
+    let given: Vec<&IndustryAttribute> = list
+        .iter()
+        .filter(|a| {
+            [&a.foiv, &a.date, &a.number, &a.value]
+                .iter()
+                .any(|v| non_empty(v).is_some())
+        })
+        .collect();
+    if given.is_empty() {
+        return None;
+    }
+    Some(Value::Array(
+        given
+            .into_iter()
             .map(|a| {
                 let mut m = Map::new();
                 put(&mut m, "fois_id", non_empty(&a.foiv));
@@ -231,7 +252,7 @@ fn sectoral(list: &[IndustryAttribute]) -> Value {
                 Value::Object(m)
             })
             .collect(),
-    )
+    ))
 }
 
 /// The receipt JSON of a CheckPackage. `correction`: called from `ProcessCorrectionCheck`
@@ -255,6 +276,26 @@ pub(crate) fn map_check(
     r.insert("operation".into(), json!(operation(op_code)?));
     if let Some(ts) = par.taxation_system {
         r.insert("tax_system".into(), json!(tax_system(ts)?));
+        // «При формировании чека ККТ должен проверять, что передаваемый код системы
+        // налогообложения доступен для данного фискализированного ФН» (the standard, CheckPackage
+        // `Parameters`): the register's codes are the `TaxationSystems` setting.
+        if !company.taxation_systems.is_empty() && !company.taxation_systems.contains(&ts) {
+            let list = company
+                .taxation_systems
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            return Err(refuse(
+                "Parameters.TaxationSystem",
+                format!(
+                    "система налогообложения {ts} не входит в системы кассы (параметр TaxationSystems = {list})"
+                ),
+                format!(
+                    "taxation system {ts} is not one of the register's (setting TaxationSystems = {list})"
+                ),
+            ));
+        }
     }
     if non_empty(&par.automat_number).is_some() {
         return Err(refuse(
@@ -324,32 +365,37 @@ pub(crate) fn map_check(
         "additional_check_props",
         non_empty(&par.additional_attribute),
     );
-    if let Some(u) = &par.user_attribute {
+    if let Some(u) = par
+        .user_attribute
+        .as_ref()
+        .filter(|u| non_empty(&u.name).is_some() || non_empty(&u.value).is_some())
+    {
         r.insert(
             "additional_user_prop".into(),
             json!({"name": non_empty(&u.name).unwrap_or(""), "value": non_empty(&u.value).unwrap_or("")}),
         );
     }
-    if let Some(o) = &par.operational {
+    if let Some(o) = par.operational.as_ref().filter(|o| {
+        o.id.is_some() || non_empty(&o.data).is_some() || non_empty(&o.date_time).is_some()
+    }) {
         let mut m = Map::new();
         m.insert("id".into(), json!(o.id.unwrap_or(0)));
         put(&mut m, "data", non_empty(&o.data));
         put(&mut m, "time", non_empty(&o.date_time));
         r.insert("operating_check_props".into(), Value::Object(m));
     }
-    if !par.industry.is_empty() {
-        r.insert("sectoral_check_props".into(), sectoral(&par.industry));
+    if let Some(list) = sectoral(&par.industry) {
+        r.insert("sectoral_check_props".into(), list);
     }
     // correction
     match (&par.correction, correction) {
         (Some(cd), true) => {
-            if non_empty(&cd.description).is_some() {
-                return Err(refuse(
-                    "Parameters.CorrectionData.Description",
-                    "описание коррекции (1177) в ФФД 1.2 не передаётся; оставьте пустым",
-                    "the correction description (1177) is not part of FFD 1.2; leave it empty",
-                ));
-            }
+            // `Description` (1177) is accepted and not sent: FFD 1.2 has no such requisite in a
+            // correction receipt (its basis is 1174 = 1178 date + 1179 order number), and fiskal
+            // sends 1177 in no version (docs/receipt-json.md, `correction.description`). 1C's
+            // callers always fill it (the FFD 1.2 demo package of БПО; IRP writes
+            // `CorrectionData` only when `Description` is filled), so refusing it would refuse
+            // every correction; a register on FFD 1.2 does not carry it either.
             if non_empty(&cd.fiscal_response).is_some() {
                 return Err(refuse(
                     "Parameters.CorrectionData.FiscalResponse",
@@ -402,12 +448,21 @@ pub(crate) fn map_check(
     let mut items = Vec::new();
     let mut total: u64 = 0;
     let mut n = 0usize;
+    let mut barcodes = 0usize;
     for line in &p.positions.lines {
-        let Line::FiscalString(fs) = line else {
-            continue; // printed lines: no ФФД requisite, no printed form in the cloud
+        let fs = match line {
+            Line::FiscalString(fs) => fs,
+            // Printed lines: no ФФД requisite, no printed form in the cloud; a barcode is
+            // still checked as a register checks it.
+            Line::Barcode(b) => {
+                barcodes += 1;
+                b.check(&format!("Positions.Barcode[{barcodes}]"))?;
+                continue;
+            }
+            Line::TextString(_) => continue,
         };
         n += 1;
-        let (item, sum) = map_item(n, fs, par.agent_type.as_deref(), par)?;
+        let (item, sum) = map_item(n, fs, par.agent_type.as_deref(), par, &company.ffd)?;
         total = total.checked_add(sum).ok_or_else(|| {
             refuse(
                 "Positions",
@@ -447,12 +502,212 @@ pub(crate) fn map_check(
     })
 }
 
+/// The CheckPackage field a receipt JSON path came from (the inverse of [`map_check`]), for a
+/// provider's refusal that names the receipt field: `items[2].vat` →
+/// `Positions.FiscalString[3].VATRate`; an address or a place the package left empty came from
+/// the connection parameters, which are named instead. `None` for a path the package does not
+/// set.
+pub(crate) fn package_field(path: &str, package: &CheckPackage) -> Option<String> {
+    if let Some(rest) = path.strip_prefix("items[") {
+        let (index, tail) = rest.split_once(']')?;
+        let n = index.parse::<usize>().ok()? + 1;
+        let tail = tail.trim_start_matches('.');
+        let head = tail.split(['.', '[']).next().unwrap_or("");
+        let attr = match head {
+            "" => return Some(format!("Positions.FiscalString[{n}]")),
+            "name" => "Name",
+            "price" => "PriceWithDiscount",
+            "quantity" => "Quantity",
+            "sum" => "AmountWithDiscount",
+            "vat" => "VATRate",
+            "vat_sum" => "VATAmount",
+            "payment_method" => "PaymentMethod",
+            "payment_subject" => "CalculationSubject",
+            "measure" => "MeasureOfQuantity",
+            "unit" => "MeasurementUnit",
+            "fraction" => "FractionalQuantity",
+            "mark" => {
+                let fs = package.positions.lines.iter().filter_map(|l| match l {
+                    Line::FiscalString(fs) => Some(fs),
+                    _ => None,
+                });
+                match fs.clone().nth(n - 1) {
+                    Some(f) if non_empty(&f.marking_code).is_some() => "MarkingCode",
+                    Some(_) => "GoodCodeData",
+                    None => return None,
+                }
+            }
+            "country_code" => "CountryOfOrigin",
+            "declaration_number" => "CustomsDeclaration",
+            "excise" => "ExciseAmount",
+            "user_data" => "AdditionalAttribute",
+            "agent" => match tail {
+                t if t.starts_with("agent.type") => "CalculationAgent",
+                t if t.starts_with("agent.supplier") => "VendorData",
+                _ => "AgentData",
+            },
+            "sectoral_props" => "IndustryAttribute",
+            _ => return None,
+        };
+        return Some(format!("Positions.FiscalString[{n}].{attr}"));
+    }
+    let par = &package.parameters;
+    let from_package = |v: &Option<String>| non_empty(v).is_some();
+    let head = path.split(['.', '[']).next().unwrap_or("");
+    Some(match (head, path) {
+        (_, "company.payment_address") if !from_package(&par.sale_address) => {
+            "параметр подключения PaymentAddress".to_owned()
+        }
+        (_, "company.payment_address") => "Parameters.SaleAddress".to_owned(),
+        (_, "company.payment_place") if !from_package(&par.sale_location) => {
+            "параметр подключения PaymentPlace".to_owned()
+        }
+        (_, "company.payment_place") => "Parameters.SaleLocation".to_owned(),
+        (_, "company.email") => "Parameters.SenderEmail".to_owned(),
+        (_, "company.inn") => "параметр подключения CompanyINN".to_owned(),
+        (_, "client.contact") if from_package(&par.customer_phone) => {
+            "Parameters.CustomerPhone".to_owned()
+        }
+        (_, "client.contact") => "Parameters.CustomerEmail".to_owned(),
+        ("client", _) => "Parameters.CustomerDetail".to_owned(),
+        ("cashier", _) => "Parameters.CashierName".to_owned(),
+        // A correction receipt's kind: what ProcessCorrectionCheck was asked for.
+        ("operation", _) if par.correction.is_some() => "Parameters.CorrectionData".to_owned(),
+        ("operation", _) => "Parameters.OperationType".to_owned(),
+        ("tax_system", _) => "Parameters.TaxationSystem".to_owned(),
+        ("correction", _) => "Parameters.CorrectionData".to_owned(),
+        ("additional_check_props", _) => "Parameters.AdditionalAttribute".to_owned(),
+        ("additional_user_prop", _) => "Parameters.UserAttribute".to_owned(),
+        ("operating_check_props", _) => "Parameters.OperationalAttribute".to_owned(),
+        ("sectoral_check_props", _) => "Parameters.IndustryAttribute".to_owned(),
+        ("payments", p) => {
+            let attr = match p.trim_start_matches("payments").trim_start_matches('.') {
+                "cash" => "Cash",
+                "electronic" => "ElectronicPayment",
+                "prepaid" => "PrePayment",
+                "credit" => "PostPayment",
+                "consideration" => "Barter",
+                _ => return Some("Payments".to_owned()),
+            };
+            format!("Payments.{attr}")
+        }
+        ("total", _) => "Payments".to_owned(),
+        _ => return None,
+    })
+}
+
+/// `GoodCodeData` attribute → the 1163 child tag (ФФД 1.2, table «реквизиты, входящие в
+/// состав реквизита «код товара» (тег 1163)»), in the order of the standard's table.
+const GOOD_CODE_KINDS: &[(&str, u16)] = &[
+    ("NotIdentified", 1300),
+    ("EAN8", 1301),
+    ("EAN13", 1302),
+    ("ITF14", 1303),
+    ("GS1.0", 1304),
+    ("GS1.M", 1305),
+    ("KMK", 1306),
+    ("MI", 1307),
+    ("EGAIS20", 1308),
+    ("EGAIS30", 1309),
+    ("F1", 1320),
+    ("F2", 1321),
+    ("F3", 1322),
+    ("F4", 1323),
+    ("F5", 1324),
+    ("F6", 1325),
+];
+
+/// `GoodCodeData` → `mark: {kind, value}` (the 1163 child, ФФД 1.2), or `None` for an empty
+/// element. One attribute at most; a position with `MarkingCode` carries its code there (the
+/// 1163 child is derived from the scan), so `GoodCodeData` beside it is refused; in ФФД 1.05
+/// the product code is 1162, which fiskal derives from a marking code only; and fiskal's
+/// receipt carries 1163 for marked goods only (`mark` requires `payment_subject` 31 or 33), so
+/// a product code of other goods is refused by name rather than dropped.
+fn good_code(
+    n: usize,
+    g: &super::xml::GoodCodeData,
+    at: &dyn Fn(&str) -> String,
+    has_mark: bool,
+    ffd: &str,
+    subject: u8,
+) -> Result<Option<Value>, KktError> {
+    let given: Vec<(&str, &str)> = g
+        .fields
+        .iter()
+        .map(|(k, v)| (k.trim_start_matches('@'), v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let Some(&(attr, b64)) = given.first() else {
+        return Ok(None);
+    };
+    let field = at(&format!("GoodCodeData.{attr}"));
+    if given.len() > 1 {
+        return Err(refuse(
+            at(&format!("GoodCodeData.{}", given[1].0)),
+            format!("позиция {n}: в GoodCodeData один код товара, здесь несколько"),
+            format!("position {n}: GoodCodeData carries one product code, several are given"),
+        ));
+    }
+    if has_mark {
+        return Err(refuse(
+            field,
+            format!("позиция {n}: код товара задаёт MarkingCode; GoodCodeData рядом с ним не передаётся"),
+            format!("position {n}: MarkingCode gives the product code; GoodCodeData beside it cannot be sent"),
+        ));
+    }
+    if !matches!(subject, 31 | 33) {
+        return Err(refuse(
+            field,
+            format!(
+                "позиция {n}: код товара (1163) передаётся только для маркированного товара \
+                 (CalculationSubject 31 или 33), здесь {subject}; уберите GoodCodeData"
+            ),
+            format!(
+                "position {n}: the product code (1163) is sent for marked goods only \
+                 (CalculationSubject 31 or 33), here {subject}; leave GoodCodeData out"
+            ),
+        ));
+    }
+    if ffd != "1.2" {
+        return Err(refuse(
+            field,
+            format!("позиция {n}: GoodCodeData — реквизит 1163 ФФД 1.2; в ФФД 1.05 передайте MarkingCode"),
+            format!("position {n}: GoodCodeData is the FFD 1.2 requisite 1163; in FFD 1.05 give MarkingCode"),
+        ));
+    }
+    let Some(&(_, kind)) = GOOD_CODE_KINDS.iter().find(|(name, _)| *name == attr) else {
+        return Err(refuse(
+            field,
+            format!("позиция {n}: неизвестный вид кода товара «{attr}»"),
+            format!("position {n}: unknown product code kind «{attr}»"),
+        ));
+    };
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| {
+            refuse(
+                field.clone(),
+                format!("позиция {n}: код товара не в Base64 ({e})"),
+                format!("position {n}: the product code is not Base64 ({e})"),
+            )
+        })?;
+    let value = String::from_utf8(raw).map_err(|_| {
+        refuse(
+            field.clone(),
+            format!("позиция {n}: код товара не текст"),
+            format!("position {n}: the product code is not text"),
+        )
+    })?;
+    Ok(Some(json!({"kind": kind, "value": value})))
+}
+
 /// One `FiscalString` (number `n`, from 1) → an item JSON and its sum in kopecks.
 fn map_item(
     n: usize,
     fs: &FiscalString,
     receipt_agent: Option<&str>,
     par: &super::xml::CheckParameters,
+    ffd: &str,
 ) -> Result<(Value, u64), KktError> {
     let at = |attr: &str| format!("Positions.FiscalString[{n}].{attr}");
     let need = |v: &Option<String>, attr: &str| -> Result<String, KktError> {
@@ -539,12 +794,8 @@ fn map_item(
         m.insert("mark".into(), json!({"code": text}));
     }
     if let Some(g) = &fs.good_code {
-        if let Some(k) = g.fields.keys().next() {
-            return Err(refuse(
-                at(&format!("GoodCodeData.{}", k.trim_start_matches('@'))),
-                format!("позиция {n}: GoodCodeData не поддерживается; передайте MarkingCode"),
-                format!("position {n}: GoodCodeData is not supported; give MarkingCode"),
-            ));
+        if let Some(mark) = good_code(n, g, &at, m.contains_key("mark"), ffd, subj)? {
+            m.insert("mark".into(), mark);
         }
     }
     put(&mut m, "country_code", non_empty(&fs.country));
@@ -569,17 +820,28 @@ fn map_item(
             json!(agent_bit("Parameters.AgentType", code)?),
         );
     }
-    if let Some(a) = fs.agent.as_ref().or(par.agent.as_ref()) {
-        agent.insert("agent_info".into(), agent_info(a));
+    // The position's own data, else the receipt's; an empty element is no data.
+    if let Some(a) = fs
+        .agent
+        .as_ref()
+        .and_then(agent_info)
+        .or_else(|| par.agent.as_ref().and_then(agent_info))
+    {
+        agent.insert("agent_info".into(), a);
     }
-    if let Some(v) = fs.vendor.as_ref().or(par.vendor.as_ref()) {
-        agent.insert("supplier".into(), supplier(v));
+    if let Some(v) = fs
+        .vendor
+        .as_ref()
+        .and_then(supplier)
+        .or_else(|| par.vendor.as_ref().and_then(supplier))
+    {
+        agent.insert("supplier".into(), v);
     }
     if !agent.is_empty() {
         m.insert("agent".into(), Value::Object(agent));
     }
-    if !fs.industry.is_empty() {
-        m.insert("sectoral_props".into(), sectoral(&fs.industry));
+    if let Some(list) = sectoral(&fs.industry) {
+        m.insert("sectoral_props".into(), list);
     }
     Ok((Value::Object(m), sum))
 }
@@ -644,6 +906,8 @@ mod vector_tests {
             payment_place: "https://shop.example.ru".into(),
             payment_address: String::new(),
             ffd: "1.2".into(),
+            taxation_systems: Vec::new(),
+            name: String::new(),
         }
     }
 
@@ -751,8 +1015,23 @@ mod vector_tests {
             ),
             (
                 r#"MeasureOfQuantity="11"/>"#,
-                r#"MeasureOfQuantity="11"><GoodCodeData EAN13="NDYwMTIzNDU2Nzg5Mw=="/></FiscalString>"#,
+                r#"MeasureOfQuantity="11"><GoodCodeData EAN14="NDYwMTIzNDU2Nzg5Mw=="/></FiscalString>"#,
+                "Positions.FiscalString[2].GoodCodeData.EAN14",
+            ),
+            (
+                r#"MeasureOfQuantity="11"/>"#,
+                r#"MeasureOfQuantity="11"><GoodCodeData EAN13="%%%"/></FiscalString>"#,
                 "Positions.FiscalString[2].GoodCodeData.EAN13",
+            ),
+            (
+                r#"MeasureOfQuantity="11"/>"#,
+                r#"MeasureOfQuantity="11"><GoodCodeData EAN13="NDYwMTIzNDU2Nzg5Mw==" EAN8="NDYwMTIzNDU="/></FiscalString>"#,
+                "Positions.FiscalString[2].GoodCodeData.EAN8",
+            ),
+            (
+                r#"Barcode BarcodeType="QR""#,
+                r#"Barcode BarcodeType="UPC""#,
+                "Positions.Barcode[1].Type",
             ),
             (
                 r#"MarkingCode=""#,
@@ -771,6 +1050,145 @@ mod vector_tests {
         )
         .expect_err("unknown");
         assert!(e.to_string().contains("Colour"), "{e}");
+    }
+
+    #[test]
+    fn empty_elements_are_no_data_and_good_code_data_is_the_product_code() {
+        // The shape of 1C's FFD 1.2 demo package: empty nested elements, GoodCodeData, a
+        // barcode as Type + ValueBase64 (before: an unknown attribute, a refused GoodCodeData,
+        // an agent object with empty parts).
+        let xml = r#"<CheckPackage><Parameters CashierName="К" OperationType="1" TaxationSystem="0">
+            <AgentData/><VendorData/><CustomerDetail/><UserAttribute/><OperationalAttribute/><IndustryAttribute/>
+          </Parameters><Positions>
+            <FiscalString Name="Т" Quantity="1" PriceWithDiscount="10" AmountWithDiscount="10" VATRate="none"
+              PaymentMethod="4" CalculationSubject="33" MeasureOfQuantity="0">
+              <GoodCodeData GS1.M="MDEwNDYwMzAyMDUwODExMDIxNU1kTDlwSDJjUTR4Wg=="/><AgentData/><VendorData/><IndustryAttribute/>
+            </FiscalString>
+            <FiscalString Name="У" Quantity="1" PriceWithDiscount="5" AmountWithDiscount="5" VATRate="none"
+              PaymentMethod="4" CalculationSubject="4" MeasureOfQuantity="0"><GoodCodeData/></FiscalString>
+            <Barcode Type="EAN13" ValueBase64="NDYwMTIzNDU2Nzg5Mw=="/>
+          </Positions><Payments Cash="15"/></CheckPackage>"#;
+        let m = map(xml, false).expect("maps");
+        let r = &m.receipt;
+        for absent in [
+            "client",
+            "additional_user_prop",
+            "operating_check_props",
+            "sectoral_check_props",
+        ] {
+            assert!(r.get(absent).is_none(), "{absent}: {r}");
+        }
+        let i = &r["items"][0];
+        assert!(i.get("agent").is_none(), "{i}");
+        assert!(i.get("sectoral_props").is_none(), "{i}");
+        assert_eq!(
+            i["mark"],
+            json!({"kind": 1305, "value": "0104603020508110215MdL9pH2cQ4xZ"})
+        );
+        assert!(r["items"][1].get("mark").is_none());
+        fiskal_json::validate(&r.to_string()).expect("valid receipt");
+        // The product code of goods that are not marked has no place in a fiskal receipt:
+        // refused by name, not dropped.
+        let e = map(
+            &xml.replacen(r#"CalculationSubject="33""#, r#"CalculationSubject="1""#, 1),
+            false,
+        )
+        .expect_err("not marked");
+        assert!(
+            e.to_string()
+                .starts_with("Positions.FiscalString[1].GoodCodeData.GS1.M"),
+            "{e}"
+        );
+        // GoodCodeData beside a MarkingCode, or in FFD 1.05, is refused by name.
+        let sell = vector("check_sell.xml");
+        let from = "\"/>\n    <FiscalString Name=\"Яблоки\"";
+        assert!(sell.contains(from));
+        let e = map(
+            &sell.replacen(
+                from,
+                "\"><GoodCodeData EAN13=\"NDYwMTIzNDU2Nzg5Mw==\"/></FiscalString>\n    <FiscalString Name=\"Яблоки\"",
+                1,
+            ),
+            false,
+        )
+        .expect_err("both");
+        assert!(
+            e.to_string()
+                .starts_with("Positions.FiscalString[1].GoodCodeData.EAN13"),
+            "{e}"
+        );
+        let p: CheckPackage = parse("CheckPackage", xml).expect("parses");
+        let mut c = company();
+        c.ffd = "1.05".into();
+        let e = map_check(&p, &c, false).expect_err("1.05");
+        assert!(
+            e.to_string()
+                .starts_with("Positions.FiscalString[1].GoodCodeData.GS1.M"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_correction_description_is_accepted_and_not_sent() {
+        let xml = vector("check_correction.xml")
+            .replace(r#"Number=""/>"#, r#"Number="" Description="Чек ККМ"/>"#);
+        let m = map(&xml, true).expect("maps");
+        assert_eq!(
+            m.receipt["correction"],
+            json!({"type": "self", "date": "2026-01-10"})
+        );
+    }
+
+    #[test]
+    fn the_registers_taxation_systems_are_checked() {
+        let p: CheckPackage = parse("CheckPackage", &vector("check_sell.xml")).expect("parses");
+        let mut c = company();
+        c.taxation_systems = vec![1, 2];
+        let e = map_check(&p, &c, false).expect_err("ОСН is not the register's");
+        assert!(
+            e.to_string().starts_with("Parameters.TaxationSystem"),
+            "{e}"
+        );
+        c.taxation_systems = vec![0];
+        map_check(&p, &c, false).expect("ОСН is");
+    }
+
+    #[test]
+    fn a_receipt_path_names_its_checkpackage_field() {
+        let p: CheckPackage = parse("CheckPackage", &vector("check_sell.xml")).expect("parses");
+        for (path, field) in [
+            ("items[0].vat", "Positions.FiscalString[1].VATRate"),
+            ("items[0].mark", "Positions.FiscalString[1].MarkingCode"),
+            ("items[1].mark", "Positions.FiscalString[2].GoodCodeData"),
+            (
+                "items[1].measure",
+                "Positions.FiscalString[2].MeasureOfQuantity",
+            ),
+            (
+                "items[2].agent.type",
+                "Positions.FiscalString[3].CalculationAgent",
+            ),
+            ("items[2]", "Positions.FiscalString[3]"),
+            ("company.payment_address", "Parameters.SaleAddress"),
+            ("client.contact", "Parameters.CustomerEmail"),
+            ("payments.credit", "Payments.PostPayment"),
+            ("operation", "Parameters.OperationType"),
+            ("tax_system", "Parameters.TaxationSystem"),
+        ] {
+            assert_eq!(package_field(path, &p).as_deref(), Some(field), "{path}");
+        }
+        assert_eq!(package_field("other_tags[0]", &p), None);
+        // An address the package left empty came from the connection parameters.
+        let p: CheckPackage =
+            parse("CheckPackage", &vector("check_correction.xml")).expect("parses");
+        assert_eq!(
+            package_field("company.payment_address", &p).as_deref(),
+            Some("параметр подключения PaymentAddress")
+        );
+        assert_eq!(
+            package_field("operation", &p).as_deref(),
+            Some("Parameters.CorrectionData")
+        );
     }
 
     #[test]

@@ -170,10 +170,15 @@ pub static KKT_METHODS: &[KktMethodInfo] = &[
     kkt_method!("ОткрытьСмену", "OpenShift", 3, open_shift),
     kkt_method!("ЗакрытьСмену", "CloseShift", 3, close_shift),
     kkt_method!("ПробитьЧек", "ProcessCheck", 4, process_check),
+    // Four parameters: revision 4.4 of the standard added «признак формирования чека коррекции
+    // только в электронном виде»; a caller of that revision passes (DeviceID, Electronically,
+    // CheckPackage, DocumentOutputParameters), an older one (DeviceID, CheckPackage,
+    // DocumentOutputParameters) and the platform fills the fourth with its default
+    // (`GetParamDefValue`). `process_correction` tells them apart by the second's type.
     kkt_method!(
         "ПробитьЧекКоррекции",
         "ProcessCorrectionCheck",
-        3,
+        4,
         process_correction
     ),
     kkt_method!(
@@ -409,7 +414,22 @@ fn parameters_table() -> Result<String, KktError> {
             type_value: ty.into(),
             default_value: default.into(),
             read_only: false,
+            choice_list: None,
         };
+    // A fixed set of values is offered as a choice list (the `Parameter/ChoiceList/Item Value`
+    // form of the standard's parameters table).
+    let choices = |mut def: xml::ParameterDef, values: &[(&str, &str)]| {
+        def.choice_list = Some(xml::ChoiceList {
+            items: values
+                .iter()
+                .map(|(value, text)| xml::ChoiceItem {
+                    value: (*value).into(),
+                    text: (*text).into(),
+                })
+                .collect(),
+        });
+        def
+    };
     let s = xml::Settings {
         page: xml::Page {
             caption: "Параметры".into(),
@@ -427,9 +447,16 @@ fn parameters_table() -> Result<String, KktError> {
                     caption: "Организация".into(),
                     parameters: vec![
                         p("CompanyINN", "ИНН организации", "ИНН пользователя (1018)", "String", ""),
+                        p("CompanyName", "Наименование организации", "Для ПолучитьПараметрыККТ (CompanyName); в чек не передаётся", "String", ""),
+                        p("TaxationSystems", "Системы налогообложения",
+                          "Коды систем налогообложения кассы через «,» (0 ОСН, 1 УСН доход, 2 УСН доход − расход, 3 ЕНВД, 4 ЕСХН, 5 ПСН); чек с другой системой отклоняется. Пусто — не проверять",
+                          "String", ""),
                         p("PaymentPlace", "Место расчетов", "Место расчетов (1187), если в чеке нет SaleLocation", "String", ""),
                         p("PaymentAddress", "Адрес расчетов", "Адрес расчетов (1009), если в чеке нет SaleAddress", "String", ""),
-                        p("FFDVersion", "Версия ФФД", "1.2 или 1.05", "String", "1.2"),
+                        choices(
+                            p("FFDVersion", "Версия ФФД", "1.2 или 1.05", "String", "1.2"),
+                            &[("1.2", "1.2"), ("1.05", "1.05")],
+                        ),
                     ],
                 },
                 xml::Group {
@@ -477,6 +504,24 @@ fn connect(settings: &BTreeMap<String, String>) -> Result<Device, KktError> {
             })
         }
     };
+    let mut taxation_systems = Vec::new();
+    for code in get("TaxationSystems")
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        match code.parse::<u8>() {
+            Ok(n) if n <= 5 && !taxation_systems.contains(&n) => taxation_systems.push(n),
+            _ => {
+                return Err(KktError::Setting {
+                    name: "TaxationSystems",
+                    message: format!(
+                        "«{code}»: ожидаются коды 0–5 через запятую (таблица «Системы налогообложения»)"
+                    ),
+                })
+            }
+        }
+    }
     let wait_ms = match get("WaitTimeoutMs").as_str() {
         "" => DEFAULT_WAIT_MS,
         t => t.parse::<u32>().map_err(|_| KktError::Setting {
@@ -493,6 +538,8 @@ fn connect(settings: &BTreeMap<String, String>) -> Result<Device, KktError> {
         payment_place: get("PaymentPlace"),
         payment_address: get("PaymentAddress"),
         ffd,
+        taxation_systems,
+        name: get("CompanyName"),
     };
     Ok(Device {
         outbox,
@@ -606,16 +653,37 @@ fn get_data_kkt(k: &mut Kkt, a: &[Arg<'_>]) -> Result<Reply, KktError> {
         ffd_fn: d.company.ffd.clone(),
         ffd_kkt: d.company.ffd.clone(),
         fn_serial: d.state.fn_number.clone(),
-        company_name: String::new(),
+        // The ФН registration report's number and date: no provider reports them.
+        document_number: String::new(),
+        date_time: String::new(),
+        company_name: d.company.name.clone(),
         inn: d.company.inn.clone(),
-        sale_address: String::new(),
+        sale_address: d.company.payment_address.clone(),
         sale_location: d.company.payment_place.clone(),
-        taxation_systems: String::new(),
+        taxation_systems: d
+            .company
+            .taxation_systems
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
         is_offline: false,
         is_encrypted: false,
         is_service: false,
+        is_excisable: false,
+        is_gambling: false,
+        is_lottery: false,
+        bso: false,
         is_online: true,
+        is_automatic_printer: false,
+        is_automatic: false,
         is_marking: d.company.ffd == "1.2",
+        is_pawnshop: false,
+        is_assurance: false,
+        agent_types: String::new(),
+        automatic_number: String::new(),
+        ofd_company: String::new(),
+        ofd_company_inn: String::new(),
         fns_url: d.state.fns_site.clone(),
         sender_email: String::new(),
     };
@@ -626,11 +694,13 @@ fn get_data_kkt(k: &mut Kkt, a: &[Arg<'_>]) -> Result<Reply, KktError> {
 fn output_parameters(d: &Device) -> Result<String, KktError> {
     let c = |i: usize| {
         let x = d.state.counters[i];
-        xml::Counters {
-            check_count: x.count,
-            total: roubles(x.total),
-            correction_count: x.correction_count,
-            correction_total: roubles(x.correction_total),
+        xml::OperationCounters {
+            parameters: xml::Counters {
+                check_count: x.count,
+                total: roubles(x.total),
+                correction_count: x.correction_count,
+                correction_total: roubles(x.correction_total),
+            },
         }
     };
     let f = xml::OutputFields {
@@ -757,9 +827,23 @@ fn process_check(k: &mut Kkt, a: &[Arg<'_>]) -> Result<Reply, KktError> {
 }
 
 fn process_correction(k: &mut Kkt, a: &[Arg<'_>]) -> Result<Reply, KktError> {
-    let package = text(a, 1, "CheckPackage")?;
+    // 4.4: (DeviceID, Electronically: Булево, CheckPackage, out); before: (DeviceID,
+    // CheckPackage, out) and the platform's default in the fourth place.
+    let (package_at, out_at) = match a.get(1) {
+        Some(Arg::Bool(_)) => (2, 3),
+        _ => (1, 2),
+    };
+    let package = text(a, package_at, "CheckPackage")?;
     let out = fiscalise(k, a, &package, true)?;
-    Ok(Reply::out(2, out))
+    Ok(Reply::out(out_at, out))
+}
+
+/// Whether parameter `param` (from 0) of method `num` has a default, for a caller that leaves
+/// it out: only the fourth of `ProcessCorrectionCheck` (see its entry in [`KKT_METHODS`]).
+pub(crate) fn has_default(num: usize, param: usize) -> bool {
+    KKT_METHODS
+        .get(num)
+        .is_some_and(|m| m.name_en == "ProcessCorrectionCheck" && param == 3)
 }
 
 /// Enqueues the receipt under a key derived from it and waits for the fiscal attributes.
@@ -795,10 +879,13 @@ fn fiscalise(
         match st.as_str() {
             "done" => break e,
             "rejected" | "stuck" | "cancelled" => {
+                let message = e["last_message"].as_str().unwrap_or(&st).to_owned();
                 return Err(KktError::Rejected {
                     key,
-                    message: e["last_message"].as_str().unwrap_or(&st).to_owned(),
-                })
+                    field: refused_field(&message)
+                        .and_then(|path| mapping::package_field(path, &parsed)),
+                    message,
+                });
             }
             _ => {}
         }
@@ -871,6 +958,18 @@ fn fiscalise(
         },
     };
     xml::write(&out)
+}
+
+/// The receipt field a provider's refusal names: the first `` `path` `` in its message
+/// (fiskal-providers writes `the receipt cannot be sent to <provider>: `<path>`: …`).
+fn refused_field(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    let path = &message[start..start + len];
+    path.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']'))
+        .then_some(path)
+        .filter(|p| !p.is_empty())
 }
 
 impl Device {

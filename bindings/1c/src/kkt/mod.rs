@@ -25,8 +25,10 @@ use fiskal_json::ApiError;
 
 pub use methods::{KktMethodInfo, KKT_METHODS};
 
-/// What `GetInterfaceRevision` answers: 4007, the revision whose ККТ section has VAT 22 % and
-/// 22/122 (VAT 5 %, 7 %, 5/105, 7/107 came with 4004).
+/// What `GetInterfaceRevision` answers: 4007, for VAT 22 % and 22/122. The last public edition
+/// of the requirements (4.5, its.1c.ru `…/guides/i8104829.htm`, 24.03.2025) lists VAT 5 %, 7 %,
+/// 5/105, 7/107 under 4.4; no public text of the edition with 22 % was found, so 4007 follows
+/// what users of certified drivers report (see the verification table in docs/1c-driver.md).
 pub const INTERFACE_REVISION: i32 = 4007;
 
 /// The class name: `AddIn.<name given to ПодключитьВнешнююКомпоненту>.KKT`.
@@ -80,7 +82,10 @@ pub enum KktError {
     Rejected {
         /// The outbox key.
         key: String,
-        /// The provider's message.
+        /// The CheckPackage field the refusal is about, when the provider named a receipt
+        /// field (`Positions.FiscalString[1].VATRate`).
+        field: Option<String>,
+        /// The provider's message (it names the provider and the receipt field).
         message: String,
     },
     /// The journal's driver state file could not be read or written.
@@ -144,9 +149,18 @@ impl KktError {
                 "чек принят в очередь (ключ {key}, состояние {state}), но не пробит за {ms} мс; \
                  повторите операцию: повтор дождётся того же чека, второй чек не будет пробит"
             ),
-            KktError::Rejected { key, message } => {
-                format!("облачная касса отказала в чеке (ключ {key}): {message}")
-            }
+            KktError::Rejected {
+                key,
+                field: Some(field),
+                message,
+            } => format!(
+                "{field}: облачная касса отклонила чек по этому полю (ключ {key}): {message}"
+            ),
+            KktError::Rejected {
+                key,
+                field: None,
+                message,
+            } => format!("облачная касса отказала в чеке (ключ {key}): {message}"),
             KktError::State { path, message } => {
                 format!("файл состояния драйвера {path}: {message}")
             }

@@ -3,10 +3,17 @@
 //!
 //! Element and attribute names follow 1C's «Требования к разработке драйверов подключаемого
 //! оборудования» (its.1c.ru, metod8dev, `…/developers/additional/guides/i8104829.htm`), section
-//! «Драйверы ККТ с передачей данных в ОФД»: `CheckPackage` (`Parameters`, `Positions` with
-//! `FiscalString` / `TextString` / `Barcode`, `Payments`), `DocumentPackage`,
-//! `InputParameters`, `TableParametersKKT`, `OutputParameters`, `DocumentOutputParameters`, and
-//! the marking documents `RequestKM` / `RequestKMResult` / `ProcessingKMResult`.
+//! «Требования к разработке драйверов для ККТ с функцией передачи в ОФД» (checked against the
+//! text of version 3.4, the FFD 1.2 edition, and the change list of 4.4 / 4.5): `CheckPackage`
+//! (`Parameters`, `Positions` with `FiscalString` / `TextString` / `Barcode`, `Payments`),
+//! `DocumentPackage` (root `Document`), `InputParameters`, `TableParametersKKT`,
+//! `OutputParameters` with `OperationCounters`, `DocumentOutputParameters`, and the marking
+//! documents `RequestKM` / `RequestKMResult` / `ProcessingKMResult`. Where the text gives a
+//! table and no example, the element layout is the one callers read: the open configuration
+//! `IRPTeam/IRP` (`IRP/src/CommonModules/EquipmentFiscalPrinter_CommonAPI/Module.bsl`,
+//! `FillDataFromDeviceResponse`: a structure-typed attribute is read from its `Parameters`
+//! child) and 1C's own sample CheckPackage of the FFD 1.2 demo environment, kept in
+//! `VitalyKravtsov2016/MITSUFP` `Doc/Требования1С/3.4.2/xml_1.2.txt`.
 //!
 //! Every input structure denies unknown attributes and elements: an attribute the driver does
 //! not know is refused with its name (the "no silent drop" rule), never ignored.
@@ -346,7 +353,8 @@ pub(crate) struct FiscalString {
     /// `FractionalQuantity` (1291).
     #[serde(rename = "FractionalQuantity")]
     pub(crate) fraction: Option<FractionalQuantity>,
-    /// `GoodCodeData` (1163 parts): refused (give `MarkingCode`).
+    /// `GoodCodeData`: the product code (1163) when there is no `MarkingCode`; one attribute
+    /// (`EAN13`, `GS1.0`, …) with the code in Base64.
     #[serde(rename = "GoodCodeData")]
     pub(crate) good_code: Option<GoodCodeData>,
     /// `AgentData` of this position.
@@ -372,7 +380,9 @@ pub(crate) struct FractionalQuantity {
     pub(crate) denominator: u64,
 }
 
-/// `GoodCodeData`: any attribute is kept as text only to be refused by name.
+/// `GoodCodeData`: its attributes as given (the standard's names `NotIdentified`, `EAN8`,
+/// `EAN13`, `ITF14`, `GS1.0`, `GS1.M`, `KMK`, `MI`, `EGAIS20`, `EGAIS30`, `F1`…`F6`, each a
+/// Base64 value); the mapping turns the one given into the 1163 child or refuses it by name.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub(crate) struct GoodCodeData {
     /// The attributes given.
@@ -389,16 +399,61 @@ pub(crate) struct TextString {
     pub(crate) text: Option<String>,
 }
 
-/// `Barcode`.
+/// `Barcode`: the standard's attributes are `Type` (EAN8, EAN13, CODE39, QR) and
+/// `ValueBase64` (the value in Base64); `BarcodeType` / `Barcode` / `Value` (plain text) are
+/// still read, as the first version of this driver documented them.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Barcode {
-    /// `BarcodeType`: EAN8, EAN13, CODE39, QR.
-    #[serde(rename = "@BarcodeType", alias = "@Type")]
+    /// `Type` (or `BarcodeType`).
+    #[serde(rename = "@Type", alias = "@BarcodeType")]
     pub(crate) kind: Option<String>,
-    /// `Barcode` / `Value`.
+    /// `ValueBase64`.
+    #[serde(rename = "@ValueBase64")]
+    pub(crate) value_base64: Option<String>,
+    /// `Barcode` / `Value`: the value as plain text.
     #[serde(rename = "@Barcode", alias = "@Value")]
     pub(crate) value: Option<String>,
+}
+
+impl Barcode {
+    /// Checks a printed barcode (a cloud register prints nothing, but a wrong one is refused
+    /// as a register refuses it): the type is one of the four the standard names and the value
+    /// is given, `ValueBase64` as Base64. `at` is the element's path.
+    pub(crate) fn check(&self, at: &str) -> Result<(), KktError> {
+        use base64::Engine as _;
+        let bad = |attr: &str, ru: String, en: String| KktError::Field {
+            field: format!("{at}.{attr}"),
+            message_ru: ru,
+            message_en: en,
+        };
+        let kind = self.kind.as_deref().map(str::trim).unwrap_or("");
+        if !matches!(kind, "EAN8" | "EAN13" | "CODE39" | "QR") {
+            return Err(bad(
+                "Type",
+                format!("тип штрихкода «{kind}»: ожидается EAN8, EAN13, CODE39 или QR"),
+                format!("barcode type «{kind}»: expected EAN8, EAN13, CODE39 or QR"),
+            ));
+        }
+        match (self.value_base64.as_deref(), self.value.as_deref()) {
+            (Some(b64), _) => base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map(drop)
+                .map_err(|e| {
+                    bad(
+                        "ValueBase64",
+                        format!("значение штрихкода не в Base64 ({e})"),
+                        format!("the barcode value is not Base64 ({e})"),
+                    )
+                }),
+            (None, Some(v)) if !v.trim().is_empty() => Ok(()),
+            _ => Err(bad(
+                "ValueBase64",
+                "не указано значение штрихкода".into(),
+                "the barcode value is missing".into(),
+            )),
+        }
+    }
 }
 
 /// `Payments`, roubles with decimals.
@@ -544,19 +599,30 @@ pub(crate) struct OutputFields {
     pub(crate) fn_fail: bool,
     /// `CountersOperationType1` (приход).
     #[serde(rename = "CountersOperationType1")]
-    pub(crate) counters1: Counters,
+    pub(crate) counters1: OperationCounters,
     /// `CountersOperationType2` (возврат прихода).
     #[serde(rename = "CountersOperationType2")]
-    pub(crate) counters2: Counters,
+    pub(crate) counters2: OperationCounters,
     /// `CountersOperationType3` (расход).
     #[serde(rename = "CountersOperationType3")]
-    pub(crate) counters3: Counters,
+    pub(crate) counters3: OperationCounters,
     /// `CountersOperationType4` (возврат расхода).
     #[serde(rename = "CountersOperationType4")]
-    pub(crate) counters4: Counters,
+    pub(crate) counters4: OperationCounters,
 }
 
-/// `CountersOperationTypeN`.
+/// One `CountersOperationTypeN`: an `OperationCounters` structure, which the standard lays out
+/// as the other structures, its attributes on a `Parameters` child
+/// (`<CountersOperationType1><Parameters CheckCount=… /></CountersOperationType1>`); IRP's
+/// reader takes them from `Data.Parameters` (`TransformToTypeBySource`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub(crate) struct OperationCounters {
+    /// `Parameters`.
+    #[serde(rename = "Parameters")]
+    pub(crate) parameters: Counters,
+}
+
+/// The attributes of `OperationCounters/Parameters`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub(crate) struct Counters {
     /// `CheckCount`.
@@ -574,8 +640,11 @@ pub(crate) struct Counters {
 }
 
 /// `TableParametersKKT` (GetDataKKT): one flat `Parameters` element with attributes, as
-/// certified drivers answer it (e.g. the Shtrih-M/MITSU driver's `XmlDoc1C.pas` writer in
-/// `VitalyKravtsov2016/MITSUFP`).
+/// certified drivers answer it (the MITSU/Shtrih-M driver's `TableParametersToXML` in
+/// `VitalyKravtsov2016/MITSUFP` `Src/MitsuDrv1C/Units/Devices1C3.pas`; IRP reads the root or its
+/// `Parameters` child). Every attribute of the standard's table is written: those marked
+/// «Да» (`KKTSerialNumber`, `Fiscal`, `FNSerialNumber`, `IsAutomatic`) and those «Нет*»
+/// (required for a fiscalised ФН, which a cloud register always is).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(rename = "Parameters")]
 pub(crate) struct KktFields {
@@ -600,6 +669,12 @@ pub(crate) struct KktFields {
     /// `FNSerialNumber` (1041), when known.
     #[serde(rename = "@FNSerialNumber")]
     pub(crate) fn_serial: String,
+    /// `DocumentNumber`: the ФН registration report's number (not reported by providers).
+    #[serde(rename = "@DocumentNumber")]
+    pub(crate) document_number: String,
+    /// `DateTime`: the ФН registration's date (not reported by providers).
+    #[serde(rename = "@DateTime")]
+    pub(crate) date_time: String,
     /// `CompanyName`.
     #[serde(rename = "@CompanyName")]
     pub(crate) company_name: String,
@@ -624,12 +699,48 @@ pub(crate) struct KktFields {
     /// `IsService`.
     #[serde(rename = "@IsService")]
     pub(crate) is_service: bool,
+    /// `IsExcisable`.
+    #[serde(rename = "@IsExcisable")]
+    pub(crate) is_excisable: bool,
+    /// `IsGambling`.
+    #[serde(rename = "@IsGambling")]
+    pub(crate) is_gambling: bool,
+    /// `IsLottery`.
+    #[serde(rename = "@IsLottery")]
+    pub(crate) is_lottery: bool,
+    /// `BSOSing`.
+    #[serde(rename = "@BSOSing")]
+    pub(crate) bso: bool,
     /// `IsOnline`: a register for internet settlements (the cloud's case).
     #[serde(rename = "@IsOnline")]
     pub(crate) is_online: bool,
+    /// `IsAutomaticPrinter`.
+    #[serde(rename = "@IsAutomaticPrinter")]
+    pub(crate) is_automatic_printer: bool,
+    /// `IsAutomatic` (required): never — the driver refuses `AutomatNumber`.
+    #[serde(rename = "@IsAutomatic")]
+    pub(crate) is_automatic: bool,
     /// `IsMarking`.
     #[serde(rename = "@IsMarking")]
     pub(crate) is_marking: bool,
+    /// `IsPawnshop`.
+    #[serde(rename = "@IsPawnshop")]
+    pub(crate) is_pawnshop: bool,
+    /// `IsAssurance`.
+    #[serde(rename = "@IsAssurance")]
+    pub(crate) is_assurance: bool,
+    /// `AgentTypes`: codes 0–6 separated by `,` (empty: not known).
+    #[serde(rename = "@AgentTypes")]
+    pub(crate) agent_types: String,
+    /// `AutomaticNumber`.
+    #[serde(rename = "@AutomaticNumber")]
+    pub(crate) automatic_number: String,
+    /// `OFDCompany`.
+    #[serde(rename = "@OFDCompany")]
+    pub(crate) ofd_company: String,
+    /// `OFDCompanyINN`.
+    #[serde(rename = "@OFDCompanyINN")]
+    pub(crate) ofd_company_inn: String,
     /// `FNSURL` (1060).
     #[serde(rename = "@FNSURL")]
     pub(crate) fns_url: String,
@@ -808,6 +919,29 @@ pub(crate) struct ParameterDef {
     /// `ReadOnly`.
     #[serde(rename = "@ReadOnly")]
     pub(crate) read_only: bool,
+    /// `ChoiceList`: the values the setup form offers
+    /// (`<ChoiceList><Item Value="1.2">1.2</Item>…</ChoiceList>`).
+    #[serde(rename = "ChoiceList", skip_serializing_if = "Option::is_none")]
+    pub(crate) choice_list: Option<ChoiceList>,
+}
+
+/// `Parameter/ChoiceList`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub(crate) struct ChoiceList {
+    /// `Item`s.
+    #[serde(rename = "Item")]
+    pub(crate) items: Vec<ChoiceItem>,
+}
+
+/// `ChoiceList/Item`: the value in `Value`, the text shown as the element's text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub(crate) struct ChoiceItem {
+    /// `Value`.
+    #[serde(rename = "@Value")]
+    pub(crate) value: String,
+    /// The text shown.
+    #[serde(rename = "$text")]
+    pub(crate) text: String,
 }
 
 /// The connection parameters of `ConnectEquipment` / `EquipmentTest`: any element with a

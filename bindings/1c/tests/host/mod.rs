@@ -495,11 +495,18 @@ impl AddIn {
         assert!(num >= 0, "no method {name}");
         let (n_params, has_ret) = self.signature(num);
         assert!(has_ret, "{name} has no return value");
-        assert_eq!(
-            usize::try_from(n_params).expect("count"),
-            args.len(),
-            "{name}: the driver's methods take every parameter"
-        );
+        let n_params = usize::try_from(n_params).expect("count");
+        assert!(args.len() <= n_params, "{name}: too many parameters");
+        // As the platform does: a parameter left out is asked for with GetParamDefValue, and
+        // one without a default is "Недостаточно фактических параметров" (a test failure here).
+        let mut args = args.to_vec();
+        for p in args.len()..n_params {
+            let p = c_long::try_from(p).expect("index");
+            let default = self
+                .default_value(num, p)
+                .unwrap_or_else(|| panic!("{name}: parameter {} has no default", p + 1));
+            args.push(default);
+        }
         let mut params: Vec<TVariant> = args.iter().map(|a| self.make_variant(a)).collect();
         let mut ret = TVariant::empty();
         let (this, vt) = self.extender();
