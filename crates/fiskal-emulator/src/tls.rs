@@ -103,6 +103,32 @@ fn tls_err(e: impl std::fmt::Display) -> EmulatorError {
     }
 }
 
+/// A fresh RSA-2048 key (two primes, exponent 65537): the private key as PKCS#8 DER and the
+/// public half as PKCS#1 `RSAPublicKey` DER.
+///
+/// Key types here: the CA and the server certificates are ECDSA P-256 (rcgen on *ring*: fast,
+/// and no client cares which type the emulator's own certificates are). RSA is used only where
+/// Orange Data's practice is RSA and a client must get what Orange Data would issue: the v1
+/// client certificates ([`TestCa::issue_client_v1`]) and the request-signing keys
+/// (`orange::generate_signing_key`; `X-Signature` is RSA by protocol). *ring* cannot generate
+/// RSA keys, so RustCrypto `rsa` generates them (0.3 to 1 s a key in the test profile on a
+/// loaded 2-core machine, with the `opt-level = 3` the workspace sets for it); the key is then
+/// read back by *ring*, which checks it the way the client will use it (fiskal-providers signs
+/// with *ring*, rustls presents client keys through *ring*) and writes the public half.
+pub(crate) fn generate_rsa_2048() -> Result<(Vec<u8>, Vec<u8>), EmulatorError> {
+    use rsa::pkcs8::EncodePrivateKey as _;
+    let err = |e: &dyn std::fmt::Display| tls_err(format!("RSA key generation: {e}"));
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| err(&e))?;
+    let pkcs8 = key.to_pkcs8_der().map_err(|e| err(&e))?;
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).map_err(|e| err(&e))?;
+    Ok((pkcs8.as_bytes().to_vec(), pair.public().as_ref().to_vec()))
+}
+
+/// A PKCS#8 private key (DER) as PEM (`BEGIN PRIVATE KEY`, 64-character lines).
+pub(crate) fn private_key_pem(pkcs8: &[u8]) -> String {
+    der::pem("PRIVATE KEY", pkcs8)
+}
+
 /// A certificate authority made for one emulator run: trust its [`cert_pem`](TestCa::cert_pem)
 /// in the client under test.
 pub struct TestCa {
@@ -196,18 +222,14 @@ impl TestCa {
     /// the CA. Clients built on webpki's certificate parser cannot load it (that is the point:
     /// it is what Orange Data's customers really get).
     pub fn issue_client_v1(&self, common_name: &str) -> Result<IssuedCert, EmulatorError> {
-        use aws_lc_rs::encoding::AsDer as _;
-        use aws_lc_rs::signature::KeyPair as _;
-        let rsa =
-            aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(tls_err)?;
-        let key_der = rsa.as_der().map_err(tls_err)?;
+        let (key_der, rsa_public) = generate_rsa_2048()?;
         let ca_der = self.cert.der();
         let ca = x509::Cert::parse(ca_der.as_ref()).map_err(tls_err)?;
         let rng = ring::rand::SystemRandom::new();
         let mut serial = [0u8; 16];
         ring::rand::SecureRandom::fill(&rng, &mut serial).map_err(|_| tls_err("random serial"))?;
         serial[0] = (serial[0] & 0x7f) | 0x01; // positive, 16 bytes, minimal
-        let tbs = der::tbs_v1(&serial, ca.subject, common_name, rsa.public_key().as_ref());
+        let tbs = der::tbs_v1(&serial, ca.subject, common_name, &rsa_public);
         let signer = ring::signature::EcdsaKeyPair::from_pkcs8(
             &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
             self.key.serialized_der(),
@@ -218,7 +240,7 @@ impl TestCa {
         let cert = der::certificate(&tbs, signature.as_ref());
         Ok(IssuedCert {
             cert_pem: der::pem("CERTIFICATE", &cert),
-            key_pem: der::pem("PRIVATE KEY", key_der.as_ref()),
+            key_pem: der::pem("PRIVATE KEY", &key_der),
         })
     }
 

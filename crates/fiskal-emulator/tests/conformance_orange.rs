@@ -4,7 +4,6 @@
 //! docs/emulators.md. Bodies come from `tests/fixtures/orange/` (see its README), sent as they
 //! are published.
 
-use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 use fiskal_emulator::orange::{
     ItemCodeCheck, OrangeConfig, OrangeEmulator, OrangeGroup, OrangeHandle, OrangeOrganization,
@@ -26,20 +25,42 @@ fn fixture_json(name: &str) -> Value {
     serde_json::from_str(&fixture(name)).expect("fixture is JSON")
 }
 
-/// An RSA-2048 request-signing key.
-struct Signer(aws_lc_rs::rsa::KeyPair);
+/// An RSA-2048 request-signing key, as the emulator generates them, signing with *ring*.
+struct Signer {
+    public_der: Vec<u8>,
+    pair: ring::signature::RsaKeyPair,
+}
 
 impl Signer {
-    fn new() -> Signer {
-        Signer(aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen"))
+    /// The key of this test process, generated once: RSA-2048 generation takes a good part
+    /// of a second in the test profile, and no test needs its emulator's key to be unique.
+    fn shared() -> Signer {
+        static KEY: std::sync::OnceLock<fiskal_emulator::orange::SigningKey> =
+            std::sync::OnceLock::new();
+        Signer::from_key(
+            KEY.get_or_init(|| fiskal_emulator::orange::generate_signing_key().expect("keygen"))
+                .clone(),
+        )
+    }
+
+    fn from_key(key: fiskal_emulator::orange::SigningKey) -> Signer {
+        let der = rustls_pemfile::private_key(&mut key.private_pem.as_bytes())
+            .expect("pem")
+            .expect("a key");
+        let pair =
+            ring::signature::RsaKeyPair::from_pkcs8(der.secret_der()).expect("ring reads it");
+        Signer {
+            public_der: key.public_der,
+            pair,
+        }
     }
 
     fn sign(&self, body: &[u8]) -> String {
-        let mut sig = vec![0u8; self.0.public_modulus_len()];
-        self.0
+        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
             .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
                 body,
                 &mut sig,
             )
@@ -111,9 +132,9 @@ async fn start(strict: bool, orgs: Vec<OrangeOrganization>) -> Od {
     cfg.item_code_check = ItemCodeCheck::AcceptAll;
     cfg.organizations.extend(orgs);
     let h = OrangeEmulator::start(cfg).await.expect("emulator");
-    let signer = Signer::new();
+    let signer = Signer::shared();
     for k in KEY_NAMES {
-        h.register_key(*k, signer.0.public_key().as_ref().to_vec());
+        h.register_key(*k, signer.public_der.clone());
     }
     let id = h.issue_client_identity().expect("identity");
     let http = tls_client(h.ca_pem(), &id);

@@ -18,7 +18,7 @@
 //!
 //! | feature | default | what it adds | what it brings along |
 //! |---|---|---|---|
-//! | `providers` | on | `Client`, `outcome_json`, `provider_code` | `fiskal-providers`: reqwest, rustls (*ring*), AWS-LC, tokio |
+//! | `providers` | on | `Client`, `outcome_json`, `provider_code` | `fiskal-providers`: reqwest, rustls and the Orange Data signature (*ring*), tokio |
 //! | `outbox` | on (implies `providers`) | `OutboxHandle` and its JSON helpers, `outbox_code` | `fiskal-outbox`: SQLite (bundled) |
 //!
 //! Without them (`default-features = false`) the crate is the stateless operations of

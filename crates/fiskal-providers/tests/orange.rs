@@ -1,6 +1,5 @@
 //! Orange Data adapter: signature, request body (wire-exact against a fixture), answers.
 
-use aws_lc_rs::encoding::AsDer;
 use base64::Engine as _;
 use fiskal_providers::http::ClientIdentity;
 use fiskal_providers::orange::{
@@ -9,18 +8,34 @@ use fiskal_providers::orange::{
 use fiskal_providers::{Outcome, ProviderError, RejectKind, Secret};
 use std::time::Duration;
 
-/// A fresh RSA-2048 key as PKCS#8 PEM (generated: no key material is committed).
+/// An RSA-2048 key as PKCS#8 PEM (generated, once per test process: no key material is
+/// committed, and generation takes a good part of a second in the test profile).
 fn test_key_pem() -> String {
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
-    let der = kp.as_der().expect("pkcs8");
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).expect("ascii"));
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        fiskal_emulator::orange::generate_signing_key()
+            .expect("keygen")
+            .private_pem
+    })
+    .clone()
+}
+
+/// A fresh RSA key of `bits` bits and public exponent `e`, by RustCrypto `rsa`: PKCS#8 PEM and
+/// PKCS#1 PEM.
+fn rsa_key_pems(bits: usize, e: u64) -> (String, String) {
+    use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    use rsa::pkcs8::EncodePrivateKey as _;
+    let key = rsa::RsaPrivateKey::new_with_exp(&mut rsa::rand_core::OsRng, bits, &e.into())
+        .expect("keygen");
+    let pkcs8 = key
+        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .expect("pkcs8")
+        .to_string();
+    let pkcs1 = key
+        .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+        .expect("pkcs1")
+        .to_string();
+    (pkcs8, pkcs1)
 }
 
 fn config(key_pem: &str) -> OrangeConfig {
@@ -42,7 +57,8 @@ fn signature_verifies_with_an_independent_library_and_key_stays_secret() {
         .decode(signer.sign(body).expect("signs"))
         .expect("base64");
     assert_eq!(sig.len(), 256);
-    // ring (not AWS-LC) verifies: PKCS#1 v1.5 with SHA-256 over the exact body bytes.
+    // ring verifies: PKCS#1 v1.5 with SHA-256 over the exact body bytes (the vectors of
+    // tests/vectors/orange_sign hold the exact bytes; tests/orange_sign_vectors.rs).
     let public = ring::signature::UnparsedPublicKey::new(
         &ring::signature::RSA_PKCS1_2048_8192_SHA256,
         signer.public_key_der(),
@@ -65,6 +81,34 @@ fn bad_key_is_a_config_error_without_key_material() {
     .unwrap_err();
     assert_eq!(e.code(), "config");
     assert!(!e.to_string().contains("QUJDREVG"));
+}
+
+#[test]
+fn keys_ring_cannot_sign_with_are_config_errors_naming_the_rule() {
+    // Each in both PEM forms: PKCS#8 (from_pkcs8) and PKCS#1 (from_der).
+    let cases = [
+        // Under 2048 bits (refused before the move to ring as well).
+        (rsa_key_pems(1024, 65_537), "at least 2048 bits"),
+        // Exponent 3: a valid RSA key; AWS-LC signed with it (no minimum exponent), ring refuses.
+        (rsa_key_pems(2048, 3), "at least 65537"),
+        // 2560 bits: AWS-LC took any size from 2048 to 8192 bits; ring wants a multiple of 512.
+        (rsa_key_pems(2560, 65_537), "multiple of 512 bits"),
+    ];
+    for ((pkcs8, pkcs1), want) in cases {
+        for pem in [&pkcs8, &pkcs1] {
+            let e = RequestSigner::from_pem(&Secret::new(pem.clone())).unwrap_err();
+            match &e {
+                ProviderError::Config { field, message } => {
+                    assert_eq!(*field, "signing_key_pem");
+                    assert!(message.contains(want), "{message}");
+                }
+                other => panic!("expected Config, got {other:?}"),
+            }
+            let body_of_key = pem.lines().nth(1).expect("pem line");
+            assert!(!e.to_string().contains(body_of_key), "{e}");
+            assert!(!format!("{e:?}").contains(body_of_key), "{e:?}");
+        }
+    }
 }
 
 const RECEIPT: &str = include_str!("fixtures/orange/sell_1_2.receipt.json");

@@ -26,6 +26,13 @@ fn key() -> SigningKey {
     generate_signing_key().expect("signing key")
 }
 
+/// The signing key of this test process, generated once (RSA-2048 generation takes a good part
+/// of a second in the test profile); [`key`] gives a different one.
+fn shared_key() -> SigningKey {
+    static KEY: std::sync::OnceLock<SigningKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(key).clone()
+}
+
 /// An adapter for the emulator: its CA trusted (and nothing else), this identity and key.
 fn client_with(emu: &OrangeHandle, key_pem: &str, identity: ClientIdentity) -> OrangeClient {
     let mut cfg = OrangeConfig::new(emu.base_url(), INN, Secret::new(key_pem), identity);
@@ -46,7 +53,7 @@ fn identity_of(emu: &OrangeHandle) -> ClientIdentity {
 /// A started emulator with a registered key, and the adapter that uses it.
 async fn setup(cfg: EmulatorConfig) -> (OrangeHandle, OrangeClient) {
     let emu = OrangeEmulator::start(cfg).await.expect("emulator");
-    let key = key();
+    let key = shared_key();
     emu.register_key(INN, key.public_der.clone());
     let pem = key.private_pem;
     let client = client_with(&emu, &pem, identity_of(&emu));
@@ -218,7 +225,7 @@ async fn a_foreign_signing_key_is_rejected_as_auth() {
 #[tokio::test]
 async fn a_foreign_client_certificate_is_rejected_as_auth() {
     let (emu, _) = setup(fast()).await;
-    let key = key();
+    let key = shared_key();
     emu.register_key(INN, key.public_der.clone());
     let pem = key.private_pem;
     let foreign = TestCa::new()

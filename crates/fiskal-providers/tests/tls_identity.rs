@@ -232,12 +232,13 @@ fn xml_key_without_its_private_part_is_a_config_error() {
         }
         other => panic!("{other:?}"),
     }
-    // Tampered: the private exponent of another key does not make a key with this modulus.
-    let d = xml_value(&xml, "D");
-    let mut other = d.clone();
+    // Tampered: a damaged CRT exponent does not fit this key (ring reads dP only when it signs,
+    // and never uses D: the loader's self-check signature catches it).
+    let dp = xml_value(&xml, "DP");
+    let mut other = dp.clone();
     other[10] ^= 0xff;
     let b64 = |v: &[u8]| base64::engine::general_purpose::STANDARD.encode(v);
-    let tampered = xml.replace(&b64(&d), &b64(&other));
+    let tampered = xml.replace(&b64(&dp), &b64(&other));
     assert_ne!(tampered, xml);
     let e = RequestSigner::from_pem(&Secret::new(tampered)).expect_err("inconsistent key");
     assert_eq!(e.code(), "config");

@@ -186,7 +186,7 @@ async fn start_demo() -> Result<(Demo, String), CliError> {
     ));
     std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, &e))?;
     let mut random = [0u8; 24];
-    aws_lc_rs::rand::fill(&mut random)
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
         .map_err(|_| CliError::internal("no random numbers for the demo token"))?;
     let settings = serde_json::json!({
         "routes": {"atol": {"provider": {"provider": "atol", "api": "v4", "preset": "test",

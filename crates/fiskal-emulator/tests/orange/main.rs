@@ -4,7 +4,6 @@
 //! (The client side, a signing key, a TLS client and the document builders, is `support`; the
 //! tests are here, under the names docs/emulators.md gives them.)
 
-use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 use fiskal_emulator::orange::{ItemCodeCheck, OrangeConfig, OrangeEmulator, OrangeHandle};
 use fiskal_emulator::{DocState, Endpoint, Fault, IssuedCert, TestCa};
@@ -109,11 +108,15 @@ async fn signature_is_checked_over_the_exact_body() {
     assert_eq!(od.h.journal().len(), 1);
     // A key registered as X.509 SubjectPublicKeyInfo works as well.
     let spki = Signer::new();
-    let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::PublicKeyX509Der<'_>>::as_der(
-        spki.0.public_key(),
-    )
-    .expect("spki");
-    od.h.register_key("spki-key", der.as_ref().to_vec());
+    let der = {
+        use rsa::pkcs1::DecodeRsaPublicKey as _;
+        use rsa::pkcs8::EncodePublicKey as _;
+        rsa::RsaPublicKey::from_pkcs1_der(&spki.public_der())
+            .expect("PKCS#1 public key")
+            .to_public_key_der()
+            .expect("spki")
+    };
+    od.h.register_key("spki-key", der.as_bytes().to_vec());
     let mut d = doc("sig-2");
     d["key"] = json!("spki-key");
     let bytes = d.to_string().into_bytes();

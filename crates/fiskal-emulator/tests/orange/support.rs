@@ -7,24 +7,48 @@ pub(super) const INN: &str = "7727401209";
 /// The shoes mark of tests/vectors/marks/001 (raw scan, GS as 0x1D).
 pub(super) const MARK: &str = "010469025752852321G+mgsHw<DiLN_\u{1d}91EE05\u{1d}924B2ovJ3U14mtGhsDhWLhMDAFRoe8OK9C/2vfWUSFd7uRBpOIDG3U+ix7U/6S8nvFci3vKVQcx/e6hyvCfiKSZg==";
 
-/// An RSA-2048 request-signing key.
-pub(super) struct Signer(pub(super) aws_lc_rs::rsa::KeyPair);
+/// An RSA-2048 request-signing key, as the emulator generates them, signing with *ring*.
+pub(super) struct Signer {
+    pub(super) key: fiskal_emulator::orange::SigningKey,
+    pair: ring::signature::RsaKeyPair,
+}
 
 impl Signer {
+    /// A fresh key (one the emulator does not know).
     pub(super) fn new() -> Signer {
-        Signer(aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen"))
+        Signer::from_key(fiskal_emulator::orange::generate_signing_key().expect("keygen"))
+    }
+
+    /// The key of this test process, generated once: RSA-2048 generation takes a good part
+    /// of a second in the test profile, and no test needs its emulator's key to be unique.
+    pub(super) fn shared() -> Signer {
+        static KEY: std::sync::OnceLock<fiskal_emulator::orange::SigningKey> =
+            std::sync::OnceLock::new();
+        Signer::from_key(
+            KEY.get_or_init(|| fiskal_emulator::orange::generate_signing_key().expect("keygen"))
+                .clone(),
+        )
+    }
+
+    fn from_key(key: fiskal_emulator::orange::SigningKey) -> Signer {
+        let der = rustls_pemfile::private_key(&mut key.private_pem.as_bytes())
+            .expect("pem")
+            .expect("a key");
+        let pair =
+            ring::signature::RsaKeyPair::from_pkcs8(der.secret_der()).expect("ring reads it");
+        Signer { key, pair }
     }
 
     pub(super) fn public_der(&self) -> Vec<u8> {
-        self.0.public_key().as_ref().to_vec()
+        self.key.public_der.clone()
     }
 
     pub(super) fn sign(&self, body: &[u8]) -> String {
-        let mut sig = vec![0u8; self.0.public_modulus_len()];
-        self.0
+        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
             .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
                 body,
                 &mut sig,
             )
@@ -71,7 +95,7 @@ pub(super) fn tls_client(ca_pem: &str, identity: Option<&IssuedCert>) -> reqwest
 
 pub(super) async fn start(cfg: OrangeConfig) -> Od {
     let h = OrangeEmulator::start(cfg).await.expect("emulator");
-    let signer = Signer::new();
+    let signer = Signer::shared();
     h.register_key(INN, signer.public_der());
     let id = h.issue_client_identity().expect("identity");
     let http = tls_client(h.ca_pem(), Some(&id));

@@ -1,19 +1,26 @@
 //! The `X-Signature` of Orange Data requests: RSA PKCS#1 v1.5 with SHA-256 over the exact body
 //! bytes, standard Base64, RSA 2048 (Orange Data's protocol, version 2.31.3,
 //! `orangedata_API_Russian_ffd_1.2.pdf` in <https://github.com/orangedata-official/API>, §1.2.5
-//! «Подписание тела запроса»). Signed with AWS-LC (aws-lc-rs), the fastest of the
-//! candidates measured (benches/README.md, "sign").
+//! «Подписание тела запроса»). Signed with *ring*, the crypto library rustls already brings:
+//! PKCS#1 v1.5 is deterministic, so the signatures are the same bytes any library makes
+//! (`tests/vectors/orange_sign/`); the faster AWS-LC saved about a millisecond a request
+//! (benches/README.md, "sign") at the price of a C library in every build.
 //!
 //! The key comes as PEM (PKCS#8 or PKCS#1) or as the .NET `<RSAKeyValue>` XML that Orange
 //! Data's key generator (Nebula.KeysGenerator, in <https://github.com/orangedata-official/API>)
 //! writes and its test key `files_for_test/private_key_test.xml` is in; the XML is told apart by
 //! its content and turned into PKCS#1 DER here, so nobody has to convert it by hand.
+//!
+//! *ring* signs with two-prime RSA keys of 2048 to 4096 bits (a multiple of 512) and a public
+//! exponent from 65537 to 2³³ − 1 (`ring::rsa::KeyPair::from_der`); Orange Data issues RSA 2048
+//! with exponent 65537. Any other key is refused when it is loaded, with an error that names
+//! the setting and the rule.
 
 use crate::error::ProviderError;
 use crate::secret::Secret;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::Engine as _;
+use ring::rand::SystemRandom;
+use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use rustls::pki_types::PrivateKeyDer;
 use std::fmt;
 
@@ -28,7 +35,7 @@ impl fmt::Debug for RequestSigner {
         write!(
             f,
             "RequestSigner(RSA-{} bits, ***)",
-            self.key.public_modulus_len() * 8
+            self.key.public().modulus_len() * 8
         )
     }
 }
@@ -40,11 +47,37 @@ fn key_err(message: &str) -> ProviderError {
     }
 }
 
+/// Why *ring* refused the key, in words (its reasons are fixed names such as `TooSmall`, the
+/// `Display` of `KeyRejected`, and never carry key material).
+fn rejected(e: ring::error::KeyRejected) -> ProviderError {
+    let why = match e.to_string().as_str() {
+        "TooSmall" => {
+            "the RSA key is too small for signing: the modulus must have at least 2048 bits \
+             and the public exponent be at least 65537"
+        }
+        "TooLarge" => {
+            "the RSA key is too large for signing: the modulus may have at most 4096 bits \
+             and the public exponent at most 33 bits"
+        }
+        "PrivateModulusLenNotMultipleOf512Bits" => {
+            "the RSA key's size must be a multiple of 512 bits (2048, 3072 or 4096)"
+        }
+        "VersionNotSupported" => "multi-prime RSA keys are not supported (two primes expected)",
+        "InvalidEncoding" => "not a usable RSA private key (unreadable DER)",
+        "WrongAlgorithm" => "not an RSA key (PKCS#8 of an RSA key or PKCS#1 expected)",
+        _ => "not a usable RSA private key (its numbers do not make one key)",
+    };
+    key_err(why)
+}
+
 impl RequestSigner {
     /// Reads the private key: PEM, PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE
     /// KEY`), or Orange Data's .NET XML (`<RSAKeyValue><Modulus>…<D>…</RSAKeyValue>`, all eight
-    /// elements, Base64), recognised by its `<RSAKeyValue>` element. Errors never contain key
-    /// material.
+    /// elements, Base64), recognised by its `<RSAKeyValue>` element. The key must be two-prime
+    /// RSA of 2048, 3072 or 4096 bits with a public exponent of at least 65537 (see the module
+    /// documentation) whose parts fit together (one signature is made to check it); otherwise,
+    /// or when the text holds no such key, the error is [`ProviderError::Config`] naming
+    /// `signing_key_pem`. Errors never contain key material.
     pub fn from_pem(pem: &Secret) -> Result<RequestSigner, ProviderError> {
         let key = if pem.expose().contains("<RSAKeyValue") {
             let der = xml_key_to_pkcs1(pem.expose())?;
@@ -61,19 +94,24 @@ impl RequestSigner {
                 _ => return Err(key_err("not an RSA key (PKCS#8 or PKCS#1 expected)")),
             }
         }
-        .map_err(|_| key_err("not a usable RSA private key"))?;
-        if key.public_modulus_len() < 256 {
-            return Err(key_err("RSA keys shorter than 2048 bits are refused"));
-        }
-        Ok(RequestSigner {
+        .map_err(rejected)?;
+        let signer = RequestSigner {
             key,
             rng: SystemRandom::new(),
-        })
+        };
+        // *ring* checks n, e, p, q and qInv when it reads the key, but dP and dQ only when it
+        // signs (each signature is checked against n and e before it is returned), and never
+        // uses d (it signs through the CRT values). One signature here makes a damaged key fail
+        // when it is loaded, naming the setting, instead of at the first request.
+        signer
+            .sign(b"fiskal: signing key self-check")
+            .map_err(|_| key_err("not a usable RSA private key (its dP or dQ does not fit it)"))?;
+        Ok(signer)
     }
 
     /// The Base64 signature of `body` for the `X-Signature` header.
     pub fn sign(&self, body: &[u8]) -> Result<String, ProviderError> {
-        let mut sig = vec![0u8; self.key.public_modulus_len()];
+        let mut sig = vec![0u8; self.key.public().modulus_len()];
         self.key
             .sign(&RSA_PKCS1_SHA256, &self.rng, body, &mut sig)
             .map_err(|_| key_err("signing failed"))?;
@@ -82,8 +120,7 @@ impl RequestSigner {
 
     /// The public key (DER, PKCS#1 RSAPublicKey) — what the provider (or the emulator) verifies with.
     pub fn public_key_der(&self) -> Vec<u8> {
-        use aws_lc_rs::signature::KeyPair as _;
-        self.key.public_key().as_ref().to_vec()
+        self.key.public().as_ref().to_vec()
     }
 }
 
@@ -147,7 +184,7 @@ fn push_der_uint(out: &mut Vec<u8>, be: &[u8]) {
 
 /// Orange Data's XML private key (`<RSAKeyValue>` of .NET's `RSA.ToXmlString(true)`: Base64
 /// big-endian values) as PKCS#1 `RSAPrivateKey` DER. Whether the numbers make a key is left to
-/// AWS-LC, which checks it.
+/// *ring*, which checks it.
 fn xml_key_to_pkcs1(xml: &str) -> Result<Vec<u8>, ProviderError> {
     use base64::Engine as _;
     // The root element, which may carry attributes (a namespace).
