@@ -216,9 +216,14 @@ enum Command {
     /// ставке НДС и маршруту / report for the accountant: done receipts of a period with totals
     /// per day, operation, VAT rate and route.
     Report {
-        /// Журнал очереди (файл SQLite) / the journal (SQLite file).
+        /// Журнал очереди: файл SQLite или postgres://… / the journal: an SQLite file or a
+        /// postgres://user@host:port/db URL (feature `postgres`).
         #[arg(long, env = "FISKAL_DB")]
         db: PathBuf,
+        /// Файл настроек: для журнала в PostgreSQL его раздел postgres (пароль, схема) / config
+        /// file: for a PostgreSQL journal, its `postgres` section (password, schema).
+        #[arg(long, env = "FISKAL_CONFIG")]
+        config: Option<PathBuf>,
         /// Первый день (ГГГГ-ММ-ДД, по дате чека) / the first day (YYYY-MM-DD, the receipt's
         /// date).
         #[arg(long)]
@@ -252,14 +257,9 @@ enum Command {
     /// МодульКасса: привязка точки продаж / МодульКасса: associate a retail point.
     Modulkassa(commands::modulkassa::ModulKassaArgs),
     /// Эмулятор провайдера для вашего CI / a provider emulator (`fiskal emulator atol --port 0`).
+    // The arguments are the `fiskal-emulator` binary's, the one definition of them.
     #[cfg(feature = "emulator")]
-    Emulator {
-        /// Аргументы эмулятора (`atol|orange|businessru|ferma|komtet|modulkassa [--port N] …`;
-        /// `--help`) / arguments of the emulator
-        /// (`atol|orange|businessru|ferma|komtet|modulkassa [--port N] …`; `--help`).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Emulator(fiskal_emulator::cli::EmulatorArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,11 +60,16 @@
 //!   `<Provider>Handle` wrapping `core::Served` (address, journal, faults, shutdown; dropping it
 //!   stops the service), plus a section in docs/emulators.md listing every rule with its
 //!   source, and conformance tests named there.
+//! - **Command line** (feature `cli`): a variant of `cli::Provider` with its options struct
+//!   (clap, and a `config()` from them) and an arm in `Provider::start` giving the lines to
+//!   print and the closing line. The `fiskal-emulator` binary and `fiskal emulator` both get it
+//!   from there; `cli`'s tests start every provider through the one run path.
 #![forbid(unsafe_code)]
 
 pub mod atol;
 pub mod business_ru;
 mod callback;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod core;
 mod error;

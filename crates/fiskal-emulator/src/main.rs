@@ -1,11 +1,15 @@
-//! `fiskal-emulator`: runs a provider emulator on loopback until Ctrl-C (see
-//! [`fiskal_emulator::cli`] for the options; `fiskal emulator …` runs the same).
+//! `fiskal-emulator`: runs a provider emulator on loopback until Ctrl-C. The command line is
+//! [`fiskal_emulator::cli::EmulatorArgs`], the same definition `fiskal emulator …` uses.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match fiskal_emulator::cli::parse_from(std::env::args_os()) {
+        Ok(args) => args,
+        // Help and --version (exit 0), or what does not parse (exit 2), as clap prints them.
+        Err(e) => e.exit(),
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -16,5 +20,5 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    ExitCode::from(rt.block_on(fiskal_emulator::cli::run(&args)))
+    ExitCode::from(rt.block_on(fiskal_emulator::cli::run(args)))
 }

@@ -6,16 +6,25 @@ use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::ptr;
 
+/// What an out-pointer holds before a call that may fail: a failing call must leave it as it is
+/// (starting from NULL could not tell "untouched" from "set to NULL"). Never dereferenced.
+fn sentinel<T>() -> *mut T {
+    ptr::NonNull::dangling().as_ptr()
+}
+
+/// What an out-length holds before a call that may fail, likewise.
+const LEN_SENTINEL: usize = 12_345;
+
 /// Calls an operation export; `Ok(output)` or `Err((code, last error JSON))`.
 fn call(
     f: extern "C" fn(*const c_char, usize, *mut *mut c_char, *mut usize) -> Code,
     input: &[u8],
 ) -> Result<String, (Code, serde_json::Value)> {
-    let mut out: *mut c_char = ptr::null_mut();
-    let mut len = 0usize;
+    let mut out: *mut c_char = sentinel();
+    let mut len = LEN_SENTINEL;
     let code = f(input.as_ptr().cast(), input.len(), &mut out, &mut len);
     if code == Code::Ok {
-        assert!(!out.is_null());
+        assert!(!out.is_null() && out != sentinel());
         // SAFETY: on success `out` is a NUL-terminated string made by the library.
         let s = unsafe { CStr::from_ptr(out) }
             .to_str()
@@ -25,8 +34,8 @@ fn call(
         fiskal_string_free(out);
         Ok(s)
     } else {
-        assert!(out.is_null(), "out written on failure");
-        assert_eq!(len, 0, "out_len written on failure");
+        assert_eq!(out, sentinel(), "out written on failure");
+        assert_eq!(len, LEN_SENTINEL, "out_len written on failure");
         Err((code, last_error()))
     }
 }
@@ -124,7 +133,7 @@ fn errors_are_codes_and_the_last_error() {
     assert_eq!(last_error()["code"], 0);
 
     // NULLs: nothing is read or written.
-    let mut out: *mut c_char = ptr::null_mut();
+    let mut out: *mut c_char = sentinel();
     assert_eq!(
         fiskal_validate(ptr::null(), 0, &mut out, ptr::null_mut()),
         Code::NullParameter
@@ -135,7 +144,7 @@ fn errors_are_codes_and_the_last_error() {
         Code::NullParameter
     );
     assert_eq!(last_error()["path"], "out_json");
-    assert!(out.is_null());
+    assert_eq!(out, sentinel(), "untouched on failure");
     assert_eq!(
         fiskal_last_error(ptr::null_mut(), ptr::null_mut()),
         Code::NullParameter
@@ -168,7 +177,7 @@ fn errors_are_codes_and_the_last_error() {
         ),
         Code::UnknownOperation
     );
-    assert!(out.is_null());
+    assert_eq!(out, sentinel(), "untouched on failure");
 }
 
 #[test]

@@ -13,6 +13,15 @@ use std::time::{Duration, Instant};
 
 const RECEIPT: &str = include_str!("../../fiskal-json/tests/fixtures/receipt_sell_v5.json");
 
+/// What an out-pointer holds before a call that may fail: a failing call must leave it as it is
+/// (starting from NULL could not tell "untouched" from "set to NULL"). Never dereferenced.
+fn sentinel<T>() -> *mut T {
+    ptr::NonNull::dangling().as_ptr()
+}
+
+/// What an out-length holds before a call that may fail, likewise.
+const LEN_SENTINEL: usize = 12_345;
+
 /// The ATOL emulator on its own runtime (these tests call the blocking API).
 fn emulator() -> BackgroundAtol {
     BackgroundAtol::start(AtolConfig::default().with_processing_delay(Duration::from_millis(30)))
@@ -64,13 +73,17 @@ type JsonFn<H> =
 /// Calls a JSON method; `Ok(output)` or `Err((code, last error))`, checking that nothing is
 /// written on failure.
 fn call<H>(f: JsonFn<H>, h: *const H, input: &str) -> Result<Value, (Code, Value)> {
-    let mut out: *mut c_char = ptr::null_mut();
-    let mut len = 0usize;
+    let mut out: *mut c_char = sentinel();
+    let mut len = LEN_SENTINEL;
     let code = f(h, input.as_ptr().cast(), input.len(), &mut out, &mut len);
     if code == Code::Ok {
+        assert_ne!(out, sentinel(), "no output on success");
         Ok(take(out, len))
     } else {
-        assert!(out.is_null() && len == 0, "written on failure");
+        assert!(
+            out == sentinel() && len == LEN_SENTINEL,
+            "written on failure"
+        );
         Err((code, last_error()))
     }
 }
@@ -88,8 +101,8 @@ fn client_call(
     input: &str,
     timeout_ms: u32,
 ) -> Result<Value, (Code, Value)> {
-    let mut out: *mut c_char = ptr::null_mut();
-    let mut len = 0usize;
+    let mut out: *mut c_char = sentinel();
+    let mut len = LEN_SENTINEL;
     let code = f(
         c,
         input.as_ptr().cast(),
@@ -99,19 +112,26 @@ fn client_call(
         &mut len,
     );
     if code == Code::Ok {
+        assert_ne!(out, sentinel(), "no output on success");
         Ok(take(out, len))
     } else {
-        assert!(out.is_null() && len == 0, "written on failure");
+        assert!(
+            out == sentinel() && len == LEN_SENTINEL,
+            "written on failure"
+        );
         Err((code, last_error()))
     }
 }
 
 fn new_client(settings: &str) -> Result<*mut fiskal_client, (Code, Value)> {
-    let mut c: *mut fiskal_client = ptr::null_mut();
+    let mut c: *mut fiskal_client = sentinel();
     match fiskal_client_new(settings.as_ptr().cast(), settings.len(), &mut c) {
-        Code::Ok => Ok(c),
+        Code::Ok => {
+            assert_ne!(c, sentinel(), "no handle on success");
+            Ok(c)
+        }
         code => {
-            assert!(c.is_null());
+            assert_eq!(c, sentinel(), "written on failure");
             Err((code, last_error()))
         }
     }
@@ -130,7 +150,7 @@ fn open(
     observer: fiskal_outbox_observer,
     ctx: *mut c_void,
 ) -> Result<*mut fiskal_outbox, (Code, Value)> {
-    let mut o: *mut fiskal_outbox = ptr::null_mut();
+    let mut o: *mut fiskal_outbox = sentinel();
     match fiskal_outbox_open(
         path.as_ptr().cast(),
         path.len(),
@@ -140,9 +160,12 @@ fn open(
         ctx,
         &mut o,
     ) {
-        Code::Ok => Ok(o),
+        Code::Ok => {
+            assert_ne!(o, sentinel(), "no handle on success");
+            Ok(o)
+        }
         code => {
-            assert!(o.is_null());
+            assert_eq!(o, sentinel(), "written on failure");
             Err((code, last_error()))
         }
     }
@@ -151,12 +174,13 @@ fn open(
 #[test]
 fn null_arguments_are_refused_and_free_null_is_a_no_op() {
     let s = provider_settings("http://127.0.0.1:9/possystem/v5/").to_string();
-    let mut out: *mut c_char = ptr::null_mut();
-    let mut c: *mut fiskal_client = ptr::null_mut();
+    let mut out: *mut c_char = sentinel();
+    let mut c: *mut fiskal_client = sentinel();
     assert_eq!(
         fiskal_client_new(ptr::null(), 0, &mut c),
         Code::NullParameter
     );
+    assert_eq!(c, sentinel(), "untouched on failure");
     assert_eq!(last_error()["path"], "settings_json");
     assert_eq!(
         fiskal_client_new(s.as_ptr().cast(), s.len(), ptr::null_mut()),
@@ -187,13 +211,13 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         fiskal_client_status(ptr::null(), c"{}".as_ptr(), 2, 0, &mut out, ptr::null_mut()),
         Code::NullParameter
     );
-    assert!(out.is_null());
+    assert_eq!(out, sentinel(), "untouched on failure");
     fiskal_client_free(client);
     fiskal_client_free(ptr::null_mut());
 
     let path = temp_db("nulls");
     let os = outbox_settings("http://127.0.0.1:9/possystem/v5/");
-    let mut o: *mut fiskal_outbox = ptr::null_mut();
+    let mut o: *mut fiskal_outbox = sentinel();
     assert_eq!(
         fiskal_outbox_open(
             ptr::null(),
@@ -230,6 +254,7 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         ),
         Code::NullParameter
     );
+    assert_eq!(o, sentinel(), "untouched on failure");
     let o = open(&path, &os, None, ptr::null_mut()).expect("open");
     let n: *const fiskal_outbox = ptr::null();
     for f in [
@@ -283,7 +308,7 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         Code::NullParameter
     );
     assert!(b, "untouched on failure");
-    assert!(out.is_null());
+    assert_eq!(out, sentinel(), "untouched on failure");
     fiskal_outbox_free(o);
     fiskal_outbox_free(ptr::null_mut());
 }

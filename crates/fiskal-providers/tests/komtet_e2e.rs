@@ -203,7 +203,16 @@ async fn reset_after_accept_is_in_doubt_and_the_same_id_resent_is_a_duplicate() 
             ..
         })
     ));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Until nothing waits for processing any more (so nothing more can be fiscalised), bounded
+    // by a deadline; then it was fiscalised once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while k.journal().pending() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(k.journal().fiscalised_count("lost-answer-1"), 1);
     k.shutdown().await;
 }

@@ -2,6 +2,8 @@
 //! layer of the C ABI, so `--json` output is exactly what every binding gets.
 
 mod batch;
+#[cfg(feature = "emulator")]
+mod emulator;
 pub(crate) mod modulkassa;
 mod provider;
 mod queue;
@@ -95,16 +97,24 @@ pub(crate) async fn run(out: &Out, command: Command) -> Result<(), CliError> {
             until_settled,
         } => queue::worker(out, &config, &db, until_settled).await,
         #[cfg(feature = "emulator")]
-        Command::Emulator { args } => emulator(args).await,
+        Command::Emulator(args) => emulator::run(args).await,
         Command::Serve(args) => serve::serve(out, args).await,
         Command::Modulkassa(args) => modulkassa::run(out, args).await,
         Command::Report {
             db,
+            config,
             from,
             to,
             format,
             out: to_file,
-        } => report::report(out, &db, &from, &to, format, to_file.as_deref()),
+        } => report::report(
+            out,
+            (&db, config.as_deref()),
+            &from,
+            &to,
+            format,
+            to_file.as_deref(),
+        ),
         Command::Completions { shell } => shell::completions(out, shell),
         Command::Man { out: to } => shell::man(out, to.as_deref()),
         Command::Render {
@@ -216,14 +226,4 @@ pub(super) fn receipt_error(out: &Out, e: fiskal_ffd::Error) -> CliError {
 
 fn parse_json(s: &str) -> Result<Value, CliError> {
     serde_json::from_str(s).map_err(|e| CliError::internal(format!("library output: {e}")))
-}
-
-#[cfg(feature = "emulator")]
-async fn emulator(args: Vec<String>) -> Result<(), CliError> {
-    let code = fiskal_emulator::cli::run(&args).await;
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(CliError::new(code, "emulator").silent())
-    }
 }

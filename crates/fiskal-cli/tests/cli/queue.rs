@@ -71,19 +71,26 @@ fn queue_and_worker_against_the_emulator() {
         .as_str()
         .expect("uuid")
         .to_owned();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let st = run(&[
-        "--json",
-        "status",
-        "--config",
-        c,
-        "--document-id",
-        "cli-direct-1",
-        "--provider-id",
-        &id,
-    ]);
-    assert!(st.status.success(), "{}", stderr(&st));
-    assert_eq!(json(&st)["outcome"], "done");
+    // Pending until the emulator has fiscalised it, then done.
+    poll_until("status of cli-direct-1 done", || {
+        let st = run(&[
+            "--json",
+            "status",
+            "--config",
+            c,
+            "--document-id",
+            "cli-direct-1",
+            "--provider-id",
+            &id,
+        ]);
+        let v = json(&st);
+        assert!(st.status.success(), "{v} {}", stderr(&st));
+        match v["outcome"].as_str() {
+            Some("done") => Ok(()),
+            Some("pending") => Err(v.to_string()),
+            _ => panic!("neither pending nor done: {v}"),
+        }
+    });
 }
 
 #[test]
