@@ -3,7 +3,7 @@
 /// Everything that can go wrong in the outbox. When an operation returns an error, nothing it
 /// was asked to store is acknowledged: either the whole transaction committed (and was synced)
 /// or none of it did.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum OutboxError {
     /// The idempotency key is empty, too long, or has characters a provider may refuse in a
@@ -205,6 +205,25 @@ impl OutboxError {
             OutboxError::Unavailable { .. } => "unavailable",
             OutboxError::ConnectionLost { .. } => "connection_lost",
         }
+    }
+
+    /// Whether this is the storage failing (read-only, full, busy, unreachable, a database
+    /// error) rather than a refusal of one request (stale version, unknown key, an event the
+    /// state table refuses …). In a [`Store::commit_batch`](crate::Store::commit_batch) the
+    /// first fails the whole batch, the second only its change.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(
+            self,
+            OutboxError::ReadOnly { .. }
+                | OutboxError::DiskFull { .. }
+                | OutboxError::Open { .. }
+                | OutboxError::Busy { .. }
+                | OutboxError::SchemaTooNew { .. }
+                | OutboxError::Database { .. }
+                | OutboxError::Poisoned
+                | OutboxError::Unavailable { .. }
+                | OutboxError::ConnectionLost { .. }
+        )
     }
 }
 

@@ -33,8 +33,8 @@ pub use reconcile::{Finding, Reconciliation};
 pub use settings::{OutboxSettings, PostgresSettings};
 pub use state::{transition, Event, EventKind, OperatorAction, State, TRANSITIONS};
 pub use store::{
-    document_id, Attention, AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm,
-    SqliteStore, StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
+    document_id, Attention, AuditRecord, Change, Config, Enqueued, Entry, Jitter, NewEntry,
+    RouteAlarm, SqliteStore, StateStats, Store, Timestamp, WindowMetrics, ID_CONFLICT_CODE,
 };
 #[cfg(feature = "postgres")]
 pub use store::{PgConfig, PgStore};

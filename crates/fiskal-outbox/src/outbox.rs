@@ -6,8 +6,8 @@ use crate::reconcile::{reconcile, Reconciliation};
 use crate::settings::{OutboxSettings, PostgresSettings};
 use crate::state::{Event, OperatorAction, State};
 use crate::store::{
-    AuditRecord, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore, StateStats,
-    Store, Timestamp, Wake, WindowMetrics,
+    AuditRecord, Change, Config, Enqueued, Entry, Jitter, NewEntry, RouteAlarm, SqliteStore,
+    StateStats, Store, Timestamp, Wake, WindowMetrics,
 };
 #[cfg(feature = "postgres")]
 use crate::store::{PgConfig, PgStore};
@@ -156,6 +156,12 @@ impl Store for JournalStore {
         now: Timestamp,
     ) -> Result<Vec<Result<Enqueued, OutboxError>>, OutboxError> {
         on_engine!(self, s => s.enqueue_batch(batch, now))
+    }
+    fn commit_batch(
+        &self,
+        changes: &[Change<'_>],
+    ) -> Result<Vec<Result<Entry, OutboxError>>, OutboxError> {
+        on_engine!(self, s => s.commit_batch(changes))
     }
     fn poke(&self, key: &str, now: Timestamp) -> Result<bool, OutboxError> {
         on_engine!(self, s => s.poke(key, now))

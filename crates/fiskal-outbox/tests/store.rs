@@ -146,7 +146,15 @@ contract!(
     a_cancel_only_while_no_provider_can_hold_the_entry,
     operator_actions_need_a_known_key_a_name_and_a_reason,
     a_raw_operator_event_that_does_not_fit_the_history_is_refused,
+    a_batch_fences_each_change_and_a_refused_one_fails_alone,
+    a_batch_writes_what_apply_writes,
+    a_read_only_store_stores_nothing_of_a_batch,
 );
+
+/// The group-commit contract (`Store::commit_batch`).
+#[path = "store/batch.rs"]
+mod batch;
+use batch::*;
 
 const T0: Timestamp = Timestamp(1_772_000_000_000);
 

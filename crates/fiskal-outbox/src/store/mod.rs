@@ -21,6 +21,15 @@
 //!   [`transition`](crate::state::transition) and writes the new state and one audit row in one transaction, guarded by
 //!   the entry's `version` (optimistic concurrency): of two workers moving the same entry, one
 //!   gets [`OutboxError::Conflict`].
+//! * **Group commit.** [`Store::commit_batch`] applies many events, each fenced by its own
+//!   `version` exactly as [`Store::apply`] would, and answers each on its own. A change that
+//!   is refused (stale version, unknown key, an event the state table or the entry's history
+//!   does not allow) fails **only itself**, with the same typed error `apply` gives
+//!   ([`OutboxError::Conflict`] …), and stores nothing of itself; the others are stored. The
+//!   storage failing ([`OutboxError::is_storage_failure`]: read-only, disk full …) fails the
+//!   whole call and stores nothing of the batch ([`SqliteStore`]: one transaction, one sync).
+//!   A change answered `Ok` is committed and synced when the call returns; nothing answered
+//!   `Err` is stored.
 //! * **No clock inside.** Every operation takes `now`; tests are deterministic.
 //!
 //! [`Submission::document_id`]: fiskal_providers::Submission::document_id
@@ -448,6 +457,23 @@ pub struct StateStats {
     pub oldest_age: Option<Duration>,
 }
 
+/// One change of a [`Store::commit_batch`]: `event` for the entry `key`, which the caller
+/// read at `expected_version`, at `now`, with `jitter` for the delay it schedules (the
+/// arguments of [`Store::apply_jittered`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// The entry's key.
+    pub key: &'a str,
+    /// The version the caller read: the change is fenced by it, as in [`Store::apply`].
+    pub expected_version: u64,
+    /// The event.
+    pub event: Event<'a>,
+    /// When it happened.
+    pub now: Timestamp,
+    /// A random draw for the spread of the delay it schedules ([`Jitter::NONE`]: none).
+    pub jitter: Jitter,
+}
+
 /// Wakes a sleeping worker: given to [`Store::watch`].
 pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
 
@@ -500,6 +526,26 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         jitter: Jitter,
     ) -> Result<Entry, OutboxError>;
+
+    /// Applies many events at once (group commit; the module docs give the contract): one
+    /// answer per change, in order, each what [`Store::apply_jittered`] would have answered.
+    /// A refused change fails only itself; the storage failing fails the whole call (`Err`),
+    /// nothing of the batch stored. Every change answered `Ok` is committed and synced when
+    /// this returns. Two changes of one key in a batch are applied in order, each fenced by
+    /// its own `expected_version` (so the second, read before the first, is a conflict).
+    ///
+    /// The default applies the changes one by one, each in its own transaction (a storage
+    /// failure is then the answer of the change it hit; the changes before it are stored);
+    /// [`SqliteStore`] overrides it with one transaction and one sync for the whole batch.
+    fn commit_batch(
+        &self,
+        changes: &[Change<'_>],
+    ) -> Result<Vec<Result<Entry, OutboxError>>, OutboxError> {
+        Ok(changes
+            .iter()
+            .map(|c| self.apply_jittered(c.key, c.expected_version, &c.event, c.now, c.jitter))
+            .collect())
+    }
 
     /// Stores many receipts in **one** transaction (one sync): the fast path for bulk loads.
     /// Each entry gets its own result (invalid key, key conflict …, as [`Store::enqueue`]);

@@ -28,6 +28,9 @@
 //!   before any resend.
 //! * Every write is guarded by the entry's version: a worker that lost its lease (too slow)
 //!   gets [`OutboxError::Conflict`] and drops its answer; the entry is then resolved again.
+//! * Answers written at about the same time share one commit ([`Store::commit_batch`], group
+//!   commit), and nothing follows from an answer before that commit has returned: the
+//!   invariant is in the `commit` module.
 //! * Provider calls are timed out inside the lease ([`WorkerConfig::call_timeout`]).
 //!
 //! # Running it
@@ -37,6 +40,7 @@
 //! * as its own process: the `fiskal-worker` binary.
 
 mod answer;
+mod commit;
 mod counters;
 mod route;
 
@@ -155,6 +159,7 @@ struct Inner<S, P> {
     counters: Counters,
     observer: Option<Observer>,
     rng: AtomicU64,
+    commits: Arc<commit::GroupCommit>,
 }
 
 /// The outbox worker over a store and the routes' providers. Cheap to clone (shared state).
@@ -282,6 +287,7 @@ where
                 counters: Counters::default(),
                 observer: None,
                 rng: AtomicU64::new(seed),
+                commits: Arc::default(),
             }),
         })
     }
@@ -495,15 +501,23 @@ where
         Jitter(u16::try_from(splitmix(x) >> 48).unwrap_or(u16::MAX))
     }
 
-    /// Writes `event` to the entry read as `cur`; `None` when the entry moved on meanwhile or
-    /// the store failed (both leave it to a later claim).
+    /// Writes `event` to the entry read as `cur` (in the next group commit: [`commit`]);
+    /// returns once it is durable. `None` when the entry moved on meanwhile or the store failed
+    /// (both leave it to a later claim).
     async fn apply(&self, cur: &Entry, event: EventOwned) -> Option<Entry> {
-        let key = cur.key.clone();
-        let version = cur.version;
         let jitter = self.draw();
         let now = Timestamp::now();
         let r = self
-            .blocking(move |s| s.apply_jittered(&key, version, &event.as_event(), now, jitter))
+            .inner
+            .commits
+            .apply(
+                &self.inner.store,
+                cur.key.clone(),
+                cur.version,
+                event,
+                now,
+                jitter,
+            )
             .await;
         match r {
             Ok(next) => {

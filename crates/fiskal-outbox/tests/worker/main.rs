@@ -4,6 +4,7 @@
 //! (Split by concern: the status-call contract and the ОФД delivery state in `status`, operator
 //! actions in `operator`; the state machine's own paths here.)
 
+mod group_commit;
 mod operator;
 mod status;
 

@@ -1,5 +1,6 @@
 //! The SQLite implementation of [`Store`]: WAL, `synchronous=FULL`, one
-//! `BEGIN IMMEDIATE` transaction per change, versioned rows, an append-only audit table.
+//! `BEGIN IMMEDIATE` transaction per change (per batch for [`Store::commit_batch`]: group
+//! commit), versioned rows, an append-only audit table.
 
 use super::plan::{
     check_operator_history, claim_step, enqueued_deadline, extend_lease, plan, route_alarm_change,
@@ -302,6 +303,29 @@ fn insert(
     })
 }
 
+/// Applies one change inside the caller's transaction: fenced by the expected version, the
+/// operator history checked, [`plan`]ned and written with its audit row. Writes nothing when
+/// it fails for any reason but the storage's.
+fn apply_in(tx: &Connection, cfg: &Config, c: &Change<'_>) -> Result<Entry, OutboxError> {
+    let cur = load(tx, c.key)?.ok_or_else(|| OutboxError::NotFound {
+        key: c.key.to_owned(),
+    })?;
+    if cur.version != c.expected_version {
+        return Err(OutboxError::Conflict {
+            key: c.key.to_owned(),
+            expected: c.expected_version,
+            found: cur.version,
+        });
+    }
+    // An operator event must be the one the entry's history allows (a new document id from
+    // stuck only where no provider can hold the old one): checked here, in the transaction,
+    // whoever calls.
+    check_operator_history(&cur, &c.event, || audit_of(tx, c.key))?;
+    let p = plan(cfg, &cur, &c.event, c.now, cfg.default_lease, c.jitter)?;
+    write(tx, &cur, &p)?;
+    Ok(p.next)
+}
+
 /// The value at quantile `q` (percent) of sorted `v`: nearest rank.
 fn nearest_rank(v: &[i64], q: usize) -> Option<Duration> {
     if v.is_empty() {
@@ -358,31 +382,49 @@ impl Store for SqliteStore {
     ) -> Result<Entry, OutboxError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let cur = load(&tx, key)?.ok_or_else(|| OutboxError::NotFound {
-            key: key.to_owned(),
-        })?;
-        if cur.version != expected_version {
-            return Err(OutboxError::Conflict {
-                key: key.to_owned(),
-                expected: expected_version,
-                found: cur.version,
-            });
-        }
-        // An operator event must be the one the entry's history allows (a new document id from
-        // stuck only where no provider can hold the old one): checked here, in the transaction,
-        // whoever calls.
-        check_operator_history(&cur, event, || audit_of(&tx, key))?;
-        let p = plan(
+        let next = apply_in(
+            &tx,
             &self.config,
-            &cur,
-            event,
-            now,
-            self.config.default_lease,
-            jitter,
+            &Change {
+                key,
+                expected_version,
+                event: *event,
+                now,
+                jitter,
+            },
         )?;
-        write(&tx, &cur, &p)?;
         tx.commit()?;
-        Ok(p.next)
+        Ok(next)
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction and one sync for the whole batch. Each change runs
+    /// under its own savepoint: a refused change rolls back to it (nothing of it stays) and is
+    /// answered with its error; a storage failure rolls the whole transaction back.
+    fn commit_batch(
+        &self,
+        changes: &[Change<'_>],
+    ) -> Result<Vec<Result<Entry, OutboxError>>, OutboxError> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.lock()?;
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(changes.len());
+        for c in changes {
+            let sp = tx.savepoint()?;
+            match apply_in(&sp, &self.config, c) {
+                Ok(next) => {
+                    sp.commit()?;
+                    out.push(Ok(next));
+                }
+                // Dropping the savepoint rolls back to it; the transaction is dropped (rolled
+                // back) on the way out.
+                Err(e) if e.is_storage_failure() => return Err(e),
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        tx.commit()?;
+        Ok(out)
     }
 
     fn claim_due(
