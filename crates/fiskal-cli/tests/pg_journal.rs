@@ -1,7 +1,8 @@
 //! `--db postgres://…` at the command line. With the feature `postgres` (run by
 //! `bash scripts/test-pg`, which starts a throw-away server and exports `FISKAL_TEST_PG_URL`;
 //! fails without it): `queue add`, `worker --until-settled` and `queue show/stats` work on a
-//! PostgreSQL journal, with the password taken from an env var named in the config; a journal
+//! PostgreSQL journal, with the password taken from an env var named in the config; `report`
+//! prints the same report from a PostgreSQL journal as from an SQLite one; a journal
 //! URL's password is never printed. Without the feature: such a `--db` is refused with a
 //! clear error, again without the password.
 
@@ -69,11 +70,27 @@ fn an_inline_journal_password_in_the_config_is_refused() {
 #[test]
 fn a_postgres_db_without_the_feature_is_refused_without_the_password() {
     let url = format!("postgres://shop:{SECRET}@127.0.0.1:1/fiskal");
-    let o = run(&["--lang", "en", "queue", "--db", &url, "stats"], &[]);
-    assert!(!o.status.success());
-    let t = text(&o);
-    assert!(t.contains("feature `postgres`"), "{t}");
-    assert!(!t.contains(SECRET), "{t}");
+    for args in [
+        vec!["--lang", "en", "queue", "--db", &url, "stats"],
+        vec![
+            "--lang",
+            "en",
+            "report",
+            "--db",
+            &url,
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-02",
+        ],
+    ] {
+        let o = run(&args, &[]);
+        assert!(!o.status.success());
+        let t = text(&o);
+        assert!(t.contains("feature `postgres`"), "{t}");
+        assert!(!t.contains(SECRET), "{t}");
+        assert!(!t.contains("no such file"), "not taken for a file: {t}");
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -198,5 +215,113 @@ mod pg {
         // The same journal without --config: the default schema, which holds none of these.
         let o = run(&["--json", "queue", "--db", &db, "show", "pg-cli-1"], &[]);
         assert!(!o.status.success(), "{}", text(&o));
+    }
+
+    /// `fiskal report` reads a PostgreSQL journal as it reads an SQLite one: the same receipts
+    /// worked off through the same emulator give the same report, byte for byte.
+    #[test]
+    fn report_is_the_same_on_postgres_as_on_sqlite() {
+        let emu = fiskal_emulator::atol::BackgroundAtol::start(
+            fiskal_emulator::atol::AtolConfig::default()
+                .with_processing_delay(Duration::from_millis(20)),
+        )
+        .expect("emulator");
+        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("pg-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let config = dir.join("fiskal.json");
+        std::fs::write(
+            &config,
+            serde_json::json!({
+                "routes": {"atol": {"provider": {
+                    "provider": "atol", "api": "v5", "preset": "test",
+                    "base_url": emu.base_url_v5(), "password": {"env": "ATOL_TEST_PASSWORD"},
+                    "report_interval_ms": 20
+                }}},
+                "default_route": "atol",
+                "worker": {"concurrency": 2, "lease_ms": 5000, "call_timeout_ms": 2000,
+                           "idle_wait_ms": 20, "drain_timeout_ms": 2000},
+                "timing": {"poll_first_ms": 50, "poll_max_ms": 200, "retry_base_ms": 50},
+                "postgres": {"schema": format!("t_report_{}", std::process::id()),
+                             "pool_size": 2,
+                             "password": {"env": "FISKAL_TEST_PG_PASSWORD"}}
+            })
+            .to_string(),
+        )
+        .expect("config");
+        let envs = [
+            ("ATOL_TEST_PASSWORD", "zUr0OxfI"),
+            ("FISKAL_TEST_PG_PASSWORD", "unused-with-trust"),
+        ];
+        let c = config.to_str().expect("utf-8");
+        let sqlite = dir.join("journal.db");
+        let pg = url();
+        let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+        let mut reports = Vec::new();
+        for (engine, db) in [
+            ("sqlite", sqlite.to_str().expect("utf-8")),
+            ("pg", pg.as_str()),
+        ] {
+            for key in ["report-1", "report-2", "report-3"] {
+                let key = format!("{engine}-{key}");
+                let o = run(
+                    &[
+                        "--lang", "en", "queue", "--config", c, "--db", db, "add", &receipt,
+                        "--key", &key,
+                    ],
+                    &envs,
+                );
+                assert!(o.status.success(), "{}", text(&o));
+            }
+            let w = run(
+                &[
+                    "--lang",
+                    "en",
+                    "worker",
+                    "--config",
+                    c,
+                    "--db",
+                    db,
+                    "--until-settled",
+                ],
+                &envs,
+            );
+            assert!(w.status.success(), "{}", text(&w));
+            let mut one = Vec::new();
+            for format in ["csv", "json"] {
+                let o = run(
+                    &[
+                        "--lang",
+                        "en",
+                        "report",
+                        "--config",
+                        c,
+                        "--db",
+                        db,
+                        "--from",
+                        "2000-01-01",
+                        "--to",
+                        "2099-12-31",
+                        "--format",
+                        format,
+                    ],
+                    &envs,
+                );
+                assert!(o.status.success(), "{engine} {format}: {}", text(&o));
+                one.push(String::from_utf8(o.stdout).expect("UTF-8"));
+            }
+            reports.push(one);
+        }
+        let v: Value = serde_json::from_str(&reports[1][1]).expect("JSON report");
+        assert!(
+            v.to_string().contains("\"receipts\":3"),
+            "three receipts reported: {v}"
+        );
+        assert!(!reports[1][0].trim().is_empty());
+        assert_eq!(
+            reports[0], reports[1],
+            "SQLite and PostgreSQL reports differ"
+        );
     }
 }

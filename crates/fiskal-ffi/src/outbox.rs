@@ -106,6 +106,13 @@ fn c_observer(f: fiskal_outbox_observer, context: *mut c_void) -> Option<EventOb
 /// `FISKAL_RESULT_OUTBOX_OPEN` (7013), `FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW` (7015), other 7xxx.
 /// `out` must not be NULL.
 ///
+/// `path` may also be a `postgres://user@host:port/db` URL: the journal on PostgreSQL, shared
+/// by workers on many machines, with the password and the other connection options from the
+/// settings' `postgres` section (docs/outbox.md, "Scaling out"). That needs the library's
+/// `postgres` feature (off by default); a library built without it returns
+/// `FISKAL_RESULT_FEATURE_DISABLED` with `details.feature` `"postgres"`, opens nothing, and
+/// does not quote the URL. Errors never show a password.
+///
 /// Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
 /// (see `fiskal_outbox`).
 #[no_mangle]

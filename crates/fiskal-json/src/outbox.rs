@@ -268,9 +268,15 @@ impl OutboxHandle {
     /// clients, reads their secrets; no network). The worker is not started. `observer`, if
     /// given, gets every change the worker writes, as event JSON.
     ///
+    /// `path` is an SQLite file or a `postgres://user@host:port/db` URL (the journal on
+    /// PostgreSQL, feature `postgres`; the password and other connection options from the
+    /// settings' `postgres` section).
+    ///
     /// # Errors
     /// [`Code::OutboxInvalidConfig`] (the settings path in `path` when known),
-    /// [`Code::OutboxOpen`], [`Code::OutboxSchemaTooNew`], other 7xxx.
+    /// [`Code::OutboxOpen`], [`Code::OutboxSchemaTooNew`], other 7xxx;
+    /// [`Code::FeatureDisabled`] (`details.feature` `"postgres"`) for a `postgres://` URL in a
+    /// build without the feature `postgres`.
     pub fn open(
         path: &str,
         settings_json: &str,
@@ -283,6 +289,11 @@ impl OutboxHandle {
                 "путь к журналу пуст".into(),
                 "the journal path is empty".into(),
             ));
+        }
+        // A PostgreSQL journal in a build without it: the feature is named, the location (which
+        // may carry a password) is not quoted, and nothing is opened as a file.
+        if !cfg!(feature = "postgres") && fiskal_outbox::is_postgres_url(path) {
+            return Err(crate::feature_disabled("postgres"));
         }
         let settings = OutboxSettings::from_json(settings_json)?;
         let observer: Option<fiskal_outbox::Observer> = observer.map(|f| {

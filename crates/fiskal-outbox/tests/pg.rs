@@ -208,7 +208,7 @@ fn secrets_never_appear_in_debug_or_errors() {
     let bad = PgConfig::new("postgres://fiskal:url-s3cret@host:notaport/db");
     let err = PgStore::open(bad, Config::default()).expect_err("bad url");
     assert!(
-        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "store.url"),
+        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "db"),
         "{err:?}"
     );
     assert!(!format!("{err} {err:?}").contains("s3cret"));
@@ -236,17 +236,83 @@ fn schema_names_and_pool_sizes_are_checked() {
         s.schema = bad.to_owned();
         match PgStore::open(s, Config::default()) {
             Err(OutboxError::InvalidConfig { field: Some(f), .. }) => {
-                assert_eq!(f, "store.schema", "{bad:?}");
+                assert_eq!(f, "postgres.schema", "{bad:?}");
             }
             other => panic!("{bad:?}: {other:?}"),
         }
     }
+    // Each error names the setting the user wrote: the `postgres` section of the outbox
+    // settings (`postgres.pool_size`, `postgres.ca_file`), the journal location (`db`).
     let mut s = PgConfig::new(pg_support::url());
     s.pool_size = 0;
+    let err = PgStore::open(s, Config::default()).expect_err("pool 0");
+    assert_eq!(err.code(), "invalid_config");
+    assert!(
+        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "postgres.pool_size"),
+        "{err:?}"
+    );
+    let mut s = PgConfig::new(pg_support::url());
+    s.ca_file = Some(std::path::PathBuf::from("/nonexistent/fiskal-ca.pem"));
+    let err = PgStore::open(s, Config::default()).expect_err("no CA file");
+    assert!(
+        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "postgres.ca_file"),
+        "{err:?}"
+    );
+    // Through the settings (what the C ABI, the bindings and the command read): the same names.
+    let settings: fiskal_outbox::PostgresSettings =
+        serde_json::from_str(r#"{"schema": "Not-Valid"}"#).expect("settings");
+    let err = PgStore::open(
+        settings.pg_config(&pg_support::url()).expect("config"),
+        Config::default(),
+    )
+    .expect_err("bad schema");
+    assert!(
+        matches!(&err, OutboxError::InvalidConfig { field: Some(f), .. } if f == "postgres.schema"),
+        "{err:?}"
+    );
+}
+
+/// The restore guard: a journal that goes back in time under a running store (restored from a
+/// backup, here dropped and re-created with less in it) is refused by that store's next claim,
+/// which claims nothing; a store that opens the journal afresh works on it.
+#[test]
+fn a_store_refuses_to_claim_from_a_journal_that_went_back() {
+    let h = PgHarness::new("rewind");
+    let running = h.store(Config::default()).expect("open");
+    for k in ["a", "b", "c"] {
+        enqueue(&running, k, at(0));
+    }
     assert_eq!(
-        PgStore::open(s, Config::default())
-            .expect_err("pool 0")
-            .code(),
-        "invalid_config"
+        running
+            .claim_due(at(1), 10, Duration::from_secs(30))
+            .expect("claim")
+            .len(),
+        3
+    );
+    // The "restore": the schema replaced by an older journal holding one queued entry.
+    pg_support::raw_sql(&h.url, &format!("DROP SCHEMA {} CASCADE", h.schema)).expect("drop");
+    let restored = h.store(Config::default()).expect("re-create");
+    enqueue(&restored, "a", at(0));
+    let err = running
+        .claim_due(at(2), 10, Duration::from_secs(30))
+        .expect_err("a claim from a journal that went back");
+    assert_eq!(err.code(), "corrupt", "{err}");
+    assert!(err.to_string().contains("went back"), "{err}");
+    // It claimed nothing: the entry is still queued, and still refused on the next try.
+    assert_eq!(
+        running.get("a").expect("get").expect("entry").state,
+        State::Queued
+    );
+    assert!(running
+        .claim_due(at(3), 10, Duration::from_secs(30))
+        .is_err());
+    // A store opened on the journal as it now is claims it.
+    let fresh = h.store(Config::default()).expect("open again");
+    assert_eq!(
+        fresh
+            .claim_due(at(4), 10, Duration::from_secs(30))
+            .expect("claim")
+            .len(),
+        1
     );
 }

@@ -4,7 +4,7 @@
 
 use crate::out::{exit, CliError, Out};
 use crate::ReportFormat;
-use fiskal_outbox::{Entry, SqliteStore, Store, Timestamp};
+use fiskal_outbox::{Entry, JournalStore, SqliteStore, Store, Timestamp};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,9 +48,31 @@ fn day_of(e: &Entry) -> String {
     }
 }
 
+/// The journal to report on, read only: an existing SQLite file, or a `postgres://` journal
+/// (feature `postgres`) with the connection options of `--config` when given.
+fn open_journal(db: &Path, config: Option<&Path>) -> Result<JournalStore, CliError> {
+    if super::queue::is_postgres_db(db) {
+        let settings = config.map(super::provider::load_settings).transpose()?;
+        let postgres = settings.as_ref().and_then(|s| s.postgres.as_ref());
+        return JournalStore::open(db, postgres, fiskal_outbox::store::Config::default())
+            .map_err(|e| super::queue::journal_error(db, e));
+    }
+    if !db.is_file() {
+        return Err(CliError::tr(
+            exit::STORAGE,
+            format!("журнал очереди {}: файла нет", db.display()),
+            format!("outbox journal {}: no such file", db.display()),
+        ));
+    }
+    SqliteStore::open_read_only(db)
+        .map(JournalStore::from)
+        .map_err(|e| CliError::journal(db, &e))
+}
+
+/// `journal`: `--db` and `--config`.
 pub(super) fn report(
     out: &Out,
-    db: &Path,
+    journal: (&Path, Option<&Path>),
     from: &str,
     to: &str,
     format: ReportFormat,
@@ -65,14 +87,7 @@ pub(super) fn report(
             format!("--to {to} is before --from {from}"),
         ));
     }
-    if !db.is_file() {
-        return Err(CliError::tr(
-            exit::STORAGE,
-            format!("журнал очереди {}: файла нет", db.display()),
-            format!("outbox journal {}: no such file", db.display()),
-        ));
-    }
-    let store = SqliteStore::open_read_only(db).map_err(|e| CliError::journal(db, &e))?;
+    let store = open_journal(journal.0, journal.1)?;
     // The journal's clock is UTC milliseconds; the day is the receipt's own date. Read two
     // days around the period, then keep the receipts whose date is in it.
     let ms = |d: jiff::civil::Date| {

@@ -47,6 +47,7 @@ use rows::{
 };
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_postgres::types::ToSql;
@@ -59,6 +60,10 @@ pub use schema::PG_SCHEMA_VERSION;
 
 /// How to reach the PostgreSQL journal. The URL and the password are secrets: they never
 /// appear in `Debug`, in errors or in logs.
+///
+/// [`OutboxError::InvalidConfig`] names the setting as the user wrote it: the journal location
+/// (`--db`, the C ABI's `path`) as `db`, the other fields as in the outbox settings' `postgres`
+/// section (`postgres.schema`, `postgres.pool_size`, `postgres.ca_file`).
 #[derive(Clone)]
 pub struct PgConfig {
     /// `postgres://user@host:port/db?sslmode=require` (or the key=value form). A password in
@@ -151,6 +156,10 @@ pub struct PgStore {
     /// The epoch of every lease this store holds, by key.
     leases: Mutex<HashMap<String, i64>>,
     listener: Mutex<Option<listen::Listener>>,
+    /// The restore guard: the newest audit row (`seq`) this store has seen. The audit trail is
+    /// append-only, so in a live journal this never goes down; a claim that finds it lower
+    /// refuses (the journal was restored from a backup under a running worker).
+    seen_seq: AtomicI64,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -194,7 +203,7 @@ fn check_schema(s: &str) -> Result<(), OutboxError> {
         Ok(())
     } else {
         Err(invalid(
-            "store.schema",
+            "postgres.schema",
             format!(
                 "schema {s:?}: 1 to 50 lower-case ASCII letters, digits and _, not starting \
                  with a digit or pg_"
@@ -209,28 +218,44 @@ fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig,
     if let Some(path) = ca_file {
         let pem = std::fs::read(path).map_err(|e| {
             invalid(
-                "store.ca_file",
+                "postgres.ca_file",
                 format!("cannot read {}: {e}", path.display()),
             )
         })?;
         let mut n = 0;
         for c in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let c = c.map_err(|e| invalid("store.ca_file", format!("PEM: {e}")))?;
+            let c = c.map_err(|e| invalid("postgres.ca_file", format!("PEM: {e}")))?;
             roots
                 .add(c)
-                .map_err(|e| invalid("store.ca_file", format!("certificate: {e}")))?;
+                .map_err(|e| invalid("postgres.ca_file", format!("certificate: {e}")))?;
             n += 1;
         }
         if n == 0 {
-            return Err(invalid("store.ca_file", "no certificate in the file"));
+            return Err(invalid("postgres.ca_file", "no certificate in the file"));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| invalid("store.url", format!("TLS: {e}")))?
+        .map_err(|e| invalid("db", format!("TLS: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth())
+}
+
+/// The URL with its scheme in lower case (`PostgreSQL://…` → `postgresql://…`; the parser
+/// takes lower case only, while a journal location is told from a path in any case) and no
+/// surrounding blanks.
+fn lower_scheme(url: &str) -> String {
+    let url = url.trim();
+    match url.find("://") {
+        Some(i)
+            if url[..i].eq_ignore_ascii_case("postgres")
+                || url[..i].eq_ignore_ascii_case("postgresql") =>
+        {
+            format!("{}{}", url[..i].to_ascii_lowercase(), &url[i..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `host:port/db as user`, without the password: names the server in errors and `Debug`.
@@ -311,12 +336,12 @@ impl PgStore {
     pub fn open(settings: PgConfig, config: Config) -> Result<PgStore, OutboxError> {
         check_schema(&settings.schema)?;
         if settings.pool_size == 0 {
-            return Err(invalid("store.pool_size", "at least 1"));
+            return Err(invalid("postgres.pool_size", "at least 1"));
         }
         // The URL parser's error may quote the URL: never pass it on.
-        let mut pg: tokio_postgres::Config = settings.url.parse().map_err(|_| {
+        let mut pg: tokio_postgres::Config = lower_scheme(&settings.url).parse().map_err(|_| {
             invalid(
-                "store.url",
+                "db",
                 "not a PostgreSQL connection string (postgres://user@host:port/db or key=value)",
             )
         })?;
@@ -375,6 +400,7 @@ impl PgStore {
             backoff: Mutex::new(Backoff::default()),
             leases: Mutex::new(HashMap::new()),
             listener: Mutex::new(None),
+            seen_seq: AtomicI64::new(0),
         };
         store.run(async {
             let mut c = store.client().await?;
@@ -386,7 +412,7 @@ impl PgStore {
                 .map_err(|e| pg_error(&e))?;
             if sync == "off" {
                 return Err(invalid(
-                    "store.url",
+                    "db",
                     "the server's synchronous_commit is off for this session: an acknowledged \
                      enqueue could be lost in a crash (set it to on)",
                 ));
@@ -757,6 +783,39 @@ impl PgStore {
         }
     }
 
+    /// The restore guard, checked by every claim inside its transaction: the newest audit row
+    /// must not be older than the newest one this store saw before. The audit trail is
+    /// append-only (a trigger refuses `UPDATE`, `DELETE`, `TRUNCATE`), so only a journal put
+    /// back from a backup (or dropped and re-created) goes back; its entries may show as still
+    /// to send receipts that the providers fiscalised after the backup was taken. Such a
+    /// journal is [`OutboxError::Corrupt`] for this store: it claims nothing, so it sends
+    /// nothing, until an operator has reconciled the journal with the providers and restarted
+    /// the workers (docs/outbox.md, "Scaling out": backups).
+    async fn check_not_rewound(&self, c: &impl GenericClient) -> Result<(), OutboxError> {
+        let r = self
+            .q(c, "SELECT COALESCE(MAX(seq), 0) FROM {s}.audit", &[])
+            .await?;
+        let newest = r
+            .first()
+            .map(|r| rows::col::<i64>(r, 0))
+            .transpose()?
+            .unwrap_or(0);
+        let seen = self.seen_seq.fetch_max(newest, Ordering::AcqRel);
+        if newest < seen {
+            return Err(OutboxError::Corrupt {
+                key: String::new(),
+                message: format!(
+                    "the journal went back: its audit trail ends at row {newest}, but this \
+                     worker saw row {seen} (restored from a backup, or re-created, while it \
+                     ran?). Claims stop: entries of an old journal may be receipts the \
+                     providers already fiscalised. Reconcile it with the providers, then \
+                     restart the workers"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether this store may write the row: no lease on it, its own lease (same epoch), or a
     /// lease that ran out.
     fn may_write(&self, row: &Leased, now: Timestamp) -> Result<bool, OutboxError> {
@@ -920,6 +979,7 @@ impl Store for PgStore {
         lease_for: Duration,
     ) -> Result<Vec<Entry>, OutboxError> {
         let claimed = self.run(in_tx!(self, tx => {
+            self.check_not_rewound(tx).await?;
             let rows = self
                 .q(
                     tx,
