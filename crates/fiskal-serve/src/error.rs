@@ -50,91 +50,76 @@ pub enum ServeError {
     Metrics(String),
 }
 
-/// The gateway's own error codes (8000–8099): what only an HTTP service has. Numbers are never
-/// reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GatewayCode {
-    /// 8001: no bearer token, or not the right one (401).
-    Unauthorized,
-    /// 8002: no such route (404).
-    NoRoute,
-    /// 8003: the route exists but not with this method (405).
-    MethodNotAllowed,
-    /// 8004: the request took longer than the gateway's request timeout (503).
-    Timeout,
-    /// 8005: the gateway is not ready (`/readyz`: 503).
-    NotReady,
-    /// 8006: the token is right but lacks the route's role (403).
-    Forbidden,
+/// One table drives the gateway's codes: the enum, [`GatewayCode::ALL`], the number, the name,
+/// the HTTP status and both messages. `scripts/book-tables` reads the same rows (the
+/// `gateway_codes!` invocation below) into the book's code tables
+/// (`book/ru/src/errors/codes.md`, `book/en/src/codes.md`), and `tests/codes.rs` fails when a
+/// code is missing there or in `docs/gateway.md`.
+macro_rules! gateway_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $n:literal, $name:literal, $status:ident,
+        $ru:literal, $en:literal; )*) => {
+        /// The gateway's own error codes (8000–8099): what only an HTTP service has (no or a
+        /// wrong token, no such route, the gateway not ready). fiskal-json's result codes do
+        /// not use this range, so a client tells them apart by number alone; the C ABI and the
+        /// bindings never return them. Numbers are never reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum GatewayCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl GatewayCode {
+            /// Every gateway code, in numeric order.
+            pub const ALL: &'static [GatewayCode] = &[ $( GatewayCode::$variant, )* ];
+
+            /// The number.
+            pub fn number(self) -> u32 {
+                match self { $( GatewayCode::$variant => $n, )* }
+            }
+
+            /// The snake_case name.
+            pub fn name(self) -> &'static str {
+                match self { $( GatewayCode::$variant => $name, )* }
+            }
+
+            /// A short generic description in Russian (what the answer's `message_ru` says).
+            pub fn message_ru(self) -> &'static str {
+                match self { $( GatewayCode::$variant => $ru, )* }
+            }
+
+            /// A short generic description in English (the answer's `message_en`).
+            pub fn message_en(self) -> &'static str {
+                match self { $( GatewayCode::$variant => $en, )* }
+            }
+
+            /// The HTTP status it is answered with.
+            pub fn status(self) -> StatusCode {
+                match self { $( GatewayCode::$variant => StatusCode::$status, )* }
+            }
+        }
+    };
 }
 
-impl GatewayCode {
-    /// Every gateway code.
-    pub const ALL: &'static [GatewayCode] = &[
-        GatewayCode::Unauthorized,
-        GatewayCode::NoRoute,
-        GatewayCode::MethodNotAllowed,
-        GatewayCode::Timeout,
-        GatewayCode::NotReady,
-        GatewayCode::Forbidden,
-    ];
-
-    /// The number.
-    pub fn number(self) -> u32 {
-        match self {
-            GatewayCode::Unauthorized => 8001,
-            GatewayCode::NoRoute => 8002,
-            GatewayCode::MethodNotAllowed => 8003,
-            GatewayCode::Timeout => 8004,
-            GatewayCode::NotReady => 8005,
-            GatewayCode::Forbidden => 8006,
-        }
-    }
-
-    /// The snake_case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            GatewayCode::Unauthorized => "unauthorized",
-            GatewayCode::NoRoute => "no_route",
-            GatewayCode::MethodNotAllowed => "method_not_allowed",
-            GatewayCode::Timeout => "timeout",
-            GatewayCode::NotReady => "not_ready",
-            GatewayCode::Forbidden => "forbidden",
-        }
-    }
-
-    fn messages(self) -> (&'static str, &'static str) {
-        match self {
-            // Says nothing about why: no token and a wrong token read the same.
-            GatewayCode::Unauthorized => (
-                "нужен верный токен доступа",
-                "a valid bearer token is required",
-            ),
-            GatewayCode::NoRoute => ("нет такого адреса", "no such route"),
-            GatewayCode::MethodNotAllowed => (
-                "метод не допускается для этого адреса",
-                "method not allowed for this route",
-            ),
-            GatewayCode::Timeout => ("запрос не выполнен вовремя", "the request took too long"),
-            GatewayCode::NotReady => ("шлюз не готов", "the gateway is not ready"),
-            GatewayCode::Forbidden => (
-                "у этого токена нет прав на это действие",
-                "this token is not allowed to do this",
-            ),
-        }
-    }
-
-    /// The HTTP status it is answered with.
-    pub fn status(self) -> StatusCode {
-        match self {
-            GatewayCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            GatewayCode::NoRoute => StatusCode::NOT_FOUND,
-            GatewayCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            GatewayCode::Timeout | GatewayCode::NotReady => StatusCode::SERVICE_UNAVAILABLE,
-            GatewayCode::Forbidden => StatusCode::FORBIDDEN,
-        }
-    }
+gateway_codes! {
+    /// 8001: no bearer token, or not the right one (401). The message says nothing about
+    /// which: no token and a wrong token read the same.
+    Unauthorized = 8001, "unauthorized", UNAUTHORIZED,
+        "нужен верный токен доступа", "a valid bearer token is required";
+    /// 8002: no such route (404).
+    NoRoute = 8002, "no_route", NOT_FOUND,
+        "нет такого адреса", "no such route";
+    /// 8003: the route exists but not with this method (405).
+    MethodNotAllowed = 8003, "method_not_allowed", METHOD_NOT_ALLOWED,
+        "метод не допускается для этого адреса", "method not allowed for this route";
+    /// 8004: the request took longer than the gateway's request timeout (503).
+    Timeout = 8004, "timeout", SERVICE_UNAVAILABLE,
+        "запрос не выполнен вовремя", "the request took too long";
+    /// 8005: the gateway is not ready (`/readyz`: 503).
+    NotReady = 8005, "not_ready", SERVICE_UNAVAILABLE,
+        "шлюз не готов", "the gateway is not ready";
+    /// 8006: the token is right but lacks the route's role (403).
+    Forbidden = 8006, "forbidden", FORBIDDEN,
+        "у этого токена нет прав на это действие", "this token is not allowed to do this";
 }
 
 /// The language of a client's messages, from `Accept-Language`.
@@ -281,7 +266,7 @@ impl HttpError {
 
     /// A gateway error.
     pub fn gateway(code: GatewayCode, lang: Lang) -> HttpError {
-        let (ru, en) = code.messages();
+        let (ru, en) = (code.message_ru(), code.message_en());
         HttpError {
             status: code.status(),
             body: json!({

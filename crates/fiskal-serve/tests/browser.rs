@@ -252,12 +252,22 @@ fn an_operator_sees_the_stuck_receipt_first_and_sends_a_refused_one_again() {
     assert_eq!(d.text("tr[data-state=rejected] td.n"), "1");
     assert_eq!(d.text("tr[data-state=stuck] td.n"), "1");
     assert!(d.text("#refusals").contains("134"));
+    // Its reason as the Russian page shows it: Russian, no English adapter text.
+    let reason = d.text("#stuck td.stuck-reason");
+    assert!(
+        reason.starts_with("неизвестно, получил ли провайдер чек")
+            && !reason.chars().any(|c| c.is_ascii_alphabetic()),
+        "{reason}"
+    );
     let shot = d.screenshot("dashboard-ru");
     eprintln!("screenshot: {}", shot.display());
 
     // English.
     d.click("#lang");
     d.wait_text("#stuck h2", |t| t.starts_with("Stuck receipts"));
+    assert!(d
+        .text("#stuck td.stuck-reason")
+        .starts_with("unknown whether the provider got the receipt"));
     d.screenshot("dashboard-en");
 
     // The refused receipt: send it again, confirmed.

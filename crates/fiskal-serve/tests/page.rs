@@ -75,10 +75,29 @@ fn the_page_shows_the_journal_stuck_first_and_an_action_changes_it() {
         stuck.contains("/receipts/page-stuck") && stuck.contains("class=\"stuck-row\""),
         "{stuck}"
     );
+    // The reason in the page's language: what the journal records (stuck at its deadline while
+    // in doubt), not the adapter's English in-doubt text, which stays on the receipt's page.
+    let reason = reason_cell(stuck);
     assert!(
-        stuck.contains("code 50"),
-        "the provider's code as the reason: {stuck}"
+        reason.starts_with("неизвестно, получил ли провайдер чек"),
+        "{reason}"
     );
+    assert!(
+        !reason.chars().any(|c| c.is_ascii_alphabetic()),
+        "English in the Russian page's stuck reason: {reason}"
+    );
+    let en = page_get(a, "/?lang=en", &sess).text();
+    let en_stuck =
+        &en[en.find("id=\"stuck\"").expect("stuck")..en.find("id=\"counts\"").expect("counts")];
+    assert!(
+        reason_cell(en_stuck).starts_with("unknown whether the provider got the receipt"),
+        "{en_stuck}"
+    );
+    // The provider's and the adapter's own words are on the receipt's page.
+    let one = page_get(a, "/receipts/page-stuck", &sess).text();
+    let last = support::get(a, "/v1/receipts/page-stuck").json()["last_message"].clone();
+    let last = last.as_str().expect("the in-doubt reason is kept");
+    assert!(one.contains(&esc(last)), "{one}");
     // The counts are the journal's.
     let stats = support::get(a, "/v1/stats").json();
     for st in stats["states"].as_array().expect("states") {
@@ -166,4 +185,22 @@ fn the_page_shows_the_journal_stuck_first_and_an_action_changes_it() {
     let r = form_post(a, "/logout", &sess, &format!("csrf={}", sess.csrf));
     assert_eq!(r.status, 303);
     assert_eq!(page_get(a, "/", &sess).status, 401);
+}
+
+/// The text of the first stuck row's reason cell.
+fn reason_cell(section: &str) -> &str {
+    let at = section
+        .find("<td class=\"stuck-reason\">")
+        .unwrap_or_else(|| panic!("no reason cell in {section}"));
+    let rest = &section[at + "<td class=\"stuck-reason\">".len()..];
+    &rest[..rest.find("</td>").expect("cell end")]
+}
+
+/// HTML-escaped as the page writes text.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -2,6 +2,7 @@
 //! caller goes through [`esc`].
 
 use super::labels::L;
+use super::stuck::StuckKind;
 use crate::error::Lang;
 use crate::Inner;
 use fiskal_json::ApiError;
@@ -231,7 +232,8 @@ fn key_link(key: &str) -> String {
 pub(super) struct Dashboard {
     now: Timestamp,
     stats: Vec<StateStats>,
-    stuck: Vec<Entry>,
+    /// Stuck entries with how they came to be stuck (from their audit trail).
+    stuck: Vec<(Entry, StuckKind)>,
     refused: Vec<Entry>,
     last: Vec<(Entry, Option<Duration>)>,
     attention: u64,
@@ -252,6 +254,15 @@ impl Dashboard {
         // Longest stuck first.
         stuck.sort_by_key(|e| e.state_since);
         stuck.truncate(ROWS);
+        let stuck = stuck
+            .into_iter()
+            .map(|e| {
+                // An unreadable trail leaves the kind unknown; the page still shows the entry.
+                let audit = o.audit(&e.key).unwrap_or_default();
+                let kind = StuckKind::of(&e, &audit);
+                (e, kind)
+            })
+            .collect();
         let mut refused = o.list(State::Rejected, ROWS)?;
         refused.extend(o.list(State::FailedAtRegister, ROWS)?);
         refused.sort_by_key(|e| std::cmp::Reverse(e.state_since));
@@ -305,16 +316,13 @@ impl Dashboard {
                 t(L::age),
                 t(L::reason)
             );
-            for e in &self.stuck {
-                let why = [e.last_code.as_deref(), e.last_message.as_deref()]
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(": ");
+            for (e, kind) in &self.stuck {
+                // The kind in the page's language; the provider's own words are on the
+                // receipt's page (they come in whatever language they were written).
+                let why = kind.cell(e, lang);
                 let _ = write!(
                     h,
-                    "<tr class=\"stuck-row\"><td>{}</td><td>{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",
+                    "<tr class=\"stuck-row\"><td>{}</td><td>{}</td><td class=\"bad\">{}</td><td class=\"stuck-reason\">{}</td></tr>",
                     key_link(&e.key),
                     esc(&e.provider),
                     esc(&age(self.now.since(e.state_since), lang)),

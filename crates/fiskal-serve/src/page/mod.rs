@@ -5,8 +5,9 @@
 //! * Sign-in: the operator enters the gateway's token once (`POST /login`); the gateway keeps a
 //!   session (a random id in an `HttpOnly`, `SameSite=Strict` cookie, valid 12 hours, `Secure`
 //!   when served over TLS) and never puts the token itself in a cookie.
-//! * The queue at a glance (`GET /`): counts per state, stuck receipts first with their reason
-//!   and age, refusals with the provider's code and text, the latest fiscalised receipts with
+//! * The queue at a glance (`GET /`): counts per state, stuck receipts first with their age and
+//!   their reason in the page's language (how the journal says they got stuck, and the
+//!   provider's code; the provider's own words are on the receipt's page), refusals with the provider's code and text, the latest fiscalised receipts with
 //!   their route and latency, per-route health, and reconciliation on demand.
 //! * A receipt (`GET /receipts/{key}`): its state, attributes and audit trail, the receipt as the
 //!   buyer sees it (fiskal-render's HTML with the QR code, `…/view`), and the operator actions,
@@ -15,6 +16,7 @@
 
 mod html;
 mod labels;
+mod stuck;
 
 use crate::api::{blocking, App};
 use crate::auth::Role;
