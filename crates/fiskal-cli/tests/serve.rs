@@ -346,6 +346,17 @@ fn lines_of(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String>
 
 #[test]
 fn serve_demo_prints_the_address_and_a_token_and_stops_on_ctrl_c() {
+    demo_prints_the_address_and_a_token_and_stops_on("INT");
+}
+
+/// SIGTERM (systemd's, `kill`'s and container runtimes' stop signal) stops it the same graceful
+/// way as Ctrl-C: exit 0 and the temporary journal removed, not an abrupt end.
+#[test]
+fn serve_demo_stops_gracefully_on_sigterm() {
+    demo_prints_the_address_and_a_token_and_stops_on("TERM");
+}
+
+fn demo_prints_the_address_and_a_token_and_stops_on(signal: &str) {
     let mut child = Command::new(BIN)
         .args(["--lang", "en", "serve", "--demo", "--listen", "127.0.0.1:0"])
         .env_remove("FISKAL_SERVE_TOKEN")
@@ -391,9 +402,9 @@ fn serve_demo_prints_the_address_and_a_token_and_stops_on_ctrl_c() {
         request(addr, "GET", "/v1/receipts/demo-1", Some(TOKEN), "").0,
         401
     );
-    // Ctrl-C (SIGINT to this process only): it stops and removes its temporary journal.
+    // The signal to this process only: it stops and removes its temporary journal.
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(sent.success());
@@ -402,7 +413,7 @@ fn serve_demo_prints_the_address_and_a_token_and_stops_on_ctrl_c() {
         if let Some(s) = child.try_wait().expect("wait") {
             break s;
         }
-        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        assert!(Instant::now() < deadline, "still running after SIG{signal}");
         std::thread::sleep(Duration::from_millis(20));
     };
     std::mem::forget(guard);

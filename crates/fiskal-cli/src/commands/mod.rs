@@ -11,6 +11,7 @@ mod receipt;
 mod report;
 pub(crate) mod serve;
 mod shell;
+mod signal;
 mod view;
 
 use crate::out::{exit, CliError, Out};

@@ -607,9 +607,7 @@ pub(super) async fn worker(
         "The outbox worker runs (Ctrl-C stops it gracefully).",
     );
     let w = outbox.worker().clone();
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let stop = super::signal::stop_requested();
     // A progress line every 2 s: the queue by state and what this worker did.
     let store = std::sync::Arc::clone(outbox.worker().store());
     let ticker_out = *out;

@@ -357,9 +357,7 @@ async fn listen_and_serve(
         doc["token"] = serde_json::Value::String(d.token.clone());
     }
     out.json(&doc);
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let stop = super::signal::stop_requested();
     match tls {
         Some(tls) => gw.serve_tls(listener, tls, stop).await,
         None => gw.serve(listener, stop).await,
