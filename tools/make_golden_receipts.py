@@ -221,6 +221,27 @@ V["008_receipt_1_2_mark_scanner_quirks.json"] = {
     "requisites": V["007_receipt_1_2_mark_from_raw_scan.json"]["requisites"],
 }
 
+V["009_receipt_1_2_product_code_ean13.json"] = {
+    "description": "FFD 1.2 sale: an ordinary (not marked) good with its EAN-13 barcode as the product code 1163/1302 (ЕД-7-20/662@, приложение 2, таблица 118); sold by 2 units, no 2102/2106: a product code does not make the item a marked one. 22/122 of 179.80 = 32.42 (half-up).",
+    "receipt": {
+        "version": 1, "ffd": "1.2", "operation": "sell", "tax_system": "osn",
+        "company": {"inn": "7701000001", "payment_place": "shop.example.ru"},
+        "items": [{"name": "Чай", "price": "89.90", "quantity": 2, "sum": "179.80", "measure": "piece", "vat": "vat22",
+                   "payment_method": "full_payment", "payment_subject": "commodity",
+                   "product_code": {"kind": 1302, "value": "4601234567893"}}],
+        "payments": {"cash": "179.80"},
+        "total": "179.80",
+    },
+    "requisites": [3, "stlv", [
+        [1209, "byte", 4], [1018, "str", "7701000001  "], [1054, "byte", 1], [1055, "byte", 1],
+        [1187, "str", "shop.example.ru"],
+        [1059, "stlv", [[1214, "byte", 4], [1212, "byte", 1], [1030, "str", "Чай"], [1079, "vln", 8990],
+                        [1023, "fvln", [0, 2]], [2108, "byte", 0], [1199, "byte", 11], [1200, "vln", 3242], [1043, "vln", 17980],
+                        [1163, "stlv", [[1302, "str", "4601234567893"]]]]],
+        [1020, "vln", 17980], *ZERO_PAYMENTS(17980, 0),
+    ]],
+}
+
 for name, vec in V.items():
     with open(os.path.join(DIR, name), "w", encoding="utf-8") as f:
         json.dump(vec, f, ensure_ascii=False, indent=2)

@@ -116,6 +116,20 @@ INVALID = {
     "027_vat0_total_with_vat_sum": ("1104 totals the item *sums* at 0 %: a matching vat0_sum is valid even if an item states a VAT sum of 0.00; a wrong one is reported.",
                                     {"receipt": r(items__0__vat="vat0", items__0__vat_sum="0.00", vat_totals={"vat0_sum": "599.00"})},
                                     V(("vat_totals.vat0_sum", "vat_total_mismatch"))),
+    "028_product_code_marking_kind": ("A product code (1163 of goods that are not marked) cannot be a marking code: 1305 КТ GS1.М belongs in mark, on payment subject 31/33.",
+                                      {"receipt": r(items__0__product_code={"kind": 1305, "value": "0104601234567893215Abc000000001"})},
+                                      V(("items[0].product_code.kind", "mark_rule"))),
+    "029_product_code_beside_mark": ("An item has one 1163: marked goods carry their code in mark, so a product code beside it is refused.",
+                                     {"receipt": r(items__0__payment_subject="marked", items__0__quantity="1", items__0__price="599.70",
+                                                   items__0__mark={"kind": 1305, "value": "0104601234567893215Abc000000001"},
+                                                   items__0__product_code={"kind": 1302, "value": "4601234567893"})},
+                                     V(("items[0].product_code", "mark_rule"))),
+    "030_product_code_1_05": ("1163 is an FFD 1.2 requisite; FFD 1.05 has no product code of goods that are not marked.",
+                              {"receipt": r(BASE105, items__0__product_code={"kind": 1302, "value": "4601234567893"})},
+                              V(("items[0].product_code", "not_in_version"))),
+    "031_product_code_ean13_12_digits": ("КТ EAN-13 (1302) holds exactly 13 characters.",
+                                         {"receipt": r(items__0__product_code={"kind": 1302, "value": "460123456789"})},
+                                         V(("items[0].product_code.value", "wrong_length"))),
 }
 
 TLV_ERRORS = {

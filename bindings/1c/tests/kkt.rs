@@ -1005,6 +1005,47 @@ fn a_package_in_the_shape_1c_writes_is_fiscalised() {
     );
 }
 
+/// 1C's FFD 1.2 sample sends `GoodCodeData EAN13` on an ordinary good: the product code (1163)
+/// of goods that are not marked (before: refused as a mark on a non-marked subject).
+#[test]
+fn an_ean13_product_code_on_an_ordinary_good_is_fiscalised() {
+    let emu = BackgroundAtol::start(AtolConfig::default()).expect("emulator");
+    let journal = temp_db("ean13-ordinary");
+    let a = AddIn::kkt();
+    let id = connect_atol(&a, &emu.base_url_v5(), &journal, "");
+    let sale = BPO_SHAPED_SALE
+        .replace(r#"CalculationSubject="33""#, r#"CalculationSubject="1""#)
+        .replace(
+            r#"GS1.M="MDEwNDYwMzAyMDUwODExMDIxNU1kTDlwSDJjUTR4Wg==""#,
+            r#"EAN13="NDYwMTIzNDU2Nzg5Mw==""#,
+        );
+    assert!(sale.contains(r#"EAN13="NDYw"#), "{sale}");
+    let outs = ok(
+        &a,
+        "ProcessCheck",
+        &[s(&id), Value::Bool(false), s(&sale), Value::Empty],
+    );
+    assert!(!attr(out_str(&outs[3]), "FiscalSign").is_empty());
+    ok(&a, "DisconnectEquipment", &[s(&id)]);
+    // The code reached the register: ATOL v5 carries it in `mark_code` (key `ean13`), and the
+    // emulator reports every `mark_code` it was sent.
+    let f = AddIn::new();
+    f.ok(
+        "ОткрытьОчередь",
+        &[
+            s(&journal),
+            s(&outbox_settings(&emu.base_url_v5()).to_string()),
+        ],
+    );
+    let list = f.ok("СписокЧеков", &[s(r#"{"state": "done"}"#)]);
+    let entries = list["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{list}");
+    assert_eq!(
+        entries[0]["fiscal"]["mark_checks"][0]["mark_code"], "4601234567893",
+        "{list}"
+    );
+}
+
 #[test]
 fn the_correction_of_revision_4_4_passes_electronically() {
     let emu = BackgroundAtol::start(AtolConfig::default()).expect("emulator");

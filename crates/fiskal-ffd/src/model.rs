@@ -174,6 +174,10 @@ pub struct Item {
     /// The mark code of a marked item (1162 in 1.05; 1163, 2102, 2106 in 1.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Mark>,
+    /// 1163 «код товара» of goods that are not marked (1.2): a barcode such as EAN-13. It does
+    /// not make the item a marked one; marked goods (31, 33) carry their code in `mark`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<ProductCode>,
     /// 1291 «дробное количество маркированного товара» (1.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fraction: Option<Fraction>,
@@ -231,6 +235,25 @@ pub struct Mark {
     /// 1162 / 1163 are derived from it when not given explicitly. Not itself in the receipt TLV.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+}
+
+/// 1163 «код товара» (ФФД 1.2) of goods that are not subject to marking: one child of 1163
+/// with its value, e.g. `{"kind": 1302, "value": "4601234567893"}` for an EAN-13 barcode.
+///
+/// The ФФД 1.2 table of 1163 (приказ ФНС России от 14.09.2020 № ЕД-7-20/662@, приложение № 2,
+/// таблица 118, <http://www.consultant.ru/document/cons_doc_LAW_362322/>) lists children for
+/// codes of goods that are not marked: 1300 «КТ Н», 1301 «КТ EAN-8», 1302 «КТ EAN-13», 1303
+/// «КТ ITF-14», 1304 «КТ GS1.0» (a GS1 code on goods *not* subject to marking), 1308 / 1309
+/// «КТ ЕГАИС-2.0 / 3.0», 1320–1325 «КТ Ф.1–Ф.6»; only 31 / 33 make 1163 mandatory. The
+/// marking-code children 1305 «КТ GS1.М», 1306 «КТ КМК» and 1307 «КТ МИ» belong to marked
+/// goods and go in [`Mark`] instead. Not in ФФД 1.05 (its 1162 is derived from a [`Mark`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductCode {
+    /// The tag of the 1163 child: 1300–1304, 1308, 1309 or 1320–1325.
+    pub kind: u16,
+    /// The value of that 1163 child as the scanner read it (EAN-13: 13 digits; no padding).
+    pub value: String,
 }
 
 /// 1291: a fraction of a marked unit sold (1.2). The quantity 1023 must then be 1, and the sum
@@ -533,6 +556,7 @@ impl Item {
             payment_method,
             payment_subject,
             mark: None,
+            product_code: None,
             fraction: None,
             agent: None,
             excise: None,

@@ -173,6 +173,12 @@ pub enum MarkRule {
     FractionNeedsQuantityOne,
     /// In 1.2 a marked item must have payment subject 31 or 33.
     SubjectNotMarked,
+    /// `product_code.kind` is not a code of goods that are not marked (1300–1304, 1308, 1309,
+    /// 1320–1325): 1305–1307 are marking codes, given in `mark`.
+    ProductCodeKind,
+    /// A `product_code` on marked goods (payment subject 31 / 33) or beside a `mark`: an item
+    /// has one 1163, and marked goods carry their code in `mark`.
+    ProductCodeOfMarked,
 }
 
 /// Which correction rule a [`ViolationKind::CorrectionRule`] is about.
@@ -357,6 +363,8 @@ impl Violation {
                 MarkRule::ProcessingMode => "must be 0".into(),
                 MarkRule::FractionNeedsQuantityOne => "with a fraction (1291) the quantity must be 1".into(),
                 MarkRule::SubjectNotMarked => "a marked item must have payment subject marked (33) or marked_excise (31)".into(),
+                MarkRule::ProductCodeKind => "must be one of 1300–1304, 1308, 1309, 1320–1325 (1305–1307 are marking codes: give them in mark)".into(),
+                MarkRule::ProductCodeOfMarked => "marked goods (payment subject 31, 33) carry their code in mark; an item has one 1163".into(),
             },
             K::CorrectionRule { rule } => match rule {
                 CorrectionRule::NumberRequired => "is required for a correction by prescription".into(),
@@ -425,6 +433,8 @@ impl Violation {
                 MarkRule::ProcessingMode => "должно быть 0".into(),
                 MarkRule::FractionNeedsQuantityOne => "при дробном количестве (1291) количество должно быть 1".into(),
                 MarkRule::SubjectNotMarked => "у маркированного товара признак предмета расчета должен быть 33 или 31".into(),
+                MarkRule::ProductCodeKind => "должно быть одним из 1300–1304, 1308, 1309, 1320–1325 (1305–1307 — коды маркировки, их передают в mark)".into(),
+                MarkRule::ProductCodeOfMarked => "у маркированного товара (признак предмета расчета 31, 33) код передают в mark; в позиции один 1163".into(),
             },
             K::CorrectionRule { rule } => match rule {
                 CorrectionRule::NumberRequired => "обязателен для коррекции по предписанию".into(),

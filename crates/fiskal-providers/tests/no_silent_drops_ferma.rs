@@ -87,6 +87,10 @@ fn max_12() -> Value {
         "other_tags": [{"tag": 9998, "hex": "AA"}]
     })];
     items.extend(plain_items(true));
+    // An ordinary good with its EAN-13 barcode: the product code (1163) of goods that are not
+    // marked.
+    items[1]["payment_subject"] = json!("commodity");
+    items[1]["product_code"] = json!({"kind": 1302, "value": "4601234567893"});
     r["items"] = Value::Array(items);
     r["payments"] = json!({"cash": "100.00", "electronic": "180.00", "prepaid": "100.00",
                            "credit": "50.00", "consideration": "50.00"});
@@ -353,6 +357,7 @@ fn table(v12: bool) -> Vec<(&'static str, Rule)> {
             ("items[*].mark.value", I("derived from the scan, which is sent; a different one is refused")),
             ("items[*].mark.processing_mode", I("2102 is 0, the only value; another one is refused")),
             ("items[*].mark.check_result", R("items[*].mark.check_result")),
+            ("items[*].product_code", R("items[*].product_code")),
             ("items[*].fraction.numerator", W("Request.CustomerReceipt.Items[*].MarkingCodeData.Fractional.Numerator", same)),
             ("items[*].fraction.denominator", W("Request.CustomerReceipt.Items[*].MarkingCodeData.Fractional.Denominator", same)),
             ("items[*].fraction.text", I("1292 is sent as its numerator and denominator; a text that reads otherwise is refused")),

@@ -55,6 +55,10 @@ fn max_12() -> Value {
             "payment_subject": "service"
         }));
     }
+    // An ordinary good with its EAN-13 barcode: the product code (1163) of goods that are not
+    // marked.
+    items[1]["payment_subject"] = json!("commodity");
+    items[1]["product_code"] = json!({"kind": 1302, "value": "4601234567893"});
     json!({
         "version": 1,
         "ffd": "1.2",
@@ -341,6 +345,7 @@ fn komtet() -> Table {
             W("body.positions[*].planned_status", planned_code),
         ),
         ("items[*].mark.code_1162", R("items[*].mark.code_1162")),
+        ("items[*].product_code", R("items[*].product_code")),
         (
             "items[*].fraction.numerator",
             W("body.positions[*].mark_quantity.numerator", same),

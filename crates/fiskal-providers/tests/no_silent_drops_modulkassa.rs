@@ -123,6 +123,9 @@ fn max_receipt(ffd: &str) -> Value {
         r["operating_check_props"] =
             json!({"id": 0, "data": "payment-id-1", "time": "2026-02-01T09:00:00"});
         r["sectoral_check_props"] = json!([sectoral("77"), sectoral("78")]);
+        // An ordinary good with its EAN-13 barcode: the product code (1163) of goods that are not
+        // marked.
+        r["items"][1]["product_code"] = json!({"kind": 1302, "value": "4601234567893"});
     }
     r
 }
@@ -368,6 +371,7 @@ fn modulkassa(ffd12: bool) -> Table {
             R("items[*].mark.processing_mode"),
         ),
         ("items[*].mark.check_result", R("items[*].mark.check_result")),
+        ("items[*].product_code", R("items[*].product_code")),
         (
             "items[*].mark.planned_status",
             R("items[*].mark.planned_status"),

@@ -526,6 +526,7 @@ pub(crate) fn package_field(path: &str, package: &CheckPackage) -> Option<String
             "measure" => "MeasureOfQuantity",
             "unit" => "MeasurementUnit",
             "fraction" => "FractionalQuantity",
+            "product_code" => "GoodCodeData",
             "mark" => {
                 let fs = package.positions.lines.iter().filter_map(|l| match l {
                     Line::FiscalString(fs) => Some(fs),
@@ -617,12 +618,15 @@ const GOOD_CODE_KINDS: &[(&str, u16)] = &[
     ("F6", 1325),
 ];
 
-/// `GoodCodeData` → `mark: {kind, value}` (the 1163 child, ФФД 1.2), or `None` for an empty
-/// element. One attribute at most; a position with `MarkingCode` carries its code there (the
-/// 1163 child is derived from the scan), so `GoodCodeData` beside it is refused; in ФФД 1.05
-/// the product code is 1162, which fiskal derives from a marking code only; and fiskal's
-/// receipt carries 1163 for marked goods only (`mark` requires `payment_subject` 31 or 33), so
-/// a product code of other goods is refused by name rather than dropped.
+/// `GoodCodeData` → the 1163 child (ФФД 1.2) as `("mark", {kind, value})` on marked goods
+/// (`CalculationSubject` 31 / 33) or `("product_code", {kind, value})` on any other goods, or
+/// `None` for an empty element. One attribute at most; a position with `MarkingCode` carries its
+/// code there (the 1163 child is derived from the scan), so `GoodCodeData` beside it is
+/// refused; in ФФД 1.05 the product code is 1162, which fiskal derives from a marking code only.
+/// 1163 is optional on goods that are not marked (приказ ФНС России № ЕД-7-20/662@, приложение
+/// № 2, таблица 118: children such as 1302 «КТ EAN-13» and 1304 «КТ GS1.0», «нанесенный на
+/// товар, не подлежащий маркировке»), as 1C's own FFD 1.2 sample package sends EAN13 on an
+/// ordinary good; the marking-code kinds GS1.M, KMK and MI there are refused by name.
 fn good_code(
     n: usize,
     g: &super::xml::GoodCodeData,
@@ -630,7 +634,7 @@ fn good_code(
     has_mark: bool,
     ffd: &str,
     subject: u8,
-) -> Result<Option<Value>, KktError> {
+) -> Result<Option<(&'static str, Value)>, KktError> {
     let given: Vec<(&str, &str)> = g
         .fields
         .iter()
@@ -655,19 +659,7 @@ fn good_code(
             format!("position {n}: MarkingCode gives the product code; GoodCodeData beside it cannot be sent"),
         ));
     }
-    if !matches!(subject, 31 | 33) {
-        return Err(refuse(
-            field,
-            format!(
-                "позиция {n}: код товара (1163) передаётся только для маркированного товара \
-                 (CalculationSubject 31 или 33), здесь {subject}; уберите GoodCodeData"
-            ),
-            format!(
-                "position {n}: the product code (1163) is sent for marked goods only \
-                 (CalculationSubject 31 or 33), here {subject}; leave GoodCodeData out"
-            ),
-        ));
-    }
+    let marked = matches!(subject, 31 | 33);
     if ffd != "1.2" {
         return Err(refuse(
             field,
@@ -698,7 +690,21 @@ fn good_code(
             format!("position {n}: the product code is not text"),
         )
     })?;
-    Ok(Some(json!({"kind": kind, "value": value})))
+    if !marked && matches!(kind, 1305..=1307) {
+        return Err(refuse(
+            field,
+            format!(
+                "позиция {n}: {attr} — код маркировки; он передаётся для маркированного товара \
+                 (CalculationSubject 31 или 33), здесь {subject}"
+            ),
+            format!(
+                "position {n}: {attr} is a marking code, sent for marked goods \
+                 (CalculationSubject 31 or 33), here {subject}"
+            ),
+        ));
+    }
+    let key = if marked { "mark" } else { "product_code" };
+    Ok(Some((key, json!({"kind": kind, "value": value}))))
 }
 
 /// One `FiscalString` (number `n`, from 1) → an item JSON and its sum in kopecks.
@@ -794,8 +800,8 @@ fn map_item(
         m.insert("mark".into(), json!({"code": text}));
     }
     if let Some(g) = &fs.good_code {
-        if let Some(mark) = good_code(n, g, &at, m.contains_key("mark"), ffd, subj)? {
-            m.insert("mark".into(), mark);
+        if let Some((key, code)) = good_code(n, g, &at, m.contains_key("mark"), ffd, subj)? {
+            m.insert(key.into(), code);
         }
     }
     put(&mut m, "country_code", non_empty(&fs.country));
@@ -1087,8 +1093,23 @@ mod vector_tests {
         );
         assert!(r["items"][1].get("mark").is_none());
         fiskal_json::validate(&r.to_string()).expect("valid receipt");
-        // The product code of goods that are not marked has no place in a fiskal receipt:
-        // refused by name, not dropped.
+        assert!(r["items"][1].get("product_code").is_none());
+        // The product code of goods that are not marked (1C's FFD 1.2 sample: EAN13 on an
+        // ordinary good) is the item's product_code, not a mark (before: refused).
+        let ean = xml.replacen(
+            "<GoodCodeData/>",
+            r#"<GoodCodeData EAN13="NDYwMTIzNDU2Nzg5Mw=="/>"#,
+            1,
+        );
+        let m = map(&ean, false).expect("maps");
+        let i = &m.receipt["items"][1];
+        assert_eq!(
+            i["product_code"],
+            json!({"kind": 1302, "value": "4601234567893"})
+        );
+        assert!(i.get("mark").is_none(), "{i}");
+        fiskal_json::validate(&m.receipt.to_string()).expect("valid receipt");
+        // A marking code (GS1.M) on goods that are not marked is refused by name, not dropped.
         let e = map(
             &xml.replacen(r#"CalculationSubject="33""#, r#"CalculationSubject="1""#, 1),
             false,
@@ -1099,6 +1120,7 @@ mod vector_tests {
                 .starts_with("Positions.FiscalString[1].GoodCodeData.GS1.M"),
             "{e}"
         );
+        assert!(e.to_string().contains("31"), "{e}");
         // GoodCodeData beside a MarkingCode, or in FFD 1.05, is refused by name.
         let sell = vector("check_sell.xml");
         let from = "\"/>\n    <FiscalString Name=\"Яблоки\"";
@@ -1160,6 +1182,10 @@ mod vector_tests {
             ("items[0].vat", "Positions.FiscalString[1].VATRate"),
             ("items[0].mark", "Positions.FiscalString[1].MarkingCode"),
             ("items[1].mark", "Positions.FiscalString[2].GoodCodeData"),
+            (
+                "items[1].product_code.kind",
+                "Positions.FiscalString[2].GoodCodeData",
+            ),
             (
                 "items[1].measure",
                 "Positions.FiscalString[2].MeasureOfQuantity",

@@ -19,7 +19,8 @@
 //!   the size estimate (a few hundred bytes at most);
 //! * v4 `nomenclature_code` as hex pairs → `mark.code_1162`; as a GS1 string → `mark.code`
 //!   (fiskal-marks derives 1162); v5 `gs1m` is Base64-decoded into `mark.code`, the other
-//!   `mark_code` kinds go to `mark.kind`/`mark.value` as sent.
+//!   `mark_code` kinds go to `mark.kind`/`mark.value` as sent (on goods that are not marked,
+//!   `ean13`, `gs10` and the like go to `product_code`).
 
 use super::validate::{kopecks, number_text, parse_atol_datetime, MARK_KINDS};
 use super::{ApiVersion, Operation};
@@ -27,7 +28,7 @@ use crate::fields::{obj_of as obj, str_of as s, string_of as so, u8_of as int_u8
 use base64::Engine;
 use fiskal_ffd::model::{
     AgentInfo, Buyer, Cashier, Company, Correction, Fraction, ItemAgent, Mark, OperatingProp,
-    Payments, SectoralProp, Supplier, UserProp, VatTotals,
+    Payments, ProductCode, SectoralProp, Supplier, UserProp, VatTotals,
 };
 use fiskal_ffd::{
     AgentType, CorrectionType, FfdVersion, Item, Measure, Money, PaymentMethod, PaymentSubject,
@@ -364,13 +365,22 @@ fn item(it: &Obj, v: ApiVersion, receipt_vats: bool) -> Result<(Item, Option<Str
                     planned_status: int_u8(it, "planned_status").map(PlannedStatus),
                     ..Mark::default()
                 };
+                let marked = item.payment_subject == PaymentSubject::MARKED
+                    || item.payment_subject == PaymentSubject::MARKED_EXCISE;
                 if key == "gs1m" {
                     mark.code = Some(decode_gs1m(value).ok_or("mark_code.gs1m")?);
-                } else {
+                    item.mark = Some(mark);
+                } else if marked || matches!(key, "short" | "fur") {
                     mark.kind = Some(tag);
                     mark.value = Some(value.to_owned());
+                    item.mark = Some(mark);
+                } else {
+                    // The product code of goods that are not marked (1163 without a mark).
+                    item.product_code = Some(ProductCode {
+                        kind: tag,
+                        value: value.to_owned(),
+                    });
                 }
-                item.mark = Some(mark);
                 sent_mark = Some(value.to_owned());
             }
         }

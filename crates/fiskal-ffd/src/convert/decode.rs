@@ -391,6 +391,29 @@ fn item(p: &Path<'_>, cx: &mut Dec, t: &Tlv) -> Result<Item, Error> {
         |it| &mut it.other_tags,
         |_| "mandatory requisite is missing".to_owned(),
     )?;
+    // A 1163 with no 2102 / 2106 on goods that are not marked (1212 other than 31 / 33) is the
+    // product code of such goods, not a mark (see `ProductCode`).
+    if cx.ffd == FfdVersion::V12
+        && it.payment_subject != PaymentSubject::MARKED
+        && it.payment_subject != PaymentSubject::MARKED_EXCISE
+    {
+        if let Some(Mark {
+            kind: Some(kind),
+            value: Some(value),
+            code_1162: None,
+            processing_mode: None,
+            check_result: None,
+            planned_status: None,
+            code: None,
+        }) = &it.mark
+        {
+            it.product_code = Some(ProductCode {
+                kind: *kind,
+                value: value.clone(),
+            });
+            it.mark = None;
+        }
+    }
     Ok(it)
 }
 
@@ -507,6 +530,43 @@ mod tests {
             tlv(Tag::VAT_RATE, Value::Byte(6)),
             tlv(Tag::ITEM_SUM, Value::Vln(100)),
         ]
+    }
+
+    /// A 1163 of an FFD 1.2 item is the product code of goods that are not marked when the
+    /// subject is not 31 / 33 and no 2102 / 2106 comes with it; otherwise it stays a mark.
+    #[test]
+    fn a_1163_is_a_product_code_only_on_goods_that_are_not_marked() {
+        let read = |ffd: u8, subject: u8, with_2106: bool| {
+            let mut item = mandatory_item();
+            item[1] = tlv(Tag::PAYMENT_SUBJECT, Value::Byte(subject));
+            item.push(tlv(
+                Tag::PRODUCT_CODE_12,
+                Value::Stlv(vec![text(Tag(1302), "4601234567893")]),
+            ));
+            if with_2106 {
+                item.push(tlv(Tag::MARK_CHECK_RESULT, Value::Byte(15)));
+            }
+            let doc = tlv(
+                Tag::RECEIPT,
+                Value::Stlv(vec![
+                    tlv(Tag::FFD_VERSION, Value::Byte(ffd)),
+                    tlv(Tag::OPERATION, Value::Byte(1)),
+                    tlv(Tag::ITEM, Value::Stlv(item)),
+                    tlv(Tag::TOTAL, Value::Vln(100)),
+                ]),
+            );
+            let r = document(&doc).unwrap();
+            let it = r.items.into_iter().next().unwrap();
+            (it.product_code, it.mark.map(|m| (m.kind, m.check_result)))
+        };
+        let code = ProductCode {
+            kind: 1302,
+            value: "4601234567893".into(),
+        };
+        assert_eq!(read(4, 1, false), (Some(code), None));
+        assert_eq!(read(4, 1, true), (None, Some((Some(1302), Some(15)))));
+        assert_eq!(read(4, 33, false), (None, Some((Some(1302), None))));
+        assert_eq!(read(2, 1, false), (None, Some((Some(1302), None))));
     }
 
     /// 1226 stands beside 1224 and may come first; a repeated 1224 (not allowed by the FFD, but

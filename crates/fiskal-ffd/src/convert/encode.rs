@@ -318,9 +318,20 @@ pub(super) fn mark_1162(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error
     Ok(())
 }
 
-/// 1163 (FFD 1.2): the code kind and value as given, or derived from the raw scan.
+/// 1163 (FFD 1.2): the mark's code kind and value as given, or derived from the raw scan; or
+/// the product code of goods that are not marked (validation keeps the two apart).
 pub(super) fn mark_1163(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
-    let Some(m) = &it.mark else { return Ok(()) };
+    let Some(m) = &it.mark else {
+        if let Some(c) = &it.product_code {
+            let path = at.base.f("product_code");
+            let outer = std::mem::take(&mut e.out);
+            let res = e.text(&path.f("value"), Tag(c.kind), &c.value);
+            let inner = std::mem::replace(&mut e.out, outer);
+            res?;
+            e.push(at.tag, Value::Stlv(inner));
+        }
+        return Ok(());
+    };
     let (kind, value) = match (m.kind, &m.value, &m.code) {
         (Some(kind), Some(value), _) => (kind, value.clone()),
         (None, None, Some(_)) => {

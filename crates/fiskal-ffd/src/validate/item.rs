@@ -109,6 +109,9 @@ impl Ctx<'_> {
         if let Some(m) = &it.mark {
             self.mark(p, it, m);
         }
+        if let Some(c) = &it.product_code {
+            self.product_code(p, it, c);
+        }
         if let Some(f) = &it.fraction {
             let path = p.f("fraction");
             if self.in_version(&path, Tag::FRACTIONAL_QUANTITY) {
@@ -217,6 +220,66 @@ impl Ctx<'_> {
         }
     }
 
+    /// The value of a 1163 child: CP866 text of the child's length (fixed for EAN-8 / EAN-13 /
+    /// ITF-14, КТ МИ, ЕГАИС).
+    fn child_1163(&mut self, vp: &Path<'_>, kind: u16, value: &str) {
+        let tag = Tag(kind);
+        if self.text(vp, tag, value) {
+            if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
+                let len = cp866::byte_len(value);
+                if len != usize::from(n) {
+                    let expected: &'static [usize] = match n {
+                        8 => &[8],
+                        13 => &[13],
+                        14 => &[14],
+                        20 => &[20],
+                        _ => &[23],
+                    };
+                    self.push(
+                        vp.to_string(),
+                        K::WrongLength {
+                            expected,
+                            actual: len,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// 1163 of goods that are not marked (ФФД 1.2 only). The children allowed are the codes of
+    /// such goods in the table of 1163 (приказ ФНС России № ЕД-7-20/662@, приложение № 2,
+    /// таблица 118): 1300–1304, 1308, 1309, 1320–1325; 1305–1307 are marking codes and go in
+    /// `mark`. None of the marked-goods rules (quantity 1, 2102, 2106, subject 31 / 33) apply.
+    fn product_code(&mut self, p: &Path<'_>, it: &Item, c: &ProductCode) {
+        let path = p.f("product_code");
+        if self.v != FfdVersion::V12 {
+            self.push(path, K::NotInVersion { version: self.v });
+            return;
+        }
+        if it.mark.is_some()
+            || it.payment_subject == PaymentSubject::MARKED
+            || it.payment_subject == PaymentSubject::MARKED_EXCISE
+        {
+            self.push(
+                path,
+                K::MarkRule {
+                    rule: MarkRule::ProductCodeOfMarked,
+                },
+            );
+        }
+        if matches!(c.kind, 1300..=1304 | 1308 | 1309 | 1320..=1325) {
+            self.child_1163(&path.f("value"), c.kind, &c.value);
+        } else {
+            self.push(
+                path.f("kind"),
+                K::MarkRule {
+                    rule: MarkRule::ProductCodeKind,
+                },
+            );
+        }
+    }
+
     fn mark(&mut self, p: &Path<'_>, it: &Item, m: &Mark) {
         let path = p.f("mark");
         if it.fraction.is_none() && it.quantity.as_decimal() != Decimal::ONE {
@@ -278,7 +341,6 @@ impl Ctx<'_> {
                 }
                 match (m.kind, &m.value) {
                     (Some(kind), Some(value)) => {
-                        let tag = Tag(kind);
                         if !matches!(kind, 1300..=1309 | 1320..=1325) {
                             self.push(
                                 path.f("kind"),
@@ -287,28 +349,7 @@ impl Ctx<'_> {
                                 },
                             );
                         } else {
-                            let vp = path.f("value");
-                            if self.text(&vp, tag, value) {
-                                if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
-                                    let len = cp866::byte_len(value);
-                                    if len != usize::from(n) {
-                                        let expected: &'static [usize] = match n {
-                                            8 => &[8],
-                                            13 => &[13],
-                                            14 => &[14],
-                                            20 => &[20],
-                                            _ => &[23],
-                                        };
-                                        self.push(
-                                            vp,
-                                            K::WrongLength {
-                                                expected,
-                                                actual: len,
-                                            },
-                                        );
-                                    }
-                                }
-                            }
+                            self.child_1163(&path.f("value"), kind, value);
                         }
                     }
                     (None, None) if m.code.is_some() => {}

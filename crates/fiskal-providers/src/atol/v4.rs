@@ -321,6 +321,11 @@ fn item(ctx: &Ctx<'_>, p: &str, it: &Item) -> Result<ItemJson, ProviderError> {
 
 /// `nomenclature_code` (1162): explicit hex wins, else derived from the raw scan.
 fn nomenclature_code(ctx: &Ctx<'_>, p: &str, it: &Item) -> Result<Option<String>, ProviderError> {
+    ctx.refuse(
+        it.product_code.is_some(),
+        &format!("{p}.product_code"),
+        "1163 «код товара» (ФФД 1.2; API v4 has nomenclature_code, 1162, only)",
+    )?;
     let Some(m) = &it.mark else {
         return Ok(None);
     };

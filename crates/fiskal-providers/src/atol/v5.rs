@@ -37,6 +37,12 @@
 //! `mark.processing_mode` 0 is sent as `mark_processing_mode: "0"`; `fraction.text` must read
 //! `numerator/denominator` (only the numbers are sent as `mark_quantity`).
 //!
+//! **`product_code`** (1163 of goods that are not marked) goes in the same `mark_code` object,
+//! whose keys `ean8`, `ean13`, `itf14`, `gs10`, `egais20`, `egais30`, `unknown` are the 1163
+//! children of such goods, with `mark_processing_mode: "0"` as the API asks for beside any
+//! `mark_code` and no `planned_status`. ATOL takes `mark_code` only on a quantity of 1, so a
+//! product code on another quantity is refused (by name), as are kinds 1320–1325 (no key).
+//!
 //! **`planned_status`** — required by ATOL for `gs1m` and `short`. `mark.planned_status` when
 //! given (1–6 are sent; 255 «не изменился» has no ATOL value); otherwise derived from the
 //! operation: приход → 1 (штучный реализован) or 2 (мерный, when `fraction` is set), возврат
@@ -48,7 +54,7 @@ use super::wire::{
 };
 use crate::error::ProviderError;
 use crate::provider::Submission;
-use fiskal_ffd::model::{Item, Mark, Receipt};
+use fiskal_ffd::model::{Item, Mark, ProductCode, Receipt};
 use fiskal_ffd::{Operation, PaymentSubject, PlannedStatus};
 use fiskal_marks::CodeKind;
 use serde::Serialize;
@@ -278,13 +284,14 @@ fn item(ctx: &Ctx<'_>, op: Operation, p: &str, it: &Item) -> Result<ItemJson, Pr
         Some(a) => ctx.agent(p, a)?,
         None => (None, None),
     };
-    let (mark_code, planned_status) = match &it.mark {
-        Some(m) => {
+    let (mark_code, planned_status) = match (&it.mark, &it.product_code) {
+        (Some(m), _) => {
             let code = mark_code(ctx, p, m)?;
             let status = planned_status(ctx, op, p, it, m, code.key)?;
             (Some(code), status)
         }
-        None => (None, None),
+        (None, Some(c)) => (Some(product_code(ctx, p, it, c)?), None),
+        (None, None) => (None, None),
     };
     if it.mark.is_none() && it.fraction.is_some() {
         return Err(ctx.unsupported(
@@ -370,6 +377,36 @@ fn mark_code(ctx: &Ctx<'_>, p: &str, m: &Mark) -> Result<MarkCodeJson, ProviderE
     }
 }
 
+/// The `mark_code` object of a product code (rule in the module docs).
+fn product_code(
+    ctx: &Ctx<'_>,
+    p: &str,
+    it: &Item,
+    c: &ProductCode,
+) -> Result<MarkCodeJson, ProviderError> {
+    let path = format!("{p}.product_code");
+    let key = CodeKind::from_tag(c.kind)
+        .filter(|k| !matches!(k, CodeKind::Gs1Marked | CodeKind::Short | CodeKind::Fur))
+        .map(CodeKind::atol_v5_key)
+        .ok_or_else(|| {
+            ctx.unsupported(
+                format!("{path}.kind"),
+                format!("1163 child {} has no ATOL mark_code key", c.kind),
+            )
+        })?;
+    if it.quantity.as_decimal() != fiskal_ffd::Quantity::ONE.as_decimal() {
+        return Err(ctx.unsupported(
+            path,
+            "ATOL API v5 carries the product code in mark_code, which it takes only with \
+             quantity 1: split the line into units or leave the code out",
+        ));
+    }
+    Ok(MarkCodeJson {
+        key,
+        value: c.value.clone(),
+    })
+}
+
 /// `planned_status` (rule in the module docs).
 fn planned_status(
     ctx: &Ctx<'_>,
@@ -422,6 +459,41 @@ mod tests {
         );
         it.mark = Some(mark);
         it
+    }
+
+    #[test]
+    fn a_product_code_goes_in_mark_code_on_one_unit_and_is_refused_otherwise() {
+        let cfg = AtolConfig::test_v5();
+        let ctx = Ctx {
+            provider: "atol_v5",
+            cfg: &cfg,
+            kind: DocumentKind::Sell,
+        };
+        let mut it = item(Mark::default());
+        it.mark = None;
+        it.payment_subject = PaymentSubject::COMMODITY;
+        let c = ProductCode {
+            kind: 1302,
+            value: "4601234567893".into(),
+        };
+        let j = product_code(&ctx, "items[0]", &it, &c).expect("ean13");
+        assert_eq!((j.key, j.value.as_str()), ("ean13", "4601234567893"));
+        // ATOL takes mark_code on a quantity of 1 only.
+        it.quantity = Quantity::units(2);
+        assert!(matches!(
+            product_code(&ctx, "items[0]", &it, &c),
+            Err(ProviderError::Unsupported { path, .. }) if path == "items[0].product_code"
+        ));
+        // 1320–1325 have no ATOL key.
+        it.quantity = Quantity::ONE;
+        let f1 = ProductCode {
+            kind: 1320,
+            value: "F1".into(),
+        };
+        assert!(matches!(
+            product_code(&ctx, "items[0]", &it, &f1),
+            Err(ProviderError::Unsupported { path, .. }) if path == "items[0].product_code.kind"
+        ));
     }
 
     #[test]

@@ -219,6 +219,11 @@ fn good(cfg: &BusinessRuConfig, i: usize, it: &Item) -> Result<Php, ProviderErro
         carried::mark_1162_agrees(PROVIDER, &mp, m)?;
     }
     refuse_if(&it.fraction, p("fraction"), "a fractional quantity (1291)")?;
+    refuse_if(
+        &it.product_code,
+        p("product_code"),
+        "the product code (1163) of goods that are not marked",
+    )?;
     if !it.sectoral_props.is_empty() {
         return Err(unsupported(
             p("sectoral_props"),

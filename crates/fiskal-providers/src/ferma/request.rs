@@ -347,6 +347,13 @@ fn marking_code_data(
     it: &Item,
     v12: bool,
 ) -> Result<Option<MarkingCodeData>, ProviderError> {
+    if it.product_code.is_some() {
+        return Err(unsupported(
+            p("product_code"),
+            "Ferma's MarkingCodeData carries a scanned marking code; it has no field for the \
+             product code (1163) of goods that are not marked",
+        ));
+    }
     let Some(m) = &it.mark else {
         if it.fraction.is_some() {
             return Err(unsupported(

@@ -456,6 +456,13 @@ fn position(cfg: &KomtetConfig, i: usize, it: &Item) -> Result<J, ProviderError>
             ]),
         ));
     }
+    if it.product_code.is_some() {
+        return Err(unsupported(
+            p("product_code"),
+            "the product code (1163) of goods that are not marked: fiskal sends KOMTET's \
+             mark_code (SDK MarkCode) for marks only, so it is refused rather than sent as one",
+        ));
+    }
     if let Some(m) = &it.mark {
         let mp = p("mark");
         refuse_if(

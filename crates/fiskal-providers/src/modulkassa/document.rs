@@ -564,6 +564,11 @@ fn position<'a>(
         }
     }
     let (price, disc_sum) = line_numbers(cfg, i, it)?;
+    refuse_if(
+        &it.product_code,
+        p("product_code"),
+        "the product code (1163) of goods that are not marked (productMark is a marking code)",
+    )?;
     let (nomenclature_code, product_mark) = match &it.mark {
         None => (None, None),
         Some(m) => {

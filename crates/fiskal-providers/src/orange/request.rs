@@ -180,7 +180,34 @@ fn position<'a>(
     };
     let mut barcodes = None;
     let (nomenclature_code, item_code) = match (&it.mark, r.ffd) {
-        (None, _) => (None, None),
+        (None, ffd) => match &it.product_code {
+            None => (None, None),
+            // The product code of goods that are not marked: the 1163 child in `barcodes`
+            // (§2.1.1.11 «Штрих-коды предмета расчета»; the protocol's own example puts them
+            // on a paymentSubjectType 1 position). 1300 has no key there (only itemCode, the
+            // marking check's input), so it is refused.
+            Some(c) if ffd == FfdVersion::V12 => {
+                let key = barcode_key(Some(c.kind))
+                    .filter(|_| c.kind != 1307)
+                    .ok_or_else(|| {
+                        unsupported(
+                            p("product_code.kind"),
+                            format!(
+                                "Orange Data's barcodes have no key for the 1163 child {}",
+                                c.kind
+                            ),
+                        )
+                    })?;
+                barcodes = Some(std::collections::BTreeMap::from([(key, c.value.as_str())]));
+                (None, None)
+            }
+            Some(_) => {
+                return Err(unsupported(
+                    p("product_code"),
+                    "1163 is a ФФД 1.2 requisite; Orange Data has no field for it in ФФД 1.05",
+                ))
+            }
+        },
         (Some(m), FfdVersion::V12) if m.code.is_none() && barcode_key(m.kind).is_some() => {
             // A code without a scan: the 1163 child itself, in `barcodes` (§2.1.1.11).
             let key = barcode_key(m.kind).unwrap_or_default();

@@ -206,6 +206,22 @@ fn v5_mark_value(w: &Value, m: &Value) -> bool {
     };
     sent.starts_with(&text(m))
 }
+/// Orange Data `barcodes {<key>: <value>}` (§2.1.1.11): the key of the 1163 child.
+fn barcode_kind(w: &Value, m: &Value) -> bool {
+    let key = match m.as_u64() {
+        Some(1301) => "ean8",
+        Some(1302) => "ean13",
+        Some(1303) => "itf14",
+        Some(1304) => "gs1",
+        _ => return false,
+    };
+    w.get(key).is_some()
+}
+/// Orange Data `barcodes`: one key, holding the 1163 child's value as it is.
+fn barcode_value(w: &Value, m: &Value) -> bool {
+    w.as_object()
+        .is_some_and(|o| o.len() == 1 && o.values().all(|v| text(v) == text(m)))
+}
 fn item_code(w: &Value, m: &Value) -> bool {
     fiskal_marks::MarkCode::parse(&text(m)).is_ok_and(|c| text(w) == c.tag_2000())
 }

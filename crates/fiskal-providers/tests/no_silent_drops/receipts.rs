@@ -137,6 +137,10 @@ pub(super) fn max_12() -> Value {
         "other_tags": [{"tag": 9998, "hex": "AA"}]
     })];
     items.extend(plain_items(true));
+    // An ordinary good with its EAN-13 barcode: the product code (1163) of goods that are not
+    // marked.
+    items[1]["payment_subject"] = json!("commodity");
+    items[1]["product_code"] = json!({"kind": 1302, "value": "4601234567893"});
     r["items"] = Value::Array(items);
     r["payments"] = json!({"cash": "100.00", "electronic": "180.00", "prepaid": "100.00",
                            "credit": "50.00", "consideration": "50.00"});

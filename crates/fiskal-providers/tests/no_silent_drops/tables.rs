@@ -251,6 +251,14 @@ pub(super) fn atol_v5() -> Table {
             W("body.*.items[*].mark_code", v5_mark_code),
         ),
         (
+            "items[*].product_code.kind",
+            W("body.*.items[*].mark_code", v5_mark_kind),
+        ),
+        (
+            "items[*].product_code.value",
+            W("body.*.items[*].mark_code", v5_mark_value),
+        ),
+        (
             "items[*].mark.kind",
             W("body.*.items[*].mark_code", v5_mark_kind),
         ),
@@ -405,6 +413,8 @@ pub(super) fn orange(v12: bool) -> Table {
             ("items[*].measure", W("body.content.positions[*].quantityMeasurementUnit", measure_code)),
             ("items[*].mark.code", W("body.content.positions[*].itemCode", item_code)),
             ("items[*].mark.kind", W("body.content.positions[*].itemCode", item_code_kind)),
+            ("items[*].product_code.kind", W("body.content.positions[*].barcodes", barcode_kind)),
+            ("items[*].product_code.value", W("body.content.positions[*].barcodes", barcode_value)),
             ("items[*].mark.value", W("body.content.positions[*].itemCode", item_code_value)),
             ("items[*].mark.processing_mode", I("2102 = 0: the only mode; the register records it for every code sent in itemCode, another value is refused")),
             ("items[*].mark.planned_status", W("body.content.positions[*].plannedStatus", planned_code)),
@@ -619,6 +629,7 @@ pub(super) fn business_ru(v12: bool) -> Table {
     if v12 {
         t.extend([
             ("items[*].mark", R("items[*].mark")),
+            ("items[*].product_code", R("items[*].product_code")),
             ("items[*].measure", I("2108 = 0 (pieces): /open-api/v2/ has no published field, the service records pieces; any other measure is refused")),
         ]);
     } else {
