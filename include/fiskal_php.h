@@ -713,6 +713,13 @@ void fiskal_client_free(fiskal_client *client);
  `FISKAL_RESULT_OUTBOX_OPEN` (7013), `FISKAL_RESULT_OUTBOX_SCHEMA_TOO_NEW` (7015), other 7xxx.
  `out` must not be NULL.
 
+ `path` may also be a `postgres://user@host:port/db` URL: the journal on PostgreSQL, shared
+ by workers on many machines, with the password and the other connection options from the
+ settings' `postgres` section (docs/outbox.md, "Scaling out"). That needs the library's
+ `postgres` feature (off by default); a library built without it returns
+ `FISKAL_RESULT_FEATURE_DISABLED` with `details.feature` `"postgres"`, opens nothing, and
+ does not quote the URL. Errors never show a password.
+
  Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
  (see `fiskal_outbox`).
  */
@@ -939,3 +946,21 @@ fiskal_result fiskal_outbox_cancel(const fiskal_outbox *outbox,
  Feature `outbox` (default on); in a build without it this does nothing (see `fiskal_outbox`).
  */
 void fiskal_outbox_free(fiskal_outbox *outbox);
+
+/*
+ Operation `validate`, verdict only: parses `input` as a receipt JSON (docs/receipt-json.md)
+ and checks it against every FFD rule of its version (the 32 KB size of the TLV document
+ included), exactly as `fiskal_validate` does, but writes no output.
+
+ Returns `FISKAL_RESULT_OK` (0) when the receipt passes; then the thread's last error is
+ cleared. Otherwise returns the same code `fiskal_validate` would return for the same bytes
+ and records the same last error (`fiskal_last_error`): `FISKAL_RESULT_RECEIPT_INVALID` with
+ every violation in its `details`, `FISKAL_RESULT_INVALID_JSON` with the `path` of the field,
+ `FISKAL_RESULT_INPUT_TOO_LARGE`, `FISKAL_RESULT_INVALID_UTF8`, `FISKAL_RESULT_NULL_PARAMETER`
+ (`input` is NULL). So the caller reads the last error only when the code is not 0.
+
+ `input`/`input_len`: UTF-8 bytes, borrowed for the call only (no NUL needed; `input` must
+ not be NULL, even for length 0). Nothing is allocated for the caller, nothing to free.
+ Thread-safe.
+ */
+fiskal_result fiskal_validate_verdict(const char *input, size_t input_len);

@@ -11,6 +11,8 @@
  *   validate   Receipt::validate($json): the text across FFI, parse + validate in Rust, the
  *              normalised receipt back, fiskal_string_free, json_decode into PHP arrays ("map");
  *   raw        Receipt::validateJson($json): the same without the json_decode;
+ *   check      Receipt::check($json): the verdict only (fiskal_validate_verdict: no output
+ *              string, nothing to decode);
  *   crossing   Fiskal::resultName(2000): one FFI call with no work on either side;
  *   map        json_decode of validate's output alone (the "map" part of validate).
  * The receipt is the 10-item ФФД 1.2 receipt of benches/lib.rs `receipt_json_1_2(10)`.
@@ -70,6 +72,7 @@ Receipt::validate($json);   // load the library, warm up
 $baseline = per_call(fn () => json_decode($json, true, 512, JSON_THROW_ON_ERROR), $n);
 $validate = per_call(fn () => Receipt::validate($json), $n);
 $raw = per_call(fn () => Receipt::validateJson($json), $n);
+$check = per_call(fn () => Receipt::check($json), $n);
 $crossing = per_call(fn () => Fiskal::resultName(2000), $n * 10);
 $output = Receipt::validateJson($json);
 $map = per_call(fn () => json_decode($output, true, 512, JSON_THROW_ON_ERROR), $n);
@@ -80,6 +83,7 @@ printf("receipt: 10 items, %d bytes of JSON; %d calls × 7 rounds, median\n", st
 printf("  baseline  json_decode                 %8.2f µs/call\n", $baseline);
 printf("  validate  Receipt::validate (+map)    %8.2f µs/call   (goal ≤ 30)\n", $validate);
 printf("  raw       Receipt::validateJson       %8.2f µs/call\n", $raw);
+printf("  check     Receipt::check (verdict)      %8.2f µs/call   (goal ≤ 15)\n", $check);
 printf("  crossing  Fiskal::resultName          %8.2f µs/call\n", $crossing);
 printf("  map       json_decode of the output   %8.2f µs/call   (%d bytes)\n", $map, strlen($output));
 printf("  validate − baseline                   %8.2f µs/call\n", $validate - $baseline);

@@ -267,6 +267,11 @@ static void test_null_arguments(void) {
         CHECK(e && strstr(e, "\"path\":\"out_json\""), "the last error names the argument");
         fiskal_string_free(e);
     }
+    CHECK(fiskal_validate_verdict(NULL, 0) == FISKAL_RESULT_NULL_PARAMETER, "verdict NULL input");
+    CHECK(fiskal_validate_verdict(NULL, 10) == FISKAL_RESULT_NULL_PARAMETER, "verdict NULL input");
+    char *ve = last_error();
+    CHECK(ve && strstr(ve, "\"path\":\"input\""), "verdict: the last error names the argument");
+    fiskal_string_free(ve);
     CHECK(fiskal_call(NULL, 0, "{}", 2, &out, NULL) == FISKAL_RESULT_NULL_PARAMETER, "call NULL op");
     CHECK(fiskal_call(S("mark"), NULL, 0, &out, NULL) == FISKAL_RESULT_NULL_PARAMETER, "call NULL input");
     CHECK(fiskal_call(S("mark"), "{}", 2, NULL, NULL) == FISKAL_RESULT_NULL_PARAMETER, "call NULL out");
@@ -411,6 +416,9 @@ static void tlv_vector(const char *name, const char *text) {
     if (receipt && want && size) {
         char *out = NULL;
         CHECK(run(fiskal_to_tlv, receipt, strlen(receipt), &out) == FISKAL_RESULT_OK, "%s: to_tlv", name);
+        /* The verdict alone: valid, and the last error cleared. */
+        CHECK(fiskal_validate_verdict(receipt, strlen(receipt)) == FISKAL_RESULT_OK, "%s: verdict", name);
+        CHECK(fiskal_last_error_code() == FISKAL_RESULT_OK, "%s: verdict left a last error", name);
         char *hex = out ? json_get(out, "hex") : NULL;
         char *got_size = out ? json_get(out, "size") : NULL;
         CHECK(hex && strcmp(hex, want) == 0, "%s: TLV bytes differ", name);
@@ -488,6 +496,14 @@ static void invalid_vector(const char *name, const char *text) {
         fiskal_result want = strcmp(kind, "\"json\"") == 0 ? FISKAL_RESULT_INVALID_JSON
                                                            : FISKAL_RESULT_RECEIPT_INVALID;
         CHECK(r == want, "%s: result %u, expected %u", name, (unsigned)r, (unsigned)want);
+        /* The verdict alone: the same code and the same last error, byte for byte. */
+        char *full = last_error();
+        fiskal_result v_r = fiskal_validate_verdict(receipt, strlen(receipt));
+        char *verdict = last_error();
+        CHECK(v_r == r, "%s: verdict %u, validate %u", name, (unsigned)v_r, (unsigned)r);
+        CHECK(full && verdict && strcmp(full, verdict) == 0, "%s: verdict's last error differs", name);
+        fiskal_string_free(full);
+        fiskal_string_free(verdict);
         if (r == FISKAL_RESULT_RECEIPT_INVALID) {
             /* Every expected violation code appears in the details, in order. */
             char *e = last_error();

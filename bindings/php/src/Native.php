@@ -50,6 +50,16 @@ final class Native
     }
 
     /**
+     * `fiskal_validate_verdict(input, len)`: the result code alone (0: the receipt passes). No
+     * output string is made, so nothing is copied or freed; on a code other than 0 the reason
+     * is the thread's last error ({@see lastError()}).
+     */
+    public static function verdict(string $input): int
+    {
+        return (self::$ffi ?? self::ffi())->fiskal_validate_verdict($input, \strlen($input));
+    }
+
+    /**
      * Calls `fiskal_call(op, …)`: any operation by name.
      *
      * @throws FiskalException

@@ -16,6 +16,49 @@ namespace Fiskal;
  */
 final class Receipt
 {
+    /** What {@see check()} returns for a receipt that passes (one shared array, no allocation). */
+    public const VALID = ['ok' => true, 'errors' => []];
+
+    /**
+     * Checks a receipt against every FFD rule, as {@see validate()} does, and returns only the
+     * verdict: no normalised receipt comes back, so nothing is decoded on the PHP side (the
+     * fastest way to ask "may this receipt go out?"; benches/README.md, "bindings").
+     *
+     * Returns {@see VALID} (`['ok' => true, 'errors' => []]`) when the receipt passes. A receipt
+     * that breaks FFD rules gives `['ok' => false, 'errors' => [...]]` with every violation
+     * (`code` 2001–2034, `name`, `path`, `message_ru`, `message_en`, as
+     * {@see ValidationException::getErrors()}); a malformed one (not JSON, a wrong type, an
+     * unknown field) gives one error of code 102 `invalid_json` whose `path` names the field.
+     * Other failures (input not UTF-8 or too large, the library missing) throw as every
+     * method does.
+     *
+     * @param array<string, mixed>|object|string $receipt
+     * @return array{ok: bool, errors: list<array{code: int, name: string, path: ?string, message_ru: string, message_en: string}>}
+     * @throws FiskalException
+     */
+    public static function check(array|object|string $receipt): array
+    {
+        $text = \is_string($receipt) ? $receipt : Json::text($receipt);
+        $code = Native::verdict($text);
+        if ($code === 0) {
+            return self::VALID;
+        }
+        $e = Native::lastError($code);
+        if ($e instanceof ValidationException) {
+            return ['ok' => false, 'errors' => $e->getErrors()];
+        }
+        if ($code === 102) {
+            return ['ok' => false, 'errors' => [[
+                'code' => 102,
+                'name' => $e->getName(),
+                'path' => $e->getPath(),
+                'message_ru' => $e->getMessageRu(),
+                'message_en' => $e->getMessageEn(),
+            ]]];
+        }
+        throw $e;
+    }
+
     /**
      * Parses and checks a receipt; returns it as fiskal prints it (money with two decimals,
      * all five payments).

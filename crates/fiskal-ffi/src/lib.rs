@@ -28,7 +28,7 @@
 //! `providers` (the `fiskal_client_*` functions: HTTP, TLS, tokio) and `outbox` (the
 //! `fiskal_outbox_*` functions: SQLite; implies `providers`), both on by default. Built with
 //! `--no-default-features` the library is the stateless operations only and compiles none of
-//! reqwest, rustls, ring, AWS-LC, tokio or SQLite. It still exports every function of the one
+//! reqwest, rustls, ring, tokio or SQLite. It still exports every function of the one
 //! header: those of a left-out part return `FISKAL_RESULT_FEATURE_DISABLED` (110) before looking
 //! at their arguments, write nothing and name the feature in the last error's
 //! `details.feature`; their `_free` does nothing. Absent symbols (rustls-ffi's way for its
@@ -54,11 +54,13 @@ mod io;
 mod left_out;
 mod outbox;
 mod panic;
+mod verdict;
 
 pub use crate::client::{
     fiskal_client, fiskal_client_free, fiskal_client_new, fiskal_client_status,
     fiskal_client_submit,
 };
+pub use crate::verdict::fiskal_validate_verdict;
 pub use crate::outbox::{
     fiskal_outbox, fiskal_outbox_audit, fiskal_outbox_cancel, fiskal_outbox_drain,
     fiskal_outbox_enqueue, fiskal_outbox_free, fiskal_outbox_get, fiskal_outbox_list,

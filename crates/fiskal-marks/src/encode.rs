@@ -83,26 +83,29 @@ impl fmt::Debug for TypeCode {
 ///   **Uncertain**: not confirmed by a public source.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Tag1162 {
-    bytes: Vec<u8>,
+    /// The value in its first `len` bytes; the rest stay zero (so the derived equality and
+    /// hash see the value only). Inline: building a 1162 allocates nothing.
+    bytes: [u8; TAG_1162_MAX_LEN],
+    len: usize,
 }
 
 impl Tag1162 {
     /// The raw value, type code included: what goes into the TLV.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[..self.len]
     }
 
     /// The value without its first two bytes (the type code).
     #[must_use]
     pub fn without_type_code(&self) -> &[u8] {
-        self.bytes.get(2..).unwrap_or_default()
+        self.as_bytes().get(2..).unwrap_or_default()
     }
 
     /// The type code (first two bytes).
     #[must_use]
     pub fn type_code(&self) -> TypeCode {
-        match self.bytes.as_slice() {
+        match self.as_bytes() {
             [hi, lo, ..] => TypeCode(u16::from_be_bytes([*hi, *lo])),
             _ => TypeCode(0),
         }
@@ -111,31 +114,31 @@ impl Tag1162 {
     /// Length in bytes (8..=32).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.len
     }
 
     /// Always `false`: a 1162 value has at least its type code and GTIN or identifier.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
     }
 
     /// Upper-case hex, no separators: `444D0444…`.
     #[must_use]
     pub fn to_hex(&self) -> String {
-        hex_upper(&self.bytes, false)
+        hex_upper(self.as_bytes(), false)
     }
 
     /// Upper-case hex, bytes separated by single spaces: `44 4D 04 44 …` (ATOL v4).
     #[must_use]
     pub fn to_hex_spaced(&self) -> String {
-        hex_upper(&self.bytes, true)
+        hex_upper(self.as_bytes(), true)
     }
 
     /// Standard Base64 with padding (Orange Data `nomenclatureCode`).
     #[must_use]
     pub fn to_base64(&self) -> String {
-        base64(&self.bytes)
+        base64(self.as_bytes())
     }
 }
 
@@ -214,7 +217,7 @@ fn egais_identifier(format: CodeFormat, code: &str) -> &str {
 /// Builds the tag-1162 value of a parsed code.
 pub(crate) fn tag_1162(mark: &MarkCode) -> Result<Tag1162, MarkError> {
     let code = mark.tag_2000();
-    let mut bytes = Vec::with_capacity(TAG_1162_MAX_LEN);
+    let mut bytes = Bytes1162::default();
     let type_code = match mark.format() {
         CodeFormat::Gs1 | CodeFormat::TobaccoPack => TypeCode::DATA_MATRIX,
         CodeFormat::Ean8 => TypeCode::EAN8,
@@ -248,16 +251,40 @@ pub(crate) fn tag_1162(mark: &MarkCode) -> Result<Tag1162, MarkError> {
         }
         CodeFormat::Unidentified => {}
     }
-    if bytes.len() > TAG_1162_MAX_LEN {
+    if bytes.overflow {
         return Err(MarkError::NotEncodable {
             target: "tag 1162 (more than 32 bytes)",
         });
     }
-    Ok(Tag1162 { bytes })
+    Ok(Tag1162 {
+        bytes: bytes.buf,
+        len: bytes.len,
+    })
+}
+
+/// A tag-1162 value being built: at most [`TAG_1162_MAX_LEN`] bytes, inline; what does not fit
+/// marks it as too long (reported once the value is complete, as before).
+#[derive(Default)]
+struct Bytes1162 {
+    buf: [u8; TAG_1162_MAX_LEN],
+    len: usize,
+    overflow: bool,
+}
+
+impl Bytes1162 {
+    fn extend_from_slice(&mut self, more: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + more.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(more);
+                self.len += more.len();
+            }
+            None => self.overflow = true,
+        }
+    }
 }
 
 /// Appends a GTIN (up to 14 digits) as a 6-byte big-endian unsigned integer.
-fn push_gtin(bytes: &mut Vec<u8>, digits: &str) -> Result<(), MarkError> {
+fn push_gtin(bytes: &mut Bytes1162, digits: &str) -> Result<(), MarkError> {
     let mut value: u64 = 0;
     for b in digits.bytes() {
         if !b.is_ascii_digit() || digits.len() > 14 {
@@ -336,12 +363,15 @@ mod tests {
 
     #[test]
     fn gtin_is_six_bytes_big_endian() {
-        let mut out = Vec::new();
+        let mut out = Bytes1162::default();
         push_gtin(&mut out, "4606203090785").unwrap();
-        assert_eq!(out, [0x04, 0x30, 0x77, 0x19, 0x57, 0x61]);
-        out.clear();
+        assert_eq!(out.buf[..out.len], [0x04, 0x30, 0x77, 0x19, 0x57, 0x61]);
+        let mut out = Bytes1162::default();
         push_gtin(&mut out, "99999999999999").unwrap();
-        assert_eq!(out, [0x5a, 0xf3, 0x10, 0x7a, 0x3f, 0xff]);
+        assert_eq!(out.buf[..out.len], [0x5a, 0xf3, 0x10, 0x7a, 0x3f, 0xff]);
+        // More than 32 bytes in all: marked, not written past the end.
+        out.extend_from_slice(&[b'x'; 27]);
+        assert!(out.overflow && out.len == 6);
     }
 
     #[test]

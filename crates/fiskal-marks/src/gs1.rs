@@ -44,13 +44,11 @@ enum Charset {
     Digits,
     /// GS1 "character set 82": digits, Latin letters and ``!"%&'()*+,-./:;<=>?_``.
     Cs82,
-    /// Base64 alphabet: Latin letters, digits, `+`, `/`, `=`.
-    Base64,
 }
 
-/// Membership table of GS1 character set 82, indexed by ASCII code.
-static CS82: [bool; 128] = {
-    let mut table = [false; 128];
+/// Membership table of GS1 character set 82, indexed by byte (bytes above 127 are not in it).
+static CS82: [bool; 256] = {
+    let mut table = [false; 256];
     let specials = b"!\"%&'()*+,-./:;<=>?_";
     let mut i = 0;
     while i < specials.len() {
@@ -67,17 +65,78 @@ static CS82: [bool; 128] = {
     table
 };
 
+/// Membership table of the Base64 alphabet (Latin letters, digits, `+`, `/`, `=`), by byte.
+static BASE64: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        table[b as usize] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
+        b += 1;
+    }
+    table
+};
+
+/// Membership table of the ASCII digits, by byte.
+static DIGITS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table
+};
+
+/// Every byte but GS, by byte (to find the next GS with [`first_not_in`]).
+pub(crate) static NOT_GS: [bool; 256] = {
+    let mut table = [true; 256];
+    table[GS_BYTE as usize] = false;
+    table
+};
+
 /// Whether `b` is in GS1 character set 82.
 pub(crate) fn is_cs82(b: u8) -> bool {
-    CS82.get(usize::from(b)).copied().unwrap_or(false)
+    CS82[usize::from(b)]
+}
+
+/// The index of the first byte of `bytes` that `table` does not admit. Blocks of 16 bytes are
+/// checked without a branch per byte (one table load each, and-ed together); only a block
+/// that holds such a byte is searched byte by byte. This is the hot loop of parsing: every
+/// character of a code goes through it once or twice (character set, next GS).
+pub(crate) fn first_not_in(bytes: &[u8], table: &[bool; 256]) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    let mut base = 0;
+    for block in &mut blocks {
+        if !block
+            .iter()
+            .fold(true, |all, &b| all & table[usize::from(b)])
+        {
+            break;
+        }
+        base += BLOCK;
+    }
+    bytes[base..]
+        .iter()
+        .position(|&b| !table[usize::from(b)])
+        .map(|k| base + k)
+}
+
+/// `a == b` for the short AI strings, compared in line (no call to `memcmp`).
+pub(crate) fn same_ai(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 impl Charset {
     fn allows(self, b: u8) -> bool {
+        self.table()[usize::from(b)]
+    }
+
+    /// The membership table of the set.
+    fn table(self) -> &'static [bool; 256] {
         match self {
-            Self::Digits => b.is_ascii_digit(),
-            Self::Cs82 => is_cs82(b),
-            Self::Base64 => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='),
+            Self::Digits => &DIGITS,
+            Self::Cs82 => &CS82,
         }
     }
 
@@ -85,7 +144,6 @@ impl Charset {
         match self {
             Self::Digits => "a digit",
             Self::Cs82 => "a GS1 character (Latin letter, digit or one of !\"%&'()*+,-./:;<=>?_)",
-            Self::Base64 => "a Base64 character (Latin letter, digit, +, / or =)",
         }
     }
 }
@@ -161,29 +219,62 @@ pub(crate) fn is_known_ai(ai: &[u8]) -> bool {
     TABLE.iter().any(|spec| spec.ai.as_bytes() == ai)
 }
 
+/// For each two-digit start `00`–`99`, the rows of [`TABLE`] whose AI begins with it, as a range
+/// `start..end` of row indices (the table is sorted, so they are adjacent; `0..0` when none).
+static BY_FIRST_TWO: [(usize, usize); 100] = {
+    let mut index = [(0usize, 0usize); 100];
+    let mut row = 0;
+    while row < TABLE.len() {
+        let ai = TABLE[row].ai.as_bytes();
+        let two = ((ai[0] - b'0') as usize) * 10 + (ai[1] - b'0') as usize;
+        if index[two].1 == 0 {
+            index[two].0 = row;
+        }
+        index[two].1 = row + 1;
+        row += 1;
+    }
+    index
+};
+
 fn lookup(rest: &[u8]) -> Option<&'static AiSpec> {
+    let [a, b, ..] = rest else { return None };
+    if !a.is_ascii_digit() || !b.is_ascii_digit() {
+        return None;
+    }
+    let (start, end) = BY_FIRST_TWO[usize::from(a - b'0') * 10 + usize::from(b - b'0')];
     // No AI in the table is a prefix of another, so the first match is the only one.
-    TABLE
-        .iter()
-        .find(|spec| rest.starts_with(spec.ai.as_bytes()))
+    TABLE[start..end].iter().find(|spec| {
+        let ai = spec.ai.as_bytes();
+        rest.len() >= ai.len() && ai.iter().zip(rest).all(|(x, y)| x == y)
+    })
 }
 
 /// The warning for a crypto signature (AI 92) with characters outside Base64, if any.
 pub(crate) fn crypto_warning(n: &Normalized, elements: &[RawElement]) -> Option<Warning> {
-    let e = elements.iter().find(|e| e.spec.ai == "92")?;
-    let at = (e.start..e.end).find(|&j| !Charset::Base64.allows(n.body[j]))?;
+    let e = elements.iter().find(|e| same_ai(e.spec.ai, "92"))?;
+    let at = e.start + first_not_in(&n.body[e.start..e.end], &BASE64)?;
     Some(Warning::CryptoNotBase64 {
         position: n.pos(at),
     })
 }
 
-/// An element found in the normalised body: value is `body[start..end]`.
+/// An element found in the normalised body (value `body[start..end]`), and after rendering
+/// in the canonical code (value `code[start..end]`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RawElement {
     pub(crate) spec: &'static AiSpec,
     pub(crate) start: usize,
     pub(crate) end: usize,
 }
+
+impl PartialEq for RawElement {
+    fn eq(&self, other: &Self) -> bool {
+        // One row per AI in the table: the same row is the same AI.
+        std::ptr::eq(self.spec, other.spec) && self.start == other.start && self.end == other.end
+    }
+}
+
+impl Eq for RawElement {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -205,7 +296,7 @@ pub(crate) fn parse(n: &Normalized) -> Result<(Vec<RawElement>, Option<Warning>)
     let mut out = Vec::with_capacity(5);
     let mut recovered = None;
     run(n, 0, mode, &mut out, &mut recovered)?;
-    if !out.iter().any(|e| e.spec.ai == "01") {
+    if !out.iter().any(|e| same_ai(e.spec.ai, "01")) {
         return Err(MarkError::MissingAi { ai: "01" });
     }
     let warning = recovered.map(|(at, serial_length)| Warning::SeparatorRecovered {
@@ -237,7 +328,7 @@ fn run(
         {
             return Err(MarkError::UnknownAi { position: n.pos(i) });
         }
-        if out.iter().any(|e| e.spec.ai == spec.ai) {
+        if out.iter().any(|e| std::ptr::eq(e.spec, spec)) {
             return Err(MarkError::DuplicateAi {
                 position: n.pos(i),
                 ai: spec.ai,
@@ -257,10 +348,11 @@ fn run(
                 start + len
             }
             Len::Var { max } => {
-                let to_gs = body[start..]
-                    .iter()
-                    .position(|&b| b == GS_BYTE)
-                    .map_or(end, |p| start + p);
+                let to_gs = if n.has_gs() {
+                    first_not_in(&body[start..], &NOT_GS).map_or(end, |p| start + p)
+                } else {
+                    end
+                };
                 match mode {
                     Mode::Strict => to_gs,
                     Mode::NoGs {
@@ -337,17 +429,15 @@ fn no_ai_error(n: &Normalized, i: usize) -> MarkError {
 }
 
 fn check_chars(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
-    for j in start..end {
-        let b = n.body[j];
-        if !spec.charset.allows(b) {
-            return Err(MarkError::UnexpectedChar {
-                position: n.pos(j),
-                found: char::from(b),
-                expected: spec.charset.describe(),
-            });
-        }
+    let value = &n.body[start..end];
+    match first_not_in(value, spec.charset.table()) {
+        None => Ok(()),
+        Some(k) => Err(MarkError::UnexpectedChar {
+            position: n.pos(start + k),
+            found: char::from(value[k]),
+            expected: spec.charset.describe(),
+        }),
     }
-    Ok(())
 }
 
 fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
@@ -363,15 +453,15 @@ fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Resul
         Len::Var { max } if length > max => return Err(bad_length(spec.expected)),
         _ => {}
     }
-    match spec.ai {
-        "01" | "02" => check::verify(&n.body[start..end]).map_err(|(expected, found)| {
+    match spec.ai.as_bytes() {
+        b"01" | b"02" => check::verify(&n.body[start..end]).map_err(|(expected, found)| {
             MarkError::BadCheckDigit {
                 position: n.pos(end - 1),
                 expected,
                 found,
             }
         }),
-        "92" if length != 44 && length != 88 => Err(bad_length(spec.expected)),
+        b"92" if length != 44 && length != 88 => Err(bad_length(spec.expected)),
         _ => Ok(()),
     }
 }
@@ -459,34 +549,48 @@ fn tail_parses(n: &Normalized, start: usize, len: usize, before: &[RawElement]) 
 }
 
 /// Renders elements canonically: AI + value, with GS after every element whose AI is not of
-/// predefined length, except the last. Returns the string and each element's
-/// `(ai, value start, value end)` in it.
-pub(crate) fn render(body: &[u8], elements: &[RawElement]) -> (String, Vec<ElementSpan>) {
-    let mut code = String::with_capacity(body.len() + 2);
-    let mut spans = Vec::with_capacity(elements.len());
+/// predefined length, except the last. Returns the string and the elements with their values'
+/// places in it.
+///
+/// A scan is usually canonical already (GS exactly where the form wants one): then the body
+/// itself becomes the string and the elements keep their places, with no copy.
+pub(crate) fn render(body: Vec<u8>, mut elements: Vec<RawElement>) -> (String, Vec<RawElement>) {
+    let last = elements.len().saturating_sub(1);
+    // Where each value starts in the canonical form; the body is canonical when every value
+    // is already there and nothing follows the last (between two values the body has the AI
+    // and at most one GS, so equal places mean equal bytes).
+    let mut at = 0;
+    let mut canonical = true;
     for (k, e) in elements.iter().enumerate() {
-        code.push_str(e.spec.ai);
-        let start = code.len();
-        // Values are ASCII (checked against the charsets), so this never falls back.
-        code.push_str(std::str::from_utf8(&body[e.start..e.end]).unwrap_or_default());
-        spans.push(ElementSpan {
-            ai: e.spec.ai,
-            start,
-            end: code.len(),
-        });
-        if k + 1 < elements.len() && !e.spec.predefined {
-            code.push(crate::normalize::GS);
+        at += e.spec.ai.len();
+        canonical &= e.start == at;
+        at += e.end - e.start;
+        if k < last && !e.spec.predefined {
+            at += 1;
         }
     }
-    (code, spans)
-}
-
-/// Where one element's value lies in the canonical code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ElementSpan {
-    pub(crate) ai: &'static str,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+    canonical &= at == body.len();
+    let code = if canonical {
+        body
+    } else {
+        let mut code = Vec::with_capacity(at);
+        for (k, e) in elements.iter_mut().enumerate() {
+            code.extend_from_slice(e.spec.ai.as_bytes());
+            let start = code.len();
+            code.extend_from_slice(&body[e.start..e.end]);
+            *e = RawElement {
+                spec: e.spec,
+                start,
+                end: code.len(),
+            };
+            if k < last && !e.spec.predefined {
+                code.push(GS_BYTE);
+            }
+        }
+        code
+    };
+    // Values are ASCII (checked against the charsets), so this never falls back.
+    (String::from_utf8(code).unwrap_or_default(), elements)
 }
 
 #[cfg(test)]
@@ -666,15 +770,61 @@ mod tests {
         let n = normalize("0104606203090785172612312156ABCDE93abcd", true).unwrap();
         let (els, warning) = parse(&n).unwrap();
         assert!(warning.is_some());
-        let (code, spans) = render(&n.body, &els);
+        let (code, spans) = render(n.body.clone(), els);
         assert_eq!(code, "0104606203090785172612312156ABCDE\u{1d}93abcd");
         assert_eq!(
-            spans[2],
-            ElementSpan {
-                ai: "21",
-                start: 26,
-                end: 33
-            }
+            (spans[2].spec.ai, spans[2].start, spans[2].end),
+            ("21", 26, 33)
         );
+    }
+
+    #[test]
+    fn a_canonical_body_is_kept_and_a_redundant_gs_is_dropped() {
+        // Canonical already: the same bytes, the same places.
+        let canonical = format!("0104606203090785215ABCDEfghijkl\u{1d}91EE06\u{1d}92{CRYPTO44}");
+        let n = normalize(&canonical, true).unwrap();
+        let (els, _) = parse(&n).unwrap();
+        let places: Vec<_> = els.iter().map(|e| (e.spec.ai, e.start, e.end)).collect();
+        let (code, spans) = render(n.body.clone(), els);
+        assert_eq!(code, canonical);
+        let kept: Vec<_> = spans.iter().map(|e| (e.spec.ai, e.start, e.end)).collect();
+        assert_eq!(kept, places);
+        // A GS after 01 (predefined length) is not canonical: dropped, later values move.
+        let n = normalize("0104606203090785\u{1d}21abc\u{1d}93Zx9y", true).unwrap();
+        let (els, _) = parse(&n).unwrap();
+        let (code, spans) = render(n.body.clone(), els);
+        assert_eq!(code, "010460620309078521abc\u{1d}93Zx9y");
+        let moved: Vec<_> = spans
+            .iter()
+            .map(|e| (e.spec.ai, &code[e.start..e.end]))
+            .collect();
+        assert_eq!(
+            moved,
+            [("01", "04606203090785"), ("21", "abc"), ("93", "Zx9y")]
+        );
+        // No GS at all but one is due after the serial: rendered with it.
+        let n = normalize("0104606203090785215ABCDEfghijkl93Zx9y", true).unwrap();
+        let (els, _) = parse(&n).unwrap();
+        let (code, _) = render(n.body.clone(), els);
+        assert_eq!(code, "0104606203090785215ABCDEfghijkl\u{1d}93Zx9y");
+    }
+
+    #[test]
+    fn first_not_in_finds_the_first_outsider_in_and_across_blocks() {
+        for len in 0..70 {
+            for bad in 0..=len {
+                let mut bytes = vec![b'A'; len];
+                if bad < len {
+                    bytes[bad] = GS_BYTE;
+                }
+                let want = (bad < len).then_some(bad);
+                assert_eq!(first_not_in(&bytes, &NOT_GS), want, "len {len}, at {bad}");
+                assert_eq!(bytes.iter().position(|&b| b == GS_BYTE), want);
+            }
+        }
+        assert_eq!(first_not_in(b"0123456789012345678x", &DIGITS), Some(19));
+        assert_eq!(first_not_in(&[0xc3, b'a'], &CS82), Some(0));
+        assert_eq!(first_not_in(b"ab+/=09", &BASE64), None);
+        assert_eq!(first_not_in(b"ab+/=09*", &BASE64), Some(7));
     }
 }

@@ -67,7 +67,7 @@ pub use keyboard::latin_from_russian_layout;
 pub use normalize::{SeparatorForm, Warning, GS, MAX_CODE_CHARS};
 pub use provider::{AtolV5MarkCode, TypePrefix};
 
-use gs1::ElementSpan;
+use gs1::RawElement;
 
 /// What to do with a code that matches none of the known formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -159,7 +159,7 @@ pub struct MarkCode {
     /// The canonical code (tag 2000): ASCII, GS as 0x1D.
     code: String,
     /// GS1 elements as spans of `code`; empty for other formats.
-    spans: Vec<ElementSpan>,
+    spans: Vec<RawElement>,
     warnings: Vec<Warning>,
     crypto44: Crypto44,
 }
@@ -183,7 +183,7 @@ impl MarkCode {
         let (format, elements, recovered) = classify::recognize(&n, accept)?;
         let crypto = gs1::crypto_warning(&n, &elements);
         let (code, spans) = if format == CodeFormat::Gs1 {
-            gs1::render(&n.body, &elements)
+            gs1::render(n.body, elements)
         } else {
             // Non-GS1 bodies are printable ASCII without GS.
             (String::from_utf8(n.body).unwrap_or_default(), Vec::new())
@@ -257,7 +257,7 @@ impl MarkCode {
     /// 02 is verified.
     pub fn elements(&self) -> impl ExactSizeIterator<Item = Element<'_>> + '_ {
         self.spans.iter().map(|s| Element {
-            ai: s.ai,
+            ai: s.spec.ai,
             value: &self.code[s.start..s.end],
         })
     }
@@ -267,7 +267,7 @@ impl MarkCode {
     pub fn element(&self, ai: &str) -> Option<&str> {
         self.spans
             .iter()
-            .find(|s| s.ai == ai)
+            .find(|s| gs1::same_ai(s.spec.ai, ai))
             .map(|s| &self.code[s.start..s.end])
     }
 
@@ -275,7 +275,7 @@ impl MarkCode {
     fn len_of(&self, ai: &str) -> Option<usize> {
         self.spans
             .iter()
-            .find(|s| s.ai == ai)
+            .find(|s| gs1::same_ai(s.spec.ai, ai))
             .map(|s| s.end - s.start)
     }
 

@@ -155,23 +155,112 @@ impl Warning {
 pub(crate) struct Normalized {
     /// ASCII graphic characters and 0x1D; never empty; no leading or trailing GS.
     pub(crate) body: Vec<u8>,
-    /// `origin[i]` is the character index in the input of `body[i]`.
-    origin: Vec<usize>,
+    /// Where each character of `body` came from in the input.
+    origin: Origin,
     /// Character index just past the last character of the code in the input.
     end: usize,
+    /// Whether `body` holds a GS (found once, read by recognition and the GS1 parser).
+    has_gs: bool,
     pub(crate) warnings: Vec<Warning>,
+}
+
+/// The input position of every body character. A code as scanners send it maps one to one
+/// onto a run of the input (only what precedes it was dropped): then no table is kept (the
+/// hot path of a plain scan allocates nothing for it); any other change (a textual separator,
+/// a dropped FNC1, brackets) keeps the whole table.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// `body[i]` is input character `start + i`.
+    Run { start: usize },
+    /// `body[i]` is input character `map[i]`.
+    Map(Vec<usize>),
+}
+
+impl Origin {
+    /// Records that body character `i` (the next one) comes from input character `c`.
+    fn push(&mut self, i: usize, c: usize) {
+        match self {
+            Self::Run { start } if i == 0 => *start = c,
+            Self::Run { start } if *start + i == c => {}
+            Self::Run { start } => {
+                let mut map: Vec<usize> = (*start..*start + i).collect();
+                map.push(c);
+                *self = Self::Map(map);
+            }
+            Self::Map(map) => map.push(c),
+        }
+    }
+
+    /// Records that body characters `i..i + n` come from input characters `c..c + n`.
+    fn push_run(&mut self, i: usize, c: usize, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.push(i, c);
+        if let Self::Map(map) = self {
+            map.extend(c + 1..c + n);
+        }
+    }
+
+    /// The input character of body character `i` (which must exist).
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Self::Run { start } => Some(start + i),
+            Self::Map(map) => map.get(i).copied(),
+        }
+    }
+
+    /// Forgets the last of `len` entries (the body shrank to `len - 1`).
+    fn pop(&mut self, len: usize) -> Option<usize> {
+        match self {
+            Self::Run { start } => len.checked_sub(1).map(|last| *start + last),
+            Self::Map(map) => map.pop(),
+        }
+    }
+
+    /// The whole table for `len` characters.
+    fn into_map(self, len: usize) -> Vec<usize> {
+        match self {
+            Self::Run { start } => (start..start + len).collect(),
+            Self::Map(map) => map,
+        }
+    }
 }
 
 impl Normalized {
     /// Character index in the input of body position `i` (`i == body.len()` is the end).
     pub(crate) fn pos(&self, i: usize) -> usize {
-        self.origin.get(i).copied().unwrap_or(self.end)
+        if i < self.body.len() {
+            self.origin.get(i).unwrap_or(self.end)
+        } else {
+            self.end
+        }
     }
 
     pub(crate) fn has_gs(&self) -> bool {
-        self.body.contains(&GS_BYTE)
+        self.has_gs
     }
 }
+
+/// Printable ASCII, by byte: what is copied as it is.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        table[b as usize] = b.is_ascii_graphic();
+        b += 1;
+    }
+    table
+};
+
+/// [`PLAIN`] without the characters a textual separator starts with (`\\`, `<`, `{`).
+static PLAIN_TEXTUAL: [bool; 256] = {
+    let mut table = PLAIN;
+    table[b'\\' as usize] = false;
+    table[b'<' as usize] = false;
+    table[b'{' as usize] = false;
+    table
+};
 
 fn is_trim(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
@@ -243,7 +332,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
 
     let bytes = text.as_bytes();
     let mut body = Vec::with_capacity(bytes.len());
-    let mut origin = Vec::with_capacity(bytes.len());
+    let mut origin = Origin::Run { start: 0 };
     let mut b = 0; // byte index into `text`
     let mut c = first_char; // character index into `input`
 
@@ -259,6 +348,17 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     }
 
     while b < bytes.len() {
+        // A run of ordinary characters (printable ASCII that cannot start a textual
+        // separator) is copied at once: that is the whole code between separators.
+        let plain = if textual { &PLAIN_TEXTUAL } else { &PLAIN };
+        let run = crate::gs1::first_not_in(&bytes[b..], plain).unwrap_or(bytes.len() - b);
+        if run > 0 {
+            origin.push_run(body.len(), c, run);
+            body.extend_from_slice(&bytes[b..b + run]);
+            b += run;
+            c += run;
+            continue;
+        }
         let byte = bytes[b];
         let (sep, byte_len, char_len) = if byte == GS_BYTE {
             (Some(SeparatorForm::Gs), 1, 1)
@@ -287,8 +387,8 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
         };
         match sep {
             None => {
+                origin.push(body.len(), c);
                 body.push(byte);
-                origin.push(c);
             }
             Some(form) if body.is_empty() => {
                 warnings.push(Warning::LeadingFnc1 { position: c, form });
@@ -297,8 +397,8 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
                 if form != SeparatorForm::Gs {
                     warnings.push(Warning::TextualSeparator { position: c, form });
                 }
+                origin.push(body.len(), c);
                 body.push(GS_BYTE);
-                origin.push(c);
             }
         }
         b += byte_len;
@@ -307,8 +407,9 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     let end = c;
 
     while body.last() == Some(&GS_BYTE) {
+        let len = body.len();
         body.pop();
-        if let Some(position) = origin.pop() {
+        if let Some(position) = origin.pop(len) {
             // Drop a TextualSeparator warning for the same character: it is trailing now.
             warnings.retain(
                 |w| !matches!(w, Warning::TextualSeparator { position: p, .. } if *p == position),
@@ -319,8 +420,12 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     if body.is_empty() {
         return Err(MarkError::Empty);
     }
-    if let Some(position) = unbracket(&mut body, &mut origin) {
-        warnings.push(Warning::HumanReadable { position });
+    if bracket_ai(&body).is_some() {
+        let mut map = origin.into_map(body.len());
+        if let Some(position) = unbracket(&mut body, &mut map) {
+            warnings.push(Warning::HumanReadable { position });
+        }
+        origin = Origin::Map(map);
     }
     if body.len() > MAX_CODE_CHARS {
         return Err(MarkError::TooLong {
@@ -329,11 +434,13 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
         });
     }
     // Trailing separators are gone, so the last character is an ordinary one-char one.
-    let end = origin.last().map_or(end, |&last| last + 1);
+    let end = origin.get(body.len() - 1).map_or(end, |last| last + 1);
+    let has_gs = body.contains(&GS_BYTE);
     Ok(Normalized {
         body,
         origin,
         end,
+        has_gs,
         warnings,
     })
 }
@@ -415,6 +522,206 @@ pub(crate) fn decode_bytes(input: &[u8]) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The normaliser as it was before the run-at-once loop and the lazy origin table (a
+    /// per-character loop that records every origin): the reference the property test holds
+    /// the current one to.
+    struct Reference {
+        body: Vec<u8>,
+        origin: Vec<usize>,
+        end: usize,
+        warnings: Vec<Warning>,
+    }
+
+    fn reference(input: &str, textual: bool) -> Result<Reference, MarkError> {
+        // Bound the work before anything else. `chars().count()` stops being cheap only far
+        // above the limit, and the byte length bounds the char count from above.
+        if input.len() > MAX_INPUT_CHARS {
+            let length = input.chars().count();
+            if length > MAX_INPUT_CHARS {
+                return Err(MarkError::TooLong {
+                    length,
+                    max: MAX_INPUT_CHARS,
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        let trimmed_start = input.trim_start_matches(is_trim);
+        let lead_bytes = input.len() - trimmed_start.len();
+        let text = trimmed_start.trim_end_matches(is_trim);
+        if text.len() != input.len() {
+            warnings.push(Warning::SurroundingWhitespace);
+        }
+        let first_char = if lead_bytes == 0 {
+            0
+        } else {
+            input[..lead_bytes].chars().count()
+        };
+
+        // The keyboard-layout check comes first: it explains every later error at once.
+        if !text.is_ascii() {
+            for (i, c) in text.chars().enumerate() {
+                if is_russian_layout_char(c) {
+                    return Err(MarkError::RussianKeyboardLayout {
+                        position: first_char + i,
+                        found: c,
+                    });
+                }
+            }
+        }
+
+        let bytes = text.as_bytes();
+        let mut body = Vec::with_capacity(bytes.len());
+        let mut origin = Vec::with_capacity(bytes.len());
+        let mut b = 0; // byte index into `text`
+        let mut c = first_char; // character index into `input`
+
+        // AIM symbology identifier: `]` + letter + digit (]d2, ]C1, ]Q3, ]E0, ...).
+        if let [b']', letter, digit, ..] = bytes {
+            if letter.is_ascii_alphabetic() && digit.is_ascii_digit() {
+                warnings.push(Warning::SymbologyIdentifier {
+                    identifier: text[..3].to_owned(),
+                });
+                b = 3;
+                c += 3;
+            }
+        }
+
+        while b < bytes.len() {
+            let byte = bytes[b];
+            let (sep, byte_len, char_len) = if byte == GS_BYTE {
+                (Some(SeparatorForm::Gs), 1, 1)
+            } else if let Some((form, len)) =
+                textual.then(|| textual_separator(&bytes[b..])).flatten()
+            {
+                (Some(form), len, len)
+            } else if byte.is_ascii_graphic() {
+                (None, 1, 1)
+            } else {
+                // Non-ASCII, or an ASCII control/space character inside the code.
+                let found = text[b..]
+                    .chars()
+                    .next()
+                    .unwrap_or(char::REPLACEMENT_CHARACTER);
+                match found {
+                    '\u{e8}' if body.is_empty() => {
+                        (Some(SeparatorForm::Fnc1E8), found.len_utf8(), 1)
+                    }
+                    '\u{241d}' => (Some(SeparatorForm::SymbolGs), found.len_utf8(), 1),
+                    _ => {
+                        return Err(MarkError::UnexpectedChar {
+                            position: c,
+                            found,
+                            expected: "a printable ASCII character or a GS separator",
+                        })
+                    }
+                }
+            };
+            match sep {
+                None => {
+                    body.push(byte);
+                    origin.push(c);
+                }
+                Some(form) if body.is_empty() => {
+                    warnings.push(Warning::LeadingFnc1 { position: c, form });
+                }
+                Some(form) => {
+                    if form != SeparatorForm::Gs {
+                        warnings.push(Warning::TextualSeparator { position: c, form });
+                    }
+                    body.push(GS_BYTE);
+                    origin.push(c);
+                }
+            }
+            b += byte_len;
+            c += char_len;
+        }
+        let end = c;
+
+        while body.last() == Some(&GS_BYTE) {
+            body.pop();
+            if let Some(position) = origin.pop() {
+                // Drop a TextualSeparator warning for the same character: it is trailing now.
+                warnings.retain(
+                    |w| !matches!(w, Warning::TextualSeparator { position: p, .. } if *p == position),
+                );
+                warnings.push(Warning::TrailingSeparator { position });
+            }
+        }
+        if body.is_empty() {
+            return Err(MarkError::Empty);
+        }
+        if let Some(position) = unbracket(&mut body, &mut origin) {
+            warnings.push(Warning::HumanReadable { position });
+        }
+        if body.len() > MAX_CODE_CHARS {
+            return Err(MarkError::TooLong {
+                length: body.len(),
+                max: MAX_CODE_CHARS,
+            });
+        }
+        // Trailing separators are gone, so the last character is an ordinary one-char one.
+        let end = origin.last().map_or(end, |&last| last + 1);
+        Ok(Reference {
+            body,
+            origin,
+            end,
+            warnings,
+        })
+    }
+
+    fn same_as_reference(input: &str, textual: bool) -> Result<(), TestCaseError> {
+        match (normalize(input, textual), reference(input, textual)) {
+            (Ok(n), Ok(r)) => {
+                prop_assert_eq!(&n.body, &r.body);
+                prop_assert_eq!(&n.warnings, &r.warnings);
+                prop_assert_eq!(n.has_gs(), r.body.contains(&GS_BYTE));
+                for i in 0..=r.body.len() {
+                    let want = r.origin.get(i).copied().unwrap_or(r.end);
+                    prop_assert_eq!(n.pos(i), want, "position of body[{}] in {:?}", i, input);
+                }
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(
+                false,
+                "{:?}: {:?} against the reference {:?}",
+                input,
+                a.map(|n| n.body),
+                b.map(|r| r.body)
+            ),
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 512,
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Scanner-like text: prefixes, every separator form, brackets, whitespace, FNC1,
+        /// Cyrillic and control characters, in any order.
+        #[test]
+        fn normalises_as_the_per_character_reference(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                "[0-9A-Za-z+/=%&*;-]{1,12}",
+                proptest::strategy::Just("\u{1d}".to_owned()),
+                proptest::sample::select(vec!["<GS>", "<gs>", "{GS}", "{FNC1}", "\\u001d", "\\x1D",
+                    "\u{241d}", "\u{e8}", "]d2", "(01)", "(21)", "(91)", "(99)", " ", "\r\n", "\u{feff}",
+                    "<", "{", "\\", "П", "№", "\t", "\u{7f}"]).prop_map(str::to_owned),
+            ], 0..14),
+            textual in proptest::bool::ANY,
+        ) {
+            same_as_reference(&parts.concat(), textual)?;
+        }
+
+        #[test]
+        fn any_text_normalises_as_the_reference(input in "\\PC{0,40}", textual in proptest::bool::ANY) {
+            same_as_reference(&input, textual)?;
+        }
+    }
 
     fn norm(s: &str) -> Normalized {
         normalize(s, true).unwrap()
