@@ -86,6 +86,25 @@ static char *fmt(const char *format, ...) {
     return s;
 }
 
+/* A new empty directory for the outbox journals, its path in `buf` with '/' separators (it goes
+ * into settings JSON unescaped; Windows accepts '/'). POSIX: mkdtemp under /tmp. Windows (MinGW,
+ * run under Wine by scripts/test-windows): no mkdtemp, so %TEMP% plus the process id and time. */
+static char *make_temp_dir(char *buf, size_t n) {
+#ifdef _WIN32
+    const char *base = getenv("TEMP");
+    if (!base || !base[0]) base = getenv("TMP");
+    if (!base || !base[0]) base = ".";
+    snprintf(buf, n, "%s/fiskal-c-handles-%ld-%ld", base, (long)getpid(), (long)time(NULL));
+    for (char *c = buf; *c; c++) {
+        if (*c == '\\') *c = '/';
+    }
+    return mkdir(buf) == 0 ? buf : NULL;
+#else
+    snprintf(buf, n, "/tmp/fiskal-c-handles-XXXXXX");
+    return mkdtemp(buf);
+#endif
+}
+
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -645,8 +664,8 @@ int main(int argc, char **argv) {
     free(fixture);
     CHECK(receipt != NULL, "read the receipt fixture");
     CHECK(atol_url != NULL && atol_url[0] != '\0', "FISKAL_TEST_ATOL_V5_URL is set");
-    char dir[] = "/tmp/fiskal-c-handles-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    char dir[400];
+    CHECK(make_temp_dir(dir, sizeof dir) != NULL, "make a temporary directory");
 
     test_null_arguments(dir);
     test_bad_settings(dir);

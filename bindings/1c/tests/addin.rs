@@ -792,7 +792,7 @@ fn unknown_tags_and_odd_bools_are_type_errors_and_come_back_unchanged() {
     ] {
         let mut arg = host::TVariant::empty();
         arg.vt = vt;
-        arg.value.tm = [u64::from(byte); 7];
+        arg.fill_value(byte);
         let mut ret = host::TVariant::empty();
         // SAFETY: one readable variant; its "pointer" bytes are never a string here.
         let (ok, value) = unsafe { a.call_raw(num, Some(&mut ret), &mut arg, 1) };

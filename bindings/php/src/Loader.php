@@ -13,7 +13,9 @@ namespace Fiskal;
  *  2. the environment variable `FISKAL_LIB` (a path to `libfiskal.so`; an error if it is set
  *     and the file does not exist — a wrong path is never silently replaced by another copy),
  *  3. the package's own `lib/` directory (`bindings/php/lib/libfiskal.so`),
- *  4. the system search path (`libfiskal.so` through dlopen: `LD_LIBRARY_PATH`, ldconfig).
+ *  4. the system search path (`libfiskal.so` through dlopen: `LD_LIBRARY_PATH`, ldconfig; on
+ *     Windows `fiskal.dll` through LoadLibrary: php.exe's directory, the system directories,
+ *     `PATH`).
  *
  * The header is `include/fiskal_php.h` of this package (`FISKAL_HEADER` overrides it).
  *
@@ -202,7 +204,8 @@ final class Loader
         }
         return "cannot load the fiskal library {$lib} from {$from}: {$why}. "
             . 'Build it (cargo build --release -p fiskal-ffi writes target/release/libfiskal_ffi.so; '
-            . 'cargo cinstall installs it as ' . self::libraryFileName() . ') and set FISKAL_LIB=/path/to/'
+            . 'cargo cinstall installs it as ' . self::libraryFileName() . '; for Windows, scripts/build-windows '
+            . 'writes target/windows/x86_64/fiskal.dll and target/windows/i686/fiskal.dll) and set FISKAL_LIB=/path/to/'
             . self::libraryFileName() . ' (the path of the file, whatever its name; PHP-FPM without preloading: env[FISKAL_LIB] in the pool; with ffi.preload: the master\'s environment), or copy it to '
             . \dirname(__DIR__) . '/lib/, or call Fiskal\\Loader::setLibraryPath() first';
     }

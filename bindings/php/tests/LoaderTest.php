@@ -76,6 +76,8 @@ final class LoaderTest extends TestCase
         self::assertSame('-', $previous, 'no FFI\Exception in the chain');
         self::assertStringContainsString('FISKAL_LIB is not set', $message);
         self::assertStringContainsString('set FISKAL_LIB=/path/to/libfiskal.so', $message);
+        // How to get the Windows build, whose file name the loader looks for there.
+        self::assertStringContainsString('scripts/build-windows writes target/windows/x86_64/fiskal.dll', $message);
         // Uncaught, the first thing PHP prints is the LoadException.
         self::assertNotSame(0, $code);
         self::assertStringContainsString('Uncaught Fiskal\\LoadException: cannot load the fiskal library', $err);

@@ -43,8 +43,16 @@ pub(crate) union VariantValue {
     pub(crate) i4: i32,
     pub(crate) r8: f64,
     pub(crate) s: StrVal,
-    pub(crate) tm: [u64; 7],
+    pub(crate) tm: Tm,
 }
+
+/// `struct tm` as raw words. Linux (glibc): nine `int`s, then `tm_gmtoff` and `tm_zone`, 56
+/// bytes. Windows (the CRT's `struct tm`, which MinGW shares): the nine `int`s alone, 36 bytes,
+/// so the union and `tVariant` are smaller there (48 bytes on x86-64).
+#[cfg(unix)]
+type Tm = [u64; 7];
+#[cfg(windows)]
+type Tm = [u32; 9];
 
 /// `tVariant` of the Native API's `types.h`.
 #[repr(C)]
@@ -57,14 +65,26 @@ pub(crate) struct TVariant {
 
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
 const _: () = assert!(std::mem::size_of::<TVariant>() == 64);
+#[cfg(all(windows, target_pointer_width = "64"))]
+const _: () = assert!(std::mem::size_of::<TVariant>() == 48);
 
 impl TVariant {
     pub(crate) fn empty() -> TVariant {
         TVariant {
-            value: VariantValue { tm: [0; 7] },
+            value: VariantValue { tm: Tm::default() },
             elements: 0,
             vt: VT_EMPTY,
         }
+    }
+
+    /// Fills the value with garbage: every word of the union (`struct tm`'s size) set to
+    /// `byte`, so the first byte of the value is `byte` whatever the type says.
+    pub(crate) fn fill_value(&mut self, byte: u8) {
+        let mut words = Tm::default();
+        for w in &mut words {
+            *w = byte.into();
+        }
+        self.value.tm = words;
     }
 }
 
