@@ -60,13 +60,13 @@ pub use crate::client::{
     fiskal_client, fiskal_client_free, fiskal_client_new, fiskal_client_status,
     fiskal_client_submit,
 };
-pub use crate::verdict::fiskal_validate_verdict;
 pub use crate::outbox::{
     fiskal_outbox, fiskal_outbox_audit, fiskal_outbox_cancel, fiskal_outbox_drain,
     fiskal_outbox_enqueue, fiskal_outbox_free, fiskal_outbox_get, fiskal_outbox_list,
     fiskal_outbox_observer, fiskal_outbox_open, fiskal_outbox_poke, fiskal_outbox_reconcile,
     fiskal_outbox_requeue, fiskal_outbox_start, fiskal_outbox_stats, fiskal_outbox_stop,
 };
+pub use crate::verdict::fiskal_validate_verdict;
 
 use crate::error::{finish, last_error_code, last_error_json};
 use crate::io::{check_out, free_string, input_str, write_string, write_to_buffer};
