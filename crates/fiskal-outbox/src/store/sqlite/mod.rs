@@ -53,6 +53,9 @@ impl SqliteStore {
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| open_error(path, e))?;
+        // Room for every statement of the worker's hot path (claim, load, update, audit,
+        // lease, route alarm, enqueue): each is parsed once per connection, not per call.
+        conn.set_prepared_statement_cache_capacity(32);
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(|e| open_error(path, e))?;
@@ -144,11 +147,12 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
         })?),
         None => None,
     };
-    let changed = conn.execute(
+    let changed = conn.prepare_cached(
         "UPDATE entries SET state = ?1, version = ?2, attempt = ?3, tries = ?4, provider_id = ?5,
             due_at = ?6, deadline = ?7, fiscal_json = ?8, last_code = ?9, last_message = ?10,
             state_since = ?11, updated_at = ?12, provider = ?15
          WHERE key = ?13 AND version = ?14",
+    )?.execute(
         params![
             n.state.name(),
             to_i64(n.version),
@@ -175,21 +179,21 @@ fn write(conn: &Connection, cur: &Entry, p: &Plan) -> Result<(), OutboxError> {
         });
     }
     {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt, who, note)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                n.key,
-                n.updated_at.0,
-                cur.state.name(),
-                n.state.name(),
-                p.reason.name(),
-                p.detail,
-                n.attempt,
-                p.operator.as_ref().map(|o| o.0.as_str()),
-                p.operator.as_ref().map(|o| o.1.as_str()),
-            ],
-        )?;
+        )?
+        .execute(params![
+            n.key,
+            n.updated_at.0,
+            cur.state.name(),
+            n.state.name(),
+            p.reason.name(),
+            p.detail,
+            n.attempt,
+            p.operator.as_ref().map(|o| o.0.as_str()),
+            p.operator.as_ref().map(|o| o.1.as_str()),
+        ])?;
     }
     route_alarm(conn, n, p.reason)?;
     Ok(())
@@ -214,10 +218,8 @@ fn route_alarm(conn: &Connection, n: &Entry, reason: EventKind) -> Result<(), Ou
             )?;
         }
         RouteAlarmChange::Clear => {
-            conn.execute(
-                "DELETE FROM route_alarms WHERE route = ?1",
-                params![n.provider],
-            )?;
+            conn.prepare_cached("DELETE FROM route_alarms WHERE route = ?1")?
+                .execute(params![n.provider])?;
         }
         RouteAlarmChange::Keep => {}
     }
@@ -232,8 +234,9 @@ fn lease(
     lease: Duration,
 ) -> Result<Entry, OutboxError> {
     let n = extend_lease(cur, now, lease);
-    let changed = conn.execute(
+    let changed = conn.prepare_cached(
         "UPDATE entries SET version = ?1, due_at = ?2, updated_at = ?3 WHERE key = ?4 AND version = ?5",
+    )?.execute(
         params![
             to_i64(n.version),
             n.due_at.map(|t| t.0),
@@ -277,25 +280,27 @@ fn insert(
         });
     }
     let deadline = enqueued_deadline(cfg, now);
-    tx.execute(
-        &format!(
-            "INSERT INTO entries ({COLUMNS}) VALUES
+    tx.prepare_cached(&format!(
+        "INSERT INTO entries ({COLUMNS}) VALUES
              (?1, ?2, ?3, ?4, 'queued', 1, 1, 0, NULL, ?5, ?6, NULL, NULL, NULL, ?5, ?5, ?5)"
-        ),
-        params![
-            new.key,
-            json,
-            hash,
-            new.provider,
-            now.0,
-            deadline.map(|t| t.0)
-        ],
-    )?;
-    tx.execute(
+    ))?
+    .execute(params![
+        new.key,
+        json,
+        hash,
+        new.provider,
+        now.0,
+        deadline.map(|t| t.0)
+    ])?;
+    tx.prepare_cached(
         "INSERT INTO audit (key, at, from_state, to_state, reason, detail, attempt)
          VALUES (?1, ?2, NULL, 'queued', 'enqueued', ?3, 1)",
-        params![new.key, now.0, format!("provider {}", new.provider)],
-    )?;
+    )?
+    .execute(params![
+        new.key,
+        now.0,
+        format!("provider {}", new.provider)
+    ])?;
     let entry = load(tx, new.key)?.ok_or_else(|| corrupt(new.key, "vanished after insert"))?;
     Ok(Enqueued {
         entry,
@@ -436,7 +441,7 @@ impl Store for SqliteStore {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let due: Vec<Entry> = {
-            let mut stmt = tx.prepare(&format!(
+            let mut stmt = tx.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM entries
                  WHERE due_at IS NOT NULL AND due_at <= ?1
                  ORDER BY due_at, id LIMIT ?2"

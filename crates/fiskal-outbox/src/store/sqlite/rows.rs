@@ -130,12 +130,10 @@ pub(super) fn entries(
 }
 
 pub(super) fn load(conn: &Connection, key: &str) -> Result<Option<Entry>, OutboxError> {
+    // Cached: the worker loads an entry for every change it writes.
     let raw = conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM entries WHERE key = ?1"),
-            [key],
-            raw_row,
-        )
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM entries WHERE key = ?1"))?
+        .query_row([key], raw_row)
         .optional()?;
     raw.map(entry_of).transpose()
 }
