@@ -41,10 +41,12 @@
 
 mod answer;
 mod commit;
+mod config;
 mod counters;
 mod route;
 
 pub use answer::PROVIDER_ID_MISMATCH;
+pub use config::WorkerConfig;
 pub use route::{Failover, Route};
 
 use answer::{local_refusal, not_our_receipt, same_document, still_unknown, EventOwned};
@@ -65,59 +67,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
-
-/// How the worker runs.
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    /// Entries handled at once (in-flight provider calls). Default 16.
-    pub concurrency: usize,
-    /// Lease of a claimed entry: if this worker has not written an answer by then, another
-    /// claim treats it as dead (sending → in_doubt). Must exceed [`Self::call_timeout`].
-    /// Default 60 s.
-    pub lease: Duration,
-    /// Longest wait for one provider call; a submit without an answer by then is in doubt, a
-    /// status call is retried later. Default 30 s.
-    pub call_timeout: Duration,
-    /// Longest sleep when nothing is due (entries enqueued by other processes are seen within
-    /// this). Default 1 s. [`Worker::wake`] cuts it short in-process.
-    pub idle_wait: Duration,
-    /// How often entries past their deadline are moved to `stuck`. Default 30 s.
-    pub stuck_scan: Duration,
-    /// Automatic resubmits (new attempt id) after register refusals; beyond, the entry waits
-    /// in `failed_at_register` for an operator (and becomes `stuck` at its deadline).
-    /// Default 2.
-    pub register_resubmits: u32,
-    /// Register codes never resubmitted automatically (the receipt itself must change).
-    pub no_resubmit_codes: Vec<String>,
-    /// On shutdown, how long in-flight calls may finish; then they are abandoned (their leases
-    /// run out and the entries are resolved as in doubt by the next run). Default 30 s.
-    pub drain_timeout: Duration,
-    /// The shop's offset from UTC in minutes, for the document time sent to providers (the
-    /// enqueue time in local time). Default 180 (Moscow).
-    pub utc_offset_minutes: i32,
-    /// How long after `done` a receipt the provider reports as not delivered to the ОФД
-    /// (`ofd_delivered == false`) may stay so before [`reconcile`](crate::reconcile::reconcile)
-    /// lists it as "fiscalised but not delivered" (a register sends its documents to the ОФД
-    /// within minutes when it is online). Default 1 hour.
-    pub ofd_delivery_grace: Duration,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        WorkerConfig {
-            concurrency: 16,
-            lease: Duration::from_secs(60),
-            call_timeout: Duration::from_secs(30),
-            idle_wait: Duration::from_secs(1),
-            stuck_scan: Duration::from_secs(30),
-            register_resubmits: 2,
-            no_resubmit_codes: Vec::new(),
-            drain_timeout: Duration::from_secs(30),
-            utc_offset_minutes: 180,
-            ofd_delivery_grace: Duration::from_secs(60 * 60),
-        }
-    }
-}
 
 /// How many `failed_at_register` entries one scan looks at (oldest first).
 const RESUBMIT_SCAN: usize = 1000;
