@@ -292,8 +292,10 @@ fn textual_separator(rest: &[u8]) -> Option<(SeparatorForm, usize)> {
     })
 }
 
-/// Normalises `input`. `textual` enables the textual separator forms.
-pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkError> {
+/// What every normalisation does before it scans the body: the length bound, the surrounding
+/// whitespace (trimmed, with its warning) and the keyboard-layout check. Returns the trimmed
+/// text, the character position of its first character in `input`, and the warnings so far.
+fn prologue(input: &str) -> Result<(&str, usize, Vec<Warning>), MarkError> {
     // Bound the work before anything else. `chars().count()` stops being cheap only far
     // above the limit, and the byte length bounds the char count from above.
     if input.len() > MAX_INPUT_CHARS {
@@ -329,6 +331,12 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
             }
         }
     }
+    Ok((text, first_char, warnings))
+}
+
+/// Normalises `input`. `textual` enables the textual separator forms.
+pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkError> {
+    let (text, first_char, mut warnings) = prologue(input)?;
 
     let bytes = text.as_bytes();
     let mut body = Vec::with_capacity(bytes.len());

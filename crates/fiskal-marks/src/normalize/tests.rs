@@ -14,41 +14,9 @@ struct Reference {
 }
 
 fn reference(input: &str, textual: bool) -> Result<Reference, MarkError> {
-    // Bound the work before anything else. `chars().count()` stops being cheap only far
-    // above the limit, and the byte length bounds the char count from above.
-    if input.len() > MAX_INPUT_CHARS {
-        let length = input.chars().count();
-        if length > MAX_INPUT_CHARS {
-            return Err(MarkError::TooLong {
-                length,
-                max: MAX_INPUT_CHARS,
-            });
-        }
-    }
-    let mut warnings = Vec::new();
-    let trimmed_start = input.trim_start_matches(is_trim);
-    let lead_bytes = input.len() - trimmed_start.len();
-    let text = trimmed_start.trim_end_matches(is_trim);
-    if text.len() != input.len() {
-        warnings.push(Warning::SurroundingWhitespace);
-    }
-    let first_char = if lead_bytes == 0 {
-        0
-    } else {
-        input[..lead_bytes].chars().count()
-    };
-
-    // The keyboard-layout check comes first: it explains every later error at once.
-    if !text.is_ascii() {
-        for (i, c) in text.chars().enumerate() {
-            if is_russian_layout_char(c) {
-                return Err(MarkError::RussianKeyboardLayout {
-                    position: first_char + i,
-                    found: c,
-                });
-            }
-        }
-    }
+    // The same prologue as `normalize` (unchanged by the fast scan); the loop below is the
+    // per-character reference.
+    let (text, first_char, mut warnings) = prologue(input)?;
 
     let bytes = text.as_bytes();
     let mut body = Vec::with_capacity(bytes.len());
