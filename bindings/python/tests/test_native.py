@@ -211,3 +211,93 @@ def test_many_items_and_marks_from_dicts() -> None:
     text = json.dumps(r, ensure_ascii=False, default=str)
     assert fiskal.validate(r) == c_abi(text)
     assert fiskal.to_tlv(r).hex == fiskal.call("to_tlv", text)["hex"]
+
+
+class _Quantity(int):
+    """An int whose ``str`` is not its digits (like ``IntEnum`` before Python 3.11)."""
+
+    def __str__(self) -> str:
+        return "three"
+
+
+class _Name(str):
+    pass
+
+
+class _Money(Decimal):
+    pass
+
+
+def test_subclasses_read_as_json_dumps_writes_them(sample: Dict[str, Any]) -> None:
+    # json.dumps writes an int subclass as its digits whatever its __str__ says; the native
+    # reader did str() and refused "three" (issue 19: ints are read by value now).
+    r = copy.deepcopy(sample)
+    r["items"][0]["quantity"] = _Quantity(3)
+    r["items"][0]["name"] = _Name("Носки шерстяные")
+    r["items"][0]["price"] = _Money("199.90")
+    text = json.dumps(r, ensure_ascii=False, default=str)
+    got = fiskal.validate(r)
+    assert got == fiskal.validate(text)
+    assert got["items"][0]["quantity"] == "3"
+    assert got["items"][0]["name"] == "Носки шерстяные"
+    assert fiskal.to_tlv(r).hex == fiskal.to_tlv(text).hex
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Socks",  # ASCII: CPython's UTF-8 view is the str's own data
+        "Носки «шерсть»",  # Cyrillic (two bytes each) and characters CP866 lacks
+        "Чай \U0001f375 зелёный",  # a four-byte character
+        "Кофе\tмолотый \"Арабика\" \\ 250 г",  # characters JSON escapes
+    ],
+)
+def test_text_of_every_width_reads_as_its_json_text(sample: Dict[str, Any], name: str) -> None:
+    r = copy.deepcopy(sample)
+    r["items"][0]["name"] = name
+    r["cashier"] = {"name": name}
+    text = json.dumps(r, ensure_ascii=False)
+    try:
+        want: Any = fiskal.validate(text)
+    except fiskal.FiskalError as e:
+        got = error_of(fiskal.validate, r)
+        assert (got.code, got.path, got.details) == (e.code, e.path, e.details)
+        return
+    assert fiskal.validate(r) == want
+    # Reading the same str objects again (CPython keeps their UTF-8 form) gives the same.
+    assert fiskal.validate(r) == want
+
+
+def test_a_lone_surrogate_names_its_field(sample: Dict[str, Any]) -> None:
+    # A str with no UTF-8 form: a typed error naming the field, never a crash.
+    r = copy.deepcopy(sample)
+    r["items"][0]["name"] = "Носки \ud800"
+    with pytest.raises((fiskal.ArgumentError, UnicodeEncodeError)) as info:
+        fiskal.validate(r)
+    if fiskal.NATIVE:
+        assert isinstance(info.value, fiskal.ArgumentError)
+        assert (info.value.code, info.value.path) == (102, "items[0].name")
+    r = copy.deepcopy(sample)
+    r["items"][0]["price"] = "1\udc00"
+    with pytest.raises((fiskal.ArgumentError, UnicodeEncodeError)) as info:
+        fiskal.validate(r)
+    if fiskal.NATIVE:
+        assert isinstance(info.value, fiskal.ArgumentError)
+        assert (info.value.code, info.value.path) == (102, "items[0].price")
+
+
+def outcome(receipt: Any) -> Any:
+    """What validate makes of a receipt: the normalised receipt, or the error's code, path and
+    details."""
+    try:
+        return dict(fiskal.validate(receipt))
+    except fiskal.FiskalError as e:
+        return (e.code, e.path, e.details)
+
+
+def test_big_and_negative_ints(sample: Dict[str, Any]) -> None:
+    # Beyond 64 bits and below zero, as the text path reads them.
+    for q in (2**70, 2**63, -(2**63) - 1, -3, 0):
+        r = copy.deepcopy(sample)
+        r["items"][0]["quantity"] = q
+        assert outcome(r) == outcome(json.dumps(r, ensure_ascii=False)), q

@@ -95,6 +95,12 @@ pub fn encode_into(s: &str, out: &mut Vec<u8>) -> Result<(), Vec<Unencodable>> {
         return Ok(());
     }
     out.reserve(s.len());
+    let start = out.len();
+    if scan(s, |b| out.push(b)) {
+        return Ok(());
+    }
+    // Something has no CP866 code: name every such character.
+    out.truncate(start);
     let mut bad = Vec::new();
     for (index, ch) in s.chars().enumerate() {
         match encode_char(ch) {
@@ -116,9 +122,53 @@ pub fn encode(s: &str) -> Result<Vec<u8>, Vec<Unencodable>> {
     Ok(out)
 }
 
+/// Walks `s` byte by byte, handing `emit` the CP866 byte of every character, and stops at the
+/// first character CP866 lacks (returns `false`; `true` when all were encoded).
+///
+/// The same mapping as [`encode_char`] per character (a test holds it to that for every
+/// character up to U+FFFF), but ASCII and the two-byte UTF-8 sequences of the Cyrillic block
+/// (lead byte 0xD0 / 0xD1: almost all non-ASCII receipt text) are read without decoding a
+/// `char`; any other character goes through [`encode_char`].
+#[inline]
+fn scan(s: &str, mut emit: impl FnMut(u8)) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&lead) = b.get(i) {
+        if lead < 0x80 {
+            emit(lead);
+            i += 1;
+            continue;
+        }
+        // `s` is UTF-8: a 0xD0 / 0xD1 lead byte is followed by a continuation byte 0x80..=0xBF,
+        // and the pair is U+0400..=U+043F / U+0440..=U+047F.
+        let byte = match (lead, b.get(i + 1)) {
+            (0xD0, Some(&0x81)) => Some(0xF0),                // Ё U+0401
+            (0xD0, Some(&c @ 0x90..=0xBF)) => Some(c - 0x10), // А..п U+0410..U+043F → 0x80..0xAF
+            (0xD1, Some(&c @ 0x80..=0x8F)) => Some(c + 0x60), // р..я U+0440..U+044F → 0xE0..0xEF
+            (0xD1, Some(&0x91)) => Some(0xF1),                // ё U+0451
+            _ => None,
+        };
+        if let Some(byte) = byte {
+            emit(byte);
+            i += 2;
+            continue;
+        }
+        // Any other character: decoded (`i` is on a character boundary) and looked up.
+        let Some(ch) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        match encode_char(ch) {
+            Some(byte) => emit(byte),
+            None => return false,
+        }
+        i += ch.len_utf8();
+    }
+    true
+}
+
 /// Lists the characters of `s` that CP866 cannot encode (empty when all can).
 pub fn unencodable(s: &str) -> Vec<Unencodable> {
-    if s.is_ascii() {
+    if s.is_ascii() || scan(s, |_| ()) {
         return Vec::new();
     }
     s.chars()
@@ -126,6 +176,17 @@ pub fn unencodable(s: &str) -> Vec<Unencodable> {
         .filter(|(_, c)| encode_char(*c).is_none())
         .map(|(index, ch)| Unencodable { index, ch })
         .collect()
+}
+
+/// The CP866 length of `s` in bytes when every character is encodable (one walk), else `None`
+/// ([`unencodable`] names them).
+#[inline]
+pub fn encoded_len(s: &str) -> Option<usize> {
+    if s.is_ascii() {
+        return Some(s.len());
+    }
+    let mut len = 0;
+    scan(s, |_| len += 1).then_some(len)
 }
 
 /// The CP866 length of `s` in bytes (one byte per character), whether or not it is encodable.
@@ -174,6 +235,59 @@ mod tests {
         assert_eq!(chars, vec!['«', '»', '—', '€']);
         assert_eq!(bad[0].index, 0);
         assert_eq!(bad[1].index, 8);
+    }
+
+    /// The byte-level walk of `encode_into` / `unencodable` against `encode_char` per character.
+    fn per_char(s: &str) -> Result<Vec<u8>, Vec<Unencodable>> {
+        let mut out = Vec::new();
+        let mut bad = Vec::new();
+        for (index, ch) in s.chars().enumerate() {
+            match encode_char(ch) {
+                Some(b) => out.push(b),
+                None => bad.push(Unencodable { index, ch }),
+            }
+        }
+        if bad.is_empty() {
+            Ok(out)
+        } else {
+            Err(bad)
+        }
+    }
+
+    #[test]
+    fn fast_walk_agrees_with_encode_char_for_every_bmp_character() {
+        for cp in 0..=0xFFFFu32 {
+            let Some(ch) = char::from_u32(cp) else {
+                continue;
+            };
+            // Alone, after a Cyrillic letter and before one (the walk's state between them).
+            for s in [ch.to_string(), format!("ж{ch}"), format!("{ch}Ё1")] {
+                let want = per_char(&s);
+                assert_eq!(encode(&s), want, "{s:?}");
+                assert_eq!(encoded_len(&s), want.as_ref().ok().map(Vec::len), "{s:?}");
+                let none = unencodable(&s).is_empty();
+                assert_eq!(none, want.is_ok(), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_walk_on_mixed_text() {
+        for s in [
+            "Товар номер 00001, артикул ABC-000001 синий",
+            "Ёлка ёжик №5 ° ±",
+            "Чай \u{1F375} «зелёный» — 100 г",
+            "ѐЀѓѢ",
+            "",
+        ] {
+            assert_eq!(encode(s), per_char(s), "{s:?}");
+            assert_eq!(encoded_len(s), per_char(s).ok().map(|b| b.len()), "{s:?}");
+            assert_eq!(
+                unencodable(s),
+                per_char(s).err().unwrap_or_default(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,11 @@
 //!
 //! The `pythonize` crate was not used: its `deserialize_newtype_struct` cannot hand the model a
 //! `RawValue`, so no amount would deserialize, and it names no `Decimal`.
+//!
+//! Speed (issue 19; `callgrind` of `validate(dict)`, benches/README.md "peers"): the text of a
+//! `str` is read in place where the running CPython allows it (3.10+, [`utf8_view`]), values
+//! of the common exact types are told apart by one type-pointer comparison each, and an amount
+//! becomes its JSON text in one allocation.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -47,10 +52,12 @@ impl From<PyErr> for DeError {
     }
 }
 
-/// The Python types the deserializer tells apart.
+/// The Python types the deserializer tells apart, and how a `str` is read.
 pub(crate) struct Types<'py> {
     /// `decimal.Decimal`.
     pub(crate) decimal: Bound<'py, PyAny>,
+    /// The running interpreter has `PyUnicode_AsUTF8AndSize` in its stable ABI (3.10+).
+    utf8_view: bool,
 }
 
 /// `decimal.Decimal`, imported once per interpreter.
@@ -64,7 +71,88 @@ impl<'py> Types<'py> {
         })?;
         Ok(Types {
             decimal: decimal.bind(py).clone(),
+            utf8_view: utf8_view::available(py),
         })
+    }
+
+    /// The UTF-8 text of `s`: read in place on CPython 3.10+, else encoded into a `bytes`.
+    fn text<'a>(&self, s: &'a Bound<'py, PyString>) -> Result<Text<'a, 'py>, DeError> {
+        if self.utf8_view {
+            Ok(Text::View(utf8_view::view(s)?))
+        } else {
+            Ok(Text::Bytes(Utf8::new(s)?))
+        }
+    }
+}
+
+/// The UTF-8 text of a `str`, borrowed from it (CPython 3.10+) or held in a `bytes` object.
+enum Text<'a, 'py> {
+    View(&'a str),
+    Bytes(Utf8<'py>),
+}
+
+impl Text<'_, '_> {
+    fn as_str(&self) -> Result<&str, DeError> {
+        match self {
+            Text::View(s) => Ok(s),
+            Text::Bytes(b) => b.as_str(),
+        }
+    }
+}
+
+/// `PyUnicode_AsUTF8AndSize`: the UTF-8 text of a `str` without a copy.
+///
+/// The wheel stays `cp38-abi3` (one wheel for every CPython 3.8+; scripts/test-python checks the
+/// tag): the function is in the stable ABI only from CPython 3.10
+/// (<https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_AsUTF8AndSize>, "Changed in
+/// version 3.10: this function is a part of the limited API"), so it is called only when the
+/// running interpreter is 3.10 or newer; 3.8 and 3.9 keep encoding into a `bytes` object. An
+/// `abi3-py310` wheel would need no version check but would refuse 3.8 and 3.9, which still
+/// run on servers this package targets (Ubuntu 20.04 ships 3.8, Debian 11 ships 3.9).
+///
+/// CPython keeps the UTF-8 text with the `str` once asked for it (an ASCII `str` is its own
+/// UTF-8; another one gets a cached copy, freed with it), so the slice lives as long as the
+/// `str`, and the `&Bound` it is borrowed from keeps the `str` alive.
+mod utf8_view {
+    use pyo3::ffi;
+    use pyo3::prelude::*;
+    use pyo3::types::PyString;
+    use std::os::raw::c_char;
+
+    extern "C" {
+        // Declared here: pyo3-ffi declares it only for `abi3-py310` and non-abi3 builds. Every
+        // CPython since 3.3 exports it with this signature.
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut ffi::PyObject,
+            size: *mut ffi::Py_ssize_t,
+        ) -> *const c_char;
+    }
+
+    /// Whether the running interpreter is CPython 3.10 or newer (asked once per process).
+    pub(super) fn available(py: Python<'_>) -> bool {
+        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVAILABLE.get_or_init(|| py.version_info() >= (3, 10))
+    }
+
+    /// The UTF-8 text of `s`, borrowed from it. Call only where [`available`] said so.
+    pub(super) fn view<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+        let mut size: ffi::Py_ssize_t = 0;
+        // SAFETY: `s` is a live `str` (the `Bound` holds a reference and the GIL is held);
+        // `size` is a valid place to write the length to. The function is in the stable ABI of
+        // the running interpreter (`available`).
+        let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+        if data.is_null() {
+            // A `str` that has no UTF-8 form (a lone surrogate): CPython set UnicodeEncodeError.
+            return Err(PyErr::fetch(s.py()));
+        }
+        let len = usize::try_from(size)
+            .map_err(|_| pyo3::exceptions::PySystemError::new_err("negative str size"))?;
+        // SAFETY: CPython returned `len` bytes at `data`, owned by the `str` and unchanged for
+        // its life (a `str` is immutable); `'a` borrows the `Bound` that keeps it alive.
+        let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
+        // SAFETY: the bytes are the output of CPython's strict UTF-8 encoder, which writes
+        // only valid UTF-8 (PyO3's own `PyString::to_str` relies on the same).
+        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
 }
 
@@ -77,8 +165,8 @@ enum Kind<'a, 'py> {
     None,
     Dict(&'a Bound<'py, PyDict>),
     List(&'a Bound<'py, PyAny>),
-    /// A `Decimal`: its exact text, as a JSON string.
-    Decimal(String),
+    /// A `Decimal`: its exact text (`str(d)`), read as a JSON string.
+    Decimal(Bound<'py, PyString>),
     /// An object with `to_json()`: what it returned.
     Converted(Bound<'py, PyAny>),
 }
@@ -97,13 +185,29 @@ impl<'a, 'py> PyDe<'a, 'py> {
 
     fn kind(&self) -> Result<Kind<'a, 'py>, DeError> {
         let o = self.obj;
-        // Exact types first (the common case), then subclasses, as json.dumps does.
-        if let Ok(s) = o.cast::<PyString>() {
+        // The exact types of a receipt first, one type-pointer comparison each (a `Decimal`
+        // too: money as a `Decimal` is common); then the general checks, subclasses included,
+        // in json.dumps' order (an exact type lands in the same branch either way).
+        if let Ok(s) = o.cast_exact::<PyString>() {
             return Ok(Kind::Str(s));
         }
-        // Money as a `Decimal` is common: an exact type check (a pointer comparison) first.
-        if o.get_type().is(&self.types.decimal) {
-            return Ok(Kind::Decimal(Utf8::new(&o.str()?)?.as_str()?.to_owned()));
+        if std::ptr::eq(o.get_type_ptr().cast(), self.types.decimal.as_ptr()) {
+            return Ok(Kind::Decimal(o.str()?));
+        }
+        if let Ok(i) = o.cast_exact::<PyInt>() {
+            return Ok(Kind::Int(i));
+        }
+        if let Ok(d) = o.cast_exact::<PyDict>() {
+            return Ok(Kind::Dict(d));
+        }
+        if o.is_exact_instance_of::<PyList>() {
+            return Ok(Kind::List(o));
+        }
+        if o.is_none() {
+            return Ok(Kind::None);
+        }
+        if let Ok(s) = o.cast::<PyString>() {
+            return Ok(Kind::Str(s));
         }
         if let Ok(b) = o.cast::<PyBool>() {
             return Ok(Kind::Bool(b.is_true()));
@@ -124,7 +228,7 @@ impl<'a, 'py> PyDe<'a, 'py> {
             return Ok(Kind::Float(f.value()));
         }
         if o.is_instance(&self.types.decimal)? {
-            return Ok(Kind::Decimal(Utf8::new(&o.str()?)?.as_str()?.to_owned()));
+            return Ok(Kind::Decimal(o.str()?));
         }
         if let Ok(to_json) = o.getattr("to_json") {
             if to_json.is_callable() {
@@ -140,9 +244,14 @@ impl<'a, 'py> PyDe<'a, 'py> {
     /// The JSON text of the value (for a `RawValue`: money and quantities).
     fn json_text(&self) -> Result<String, DeError> {
         Ok(match self.kind()? {
-            Kind::Str(s) => json_string(Utf8::new(s)?.as_str()?),
+            Kind::Str(s) => json_string(self.types.text(s)?.as_str()?),
             Kind::Bool(b) => b.to_string(),
-            Kind::Int(i) => i.str()?.to_cow()?.into_owned(),
+            // The digits of the value, as json.dumps writes them (`int.__repr__`, whatever a
+            // subclass' `__str__` says); beyond 64 bits through Python's `str`.
+            Kind::Int(i) => match i.extract::<i64>() {
+                Ok(n) => n.to_string(),
+                Err(_) => self.types.text(&i.str()?)?.as_str()?.to_owned(),
+            },
             // Python's repr of a float is what json.dumps writes (shortest round-trip digits).
             Kind::Float(f) if f.is_finite() => self.obj.repr()?.to_cow()?.into_owned(),
             Kind::Float(f) => {
@@ -153,7 +262,7 @@ impl<'a, 'py> PyDe<'a, 'py> {
             Kind::None => "null".to_owned(),
             // A Decimal's text is digits, a sign, a point, an exponent or a NaN/Infinity word:
             // nothing to escape.
-            Kind::Decimal(text) => format!("\"{text}\""),
+            Kind::Decimal(s) => quoted(self.types.text(&s)?.as_str()?),
             Kind::Converted(v) => PyDe::new(&v, self.types).json_text()?,
             Kind::Dict(_) | Kind::List(_) => {
                 let v: serde_json::Value =
@@ -180,8 +289,21 @@ impl<'py> Utf8<'py> {
     }
 }
 
+/// `s` between double quotes, in one allocation.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+    out
+}
+
 /// A JSON string literal of `s`.
 fn json_string(s: &str) -> String {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // Nothing to escape (the usual amount such as "199.90").
+        return quoted(s);
+    }
     // Serialising a str cannot fail.
     serde_json::to_string(s).unwrap_or_default()
 }
@@ -191,7 +313,7 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.kind()? {
-            Kind::Str(s) => visitor.visit_str(Utf8::new(s)?.as_str()?),
+            Kind::Str(s) => visitor.visit_str(self.types.text(s)?.as_str()?),
             Kind::Bool(b) => visitor.visit_bool(b),
             Kind::Int(i) => {
                 if let Ok(u) = i.extract::<u64>() {
@@ -205,10 +327,12 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             }
             Kind::Float(f) => visitor.visit_f64(f),
             Kind::None => visitor.visit_unit(),
-            Kind::Decimal(text) => visitor.visit_string(text),
+            Kind::Decimal(s) => visitor.visit_str(self.types.text(&s)?.as_str()?),
             Kind::Dict(d) => visitor.visit_map(DictAccess::new(d, self.types)),
             Kind::List(l) => visitor.visit_seq(ListAccess {
                 items: l.try_iter()?,
+                // The length lets the model's `Vec` be allocated once.
+                remaining: l.len().ok(),
                 types: self.types,
             }),
             Kind::Converted(v) => PyDe::new(&v, self.types).deserialize_any(visitor),
@@ -245,7 +369,7 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
     ) -> Result<V::Value, DeError> {
         match self.kind()? {
             Kind::Str(s) => {
-                let text = Utf8::new(s)?;
+                let text = self.types.text(s)?;
                 visitor.visit_enum(de::value::StrDeserializer::<DeError>::new(text.as_str()?))
             }
             Kind::Dict(d) if d.len() == 1 => {
@@ -301,7 +425,7 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
                 self.value = Some(v);
                 // json.dumps writes int, float, bool and None keys as strings; a receipt has
                 // none, and any other key type fails there as here.
-                let key = Utf8::new(
+                let key = self.types.text(
                     k.cast::<PyString>()
                         .map_err(|_| DeError("keys must be str".to_owned()))?,
                 )?;
@@ -328,6 +452,8 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
 /// The items of a list or tuple, in order.
 struct ListAccess<'a, 'py> {
     items: Bound<'py, pyo3::types::PyIterator>,
+    /// How many items are left (`len()` of the list or tuple).
+    remaining: Option<usize>,
     types: &'a Types<'py>,
 }
 
@@ -339,9 +465,16 @@ impl<'de> SeqAccess<'de> for ListAccess<'_, '_> {
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(item) => seed.deserialize(PyDe::new(&item?, self.types)).map(Some),
+            Some(item) => {
+                self.remaining = self.remaining.map(|n| n.saturating_sub(1));
+                seed.deserialize(PyDe::new(&item?, self.types)).map(Some)
+            }
             None => Ok(None),
         }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.remaining
     }
 }
 

@@ -9,49 +9,118 @@ use crate::model::*;
 use crate::money::Money;
 use crate::path::{Path, ROOT};
 use crate::tag::{Len, Tag};
-use crate::tlv::{Tlv, Value};
+use crate::tlv::{Tlv, Value, HEADER_LEN};
 use crate::vat_totals::{written, RateTotals, Written};
 use crate::violation::ViolationKind;
 
 use super::invalid;
 
+/// What the encoder makes: the tree, or only the size the tree would encode to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The [`Tlv`] tree of the document ([`document`], [`item`]).
+    Tree,
+    /// Only its exact encoded size ([`document_len`], for the size rule of validation): the
+    /// same walk over the same tables and the same checks, without building a value.
+    Size,
+}
+
 /// The requisites of one level under construction, with what the whole document needs.
 pub(super) struct Enc {
+    mode: Mode,
+    /// The requisites of the current level ([`Mode::Tree`]; stays empty in [`Mode::Size`]).
     out: Vec<Tlv>,
+    /// The encoded size of the current level's requisites, headers included ([`Mode::Size`]).
+    size: usize,
     ffd: FfdVersion,
     /// VAT per rate of the items written so far, for the receipt totals 1102–1107.
     rates: RateTotals,
 }
 
 impl Enc {
-    fn new(ffd: FfdVersion) -> Enc {
+    fn new(ffd: FfdVersion, mode: Mode) -> Enc {
         Enc {
+            mode,
             out: Vec::new(),
+            size: 0,
             ffd,
             rates: RateTotals::default(),
         }
     }
 
     fn push(&mut self, tag: Tag, value: Value) {
-        self.out.push(Tlv { tag, value });
+        match self.mode {
+            Mode::Tree => self.out.push(Tlv { tag, value }),
+            // What `Tlv::encoded_len` counts for this requisite.
+            Mode::Size => self.size += HEADER_LEN + value.len(),
+        }
+    }
+
+    /// Writes an STLV `tag` whose children `write` puts on a new level (`capacity`: how many
+    /// are expected); when `skip_empty`, an STLV without children is left out.
+    fn nested<T>(
+        &mut self,
+        tag: Tag,
+        skip_empty: bool,
+        capacity: usize,
+        write: impl FnOnce(&mut Enc) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let inner = match self.mode {
+            Mode::Tree => Vec::with_capacity(capacity),
+            Mode::Size => Vec::new(),
+        };
+        let outer = std::mem::replace(&mut self.out, inner);
+        let outer_size = std::mem::replace(&mut self.size, 0);
+        let res = write(self);
+        let inner = std::mem::replace(&mut self.out, outer);
+        let inner_size = std::mem::replace(&mut self.size, outer_size);
+        let value = res?;
+        match self.mode {
+            Mode::Tree => {
+                if !(skip_empty && inner.is_empty()) {
+                    self.out.push(Tlv {
+                        tag,
+                        value: Value::Stlv(inner),
+                    });
+                }
+            }
+            // Every child adds at least its 4-byte header: no size means no child.
+            Mode::Size => {
+                if !(skip_empty && inner_size == 0) {
+                    self.size += HEADER_LEN + inner_size;
+                }
+            }
+        }
+        Ok(value)
     }
 
     fn text(&mut self, path: &Path<'_>, tag: Tag, s: &str) -> Result<(), Error> {
-        let mut bytes = cp866::encode(s).map_err(|bad| {
+        let not_cp866 = |bad: Vec<cp866::Unencodable>| {
             invalid(
                 path,
                 ViolationKind::NotCp866 {
                     chars: bad.iter().map(|u| u.ch).collect(),
                 },
             )
-        })?;
-        if let Some(Len::Fixed(n)) = tag.info().map(|i| i.len) {
-            let n = usize::from(n);
-            if bytes.len() < n {
-                bytes.resize(n, b' ');
+        };
+        let fixed = match tag.info().map(|i| i.len) {
+            Some(Len::Fixed(n)) => usize::from(n),
+            _ => 0,
+        };
+        match self.mode {
+            Mode::Tree => {
+                let mut bytes = cp866::encode(s).map_err(not_cp866)?;
+                if bytes.len() < fixed {
+                    bytes.resize(fixed, b' ');
+                }
+                self.push(tag, Value::Str(bytes));
+            }
+            Mode::Size => {
+                // One byte per character, padded to a fixed length as the tree is.
+                let len = cp866::encoded_len(s).ok_or_else(|| not_cp866(cp866::unencodable(s)))?;
+                self.size += HEADER_LEN + len.max(fixed);
             }
         }
-        self.push(tag, Value::Str(bytes));
         Ok(())
     }
 
@@ -155,14 +224,7 @@ impl Enc {
     /// group leaves empty ones out).
     fn group<M>(&mut self, g: &Group<M>, at: &At<'_>, m: Option<&M>) -> Result<(), Error> {
         let Some(m) = m else { return Ok(()) };
-        let outer = std::mem::take(&mut self.out);
-        let res = self.fields(g.fields, at.path, m);
-        let inner = std::mem::replace(&mut self.out, outer);
-        res?;
-        if !(g.skip_empty && inner.is_empty()) {
-            self.push(at.tag, Value::Stlv(inner));
-        }
-        Ok(())
+        self.nested(at.tag, g.skip_empty, 0, |e| e.fields(g.fields, at.path, m))
     }
 }
 
@@ -173,11 +235,30 @@ pub(super) fn kopecks(path: &Path<'_>, m: &Money) -> Result<u64, Error> {
 
 /// The document's requisites (see [`super::to_tlv`]).
 pub(super) fn document(r: &Receipt) -> Result<Vec<Tlv>, Error> {
-    let mut e = Enc::new(r.ffd);
+    let mut e = Enc::new(r.ffd, Mode::Tree);
     e.out.reserve(32 + r.items.len());
     e.fields(fields::RECEIPT, &ROOT, r)?;
     e.raw(&ROOT, &r.other_tags)?;
     Ok(e.out)
+}
+
+/// The encoded size of the document's requisites, what [`document`]'s children encode to (the
+/// same walk and the same errors, no tree built).
+pub(super) fn document_len(r: &Receipt) -> Result<usize, Error> {
+    let mut e = Enc::new(r.ffd, Mode::Size);
+    e.fields(fields::RECEIPT, &ROOT, r)?;
+    e.raw(&ROOT, &r.other_tags)?;
+    Ok(e.size)
+}
+
+/// The requisites of one item 1059 on the current level of `e`; returns the item sum and its
+/// VAT (kopecks).
+fn item_into(e: &mut Enc, p: &Path<'_>, it: &Item) -> Result<(u64, Option<u64>), Error> {
+    e.fields(fields::ITEM, p, it)?;
+    e.raw(p, &it.other_tags)?;
+    let sum = kopecks(&p.f("sum"), &it.sum)?;
+    let vat = vat_of_item(p, it, sum)?;
+    Ok((sum, vat))
 }
 
 /// One 1059 STLV; returns the children, the item sum and its VAT (kopecks).
@@ -186,12 +267,9 @@ pub(super) fn item(
     ffd: FfdVersion,
     it: &Item,
 ) -> Result<(Vec<Tlv>, u64, Option<u64>), Error> {
-    let mut e = Enc::new(ffd);
+    let mut e = Enc::new(ffd, Mode::Tree);
     e.out.reserve(14);
-    e.fields(fields::ITEM, p, it)?;
-    e.raw(p, &it.other_tags)?;
-    let sum = kopecks(&p.f("sum"), &it.sum)?;
-    let vat = vat_of_item(p, it, sum)?;
+    let (sum, vat) = item_into(&mut e, p, it)?;
     Ok((e.out, sum, vat))
 }
 
@@ -233,8 +311,8 @@ pub(super) fn correction_basis(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<
 
 pub(super) fn items(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
     for (i, it) in r.items.iter().enumerate() {
-        let (stlv, sum, vat) = item(&at.path.i(i), e.ffd, it)?;
-        e.push(at.tag, Value::Stlv(stlv));
+        // An item's fields never read the receipt's VAT totals (`rates`): they are added after.
+        let (sum, vat) = e.nested(at.tag, false, 14, |e| item_into(e, &at.path.i(i), it))?;
         e.rates.add(it.vat, sum, vat);
     }
     Ok(())
@@ -324,11 +402,9 @@ pub(super) fn mark_1163(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error
     let Some(m) = &it.mark else {
         if let Some(c) = &it.product_code {
             let path = at.base.f("product_code");
-            let outer = std::mem::take(&mut e.out);
-            let res = e.text(&path.f("value"), Tag(c.kind), &c.value);
-            let inner = std::mem::replace(&mut e.out, outer);
-            res?;
-            e.push(at.tag, Value::Stlv(inner));
+            e.nested(at.tag, false, 1, |e| {
+                e.text(&path.f("value"), Tag(c.kind), &c.value)
+            })?;
         }
         return Ok(());
     };
@@ -341,11 +417,9 @@ pub(super) fn mark_1163(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error
         _ => (0, String::new()),
     };
     if kind != 0 {
-        let outer = std::mem::take(&mut e.out);
-        let res = e.text(&at.path.f("value"), Tag(kind), &value);
-        let inner = std::mem::replace(&mut e.out, outer);
-        res?;
-        e.push(at.tag, Value::Stlv(inner));
+        e.nested(at.tag, false, 1, |e| {
+            e.text(&at.path.f("value"), Tag(kind), &value)
+        })?;
     }
     Ok(())
 }

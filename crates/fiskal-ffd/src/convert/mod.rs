@@ -66,6 +66,13 @@ pub fn to_tlv(r: &Receipt) -> Result<Tlv, Error> {
     })
 }
 
+/// The encoded size of [`to_tlv`]'s document, bytes (`to_tlv(r)?.encoded_len()`), with the same
+/// errors, computed without building the tree (validation's size rule when no document is
+/// wanted).
+pub(crate) fn encoded_len(r: &Receipt) -> Result<usize, Error> {
+    Ok(crate::tlv::HEADER_LEN + encode::document_len(r)?)
+}
+
 /// The 1059 «предмет расчета» TLV of one item, exactly as [`to_tlv`] writes it inside the
 /// document (so `item_to_tlv(..).encoded_len()` is the item's share of the document size).
 /// `index` only names the item in errors.

@@ -66,13 +66,13 @@ pub fn validate(r: &Receipt) -> Result<(), Vec<Violation>> {
 
 /// Validates with an explicit profile and returns every violation found (empty = valid).
 pub fn validate_with(r: &Receipt, profile: &Profile) -> Vec<Violation> {
-    check(r, profile).0
+    check(r, profile, false).0
 }
 
 /// Validates and, when valid, returns the TLV document, built once (validation needs it for the
 /// exact-size rule anyway). The one-call path from a receipt to its wire form.
 pub fn build(r: &Receipt, profile: &Profile) -> Result<crate::tlv::Tlv, crate::Error> {
-    match check(r, profile) {
+    match check(r, profile, true) {
         (v, Some(doc)) if v.is_empty() => Ok(doc),
         (v, _) if !v.is_empty() => Err(crate::Error::Invalid(v)),
         // Valid but not encodable cannot happen (validation covers what encoding needs); build
@@ -81,11 +81,17 @@ pub fn build(r: &Receipt, profile: &Profile) -> Result<crate::tlv::Tlv, crate::E
     }
 }
 
-fn check(r: &Receipt, profile: &Profile) -> (Vec<Violation>, Option<crate::tlv::Tlv>) {
+/// Every violation and, when `want_doc` and the size rule built it, the TLV document.
+fn check(
+    r: &Receipt,
+    profile: &Profile,
+    want_doc: bool,
+) -> (Vec<Violation>, Option<crate::tlv::Tlv>) {
     let mut c = Ctx {
         out: Vec::new(),
         v: r.ffd,
         profile,
+        want_doc,
         doc: None,
     };
     c.receipt(r);
@@ -96,6 +102,8 @@ struct Ctx<'p> {
     out: Vec<Violation>,
     v: FfdVersion,
     profile: &'p Profile,
+    /// Keep the document the size rule encodes ([`build`]); else only its size is computed.
+    want_doc: bool,
     doc: Option<crate::tlv::Tlv>,
 }
 
@@ -182,17 +190,21 @@ impl Ctx<'_> {
             self.push(path.to_string(), K::Required);
             return false;
         }
-        let bad = cp866::unencodable(s);
-        if !bad.is_empty() {
-            let mut chars = String::new();
-            for u in bad {
-                if !chars.contains(u.ch) {
-                    chars.push(u.ch);
+        // One walk for the usual text (all encodable: its length); the characters CP866 lacks
+        // are listed only when there are some.
+        let len = match cp866::encoded_len(s) {
+            Some(len) => len,
+            None => {
+                let mut chars = String::new();
+                for u in cp866::unencodable(s) {
+                    if !chars.contains(u.ch) {
+                        chars.push(u.ch);
+                    }
                 }
+                self.push(path.to_string(), K::NotCp866 { chars });
+                cp866::byte_len(s)
             }
-            self.push(path.to_string(), K::NotCp866 { chars });
-        }
-        let len = cp866::byte_len(s);
+        };
         if let Some(info) = tag.info() {
             let max = usize::from(info.len.max());
             if len > max {
@@ -479,12 +491,18 @@ impl Ctx<'_> {
         }
         // Only once every field is known to be representable: the exact encoded size.
         if let (true, Some(max)) = (self.out.is_empty(), self.profile.max_document_size) {
-            if let Ok(doc) = crate::convert::to_tlv(r) {
-                let size = doc.encoded_len();
-                if size > max {
-                    self.push(String::new(), K::DocumentTooLarge { max, actual: size });
-                }
-                self.doc = Some(doc);
+            // Only the verdict wanted (`validate_with`): the size without building the tree.
+            let size = if self.want_doc {
+                crate::convert::to_tlv(r).ok().map(|doc| {
+                    let size = doc.encoded_len();
+                    self.doc = Some(doc);
+                    size
+                })
+            } else {
+                crate::convert::encoded_len(r).ok()
+            };
+            if let Some(size) = size.filter(|&size| size > max) {
+                self.push(String::new(), K::DocumentTooLarge { max, actual: size });
             }
         }
     }
