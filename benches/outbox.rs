@@ -3,7 +3,8 @@
 //! against the ATOL emulator, against the provider client driven directly.
 //! Run: `cargo bench -p fiskal-benches --bench outbox -- --warm-up-time 1 --measurement-time 5`
 //! Memory with a large queue: `cargo bench -p fiskal-benches --bench outbox_memory`.
-//! Figures go to benches/README.md.
+//! Figures go to benches/README.md. The worker cases print their timing spans (where a
+//! receipt's time goes: `Worker::record_timings`) to stderr after their samples.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fiskal_emulator::atol::{AtolConfig as EmuConfig, AtolEmulator};
@@ -188,18 +189,27 @@ fn worker(c: &mut Criterion) {
         )
         .expect("open"),
     );
-    let routes: HashMap<String, Route<AtolClient>> =
-        [("atol".to_owned(), Route::new(client.clone()))].into();
-    let w = Worker::new(
-        Arc::clone(&store),
-        routes,
-        WorkerConfig {
-            concurrency: 64,
-            idle_wait: Duration::from_millis(5),
-            ..WorkerConfig::default()
-        },
-    )
-    .expect("worker");
+    let make = |held_polls: usize| {
+        let routes: HashMap<String, Route<AtolClient>> =
+            [("atol".to_owned(), Route::new(client.clone()))].into();
+        Worker::new(
+            Arc::clone(&store),
+            routes,
+            WorkerConfig {
+                concurrency: 64,
+                idle_wait: Duration::from_millis(5),
+                held_polls,
+                ..WorkerConfig::default()
+            },
+        )
+        .expect("worker")
+        .record_timings()
+        .expect("timings")
+    };
+    // Accepted entries kept by the task that sent them (the default) and, for comparison,
+    // every poll claimed again through the journal (`held_polls: 0`, the schedule before).
+    let kept = make(WorkerConfig::default().held_polls);
+    let claimed_again = make(0);
     const N: u64 = 640;
     let mut g = c.benchmark_group("receipts_to_done");
     g.sample_size(10);
@@ -211,38 +221,58 @@ fn worker(c: &mut Criterion) {
             direct(&rt, &client, &r, N, 64, run)
         })
     });
-    g.bench_function("outbox_enqueue_batch_then_worker_64_in_flight", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                run += 1;
-                let keys: Vec<String> = (0..N).map(|i| format!("w-{run}-{i}")).collect();
-                let start = Instant::now();
-                let batch: Vec<NewEntry<'_>> = keys
-                    .iter()
-                    .map(|k| NewEntry {
-                        key: k,
-                        receipt: &r,
-                        provider: "atol",
-                    })
-                    .collect();
-                store
-                    .enqueue_batch(&batch, Timestamp::now())
-                    .expect("batch");
-                // The timer is made inside the runtime (tokio::time needs its context).
-                let settled = rt.block_on(async {
-                    w.run_until_settled(tokio::time::sleep(Duration::from_secs(120)))
-                        .await
-                });
-                assert!(settled);
-                total += start.elapsed();
-            }
-            total
-        })
-    });
+    for (name, w) in [
+        ("outbox_enqueue_batch_then_worker_64_in_flight", &kept),
+        (
+            "outbox_enqueue_batch_then_worker_64_in_flight_polls_claimed_again",
+            &claimed_again,
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    run += 1;
+                    let keys: Vec<String> = (0..N).map(|i| format!("w-{run}-{i}")).collect();
+                    let start = Instant::now();
+                    let batch: Vec<NewEntry<'_>> = keys
+                        .iter()
+                        .map(|k| NewEntry {
+                            key: k,
+                            receipt: &r,
+                            provider: "atol",
+                        })
+                        .collect();
+                    store
+                        .enqueue_batch(&batch, Timestamp::now())
+                        .expect("batch");
+                    // The timer is made inside the runtime (tokio::time needs its context).
+                    let settled = rt.block_on(async {
+                        w.run_until_settled(tokio::time::sleep(Duration::from_secs(120)))
+                            .await
+                    });
+                    assert!(settled);
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+        print_timings(name, w);
+    }
     g.finish();
     rt.block_on(emu.shutdown());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The worker's timing spans so far, per receipt done, to stderr.
+fn print_timings<S: Store + 'static>(name: &str, w: &Worker<S, AtolClient>) {
+    let Some(t) = w.timings() else { return };
+    let done = w.counters().done.max(1);
+    eprintln!("\n{name}: timing spans over {done} receipts done (warm-up included)\n{t}");
+    for s in &t.spans {
+        let per = s.total.as_secs_f64() * 1e3 / done as f64;
+        eprintln!("  {:<15} {:>8.3} ms per receipt", s.span.name(), per);
+    }
 }
 
 criterion_group!(benches, enqueue, worker);

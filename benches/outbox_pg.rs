@@ -1,12 +1,18 @@
-//! The outbox on PostgreSQL (issue 14), measured by hand against a server (not in CI):
+//! The outbox on PostgreSQL (issue 14), measured by hand against a server (not in CI). Each
+//! figure has its baseline in the same run, and the whole set is repeated
+//! `FISKAL_PG_BENCH_RUNS` times (default 3; each run's figures, then the spread):
 //!
-//! 1. **Durable enqueue** through `PgStore` (one per commit, 100 per commit), each against the
-//!    same JSON inserted straight into a plain table with the same batching (the server's
-//!    commit floor).
+//! 1. **Durable enqueue** through `PgStore::enqueue_batch`, batches of 1, 100 and 1 000 (one
+//!    commit each), against the same rows written by a raw multi-row `INSERT … VALUES (…), …`
+//!    of the same JSON through tokio-postgres, one statement and one commit per batch (the
+//!    server's floor: parse, WAL, fsync), batch by batch interleaved with ours.
 //! 2. **Receipts to done** through the ATOL emulator (10 ms processing) with 1, 2 and 4
-//!    `fiskal-worker` processes on one journal (each `--until-settled`, concurrency 32),
-//!    against the ATOL client alone driving the same emulator in the same run (submit, poll
-//!    every 20 ms, 64 in flight).
+//!    `fiskal-worker` processes on one journal (each `--until-settled`, concurrency 32, polls
+//!    from 20 ms after acceptance, every other setting its default), against the ATOL client
+//!    alone driving the same emulator just before (submit, then poll from 20 ms, with as many
+//!    receipts in flight as the workers together: 32 per process). With the CPU each side
+//!    used: the workers, this process (the emulator and the client), the PostgreSQL server
+//!    (its processes, found by the URL's port; "n/a" when it is not on this machine).
 //! 3. **Memory**: the resident set (VmHWM, the peak) of one `fiskal-worker` process working
 //!    for a fixed time (15 s) on a journal with 10 000 and with 1 000 000 queued (filled by
 //!    one `INSERT … SELECT generate_series` of the same receipt JSON).
@@ -14,8 +20,9 @@
 //! Needs `FISKAL_BENCH_PG_URL` (e.g. the cluster of `scripts/test-pg`, or any throw-away one)
 //! and a release `fiskal-worker` built with the feature `postgres` (`FISKAL_WORKER_BIN`,
 //! default `target/release/fiskal-worker`). Sizes: `FISKAL_PG_BENCH_RECEIPTS` (default 2000),
-//! `FISKAL_PG_BENCH_MEMORY` (default "10000,1000000"; empty: skip). Command and figures:
-//! benches/README.md, "Outbox on PostgreSQL".
+//! `FISKAL_PG_BENCH_WORKERS` (default "1,2,4"), `FISKAL_PG_BENCH_MEMORY` (default
+//! "10000,1000000"; empty: skip). Command and figures: benches/README.md, "Outbox on
+//! PostgreSQL".
 
 use fiskal_emulator::atol::{AtolConfig as EmuConfig, AtolEmulator};
 use fiskal_outbox::{Config, NewEntry, PgConfig, PgStore, Store, Timestamp};
@@ -34,6 +41,9 @@ macro_rules! say {
         let _ = writeln!(std::io::stdout().lock(), $($t)*);
     }};
 }
+
+/// Receipts each worker process has in flight (its `worker.concurrency`).
+const CONCURRENCY: usize = 32;
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -82,8 +92,24 @@ fn rate(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-/// 1. Durable enqueue against raw inserts of the same JSON, one and 100 per commit.
-fn enqueue(url: &str, r: &fiskal_ffd::Receipt) {
+/// Lowest and highest of some figures, as "a–b".
+fn spread(v: &[f64], decimals: usize) -> String {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{lo:.decimals$}–{hi:.decimals$}")
+}
+
+/// One enqueue figure of a run: entries per second through the store and through the raw
+/// insert.
+struct EnqueueFigure {
+    per_commit: usize,
+    ours: f64,
+    raw: f64,
+}
+
+/// 1. Durable enqueue against a raw multi-row insert of the same rows, batch by batch
+///    interleaved (ours, then the raw insert of the same size), each batch one commit.
+fn enqueue(url: &str, r: &fiskal_ffd::Receipt, run: usize) -> Vec<EnqueueFigure> {
     let json = fiskal_ffd::json::to_string(r);
     sql(
         url,
@@ -101,27 +127,24 @@ fn enqueue(url: &str, r: &fiskal_ffd::Receipt) {
         .block_on(tokio_postgres::connect(url, tokio_postgres::NoTls))
         .expect("connect");
     rt.spawn(conn);
-    let insert = rt
-        .block_on(raw.prepare("INSERT INTO bench_raw.t (key, body) VALUES ($1, $2)"))
-        .expect("prepare");
-    for (per_commit, commits) in [(1u64, 500u64), (100, 50)] {
-        let n = per_commit * commits;
-        let t = Instant::now();
+    let mut out = Vec::new();
+    for (per_commit, commits) in [(1usize, 300usize), (100, 50), (1000, 10)] {
+        // One statement of `per_commit` rows: VALUES ($1, $2), ($3, $4), …
+        let values: Vec<String> = (0..per_commit)
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let insert = rt
+            .block_on(raw.prepare(&format!(
+                "INSERT INTO bench_raw.t (key, body) VALUES {}",
+                values.join(", ")
+            )))
+            .expect("prepare");
+        let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
         for c in 0..commits {
-            rt.block_on(async {
-                raw.batch_execute("BEGIN").await.expect("begin");
-                for i in 0..per_commit {
-                    let k = format!("raw-{per_commit}-{c}-{i}");
-                    raw.execute(&insert, &[&k, &json]).await.expect("insert");
-                }
-                raw.batch_execute("COMMIT").await.expect("commit");
-            });
-        }
-        let base = t.elapsed();
-        let keys: Vec<String> = (0..n).map(|i| format!("enq-{per_commit}-{i}")).collect();
-        let t = Instant::now();
-        for chunk in keys.chunks(usize::try_from(per_commit).unwrap_or(1)) {
-            let batch: Vec<NewEntry<'_>> = chunk
+            let keys: Vec<String> = (0..per_commit)
+                .map(|i| format!("enq-{run}-{per_commit}-{c}-{i}"))
+                .collect();
+            let batch: Vec<NewEntry<'_>> = keys
                 .iter()
                 .map(|k| NewEntry {
                     key: k,
@@ -129,24 +152,61 @@ fn enqueue(url: &str, r: &fiskal_ffd::Receipt) {
                     provider: "atol",
                 })
                 .collect();
-            s.enqueue_batch(&batch, Timestamp::now()).expect("enqueue");
+            let t = Instant::now();
+            let answers = s.enqueue_batch(&batch, Timestamp::now()).expect("enqueue");
+            ours += t.elapsed();
+            assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|e| e.created)));
+            let raw_keys: Vec<String> = keys.iter().map(|k| format!("raw-{k}")).collect();
+            let t = Instant::now();
+            rt.block_on(async {
+                let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                    Vec::with_capacity(2 * per_commit);
+                for k in &raw_keys {
+                    params.push(k);
+                    params.push(&json);
+                }
+                raw.batch_execute("BEGIN").await.expect("begin");
+                raw.execute(&insert, &params).await.expect("insert");
+                raw.batch_execute("COMMIT").await.expect("commit");
+            });
+            base += t.elapsed();
         }
-        let ours = t.elapsed();
+        let n = u64::try_from(per_commit * commits).unwrap_or(u64::MAX);
+        let f = EnqueueFigure {
+            per_commit,
+            ours: rate(n, ours),
+            raw: rate(n, base),
+        };
         say!(
-            "enqueue, {per_commit} per commit: {:.0} /s (raw insert {:.0} /s): {:.2}x",
-            rate(n, ours),
-            rate(n, base),
-            base.as_secs_f64() / ours.as_secs_f64()
+            "run {run}: enqueue_batch of {per_commit}: {:.0} /s (raw multi-row INSERT of the \
+             same rows: {:.0} /s): {:.2}x",
+            f.ours,
+            f.raw,
+            f.ours / f.raw
         );
+        out.push(f);
     }
+    drop(s);
+    sql(
+        url,
+        "DROP SCHEMA bench_raw CASCADE; DROP SCHEMA bench_enq CASCADE;",
+    );
+    out
 }
 
-/// The ATOL client alone: submit, poll every 20 ms until done, `in_flight` at a time.
+/// The ATOL client alone: submit, then poll from 20 ms after until done (every 20 ms),
+/// `in_flight` at a time.
 async fn direct(client: &AtolClient, r: &Arc<fiskal_ffd::Receipt>, n: u64, in_flight: usize) {
     let next = Arc::new(AtomicU64::new(0));
+    let run = Arc::new(format!("{}-{}", std::process::id(), Timestamp::now().0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..in_flight {
-        let (client, r, next) = (client.clone(), Arc::clone(r), Arc::clone(&next));
+        let (client, r, next, run) = (
+            client.clone(),
+            Arc::clone(r),
+            Arc::clone(&next),
+            Arc::clone(&run),
+        );
         tasks.spawn(async move {
             let ts = "2026-03-02T10:15:00".parse().expect("time");
             loop {
@@ -154,7 +214,7 @@ async fn direct(client: &AtolClient, r: &Arc<fiskal_ffd::Receipt>, n: u64, in_fl
                 if i >= n {
                     break;
                 }
-                let id = format!("direct-{}-{i}", std::process::id());
+                let id = format!("direct-{run}-{i}");
                 let s = Submission {
                     document_id: &id,
                     receipt: &r,
@@ -186,6 +246,9 @@ async fn direct(client: &AtolClient, r: &Arc<fiskal_ffd::Receipt>, n: u64, in_fl
     while tasks.join_next().await.is_some() {}
 }
 
+/// The worker's settings: concurrency 32, the first poll 20 ms after acceptance (as the
+/// client alone), ATOL's report pacing at 1 ms (as the client alone); everything else (idle
+/// wait, lease, call timeout, pool size) its default.
 fn settings_file(dir: &Path, base_url: &str, schema: &str, name: &str) -> PathBuf {
     let p = dir.join(format!("{name}.json"));
     let json = serde_json::json!({
@@ -194,9 +257,9 @@ fn settings_file(dir: &Path, base_url: &str, schema: &str, name: &str) -> PathBu
             "password": {"env": "FISKAL_BENCH_ATOL_PASSWORD"}, "report_interval_ms": 1
         }}},
         "default_route": "atol",
-        "worker": {"concurrency": 32, "idle_wait_ms": 5},
+        "worker": {"concurrency": CONCURRENCY},
         "timing": {"poll_first_ms": 20, "poll_max_ms": 40},
-        "postgres": {"schema": schema, "pool_size": 4}
+        "postgres": {"schema": schema}
     });
     std::fs::write(&p, json.to_string()).expect("settings");
     p
@@ -266,6 +329,106 @@ fn hwm_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The fields of `/proc/PID/stat` after the command name (field 3 on: state, ppid, …).
+fn stat_fields(pid: &str) -> Option<(String, Vec<u64>)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = s.find('(')?;
+    let close = s.rfind(')')?;
+    let comm = s.get(open + 1..close)?.to_owned();
+    let rest: Vec<u64> = s
+        .get(close + 2..)?
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    Some((comm, rest))
+}
+
+/// CPU seconds per clock tick (`getconf CLK_TCK`; 100 when unknown).
+fn tick() -> f64 {
+    let hz: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0);
+    1.0 / hz
+}
+
+/// CPU ticks so far: this process (utime + stime) and its waited-for children (cutime +
+/// cstime). In `stat_fields`, utime is index 11 (field 14).
+fn own_ticks() -> (u64, u64) {
+    match stat_fields("self") {
+        Some((_, f)) if f.len() > 14 => (f[11] + f[12], f[13] + f[14]),
+        _ => (0, 0),
+    }
+}
+
+/// The PostgreSQL server listening on `port` on this machine: its postmaster's pid (the
+/// `postgres` process whose command line names the port and whose parent is not `postgres`).
+fn postmaster(port: u16) -> Option<String> {
+    let needle = format!("-p\0{port}\0");
+    for d in std::fs::read_dir("/proc").ok()?.flatten() {
+        let pid = d.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Some((comm, f)) = stat_fields(&pid) else {
+            continue;
+        };
+        if comm != "postgres" {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let parent_is_pg = f
+            .get(1)
+            .and_then(|pp| stat_fields(&pp.to_string()))
+            .is_some_and(|(c, _)| c == "postgres");
+        if !parent_is_pg && String::from_utf8_lossy(&cmdline).contains(&needle) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// CPU ticks of the server so far: every live process of the postmaster (itself included),
+/// plus the children it reaped (connections that ended).
+fn server_ticks(pm: &str) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut total = 0;
+    for d in dir.flatten() {
+        let pid = d.file_name().to_string_lossy().into_owned();
+        let Some((_, f)) = stat_fields(&pid) else {
+            continue;
+        };
+        if f.len() <= 14 {
+            continue;
+        }
+        if pid == pm {
+            total += f[11] + f[12] + f[13] + f[14];
+        } else if f[1].to_string() == pm {
+            total += f[11] + f[12];
+        }
+    }
+    total
+}
+
+fn url_port(url: &str) -> Option<u16> {
+    let rest = url.split("://").nth(1)?;
+    let host = rest.split('/').next()?;
+    let host = host.rsplit('@').next()?;
+    host.rsplit_once(':')?.1.parse().ok()
+}
+
+/// One worker figure of a run.
+struct WorkerFigure {
+    workers: usize,
+    ours: f64,
+    client: f64,
+}
+
 fn main() {
     let url = std::env::var("FISKAL_BENCH_PG_URL")
         .expect("FISKAL_BENCH_PG_URL: a PostgreSQL server to measure against");
@@ -278,12 +441,37 @@ fn main() {
     let n: u64 = env_or("FISKAL_PG_BENCH_RECEIPTS", "2000")
         .parse()
         .expect("FISKAL_PG_BENCH_RECEIPTS");
+    let runs: usize = env_or("FISKAL_PG_BENCH_RUNS", "3")
+        .parse()
+        .expect("FISKAL_PG_BENCH_RUNS");
+    let worker_counts: Vec<usize> = env_or("FISKAL_PG_BENCH_WORKERS", "1,2,4")
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
     let dir = std::env::temp_dir().join(format!("fiskal-bench-pg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
     let r = receipt();
     let r_arc = Arc::new(r.clone());
+    let tick = tick();
+    let pm = url_port(&url).and_then(postmaster);
 
-    enqueue(&url, &r);
+    let mut enq: Vec<EnqueueFigure> = Vec::new();
+    for run in 1..=runs {
+        enq.extend(enqueue(&url, &r, run));
+    }
+    for size in [1usize, 100, 1000] {
+        let f: Vec<&EnqueueFigure> = enq.iter().filter(|f| f.per_commit == size).collect();
+        let ours: Vec<f64> = f.iter().map(|f| f.ours).collect();
+        let raw: Vec<f64> = f.iter().map(|f| f.raw).collect();
+        let ratio: Vec<f64> = f.iter().map(|f| f.ours / f.raw).collect();
+        say!(
+            "enqueue_batch of {size}, {} runs: {} /s, raw insert {} /s, ratio {}",
+            f.len(),
+            spread(&ours, 0),
+            spread(&raw, 0),
+            spread(&ratio, 2)
+        );
+    }
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -300,39 +488,90 @@ fn main() {
     cfg.report_interval = Duration::from_millis(1);
     let client = AtolClient::new(cfg).expect("client");
 
-    for workers in [1usize, 2, 4] {
-        let t = Instant::now();
-        rt.block_on(direct(&client, &r_arc, n, 64));
-        let base = t.elapsed();
-        let schema = format!("bench_done_{workers}");
-        sql(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        let s = store(&url, &schema);
-        let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema);
-        let t = Instant::now();
-        fill(&s, &r, &format!("w{workers}"), n);
-        let children: Vec<Child> = (0..workers)
-            .map(|_| spawn_worker(&bin, &url, &settings, true))
-            .collect();
-        for mut c in children {
-            assert!(c.wait().expect("wait").success(), "a worker failed");
+    let mut figures: Vec<WorkerFigure> = Vec::new();
+    for run in 1..=runs {
+        for &workers in &worker_counts {
+            let in_flight = CONCURRENCY * workers;
+            let t = Instant::now();
+            rt.block_on(direct(&client, &r_arc, n, in_flight));
+            let base = t.elapsed();
+            let schema = format!("bench_done_{workers}");
+            sql(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            let s = store(&url, &schema);
+            let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema);
+            fill(&s, &r, &format!("w{run}-{workers}"), n);
+            let (self0, kids0) = own_ticks();
+            let pg0 = pm.as_deref().map(server_ticks);
+            let t = Instant::now();
+            let children: Vec<Child> = (0..workers)
+                .map(|_| spawn_worker(&bin, &url, &settings, true))
+                .collect();
+            for mut c in children {
+                assert!(c.wait().expect("wait").success(), "a worker failed");
+            }
+            let ours = t.elapsed();
+            let (self1, kids1) = own_ticks();
+            let pg = pm
+                .as_deref()
+                .map(server_ticks)
+                .zip(pg0)
+                .map(|(b, a)| format!("{:.2}", (b - a) as f64 * tick))
+                .unwrap_or_else(|| "n/a".to_owned());
+            let stats = s.stats(Timestamp::now()).expect("stats");
+            let done = stats
+                .iter()
+                .find(|x| x.state == fiskal_outbox::State::Done)
+                .map_or(0, |x| x.count);
+            assert_eq!(done, n, "every receipt done");
+            drop(s);
+            sql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+            let f = WorkerFigure {
+                workers,
+                ours: rate(n, ours),
+                client: rate(n, base),
+            };
+            say!(
+                "run {run}: {n} receipts to done, {workers} worker process(es) × {CONCURRENCY}: \
+                 {:.0} /s in {:.2} s (client alone, {in_flight} in flight: {:.0} /s): {:.2}x; \
+                 CPU s: workers {:.2}, this process (emulator) {:.2}, PostgreSQL {pg} (of \
+                 {:.2} on 2 cores)",
+                f.ours,
+                ours.as_secs_f64(),
+                f.client,
+                f.ours / f.client,
+                (kids1 - kids0) as f64 * tick,
+                (self1 - self0) as f64 * tick,
+                2.0 * ours.as_secs_f64()
+            );
+            figures.push(f);
         }
-        let ours = t.elapsed();
-        let stats = s.stats(Timestamp::now()).expect("stats");
-        let done = stats
-            .iter()
-            .find(|x| x.state == fiskal_outbox::State::Done)
-            .map_or(0, |x| x.count);
-        assert_eq!(done, n, "every receipt done");
+    }
+    let one: Vec<f64> = figures
+        .iter()
+        .filter(|f| f.workers == 1)
+        .map(|f| f.ours)
+        .collect();
+    for &workers in &worker_counts {
+        let f: Vec<&WorkerFigure> = figures.iter().filter(|f| f.workers == workers).collect();
+        let ours: Vec<f64> = f.iter().map(|f| f.ours).collect();
+        let client: Vec<f64> = f.iter().map(|f| f.client).collect();
+        let ratio: Vec<f64> = f.iter().map(|f| f.ours / f.client).collect();
+        // Against one process of the same run.
+        let scale: Vec<f64> = ours.iter().zip(&one).map(|(o, b)| o / b).collect();
         say!(
-            "{n} receipts to done, {workers} worker process(es): {:.0} /s (client alone, 64 in \
-             flight: {:.0} /s): {:.2}x",
-            rate(n, ours),
-            rate(n, base),
-            base.as_secs_f64() / ours.as_secs_f64()
+            "{workers} worker process(es), {} runs: {} /s, client alone {} /s, ratio {}, vs 1 \
+             process {}",
+            f.len(),
+            spread(&ours, 0),
+            spread(&client, 0),
+            spread(&ratio, 2),
+            spread(&scale, 2)
         );
     }
 
-    let sizes: Vec<u64> = env_or("FISKAL_PG_BENCH_MEMORY", "10000,1000000")
+    // Set but empty: no memory figures.
+    let sizes: Vec<u64> = std::env::var("FISKAL_PG_BENCH_MEMORY")
+        .unwrap_or_else(|_| "10000,1000000".to_owned())
         .split(',')
         .filter_map(|x| x.trim().parse().ok())
         .collect();
@@ -363,6 +602,7 @@ fn main() {
             filled.as_secs_f64(),
             rate(size, filled)
         );
+        drop(s);
         sql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
     }
     rt.block_on(emu.shutdown());

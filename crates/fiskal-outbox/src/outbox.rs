@@ -163,6 +163,9 @@ impl Store for JournalStore {
     ) -> Result<Vec<Result<Entry, OutboxError>>, OutboxError> {
         on_engine!(self, s => s.commit_batch(changes))
     }
+    fn holds_leases(&self) -> bool {
+        on_engine!(self, s => s.holds_leases())
+    }
     fn poke(&self, key: &str, now: Timestamp) -> Result<bool, OutboxError> {
         on_engine!(self, s => s.poke(key, now))
     }

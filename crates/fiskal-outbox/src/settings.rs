@@ -195,6 +195,8 @@ pub struct WorkerSettings {
     pub utc_offset_minutes: Option<i32>,
     /// [`WorkerConfig::ofd_delivery_grace`].
     pub ofd_delivery_grace_ms: Option<u64>,
+    /// [`WorkerConfig::held_polls`].
+    pub held_polls: Option<usize>,
 }
 
 /// [`Config`] as data: delays in milliseconds, deadlines in seconds (`0` = no deadline).
@@ -326,6 +328,7 @@ impl OutboxSettings {
             drain_timeout: ms(w.drain_timeout_ms, d.drain_timeout),
             utc_offset_minutes: w.utc_offset_minutes.unwrap_or(d.utc_offset_minutes),
             ofd_delivery_grace: ms(w.ofd_delivery_grace_ms, d.ofd_delivery_grace),
+            held_polls: w.held_polls.unwrap_or(d.held_polls),
         }
     }
 

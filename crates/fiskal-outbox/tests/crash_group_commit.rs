@@ -82,6 +82,7 @@ fn child_commits_batches_until_killed() {
                     },
                     now: Timestamp::now(),
                     jitter: Jitter::NONE,
+                    hold: None,
                 })
                 .collect();
             let to = current[0].version + 1;

@@ -8,8 +8,8 @@ mod pg_support;
 mod support;
 
 use fiskal_outbox::{
-    Config, Event, NewEntry, OutboxError, PgConfig, PgStore, Route, State, Store, Timestamp,
-    Worker, WorkerConfig,
+    Change, Config, Event, Jitter, NewEntry, OutboxError, PgConfig, PgStore, Route, State, Store,
+    Timestamp, Worker, WorkerConfig,
 };
 use fiskal_providers::{InDoubtResolution, Outcome};
 use pg_support::PgHarness;
@@ -315,4 +315,209 @@ fn a_store_refuses_to_claim_from_a_journal_that_went_back() {
             .len(),
         1
     );
+}
+
+/// Runs `sql` (`{s}`: the journal's schema) and reads the one `bigint` it answers.
+fn query_i64(h: &PgHarness, sql: &str) -> i64 {
+    let (url, sql) = (h.url.clone(), sql.replace("{s}", &h.schema));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            let driver = tokio::spawn(conn);
+            let n: i64 = client.query_one(&sql, &[]).await.expect("query").get(0);
+            drop(client);
+            let _ = driver.await;
+            n
+        })
+    })
+    .join()
+    .expect("query thread")
+}
+
+fn raw(h: &PgHarness, sql: &str) {
+    pg_support::raw_sql(&h.url, &sql.replace("{s}", &h.schema)).expect("raw SQL");
+}
+
+/// A large batch goes in as a few multi-row statements (counted by a statement-level
+/// trigger on the entries table), not one statement per entry; every entry is created with
+/// its one `enqueued` audit row, and claims take them in the batch's order.
+#[test]
+fn a_large_batch_is_enqueued_in_a_few_statements_in_its_order() {
+    const N: usize = 2500;
+    let h = PgHarness::new("batch_statements");
+    let s = h.store(Config::default()).expect("open");
+    raw(
+        &h,
+        "CREATE TABLE {s}.insert_statements (n INT);
+         CREATE FUNCTION {s}.count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN INSERT INTO {s}.insert_statements VALUES (1); RETURN NULL; END $$;
+         CREATE TRIGGER count_insert AFTER INSERT ON {s}.entries
+             FOR EACH STATEMENT EXECUTE FUNCTION {s}.count_insert();",
+    );
+    let r = support::receipt();
+    // Not in sorted order: the order kept is the batch's, not the keys'.
+    let keys: Vec<String> = (0..N).map(|i| format!("big-{}", (i * 7919) % N)).collect();
+    let batch: Vec<NewEntry<'_>> = keys
+        .iter()
+        .map(|k| NewEntry {
+            key: k,
+            receipt: &r,
+            provider: "main",
+        })
+        .collect();
+    let out = s.enqueue_batch(&batch, at(0)).expect("batch");
+    assert_eq!(out.len(), N);
+    for (k, o) in keys.iter().zip(&out) {
+        let e = o.as_ref().expect("enqueued");
+        assert!(e.created, "{k}");
+        assert_eq!(&e.entry.key, k);
+        assert_eq!(e.entry.state, State::Queued);
+    }
+    // The answer is the entry as stored.
+    for i in [0, N / 2, N - 1] {
+        let stored = s.get(&keys[i]).expect("get").expect("stored");
+        assert_eq!(
+            out[i].as_ref().expect("enqueued").entry,
+            stored,
+            "{}",
+            keys[i]
+        );
+    }
+    let statements = query_i64(&h, "SELECT COUNT(*) FROM {s}.insert_statements");
+    assert!(
+        (1..=3).contains(&statements),
+        "{N} entries took {statements} INSERT statements (one per thousand at most)"
+    );
+    assert_eq!(
+        query_i64(
+            &h,
+            "SELECT COUNT(*) FROM {s}.audit WHERE reason = 'enqueued' AND to_state = 'queued'"
+        ),
+        i64::try_from(N).expect("n")
+    );
+    assert_eq!(s.audit("big-17").expect("audit").len(), 1);
+    let claimed = s
+        .claim_due(at(1), N, Duration::from_secs(60))
+        .expect("claim");
+    let order: Vec<&str> = claimed.iter().map(|e| e.key.as_str()).collect();
+    let want: Vec<&str> = keys.iter().map(String::as_str).collect();
+    assert_eq!(order, want, "claimed in the batch's order");
+}
+
+/// A key repeated in one batch is stored once: its first occurrence creates it, a later one
+/// with the same receipt finds it (`created: false`), one with another receipt is a key
+/// conflict, as is a key stored before with another receipt; an invalid key fails alone.
+#[test]
+fn a_key_repeated_in_a_batch_is_stored_once() {
+    let h = PgHarness::new("batch_repeats");
+    let s = h.store(Config::default()).expect("open");
+    enqueue(&s, "before", at(0));
+    let r = support::receipt();
+    let text = include_str!("fixtures/receipt_sell.json").replace("Петрова", "Сидорова");
+    let other = fiskal_ffd::json::parse(&text).expect("other receipt");
+    let e = |key, receipt| NewEntry {
+        key,
+        receipt,
+        provider: "main",
+    };
+    let batch = [
+        e("k1", &r),
+        e("k1", &r),
+        e("k2", &r),
+        e("k2", &other),
+        e("bad key", &r),
+        e("before", &other),
+        e("before", &r),
+        e("k1", &other),
+    ];
+    let out = s.enqueue_batch(&batch, at(1)).expect("batch");
+    let codes: Vec<Result<bool, &str>> = out
+        .iter()
+        .map(|r| r.as_ref().map(|e| e.created).map_err(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Ok(true),
+            Ok(false),
+            Ok(true),
+            Err("key_conflict"),
+            Err("invalid_key"),
+            Err("key_conflict"),
+            Ok(false),
+            Err("key_conflict"),
+        ]
+    );
+    let first = out[0].as_ref().expect("k1");
+    let again = out[1].as_ref().expect("k1 again");
+    assert_eq!(
+        first.entry, again.entry,
+        "the repeat answers the stored entry"
+    );
+    assert_eq!(
+        out[6].as_ref().expect("before").entry.created_at,
+        at(0),
+        "the entry stored before"
+    );
+    for k in ["k1", "k2", "before"] {
+        assert_eq!(s.audit(k).expect("audit").len(), 1, "{k}: one audit row");
+    }
+    assert_eq!(query_i64(&h, "SELECT COUNT(*) FROM {s}.entries"), 3);
+}
+
+/// A group commit is one transaction: every row it changed carries the same `xmin` (the
+/// transaction that wrote it), and a failure of the server on one change (here a trigger
+/// answering SQLSTATE 53100, disk full, for one key) fails the whole call and stores none of
+/// the batch, the changes before it included.
+#[test]
+fn a_group_commit_is_one_transaction_and_a_storage_failure_stores_none_of_it() {
+    let h = PgHarness::new("batch_one_tx");
+    let s = h.store(Config::default()).expect("open");
+    let keys = ["a", "b", "c", "boom", "d"];
+    for k in keys {
+        enqueue(&s, k, at(0));
+    }
+    let v = |k: &str| s.get(k).expect("get").expect("entry").version;
+    let change = |key| Change {
+        key,
+        expected_version: v(key),
+        event: Event::ClaimedForSend,
+        now: at(1),
+        jitter: Jitter::NONE,
+        hold: None,
+    };
+    let batch: Vec<Change<'_>> = ["a", "b", "c"].into_iter().map(change).collect();
+    let out = s.commit_batch(&batch).expect("batch");
+    assert!(out
+        .iter()
+        .all(|r| r.as_ref().is_ok_and(|e| e.state == State::Sending)));
+    assert_eq!(
+        query_i64(
+            &h,
+            "SELECT COUNT(DISTINCT xmin::text) FROM {s}.entries WHERE key IN ('a', 'b', 'c')"
+        ),
+        1,
+        "one transaction for the batch"
+    );
+    raw(
+        &h,
+        "CREATE FUNCTION {s}.no_space() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'no space left' USING ERRCODE = 'disk_full'; END $$;
+         CREATE TRIGGER no_space BEFORE UPDATE ON {s}.entries
+             FOR EACH ROW WHEN (NEW.key = 'boom') EXECUTE FUNCTION {s}.no_space();",
+    );
+    let before: Vec<u64> = ["d", "boom"].into_iter().map(v).collect();
+    let batch: Vec<Change<'_>> = ["d", "boom"].into_iter().map(change).collect();
+    let err = s.commit_batch(&batch).expect_err("the server failed");
+    assert_eq!(err.code(), "disk_full", "{err}");
+    let after: Vec<u64> = ["d", "boom"].into_iter().map(v).collect();
+    assert_eq!(after, before, "nothing of the batch stored");
+    assert_eq!(s.get("d").expect("get").expect("d").state, State::Queued);
+    assert_eq!(s.audit("d").expect("audit").len(), 1);
 }

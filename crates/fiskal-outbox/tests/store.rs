@@ -149,6 +149,7 @@ contract!(
     a_batch_fences_each_change_and_a_refused_one_fails_alone,
     a_batch_writes_what_apply_writes,
     a_read_only_store_stores_nothing_of_a_batch,
+    a_held_change_keeps_an_accepted_entry_from_claims,
 );
 
 /// The group-commit contract (`Store::commit_batch`).

@@ -29,7 +29,10 @@
 //!   storage failing ([`OutboxError::is_storage_failure`]: read-only, disk full …) fails the
 //!   whole call and stores nothing of the batch ([`SqliteStore`]: one transaction, one sync).
 //!   A change answered `Ok` is committed and synced when the call returns; nothing answered
-//!   `Err` is stored.
+//!   `Err` is stored. A change may ask to keep its entry leased ([`Change::hold`]): an entry
+//!   it leaves `accepted` is then due only when that lease runs out after its poll time, so no
+//!   claim takes it while its writer waits to poll it (stores whose [`Store::holds_leases`]
+//!   is true).
 //! * **No clock inside.** Every operation takes `now`; tests are deterministic.
 //!
 //! [`Submission::document_id`]: fiskal_providers::Submission::document_id
@@ -472,6 +475,13 @@ pub struct Change<'a> {
     pub now: Timestamp,
     /// A random draw for the spread of the delay it schedules ([`Jitter::NONE`]: none).
     pub jitter: Jitter,
+    /// `Some(lease)`: the caller keeps the entry. When the change leaves it `accepted` (to be
+    /// polled), it stays leased to the caller until `lease` after its poll time: no claim
+    /// takes it before then, and the caller polls it itself at the poll time, which is the
+    /// answered entry's `due_at` minus `lease` (a caller that dies is replaced when the lease
+    /// runs out). Other states are written as with `None`. Honoured only by a store whose
+    /// [`Store::holds_leases`] is true; the default [`Store::commit_batch`] ignores it.
+    pub hold: Option<Duration>,
 }
 
 /// Wakes a sleeping worker: given to [`Store::watch`].
@@ -535,8 +545,9 @@ pub trait Store: Send + Sync {
     /// its own `expected_version` (so the second, read before the first, is a conflict).
     ///
     /// The default applies the changes one by one, each in its own transaction (a storage
-    /// failure is then the answer of the change it hit; the changes before it are stored);
-    /// [`SqliteStore`] overrides it with one transaction and one sync for the whole batch.
+    /// failure is then the answer of the change it hit; the changes before it are stored),
+    /// and ignores [`Change::hold`]; [`SqliteStore`] and the PostgreSQL store override it with
+    /// one transaction (one sync) for the whole batch, and honour `hold`.
     fn commit_batch(
         &self,
         changes: &[Change<'_>],
@@ -545,6 +556,13 @@ pub trait Store: Send + Sync {
             .iter()
             .map(|c| self.apply_jittered(c.key, c.expected_version, &c.event, c.now, c.jitter))
             .collect())
+    }
+
+    /// Whether [`Store::commit_batch`] honours [`Change::hold`] (keeps an accepted entry
+    /// leased to the caller until its poll). The worker asks for holds only then; otherwise
+    /// every poll goes through [`Store::claim_due`]. The default: false.
+    fn holds_leases(&self) -> bool {
+        false
     }
 
     /// Stores many receipts in **one** transaction (one sync): the fast path for bulk loads.

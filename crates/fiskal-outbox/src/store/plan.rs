@@ -69,6 +69,16 @@ pub(crate) fn extend_lease(cur: &Entry, now: Timestamp, lease: Duration) -> Entr
     n
 }
 
+/// Keeps an entry that a change leaves `accepted` leased to the change's writer
+/// ([`Change::hold`](super::Change::hold)): its `due_at` (the poll time) moves `lease` later,
+/// so no claim takes it before its writer has polled it (the writer polls at `due_at − lease`).
+/// Other states are left as they are.
+pub(crate) fn hold_lease(n: &mut Entry, lease: Duration) {
+    if n.state == State::Accepted {
+        n.due_at = n.due_at.map(|t| t.plus(lease));
+    }
+}
+
 /// The deadline of a newly enqueued entry (in `queued` from `now`).
 pub(crate) fn enqueued_deadline(cfg: &Config, now: Timestamp) -> Option<Timestamp> {
     cfg.deadline(State::Queued).map(|d| now.plus(d))
@@ -689,6 +699,27 @@ mod tests {
         assert_eq!(n.due_at, Some(NOW.plus(LEASE)));
         assert_eq!(n.state_since, cur.state_since);
         assert_eq!(n.updated_at, NOW);
+    }
+
+    #[test]
+    fn a_held_accepted_entry_is_due_a_lease_after_its_poll_time() {
+        let cur = entry(State::Sending);
+        let outcome = Outcome::Accepted {
+            provider_id: "u-1".to_owned(),
+            duplicate: false,
+        };
+        let mut n = run(&cur, &Event::ProviderOutcome(&outcome)).unwrap().next;
+        let poll = NOW.plus(Config::default().poll_first);
+        assert_eq!(n.due_at, Some(poll));
+        hold_lease(&mut n, LEASE);
+        assert_eq!(n.due_at, Some(poll.plus(LEASE)));
+        // Anything but accepted is left as planned.
+        let retry = run(&cur, &Event::ProviderOutcome(&retry_later()))
+            .unwrap()
+            .next;
+        let mut held = retry.clone();
+        hold_lease(&mut held, LEASE);
+        assert_eq!(held, retry);
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! durable write; a batch that fails (disk full …) answers every change with the error and
 //! nothing of it is acted on. Claims are not batched here: [`Store::claim_due`] already claims
 //! many entries in one commit, and a provider is called only for an entry it returned, after
-//! that commit.
+//! that commit, or for an entry a change of this queue keeps leased ([`Change::hold`]), after
+//! the commit holding that change.
 //!
 //! # How
 //! No timer and no extra wait: the first change that finds no commit running starts one on
@@ -23,9 +24,11 @@
 //! with an error and nothing is stored).
 
 use super::answer::EventOwned;
+use super::timings::{Span, Timings};
 use crate::error::OutboxError;
 use crate::store::{Change, Entry, Jitter, Store, Timestamp};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Most changes in one batch.
@@ -38,6 +41,7 @@ struct Pending {
     event: EventOwned,
     now: Timestamp,
     jitter: Jitter,
+    hold: Option<Duration>,
     reply: oneshot::Sender<Result<Entry, OutboxError>>,
 }
 
@@ -60,8 +64,10 @@ fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 }
 
 impl GroupCommit {
-    /// Writes `event` to the entry `key` read at `expected_version`, in the next batch; returns
-    /// once that batch's commit has returned, with this change's answer.
+    /// Writes `event` to the entry `key` read at `expected_version` (keeping it leased when
+    /// `hold`: [`Change::hold`]), in the next batch; returns once that batch's commit has
+    /// returned, with this change's answer. `timings`: where the batch's time goes, if kept.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn apply<S: Store + 'static>(
         self: &Arc<Self>,
         store: &Arc<S>,
@@ -70,6 +76,8 @@ impl GroupCommit {
         event: EventOwned,
         now: Timestamp,
         jitter: Jitter,
+        hold: Option<Duration>,
+        timings: Option<&Arc<Timings>>,
     ) -> Result<Entry, OutboxError> {
         let (reply, answer) = oneshot::channel();
         let start = {
@@ -80,6 +88,7 @@ impl GroupCommit {
                 event,
                 now,
                 jitter,
+                hold,
                 reply,
             });
             !std::mem::replace(&mut q.running, true)
@@ -88,6 +97,7 @@ impl GroupCommit {
             let committer = Committer {
                 queue: Arc::clone(self),
                 store: Arc::clone(store),
+                timings: timings.cloned(),
                 finished: false,
             };
             // Not awaited: the committer runs whether or not this task lives on.
@@ -105,6 +115,7 @@ impl GroupCommit {
 struct Committer<S> {
     queue: Arc<GroupCommit>,
     store: Arc<S>,
+    timings: Option<Arc<Timings>>,
     finished: bool,
 }
 
@@ -133,9 +144,18 @@ impl<S: Store> Committer<S> {
                     event,
                     now: p.now,
                     jitter: p.jitter,
+                    hold: p.hold,
                 })
                 .collect();
+            let t0 = self.timings.as_ref().map(|_| Instant::now());
             let result = self.store.commit_batch(&changes);
+            if let (Some(t), Some(t0)) = (&self.timings, t0) {
+                t.add(
+                    Span::Batch,
+                    t0,
+                    u64::try_from(changes.len()).unwrap_or(u64::MAX),
+                );
+            }
             drop(changes);
             // Only now, the commit having returned, does any task learn its answer.
             match result {

@@ -5,7 +5,9 @@ use std::time::Duration;
 /// How the worker runs.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// Entries handled at once (in-flight provider calls). Default 16.
+    /// Provider calls in flight at once: an entry takes a slot for its call and gives it back
+    /// when the call returns (its answer's commit and the wait for a kept entry's poll time
+    /// take none). Default 16.
     pub concurrency: usize,
     /// Lease of a claimed entry: if this worker has not written an answer by then, another
     /// claim treats it as dead (sending → in_doubt). Must exceed [`Self::call_timeout`].
@@ -36,6 +38,15 @@ pub struct WorkerConfig {
     /// lists it as "fiscalised but not delivered" (a register sends its documents to the ОФД
     /// within minutes when it is online). Default 1 hour.
     pub ofd_delivery_grace: Duration,
+    /// Most accepted entries the worker keeps between an answer and their next poll: the task
+    /// that wrote `accepted` keeps the entry leased (the lease runs [`Self::lease`] past the
+    /// poll time) and polls it itself at the poll time, with no claim through the journal in
+    /// between. A kept entry does not take a [`Self::concurrency`] slot while it waits, only
+    /// for its status request. Beyond this many, and with a store that does not keep leases
+    /// ([`Store::holds_leases`](crate::Store::holds_leases): PostgreSQL), accepted entries go
+    /// back to the journal and are claimed again at their poll time. `0` turns keeping off.
+    /// Default 1024.
+    pub held_polls: usize,
 }
 
 impl Default for WorkerConfig {
@@ -51,6 +62,7 @@ impl Default for WorkerConfig {
             drain_timeout: Duration::from_secs(30),
             utc_offset_minutes: 180,
             ofd_delivery_grace: Duration::from_secs(60 * 60),
+            held_polls: 1024,
         }
     }
 }

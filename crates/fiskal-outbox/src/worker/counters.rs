@@ -13,6 +13,9 @@ pub struct WorkerCounters {
     pub submits: u64,
     /// Status requests (polls and in-doubt lookups).
     pub status_calls: u64,
+    /// … of them, polls of an entry this worker kept leased since its accepted answer
+    /// ([`WorkerConfig::held_polls`](super::WorkerConfig::held_polls)): no claim in between.
+    pub kept_polls: u64,
     /// Entries that reached `done` through this worker.
     pub done: u64,
     /// … of them, those that want attention (negative mark check, warnings, not delivered to
@@ -36,6 +39,7 @@ pub(super) struct Counters {
     pub(super) claimed: AtomicU64,
     pub(super) submits: AtomicU64,
     pub(super) status_calls: AtomicU64,
+    pub(super) kept_polls: AtomicU64,
     pub(super) done: AtomicU64,
     pub(super) done_with_attention: AtomicU64,
     pub(super) resubmits: AtomicU64,

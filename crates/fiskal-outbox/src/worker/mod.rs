@@ -33,6 +33,22 @@
 //!   invariant is in the `commit` module.
 //! * Provider calls are timed out inside the lease ([`WorkerConfig::call_timeout`]).
 //!
+//! # Kept polls
+//! An answer that leaves the entry `accepted` is written with [`Change::hold`](crate::Change::hold)
+//! (stores whose [`Store::holds_leases`] is true, up to [`WorkerConfig::held_polls`] entries):
+//! the entry stays leased to the task until a lease after its poll time, and the task polls it
+//! itself at that time, again while it stays accepted, with no claim through the journal in
+//! between. The order holds: the poll starts only after the commit of the `accepted` answer
+//! (with the provider's id) has returned, so the next state is always written after it. A
+//! waiting task holds no [`WorkerConfig::concurrency`] slot, only its status request does (a
+//! slot bounds the provider calls in flight: it is given back when the call returns, before
+//! the answer's commit).
+//! Its writes stay fenced by the entry's version: if the lease was taken over meanwhile (a
+//! poke through the journal, a lease run out, the deadline), the poll's answer is a conflict
+//! and nothing of it is written. [`Worker::poke`] rings the waiting task (it polls at once);
+//! a stopping worker gives its waiting entries back to the journal due at their poll time
+//! ([`Store::poke`]); a process that dies leaves them to be claimed when the lease runs out.
+//!
 //! # Running it
 //! * inside an async host: [`Worker::run`] with a shutdown future, or
 //!   [`Worker::run_until_settled`] to drain what is due and return;
@@ -44,6 +60,7 @@ mod commit;
 mod config;
 mod counters;
 mod route;
+mod timings;
 
 pub use answer::PROVIDER_ID_MISMATCH;
 pub use config::WorkerConfig;
@@ -52,6 +69,8 @@ pub use route::{Failover, Route};
 use answer::{local_refusal, not_our_receipt, same_document, still_unknown, EventOwned};
 pub use counters::WorkerCounters;
 use counters::{bump, Counters};
+use timings::Timings;
+pub use timings::{Span, SpanStats, WorkerTimings};
 
 use crate::error::OutboxError;
 use crate::state::State;
@@ -62,10 +81,10 @@ use fiskal_providers::{
 };
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Notify;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 /// How many `failed_at_register` entries one scan looks at (oldest first).
@@ -109,6 +128,36 @@ struct Inner<S, P> {
     observer: Option<Observer>,
     rng: AtomicU64,
     commits: Arc<commit::GroupCommit>,
+    timings: Option<Arc<Timings>>,
+    /// One permit per [`WorkerConfig::concurrency`] slot: held by an entry's task for its
+    /// provider call, not while its answer waits for the group commit nor while it waits for
+    /// a kept entry's poll time.
+    slots: Arc<Semaphore>,
+    /// Told whenever a slot is given back (the loop waits on it when full).
+    slot_freed: Arc<Notify>,
+    /// Whether accepted entries are kept for their poll ([`WorkerConfig::held_polls`] and a
+    /// store that keeps leases).
+    keep: bool,
+    /// Entries kept now (or about to be: counted before their commit).
+    kept: AtomicUsize,
+    /// The kept entries by key, each with the bell that makes its task poll at once
+    /// ([`Worker::poke`]).
+    kept_by_key: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+/// A [`WorkerConfig::concurrency`] slot, given back (and the loop told) when dropped.
+struct Slot {
+    permit: Option<OwnedSemaphorePermit>,
+    freed: Arc<Notify>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Given back first, then told: the loop that wakes sees it free (a notification with
+        // no loop waiting is kept until it waits).
+        drop(self.permit.take());
+        self.freed.notify_one();
+    }
 }
 
 /// The outbox worker over a store and the routes' providers. Cheap to clone (shared state).
@@ -227,6 +276,8 @@ where
         let wake = Arc::new(Notify::new());
         let w = Arc::clone(&wake);
         store.watch(Arc::new(move || w.notify_one()));
+        let keep = cfg.held_polls > 0 && store.holds_leases();
+        let slots = Arc::new(Semaphore::new(cfg.concurrency.min(Semaphore::MAX_PERMITS)));
         Ok(Worker {
             inner: Arc::new(Inner {
                 store,
@@ -237,8 +288,45 @@ where
                 observer: None,
                 rng: AtomicU64::new(seed),
                 commits: Arc::default(),
+                timings: None,
+                slots,
+                slot_freed: Arc::new(Notify::new()),
+                keep,
+                kept: AtomicUsize::new(0),
+                kept_by_key: Mutex::default(),
             }),
         })
+    }
+
+    /// Records timing spans of the worker's steps from now on ([`Worker::timings`]): where a
+    /// receipt's time goes. Off unless asked for. Set it before cloning or running the worker;
+    /// returns the worker with it.
+    pub fn record_timings(self) -> Result<Worker<S, P>, OutboxError> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| OutboxError::InvalidConfig {
+            field: None,
+            message: "ask for timings before cloning or running the worker".into(),
+        })?;
+        inner.timings = Some(Arc::default());
+        Ok(Worker {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The timing spans so far, when [`Worker::record_timings`] asked for them.
+    pub fn timings(&self) -> Option<WorkerTimings> {
+        self.inner.timings.as_ref().map(|t| t.snapshot())
+    }
+
+    /// The time now, when timings are recorded.
+    fn clock(&self) -> Option<Instant> {
+        self.inner.timings.as_ref().map(|_| Instant::now())
+    }
+
+    /// Adds a span that started at `since` (timings on).
+    fn span(&self, span: Span, since: Option<Instant>, items: u64) {
+        if let (Some(t), Some(since)) = (&self.inner.timings, since) {
+            t.add(span, since, items);
+        }
     }
 
     /// Calls `f` after every change the worker writes (from the worker's tasks: keep it
@@ -276,6 +364,9 @@ where
     /// at its scheduled time. The callback's content is not trusted; the worker asks the
     /// provider. Returns whether an entry was found to poke.
     pub fn poke(&self, key_or_document_id: &str) -> Result<bool, OutboxError> {
+        if self.ring_kept(key_or_document_id) {
+            return Ok(true);
+        }
         let now = Timestamp::now();
         let store = &self.inner.store;
         let mut hit = store.poke(key_or_document_id, now)?;
@@ -300,6 +391,7 @@ where
             claimed: get(&c.claimed),
             submits: get(&c.submits),
             status_calls: get(&c.status_calls),
+            kept_polls: get(&c.kept_polls),
             done: get(&c.done),
             done_with_attention: get(&c.done_with_attention),
             resubmits: get(&c.resubmits),
@@ -330,6 +422,10 @@ where
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut last_scan: Option<tokio::time::Instant> = None;
         let mut settled = false;
+        // Tells the tasks that wait for a kept entry's poll time to stop waiting (shutdown).
+        let (stop, stopping) = watch::channel(false);
+        // When the loop, full, was told of a free slot (timings only).
+        let mut freed_at: Option<Instant> = None;
         loop {
             while let Some(done) = tasks.try_join_next() {
                 if let Err(e) = done {
@@ -349,18 +445,33 @@ where
                 // the deadline scan.
                 self.resubmit_refused().await;
             }
-            let free = cfg.concurrency.saturating_sub(tasks.len());
+            // Free slots: not the tasks, some of which only wait for a kept entry's poll time.
+            let free = inner.slots.available_permits();
             let mut claimed = 0usize;
             let mut store_failed = false;
             if free > 0 {
                 let lease = cfg.lease;
+                let t0 = self.clock();
+                if let (Some(freed), Some(t0)) = (freed_at.take(), t0) {
+                    if let Some(t) = &inner.timings {
+                        t.add_duration(Span::SlotToClaim, t0.saturating_duration_since(freed), 1);
+                    }
+                }
                 match self.blocking(move |s| s.claim_due(now, free, lease)).await {
                     Ok(entries) => {
                         claimed = entries.len();
+                        self.span(Span::Claim, t0, u64::try_from(claimed).unwrap_or(u64::MAX));
+                        let claimed_at = self.clock();
                         for e in entries {
                             bump(&inner.counters.claimed);
+                            // A slot for each; a kept entry's task may have taken one since
+                            // the count: then the task waits for the next.
+                            let slot = self.try_slot();
                             let w = self.clone();
-                            tasks.spawn(async move { w.process(e).await });
+                            let stopping = stopping.clone();
+                            tasks.spawn(async move {
+                                w.process(e, slot, stopping, claimed_at).await;
+                            });
                         }
                     }
                     Err(e) => {
@@ -374,7 +485,8 @@ where
                 tokio::select! {
                     biased;
                     () = &mut shutdown => break,
-                    _ = tasks.join_next() => {}
+                    () = inner.slot_freed.notified() => freed_at = self.clock(),
+                    Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 }
                 continue;
             }
@@ -396,18 +508,26 @@ where
                 settled = true;
                 break;
             }
+            // Until the next due entry exactly (the store's clock is in milliseconds), at most
+            // `idle_wait`; woken earlier by a task's end, a freed slot when the loop was full,
+            // an enqueue or a poke.
             let wait = match next {
                 Some(t) => t.since(Timestamp::now()).min(cfg.idle_wait),
                 None => cfg.idle_wait,
             };
+            let full = free == 0;
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = inner.slot_freed.notified(), if full => freed_at = self.clock(),
                 () = inner.wake.notified() => {}
                 () = tokio::time::sleep(wait.max(Duration::from_millis(1))) => {}
             }
         }
+        // Tasks waiting for a kept entry's poll time stop: the entry's lease runs out and the
+        // next run polls it.
+        let _ = stop.send(true);
         let drain = async { while tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(cfg.drain_timeout, drain)
             .await
@@ -421,6 +541,50 @@ where
             tasks.abort_all();
         }
         settled
+    }
+
+    /// A free slot, if there is one now.
+    fn try_slot(&self) -> Option<Slot> {
+        Arc::clone(&self.inner.slots)
+            .try_acquire_owned()
+            .ok()
+            .map(|p| Slot {
+                permit: Some(p),
+                freed: Arc::clone(&self.inner.slot_freed),
+            })
+    }
+
+    /// Waits for a slot; `None` when the worker stops first (or the slots are closed).
+    async fn slot(&self, stopping: &mut watch::Receiver<bool>) -> Option<Slot> {
+        let slots = Arc::clone(&self.inner.slots);
+        tokio::select! {
+            p = slots.acquire_owned() => p.ok().map(|p| Slot {
+                permit: Some(p),
+                freed: Arc::clone(&self.inner.slot_freed),
+            }),
+            _ = stopping.wait_for(|s| *s) => None,
+        }
+    }
+
+    /// Makes the task that keeps `key_or_document_id`'s entry poll it now; false when no task
+    /// keeps it.
+    fn ring_kept(&self, key_or_document_id: &str) -> bool {
+        let Ok(kept) = self.inner.kept_by_key.lock() else {
+            return false;
+        };
+        let bell = kept.get(key_or_document_id).or_else(|| {
+            let (key, attempt) = key_or_document_id.rsplit_once('-')?;
+            (!attempt.is_empty() && attempt.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| kept.get(key))
+                .flatten()
+        });
+        match bell {
+            Some(b) => {
+                b.notify_one();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Runs a store call on the blocking pool (SQLite syncs to disk).
@@ -450,12 +614,20 @@ where
         Jitter(u16::try_from(splitmix(x) >> 48).unwrap_or(u16::MAX))
     }
 
-    /// Writes `event` to the entry read as `cur` (in the next group commit: [`commit`]);
-    /// returns once it is durable. `None` when the entry moved on meanwhile or the store failed
-    /// (both leave it to a later claim).
-    async fn apply(&self, cur: &Entry, event: EventOwned) -> Option<Entry> {
+    /// Writes `event` to the entry read as `cur` (in the next group commit: [`commit`]),
+    /// keeping it leased when `hold` ([`Change::hold`](crate::Change::hold)); returns once it
+    /// is durable. `None` when the entry moved on meanwhile or the store failed (both leave it
+    /// to a later claim). `span`: the commit wait's timing span, if timed.
+    async fn apply(
+        &self,
+        cur: &Entry,
+        event: EventOwned,
+        hold: Option<Duration>,
+        span: Option<Span>,
+    ) -> Option<Entry> {
         let jitter = self.draw();
         let now = Timestamp::now();
+        let t0 = span.and(self.clock());
         let r = self
             .inner
             .commits
@@ -466,8 +638,13 @@ where
                 event,
                 now,
                 jitter,
+                hold,
+                self.inner.timings.as_ref(),
             )
             .await;
+        if let Some(span) = span {
+            self.span(span, t0, 1);
+        }
         match r {
             Ok(next) => {
                 if next.state == State::Done && cur.state != State::Done {
@@ -498,8 +675,118 @@ where
         }
     }
 
-    async fn process(&self, e: Entry) {
+    /// Counts one more kept entry if there is room ([`WorkerConfig::held_polls`]): the lease
+    /// to ask the commit for, or `None` (the entry goes back to the journal).
+    fn reserve_keep(&self) -> Option<Duration> {
         let inner = &self.inner;
+        if !inner.keep {
+            return None;
+        }
+        inner
+            .kept
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < inner.cfg.held_polls).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| inner.cfg.lease)
+    }
+
+    fn unreserve_keep(&self) {
+        let _ = self
+            .inner
+            .kept
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Waits for the poll time of an entry this task keeps (`next`, written with the lease
+    /// `hold`: it is due `hold` after its poll time), or a poke, without a slot. False when the
+    /// worker stops first: the entry is then given back to the journal, due at its poll time
+    /// (a [`Store::poke`] at that time; if that fails, its lease runs out and a later claim
+    /// polls it).
+    async fn wait_kept(
+        &self,
+        next: &Entry,
+        hold: Duration,
+        bell: &Notify,
+        stopping: &mut watch::Receiver<bool>,
+    ) -> bool {
+        let poll_at = next
+            .due_at
+            .map(|t| Timestamp(t.0.saturating_sub(i64::try_from(hold.as_millis()).unwrap_or(0))));
+        let wait = poll_at.map_or(Duration::ZERO, |t| t.since(Timestamp::now()));
+        let go = tokio::select! {
+            () = tokio::time::sleep(wait) => true,
+            () = bell.notified() => true,
+            _ = stopping.wait_for(|s| *s) => false,
+        };
+        self.forget_kept(&next.key);
+        self.unreserve_keep();
+        if !go {
+            self.give_back(&next.key, poll_at.unwrap_or_else(Timestamp::now))
+                .await;
+            return false;
+        }
+        if let (Some(t), Some(at)) = (&self.inner.timings, poll_at) {
+            t.add_duration(Span::PollLag, Timestamp::now().since(at), 1);
+        }
+        true
+    }
+
+    /// Gives a kept entry back to the journal, due at `at` (a [`Store::poke`] at that time),
+    /// when the worker stops before polling it. An accepted entry only ever stays accepted or
+    /// ends, so making it due earlier never shortens anyone's send: at worst a second status
+    /// request, whose answer is fenced by the entry's version. If this fails, the lease runs
+    /// out and a later claim polls it.
+    async fn give_back(&self, key: &str, at: Timestamp) {
+        let key = key.to_owned();
+        if let Err(e) = self.blocking(move |s| s.poke(&key, at)).await {
+            self.store_error("poke", &e);
+        }
+    }
+
+    /// Registers the bell that makes the task keeping `key` poll at once ([`Worker::poke`]).
+    /// Rung before the task waits, it is kept: the task then polls without waiting.
+    fn bell_for(&self, key: &str) -> Arc<Notify> {
+        let bell = Arc::new(Notify::new());
+        if let Ok(mut k) = self.inner.kept_by_key.lock() {
+            k.insert(key.to_owned(), Arc::clone(&bell));
+        }
+        bell
+    }
+
+    fn forget_kept(&self, key: &str) {
+        if let Ok(mut k) = self.inner.kept_by_key.lock() {
+            k.remove(key);
+        }
+    }
+
+    /// Works on a claimed entry: its provider call, the answer's commit, what follows; an
+    /// entry the answer leaves `accepted` is kept, when there is room, and polled by this task
+    /// at its poll time (again and again while it stays accepted).
+    async fn process(
+        &self,
+        mut e: Entry,
+        slot: Option<Slot>,
+        mut stopping: watch::Receiver<bool>,
+        claimed_at: Option<Instant>,
+    ) {
+        let inner = &self.inner;
+        let mut slot = match slot {
+            Some(s) => Some(s),
+            None => match self.slot(&mut stopping).await {
+                Some(s) => Some(s),
+                // Stopping before it started: the claim's lease runs out.
+                None => return,
+            },
+        };
+        self.span(Span::ClaimToStart, claimed_at, 1);
+        if e.state == State::Accepted {
+            if let Some(t) = &inner.timings {
+                if let Some(at) = t.take_poll_due(&e.key) {
+                    t.add_duration(Span::PollLag, Timestamp::now().since(at), 1);
+                }
+            }
+        }
         let Some(route) = inner.routes.get(&e.provider) else {
             bump(&inner.counters.unrouted);
             tracing::error!(key = %e.key, route = %e.provider, "no such route configured; the entry waits for its deadline");
@@ -512,52 +799,107 @@ where
                 return;
             }
         };
-        let document_id = e.document_id();
         let kind = DocumentKind::of(&receipt);
         let provider = &*route.provider;
-        let call = Call {
-            route,
-            entry: &e,
-            receipt: &receipt,
-            document_id: &document_id,
-        };
-        let outcome = match e.state {
-            State::Sending => match self.submit(&call, kind).await {
-                Ok(o) => o,
-                // Nothing was sent and it cannot be: the receipt or the setup must change.
-                Err(err) => local_refusal(&err),
-            },
-            State::Accepted => {
-                let r = match kind {
-                    Ok(k) => self.status(&call, k).await,
-                    Err(err) => Err(err),
-                };
-                r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o))
+        loop {
+            let document_id = e.document_id();
+            let call = Call {
+                route,
+                entry: &e,
+                receipt: &receipt,
+                document_id: &document_id,
+            };
+            let (outcome, span) = match e.state {
+                State::Sending => match self.submit(&call, kind.clone()).await {
+                    Ok(o) => (o, Span::SubmitCommit),
+                    // Nothing was sent and it cannot be: the receipt or the setup must change.
+                    Err(err) => (local_refusal(&err), Span::SubmitCommit),
+                },
+                State::Accepted => {
+                    let r = match &kind {
+                        Ok(k) => self.status(&call, *k).await,
+                        Err(err) => Err(err.clone()),
+                    };
+                    (
+                        r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o)),
+                        Span::StatusCommit,
+                    )
+                }
+                State::InDoubt => {
+                    let (r, span) = match provider.in_doubt_resolution() {
+                        InDoubtResolution::ResendSameId => {
+                            (self.submit(&call, kind.clone()).await, Span::SubmitCommit)
+                        }
+                        _ => (
+                            match &kind {
+                                Ok(k) => self.status(&call, *k).await,
+                                Err(err) => Err(err.clone()),
+                            },
+                            Span::StatusCommit,
+                        ),
+                    };
+                    // A local failure settles nothing: the first send may be at the provider.
+                    (
+                        r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o)),
+                        span,
+                    )
+                }
+                _ => return,
+            };
+            // The call is over: its slot is free for another call while the answer waits for
+            // its group commit (a slot bounds the provider calls in flight, not the commits).
+            drop(slot.take());
+            let event = match not_our_receipt(&receipt, &document_id, &outcome) {
+                Some(detail) => {
+                    tracing::error!(key = %e.key, %detail, "the provider reports another receipt under our document id");
+                    EventOwned::IdConflict(detail)
+                }
+                None => EventOwned::Outcome(Box::new(outcome)),
+            };
+            let hold = self.reserve_keep();
+            // Registered before the commit: a callback arriving meanwhile is not missed.
+            let bell = hold.map(|_| self.bell_for(&e.key));
+            let Some(next) = self.apply(&e, event, hold, Some(span)).await else {
+                if hold.is_some() {
+                    self.forget_kept(&e.key);
+                    self.unreserve_keep();
+                }
+                return;
+            };
+            match (hold, &bell) {
+                (Some(lease), Some(bell)) if next.state == State::Accepted => {
+                    // Kept: the accepted answer is durable (its commit returned) and leases
+                    // the entry to this task until a lease after its poll time. The task waits
+                    // without a slot; the poll takes one again.
+                    if !self.wait_kept(&next, lease, bell, &mut stopping).await {
+                        return;
+                    }
+                    slot = match self.slot(&mut stopping).await {
+                        Some(s) => Some(s),
+                        None => {
+                            // Stopping while it waited for a slot: due now, for the next run.
+                            self.give_back(&next.key, Timestamp::now()).await;
+                            return;
+                        }
+                    };
+                    bump(&inner.counters.kept_polls);
+                    e = next;
+                }
+                _ => {
+                    if hold.is_some() {
+                        self.forget_kept(&e.key);
+                        self.unreserve_keep();
+                    }
+                    if next.state == State::Accepted {
+                        if let (Some(t), Some(at)) = (&inner.timings, next.due_at) {
+                            t.poll_due(&next.key, at);
+                        }
+                    }
+                    self.follow_up(route, next).await;
+                    return;
+                }
             }
-            State::InDoubt => {
-                let r = match provider.in_doubt_resolution() {
-                    InDoubtResolution::ResendSameId => self.submit(&call, kind).await,
-                    _ => match kind {
-                        Ok(k) => self.status(&call, k).await,
-                        Err(err) => Err(err),
-                    },
-                };
-                // A local failure settles nothing: the first send may be at the provider.
-                r.map_or_else(|err| still_unknown(&err), |o| same_document(&e, o))
-            }
-            _ => return,
-        };
-        let event = match not_our_receipt(&receipt, &document_id, &outcome) {
-            Some(detail) => {
-                tracing::error!(key = %e.key, %detail, "the provider reports another receipt under our document id");
-                EventOwned::IdConflict(detail)
-            }
-            None => EventOwned::Outcome(Box::new(outcome)),
-        };
-        let Some(next) = self.apply(&e, event).await else {
-            return;
-        };
-        self.follow_up(route, next).await;
+        }
     }
 
     async fn submit(
@@ -574,16 +916,22 @@ where
             callback_url: c.route.callback_url.as_deref(),
             timestamp: self.local_time(c.entry.created_at),
         };
-        match tokio::time::timeout(cfg.call_timeout, c.route.provider.submit(&submission)).await {
+        let t0 = self.clock();
+        let r = match tokio::time::timeout(cfg.call_timeout, c.route.provider.submit(&submission))
+            .await
+        {
             Ok(r) => r,
             Err(_) => Ok(Outcome::InDoubt {
                 reason: format!("no answer within {:?} after sending", cfg.call_timeout),
             }),
-        }
+        };
+        self.span(Span::Submit, t0, 1);
+        r
     }
 
     async fn status(&self, c: &Call<'_, P>, kind: DocumentKind) -> Result<Outcome, ProviderError> {
         let cfg = &self.inner.cfg;
+        let t0 = self.clock();
         if let Some(gate) = &c.route.gate {
             tokio::time::sleep(gate.reserve()).await;
         }
@@ -593,14 +941,16 @@ where
             document_id: c.document_id,
             kind,
         };
-        match tokio::time::timeout(cfg.call_timeout, c.route.provider.status(&q)).await {
+        let r = match tokio::time::timeout(cfg.call_timeout, c.route.provider.status(&q)).await {
             Ok(r) => r,
             Err(_) => Ok(Outcome::RetryLater {
                 after: None,
                 code: None,
                 message: format!("status: no answer within {:?}", cfg.call_timeout),
             }),
-        }
+        };
+        self.span(Span::Status, t0, 1);
+        r
     }
 
     /// The worker's configuration.
@@ -659,7 +1009,10 @@ where
                 let resubmits_so_far = next.attempt.saturating_sub(1);
                 if resubmits_so_far < cfg.register_resubmits
                     && !cfg.no_resubmit_codes.contains(&code)
-                    && self.apply(&next, EventOwned::Resubmit).await.is_some()
+                    && self
+                        .apply(&next, EventOwned::Resubmit, None, None)
+                        .await
+                        .is_some()
                 {
                     bump(&self.inner.counters.resubmits);
                     self.wake();
@@ -670,7 +1023,7 @@ where
                     if next.attempt == 1
                         && next.tries >= f.after_tries
                         && self
-                            .apply(&next, EventOwned::Failover(f.to.clone()))
+                            .apply(&next, EventOwned::Failover(f.to.clone()), None, None)
                             .await
                             .is_some()
                     {

@@ -24,6 +24,7 @@ fn change<'a>(key: &'a str, version: u64, event: Event<'a>) -> Change<'a> {
         event,
         now: at(1),
         jitter: Jitter::NONE,
+        hold: None,
     }
 }
 
@@ -228,4 +229,83 @@ fn sqlite_a_full_disk_fails_the_whole_batch_and_stores_none_of_it() {
     assert!(out
         .iter()
         .all(|r| r.as_ref().is_ok_and(|e| e.state == State::RetryLater)));
+}
+
+/// A change that asks to keep its entry ([`Change::hold`]): an entry it leaves `accepted` is
+/// due only a lease after its poll time, so no claim takes it while its writer waits to poll;
+/// the writer's next change (under the version it got) is stored; once that lease has run out
+/// a claim takes the entry, and the old writer's change is then a conflict. Other states are
+/// written as without the hold. A store that does not hold leases ignores it.
+pub(crate) fn a_held_change_keeps_an_accepted_entry_from_claims(h: &dyn Harness) {
+    let s = h.open();
+    let lease = Duration::from_secs(60);
+    let hold = Duration::from_secs(30);
+    for k in ["a", "b", "c"] {
+        enqueue(&*s, k, T0);
+    }
+    let claimed = s.claim_due(at(1), 10, lease).expect("claim");
+    assert_eq!(claimed.len(), 3);
+    let v = |k: &str| s.get(k).expect("get").expect("entry").version;
+    let accepted = outcome(EventKind::Accepted).expect("accepted");
+    let retry = outcome(EventKind::RetryLater).expect("retry");
+    let held = |key, event| Change {
+        hold: Some(hold),
+        ..change(key, v(key), event)
+    };
+    let batch = [
+        held("a", Event::ProviderOutcome(&accepted)),
+        held("b", Event::ProviderOutcome(&retry)),
+        held("c", Event::ProviderOutcome(&accepted)),
+    ];
+    let out = s.commit_batch(&batch).expect("batch");
+    let (a, b, c) = (
+        out[0].clone().expect("a"),
+        out[1].clone().expect("b"),
+        out[2].clone().expect("c"),
+    );
+    let poll = at(1).plus(Config::default().poll_first);
+    // The retry outcome carries the provider's Retry-After (7 s).
+    let retry_at = at(1).plus(Duration::from_secs(7));
+    assert_eq!(b.due_at, Some(retry_at), "not accepted: written as planned");
+    if !s.holds_leases() {
+        assert_eq!(a.due_at, Some(poll), "the hold is ignored");
+        return;
+    }
+    assert_eq!(a.state, State::Accepted);
+    assert_eq!(
+        a.due_at,
+        Some(poll.plus(hold)),
+        "leased until a hold after the poll"
+    );
+    assert_eq!(s.get("a").expect("get").expect("a"), a, "as stored");
+    // At the poll time (and just before the hold runs out) nobody else takes a or c.
+    assert!(s.claim_due(poll, 10, lease).expect("claim").is_empty());
+    let before_end = fiskal_outbox::Timestamp(poll.plus(hold).0 - 1);
+    let keys =
+        |v: Vec<fiskal_outbox::Entry>| -> Vec<String> { v.into_iter().map(|e| e.key).collect() };
+    // b (retry_later, due at its Retry-After) is claimable; a and c are not.
+    assert_eq!(
+        keys(s.claim_due(before_end, 10, lease).expect("claim")),
+        ["b"]
+    );
+    // The writer polls a itself and writes the answer under the version it holds.
+    let done = outcome(EventKind::Done).expect("done");
+    let a_done = s
+        .commit_batch(&[change("a", a.version, Event::ProviderOutcome(&done))])
+        .expect("batch")
+        .remove(0)
+        .expect("the holder writes");
+    assert_eq!(a_done.state, State::Done);
+    // c's writer is too slow: its hold runs out and another claim takes c.
+    let taken = s.claim_due(poll.plus(hold), 10, lease).expect("claim");
+    assert_eq!(keys(taken), ["c"]);
+    let late = s
+        .commit_batch(&[change("c", c.version, Event::ProviderOutcome(&done))])
+        .expect("batch")
+        .remove(0);
+    assert!(
+        matches!(late, Err(OutboxError::Conflict { .. })),
+        "{late:?}"
+    );
+    assert_eq!(s.get("c").expect("get").expect("c").state, State::Accepted);
 }

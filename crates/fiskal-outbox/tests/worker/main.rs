@@ -5,6 +5,7 @@
 //! actions in `operator`; the state machine's own paths here.)
 
 mod group_commit;
+mod kept;
 mod operator;
 mod status;
 

@@ -4,6 +4,10 @@
 
 use super::*;
 
+/// New keys per multi-row insert of [`PgStore::insert_many`] (a batch of more takes more
+/// statements in the same transaction: the parameters of one stay a few megabytes).
+pub(super) const INSERT_CHUNK: usize = 1000;
+
 pub(super) fn body_hash(json: &str) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, json.as_bytes()))
 }
@@ -264,6 +268,149 @@ impl PgStore {
         }
     }
 
+    /// Inserts a batch of new entries (or finds the identical ones) inside the caller's
+    /// transaction in a few statements, whatever its size: one multi-row
+    /// `INSERT … SELECT FROM UNNEST(…) ON CONFLICT (key) DO NOTHING` (with the audit rows of
+    /// the inserted ones in the same statement) per [`INSERT_CHUNK`] new keys, then one read of
+    /// the keys that were already there. Answers per entry as [`PgStore::insert`] would,
+    /// in order: a key repeated in the batch is inserted by its first occurrence and the later
+    /// ones compare with it (same receipt: `created: false`; another: key conflict). `jsons`
+    /// are the entries' receipts as stored (canonical JSON), in the batch's order.
+    pub(super) async fn insert_many(
+        &self,
+        c: &impl GenericClient,
+        batch: &[NewEntry<'_>],
+        jsons: &[String],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Enqueued, OutboxError>>, OutboxError> {
+        let hashes: Vec<String> = jsons.iter().map(|j| body_hash(j)).collect();
+        let deadline = enqueued_deadline(&self.config, now).map(|t| t.0);
+        let mut out: Vec<Option<Result<Enqueued, OutboxError>>> = Vec::with_capacity(batch.len());
+        // The first occurrence of each valid key: the one that may insert it.
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+        let mut inserting: Vec<usize> = Vec::with_capacity(batch.len());
+        for (i, new) in batch.iter().enumerate() {
+            match check_key(new.key) {
+                Err(e) => out.push(Some(Err(e))),
+                Ok(()) => {
+                    out.push(None);
+                    if let std::collections::hash_map::Entry::Vacant(v) = first.entry(new.key) {
+                        v.insert(i);
+                        inserting.push(i);
+                    }
+                }
+            }
+        }
+        let sql = "WITH new AS (
+                SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+                    WITH ORDINALITY AS n (key, receipt_json, body_hash, provider, ord)),
+             ins AS (
+                INSERT INTO {s}.entries (key, receipt_json, body_hash, provider, state,
+                    version, attempt, tries, due_at, deadline, created_at, state_since,
+                    updated_at)
+                SELECT key, receipt_json, body_hash, provider, 'queued', 1, 1, 0, $5, $6, $5,
+                    $5, $5
+                FROM new ORDER BY ord
+                ON CONFLICT (key) DO NOTHING
+                RETURNING key, provider),
+             aud AS (
+                INSERT INTO {s}.audit (key, at, from_state, to_state, reason, detail,
+                    attempt)
+                SELECT key, $5, NULL, 'queued', 'enqueued', 'provider ' || provider, 1
+                FROM ins)
+             SELECT key FROM ins";
+        // Every row now in the journal under a key of the batch, by key.
+        let mut stored: HashMap<String, (Entry, bool)> = HashMap::with_capacity(first.len());
+        for chunk in inserting.chunks(INSERT_CHUNK) {
+            let keys: Vec<&str> = chunk.iter().map(|&i| batch[i].key).collect();
+            let receipts: Vec<&str> = chunk.iter().map(|&i| jsons[i].as_str()).collect();
+            let hs: Vec<&str> = chunk.iter().map(|&i| hashes[i].as_str()).collect();
+            let providers: Vec<&str> = chunk.iter().map(|&i| batch[i].provider).collect();
+            let rows = self
+                .q(
+                    c,
+                    sql,
+                    &[&keys, &receipts, &hs, &providers, &now.0, &deadline],
+                )
+                .await?;
+            // Only the keys come back (not the receipts sent a moment ago): each inserted
+            // entry is what the statement wrote.
+            for r in &rows {
+                let key: String = rows::col(r, 0)?;
+                let Some(&i) = first.get(key.as_str()) else {
+                    return Err(corrupt(&key, "inserted a key that is not in the batch"));
+                };
+                let e = Entry {
+                    receipt_json: jsons[i].clone(),
+                    body_hash: hashes[i].clone(),
+                    provider: batch[i].provider.to_owned(),
+                    state: State::Queued,
+                    version: 1,
+                    attempt: 1,
+                    tries: 0,
+                    provider_id: None,
+                    due_at: Some(now),
+                    deadline: deadline.map(Timestamp),
+                    fiscal: None,
+                    last_code: None,
+                    last_message: None,
+                    created_at: now,
+                    state_since: now,
+                    updated_at: now,
+                    key,
+                };
+                stored.insert(e.key.clone(), (e, true));
+            }
+        }
+        // The keys that were there before (or repeated): one read.
+        let mut missing: Vec<&str> = first
+            .keys()
+            .copied()
+            .filter(|k| !stored.contains_key(*k))
+            .collect();
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            let rows = self
+                .q(
+                    c,
+                    &format!("SELECT {COLUMNS} FROM {{s}}.entries WHERE key = ANY($1)"),
+                    &[&missing],
+                )
+                .await?;
+            for r in &rows {
+                let e = leased_of(r)?.entry;
+                stored.insert(e.key.clone(), (e, false));
+            }
+        }
+        let mut answers = Vec::with_capacity(batch.len());
+        for (i, (new, slot)) in batch.iter().zip(out).enumerate() {
+            if let Some(r) = slot {
+                answers.push(r);
+                continue;
+            }
+            let (existing, created) = stored
+                .get(new.key)
+                .ok_or_else(|| corrupt(new.key, "key conflict without a row"))?;
+            let r = if *created && first.get(new.key) == Some(&i) {
+                Ok(Enqueued {
+                    entry: existing.clone(),
+                    created: true,
+                })
+            } else if existing.body_hash == hashes[i] && existing.receipt_json == jsons[i] {
+                Ok(Enqueued {
+                    entry: existing.clone(),
+                    created: false,
+                })
+            } else {
+                Err(OutboxError::KeyConflict {
+                    key: new.key.to_owned(),
+                })
+            };
+            answers.push(r);
+        }
+        Ok(answers)
+    }
+
     /// The restore guard, checked by every claim inside its transaction: the newest audit row
     /// must not be older than the newest one this store saw before. The audit trail is
     /// append-only (a trigger refuses `UPDATE`, `DELETE`, `TRUNCATE`), so only a journal put
@@ -300,22 +447,78 @@ impl PgStore {
         Ok(())
     }
 
-    /// Whether this store may write the row: no lease on it, its own lease (same epoch), or a
-    /// lease that ran out.
-    pub(super) fn may_write(&self, row: &Leased, now: Timestamp) -> Result<bool, OutboxError> {
-        let Some(owner) = &row.owner else {
-            return Ok(true);
-        };
-        let held = self
+    /// The epoch of the lease this store holds on `key`, if any.
+    pub(super) fn held(&self, key: &str) -> Result<Option<i64>, OutboxError> {
+        Ok(self
             .leases
             .lock()
             .map_err(|_| OutboxError::Poisoned)?
-            .get(&row.entry.key)
-            .copied();
+            .get(key)
+            .copied())
+    }
+
+    /// Whether this store may write the row: no lease on it, its own lease (same epoch as
+    /// `held`, the epoch it holds), or a lease that ran out.
+    pub(super) fn may_write(&self, row: &Leased, now: Timestamp, held: Option<i64>) -> bool {
+        let Some(owner) = &row.owner else {
+            return true;
+        };
         if *owner == self.owner && held == Some(row.epoch) {
-            return Ok(true);
+            return true;
         }
-        Ok(row.entry.due_at.is_none_or(|d| d <= now))
+        row.entry.due_at.is_none_or(|d| d <= now)
+    }
+
+    /// One change of the entry read (and locked) in the caller's transaction as `row`: the
+    /// fence (version, lease), the history check of an operator's event, the plan and its
+    /// write. Answers the entry after and the epoch of the lease the change took (claimed for
+    /// sending: a new epoch), if any. `held`: the epoch of this store's lease on the entry
+    /// (as [`PgStore::held`], or as an earlier change of the same batch left it). Refusals
+    /// (stale version, unknown key, a transition the rules refuse) happen before anything is
+    /// written; an error of the server is a storage failure and ends the transaction.
+    pub(super) async fn apply_row(
+        &self,
+        tx: &impl GenericClient,
+        row: Option<&Leased>,
+        c: &Change<'_>,
+        held: Option<i64>,
+    ) -> Result<(Entry, Option<i64>), OutboxError> {
+        let row = row.ok_or_else(|| OutboxError::NotFound {
+            key: c.key.to_owned(),
+        })?;
+        let cur = &row.entry;
+        if cur.version != c.expected_version || !self.may_write(row, c.now, held) {
+            // Another worker claimed it (its lease runs), or it moved on.
+            return Err(OutboxError::Conflict {
+                key: c.key.to_owned(),
+                expected: c.expected_version,
+                found: cur.version,
+            });
+        }
+        let trail = match EventKind::of(&c.event).filter(|k| k.is_operator()) {
+            Some(_) => Some(self.audit_trail(tx, c.key).await?),
+            None => None,
+        };
+        check_operator_history(cur, &c.event, || Ok(trail.unwrap_or_default()))?;
+        let mut p = plan(
+            &self.config,
+            cur,
+            &c.event,
+            c.now,
+            self.config.default_lease,
+            c.jitter,
+        )?;
+        if let Some(lease) = c.hold {
+            // The writer keeps an accepted entry until its poll (Change::hold): due a lease
+            // later, so no claim takes it meanwhile.
+            hold_lease(&mut p.next, lease);
+        }
+        // Claimed for sending: this store holds the new lease (a new epoch); any other change
+        // ends the lease.
+        let epoch = (p.next.state == State::Sending).then_some(row.epoch + 1);
+        let owner = epoch.map(|e| (self.owner.as_str(), e));
+        self.write(tx, cur, &p.next, owner, Some(&p)).await?;
+        Ok((p.next, epoch))
     }
 
     pub(super) fn hold(&self, key: &str, epoch: Option<i64>) {

@@ -6,6 +6,10 @@
 //! * **Durable before acknowledged.** Every change is one transaction, committed before the call
 //!   returns; [`PgStore::open`] refuses a session with `synchronous_commit = off` (a commit
 //!   that is not on disk when acknowledged).
+//! * **Batches.** [`Store::commit_batch`] (the worker's group commit) is one transaction for
+//!   the whole batch, its rows locked in key order by one statement; [`Store::enqueue_batch`]
+//!   inserts up to a thousand entries (and their audit rows) per statement. Both keep the
+//!   per-change answers of the one-by-one calls.
 //! * **Claims** lock due rows with `FOR UPDATE SKIP LOCKED` on the due index: two workers never
 //!   claim the same entry, and never wait for each other's rows.
 //! * **Leases and fencing.** A claim writes the lease's holder ([`PgConfig::owner`]) and raises
@@ -35,8 +39,8 @@
 //! this file keeps the store itself and each `Store` method's transaction.
 
 use super::plan::{
-    check_operator_history, claim_step, enqueued_deadline, extend_lease, plan, route_alarm_change,
-    Claim, Plan, RouteAlarmChange,
+    check_operator_history, claim_step, enqueued_deadline, extend_lease, hold_lease, plan,
+    route_alarm_change, Claim, Plan, RouteAlarmChange,
 };
 use super::*;
 use crate::error::OutboxError;
@@ -161,24 +165,10 @@ impl Store for PgStore {
             .iter()
             .map(|n| fiskal_ffd::json::to_string(n.receipt))
             .collect();
+        // A few statements for the whole batch (journal.rs, `insert_many`), not one per entry.
         self.run(in_tx!(self, tx => {
-            let mut out = Vec::with_capacity(batch.len());
-            let mut created = false;
-            for (new, json) in batch.iter().zip(&jsons) {
-                let r = match check_key(new.key) {
-                    Err(e) => Err(e),
-                    Ok(()) => match self.insert(tx, new, json, now).await {
-                        // Per-entry refusals; anything else is the storage failing: all or
-                        // nothing.
-                        Err(e @ OutboxError::KeyConflict { .. }) => Err(e),
-                        Err(e) => return Err(e),
-                        Ok(r) => Ok(r),
-                    },
-                };
-                created |= r.as_ref().is_ok_and(|r| r.created);
-                out.push(r);
-            }
-            if created {
+            let out = self.insert_many(tx, batch, &jsons, now).await?;
+            if out.iter().any(|r| r.as_ref().is_ok_and(|r| r.created)) {
                 self.notify(tx).await?;
             }
             Ok(out)
@@ -193,35 +183,18 @@ impl Store for PgStore {
         now: Timestamp,
         jitter: Jitter,
     ) -> Result<Entry, OutboxError> {
-        let lease = self.config.default_lease;
+        let change = Change {
+            key,
+            expected_version,
+            event: *event,
+            now,
+            jitter,
+            hold: None,
+        };
         let r = self.run(in_tx!(self, tx => {
-            let row = self
-                .load(tx, key, true)
-                .await?
-                .ok_or_else(|| OutboxError::NotFound {
-                    key: key.to_owned(),
-                })?;
-            let cur = &row.entry;
-            if cur.version != expected_version || !self.may_write(&row, now)? {
-                // Another worker claimed it (its lease runs), or it moved on.
-                return Err(OutboxError::Conflict {
-                    key: key.to_owned(),
-                    expected: expected_version,
-                    found: cur.version,
-                });
-            }
-            let trail = match EventKind::of(event).filter(|k| k.is_operator()) {
-                Some(_) => Some(self.audit_trail(tx, key).await?),
-                None => None,
-            };
-            check_operator_history(cur, event, || Ok(trail.unwrap_or_default()))?;
-            let p = plan(&self.config, cur, event, now, lease, jitter)?;
-            // Claimed for sending: this store holds the new lease (a new epoch); any other
-            // change ends the lease.
-            let epoch = (p.next.state == State::Sending).then_some(row.epoch + 1);
-            let owner = epoch.map(|e| (self.owner.as_str(), e));
-            self.write(tx, cur, &p.next, owner, Some(&p)).await?;
-            Ok((p.next, epoch))
+            let row = self.load(tx, key, true).await?;
+            let held = self.held(key)?;
+            self.apply_row(tx, row.as_ref(), &change, held).await
         }));
         match r {
             Ok((next, epoch)) => {
@@ -235,6 +208,96 @@ impl Store for PgStore {
                 Err(e)
             }
         }
+    }
+
+    /// One transaction (one commit, one WAL flush) for the whole batch: its rows are locked
+    /// first, all in one statement and in key order (two batches over the same keys take their
+    /// locks in the same order: they queue, they do not deadlock), then each change is checked
+    /// and written as [`Store::apply_jittered`] would. A refused change writes nothing and
+    /// fails alone; an error of the server rolls the whole batch back (`Err`).
+    fn commit_batch(
+        &self,
+        changes: &[Change<'_>],
+    ) -> Result<Vec<Result<Entry, OutboxError>>, OutboxError> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let answers = self.run(in_tx!(self, tx => {
+            let mut keys: Vec<&str> = changes.iter().map(|c| c.key).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let rows = self
+                .q(
+                    tx,
+                    &format!(
+                        "SELECT {COLUMNS} FROM {{s}}.entries WHERE key = ANY($1)
+                         ORDER BY key FOR UPDATE"
+                    ),
+                    &[&keys],
+                )
+                .await?;
+            // A row that does not read back fails the changes of its key only.
+            let mut loaded: HashMap<String, Result<Leased, OutboxError>> =
+                HashMap::with_capacity(rows.len());
+            for r in &rows {
+                let key: String = rows::col(r, 0)?;
+                loaded.insert(key, leased_of(r));
+            }
+            // The lease epochs the batch's earlier changes left (`leases` learns them after
+            // the commit).
+            let mut epochs: HashMap<&str, Option<i64>> = HashMap::new();
+            let mut out = Vec::with_capacity(changes.len());
+            for c in changes {
+                let row = match loaded.get(c.key) {
+                    Some(Err(e)) => {
+                        out.push(Err(e.clone()));
+                        continue;
+                    }
+                    Some(Ok(l)) => Some(l),
+                    None => None,
+                };
+                let held = match epochs.get(c.key) {
+                    Some(h) => *h,
+                    None => self.held(c.key)?,
+                };
+                match self.apply_row(tx, row, c, held).await {
+                    Ok((next, epoch)) => {
+                        // A later change of the same key is fenced by what this one wrote.
+                        if let Some(Ok(l)) = loaded.get_mut(c.key) {
+                            l.entry = next.clone();
+                            l.owner = epoch.map(|_| self.owner.clone());
+                            l.epoch = epoch.unwrap_or(l.epoch);
+                        }
+                        epochs.insert(c.key, epoch);
+                        out.push(Ok((next, epoch)));
+                    }
+                    Err(e) if e.is_storage_failure() => return Err(e),
+                    Err(e) => out.push(Err(e)),
+                }
+            }
+            Ok(out)
+        }))?;
+        // Committed: the leases taken and ended are this store's now.
+        Ok(changes
+            .iter()
+            .zip(answers)
+            .map(|(c, r)| match r {
+                Ok((next, epoch)) => {
+                    self.hold(c.key, epoch);
+                    Ok(next)
+                }
+                Err(e) => {
+                    if let OutboxError::Conflict { .. } = e {
+                        self.hold(c.key, None);
+                    }
+                    Err(e)
+                }
+            })
+            .collect())
+    }
+
+    fn holds_leases(&self) -> bool {
+        true
     }
 
     fn claim_due(

@@ -3,8 +3,8 @@
 //! commit), versioned rows, an append-only audit table.
 
 use super::plan::{
-    check_operator_history, claim_step, enqueued_deadline, extend_lease, plan, route_alarm_change,
-    Claim, Plan, RouteAlarmChange,
+    check_operator_history, claim_step, enqueued_deadline, extend_lease, hold_lease, plan,
+    route_alarm_change, Claim, Plan, RouteAlarmChange,
 };
 use super::*;
 use crate::error::OutboxError;
@@ -326,7 +326,10 @@ fn apply_in(tx: &Connection, cfg: &Config, c: &Change<'_>) -> Result<Entry, Outb
     // stuck only where no provider can hold the old one): checked here, in the transaction,
     // whoever calls.
     check_operator_history(&cur, &c.event, || audit_of(tx, c.key))?;
-    let p = plan(cfg, &cur, &c.event, c.now, cfg.default_lease, c.jitter)?;
+    let mut p = plan(cfg, &cur, &c.event, c.now, cfg.default_lease, c.jitter)?;
+    if let Some(lease) = c.hold {
+        hold_lease(&mut p.next, lease);
+    }
     write(tx, &cur, &p)?;
     Ok(p.next)
 }
@@ -396,6 +399,7 @@ impl Store for SqliteStore {
                 event: *event,
                 now,
                 jitter,
+                hold: None,
             },
         )?;
         tx.commit()?;
@@ -430,6 +434,10 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    fn holds_leases(&self) -> bool {
+        true
     }
 
     fn claim_due(
