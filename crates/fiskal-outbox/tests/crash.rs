@@ -20,7 +20,7 @@ use fiskal_emulator::atol::{AtolConfig, AtolEmulator};
 use fiskal_emulator::modulkassa::{
     ModulKassaConfig, ModulKassaEmulator, RegisterState, TEST_PASSWORD, TEST_USER_NAME,
 };
-use fiskal_emulator::{Fault, Faults, Journal};
+use fiskal_emulator::{Endpoint, Fault, Faults, Journal};
 use fiskal_outbox::{NewEntry, SqliteStore, State, Store, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -166,12 +166,14 @@ async fn kill_rounds(
             let alive = Duration::from_millis(50 + splitmix(rng) % 900);
             tokio::time::sleep(alive).await;
         } else {
-            // After a random extra 0–20 ms.
+            // After a random extra 0–4 ms: a send is in flight for a few milliseconds only
+            // (since kept polls, a worker finishes the sends of a small queue in its first
+            // rounds), and a longer pause mostly killed it after the answer was stored.
             let deadline = Instant::now() + Duration::from_millis(2000);
             while Instant::now() < deadline && !in_flight(db) {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            tokio::time::sleep(Duration::from_millis(splitmix(rng) % 20)).await;
+            tokio::time::sleep(Duration::from_millis(splitmix(rng) % 5)).await;
         }
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
@@ -230,11 +232,18 @@ async fn sigkill_at_random_points_loses_and_doubles_nothing() {
         seed,
     } = size("atol");
     let started = Instant::now();
-    // The provider, with random faults on every endpoint (token, register, report).
+    // The provider, with random faults on every endpoint (token, register, report), and the
+    // first half of the registrations held 300 ms, so that the first rounds' kills land while
+    // sends are in flight (a worker sends a queue this small within its first rounds; without
+    // the hold a run could end with no kill during a send, proving nothing).
     let emu = AtolEmulator::start(
         AtolConfig::default()
             .with_processing_delay(Duration::from_millis(100))
-            .with_faults(random_faults(seed, 150)),
+            .with_faults(random_faults(seed, 150).script_n(
+                Endpoint::Register,
+                Fault::Delay(Duration::from_millis(300)),
+                usize::try_from(receipts / 2).unwrap_or(usize::MAX),
+            )),
     )
     .await
     .expect("emulator");
