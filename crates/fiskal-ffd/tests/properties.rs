@@ -6,6 +6,9 @@ use fiskal_ffd::tlv::{decode_all, decode_document, Fvln, Tlv, Value};
 use fiskal_ffd::{json, Tag, ValueType};
 use proptest::prelude::*;
 
+mod json_paths;
+use json_paths::{collect_paths, pointer_mut};
+
 fn cases() -> ProptestConfig {
     ProptestConfig {
         cases: 256,
@@ -167,42 +170,6 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
                 .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
-}
-
-fn collect_paths(v: &serde_json::Value, cur: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(cur.clone());
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                cur.push(k.clone());
-                collect_paths(x, cur, out);
-                cur.pop();
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                cur.push(i.to_string());
-                collect_paths(x, cur, out);
-                cur.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn pointer_mut<'a>(
-    v: &'a mut serde_json::Value,
-    path: &[String],
-) -> Option<&'a mut serde_json::Value> {
-    let mut cur = v;
-    for p in path {
-        cur = match cur {
-            serde_json::Value::Object(m) => m.get_mut(p)?,
-            serde_json::Value::Array(a) => a.get_mut(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 /// A valid FFD 1.2 receipt built from random parts.

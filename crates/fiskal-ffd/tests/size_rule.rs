@@ -6,6 +6,9 @@
 #[path = "../../../tests/vectors/runner.rs"]
 mod runner;
 
+mod json_paths;
+use json_paths::{collect_paths, pointer_mut};
+
 use fiskal_ffd::validate::{build, validate_with, Profile};
 use fiskal_ffd::{json, Error, Receipt, Violation, ViolationKind};
 use proptest::prelude::*;
@@ -94,39 +97,6 @@ fn leaf() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
-fn paths(v: &serde_json::Value, cur: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(cur.clone());
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                cur.push(k.clone());
-                paths(x, cur, out);
-                cur.pop();
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                cur.push(i.to_string());
-                paths(x, cur, out);
-                cur.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn slot<'a>(v: &'a mut serde_json::Value, path: &[String]) -> Option<&'a mut serde_json::Value> {
-    let mut cur = v;
-    for p in path {
-        cur = match cur {
-            serde_json::Value::Object(m) => m.get_mut(p)?,
-            serde_json::Value::Array(a) => a.get_mut(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -139,9 +109,9 @@ proptest! {
         let mut v: serde_json::Value = serde_json::from_str(SAMPLE).expect("sample");
         for (pick, value) in picks {
             let mut all = Vec::new();
-            paths(&v, &mut Vec::new(), &mut all);
+            collect_paths(&v, &mut Vec::new(), &mut all);
             let path = all[pick.index(all.len())].clone();
-            if let Some(s) = slot(&mut v, &path) {
+            if let Some(s) = pointer_mut(&mut v, &path) {
                 *s = value;
             }
         }
