@@ -319,25 +319,9 @@ fn a_store_refuses_to_claim_from_a_journal_that_went_back() {
 
 /// Runs `sql` (`{s}`: the journal's schema) and reads the one `bigint` it answers.
 fn query_i64(h: &PgHarness, sql: &str) -> i64 {
-    let (url, sql) = (h.url.clone(), sql.replace("{s}", &h.schema));
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            let driver = tokio::spawn(conn);
-            let n: i64 = client.query_one(&sql, &[]).await.expect("query").get(0);
-            drop(client);
-            let _ = driver.await;
-            n
-        })
-    })
-    .join()
-    .expect("query thread")
+    let rows = pg_support::query_rows(&h.url, &sql.replace("{s}", &h.schema));
+    assert_eq!(rows.len(), 1, "one row expected from {sql}");
+    rows[0].get(0)
 }
 
 fn raw(h: &PgHarness, sql: &str) {

@@ -40,28 +40,10 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 /// Rows of one text column (own connection, thread and runtime: callable from an async test).
 fn query_texts(url: &str, sql: &str) -> Vec<String> {
-    let url = url.to_owned();
-    let sql = sql.to_owned();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            let driver = tokio::spawn(conn);
-            let rows = client.query(&sql, &[]).await.expect("query");
-            drop(client);
-            let _ = driver.await;
-            rows.iter()
-                .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
-                .collect()
-        })
-    })
-    .join()
-    .expect("query thread")
+    pg_support::query_rows(url, sql)
+        .iter()
+        .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
+        .collect()
 }
 
 /// The settings of one "machine": the route to the emulator, the journal's schema, the

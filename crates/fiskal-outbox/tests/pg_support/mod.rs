@@ -63,6 +63,31 @@ pub fn raw_sql(url: &str, sql: &str) -> Result<(), String> {
     .unwrap_or_else(|_| Err("raw SQL thread panicked".into()))
 }
 
+/// The rows `sql` answers on the test server (own connection, own thread and runtime, as
+/// [`raw_sql`]); panics on a connection or query error, as a test should.
+pub fn query_rows(url: &str, sql: &str) -> Vec<tokio_postgres::Row> {
+    let url = url.to_owned();
+    let sql = sql.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            let driver = tokio::spawn(conn);
+            let rows = client.query(&sql, &[]).await.expect("query");
+            drop(client);
+            let _ = driver.await;
+            rows
+        })
+    })
+    .join()
+    .expect("query thread")
+}
+
 /// One journal: a schema of its own.
 pub struct PgHarness {
     pub url: String,
