@@ -6,8 +6,9 @@
 //!    commit each), against the same rows written by a raw multi-row `INSERT … VALUES (…), …`
 //!    of the same JSON through tokio-postgres, one statement and one commit per batch (the
 //!    server's floor: parse, WAL, fsync), batch by batch interleaved with ours.
-//! 2. **Receipts to done** through the ATOL emulator (10 ms processing) with 1, 2 and 4
-//!    `fiskal-worker` processes on one journal (each `--until-settled`, concurrency 32, polls
+//! 2. **Receipts to done** through the ATOL emulator (10 ms processing,
+//!    `FISKAL_PG_BENCH_DELAY_MS`; every answer `FISKAL_PG_BENCH_CALL_MS` late, default 0) with 1, 2 and 4 `fiskal-worker` processes on one journal
+//!    (each `--until-settled`, concurrency 32 (`FISKAL_PG_BENCH_CONCURRENCY`), polls
 //!    from 20 ms after acceptance, every other setting its default), against the ATOL client
 //!    alone driving the same emulator just before (submit, then poll from 20 ms, with as many
 //!    receipts in flight as the workers together: 32 per process). With the CPU each side
@@ -25,6 +26,7 @@
 //! PostgreSQL".
 
 use fiskal_emulator::atol::{AtolConfig as EmuConfig, AtolEmulator};
+use fiskal_emulator::{Fault, Faults};
 use fiskal_outbox::{Config, NewEntry, PgConfig, PgStore, Store, Timestamp};
 use fiskal_providers::atol::{AtolClient, AtolConfig};
 use fiskal_providers::{DocumentKind, Outcome, Provider, StatusQuery, Submission};
@@ -42,8 +44,21 @@ macro_rules! say {
     }};
 }
 
-/// Receipts each worker process has in flight (its `worker.concurrency`).
+/// Receipts each worker process has in flight (its `worker.concurrency`), unless
+/// `FISKAL_PG_BENCH_CONCURRENCY` says otherwise.
 const CONCURRENCY: usize = 32;
+
+/// The emulator's processing time per receipt in ms, unless `FISKAL_PG_BENCH_DELAY_MS` says
+/// otherwise (10: a register that answers at once, so the machine's CPU is the limit; a real
+/// cloud register takes seconds, where each worker's in-flight limit is).
+const DELAY_MS: u64 = 10;
+
+/// Every request to the emulator answered this many ms late, unless
+/// `FISKAL_PG_BENCH_CALL_MS` says otherwise (0: at once). A cloud register's HTTP round trip
+/// from a shop's server is tens to hundreds of ms: with it, what bounds one worker is its
+/// `worker.concurrency` (provider calls in flight), not the machine's CPU, and a second worker
+/// process (on another machine, in production) adds its own calls in flight.
+const CALL_MS: u64 = 0;
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -246,10 +261,16 @@ async fn direct(client: &AtolClient, r: &Arc<fiskal_ffd::Receipt>, n: u64, in_fl
     while tasks.join_next().await.is_some() {}
 }
 
-/// The worker's settings: concurrency 32, the first poll 20 ms after acceptance (as the
+/// The worker's settings: `concurrency` receipts in flight, the first poll 20 ms after acceptance (as the
 /// client alone), ATOL's report pacing at 1 ms (as the client alone); everything else (idle
 /// wait, lease, call timeout, pool size) its default.
-fn settings_file(dir: &Path, base_url: &str, schema: &str, name: &str) -> PathBuf {
+fn settings_file(
+    dir: &Path,
+    base_url: &str,
+    schema: &str,
+    name: &str,
+    concurrency: usize,
+) -> PathBuf {
     let p = dir.join(format!("{name}.json"));
     let json = serde_json::json!({
         "routes": {"atol": {"provider": {
@@ -257,7 +278,7 @@ fn settings_file(dir: &Path, base_url: &str, schema: &str, name: &str) -> PathBu
             "password": {"env": "FISKAL_BENCH_ATOL_PASSWORD"}, "report_interval_ms": 1
         }}},
         "default_route": "atol",
-        "worker": {"concurrency": CONCURRENCY},
+        "worker": {"concurrency": concurrency},
         "timing": {"poll_first_ms": 20, "poll_max_ms": 40},
         "postgres": {"schema": schema}
     });
@@ -432,7 +453,14 @@ struct WorkerFigure {
 fn main() {
     let url = std::env::var("FISKAL_BENCH_PG_URL")
         .expect("FISKAL_BENCH_PG_URL: a PostgreSQL server to measure against");
-    let bin = PathBuf::from(env_or("FISKAL_WORKER_BIN", "target/release/fiskal-worker"));
+    // Cargo runs a bench in its package's directory (benches/): the default is the workspace's.
+    let bin = PathBuf::from(env_or(
+        "FISKAL_WORKER_BIN",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/release/fiskal-worker"
+        ),
+    ));
     assert!(
         bin.is_file(),
         "{}: build it (cargo build --release -p fiskal-outbox --features postgres --bin fiskal-worker)",
@@ -448,6 +476,15 @@ fn main() {
         .split(',')
         .filter_map(|x| x.trim().parse().ok())
         .collect();
+    let concurrency: usize = env_or("FISKAL_PG_BENCH_CONCURRENCY", &CONCURRENCY.to_string())
+        .parse()
+        .expect("FISKAL_PG_BENCH_CONCURRENCY");
+    let delay_ms: u64 = env_or("FISKAL_PG_BENCH_DELAY_MS", &DELAY_MS.to_string())
+        .parse()
+        .expect("FISKAL_PG_BENCH_DELAY_MS");
+    let call_ms: u64 = env_or("FISKAL_PG_BENCH_CALL_MS", &CALL_MS.to_string())
+        .parse()
+        .expect("FISKAL_PG_BENCH_CALL_MS");
     let dir = std::env::temp_dir().join(format!("fiskal-bench-pg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
     let r = receipt();
@@ -480,9 +517,20 @@ fn main() {
         .expect("runtime");
     let emu = rt
         .block_on(AtolEmulator::start(
-            EmuConfig::default().with_processing_delay(Duration::from_millis(10)),
+            EmuConfig::default()
+                .with_processing_delay(Duration::from_millis(delay_ms))
+                .with_faults(if call_ms == 0 {
+                    Faults::none()
+                } else {
+                    // Every request (1000 per mille) held back `call_ms`, then answered.
+                    Faults::random(1, 1000, vec![Fault::Delay(Duration::from_millis(call_ms))])
+                }),
         ))
         .expect("emulator");
+    say!(
+        "emulator processing {delay_ms} ms, every answer {call_ms} ms late; \
+         worker.concurrency {concurrency}"
+    );
     let mut cfg = AtolConfig::test_v5();
     cfg.base_url = emu.base_url_v5();
     cfg.report_interval = Duration::from_millis(1);
@@ -491,14 +539,14 @@ fn main() {
     let mut figures: Vec<WorkerFigure> = Vec::new();
     for run in 1..=runs {
         for &workers in &worker_counts {
-            let in_flight = CONCURRENCY * workers;
+            let in_flight = concurrency * workers;
             let t = Instant::now();
             rt.block_on(direct(&client, &r_arc, n, in_flight));
             let base = t.elapsed();
             let schema = format!("bench_done_{workers}");
             sql(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
             let s = store(&url, &schema);
-            let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema);
+            let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema, concurrency);
             fill(&s, &r, &format!("w{run}-{workers}"), n);
             let (self0, kids0) = own_ticks();
             let pg0 = pm.as_deref().map(server_ticks);
@@ -531,7 +579,7 @@ fn main() {
                 client: rate(n, base),
             };
             say!(
-                "run {run}: {n} receipts to done, {workers} worker process(es) × {CONCURRENCY}: \
+                "run {run}: {n} receipts to done, {workers} worker process(es) × {concurrency}: \
                  {:.0} /s in {:.2} s (client alone, {in_flight} in flight: {:.0} /s): {:.2}x; \
                  CPU s: workers {:.2}, this process (emulator) {:.2}, PostgreSQL {pg} (of \
                  {:.2} on 2 cores)",
@@ -582,7 +630,7 @@ fn main() {
         let t = Instant::now();
         fill_sql(&url, &schema, &fiskal_ffd::json::to_string(&r), size);
         let filled = t.elapsed();
-        let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema);
+        let settings = settings_file(&dir, &emu.base_url_v5(), &schema, &schema, concurrency);
         let mut c = spawn_worker(&bin, &url, &settings, false);
         let pid = c.id();
         // A fixed working time: the worker claims, sends and polls all along.
