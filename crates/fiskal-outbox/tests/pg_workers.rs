@@ -1,14 +1,14 @@
-//! Many workers, one PostgreSQL journal: two `fiskal-worker` processes (two "machines", each
-//! with its own lease-holder name) share one journal given as `--db postgres://…` and
-//! fiscalise N receipts against the ATOL emulator with random faults. Machine B is killed
-//! with SIGKILL while it holds a send under its lease (the crash test's method), again and
-//! again, and started again each time under a new name; the other takes its entries over when
-//! the lease runs out. Every receipt must end `done` and be fiscalised exactly once at the
-//! emulator (over all its attempts), and every entry a killed worker held must have been
-//! finished by another.
+//! Many workers, one PostgreSQL journal: three `fiskal-worker` processes (three "machines",
+//! each with its own lease-holder name) share one journal given as `--db postgres://…` and
+//! fiscalise N receipts against the ATOL emulator with random faults. Again and again one of
+//! them, chosen at random, is killed with SIGKILL while it holds a send under its lease (the
+//! crash test's method) and started again at once under a new name; the others take its
+//! entries over when the lease runs out. Every receipt must end `done` and be fiscalised
+//! exactly once at the emulator (over all its attempts), and every entry a killed worker held
+//! must have been finished by another.
 //!
-//! Size: `FISKAL_PG_WORKERS_RECEIPTS` (default 200), `FISKAL_PG_WORKERS_KILLS` (default 5);
-//! `FISKAL_CRASH_SEED` repeats a run. Runs
+//! Size: `FISKAL_PG_WORKERS_RECEIPTS` (default 200), `FISKAL_PG_WORKERS_KILLS` (default 5),
+//! `FISKAL_PG_WORKERS_PROCS` (default 3, at least 2); `FISKAL_CRASH_SEED` repeats a run. Runs
 //! through `bash scripts/test-pg` (needs `FISKAL_TEST_PG_URL`; fails without it).
 #![cfg(feature = "postgres")]
 
@@ -91,15 +91,18 @@ fn worker(url: &str, settings: &Path) -> Child {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_once() {
+async fn worker_processes_killed_at_random_fiscalise_each_receipt_once() {
     let receipts = env_num("FISKAL_PG_WORKERS_RECEIPTS", 200);
     let kills = env_num("FISKAL_PG_WORKERS_KILLS", 5);
+    let procs = usize::try_from(env_num("FISKAL_PG_WORKERS_PROCS", 3))
+        .expect("FISKAL_PG_WORKERS_PROCS")
+        .max(2);
     let seed = env_num(
         "FISKAL_CRASH_SEED",
         u64::try_from(Timestamp::now().as_millis()).unwrap_or(1),
     );
     eprintln!(
-        "pg workers: {receipts} receipts, 2 worker processes, {kills} kills, \
+        "pg workers: {receipts} receipts, {procs} worker processes, {kills} kills, \
          FISKAL_CRASH_SEED={seed}"
     );
     let started = Instant::now();
@@ -125,11 +128,9 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
     .await
     .expect("emulator");
 
-    let pg = PgHarness::new("two_workers");
+    let pg = PgHarness::new("many_workers");
     let s = pg.schema.clone();
     let dir = support::dir("pg-workers");
-    let settings_a = dir.join("machine-a.json");
-    write_settings(&settings_a, &emu.base_url_v5(), &s, "machine-a");
 
     // Everything enqueued first, durable before any worker runs.
     let keys: Vec<String> = (0..receipts).map(|i| format!("pgw-{i}")).collect();
@@ -152,18 +153,29 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
         }
     }
 
-    let mut a = worker(&pg.url, &settings_a);
+    // One process per machine; each restart is a new process with a new lease holder's name
+    // (as after a reboot): `machine-<m>` first, then `machine-<m>-r<round>`.
+    let start = |owner: &str| {
+        let settings = dir.join(format!("{owner}.json"));
+        write_settings(&settings, &emu.base_url_v5(), &s, owner);
+        worker(&pg.url, &settings)
+    };
+    let mut machines: Vec<(String, Child)> = (0..procs)
+        .map(|m| {
+            let owner = format!("machine-{m}");
+            let child = start(&owner);
+            (owner, child)
+        })
+        .collect();
 
-    // Machine B is killed again and again, each time while it holds a send: the moment the
-    // journal shows an entry in `sending` under its lease, after a random 0–20 ms more. Each
-    // restart is a new process with a new lease holder's name (as after a reboot).
+    // A machine chosen at random is killed while it holds a send: the moment the journal shows
+    // an entry in `sending` under its lease, after a random 0–20 ms more; then it is started
+    // again at once.
     let mut rng = seed;
     let mut taken_over: Vec<(String, String)> = Vec::new();
     for round in 0..kills {
-        let owner = format!("machine-b{round}");
-        let settings = dir.join(format!("{owner}.json"));
-        write_settings(&settings, &emu.base_url_v5(), &s, &owner);
-        let mut b = worker(&pg.url, &settings);
+        let m = usize::try_from(splitmix(&mut rng) % procs as u64).expect("index");
+        let owner = machines[m].0.clone();
         let held_sending = format!(
             "SELECT key FROM {s}.entries WHERE lease_owner = '{owner}' AND state = 'sending'"
         );
@@ -172,8 +184,9 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         tokio::time::sleep(Duration::from_millis(splitmix(&mut rng) % 20)).await;
-        b.kill().expect("SIGKILL");
-        let status = b.wait().expect("wait");
+        let victim = &mut machines[m].1;
+        victim.kill().expect("SIGKILL");
+        let status = victim.wait().expect("wait");
         assert!(!status.success(), "{owner} was killed");
         // What the dead worker left under its lease: to be taken over by another.
         let left = query_texts(
@@ -185,29 +198,26 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
         );
         eprintln!("{owner} killed holding {} entries: {left:?}", left.len());
         taken_over.extend(left.into_iter().map(|k| (k, owner.clone())));
+        let next = format!("machine-{m}-r{round}");
+        machines[m] = (next.clone(), start(&next));
     }
     assert!(
         kills == 0 || !taken_over.is_empty(),
         "no killed worker held anything: the test proved nothing"
     );
 
-    // B comes back once more; both run until nothing is left.
-    let settings_last = dir.join("machine-b-last.json");
-    write_settings(&settings_last, &emu.base_url_v5(), &s, "machine-b-last");
-    let b = worker(&pg.url, &settings_last);
-    let (status_a, status_b) = tokio::task::spawn_blocking(move || {
-        let sa = a.wait().expect("wait a");
-        let mut b = b;
-        let sb = b.wait().expect("wait b");
-        (sa, sb)
+    // Every machine's last process runs until nothing is left.
+    let statuses = tokio::task::spawn_blocking(move || {
+        machines
+            .into_iter()
+            .map(|(owner, mut c)| (owner, c.wait().expect("wait")))
+            .collect::<Vec<_>>()
     })
     .await
     .expect("join");
-    assert!(status_a.success(), "machine-a did not settle: {status_a}");
-    assert!(
-        status_b.success(),
-        "machine-b-last did not settle: {status_b}"
-    );
+    for (owner, status) in &statuses {
+        assert!(status.success(), "{owner} did not settle: {status}");
+    }
 
     let store = pg.store(Config::default()).expect("open");
     let journal = emu.journal();
@@ -228,16 +238,20 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
     let done_at_emulator = journal.entries().iter().filter(|e| e.is_done()).count();
     assert_eq!(done_at_emulator, keys.len(), "no stray fiscalisation");
 
-    // Both machines worked on the journal, and another finished what the dead one held.
+    // Every machine worked on the journal, and another finished what a dead one held.
     let owners = query_texts(
         &pg.url,
         &format!("SELECT DISTINCT lease_owner FROM {s}.audit WHERE lease_owner IS NOT NULL"),
     );
-    assert!(
-        owners.iter().any(|x| x == "machine-a")
-            && owners.iter().any(|x| x.starts_with("machine-b")),
-        "one machine wrote nothing: {owners:?}"
-    );
+    for m in 0..procs {
+        let machine = format!("machine-{m}");
+        assert!(
+            owners
+                .iter()
+                .any(|x| x == &machine || x.starts_with(&format!("{machine}-r"))),
+            "{machine} wrote nothing: {owners:?}"
+        );
+    }
     for (k, dead) in &taken_over {
         let finishers = query_texts(
             &pg.url,
@@ -249,10 +263,12 @@ async fn two_worker_processes_one_killed_again_and_again_fiscalise_each_receipt_
         );
     }
     eprintln!(
-        "pg workers passed in {:.1} s: {} receipts done once each by {owners:?}, {kills} kills, {} \
-         entries taken over from killed workers, {} documents at the emulator",
+        "pg workers passed in {:.1} s: {} receipts done once each by {} worker processes on \
+         {procs} machines, {kills} kills, {} entries taken over from killed workers, {} \
+         documents at the emulator",
         started.elapsed().as_secs_f64(),
         keys.len(),
+        owners.len(),
         taken_over.len(),
         journal.len()
     );
