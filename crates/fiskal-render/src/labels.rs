@@ -305,6 +305,43 @@ pub(crate) fn correction_type(c: CorrectionType) -> Cow<'static, str> {
     Cow::Borrowed(s)
 }
 
+/// 1163 «код товара» of goods that are not marked: the name of the 1163 child requisite, printed
+/// before its value (`КТ EAN-13  4601234567893`). The names are those of the requisites
+/// 1300–1309 and 1320–1325 in the table of 1163 (Приказ ФНС ЕД-7-20/662@, приложение № 2,
+/// таблица 118, <http://www.consultant.ru/document/cons_doc_LAW_362322/>): «КТ Н» for a code
+/// whose format was not identified, «КТ EAN-8», «КТ EAN-13», «КТ ITF-14», «КТ GS1.0»,
+/// «КТ ЕГАИС-2.0», «КТ ЕГАИС-3.0», «КТ Ф.1» … «КТ Ф.6». The marking kinds (1305 «КТ GS1.М»,
+/// 1306 «КТ КМК», 1307 «КТ МИ») are named too, so that an invalid receipt that puts one there
+/// still prints it; another tag prints as `[1163=tag]`.
+pub(crate) fn product_code_kind(kind: u16) -> Cow<'static, str> {
+    let s = match kind {
+        1300 => "КТ Н",
+        1301 => "КТ EAN-8",
+        1302 => "КТ EAN-13",
+        1303 => "КТ ITF-14",
+        1304 => "КТ GS1.0",
+        1305 => "КТ GS1.М",
+        1306 => "КТ КМК",
+        1307 => "КТ МИ",
+        1308 => "КТ ЕГАИС-2.0",
+        1309 => "КТ ЕГАИС-3.0",
+        1320 => "КТ Ф.1",
+        1321 => "КТ Ф.2",
+        1322 => "КТ Ф.3",
+        1323 => "КТ Ф.4",
+        1324 => "КТ Ф.5",
+        1325 => "КТ Ф.6",
+        other => return Cow::Owned(format!("[1163={other}]")),
+    };
+    Cow::Borrowed(s)
+}
+
+/// Every 1163 child tag [`product_code_kind`] names (for the tests).
+#[cfg(test)]
+const PRODUCT_CODE_KINDS: [u16; 16] = [
+    1300, 1301, 1302, 1303, 1304, 1305, 1306, 1307, 1308, 1309, 1320, 1321, 1322, 1323, 1324, 1325,
+];
+
 /// The mark indication printed before a marked item's name: `[М+]` when the fiscal drive and
 /// (if it was asked) the marking system confirmed the code (2106), `[М-]` when a check that
 /// was made failed, `[М]` when nothing was checked (always so in ФФД 1.05, which has no 2106).
@@ -386,6 +423,19 @@ mod tests {
     }
 
     #[test]
+    fn product_code_kinds() {
+        for k in PRODUCT_CODE_KINDS {
+            let name = product_code_kind(k);
+            assert!(name.starts_with("КТ "), "{k}: {name}");
+        }
+        assert_eq!(product_code_kind(1300), "КТ Н");
+        assert_eq!(product_code_kind(1302), "КТ EAN-13");
+        assert_eq!(product_code_kind(1309), "КТ ЕГАИС-3.0");
+        assert_eq!(product_code_kind(1325), "КТ Ф.6");
+        assert_eq!(product_code_kind(1310), "[1163=1310]");
+    }
+
+    #[test]
     fn mark_indications() {
         assert_eq!(mark_indication(None), "[М]");
         assert_eq!(mark_indication(Some(0)), "[М]");
@@ -422,6 +472,11 @@ mod tests {
                 .map(|&m| payment_subject(m).into_owned()),
         );
         all.extend(["[М+]", "[М-]", "[М]"].iter().map(|s| (*s).to_owned()));
+        all.extend(
+            PRODUCT_CODE_KINDS
+                .iter()
+                .map(|&k| product_code_kind(k).into_owned()),
+        );
         for s in all {
             assert!(fiskal_ffd::cp866::encode(&s).is_ok(), "{s}");
         }

@@ -310,6 +310,11 @@ fn item_block(b: &mut Builder, n: usize, item: &Item, checked: Option<u8>) {
         l::payment_subject(item.payment_subject),
         1,
     );
+    // 1163 of goods that are not marked: the code's kind, then the code (a marked item's code
+    // is not printed: its indication stands before the name).
+    if let Some(c) = &item.product_code {
+        b.pair(l::product_code_kind(c.kind), c.value.as_str(), 1);
+    }
     if let Some(e) = &item.excise {
         b.pair(l::EXCISE, money(e), 1);
     }

@@ -38,6 +38,7 @@
 //! | 1173, 1174 (1178, 1179), 1177 | тип коррекции, дата корректируемого расчета, номер предписания, описание (legacy) | receipt |
 //! | 1059 | each item: 1030 name, 1023 × 1079 = 1043, 2108 / 1197 unit, 1199 rate and 1200 VAT (given, else computed half-up), 1198, 1214, 1212, 1291, 1229, 1230, 1231, 1260, 1191 | receipt |
 //! | 1162 / 1163, 2106 | mark indication `[М]`, `[М+]`, `[М-]` before the name (not the code itself, as on paper) | receipt; 2106 from the register's check in [`FiscalAttributes::mark_checks`] when the provider reported it |
+//! | 1163 (1300–1304, 1308, 1309, 1320–1325) | product code of goods that are not marked: the child's name (`КТ EAN-13`, `КТ Н`, `КТ ЕГАИС-3.0`, …; таблица 118) and its value, on the item | receipt |
 //! | 1222, 1223, 1224, 1226 | agent type, agent data (1044, 1073–1075, 1026, 1005, 1016), supplier (1225, 1171, 1226) | receipt |
 //! | 1020 | ИТОГ | receipt |
 //! | 1031, 1081, 1215, 1216, 1217 | payment forms, those not zero | receipt |

@@ -125,6 +125,53 @@ fn marked_and_agent_items_1_05() {
 }
 
 #[test]
+fn product_codes_of_goods_not_marked_1_2() {
+    // 1163 of goods that are not marked: the child's name and the code, on the item, after
+    // 1214/1212; no mark indication before the name (the goods are not marked).
+    let text = case("product_code_1_2", true, Width::Cols42);
+    let lines: Vec<&str> = text.lines().collect();
+    for (name, kind, value) in [
+        ("Чай черный листовой 100 г", "КТ EAN-13", "4601234567893"),
+        (
+            "Вино красное сухое 0,75 л",
+            "КТ ЕГАИС-3.0",
+            "13N1234567890A",
+        ),
+        ("Набор посуды", "КТ Н", "ART-000123"),
+    ] {
+        let head = lines
+            .iter()
+            .position(|l| l.ends_with(&format!(". {name}")))
+            .unwrap_or_else(|| panic!("{name} (no mark indication before it):\n{text}"));
+        let line = lines[head..]
+            .iter()
+            .take_while(|l| !l.is_empty() && !l.starts_with('-'))
+            .find(|l| l.trim_start().starts_with(&format!("{kind} ")))
+            .unwrap_or_else(|| panic!("{kind} under {name}:\n{text}"));
+        assert!(line.starts_with("   ") && line.ends_with(value), "{line:?}");
+    }
+    assert!(!text.contains("[М"), "no item is marked:\n{text}");
+    check_golden("product_code_1_2.txt", &text);
+
+    // 48 columns: the same lines, wider.
+    let wide = case("product_code_1_2", true, Width::Cols48);
+    assert!(wide.lines().any(|l| l.starts_with("   КТ EAN-13 ")
+        && l.ends_with("4601234567893")
+        && l.chars().count() == 48));
+
+    // A kind fiskal-ffd does not know stays visible, with its tag.
+    let mut r = receipt("product_code_1_2");
+    if let Some(c) = r.items[0].product_code.as_mut() {
+        c.kind = 1399;
+    }
+    let text = render_text(&r, None, &Options::default());
+    assert!(
+        text.contains("[1163=1399]") && text.contains("4601234567893"),
+        "{text}"
+    );
+}
+
+#[test]
 fn html_page() {
     let r = receipt("sell_1_2");
     let f = fiscal(&r, 4127);

@@ -110,3 +110,26 @@ fn html_and_text_say_the_same() {
         }
     }
 }
+
+#[test]
+fn product_codes_of_goods_not_marked() {
+    // Each 1163 of goods that are not marked is one row of the item: the child's name on the
+    // left, the code on the right, as in the text form.
+    let r = receipt("product_code_1_2");
+    let f = fiscal(&r, 11);
+    let html = render_html(&r, Some(&f), &Options::default());
+    for (kind, value) in [
+        ("КТ EAN-13", "4601234567893"),
+        ("КТ ЕГАИС-3.0", "13N1234567890A"),
+        ("КТ Н", "ART-000123"),
+    ] {
+        let at = html
+            .find(&format!(">{kind}</td>"))
+            .unwrap_or_else(|| panic!("{kind} missing:\n{html}"));
+        let row = &html[at..at + html[at..].find("</tr>").expect("row end")];
+        assert!(row.contains(&format!(">{value}</td>")), "{kind}: {row}");
+    }
+    // The buyer sees the same lines in both forms.
+    let text = render_text(&r, Some(&f), &Options::default());
+    assert!(text.contains("КТ EAN-13") && text.contains("4601234567893"));
+}

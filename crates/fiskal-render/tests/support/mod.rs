@@ -15,6 +15,7 @@ pub(crate) fn receipt(name: &str) -> Receipt {
         "correction_1_05" => include_str!("../data/correction_1_05.json"),
         "marked_agent_1_2" => include_str!("../data/marked_agent_1_2.json"),
         "marked_agent_1_05" => include_str!("../data/marked_agent_1_05.json"),
+        "product_code_1_2" => include_str!("../data/product_code_1_2.json"),
         other => panic!("no test receipt {other}"),
     };
     fiskal_ffd::json::parse_and_validate(json).unwrap_or_else(|e| panic!("{name}: {e}"))
