@@ -188,6 +188,7 @@ fn outputs_are_written_into_the_callers_variables() {
     for p in [
         "OutboxSettings",
         "JournalPath",
+        "StatePath",
         "WaitTimeoutMs",
         "CompanyINN",
         "Route",
@@ -251,6 +252,106 @@ fn connect_refuses_missing_parameters_by_name() {
     assert_eq!(code, 7007, "{text}");
     assert!(text.contains("worker.concurrency"), "{text}");
     assert!(!text.contains("zUr0OxfI"), "no secret in errors: {text}");
+}
+
+/// `conn` (made by [`connection`]) with more parameters.
+fn with_params(conn: &str, extra: &[(&str, &str)]) -> String {
+    let mut tail = String::new();
+    for (n, v) in extra {
+        let v = v
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;");
+        tail.push_str(&format!(r#"<Parameter Name="{n}" Value="{v}"/>"#));
+    }
+    conn.replace("</Parameters>", &format!("{tail}</Parameters>"))
+}
+
+fn read_state(path: &std::path::Path) -> Json {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("state file {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("state JSON")
+}
+
+#[test]
+fn the_shift_state_sits_beside_a_file_journal_or_at_state_path() {
+    // No network: nothing is sent, the shift is the driver's own.
+    let base = "http://127.0.0.1:9/possystem/v5/";
+    let journal = temp_db("state-place");
+    let beside = PathBuf::from(format!("{journal}.kkt.json"));
+    let input = vector("input_parameters.xml");
+    let a = AddIn::kkt();
+
+    // A file journal without StatePath: `<journal>.kkt.json`, where installations made before
+    // StatePath keep their state.
+    let outs = ok(
+        &a,
+        "ConnectEquipment",
+        &[s("ККТ"), s(&connection(base, &journal, 100)), Value::Empty],
+    );
+    let id = out_str(&outs[2]).to_owned();
+    ok(&a, "OpenShift", &[s(&id), s(&input), Value::Empty]);
+    ok(&a, "CloseShift", &[s(&id), s(&input), Value::Empty]);
+    let outs = ok(&a, "OpenShift", &[s(&id), s(&input), Value::Empty]);
+    assert_eq!(attr(out_str(&outs[2]), "ShiftNumber"), "2");
+    let kept = read_state(&beside);
+    assert_eq!(kept["shift_number"], 2, "{kept}");
+    ok(&a, "DisconnectEquipment", &[s(&id)]);
+
+    // StatePath given: the state is there. It starts fresh (shift 1, not the journal's
+    // neighbour's shift 2), and the file beside the journal is left alone.
+    let elsewhere = PathBuf::from(&journal).with_file_name("workplace-1.kkt-state.json");
+    let conn = with_params(
+        &connection(base, &journal, 100),
+        &[("StatePath", elsewhere.to_str().expect("utf-8 path"))],
+    );
+    let outs = ok(&a, "ConnectEquipment", &[s("ККТ"), s(&conn), Value::Empty]);
+    let id = out_str(&outs[2]).to_owned();
+    let outs = ok(&a, "OpenShift", &[s(&id), s(&input), Value::Empty]);
+    assert_eq!(attr(out_str(&outs[2]), "ShiftNumber"), "1");
+    let there = read_state(&elsewhere);
+    assert_eq!(there["shift_open"], true, "{there}");
+    assert_eq!(
+        read_state(&beside),
+        kept,
+        "the file beside the journal is untouched"
+    );
+    ok(&a, "DisconnectEquipment", &[s(&id)]);
+}
+
+#[test]
+fn a_postgres_journal_needs_state_path() {
+    let base = "http://127.0.0.1:9/possystem/v5/";
+    let url = "postgres://fiskal:pg-s3cret@127.0.0.1:9/fiskal";
+    let a = AddIn::kkt();
+    let conn = connection(base, url, 100);
+
+    // No StatePath: refused before anything is opened, naming the parameter, never the URL.
+    let (code, text) = fails(&a, "ConnectEquipment", &[s("ККТ"), s(&conn), Value::Empty]);
+    assert_eq!(code, 4, "{text}");
+    assert!(text.starts_with("параметр StatePath: не задан"), "{text}");
+    assert!(
+        !text.contains("pg-s3cret") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+    // The device test says the same.
+    let (code, text) = fails(
+        &a,
+        "EquipmentTest",
+        &[s("ККТ"), s(&conn), Value::Empty, Value::Empty],
+    );
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("StatePath"), "{text}");
+
+    // With StatePath the state's place is settled: the connect goes on to the journal itself
+    // (this build may have no PostgreSQL journal, or no server listens: either way it is the
+    // journal's error now, not the parameter's), and no secret is shown.
+    let state = PathBuf::from(temp_db("pg-state")).with_file_name("kkt.json");
+    let conn = with_params(&conn, &[("StatePath", state.to_str().expect("utf-8 path"))]);
+    let (code, text) = fails(&a, "ConnectEquipment", &[s("ККТ"), s(&conn), Value::Empty]);
+    assert_ne!(code, 4, "{text}");
+    assert!(!text.contains("StatePath"), "{text}");
+    assert!(!text.contains("pg-s3cret"), "{text}");
 }
 
 #[test]

@@ -463,6 +463,9 @@ fn parameters_table() -> Result<String, KktError> {
                     caption: "Журнал".into(),
                     parameters: vec![
                         p("JournalPath", "Путь к журналу", "Файл журнала чеков (SQLite); рядом хранится состояние смены", "String", ""),
+                        p(state::STATE_PATH, "Файл состояния смены",
+                          "Файл, в котором драйвер хранит состояние смены рабочего места. Пусто — рядом с журналом (<журнал>.kkt.json); обязателен, если журнал — адрес PostgreSQL (postgres://…)",
+                          "String", ""),
                         p("WaitTimeoutMs", "Ожидание чека, мс", "Сколько ПробитьЧек ждёт фискализации", "Number", "30000"),
                     ],
                 },
@@ -529,7 +532,7 @@ fn connect(settings: &BTreeMap<String, String>) -> Result<Device, KktError> {
             message: format!("«{t}»: ожидается целое число миллисекунд"),
         })?,
     };
-    let state_path = state::path_for(&journal);
+    let state_path = state::location(&journal, &get(state::STATE_PATH))?;
     let state = State::load(&state_path)?;
     let outbox = OutboxHandle::open(&journal, &outbox_settings, None)?;
     outbox.start()?;
@@ -604,25 +607,35 @@ fn test_settings(settings: &BTreeMap<String, String>) -> Result<String, KktError
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
+    // The state's place is checked against the real journal (a URL needs StatePath); the
+    // scratch connect keeps its state beside the scratch journal, away from the real one.
+    let journal = settings
+        .get("JournalPath")
+        .map_or("", |j| j.trim())
+        .to_owned();
+    let state_path = settings
+        .get(state::STATE_PATH)
+        .map_or("", |p| p.trim())
+        .to_owned();
+    let placed = state::location(&journal, &state_path);
     let mut s = settings.clone();
     s.insert(
         "JournalPath".into(),
         dir.join("test.db").to_string_lossy().into_owned(),
     );
+    s.remove(state::STATE_PATH);
     let result = connect(&s).map(|d| {
         drop(d);
         "Параметры верны: настройки маршрутов прочитаны, журнал открывается".to_owned()
     });
     let _ = std::fs::remove_dir_all(&dir);
-    if settings
-        .get("JournalPath")
-        .is_none_or(|p| p.trim().is_empty())
-    {
+    if journal.is_empty() {
         return Err(KktError::Setting {
             name: "JournalPath",
             message: "не задан".into(),
         });
     }
+    placed?;
     result
 }
 

@@ -1,7 +1,10 @@
 //! What the cloud has no equivalent for, kept beside the outbox journal: the synthetic shift,
 //! its counters, the cash balance, and how many times each receipt was answered (the
-//! `ProcessCheck` key). Stored as JSON in `<journal>.kkt.json`, written whole through a
-//! temporary file and a rename, so a crash leaves the old or the new state, never half.
+//! `ProcessCheck` key). Stored as JSON, written whole through a temporary file and a rename, so
+//! a crash leaves the old or the new state, never half. Where ([`location`]): the `StatePath`
+//! parameter when given; else, for a journal that is a file, `<journal>.kkt.json` beside it (as
+//! every installation before `StatePath` had it). A journal that is a PostgreSQL URL has no
+//! "beside": `StatePath` is required then.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,9 +55,32 @@ pub(crate) struct State {
     pub(crate) fns_site: String,
 }
 
-/// The state file of a journal.
+/// The state file beside a journal that is a file.
 pub(crate) fn path_for(journal: &str) -> PathBuf {
     PathBuf::from(format!("{journal}.kkt.json"))
+}
+
+/// The name of the driver parameter that places the state file.
+pub(crate) const STATE_PATH: &str = "StatePath";
+
+/// Where the state of the journal `journal` is kept: `state_path` (the `StatePath` parameter,
+/// trimmed; empty when not given) when given, else beside a file journal. A journal that is a
+/// `postgres://` URL needs `state_path`: a URL is not a path (and the file would be named after
+/// the server). The error names the parameter and never quotes the URL (it may carry a
+/// password).
+pub(crate) fn location(journal: &str, state_path: &str) -> Result<PathBuf, KktError> {
+    if !state_path.is_empty() {
+        return Ok(PathBuf::from(state_path));
+    }
+    if fiskal_outbox::is_postgres_url(journal) {
+        return Err(KktError::Setting {
+            name: STATE_PATH,
+            message: "не задан, а журнал JournalPath — адрес сервера PostgreSQL, не файл: \
+                      укажите файл, в котором драйвер хранит состояние смены этого рабочего места"
+                .into(),
+        });
+    }
+    Ok(path_for(journal))
 }
 
 impl State {
@@ -137,6 +163,36 @@ mod tests {
         s.counters[1].count = 4;
         s.save(&p).expect("save");
         assert_eq!(State::load(&p).expect("load"), s);
+    }
+
+    #[test]
+    fn the_state_sits_beside_a_file_journal_and_at_state_path_for_a_url() {
+        assert_eq!(
+            location("/var/lib/fiskal/outbox.db", "").expect("file journal"),
+            PathBuf::from("/var/lib/fiskal/outbox.db.kkt.json")
+        );
+        assert_eq!(
+            location("/var/lib/fiskal/outbox.db", "/srv/kkt-1.json").expect("explicit"),
+            PathBuf::from("/srv/kkt-1.json")
+        );
+        assert_eq!(
+            location("postgres://fiskal@db:5432/fiskal", "C:\\fiskal\\kkt.json").expect("url"),
+            PathBuf::from("C:\\fiskal\\kkt.json")
+        );
+        for url in [
+            "postgres://fiskal:s3cret@db:5432/fiskal",
+            "PostgreSQL://fiskal@db/fiskal",
+            " postgresql://db/fiskal",
+        ] {
+            let e = location(url, "").expect_err(url);
+            assert_eq!(e.code(), 4, "{url}");
+            let text = e.message_ru();
+            assert!(text.contains("StatePath"), "{text}");
+            assert!(
+                !text.contains("s3cret") && !text.contains("db:5432"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
