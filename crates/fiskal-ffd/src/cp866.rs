@@ -180,13 +180,76 @@ pub fn unencodable(s: &str) -> Vec<Unencodable> {
 
 /// The CP866 length of `s` in bytes when every character is encodable (one walk), else `None`
 /// ([`unencodable`] names them).
+///
+/// Eight bytes at a time while they are ASCII and Cyrillic А..я (`cyrillic_word`), the rest
+/// by the walk of [`encode_into`]. Tests hold it to [`encode_char`]: every character up to
+/// U+FFFF alone and beside a letter, and every character up to U+07FF (plus a sample of longer
+/// ones) at every position of an 8-byte word.
 #[inline]
 pub fn encoded_len(s: &str) -> Option<usize> {
     if s.is_ascii() {
         return Some(s.len());
     }
+    let b = s.as_bytes();
     let mut len = 0;
-    scan(s, |_| len += 1).then_some(len)
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let Some((bytes, chars)) = cyrillic_word(u64::from_le_bytes(w)) else {
+            break;
+        };
+        i += bytes;
+        len += chars;
+    }
+    // The rest (and any word with another character) from a character boundary: `i` only ever
+    // moves past whole characters.
+    let rest = s.get(i..)?;
+    let mut n = 0;
+    scan(rest, |_| n += 1).then_some(len + n)
+}
+
+/// Eight bytes of UTF-8, read from a character boundary, as one word (little-endian): when
+/// every character that starts in them is ASCII or a letter А..я (U+0410..=U+044F: `D0 90` to
+/// `D0 BF`, `D1 80` to `D1 8F`), how many bytes they take (8, or 7 when the last byte starts a
+/// letter that goes on in the next word) and how many characters that is; else `None` (the
+/// caller reads them one by one).
+#[inline]
+fn cyrillic_word(w: u64) -> Option<(usize, usize)> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    if w & HIGH == 0 {
+        return Some((8, 8));
+    }
+    // Per byte, in its top bit: a lead byte (0b11xxxxxx) and a continuation byte (0b10xxxxxx).
+    // (`w << 1` moves each byte's bit 6 to its bit 7; what crosses into the next byte is masked.)
+    let leads = w & (w << 1) & HIGH;
+    let conts = w & !(w << 1) & HIGH;
+    // Every lead byte is 0xD0 or 0xD1: with bit 0 cleared, equal to 0xD0 (exact zero-byte test).
+    let y = (w ^ 0xD0D0_D0D0_D0D0_D0D0) & 0xFEFE_FEFE_FEFE_FEFE;
+    let zero = !(((y & LOW7) + LOW7) | y) & HIGH;
+    if leads & !zero != 0 {
+        return None;
+    }
+    // A lead in the last byte: its continuation is in the next word; stop before it.
+    let (bytes, leads) = if leads >> 63 != 0 {
+        (7, leads & !(1 << 63))
+    } else {
+        (8, leads)
+    };
+    // The byte after each lead: 0x90..=0xBF after 0xD0 (bit 5 or 4 set), 0x80..=0x8F after
+    // 0xD1 (both clear): «bit 5 or 4 of the next byte» differs from the lead's bit 0.
+    let next = w >> 8;
+    let upper = ((next >> 4) | (next >> 5)) & ONES;
+    let ok = (upper ^ w) & ONES;
+    if (leads >> 7) & !ok != 0 {
+        return None;
+    }
+    // Every byte that is not a continuation starts one character; a continuation in the
+    // first byte would belong to the previous word, which never stops inside a character.
+    let cont_count = (conts & if bytes == 8 { u64::MAX } else { !(0xFF << 56) }).count_ones();
+    Some((bytes, bytes - cont_count as usize))
 }
 
 /// The CP866 length of `s` in bytes (one byte per character), whether or not it is encodable.
@@ -268,6 +331,53 @@ mod tests {
                 let none = unencodable(&s).is_empty();
                 assert_eq!(none, want.is_ok(), "{s:?}");
             }
+        }
+    }
+
+    /// Every character of one and two UTF-8 bytes (up to U+07FF, where the word-at-a-time count
+    /// decides by bits) and a sample of the longer ones (always left to the walk: their lead
+    /// bytes are not 0xD0 / 0xD1) at every position of an 8-byte word, among ASCII and Cyrillic
+    /// letters: `encoded_len` against `encode_char`.
+    #[test]
+    fn word_count_agrees_with_encode_char_at_every_position() {
+        let fill = [
+            "abcdefghijkl",
+            "жзиклмнопрст",
+            "aжbзcиdкeлfм",
+            "Ёжa",
+            "рстуфхцчшщъы",
+        ];
+        let longer = (0x800..=0x10FFFFu32)
+            .step_by(997)
+            .chain([0x2116, 0x00B0, 0x2591, 0x25A0, 0x1F375, 0xFFFD]);
+        for cp in (0..0x800u32).chain(longer) {
+            let Some(ch) = char::from_u32(cp) else {
+                continue;
+            };
+            for before in fill {
+                for k in 0..9 {
+                    let head: String = before.chars().take(k).collect();
+                    for after in ["", "a", "жж", "abcdefghij", "ЖЖЖЖЖЖЖЖ"] {
+                        let s = format!("{head}{ch}{after}");
+                        let want = per_char(&s).ok().map(|b| b.len());
+                        assert_eq!(encoded_len(&s), want, "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_count_of_long_texts() {
+        for s in [
+            "Товар номер 00001, артикул ABC-000001 синий",
+            "Кроссовки беговые, размер 42 — «лучшие»",
+            "ЁЁЁЁЁЁЁЁЁЁЁЁЁЁЁЁ ёёёёёёёё ЄєЇїЎў",
+            "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+            "ѐѐѐѐѐѐѐѐѐ",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaж",
+        ] {
+            assert_eq!(encoded_len(s), per_char(s).ok().map(|b| b.len()), "{s:?}");
         }
     }
 

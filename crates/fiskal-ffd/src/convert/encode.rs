@@ -14,6 +14,7 @@ use crate::vat_totals::{written, RateTotals, Written};
 use crate::violation::ViolationKind;
 
 use super::invalid;
+use std::borrow::Cow;
 
 /// What the encoder makes: the tree, or only the size the tree would encode to.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,10 @@ enum Mode {
     /// Only its exact encoded size ([`document_len`], for the size rule of validation): the
     /// same walk over the same tables and the same checks, without building a value.
     Size,
+    /// An upper bound of that size ([`document_len_bound`]): the same walk, but a text counts
+    /// its UTF-8 bytes (never fewer than its CP866 bytes: one per character) instead of being
+    /// read for CP866, so texts are neither scanned nor checked here.
+    Bound,
 }
 
 /// The requisites of one level under construction, with what the whole document needs.
@@ -48,12 +53,20 @@ impl Enc {
         }
     }
 
+    // Inlined into every caller, where the kind of `value` is known: a count adds a constant
+    // (or a VLN width) and makes no `Value` at all; only the tree takes the out-of-line push.
+    #[inline(always)]
     fn push(&mut self, tag: Tag, value: Value) {
         match self.mode {
-            Mode::Tree => self.out.push(Tlv { tag, value }),
+            Mode::Tree => self.push_tlv(tag, value),
             // What `Tlv::encoded_len` counts for this requisite.
-            Mode::Size => self.size += HEADER_LEN + value.len(),
+            Mode::Size | Mode::Bound => self.size += HEADER_LEN + value.len(),
         }
+    }
+
+    #[inline(never)]
+    fn push_tlv(&mut self, tag: Tag, value: Value) {
+        self.out.push(Tlv { tag, value });
     }
 
     /// Writes an STLV `tag` whose children `write` puts on a new level (`capacity`: how many
@@ -67,7 +80,7 @@ impl Enc {
     ) -> Result<T, Error> {
         let inner = match self.mode {
             Mode::Tree => Vec::with_capacity(capacity),
-            Mode::Size => Vec::new(),
+            Mode::Size | Mode::Bound => Vec::new(),
         };
         let outer = std::mem::replace(&mut self.out, inner);
         let outer_size = std::mem::replace(&mut self.size, 0);
@@ -85,7 +98,7 @@ impl Enc {
                 }
             }
             // Every child adds at least its 4-byte header: no size means no child.
-            Mode::Size => {
+            Mode::Size | Mode::Bound => {
                 if !(skip_empty && inner_size == 0) {
                     self.size += HEADER_LEN + inner_size;
                 }
@@ -120,6 +133,8 @@ impl Enc {
                 let len = cp866::encoded_len(s).ok_or_else(|| not_cp866(cp866::unencodable(s)))?;
                 self.size += HEADER_LEN + len.max(fixed);
             }
+            // UTF-8 bytes ≥ characters = CP866 bytes of an encodable text.
+            Mode::Bound => self.size += HEADER_LEN + s.len().max(fixed),
         }
         Ok(())
     }
@@ -246,6 +261,16 @@ pub(super) fn document(r: &Receipt) -> Result<Vec<Tlv>, Error> {
 /// same walk and the same errors, no tree built).
 pub(super) fn document_len(r: &Receipt) -> Result<usize, Error> {
     let mut e = Enc::new(r.ffd, Mode::Size);
+    e.fields(fields::RECEIPT, &ROOT, r)?;
+    e.raw(&ROOT, &r.other_tags)?;
+    Ok(e.size)
+}
+
+/// An upper bound of [`document_len`] (never below it when that is `Ok`): the same walk in
+/// [`Mode::Bound`], which counts a text's UTF-8 bytes rather than reading it for CP866. Its
+/// errors are [`document_len`]'s except that it finds no CP866 problem.
+pub(super) fn document_len_bound(r: &Receipt) -> Result<usize, Error> {
+    let mut e = Enc::new(r.ffd, Mode::Bound);
     e.fields(fields::RECEIPT, &ROOT, r)?;
     e.raw(&ROOT, &r.other_tags)?;
     Ok(e.size)
@@ -408,13 +433,14 @@ pub(super) fn mark_1163(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error
         }
         return Ok(());
     };
-    let (kind, value) = match (m.kind, &m.value, &m.code) {
-        (Some(kind), Some(value), _) => (kind, value.clone()),
+    // Borrowed when given (no copy per marked item); derived from the scan otherwise.
+    let (kind, value): (u16, Cow<'_, str>) = match (m.kind, &m.value, &m.code) {
+        (Some(kind), Some(value), _) => (kind, Cow::Borrowed(value)),
         (None, None, Some(_)) => {
             let child = scanned(at.base, m)?.tag_1163();
-            (child.tag(), child.value().to_owned())
+            (child.tag(), Cow::Owned(child.value().to_owned()))
         }
-        _ => (0, String::new()),
+        _ => (0, Cow::Borrowed("")),
     };
     if kind != 0 {
         e.nested(at.tag, false, 1, |e| {
@@ -430,10 +456,10 @@ pub(super) fn fraction(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error>
 
 /// 1292: as given, or `numerator/denominator`.
 pub(super) fn fraction_text(e: &mut Enc, at: &At<'_>, fr: &Fraction) -> Result<(), Error> {
-    let text = fr
-        .text
-        .clone()
-        .unwrap_or_else(|| format!("{}/{}", fr.numerator, fr.denominator));
+    let text: Cow<'_, str> = match &fr.text {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(format!("{}/{}", fr.numerator, fr.denominator)),
+    };
     e.text(at.path, at.tag, &text)
 }
 

@@ -73,6 +73,15 @@ pub(crate) fn encoded_len(r: &Receipt) -> Result<usize, Error> {
     Ok(crate::tlv::HEADER_LEN + encode::document_len(r)?)
 }
 
+/// An upper bound of [`encoded_len`], computed without reading any text for CP866: a text
+/// counts its UTF-8 bytes (at least one per character, and CP866 has one byte per character),
+/// everything else exactly as [`encoded_len`] counts it. When [`encoded_len`] is `Ok(n)`, this
+/// is `Ok(m)` with `m >= n`; it fails for every other reason [`encoded_len`] fails, but finds no
+/// CP866 problem. The size rule uses it to skip the exact count of a document that fits anyway.
+pub(crate) fn encoded_len_bound(r: &Receipt) -> Result<usize, Error> {
+    Ok(crate::tlv::HEADER_LEN + encode::document_len_bound(r)?)
+}
+
 /// The 1059 «предмет расчета» TLV of one item, exactly as [`to_tlv`] writes it inside the
 /// document (so `item_to_tlv(..).encoded_len()` is the item's share of the document size).
 /// `index` only names the item in errors.

@@ -116,6 +116,7 @@ impl Value {
     }
 
     /// Length of the value in bytes (without the 4-byte header).
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Value::Byte(_) => 1,

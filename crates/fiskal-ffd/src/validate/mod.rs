@@ -499,7 +499,13 @@ impl Ctx<'_> {
                     size
                 })
             } else {
-                crate::convert::encoded_len(r).ok()
+                // A bound that fits settles it without reading the texts again for CP866 (the
+                // rules above read each one); otherwise the exact count. Both give no size when
+                // the encoder would fail, and then no violation, as the built document does.
+                match crate::convert::encoded_len_bound(r) {
+                    Ok(bound) if bound <= max => None,
+                    _ => crate::convert::encoded_len(r).ok(),
+                }
             };
             if let Some(size) = size.filter(|&size| size > max) {
                 self.push(String::new(), K::DocumentTooLarge { max, actual: size });
@@ -665,6 +671,75 @@ mod tests {
         assert!(!is_ddmmyyyy("29.02.1900"));
         assert!(!is_ddmmyyyy("30.02.2024"));
         assert!(!is_ddmmyyyy("2024-02-01"));
+    }
+
+    /// The sample receipt with `n` copies of its second item (a 128-character Cyrillic name:
+    /// 128 CP866 bytes, 256 UTF-8 bytes) and the totals to match.
+    fn cyrillic_cart(n: usize) -> Receipt {
+        let mut r = crate::json::parse(include_str!("../../data/receipt_1_2.json")).unwrap();
+        let mut item = r.items[1].clone();
+        item.name = Some("Ж".repeat(128));
+        let each = item.sum.kopecks().unwrap();
+        r.items = vec![item; n];
+        let total = Money::from_kopecks(each * n as u64);
+        r.total = total;
+        r.payments = Payments {
+            electronic: total,
+            ..Payments::default()
+        };
+        r
+    }
+
+    #[test]
+    fn size_bound_is_never_below_the_exact_size() {
+        let exact = |r: &Receipt| crate::to_tlv(r).unwrap().encoded_len();
+        // Cyrillic text counts its UTF-8 bytes in the bound: above the exact size.
+        for n in [1, 7, 40] {
+            let r = cyrillic_cart(n);
+            assert_eq!(crate::convert::encoded_len(&r).unwrap(), exact(&r));
+            let bound = crate::convert::encoded_len_bound(&r).unwrap();
+            assert!(
+                bound >= exact(&r) + 128 * n,
+                "{n}: {bound} vs {}",
+                exact(&r)
+            );
+        }
+        // ASCII text only: the bound is the exact size.
+        let mut r = cyrillic_cart(3);
+        for it in &mut r.items {
+            it.name = Some("x".repeat(100));
+        }
+        r.cashier = None;
+        assert_eq!(crate::convert::encoded_len_bound(&r).unwrap(), exact(&r));
+    }
+
+    #[test]
+    fn size_rule_counts_exactly_when_the_bound_is_over_the_limit() {
+        let max = Profile::for_version(FfdVersion::V12)
+            .max_document_size
+            .unwrap();
+        let exact = |r: &Receipt| crate::to_tlv(r).unwrap().encoded_len();
+        // The largest cart that fits: its bound does not fit, so the exact count decides.
+        let n = (1..1000)
+            .take_while(|&n| exact(&cyrillic_cart(n)) <= max)
+            .last()
+            .unwrap();
+        let fits = cyrillic_cart(n);
+        assert!(crate::convert::encoded_len_bound(&fits).unwrap() > max);
+        assert_eq!(validate(&fits), Ok(()));
+        assert!(build(&fits, &Profile::for_version(FfdVersion::V12)).is_ok());
+        // One item more does not fit, and the violation carries the exact size.
+        let over = cyrillic_cart(n + 1);
+        assert_eq!(
+            validate(&over),
+            Err(vec![Violation {
+                path: String::new(),
+                kind: K::DocumentTooLarge {
+                    max,
+                    actual: exact(&over)
+                }
+            }])
+        );
     }
 
     #[test]
