@@ -17,19 +17,32 @@ pub fn gs1_check_digit(payload: &str) -> Option<u8> {
 
 /// Same as [`gs1_check_digit`] on ASCII bytes.
 pub(crate) fn check_digit_bytes(payload: &[u8]) -> Option<u8> {
-    if payload.is_empty() {
+    // The payload of a GTIN-14 (13 digits) is the usual one: with its length known the sum
+    // is unrolled.
+    let (sum, all_digits) = match <&[u8; 13]>::try_from(payload) {
+        Ok(gtin) => weighted_sum(gtin),
+        Err(_) => weighted_sum(payload),
+    };
+    if payload.is_empty() || !all_digits {
         return None;
-    }
-    let mut sum: u32 = 0;
-    for (i, &b) in payload.iter().rev().enumerate() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        let d = u32::from(b - b'0');
-        sum += if i % 2 == 0 { d * 3 } else { d };
     }
     // `(10 - sum % 10) % 10` is in 0..=9.
     u8::try_from((10 - sum % 10) % 10).ok()
+}
+
+/// The digits of `payload` weighted 3 and 1 alternately from the right (the last weighs 3),
+/// summed, and whether every byte is a digit: no branch per byte.
+#[inline(always)]
+fn weighted_sum(payload: &[u8]) -> (u32, bool) {
+    let mut sum: u32 = 0;
+    let mut all_digits = true;
+    for (i, &b) in payload.iter().rev().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        all_digits &= d <= 9;
+        let weight = if i % 2 == 0 { 3 } else { 1 };
+        sum = sum.wrapping_add(u32::from(d) * weight);
+    }
+    (sum, all_digits)
 }
 
 /// Verifies the last digit of `digits` (ASCII) as a GS1 check digit.

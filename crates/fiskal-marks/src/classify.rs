@@ -3,7 +3,7 @@
 
 use crate::check;
 use crate::error::MarkError;
-use crate::gs1::{self, RawElement};
+use crate::gs1::{self, Elements};
 use crate::normalize::{Normalized, Warning};
 
 /// The format of a code, as recognised from its shape.
@@ -257,20 +257,20 @@ pub enum Crypto44 {
     Unchecked,
 }
 
-/// The result of recognition: format, GS1 elements (empty for other formats) and a
-/// separator-recovery warning.
-pub(crate) type Recognized = (CodeFormat, Vec<RawElement>, Option<Warning>);
+/// The result of recognition: format, GS1 elements (empty for other formats), a
+/// separator-recovery warning and a crypto-signature warning.
+pub(crate) type Recognized = (CodeFormat, Elements, Option<Warning>, Option<Warning>);
 
 /// Recognises the format of a normalised code.
 pub(crate) fn recognize(
     n: &Normalized,
     accept_unrecognized: bool,
 ) -> Result<Recognized, MarkError> {
-    let body = &n.body;
+    let body = n.body.as_bytes();
     let len = body.len();
     if !n.has_gs() {
         let all_digits = body.iter().all(u8::is_ascii_digit);
-        let simple = |format| Ok((format, Vec::new(), None));
+        let simple = |format| Ok((format, Elements::new(), None, None));
         match len {
             8 | 13 | 14 if all_digits => {
                 verify_check_digit(n, 0, len)?;
@@ -314,8 +314,8 @@ pub(crate) fn recognize(
     // by the mark_parse fuzz target: `20 00 ␝ 01 …` was GS1 with the GS and unrecognised
     // without it).
     if body.starts_with(b"01") {
-        let (elements, warning) = gs1::parse(n)?;
-        return Ok((CodeFormat::Gs1, elements, warning));
+        let (elements, recovered, crypto) = gs1::parse(n)?;
+        return Ok((CodeFormat::Gs1, elements, recovered, crypto));
     }
     if n.has_gs() {
         // GS1 syntax that does not start with 01: parse for the most precise error (an unknown
@@ -324,16 +324,18 @@ pub(crate) fn recognize(
         return Err(MarkError::MissingAi { ai: "01" });
     }
     if accept_unrecognized {
-        return Ok((CodeFormat::Unidentified, Vec::new(), None));
+        return Ok((CodeFormat::Unidentified, Elements::new(), None, None));
     }
     Err(MarkError::UnrecognizedFormat { length: len })
 }
 
 fn verify_check_digit(n: &Normalized, start: usize, end: usize) -> Result<(), MarkError> {
-    check::verify(&n.body[start..end]).map_err(|(expected, found)| MarkError::BadCheckDigit {
-        position: n.pos(end - 1),
-        expected,
-        found,
+    check::verify(&n.body.as_bytes()[start..end]).map_err(|(expected, found)| {
+        MarkError::BadCheckDigit {
+            position: n.pos(end - 1),
+            expected,
+            found,
+        }
     })
 }
 
@@ -344,7 +346,7 @@ fn check_cs82(
     expected: &'static str,
 ) -> Result<(), MarkError> {
     for i in start..end {
-        let b = n.body[i];
+        let b = n.body.as_bytes()[i];
         if !gs1::is_cs82(b) {
             return Err(MarkError::UnexpectedChar {
                 position: n.pos(i),
@@ -357,7 +359,7 @@ fn check_cs82(
 }
 
 fn check_fur(n: &Normalized) -> Result<(), MarkError> {
-    for (i, &b) in n.body.iter().enumerate() {
+    for (i, &b) in n.body.as_bytes().iter().enumerate() {
         let (ok, expected) = match i {
             0 | 1 => (
                 b.is_ascii_uppercase(),

@@ -148,11 +148,64 @@ impl fmt::Debug for Tag1162 {
     }
 }
 
+/// Longest tag-1163 value: `01` + GTIN (14) + `21` + a serial of at most 20 characters (the
+/// other kinds are shorter: 32 for an unidentified code, 25 for a tobacco pack).
+const TAG_1163_MAX_LEN: usize = 38;
+
+/// Room for a [`TAG_1163_MAX_LEN`] value, aligned to 8 bytes: `str::from_utf8` then checks it
+/// a word at a time from the first byte.
+#[derive(Clone, Copy)]
+#[repr(align(8))]
+struct Buffer1163([u8; TAG_1163_MAX_LEN]);
+
+/// The string value of a [`Tag1163`]: in line, so building one allocates nothing. The heap
+/// form holds what would not fit in line, which no code produces; it is there so that a value
+/// is never cut.
+#[derive(Clone)]
+enum Value1163 {
+    /// `bytes[..len]`, ASCII.
+    Inline { bytes: Buffer1163, len: u8 },
+    /// Longer than [`TAG_1163_MAX_LEN`].
+    Heap(String),
+}
+
+impl Value1163 {
+    /// The parts one after the other.
+    fn of(parts: &[&str]) -> Self {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        let mut bytes = Buffer1163([0; TAG_1163_MAX_LEN]);
+        match (bytes.0.get_mut(..len), u8::try_from(len)) {
+            (Some(out), Ok(len)) => {
+                let mut at = 0;
+                for part in parts {
+                    out[at..at + part.len()].copy_from_slice(part.as_bytes());
+                    at += part.len();
+                }
+                Self::Inline { bytes, len }
+            }
+            _ => Self::Heap(parts.concat()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Whole strings one after the other: always UTF-8 (ASCII in fact), so the check
+            // never fails (and costs a few instructions for these few bytes).
+            Self::Inline { bytes, len } => bytes
+                .0
+                .get(..usize::from(*len))
+                .and_then(|value| std::str::from_utf8(value).ok())
+                .unwrap_or_default(),
+            Self::Heap(value) => value,
+        }
+    }
+}
+
 /// The child of tag 1163 (ФФД 1.2): tag number 1300–1309 and its string value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Tag1163 {
     kind: CodeKind,
-    value: String,
+    value: Value1163,
 }
 
 impl Tag1163 {
@@ -171,7 +224,34 @@ impl Tag1163 {
     /// The string value (ASCII). For GS1: `01` + GTIN + `21` + serial, no GS, no crypto tail.
     #[must_use]
     pub fn value(&self) -> &str {
-        &self.value
+        self.value.as_str()
+    }
+}
+
+// Equality, hash and debug form are those of the kind and the value as a string (as they were
+// when the value was a `String`).
+
+impl PartialEq for Tag1163 {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.value() == other.value()
+    }
+}
+
+impl Eq for Tag1163 {}
+
+impl std::hash::Hash for Tag1163 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.value().hash(state);
+    }
+}
+
+impl fmt::Debug for Tag1163 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tag1163")
+            .field("kind", &self.kind)
+            .field("value", &self.value())
+            .finish()
     }
 }
 
@@ -183,22 +263,28 @@ pub(crate) fn tag_1163(mark: &MarkCode) -> Tag1163 {
     let kind = mark.code_kind();
     let value = match mark.format() {
         CodeFormat::Gs1 => {
-            let mut v = String::with_capacity(38);
-            v.push_str("01");
-            v.push_str(mark.gtin().unwrap_or_default());
-            if let Some(serial) = mark.serial() {
-                v.push_str("21");
-                v.push_str(serial);
+            let gtin = mark.gtin().unwrap_or_default();
+            match mark.serial() {
+                Some(serial) => Value1163::of(&["01", gtin, "21", serial]),
+                None => Value1163::of(&["01", gtin]),
             }
-            v
         }
-        CodeFormat::TobaccoPack => format!("01{}21{}", &code[..14], &code[14..21]),
+        CodeFormat::TobaccoPack => Value1163::of(&[
+            "01",
+            code.get(..14).unwrap_or_default(),
+            "21",
+            code.get(14..21).unwrap_or_default(),
+        ]),
         CodeFormat::Egais20 | CodeFormat::Egais30 => {
-            egais_identifier(mark.format(), code).to_owned()
+            Value1163::of(&[egais_identifier(mark.format(), code)])
         }
-        CodeFormat::Unidentified => code.chars().take(32).collect(),
+        CodeFormat::Unidentified => {
+            // The first 32 characters.
+            let end = code.char_indices().nth(32).map_or(code.len(), |(at, _)| at);
+            Value1163::of(&[&code[..end]])
+        }
         CodeFormat::Ean8 | CodeFormat::Ean13 | CodeFormat::Itf14 | CodeFormat::Fur => {
-            code.to_owned()
+            Value1163::of(&[code])
         }
     };
     Tag1163 { kind, value }
@@ -235,7 +321,7 @@ pub(crate) fn tag_1162(mark: &MarkCode) -> Result<Tag1162, MarkError> {
             if let Some(serial) = mark.serial() {
                 bytes.extend_from_slice(serial.as_bytes());
             }
-            if let Some(price) = mark.element("8005") {
+            if let Some(price) = mark.value_at_row(crate::gs1::ROW_8005) {
                 bytes.extend_from_slice(price.as_bytes());
             }
         }
@@ -285,14 +371,24 @@ impl Bytes1162 {
 
 /// Appends a GTIN (up to 14 digits) as a 6-byte big-endian unsigned integer.
 fn push_gtin(bytes: &mut Bytes1162, digits: &str) -> Result<(), MarkError> {
+    let not_a_gtin = MarkError::NotEncodable {
+        target: "tag 1162 (GTIN is not 1 to 14 digits)",
+    };
+    let digits = digits.as_bytes();
+    if digits.len() > 14 {
+        return Err(not_a_gtin);
+    }
+    // No branch per digit; at most 14 of them, so even bytes that are not digits cannot
+    // overflow the value (the result is then thrown away).
     let mut value: u64 = 0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() || digits.len() > 14 {
-            return Err(MarkError::NotEncodable {
-                target: "tag 1162 (GTIN is not 1 to 14 digits)",
-            });
-        }
-        value = value * 10 + u64::from(b - b'0');
+    let mut all_digits = true;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        all_digits &= d <= 9;
+        value = value * 10 + u64::from(d);
+    }
+    if !all_digits {
+        return Err(not_a_gtin);
     }
     // 10^14 - 1 < 2^48, so the two high bytes are zero.
     bytes.extend_from_slice(&value.to_be_bytes()[2..]);
@@ -381,5 +477,59 @@ mod tests {
             "TypeCode::DATA_MATRIX"
         );
         assert_eq!(format!("{:?}", TypeCode(0x0005)), "TypeCode(0x0005)");
+    }
+
+    /// The 1163 value kept in line reads, compares, hashes and prints as the `String` it was.
+    #[test]
+    fn tag_1163_in_line_is_the_string_it_was() {
+        use std::hash::{BuildHasher, RandomState};
+
+        let mark = MarkCode::parse("0104601234567893215Abc000000001\u{1d}93abcd").unwrap();
+        let tag = mark.tag_1163();
+        assert_eq!(tag.value(), "0104601234567893215Abc000000001");
+        assert_eq!(
+            format!("{tag:?}"),
+            "Tag1163 { kind: Gs1Marked, value: \"0104601234567893215Abc000000001\" }"
+        );
+        // Equality and hash are those of (kind, value as a string).
+        let again = MarkCode::parse("0104601234567893215Abc000000001\u{1d}93abcd").unwrap();
+        assert_eq!(again.tag_1163(), tag);
+        let state = RandomState::new();
+        let as_string = (tag.kind(), tag.value().to_owned());
+        assert_eq!(
+            state.hash_one(&tag),
+            state.hash_one(&as_string),
+            "hash of (kind, String)"
+        );
+        let other = MarkCode::parse("0104601234567893215Abc000000002\u{1d}93abcd").unwrap();
+        assert_ne!(other.tag_1163(), tag);
+        // The longest value there is (a 20-character serial) stays in line; a longer one (no
+        // code gives one) goes to the heap whole.
+        let serial = "A".repeat(20);
+        let long = MarkCode::parse(&format!("0104601234567893{}{serial}", "21")).unwrap();
+        assert_eq!(long.tag_1163().value().len(), TAG_1163_MAX_LEN);
+        assert!(matches!(long.tag_1163().value, Value1163::Inline { .. }));
+        let parts = ["01", "04601234567893", "21", &serial, "x"];
+        let heap = Value1163::of(&parts);
+        assert!(matches!(heap, Value1163::Heap(_)));
+        assert_eq!(heap.as_str(), parts.concat());
+        // Other kinds.
+        assert_eq!(
+            MarkCode::parse("4606203090785").unwrap().tag_1163().value(),
+            "4606203090785"
+        );
+        assert_eq!(
+            MarkCode::parse("04606203098187AbC-dEf0A1BxY2z")
+                .unwrap()
+                .tag_1163()
+                .value(),
+            "010460620309818721AbC-dEf"
+        );
+        let unidentified = MarkCode::parse_with(
+            &"x".repeat(40),
+            &crate::ParseOptions::default().with_unrecognized(crate::Unrecognized::Accept),
+        )
+        .unwrap();
+        assert_eq!(unidentified.tag_1163().value(), "x".repeat(32));
     }
 }

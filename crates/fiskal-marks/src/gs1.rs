@@ -31,7 +31,7 @@
 
 use crate::check;
 use crate::error::MarkError;
-use crate::normalize::{Normalized, Warning, GS_BYTE};
+use crate::normalize::{Normalized, Warning, GS, GS_BYTE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Len {
@@ -46,97 +46,122 @@ enum Charset {
     Cs82,
 }
 
-/// Membership table of GS1 character set 82, indexed by byte (bytes above 127 are not in it).
-static CS82: [bool; 256] = {
-    let mut table = [false; 256];
-    let specials = b"!\"%&'()*+,-./:;<=>?_";
-    let mut i = 0;
-    while i < specials.len() {
-        table[specials[i] as usize] = true;
-        i += 1;
-    }
-    let mut b: u8 = 0;
-    while b < 128 {
-        if b.is_ascii_alphanumeric() {
-            table[b as usize] = true;
-        }
-        b += 1;
-    }
-    table
-};
-
-/// Membership table of the Base64 alphabet (Latin letters, digits, `+`, `/`, `=`), by byte.
-static BASE64: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b: u8 = 0;
-    while b < 128 {
-        table[b as usize] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
-        b += 1;
-    }
-    table
-};
-
-/// Membership table of the ASCII digits, by byte.
-static DIGITS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        table[b as usize] = true;
-        b += 1;
-    }
-    table
-};
-
-/// Every byte but GS, by byte (to find the next GS with [`first_not_in`]).
-pub(crate) static NOT_GS: [bool; 256] = {
-    let mut table = [true; 256];
-    table[GS_BYTE as usize] = false;
-    table
-};
-
-/// Whether `b` is in GS1 character set 82.
-pub(crate) fn is_cs82(b: u8) -> bool {
-    CS82[usize::from(b)]
+/// Whether `b` is in `lo..=hi`: one subtraction and one comparison, no branch (so that a loop
+/// over a block of bytes becomes a few vector instructions).
+#[inline(always)]
+const fn in_range(b: u8, lo: u8, hi: u8) -> bool {
+    b.wrapping_sub(lo) <= hi - lo
 }
 
-/// The index of the first byte of `bytes` that `table` does not admit. Blocks of 16 bytes are
-/// checked without a branch per byte (one table load each, and-ed together); only a block
-/// that holds such a byte is searched byte by byte. This is the hot loop of parsing: every
-/// character of a code goes through it once or twice (character set, next GS).
-pub(crate) fn first_not_in(bytes: &[u8], table: &[bool; 256]) -> Option<usize> {
-    const BLOCK: usize = 16;
-    let mut blocks = bytes.chunks_exact(BLOCK);
-    let mut base = 0;
-    for block in &mut blocks {
-        if !block
-            .iter()
-            .fold(true, |all, &b| all & table[usize::from(b)])
-        {
+// The byte sets of the parser, written as range tests: the compiler turns a test over a block
+// of 16 bytes into a handful of vector instructions (a table would cost a load per byte).
+// `gs1::tests` holds each one to its definition for all 256 bytes.
+
+/// Whether `b` is in GS1 character set 82: digits, Latin letters and ``!"%&'()*+,-./:;<=>?_``.
+#[inline(always)]
+pub(crate) const fn is_cs82(b: u8) -> bool {
+    // `b | 0x20` puts A-Z onto a-z and no other byte there; `%` to `?` is
+    // ``%&'()*+,-./``, the digits and `:;<=>?`.
+    in_range(b | 0x20, b'a', b'z') | in_range(b, b'%', b'?') | in_range(b, b'!', b'"') | (b == b'_')
+}
+
+/// Whether `b` is in the Base64 alphabet: Latin letters, digits, `+`, `/`, `=`.
+#[inline(always)]
+pub(crate) const fn is_base64(b: u8) -> bool {
+    // `/` is the byte just before `0`.
+    in_range(b | 0x20, b'a', b'z') | in_range(b, b'/', b'9') | (b == b'+') | (b == b'=')
+}
+
+/// Whether `b` is an ASCII digit.
+#[inline(always)]
+pub(crate) const fn is_digit(b: u8) -> bool {
+    in_range(b, b'0', b'9')
+}
+
+/// Bytes per block of [`first_outside`].
+pub(crate) const BLOCK: usize = 16;
+
+/// Whether `block` holds a byte that `has` does not admit: a few vector instructions for the
+/// whole block, no branch per byte.
+#[inline(always)]
+pub(crate) fn any_outside(block: &[u8; BLOCK], has: impl Fn(u8) -> bool) -> bool {
+    let mut outside = 0u8;
+    for &b in block {
+        outside |= u8::from(!has(b));
+    }
+    outside != 0
+}
+
+/// The bytes of `block` that `has` does not admit, as one number: byte `i` of it (little
+/// endian) is 0xFF where `block[i]` is outside, 0 where it is in; the first outsider is the
+/// number's lowest set byte. Also a few vector instructions, but more than [`any_outside`]:
+/// computed only for the block that holds the byte sought.
+#[inline(always)]
+pub(crate) fn outsiders(block: &[u8; BLOCK], has: impl Fn(u8) -> bool) -> u128 {
+    let mut out = [0u8; BLOCK];
+    for (o, &b) in out.iter_mut().zip(block) {
+        *o = if has(b) { 0 } else { 0xff };
+    }
+    u128::from_le_bytes(out)
+}
+
+/// The 16 bytes of `bytes` from `at`, if there are so many.
+#[inline(always)]
+fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
+    bytes
+        .get(at..at + BLOCK)
+        .and_then(|block| <&[u8; BLOCK]>::try_from(block).ok())
+}
+
+/// The first place in `from..to` where `bytes` holds a byte that `has` does not admit.
+///
+/// Reads 16 bytes at a time ([`any_outside`]), also past `to` (never past the end of
+/// `bytes`; what it finds there does not count): a short value is one block read. The last
+/// bytes of `bytes` are read as its last 16, with the places before them masked off; only a
+/// `bytes` shorter than a block is read byte by byte. This is the hot loop of parsing.
+#[inline(always)]
+pub(crate) fn first_outside(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    has: impl Fn(u8) -> bool + Copy,
+) -> Option<usize> {
+    let mut i = from;
+    while i < to {
+        let Some(block) = block_at(bytes, i) else {
             break;
+        };
+        if any_outside(block, has) {
+            let place = i + (outsiders(block, has).trailing_zeros() / 8) as usize;
+            return (place < to).then_some(place);
         }
-        base += BLOCK;
+        i += BLOCK;
     }
-    bytes[base..]
-        .iter()
-        .position(|&b| !table[usize::from(b)])
-        .map(|k| base + k)
-}
-
-/// `a == b` for the short AI strings, compared in line (no call to `memcmp`).
-pub(crate) fn same_ai(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+    if i >= to {
+        return None;
+    }
+    // Fewer than 16 bytes from `i` to the end: the last 16, less the `skip` before `i`.
+    let Some(last) = bytes.len().checked_sub(BLOCK) else {
+        return (i..to).find(|&k| !has(bytes[k]));
+    };
+    let block = block_at(bytes, last)?;
+    if !any_outside(block, has) {
+        return None;
+    }
+    let skip = i - last;
+    let found = outsiders(block, has) >> (8 * skip);
+    let place = i + (found.trailing_zeros() / 8) as usize;
+    (found != 0 && place < to).then_some(place)
 }
 
 impl Charset {
-    fn allows(self, b: u8) -> bool {
-        self.table()[usize::from(b)]
-    }
-
-    /// The membership table of the set.
-    fn table(self) -> &'static [bool; 256] {
+    /// The first place in `from..to` of a byte of `bytes` outside the set (see
+    /// [`first_outside`]).
+    #[inline]
+    fn first_outside(self, bytes: &[u8], from: usize, to: usize) -> Option<usize> {
         match self {
-            Self::Digits => &DIGITS,
-            Self::Cs82 => &CS82,
+            Self::Digits => first_outside(bytes, from, to, is_digit),
+            Self::Cs82 => first_outside(bytes, from, to, is_cs82),
         }
     }
 
@@ -219,6 +244,45 @@ pub(crate) fn is_known_ai(ai: &[u8]) -> bool {
     TABLE.iter().any(|spec| spec.ai.as_bytes() == ai)
 }
 
+/// The row of `ai` in [`TABLE`], found when the crate is compiled (an AI that is not in the
+/// table does not compile).
+#[allow(clippy::cast_possible_truncation)] // the table has 33 rows
+const fn row_of(ai: &str) -> u8 {
+    let ai = ai.as_bytes();
+    let mut row = 0;
+    while row < TABLE.len() {
+        let have = TABLE[row].ai.as_bytes();
+        if have.len() == ai.len() {
+            let mut k = 0;
+            while k < ai.len() && have[k] == ai[k] {
+                k += 1;
+            }
+            if k == ai.len() {
+                return row as u8;
+            }
+        }
+        row += 1;
+    }
+    panic!("the AI is not in the table");
+}
+
+/// Row of AI 01 (GTIN) in [`TABLE`].
+pub(crate) const ROW_01: u8 = row_of("01");
+/// Row of AI 21 (serial) in [`TABLE`].
+pub(crate) const ROW_21: u8 = row_of("21");
+/// Row of AI 92 (crypto signature) in [`TABLE`].
+pub(crate) const ROW_92: u8 = row_of("92");
+/// Row of AI 8005 (price) in [`TABLE`].
+pub(crate) const ROW_8005: u8 = row_of("8005");
+/// Row of AI 02 (contained GTIN) in [`TABLE`].
+const ROW_02: u8 = row_of("02");
+/// Rows of the other AIs the crate asks for by name (product group, mark type).
+const ROW_91: u8 = row_of("91");
+const ROW_93: u8 = row_of("93");
+const ROW_17: u8 = row_of("17");
+const ROW_10: u8 = row_of("10");
+const ROW_240: u8 = row_of("240");
+
 /// For each two-digit start `00`–`99`, the rows of [`TABLE`] whose AI begins with it, as a range
 /// `start..end` of row indices (the table is sorted, so they are adjacent; `0..0` when none).
 static BY_FIRST_TWO: [(usize, usize); 100] = {
@@ -236,45 +300,188 @@ static BY_FIRST_TWO: [(usize, usize); 100] = {
     index
 };
 
-fn lookup(rest: &[u8]) -> Option<&'static AiSpec> {
+/// The row of [`TABLE`] of the AI that `rest` starts with.
+#[inline]
+fn lookup(rest: &[u8]) -> Option<usize> {
     let [a, b, ..] = rest else { return None };
     if !a.is_ascii_digit() || !b.is_ascii_digit() {
         return None;
     }
     let (start, end) = BY_FIRST_TWO[usize::from(a - b'0') * 10 + usize::from(b - b'0')];
     // No AI in the table is a prefix of another, so the first match is the only one.
-    TABLE[start..end].iter().find(|spec| {
-        let ai = spec.ai.as_bytes();
+    (start..end).find(|&row| {
+        let ai = TABLE[row].ai.as_bytes();
         rest.len() >= ai.len() && ai.iter().zip(rest).all(|(x, y)| x == y)
     })
 }
 
-/// The warning for a crypto signature (AI 92) with characters outside Base64, if any.
-pub(crate) fn crypto_warning(n: &Normalized, elements: &[RawElement]) -> Option<Warning> {
-    let e = elements.iter().find(|e| same_ai(e.spec.ai, "92"))?;
-    let at = e.start + first_not_in(&n.body[e.start..e.end], &BASE64)?;
-    Some(Warning::CryptoNotBase64 {
-        position: n.pos(at),
-    })
+/// The row of [`TABLE`] of exactly `ai`. In line, with the AIs the crate asks for by name
+/// written out, so that for those it is a constant.
+#[inline(always)]
+pub(crate) fn row_of_ai(ai: &str) -> Option<u8> {
+    let named = match ai {
+        "01" => Some(ROW_01),
+        "21" => Some(ROW_21),
+        "92" => Some(ROW_92),
+        "8005" => Some(ROW_8005),
+        "91" => Some(ROW_91),
+        "93" => Some(ROW_93),
+        "17" => Some(ROW_17),
+        "10" => Some(ROW_10),
+        "240" => Some(ROW_240),
+        _ => None,
+    };
+    if named.is_some() {
+        return named;
+    }
+    lookup(ai.as_bytes())
+        .filter(|&row| TABLE[row].ai.len() == ai.len())
+        .and_then(|row| u8::try_from(row).ok())
 }
 
 /// An element found in the normalised body (value `body[start..end]`), and after rendering
-/// in the canonical code (value `code[start..end]`).
-#[derive(Debug, Clone, Copy)]
+/// in the canonical code (value `code[start..end]`): its row of [`TABLE`] and its value's
+/// place, in 6 bytes (a body is at most 256 characters, a rendered code at most 256 + 33).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct RawElement {
-    pub(crate) spec: &'static AiSpec,
-    pub(crate) start: usize,
-    pub(crate) end: usize,
+    row: u8,
+    start: u16,
+    end: u16,
 }
 
-impl PartialEq for RawElement {
-    fn eq(&self, other: &Self) -> bool {
-        // One row per AI in the table: the same row is the same AI.
-        std::ptr::eq(self.spec, other.spec) && self.start == other.start && self.end == other.end
+impl RawElement {
+    /// The element of table row `row` with its value at `start..end`.
+    fn new(row: usize, start: usize, end: usize) -> Self {
+        // Rows are below 33 and places below 300 (see above): these never saturate.
+        Self {
+            row: u8::try_from(row).unwrap_or(u8::MAX),
+            start: u16::try_from(start).unwrap_or(u16::MAX),
+            end: u16::try_from(end).unwrap_or(u16::MAX),
+        }
+    }
+
+    /// Its row of the AI table.
+    pub(crate) fn spec(self) -> &'static AiSpec {
+        &TABLE[usize::from(self.row)]
+    }
+
+    /// Its row index in the AI table (one row per AI).
+    pub(crate) fn row(self) -> u8 {
+        self.row
+    }
+
+    /// Where its value starts.
+    pub(crate) fn start(self) -> usize {
+        usize::from(self.start)
+    }
+
+    /// Where its value ends.
+    pub(crate) fn end(self) -> usize {
+        usize::from(self.end)
+    }
+
+    /// The length of its value.
+    pub(crate) fn len(self) -> usize {
+        self.end() - self.start()
     }
 }
 
-impl Eq for RawElement {}
+impl std::fmt::Debug for RawElement {
+    /// As the derived form of the earlier `{ spec, start, end }` layout.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawElement")
+            .field("spec", self.spec())
+            .field("start", &self.start())
+            .field("end", &self.end())
+            .finish()
+    }
+}
+
+/// Elements kept in line up to this many; every Честный ЗНАК layout has 2 to 5.
+const INLINE: usize = 8;
+
+/// The elements of a code in code order: in line up to [`INLINE`] of them (no allocation for
+/// a mark code), on the heap beyond (a code holds each AI at most once: 33 at most).
+#[derive(Clone)]
+pub(crate) enum Elements {
+    /// `items[..len]`.
+    Inline {
+        items: [RawElement; INLINE],
+        len: u8,
+    },
+    /// More than [`INLINE`].
+    Heap(Vec<RawElement>),
+}
+
+impl Elements {
+    /// No elements.
+    pub(crate) fn new() -> Self {
+        Self::Inline {
+            items: [RawElement::default(); INLINE],
+            len: 0,
+        }
+    }
+
+    /// Appends one.
+    #[inline]
+    fn push(&mut self, e: RawElement) {
+        match self {
+            Self::Inline { items, len } => match items.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = e;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = Vec::with_capacity(2 * INLINE);
+                    heap.extend_from_slice(items);
+                    heap.push(e);
+                    *self = Self::Heap(heap);
+                }
+            },
+            Self::Heap(heap) => heap.push(e),
+        }
+    }
+
+    /// All of them, in code order.
+    pub(crate) fn as_slice(&self) -> &[RawElement] {
+        match self {
+            Self::Inline { items, len } => items.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(heap) => heap,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [RawElement] {
+        match self {
+            Self::Inline { items, len } => items.get_mut(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(heap) => heap,
+        }
+    }
+
+    /// Iterates in code order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, RawElement> {
+        self.as_slice().iter()
+    }
+
+    /// How many.
+    pub(crate) fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+}
+
+impl PartialEq for Elements {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Elements {}
+
+impl std::fmt::Debug for Elements {
+    /// As a list (the form the earlier `Vec` had).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -284,8 +491,20 @@ enum Mode {
     NoGs { recover_serial: bool },
 }
 
-/// Parses the whole normalised body as GS1 elements.
-pub(crate) fn parse(n: &Normalized) -> Result<(Vec<RawElement>, Option<Warning>), MarkError> {
+/// What a parse found on the way, besides the elements.
+#[derive(Debug, Default)]
+struct Found {
+    /// Where a GS was recovered after the serial, and the serial's length.
+    recovered: Option<(usize, usize)>,
+    /// The first character of the crypto signature (92) outside Base64.
+    not_base64: Option<usize>,
+}
+
+/// Parses the whole normalised body as GS1 elements. Also returns the warnings it gives: a
+/// GS recovered after the serial, a crypto signature (AI 92) with characters outside Base64.
+pub(crate) fn parse(
+    n: &Normalized,
+) -> Result<(Elements, Option<Warning>, Option<Warning>), MarkError> {
     let mode = if n.has_gs() {
         Mode::Strict
     } else {
@@ -293,33 +512,40 @@ pub(crate) fn parse(n: &Normalized) -> Result<(Vec<RawElement>, Option<Warning>)
             recover_serial: true,
         }
     };
-    let mut out = Vec::with_capacity(5);
-    let mut recovered = None;
-    run(n, 0, mode, &mut out, &mut recovered)?;
-    if !out.iter().any(|e| same_ai(e.spec.ai, "01")) {
+    let mut out = Elements::new();
+    let mut found = Found::default();
+    run(n, 0, mode, &mut out, &mut found)?;
+    if !out.iter().any(|e| e.row() == ROW_01) {
         return Err(MarkError::MissingAi { ai: "01" });
     }
-    let warning = recovered.map(|(at, serial_length)| Warning::SeparatorRecovered {
+    let recovered = found
+        .recovered
+        .map(|(at, serial_length)| Warning::SeparatorRecovered {
+            position: n.pos(at),
+            serial_length,
+        });
+    let crypto = found.not_base64.map(|at| Warning::CryptoNotBase64 {
         position: n.pos(at),
-        serial_length,
     });
-    Ok((out, warning))
+    Ok((out, recovered, crypto))
 }
 
 fn run(
     n: &Normalized,
     from: usize,
     mode: Mode,
-    out: &mut Vec<RawElement>,
-    recovered: &mut Option<(usize, usize)>,
+    out: &mut Elements,
+    found: &mut Found,
 ) -> Result<(), MarkError> {
-    let body = &n.body;
+    let body = n.body.as_bytes();
     let end = body.len();
     let mut i = from;
     while i < end {
-        let Some(spec) = lookup(&body[i..]) else {
+        let Some(row) = lookup(&body[i..]) else {
             return Err(no_ai_error(n, i));
         };
+        let spec = &TABLE[row];
+        let crypto = row == usize::from(ROW_92);
         if mode
             == (Mode::NoGs {
                 recover_serial: false,
@@ -328,13 +554,15 @@ fn run(
         {
             return Err(MarkError::UnknownAi { position: n.pos(i) });
         }
-        if out.iter().any(|e| std::ptr::eq(e.spec, spec)) {
+        if out.iter().any(|e| usize::from(e.row()) == row) {
             return Err(MarkError::DuplicateAi {
                 position: n.pos(i),
                 ai: spec.ai,
             });
         }
         let start = i + spec.ai.len();
+        // Whether the value's characters were checked on the way.
+        let mut checked = false;
         let value_end = match spec.len {
             Len::Fixed(len) => {
                 if start + len > end {
@@ -347,54 +575,76 @@ fn run(
                 }
                 start + len
             }
-            Len::Var { max } => {
-                let to_gs = if n.has_gs() {
-                    first_not_in(&body[start..], &NOT_GS).map_or(end, |p| start + p)
-                } else {
-                    end
-                };
-                match mode {
-                    Mode::Strict => to_gs,
-                    Mode::NoGs {
-                        recover_serial: true,
-                    } if spec.ai == "21" => {
-                        let (value_end, was_recovered) = recover_serial(n, start, out)?;
-                        if was_recovered {
-                            *recovered = Some((value_end, value_end - start));
+            Len::Var { max } => match mode {
+                // One scan finds the end of the value and checks its characters: GS is in
+                // neither character set, so the first byte outside the set is the GS that
+                // ends the value, or the end of the code, or a wrong character inside the
+                // value (the first one, which the character check would report).
+                Mode::Strict => {
+                    let stop = if crypto {
+                        // A crypto signature is normally Base64, which lies inside set 82:
+                        // the scan for Base64 finds its end; a character outside Base64
+                        // (kept for the warning) goes on with the scan in set 82 from there.
+                        match first_outside(body, start, end, is_base64) {
+                            Some(k) if body[k] != GS_BYTE => {
+                                found.not_base64 = Some(k);
+                                spec.charset.first_outside(body, k, end)
+                            }
+                            stop => stop,
                         }
-                        value_end
+                    } else {
+                        spec.charset.first_outside(body, start, end)
+                    };
+                    checked = true;
+                    match stop {
+                        None => end,
+                        Some(k) if body[k] == GS_BYTE => k,
+                        Some(k) => return Err(bad_char(n, spec, k)),
                     }
-                    // 92 is always the last element of a Честный ЗНАК code.
-                    Mode::NoGs { .. } if spec.ai == "92" => end,
-                    // In a candidate tail a variable-length value would swallow anything and
-                    // make every candidate fit; the tails of the product groups have none.
-                    Mode::NoGs {
-                        recover_serial: false,
-                    } => {
+                }
+                Mode::NoGs {
+                    recover_serial: true,
+                } if spec.ai == "21" => {
+                    let (value_end, was_recovered) = recover_serial(n, start, out)?;
+                    if was_recovered {
+                        found.recovered = Some((value_end, value_end - start));
+                    }
+                    value_end
+                }
+                // 92 is always the last element of a Честный ЗНАК code.
+                Mode::NoGs { .. } if crypto => end,
+                // In a candidate tail a variable-length value would swallow anything and
+                // make every candidate fit; the tails of the product groups have none.
+                Mode::NoGs {
+                    recover_serial: false,
+                } => {
+                    return Err(MarkError::MissingSeparator {
+                        position: n.pos(start),
+                    });
+                }
+                Mode::NoGs {
+                    recover_serial: true,
+                } => {
+                    if end - start > max {
                         return Err(MarkError::MissingSeparator {
                             position: n.pos(start),
                         });
                     }
-                    Mode::NoGs {
-                        recover_serial: true,
-                    } => {
-                        if end - start > max {
-                            return Err(MarkError::MissingSeparator {
-                                position: n.pos(start),
-                            });
-                        }
-                        end
-                    }
+                    end
                 }
-            }
+            },
         };
-        check_chars(n, spec, start, value_end)?;
-        check_value(n, spec, start, value_end)?;
-        out.push(RawElement {
-            spec,
-            start,
-            end: value_end,
-        });
+        // A GTIN whose check digit verifies is 14 digits: its character check is done.
+        let gtin_verified = (row == usize::from(ROW_01) || row == usize::from(ROW_02))
+            && check::verify(&body[start..value_end]).is_ok();
+        if !checked && !gtin_verified {
+            check_chars(n, spec, start, value_end)?;
+        }
+        check_value(n, spec, start, value_end, gtin_verified)?;
+        if crypto && !checked {
+            found.not_base64 = first_outside(body, start, value_end, is_base64);
+        }
+        out.push(RawElement::new(row, start, value_end));
         i = value_end;
         if i < end && body[i] == GS_BYTE {
             i += 1;
@@ -404,7 +654,7 @@ fn run(
 }
 
 fn no_ai_error(n: &Normalized, i: usize) -> MarkError {
-    let body = &n.body;
+    let body = n.body.as_bytes();
     let digits = body[i..]
         .iter()
         .take(4)
@@ -428,19 +678,31 @@ fn no_ai_error(n: &Normalized, i: usize) -> MarkError {
     }
 }
 
-fn check_chars(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
-    let value = &n.body[start..end];
-    match first_not_in(value, spec.charset.table()) {
-        None => Ok(()),
-        Some(k) => Err(MarkError::UnexpectedChar {
-            position: n.pos(start + k),
-            found: char::from(value[k]),
-            expected: spec.charset.describe(),
-        }),
+/// The error for the character at body position `at`, outside the character set of `spec`.
+fn bad_char(n: &Normalized, spec: &AiSpec, at: usize) -> MarkError {
+    MarkError::UnexpectedChar {
+        position: n.pos(at),
+        found: char::from(n.body.as_bytes()[at]),
+        expected: spec.charset.describe(),
     }
 }
 
-fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
+fn check_chars(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Result<(), MarkError> {
+    match spec.charset.first_outside(n.body.as_bytes(), start, end) {
+        None => Ok(()),
+        Some(k) => Err(bad_char(n, spec, k)),
+    }
+}
+
+/// Checks the length of a value and, for a GTIN (01, 02) not `gtin_verified` yet, its check
+/// digit.
+fn check_value(
+    n: &Normalized,
+    spec: &AiSpec,
+    start: usize,
+    end: usize,
+    gtin_verified: bool,
+) -> Result<(), MarkError> {
     let length = end - start;
     let bad_length = |expected| MarkError::BadLength {
         position: n.pos(start),
@@ -454,13 +716,15 @@ fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Resul
         _ => {}
     }
     match spec.ai.as_bytes() {
-        b"01" | b"02" => check::verify(&n.body[start..end]).map_err(|(expected, found)| {
-            MarkError::BadCheckDigit {
-                position: n.pos(end - 1),
-                expected,
-                found,
-            }
-        }),
+        b"01" | b"02" if !gtin_verified => {
+            check::verify(&n.body.as_bytes()[start..end]).map_err(|(expected, found)| {
+                MarkError::BadCheckDigit {
+                    position: n.pos(end - 1),
+                    expected,
+                    found,
+                }
+            })
+        }
         b"92" if length != 44 && length != 88 => Err(bad_length(spec.expected)),
         _ => Ok(()),
     }
@@ -483,15 +747,12 @@ fn check_value(n: &Normalized, spec: &AiSpec, start: usize, end: usize) -> Resul
 fn recover_serial(
     n: &Normalized,
     start: usize,
-    before: &[RawElement],
+    before: &Elements,
 ) -> Result<(usize, bool), MarkError> {
-    let end = n.body.len();
+    let body = n.body.as_bytes();
+    let end = body.len();
     let rest = end - start;
-    let serial_ok = |len: usize| {
-        n.body[start..start + len]
-            .iter()
-            .all(|&b| Charset::Cs82.allows(b))
-    };
+    let serial_ok = |len: usize| body[start..start + len].iter().all(|&b| is_cs82(b));
     let mut candidate = None;
     let mut count = 0;
     for len in SERIAL_LENGTHS {
@@ -522,17 +783,11 @@ fn is_tail_ai(ai: &str) -> bool {
 
 /// Whether the code from `start + len` on is a product-group tail: only [`is_tail_ai`]
 /// elements, at least one of them 91, 92 or 93, nothing left over.
-fn tail_parses(n: &Normalized, start: usize, len: usize, before: &[RawElement]) -> bool {
-    let mut scratch = before.to_vec();
-    if let Some(serial) = lookup(b"21") {
-        scratch.push(RawElement {
-            spec: serial,
-            start,
-            end: start + len,
-        });
-    }
+fn tail_parses(n: &Normalized, start: usize, len: usize, before: &Elements) -> bool {
+    let mut scratch = before.clone();
+    scratch.push(RawElement::new(usize::from(ROW_21), start, start + len));
     let known = scratch.len();
-    let mut ignored = None;
+    let mut ignored = Found::default();
     run(
         n,
         start + len,
@@ -543,9 +798,9 @@ fn tail_parses(n: &Normalized, start: usize, len: usize, before: &[RawElement]) 
         &mut ignored,
     )
     .is_ok()
-        && scratch[known..]
+        && scratch.as_slice()[known..]
             .iter()
-            .any(|e| matches!(e.spec.ai, "91" | "92" | "93"))
+            .any(|e| matches!(e.spec().ai, "91" | "92" | "93"))
 }
 
 /// Renders elements canonically: AI + value, with GS after every element whose AI is not of
@@ -554,7 +809,8 @@ fn tail_parses(n: &Normalized, start: usize, len: usize, before: &[RawElement]) 
 ///
 /// A scan is usually canonical already (GS exactly where the form wants one): then the body
 /// itself becomes the string and the elements keep their places, with no copy.
-pub(crate) fn render(body: Vec<u8>, mut elements: Vec<RawElement>) -> (String, Vec<RawElement>) {
+#[inline]
+pub(crate) fn render(body: String, mut elements: Elements) -> (String, Elements) {
     let last = elements.len().saturating_sub(1);
     // Where each value starts in the canonical form; the body is canonical when every value
     // is already there and nothing follows the last (between two values the body has the AI
@@ -562,35 +818,31 @@ pub(crate) fn render(body: Vec<u8>, mut elements: Vec<RawElement>) -> (String, V
     let mut at = 0;
     let mut canonical = true;
     for (k, e) in elements.iter().enumerate() {
-        at += e.spec.ai.len();
-        canonical &= e.start == at;
-        at += e.end - e.start;
-        if k < last && !e.spec.predefined {
+        let spec = e.spec();
+        at += spec.ai.len();
+        canonical &= e.start() == at;
+        at += e.len();
+        if k < last && !spec.predefined {
             at += 1;
         }
     }
     canonical &= at == body.len();
-    let code = if canonical {
-        body
-    } else {
-        let mut code = Vec::with_capacity(at);
-        for (k, e) in elements.iter_mut().enumerate() {
-            code.extend_from_slice(e.spec.ai.as_bytes());
-            let start = code.len();
-            code.extend_from_slice(&body[e.start..e.end]);
-            *e = RawElement {
-                spec: e.spec,
-                start,
-                end: code.len(),
-            };
-            if k < last && !e.spec.predefined {
-                code.push(GS_BYTE);
-            }
+    if canonical {
+        return (body, elements);
+    }
+    let mut code = String::with_capacity(at);
+    for (k, e) in elements.as_mut_slice().iter_mut().enumerate() {
+        let spec = e.spec();
+        code.push_str(spec.ai);
+        let start = code.len();
+        // Values are ASCII (checked against the charsets): every place is a char boundary.
+        code.push_str(body.get(e.start()..e.end()).unwrap_or_default());
+        *e = RawElement::new(usize::from(e.row()), start, code.len());
+        if k < last && !spec.predefined {
+            code.push(GS);
         }
-        code
-    };
-    // Values are ASCII (checked against the charsets), so this never falls back.
-    (String::from_utf8(code).unwrap_or_default(), elements)
+    }
+    (code, elements)
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub use keyboard::latin_from_russian_layout;
 pub use normalize::{SeparatorForm, Warning, GS, MAX_CODE_CHARS};
 pub use provider::{AtolV5MarkCode, TypePrefix};
 
-use gs1::RawElement;
+use gs1::Elements;
 
 /// What to do with a code that matches none of the known formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -159,7 +159,7 @@ pub struct MarkCode {
     /// The canonical code (tag 2000): ASCII, GS as 0x1D.
     code: String,
     /// GS1 elements as spans of `code`; empty for other formats.
-    spans: Vec<RawElement>,
+    spans: Elements,
     warnings: Vec<Warning>,
     crypto44: Crypto44,
 }
@@ -180,13 +180,12 @@ impl MarkCode {
     pub fn parse_with(input: &str, options: &ParseOptions) -> Result<Self, MarkError> {
         let n = normalize::normalize(input, options.textual_separators)?;
         let accept = options.unrecognized == Unrecognized::Accept;
-        let (format, elements, recovered) = classify::recognize(&n, accept)?;
-        let crypto = gs1::crypto_warning(&n, &elements);
+        let (format, elements, recovered, crypto) = classify::recognize(&n, accept)?;
         let (code, spans) = if format == CodeFormat::Gs1 {
             gs1::render(n.body, elements)
         } else {
             // Non-GS1 bodies are printable ASCII without GS.
-            (String::from_utf8(n.body).unwrap_or_default(), Vec::new())
+            (n.body, Elements::new())
         };
         let mut warnings = n.warnings;
         warnings.extend(recovered);
@@ -230,9 +229,10 @@ impl MarkCode {
     /// or the digits of an EAN-8 / EAN-13 / ITF-14. `None` for fur, ЕГАИС and unidentified
     /// codes.
     #[must_use]
+    #[inline]
     pub fn gtin(&self) -> Option<&str> {
         match self.format {
-            CodeFormat::Gs1 => self.element("01"),
+            CodeFormat::Gs1 => self.value_at_row(gs1::ROW_01),
             CodeFormat::TobaccoPack => self.code.get(..14),
             CodeFormat::Ean8 | CodeFormat::Ean13 | CodeFormat::Itf14 => Some(&self.code),
             _ => None,
@@ -241,9 +241,10 @@ impl MarkCode {
 
     /// The serial number: AI 21 of a GS1 code, or characters 15–21 of a tobacco pack code.
     #[must_use]
+    #[inline]
     pub fn serial(&self) -> Option<&str> {
         match self.format {
-            CodeFormat::Gs1 => self.element("21"),
+            CodeFormat::Gs1 => self.value_at_row(gs1::ROW_21),
             CodeFormat::TobaccoPack => self.code.get(14..21),
             _ => None,
         }
@@ -257,26 +258,32 @@ impl MarkCode {
     /// 02 is verified.
     pub fn elements(&self) -> impl ExactSizeIterator<Item = Element<'_>> + '_ {
         self.spans.iter().map(|s| Element {
-            ai: s.spec.ai,
-            value: &self.code[s.start..s.end],
+            ai: s.spec().ai,
+            value: &self.code[s.start()..s.end()],
         })
     }
 
     /// The value of one GS1 element, by application identifier.
     #[must_use]
+    #[inline]
     pub fn element(&self, ai: &str) -> Option<&str> {
+        self.value_at_row(gs1::row_of_ai(ai)?)
+    }
+
+    /// The value of the element of AI-table row `row` (see `gs1::ROW_01` …).
+    #[inline]
+    pub(crate) fn value_at_row(&self, row: u8) -> Option<&str> {
         self.spans
             .iter()
-            .find(|s| gs1::same_ai(s.spec.ai, ai))
-            .map(|s| &self.code[s.start..s.end])
+            .find(|s| s.row() == row)
+            .map(|s| &self.code[s.start()..s.end()])
     }
 
     /// Length of an element's value, by application identifier.
+    #[inline(always)]
     fn len_of(&self, ai: &str) -> Option<usize> {
-        self.spans
-            .iter()
-            .find(|s| gs1::same_ai(s.spec.ai, ai))
-            .map(|s| s.end - s.start)
+        let row = gs1::row_of_ai(ai)?;
+        self.spans.iter().find(|s| s.row() == row).map(|s| s.len())
     }
 
     /// The product group, where the code tells it (see [`ProductGroup`]).

@@ -6,6 +6,7 @@
 //! changed.
 
 use crate::error::MarkError;
+use crate::gs1::{first_outside, BLOCK};
 
 /// The group separator (ASCII 29, GS), which GS1 DataMatrix uses for FNC1 between elements.
 pub const GS: char = '\u{1d}';
@@ -153,8 +154,9 @@ impl Warning {
 /// The normalised code: ASCII, GS as 0x1D, with the origin of every character.
 #[derive(Debug, Clone)]
 pub(crate) struct Normalized {
-    /// ASCII graphic characters and 0x1D; never empty; no leading or trailing GS.
-    pub(crate) body: Vec<u8>,
+    /// ASCII graphic characters and 0x1D; never empty; no leading or trailing GS. Built as a
+    /// `String` from the input's text, so it becomes tag 2000 without another UTF-8 check.
+    pub(crate) body: String,
     /// Where each character of `body` came from in the input.
     origin: Origin,
     /// Character index just past the last character of the code in the input.
@@ -242,25 +244,74 @@ impl Normalized {
     }
 }
 
-/// Printable ASCII, by byte: what is copied as it is.
-static PLAIN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b: u8 = 0;
-    while b < 128 {
-        table[b as usize] = b.is_ascii_graphic();
-        b += 1;
-    }
-    table
-};
+/// Printable ASCII: what is copied as it is. A range test, so that a block of bytes is checked
+/// with a few vector instructions (see `gs1::in_range`).
+#[inline(always)]
+const fn is_plain(b: u8) -> bool {
+    b.wrapping_sub(b'!') <= b'~' - b'!'
+}
 
-/// [`PLAIN`] without the characters a textual separator starts with (`\\`, `<`, `{`).
-static PLAIN_TEXTUAL: [bool; 256] = {
-    let mut table = PLAIN;
-    table[b'\\' as usize] = false;
-    table[b'<' as usize] = false;
-    table[b'{' as usize] = false;
-    table
-};
+/// [`is_plain`] without the characters a textual separator starts with (`\\`, `<`, `{`).
+#[inline(always)]
+const fn is_plain_textual(b: u8) -> bool {
+    is_plain(b) & (b != b'\\') & (b != b'<') & (b != b'{')
+}
+
+/// The first place from `from` on where `bytes` holds a byte that is not copied as it is.
+fn first_not_plain(bytes: &[u8], from: usize, textual: bool) -> Option<usize> {
+    if textual {
+        first_outside(bytes, from, bytes.len(), is_plain_textual)
+    } else {
+        first_outside(bytes, from, bytes.len(), is_plain)
+    }
+}
+
+/// The GS bytes of `block` and the bytes that are neither `plain` nor GS, each as one number
+/// (byte `i` of it, little endian, is 0xFF where `block[i]` is one): a few vector instructions
+/// for the block, no branch per byte.
+#[inline(always)]
+fn gs_and_other(block: &[u8; BLOCK], plain: impl Fn(u8) -> bool) -> (u128, u128) {
+    let mut gs = [0u8; BLOCK];
+    let mut other = [0u8; BLOCK];
+    for ((g, o), &b) in gs.iter_mut().zip(other.iter_mut()).zip(block) {
+        let is_gs = b == GS_BYTE;
+        *g = if is_gs { 0xff } else { 0 };
+        *o = if plain(b) | is_gs { 0 } else { 0xff };
+    }
+    (u128::from_le_bytes(gs), u128::from_le_bytes(other))
+}
+
+/// Whether `bytes` holds a GS, if every byte is either `plain` or GS (`None` otherwise).
+/// Checked 16 bytes at a time ([`gs_and_other`]); a last partial block is taken as the last 16
+/// bytes (a byte seen twice changes nothing), a slice shorter than a block is padded with a
+/// plain byte.
+#[inline(always)]
+fn plain_or_gs(bytes: &[u8], plain: impl Fn(u8) -> bool + Copy) -> Option<bool> {
+    let mut any_gs = 0u128;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for chunk in &mut blocks {
+        let (gs, other) = gs_and_other(<&[u8; BLOCK]>::try_from(chunk).ok()?, plain);
+        if other != 0 {
+            return None;
+        }
+        any_gs |= gs;
+    }
+    if !blocks.remainder().is_empty() {
+        let (gs, other) = match bytes.len().checked_sub(BLOCK) {
+            Some(last) => gs_and_other(<&[u8; BLOCK]>::try_from(&bytes[last..]).ok()?, plain),
+            None => {
+                let mut padded = [b'0'; BLOCK];
+                padded[..bytes.len()].copy_from_slice(bytes);
+                gs_and_other(&padded, plain)
+            }
+        };
+        if other != 0 {
+            return None;
+        }
+        any_gs |= gs;
+    }
+    Some(any_gs != 0)
+}
 
 fn is_trim(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
@@ -339,8 +390,6 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     let (text, first_char, mut warnings) = prologue(input)?;
 
     let bytes = text.as_bytes();
-    let mut body = Vec::with_capacity(bytes.len());
-    let mut origin = Origin::Run { start: 0 };
     let mut b = 0; // byte index into `text`
     let mut c = first_char; // character index into `input`
 
@@ -355,14 +404,44 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
         }
     }
 
+    // A code as scanners send it (printable ASCII and GS only, no separator at either end,
+    // nothing written as text, not in brackets) is the body as it is: one pass over its bytes
+    // (which also tells whether it holds a GS) and one copy. The loop below gives the same
+    // body, positions and warnings for it (`normalize::tests` hold both to the reference).
+    let rest = &bytes[b..];
+    let plain = if textual {
+        plain_or_gs(rest, is_plain_textual)
+    } else {
+        plain_or_gs(rest, is_plain)
+    };
+    if let (Some(has_gs), Some(&first), Some(&last)) = (plain, rest.first(), rest.last()) {
+        if first != GS_BYTE && first != b'(' && last != GS_BYTE {
+            if rest.len() > MAX_CODE_CHARS {
+                return Err(MarkError::TooLong {
+                    length: rest.len(),
+                    max: MAX_CODE_CHARS,
+                });
+            }
+            return Ok(Normalized {
+                body: text[b..].to_owned(),
+                origin: Origin::Run { start: c },
+                end: c + rest.len(),
+                has_gs,
+                warnings,
+            });
+        }
+    }
+
+    let mut body = String::with_capacity(bytes.len());
+    let mut origin = Origin::Run { start: 0 };
     while b < bytes.len() {
         // A run of ordinary characters (printable ASCII that cannot start a textual
         // separator) is copied at once: that is the whole code between separators.
-        let plain = if textual { &PLAIN_TEXTUAL } else { &PLAIN };
-        let run = crate::gs1::first_not_in(&bytes[b..], plain).unwrap_or(bytes.len() - b);
+        let run = first_not_plain(bytes, b, textual).unwrap_or(bytes.len()) - b;
         if run > 0 {
             origin.push_run(body.len(), c, run);
-            body.extend_from_slice(&bytes[b..b + run]);
+            // ASCII from a character boundary on: `b + run` is one too.
+            body.push_str(&text[b..b + run]);
             b += run;
             c += run;
             continue;
@@ -396,7 +475,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
         match sep {
             None => {
                 origin.push(body.len(), c);
-                body.push(byte);
+                body.push(char::from(byte));
             }
             Some(form) if body.is_empty() => {
                 warnings.push(Warning::LeadingFnc1 { position: c, form });
@@ -406,7 +485,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
                     warnings.push(Warning::TextualSeparator { position: c, form });
                 }
                 origin.push(body.len(), c);
-                body.push(GS_BYTE);
+                body.push(GS);
             }
         }
         b += byte_len;
@@ -414,7 +493,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     }
     let end = c;
 
-    while body.last() == Some(&GS_BYTE) {
+    while body.as_bytes().last() == Some(&GS_BYTE) {
         let len = body.len();
         body.pop();
         if let Some(position) = origin.pop(len) {
@@ -428,7 +507,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     if body.is_empty() {
         return Err(MarkError::Empty);
     }
-    if bracket_ai(&body).is_some() {
+    if bracket_ai(body.as_bytes()).is_some() {
         let mut map = origin.into_map(body.len());
         if let Some(position) = unbracket(&mut body, &mut map) {
             warnings.push(Warning::HumanReadable { position });
@@ -443,7 +522,7 @@ pub(crate) fn normalize(input: &str, textual: bool) -> Result<Normalized, MarkEr
     }
     // Trailing separators are gone, so the last character is an ordinary one-char one.
     let end = origin.get(body.len() - 1).map_or(end, |last| last + 1);
-    let has_gs = body.contains(&GS_BYTE);
+    let has_gs = body.as_bytes().contains(&GS_BYTE);
     Ok(Normalized {
         body,
         origin,
@@ -474,25 +553,27 @@ fn bracket_ai(rest: &[u8]) -> Option<usize> {
 /// `…&*(fgln…`. A value that holds the text of a known bracketed AI, e.g. a serial `ab(91)cd`,
 /// cannot be told apart in this form and is split there; the element checks that follow
 /// (lengths, check digit) then reject the code rather than accept a wrong one.
-fn unbracket(body: &mut Vec<u8>, origin: &mut Vec<usize>) -> Option<usize> {
-    bracket_ai(body)?;
+fn unbracket(body: &mut String, origin: &mut Vec<usize>) -> Option<usize> {
+    let bytes = body.as_bytes();
+    bracket_ai(bytes)?;
     let first = origin.first().copied().unwrap_or(0);
-    let mut out = Vec::with_capacity(body.len());
-    let mut out_origin = Vec::with_capacity(body.len());
+    // The body is ASCII: one char per byte.
+    let mut out = String::with_capacity(bytes.len());
+    let mut out_origin = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < body.len() {
-        if let Some(len) = bracket_ai(&body[i..]) {
+    while i < bytes.len() {
+        if let Some(len) = bracket_ai(&bytes[i..]) {
             if !out.is_empty() {
-                out.push(GS_BYTE);
+                out.push(GS);
                 out_origin.push(origin[i]);
             }
             for j in i + 1..i + len - 1 {
-                out.push(body[j]);
+                out.push(char::from(bytes[j]));
                 out_origin.push(origin[j]);
             }
             i += len;
         } else {
-            out.push(body[i]);
+            out.push(char::from(bytes[i]));
             out_origin.push(origin[i]);
             i += 1;
         }

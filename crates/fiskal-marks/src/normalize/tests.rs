@@ -96,9 +96,12 @@ fn reference(input: &str, textual: bool) -> Result<Reference, MarkError> {
     if body.is_empty() {
         return Err(MarkError::Empty);
     }
-    if let Some(position) = unbracket(&mut body, &mut origin) {
+    // The body is ASCII here (anything else was an error above).
+    let mut text = String::from_utf8(body).expect("ASCII body");
+    if let Some(position) = unbracket(&mut text, &mut origin) {
         warnings.push(Warning::HumanReadable { position });
     }
+    let body = text.into_bytes();
     if body.len() > MAX_CODE_CHARS {
         return Err(MarkError::TooLong {
             length: body.len(),
@@ -118,7 +121,7 @@ fn reference(input: &str, textual: bool) -> Result<Reference, MarkError> {
 fn same_as_reference(input: &str, textual: bool) -> Result<(), TestCaseError> {
     match (normalize(input, textual), reference(input, textual)) {
         (Ok(n), Ok(r)) => {
-            prop_assert_eq!(&n.body, &r.body);
+            prop_assert_eq!(n.body.as_bytes(), &r.body[..]);
             prop_assert_eq!(&n.warnings, &r.warnings);
             prop_assert_eq!(n.has_gs(), r.body.contains(&GS_BYTE));
             for i in 0..=r.body.len() {
@@ -131,7 +134,7 @@ fn same_as_reference(input: &str, textual: bool) -> Result<(), TestCaseError> {
             false,
             "{:?}: {:?} against the reference {:?}",
             input,
-            a.map(|n| n.body),
+            a.map(|n| n.body.into_bytes()),
             b.map(|r| r.body)
         ),
     }
@@ -175,14 +178,14 @@ fn norm(s: &str) -> Normalized {
 fn bracketed_ais_become_elements_and_other_brackets_stay() {
     // Around the code: whitespace and an AIM prefix are still removed first.
     let n = norm(" ]d2(01)04606203090785(21)a(b)c(93)x(y)");
-    assert_eq!(n.body, b"0104606203090785\x1d21a(b)c\x1d93x(y)".to_vec());
+    assert_eq!(n.body.as_bytes(), b"0104606203090785\x1d21a(b)c\x1d93x(y)");
     // The GS before 21 maps to the bracket in the input; values keep their positions.
     assert_eq!(n.pos(16), 22);
     assert_eq!(n.pos(19), 26); // the `a` after `(21)`
     assert!(n.warnings.contains(&Warning::HumanReadable { position: 4 }));
     // Not the bracketed form: a code that does not start with a known bracketed AI.
     let n = norm("(99)123");
-    assert_eq!(n.body, b"(99)123".to_vec());
+    assert_eq!(n.body.as_bytes(), b"(99)123");
     assert!(!n
         .warnings
         .iter()
@@ -196,7 +199,7 @@ fn codes(n: &Normalized) -> Vec<&'static str> {
 #[test]
 fn plain_code_is_untouched() {
     let n = norm("0104606203090785215abcde\u{1d}93dGVz");
-    assert_eq!(n.body, b"0104606203090785215abcde\x1d93dGVz");
+    assert_eq!(n.body.as_bytes(), b"0104606203090785215abcde\x1d93dGVz");
     assert!(n.warnings.is_empty());
     assert_eq!(n.pos(0), 0);
     assert_eq!(n.pos(n.body.len()), 31);
@@ -210,14 +213,14 @@ fn every_separator_form_gives_the_same_body() {
         "\u{241d}",
     ] {
         let n = norm(&format!("010460620309078521{}{sep}93abcd", "12"));
-        assert_eq!(n.body, expected, "separator {sep:?}");
+        assert_eq!(n.body.as_bytes(), expected, "separator {sep:?}");
     }
 }
 
 #[test]
 fn prefixes_and_whitespace_are_stripped_and_recorded() {
     let n = norm("  ]d2\u{1d}0104606203090785\r\n");
-    assert_eq!(n.body, b"0104606203090785");
+    assert_eq!(n.body.as_bytes(), b"0104606203090785");
     assert_eq!(
         codes(&n),
         [
@@ -231,7 +234,7 @@ fn prefixes_and_whitespace_are_stripped_and_recorded() {
     assert_eq!(n.pos(0), 6);
 
     let n = norm("\u{e8}0104606203090785");
-    assert_eq!(n.body, b"0104606203090785");
+    assert_eq!(n.body.as_bytes(), b"0104606203090785");
     assert_eq!(
         n.warnings,
         [Warning::LeadingFnc1 {
@@ -241,7 +244,7 @@ fn prefixes_and_whitespace_are_stripped_and_recorded() {
     );
 
     let n = norm("{FNC1}0104606203090785<GS>");
-    assert_eq!(n.body, b"0104606203090785");
+    assert_eq!(n.body.as_bytes(), b"0104606203090785");
     assert_eq!(codes(&n), ["leading_fnc1", "trailing_separator"]);
 }
 
@@ -249,7 +252,7 @@ fn prefixes_and_whitespace_are_stripped_and_recorded() {
 fn positions_follow_textual_separators() {
     let n = norm("0104606203090785211<GS>93abcd");
     // body: ...211 GS 93abcd; the '9' is input char 23.
-    let nine = n.body.iter().position(|&b| b == GS_BYTE).unwrap() + 1;
+    let nine = n.body.bytes().position(|b| b == GS_BYTE).unwrap() + 1;
     assert_eq!(n.pos(nine), 23);
     assert_eq!(
         n.warnings,
@@ -263,7 +266,7 @@ fn positions_follow_textual_separators() {
 #[test]
 fn textual_forms_can_be_disabled() {
     let n = normalize("AB<GS>CD", false).unwrap();
-    assert_eq!(n.body, b"AB<GS>CD");
+    assert_eq!(n.body.as_bytes(), b"AB<GS>CD");
 }
 
 #[test]
@@ -306,4 +309,26 @@ fn bytes_are_decoded_one_char_per_byte_when_not_utf8() {
     assert_eq!(decode_bytes(b"\xe80104"), "\u{e8}0104");
     assert_eq!(decode_bytes(b"21\xcf"), "21П");
     assert_eq!(decode_bytes("ok".as_bytes()), "ok");
+}
+
+/// Codes as scanners send them (printable ASCII, GS between elements) take the one-pass path
+/// of `normalize`: at every length around the block size and the length limit, with a GS at
+/// either end or inside, after a prefix or whitespace, they give what the reference gives.
+#[test]
+fn plain_scans_of_every_length_normalise_as_the_reference() {
+    let alphabet = b"0123456789ABCDEFabcdef+/=%&*(<";
+    for len in 1..=300 {
+        for gs_at in [None, Some(0), Some(1), Some(len / 2), Some(len - 1)] {
+            let mut code: Vec<u8> = (0..len).map(|i| alphabet[i % alphabet.len()]).collect();
+            if let Some(at) = gs_at.filter(|&at| at < len) {
+                code[at] = GS_BYTE;
+            }
+            let code = String::from_utf8(code).unwrap();
+            for prefix in ["", "]d2", " ", "("] {
+                for textual in [true, false] {
+                    same_as_reference(&format!("{prefix}{code}"), textual).unwrap();
+                }
+            }
+        }
+    }
 }
