@@ -245,7 +245,7 @@ impl Normalized {
 }
 
 /// Printable ASCII: what is copied as it is. A range test, so that a block of bytes is checked
-/// with a few vector instructions (see `gs1::in_range`).
+/// with a few vector instructions (see `gs1::bytes::in_range`).
 #[inline(always)]
 const fn is_plain(b: u8) -> bool {
     b.wrapping_sub(b'!') <= b'~' - b'!'
