@@ -443,7 +443,7 @@ typedef struct fiskal_client fiskal_client;
  `fiskal_outbox_list`, `fiskal_outbox_audit`, `fiskal_outbox_stats`, `fiskal_outbox_start`,
  `fiskal_outbox_stop`, `fiskal_outbox_drain`, `fiskal_outbox_poke`,
  `fiskal_outbox_reconcile`, `fiskal_outbox_requeue`, `fiskal_outbox_cancel`,
- `fiskal_outbox_free`.
+ `fiskal_outbox_resolve`, `fiskal_outbox_free`.
 
  Part of the library's `outbox` feature (on by default; it implies `providers`). A library
  built without it (`cargo build -p fiskal-ffi --no-default-features`) still exports these
@@ -955,6 +955,36 @@ fiskal_result fiskal_outbox_cancel(const fiskal_outbox *outbox,
                                    size_t request_len,
                                    char **out_json,
                                    size_t *out_len);
+
+/*
+ An operator marks a `stuck` entry as resolved by hand: the receipt was fiscalised after all
+ (found in the ОФД's or the provider's personal account) although the worker could not learn
+ it. `request_json` is `{"key", "who", "reason", "fiscal": {"fn_number", "fd_number",
+ "fiscal_sign", "date_time", "total", "operation", …}}` (UTF-8, `request_len` bytes;
+ `fiscal` as in the entry JSON), borrowed for the call only. The attributes are checked
+ before anything is written: `fiscal.fn_number` 16 digits, `fiscal.fd_number` and
+ `fiscal.fiscal_sign` above zero, `fiscal.total` and `fiscal.operation` the stored
+ receipt's. The entry becomes `done` with them and the audit trail gets an
+ `operator_resolve` row with `who`, `reason` and the note that they were entered by hand;
+ committed and synced before this returns.
+
+ On success `*out_json` is the entry JSON after the action (ownership as for
+ `fiskal_outbox_enqueue`). Errors (nothing changed, nothing written):
+ `FISKAL_RESULT_INVALID_JSON` (path into `fiscal` for a missing or mistyped attribute),
+ `FISKAL_RESULT_INVALID_ARGUMENT` (path `who`, `reason` or the attribute, e.g.
+ `fiscal.total`, both values in the message), `FISKAL_RESULT_OUTBOX_NOT_FOUND` (7003),
+ `FISKAL_RESULT_OUTBOX_ACTION_NOT_ALLOWED` (7019: any state but `stuck`; the message says
+ what to do instead, `details` has `action` `"resolve"` and `state`), storage errors
+ 7011–7018. Thread-safe.
+
+ Feature `outbox` (default on); a build without it returns `FISKAL_RESULT_FEATURE_DISABLED`
+ (see `fiskal_outbox`).
+ */
+fiskal_result fiskal_outbox_resolve(const fiskal_outbox *outbox,
+                                    const char *request_json,
+                                    size_t request_len,
+                                    char **out_json,
+                                    size_t *out_len);
 
 /*
  Releases an outbox made by `fiskal_outbox_open`: stops the worker (graceful drain, as

@@ -103,6 +103,7 @@ pub static METHODS: &[MethodInfo] = &[
     method!("ЗакрытьОчередь", "CloseOutbox", 0, stateful::close_outbox),
     method!("ПоставитьВОчередьСнова", "Requeue", 3, stateful::requeue),
     method!("Отменить", "Cancel", 3, stateful::cancel),
+    method!("ОтметитьРешенным", "Resolve", 4, stateful::resolve),
 ];
 
 /// `ИзТЛВ`: the `from_tlv` envelope as text, or the document itself as `ДвоичныеДанные`.

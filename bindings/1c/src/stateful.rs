@@ -231,6 +231,28 @@ pub(crate) fn cancel(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiErro
     outbox(f)?.cancel(&request)
 }
 
+/// `ОтметитьРешенным(Ключ, Кто, Причина, Реквизиты)`: an operator marks a `stuck` entry as
+/// fiscalised by hand (found in the ОФД's or the provider's personal account); `Реквизиты` is
+/// the fiscal attributes' JSON as in the entry (`fn_number`, `fd_number`, `fiscal_sign`,
+/// `date_time`, `total`, `operation` …), see `OutboxHandle::resolve`. Who and why are kept in
+/// the audit trail.
+pub(crate) fn resolve(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
+    let key = a.text(0)?;
+    let who = a.text(1)?;
+    let reason = a.text(2)?;
+    let text = a.text(3)?;
+    let fiscal: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        ApiError::with_messages(
+            fiskal_json::Code::InvalidJson,
+            format!("фискальные реквизиты — не JSON: {e}"),
+            format!("the fiscal attributes are not JSON: {e}"),
+        )
+        .at("fiscal")
+    })?;
+    let request = json!({"key": key, "who": who, "reason": reason, "fiscal": fiscal});
+    outbox(f)?.resolve(&request.to_string())
+}
+
 /// `Сверить(Запрос)`.
 pub(crate) fn reconcile(f: &mut Fiskal, a: &Args<'_, '_>) -> Result<String, ApiError> {
     let query = a.text(0)?;

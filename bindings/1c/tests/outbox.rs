@@ -86,6 +86,10 @@ fn client_methods_need_a_client_first() {
         ("Reconcile", vec![s("{}")]),
         ("ПоставитьВОчередьСнова", vec![s("k"), s("anna"), s("why")]),
         ("Cancel", vec![s("k"), s("anna"), s("why")]),
+        (
+            "ОтметитьРешенным",
+            vec![s("k"), s("anna"), s("why"), s("{}")],
+        ),
     ] {
         let e = a.err(m, &args);
         assert_eq!(e["code"], 100, "{m}: {e}");
@@ -344,6 +348,84 @@ fn requeue_and_cancel_with_who_and_why() {
     let e = a.err("Отменить", &[s("нет-такого"), s("anna"), s("why")]);
     assert_eq!(e["code"], 7003);
     assert_eq!(a.ok("СостояниеЧека", &[s("1c-op-2")])["state"], "queued");
+}
+
+#[test]
+fn a_stuck_entry_is_resolved_by_hand() {
+    // Nothing answers on port 9 and the deadlines are one second: the entry is soon stuck.
+    let a = AddIn::new();
+    let path = temp_db("resolve");
+    let mut settings = outbox_settings("http://127.0.0.1:9/possystem/v5/");
+    settings["timing"]["deadline_queued_s"] = json!(1);
+    settings["timing"]["deadline_retry_later_s"] = json!(1);
+    settings["timing"]["deadline_sending_s"] = json!(1);
+    settings["worker"]["stuck_scan_ms"] = json!(50);
+    a.ok("ОткрытьОчередь", &[s(&path), s(&settings.to_string())]);
+    let req = json!({"key": "1c-rs-1", "receipt": receipt()}).to_string();
+    a.ok("ПоставитьВОчередь", &[s(&req)]);
+    let fiscal = |total: &Json| {
+        json!({"fn_number": "9999078900001234", "fd_number": 4321,
+               "fiscal_sign": 2911446123u64, "date_time": "2026-03-02T10:15:42",
+               "shift_number": null, "receipt_number": null, "kkt_reg_number": null,
+               "ofd_inn": null, "receipt_url": null, "total": total, "operation": "sell"})
+        .to_string()
+    };
+    let total = receipt()["total"].clone();
+    let e = a.err(
+        "ОтметитьРешенным",
+        &[s("1c-rs-1"), s("Анна"), s("ЛК ОФД"), s(&fiscal(&total))],
+    );
+    assert_eq!(
+        (e["code"].clone(), e["details"]["state"].clone()),
+        (json!(7019), json!("queued"))
+    );
+    a.ok("ЗапуститьОбработку", &[]);
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while a.ok("СостояниеЧека", &[s("1c-rs-1")])["state"] != "stuck" {
+        assert!(std::time::Instant::now() < until, "not stuck in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    a.ok("ОстановитьОбработку", &[]);
+    let e = a.err("Resolve", &[s("1c-rs-1"), s("anna"), s("x"), s("{")]);
+    assert_eq!(
+        (e["code"].clone(), e["path"].clone()),
+        (json!(102), json!("fiscal"))
+    );
+    let e = a.err(
+        "Resolve",
+        &[s("1c-rs-1"), s("anna"), s("x"), s(&fiscal(&json!("0.01")))],
+    );
+    assert_eq!(
+        (e["code"].clone(), e["path"].clone()),
+        (json!(107), json!("fiscal.total"))
+    );
+    let done = a.ok(
+        "ОтметитьРешенным",
+        &[
+            s("1c-rs-1"),
+            s("Анна"),
+            s("нашли в ЛК ОФД"),
+            s(&fiscal(&total)),
+        ],
+    );
+    assert_eq!(done["state"], "done", "{done}");
+    let audit = a.ok("ИсторияЧека", &[s("1c-rs-1")]);
+    let last = audit["records"]
+        .as_array()
+        .and_then(|r| r.last().cloned())
+        .expect("last record");
+    assert_eq!(
+        (
+            last["reason"].clone(),
+            last["who"].clone(),
+            last["note"].clone()
+        ),
+        (
+            json!("operator_resolve"),
+            json!("Анна"),
+            json!("нашли в ЛК ОФД")
+        )
+    );
 }
 
 /// Issue 24: the register checks the marking code with a negative result (the emulator's

@@ -130,6 +130,28 @@ final class Outbox
     }
 
     /**
+     * An operator marks the `stuck` entry of `$key` as resolved by hand: the receipt was
+     * fiscalised after all (found in the OFD's or the provider's personal account) although the
+     * worker could not learn it. `$fiscal` holds its attributes as in the entry's `fiscal`
+     * (`fn_number`, `fd_number`, `fiscal_sign`, `date_time`, `total`, `operation` …), checked
+     * first (ФН 16 digits, ФД and ФП above zero, the receipt's own total and operation). It
+     * becomes `done` with them; `$who` and `$reason` are kept in its audit trail
+     * (`operator_resolve`).
+     *
+     * @param array<string, mixed> $fiscal
+     * @return array<string, mixed> the entry after the action
+     * @throws OutboxException 7019 in any state but `stuck` (the message says what to do
+     *         instead), 7003
+     * @throws ArgumentException 107 (`$who`, `$reason` or an attribute: getPath() names it,
+     *         e.g. `fiscal.total`)
+     */
+    public function resolve(string $key, string $who, string $reason, array $fiscal): array
+    {
+        $request = Json::text(['key' => $key, 'who' => $who, 'reason' => $reason, 'fiscal' => $fiscal]);
+        return $this->json('fiskal_outbox_resolve', $request);
+    }
+
+    /**
      * Counts per state, the last hour's figures and the worker's counters; `done_with_attention`
      * counts the done entries whose `attention` is set (see {@see get()}).
      *

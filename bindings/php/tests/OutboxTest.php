@@ -193,6 +193,51 @@ final class OutboxTest extends TestCase
         self::assertSame(1, $counts['cancelled']);
     }
 
+    public function testResolveAStuckEntryByHand(): void
+    {
+        // Nothing answers on port 9 and the deadlines are one second: the entry is soon stuck.
+        $settings = $this->settings();
+        $settings['routes']['atol']['provider']['base_url'] = 'http://127.0.0.1:9/possystem/v5/';
+        $settings['timing'] += ['deadline_queued_s' => 1, 'deadline_retry_later_s' => 1, 'deadline_sending_s' => 1];
+        $settings['worker'] = ['stuck_scan_ms' => 50, 'idle_wait_ms' => 20];
+        $outbox = new Outbox($this->dir . '/journal.db', $settings);
+        $receipt = ClientTest::receipt();
+        $outbox->enqueue('rs-1', $receipt);
+        $fiscal = ['fn_number' => '9999078900001234', 'fd_number' => 4321, 'fiscal_sign' => 2911446123,
+            'date_time' => '2026-03-02T10:15:42', 'shift_number' => null, 'receipt_number' => null,
+            'kkt_reg_number' => null, 'ofd_inn' => null, 'receipt_url' => null,
+            'total' => $receipt['total'], 'operation' => $receipt['operation']];
+        try {
+            $outbox->resolve('rs-1', 'anna', 'found', $fiscal);
+            self::fail('resolved a queued entry');
+        } catch (OutboxException $e) {
+            self::assertSame(7019, $e->getCode());
+            self::assertSame('resolve', $e->getDetails()['action']);
+            self::assertSame('queued', $e->getDetails()['state']);
+        }
+        $outbox->start();
+        $until = microtime(true) + 30;
+        while ($outbox->get('rs-1')['state'] !== 'stuck') {
+            self::assertLessThan($until, microtime(true), 'not stuck in time');
+            usleep(20000);
+        }
+        $outbox->stop();
+        try {
+            $outbox->resolve('rs-1', 'anna', 'found', ['total' => '0.01'] + $fiscal);
+            self::fail('resolved with another total');
+        } catch (ArgumentException $e) {
+            self::assertSame(107, $e->getCode());
+            self::assertSame('fiscal.total', $e->getPath());
+            self::assertStringContainsString('0.01', $e->getMessageEn());
+        }
+        $e = $outbox->resolve('rs-1', 'Анна', 'нашли в ЛК ОФД', $fiscal);
+        self::assertSame('done', $e['state']);
+        self::assertSame(4321, $e['fiscal']['fd_number']);
+        $audit = $outbox->audit('rs-1');
+        $last = end($audit);
+        self::assertSame(['operator_resolve', 'Анна', 'нашли в ЛК ОФД'], [$last['reason'], $last['who'], $last['note']]);
+    }
+
     public function testDestructorReleasesTheJournal(): void
     {
         $path = $this->dir . '/journal.db';

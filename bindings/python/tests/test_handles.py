@@ -232,6 +232,46 @@ def test_outbox_operator_actions(receipt: Dict[str, Any], tmp_path: Path) -> Non
         assert [x.key for x in o.list(state="cancelled")] == ["py-c-1"]
 
 
+def test_outbox_resolve_of_a_stuck_entry(receipt: Dict[str, Any], tmp_path: Path) -> None:
+    # Nothing answers on port 9 and the deadlines are one second: the entry is soon stuck.
+    s = outbox_settings(NOWHERE)
+    s["timing"].update({"deadline_queued_s": 1, "deadline_retry_later_s": 1,
+                        "deadline_sending_s": 1})
+    s["worker"]["stuck_scan_ms"] = 50
+    fiscal = {"fn_number": "9999078900001234", "fd_number": 4321, "fiscal_sign": 2911446123,
+              "date_time": "2026-03-02T10:15:42", "shift_number": None,
+              "receipt_number": None, "kkt_reg_number": None, "ofd_inn": None,
+              "receipt_url": None, "total": receipt["total"], "operation": "sell"}
+    with fiskal.Outbox(tmp_path / "outbox.db", s) as o:
+        o.enqueue("py-r-1", receipt)
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.resolve("py-r-1", who="anna", reason="found", fiscal=fiscal)
+        assert info.value.code == 7019
+        assert info.value.details == {"reason": "action_not_allowed", "action": "resolve",
+                                      "state": "queued"}
+        o.start()
+        until = time.monotonic() + 30
+        while o.get("py-r-1").state != "stuck":
+            assert time.monotonic() < until, "not stuck in time"
+            time.sleep(0.02)
+        o.stop()
+        with pytest.raises(fiskal.ArgumentError) as arg:
+            o.resolve("py-r-1", who="anna", reason="found", fiscal=dict(fiscal, total="0.01"))
+        assert (arg.value.code, arg.value.path) == (107, "fiscal.total")
+        assert "0.01" in arg.value.message_en
+        with pytest.raises(fiskal.ArgumentError) as arg:
+            o.resolve("py-r-1", who="anna", reason="found", fiscal=dict(fiscal, fn_number="1"))
+        assert (arg.value.code, arg.value.path) == (107, "fiscal.fn_number")
+        e = o.resolve("py-r-1", who=" Анна ", reason="нашли в ЛК ОФД", fiscal=fiscal)
+        assert (e.state, e.fiscal and e.fiscal["fd_number"]) == ("done", 4321)
+        last = o.audit("py-r-1")[-1]
+        assert (last.reason, last.who, last.note) == ("operator_resolve", "Анна",
+                                                      "нашли в ЛК ОФД")
+        with pytest.raises(fiskal.OutboxError) as info:
+            o.resolve("py-r-1", who="anna", reason="again", fiscal=fiscal)
+        assert info.value.code == 7019 and "nothing to do" in info.value.message_en
+
+
 def test_outbox_end_to_end(atol_v5: str, receipt: Dict[str, Any], tmp_path: Path) -> None:
     events: List[fiskal.Entry] = []
     keys = ["py-o-%d" % i for i in range(4)]

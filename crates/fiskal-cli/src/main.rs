@@ -156,12 +156,13 @@ enum Command {
         #[arg(long, value_enum, default_value = "sell")]
         kind: Kind,
     },
-    /// Очередь чеков: add, list, show, audit, render, stats, reconcile, requeue, cancel / the
-    /// outbox: add, list, show, audit, render, stats, reconcile, requeue, cancel.
+    /// Очередь чеков: add, list, show, audit, render, stats, reconcile, requeue, cancel,
+    /// resolve / the outbox: add, list, show, audit, render, stats, reconcile, requeue,
+    /// cancel, resolve.
     Queue {
         /// Файл настроек (TOML или JSON); до или после подкоманды; нужен только add,
-        /// reconcile, requeue, cancel / config file (TOML or JSON), before or after the
-        /// subcommand; only add, reconcile, requeue and cancel need it.
+        /// reconcile, requeue, cancel, resolve / config file (TOML or JSON), before or after
+        /// the subcommand; only add, reconcile, requeue, cancel and resolve need it.
         #[arg(long, global = true, env = "FISKAL_CONFIG")]
         config: Option<PathBuf>,
         /// Журнал очереди: файл SQLite или postgres://… (сборка с функцией postgres); до или
@@ -408,6 +409,24 @@ enum QueueCommand {
         /// Кто (по умолчанию пользователь ОС) / who (default: the OS user).
         #[arg(long)]
         who: Option<String>,
+    },
+    /// Отметить зависший чек (stuck) пробитым вручную: он фискализирован (найден в личном
+    /// кабинете ОФД или провайдера) / mark a stuck receipt as resolved by hand: it was
+    /// fiscalised (found in the ОФД's or the provider's personal account).
+    Resolve {
+        /// Ключ / the key.
+        key: String,
+        /// Причина (в журнал изменений) / why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        /// Кто (по умолчанию пользователь ОС) / who (default: the OS user).
+        #[arg(long)]
+        who: Option<String>,
+        /// Фискальные реквизиты, JSON (fn_number, fd_number, fiscal_sign, date_time, total,
+        /// operation …; «-» — stdin) / the fiscal attributes as JSON (fn_number, fd_number,
+        /// fiscal_sign, date_time, total, operation …; `-`: stdin).
+        #[arg(long)]
+        fiscal: PathBuf,
     },
 }
 

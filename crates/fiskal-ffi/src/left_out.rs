@@ -103,4 +103,8 @@ impl OutboxHandle {
     pub(crate) fn cancel(&self, _: &str) -> Result<String, ApiError> {
         match self.0 {}
     }
+
+    pub(crate) fn resolve(&self, _: &str) -> Result<String, ApiError> {
+        match self.0 {}
+    }
 }

@@ -64,7 +64,8 @@ pub use crate::outbox::{
     fiskal_outbox, fiskal_outbox_audit, fiskal_outbox_cancel, fiskal_outbox_drain,
     fiskal_outbox_enqueue, fiskal_outbox_free, fiskal_outbox_get, fiskal_outbox_list,
     fiskal_outbox_observer, fiskal_outbox_open, fiskal_outbox_poke, fiskal_outbox_reconcile,
-    fiskal_outbox_requeue, fiskal_outbox_start, fiskal_outbox_stats, fiskal_outbox_stop,
+    fiskal_outbox_requeue, fiskal_outbox_resolve, fiskal_outbox_start, fiskal_outbox_stats,
+    fiskal_outbox_stop,
 };
 pub use crate::verdict::fiskal_validate_verdict;
 

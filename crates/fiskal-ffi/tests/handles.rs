@@ -265,6 +265,7 @@ fn null_arguments_are_refused_and_free_null_is_a_no_op() {
         fiskal_outbox_reconcile,
         fiskal_outbox_requeue,
         fiskal_outbox_cancel,
+        fiskal_outbox_resolve,
     ] {
         assert_eq!(
             f(n, c"{}".as_ptr(), 2, &mut out, ptr::null_mut()),
@@ -567,5 +568,73 @@ fn operator_requeue_and_cancel() {
         call(fiskal_outbox_get, o, "c-2").expect("get")["state"],
         "queued"
     );
+    fiskal_outbox_free(o);
+}
+
+#[test]
+fn operator_resolve_of_a_stuck_entry() {
+    // Nothing answers on port 9: every send is "not taken", and with one-second deadlines the
+    // entry is stuck soon (the worker's stuck scan).
+    let mut settings: Value =
+        serde_json::from_str(&outbox_settings("http://127.0.0.1:9/possystem/v5/")).expect("json");
+    settings["timing"]["deadline_queued_s"] = json!(1);
+    settings["timing"]["deadline_retry_later_s"] = json!(1);
+    settings["timing"]["deadline_sending_s"] = json!(1);
+    settings["worker"]["stuck_scan_ms"] = json!(50);
+    let path = temp_db("resolve");
+    let o = open(&path, &settings.to_string(), None, ptr::null_mut()).expect("open");
+    call(
+        fiskal_outbox_enqueue,
+        o,
+        &json!({"key": "r-1", "receipt": receipt()}).to_string(),
+    )
+    .expect("enqueue");
+    let total = receipt()["total"].clone();
+    let req = |total: &Value| {
+        json!({"key": "r-1", "who": "Анна", "reason": "нашли в ЛК ОФД", "fiscal": {
+            "fn_number": "9999078900001234", "fd_number": 4321, "fiscal_sign": 2911446123u64,
+            "date_time": "2026-03-02T10:15:42", "shift_number": null, "receipt_number": null,
+            "kkt_reg_number": null, "ofd_inn": null, "receipt_url": null,
+            "total": total, "operation": "sell"}})
+        .to_string()
+    };
+    // Queued: refused, it moves by itself; nothing written.
+    let (code, err) = call(fiskal_outbox_resolve, o, &req(&total)).expect_err("queued");
+    assert_eq!(code, Code::OutboxActionNotAllowed);
+    assert_eq!(err["details"]["action"], "resolve");
+    assert_eq!(err["details"]["state"], "queued");
+    assert_eq!(fiskal_outbox_start(o), Code::Ok);
+    let until = Instant::now() + Duration::from_secs(30);
+    while call(fiskal_outbox_get, o, "r-1").expect("get")["state"] != "stuck" {
+        assert!(Instant::now() < until, "not stuck in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(fiskal_outbox_stop(o), Code::Ok);
+    // Another total: the attribute is named, both values in the message.
+    let (code, err) = call(fiskal_outbox_resolve, o, &req(&json!("0.01"))).expect_err("total");
+    assert_eq!(
+        (code, err["path"].as_str()),
+        (Code::InvalidArgument, Some("fiscal.total"))
+    );
+    assert!(
+        err["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("0.01")),
+        "{err}"
+    );
+    let e = call(fiskal_outbox_resolve, o, &req(&total)).expect("resolve");
+    assert_eq!(e["state"], "done");
+    assert_eq!(e["fiscal"]["fn_number"], "9999078900001234");
+    let audit = call(fiskal_outbox_audit, o, "r-1").expect("audit");
+    let last = audit["records"]
+        .as_array()
+        .and_then(|r| r.last().cloned())
+        .expect("last");
+    assert_eq!(
+        (last["reason"].as_str(), last["who"].as_str()),
+        (Some("operator_resolve"), Some("Анна"))
+    );
+    let (code, _) = call(fiskal_outbox_resolve, o, &req(&total)).expect_err("done");
+    assert_eq!(code, Code::OutboxActionNotAllowed);
     fiskal_outbox_free(o);
 }

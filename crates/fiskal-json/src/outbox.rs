@@ -17,7 +17,9 @@
 //!   "note"}]}` (`who` and `note`, the operator and the operator's reason, are set for operator
 //!   actions, `null` otherwise);
 //! * operator action request (requeue, cancel) `{"key": "order-1842-sell", "who": "Анна",
-//!   "reason": "касса починена"}` → the entry JSON after the action;
+//!   "reason": "касса починена"}` → the entry JSON after the action; resolve (a `stuck` entry
+//!   found fiscalised by hand) takes `"fiscal"` too, the fiscal attributes as in the entry JSON
+//!   (`{"fn_number", "fd_number", "fiscal_sign", "date_time", "total", "operation", …}`);
 //! * stats → `{"states": [{"state", "count", "oldest_age_ms"}], "done_with_attention",
 //!   "waiting_for_register", "last_hour": {…}, "worker": {…}, "unhealthy_routes": [{"route",
 //!   "since_ms", "at_ms", "code", "message", "failures"}]}` (`done_with_attention`: done
@@ -70,7 +72,9 @@ pub fn outbox_code(e: &OutboxError) -> Code {
         OutboxError::ActionNotAllowed { .. } => Code::OutboxActionNotAllowed,
         OutboxError::Unavailable { .. } => Code::OutboxUnavailable,
         OutboxError::ConnectionLost { .. } => Code::OutboxConnectionLost,
-        OutboxError::InvalidArgument { .. } => Code::InvalidArgument,
+        OutboxError::InvalidArgument { .. } | OutboxError::InvalidFiscal { .. } => {
+            Code::InvalidArgument
+        }
         _ => Code::OutboxOther,
     }
 }
@@ -135,6 +139,11 @@ impl From<OutboxError> for ApiError {
                     .at(*field)
                     .details(reason)
             }
+            OutboxError::InvalidFiscal {
+                field, problem_ru, ..
+            } => base(format!("недопустимое значение «{field}»: {problem_ru}"))
+                .at(*field)
+                .details(reason),
             OutboxError::UnknownRoute { name } => base(format!(
                 "{}: «{}»",
                 code.message_ru(),
@@ -151,6 +160,7 @@ impl From<OutboxError> for ApiError {
 fn action_ru(action: &str) -> &'static str {
     match action {
         "requeue" => "нельзя поставить в очередь снова",
+        "resolve" => "нельзя отметить решённым вручную",
         _ => "нельзя отменить",
     }
 }
@@ -179,6 +189,17 @@ fn refusal_ru(action: &str, state: &str) -> &'static str {
             "чек может быть у кассового сервиса; дождитесь выяснения и оформите чек возврата,              если он фискализирован"
         }
         ("cancel", "done") => "чек фискализирован; оформите чек возврата",
+        ("resolve", "done") => "чек уже фискализирован; делать ничего не нужно",
+        ("resolve", "queued" | "sending" | "accepted" | "in_doubt" | "retry_later") => {
+            "запись движется сама; дождитесь результата или, если она зависнет, поставьте её в \
+             очередь снова"
+        }
+        ("resolve", "rejected" | "failed_at_register") => {
+            "кассовый сервис отказал в чеке; поставьте его в очередь снова или отмените"
+        }
+        ("resolve", "cancelled") => {
+            "запись отменена; поставьте чек в очередь снова под новым ключом"
+        }
         ("cancel", "cancelled") => "запись уже отменена",
         _ => "состояние записи не допускает это действие",
     }
@@ -210,6 +231,17 @@ struct ActionIn {
     key: String,
     who: String,
     reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveIn {
+    #[serde(default)]
+    version: Option<u32>,
+    key: String,
+    who: String,
+    reason: String,
+    fiscal: fiskal_ffd::fiscal::FiscalAttributes,
 }
 
 #[derive(Deserialize)]
@@ -368,6 +400,31 @@ impl OutboxHandle {
     pub fn cancel(&self, request_json: &str) -> Result<String, ApiError> {
         let req = action_request(request_json)?;
         entry_json(&self.outbox.cancel(&req.key, &req.who, &req.reason)?)
+    }
+
+    /// An operator marks a `stuck` entry as resolved by hand (`fiskal_outbox::Outbox::resolve`):
+    /// the receipt was fiscalised after all (found in the ОФД's or the provider's personal
+    /// account). The request `{"key", "who", "reason", "fiscal": {"fn_number", "fd_number",
+    /// "fiscal_sign", "date_time", "total", "operation", …}}` in (`fiscal` as in the entry
+    /// JSON), the entry JSON after it out: `done` with those attributes, an `operator_resolve`
+    /// row in the audit trail.
+    ///
+    /// # Errors
+    /// [`Code::InvalidJson`] (path into `fiscal` for a missing or malformed attribute),
+    /// [`Code::InvalidArgument`] (path `who`, `reason`, or the attribute: `fiscal.fn_number`
+    /// not 16 digits, `fiscal.fd_number` / `fiscal.fiscal_sign` zero, `fiscal.total` /
+    /// `fiscal.operation` not the stored receipt's, both values in the message),
+    /// [`Code::OutboxNotFound`], [`Code::OutboxActionNotAllowed`] (any state but `stuck`, with
+    /// what to do instead), storage errors. Nothing is written on an error.
+    pub fn resolve(&self, request_json: &str) -> Result<String, ApiError> {
+        check_len(request_json)?;
+        let req: ResolveIn = parse(request_json)?;
+        check_version(req.version)?;
+        entry_json(
+            &self
+                .outbox
+                .resolve(&req.key, &req.who, &req.reason, &req.fiscal)?,
+        )
     }
 
     /// Entries in one state, oldest first: the list query in, `{"entries": […]}` out. With

@@ -196,11 +196,18 @@ fn every_outbox_error_has_its_code() {
         field: "reason",
         problem: "empty",
     };
+    // `InvalidFiscal` (resolve's hand-entered attributes) is 107 too, tested in
+    // `hand_entered_fiscal_attributes_are_an_argument_error_naming_the_field`.
+    let invalid_fiscal = OutboxError::InvalidFiscal {
+        field: "fiscal.total",
+        problem: "x".into(),
+        problem_ru: "x".into(),
+    };
     variants::assert_every_variant(
         cases
             .iter()
             .map(|(e, _)| e)
-            .chain(std::iter::once(&invalid_argument)),
+            .chain([&invalid_argument, &invalid_fiscal]),
         "fiskal-outbox/src/error.rs",
         "OutboxError",
     );
@@ -234,6 +241,40 @@ fn every_outbox_error_has_its_code() {
     }
     assert_eq!(Code::from_u32(7000), Some(Code::OutboxOther));
     assert_eq!(Code::from_u32(7022), None);
+}
+
+#[test]
+fn hand_entered_fiscal_attributes_are_an_argument_error_naming_the_field() {
+    let api = ApiError::from(OutboxError::InvalidFiscal {
+        field: "fiscal.total",
+        problem: "0.01 is not the receipt's total (1020) 599.70".into(),
+        problem_ru: "0.01 не равна сумме чека (1020) 599.70".into(),
+    });
+    assert_eq!(api.code, Code::InvalidArgument);
+    assert_eq!(api.path.as_deref(), Some("fiscal.total"));
+    assert_eq!(
+        api.message_en,
+        "invalid fiscal.total: 0.01 is not the receipt's total (1020) 599.70"
+    );
+    assert_eq!(
+        api.message_ru,
+        "недопустимое значение «fiscal.total»: 0.01 не равна сумме чека (1020) 599.70"
+    );
+    // A refused resolve says what to do instead, in Russian too.
+    let api = ApiError::from(OutboxError::ActionNotAllowed {
+        key: "order-1".into(),
+        action: "resolve",
+        state: "accepted",
+        why: "it moves by itself; wait for the result, or requeue it once it is stuck",
+    });
+    assert_eq!(api.code, Code::OutboxActionNotAllowed);
+    assert!(
+        api.message_ru
+            .starts_with("нельзя отметить решённым вручную (resolve) записи «order-1»")
+            && api.message_ru.contains("запись движется сама"),
+        "{}",
+        api.message_ru
+    );
 }
 
 #[test]

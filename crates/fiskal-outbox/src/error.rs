@@ -68,6 +68,19 @@ pub enum OutboxError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// The fiscal attributes an operator entered by hand to resolve a `stuck` entry
+    /// ([`Outbox::resolve`](crate::Outbox::resolve)) are malformed or are not this receipt's
+    /// (another total or operation: both values are named). Nothing was changed.
+    #[error("invalid {field}: {problem}")]
+    InvalidFiscal {
+        /// The attribute's path: `fiscal.fn_number`, `fiscal.fd_number`, `fiscal.fiscal_sign`,
+        /// `fiscal.total`, `fiscal.operation`.
+        field: &'static str,
+        /// What is wrong with it, in English (with both values for a mismatch).
+        problem: String,
+        /// The same in Russian.
+        problem_ru: String,
+    },
     /// The receipt breaks FFD rules: nothing was stored (a provider would refuse it).
     #[error("invalid receipt: {message}")]
     InvalidReceipt {
@@ -188,7 +201,9 @@ impl OutboxError {
             OutboxError::InvalidTransition { .. } => "invalid_transition",
             OutboxError::NotAllowed { .. } => "not_allowed",
             OutboxError::ActionNotAllowed { .. } => "action_not_allowed",
-            OutboxError::InvalidArgument { .. } => "invalid_argument",
+            OutboxError::InvalidArgument { .. } | OutboxError::InvalidFiscal { .. } => {
+                "invalid_argument"
+            }
             OutboxError::UnknownRoute { .. } => "unknown_route",
             OutboxError::InvalidReceipt { .. } => "invalid_receipt",
             OutboxError::InvalidConfig { .. } => "invalid_config",

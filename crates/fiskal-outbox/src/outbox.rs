@@ -233,6 +233,16 @@ impl Store for JournalStore {
     ) -> Result<Entry, OutboxError> {
         on_engine!(self, s => s.operator_action(key, action, who, reason, now))
     }
+    fn operator_resolve(
+        &self,
+        key: &str,
+        who: &str,
+        reason: &str,
+        fiscal: &fiskal_providers::FiscalAttributes,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError> {
+        on_engine!(self, s => s.operator_resolve(key, who, reason, fiscal, now))
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -456,6 +466,32 @@ impl Outbox {
             reason,
             Timestamp::now(),
         )
+    }
+
+    /// An operator marks a `stuck` entry as resolved by hand: the receipt was fiscalised (the
+    /// operator found it in the ОФД's or the provider's personal account) although the worker
+    /// could not learn it (the status lookup keeps failing, or the provider no longer knows
+    /// the id). It becomes `done` with `fiscal` (as a provider would report it: ФН, ФД, ФП,
+    /// date-time, total, operation …), and the audit trail gets an `operator_resolve` row with
+    /// `who`, `reason` and the note that the attributes were entered by hand; committed and
+    /// synced before this returns. A worker still holding the entry (a late answer) is fenced:
+    /// its write is a conflict.
+    ///
+    /// Errors: [`OutboxError::InvalidFiscal`] (checked before anything is written, naming the
+    /// field: `fiscal.fn_number` not 16 digits, `fiscal.fd_number` or `fiscal.fiscal_sign`
+    /// zero, `fiscal.total` or `fiscal.operation` not the stored receipt's),
+    /// [`OutboxError::ActionNotAllowed`] (any state but `stuck`, with what to do instead),
+    /// otherwise as [`Outbox::requeue`].
+    pub fn resolve(
+        &self,
+        key: &str,
+        who: &str,
+        reason: &str,
+        fiscal: &fiskal_providers::FiscalAttributes,
+    ) -> Result<Entry, OutboxError> {
+        self.worker
+            .store()
+            .operator_resolve(key, who, reason, fiscal, Timestamp::now())
     }
 
     /// Count and oldest age per state.

@@ -27,6 +27,7 @@
 //! stuck ──operator_resume (same id)──► accepted         the provider holds it (provider id known)
 //! stuck ──operator_recheck (same id)──► in_doubt        it may be at the provider
 //! queued, retry_later, failed_at_register, rejected, stuck ──operator_cancel──► cancelled
+//! stuck ──operator_resolve (fiscal attributes entered by hand)──► done
 //! ```
 //!
 //! # Operator actions
@@ -57,6 +58,13 @@
 //! `accepted`, `in_doubt`, such a `stuck` one) may still be fiscalised: it is refused, and a
 //! receipt already fiscalised is undone by a refund receipt, never by cancelling.
 //!
+//! `resolve` ([`EventKind::OperatorResolve`] → [`State::Done`], [`Outbox::resolve`](crate::Outbox::resolve))
+//! only from `stuck`: the operator found the receipt fiscalised (in the ОФД's or the provider's
+//! personal account) although the machine could not learn it (the status lookup keeps failing,
+//! or the provider no longer knows the id), and enters its fiscal attributes by hand. They are
+//! checked against the stored receipt first ([`check_resolve_fiscal`]: ФН 16 digits, ФД and ФП
+//! above zero, the receipt's total and operation); the audit row says they were entered by hand.
+//!
 //! Only the provider's verdict on the **document** ends an entry as `rejected` or
 //! `failed_at_register` ([`EventKind::Rejected`], [`EventKind::RejectedRegister`]: ATOL `fail`
 //! with its error in the report, an Orange Data 400 on the document, a Business.ru command
@@ -72,7 +80,7 @@
 
 use crate::error::OutboxError;
 use crate::store::{AuditRecord, Entry};
-use fiskal_providers::{Outcome, RejectKind};
+use fiskal_providers::{FiscalAttributes, Outcome, RejectKind};
 
 /// Where an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,8 +150,8 @@ impl State {
     }
 
     /// Whether no event of the machine moves the entry any more (no deadline, never claimed).
-    /// Of these, `rejected` and `stuck` still take an operator's requeue or cancel
-    /// ([`EventKind::is_operator`]); `done` and `cancelled` take nothing at all.
+    /// Of these, `rejected` and `stuck` still take an operator's requeue or cancel, and `stuck`
+    /// a resolve ([`EventKind::is_operator`]); `done` and `cancelled` take nothing at all.
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -222,6 +230,16 @@ pub enum Event<'a> {
         /// Why.
         reason: &'a str,
     },
+    /// An operator marks a `stuck` entry as fiscalised, with the fiscal attributes found by
+    /// hand (the ОФД's or the provider's personal account): it becomes `done` with them.
+    OperatorResolve {
+        /// Who asked.
+        who: &'a str,
+        /// Why.
+        reason: &'a str,
+        /// The fiscal attributes as entered (checked by [`check_resolve_fiscal`]).
+        fiscal: &'a FiscalAttributes,
+    },
 }
 
 impl Event<'_> {
@@ -231,7 +249,8 @@ impl Event<'_> {
             Event::OperatorRequeue { who, reason }
             | Event::OperatorResume { who, reason }
             | Event::OperatorRecheck { who, reason }
-            | Event::OperatorCancel { who, reason } => Some((who, reason)),
+            | Event::OperatorCancel { who, reason }
+            | Event::OperatorResolve { who, reason, .. } => Some((who, reason)),
             _ => None,
         }
     }
@@ -282,11 +301,13 @@ pub enum EventKind {
     OperatorRecheck,
     /// [`Event::OperatorCancel`].
     OperatorCancel,
+    /// [`Event::OperatorResolve`].
+    OperatorResolve,
 }
 
 impl EventKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::ClaimedForSend,
         EventKind::LeaseExpired,
         EventKind::Accepted,
@@ -307,6 +328,7 @@ impl EventKind {
         EventKind::OperatorResume,
         EventKind::OperatorRecheck,
         EventKind::OperatorCancel,
+        EventKind::OperatorResolve,
     ];
 
     /// Stable snake_case name, as stored in the audit trail.
@@ -332,10 +354,11 @@ impl EventKind {
             EventKind::OperatorResume => "operator_resume",
             EventKind::OperatorRecheck => "operator_recheck",
             EventKind::OperatorCancel => "operator_cancel",
+            EventKind::OperatorResolve => "operator_resolve",
         }
     }
 
-    /// Whether a person causes it (requeue, cancel), not the machine.
+    /// Whether a person causes it (requeue, cancel, resolve), not the machine.
     pub fn is_operator(self) -> bool {
         self.operator_action().is_some()
     }
@@ -347,6 +370,7 @@ impl EventKind {
                 Some(OperatorAction::Requeue)
             }
             EventKind::OperatorCancel => Some(OperatorAction::Cancel),
+            EventKind::OperatorResolve => Some(OperatorAction::Resolve),
             _ => None,
         }
     }
@@ -365,6 +389,7 @@ impl EventKind {
             Event::OperatorResume { .. } => EventKind::OperatorResume,
             Event::OperatorRecheck { .. } => EventKind::OperatorRecheck,
             Event::OperatorCancel { .. } => EventKind::OperatorCancel,
+            Event::OperatorResolve { .. } => EventKind::OperatorResolve,
             Event::ProviderOutcome(o) => match o {
                 Outcome::Accepted { duplicate, .. } => {
                     if *duplicate {
@@ -431,7 +456,9 @@ use State as S;
 /// * only an operator moves an entry out of `rejected` or `stuck`, and nothing moves one out
 ///   of `done` or `cancelled`; a new document id from `stuck` and a cancel of a `stuck` entry
 ///   only where no provider can hold it ([`operator_event`] reads the audit trail for that);
-///   nothing a provider may hold (`sending`, `accepted`, `in_doubt`) is cancelled.
+///   nothing a provider may hold (`sending`, `accepted`, `in_doubt`) is cancelled;
+/// * only `stuck` is marked `done` by hand (`operator_resolve`, with the fiscal attributes the
+///   operator found): everything else either moves by itself or was refused by the provider.
 pub const TRANSITIONS: &[Transition] = &[
     // queued
     t(S::Queued, E::ClaimedForSend, S::Sending),
@@ -498,6 +525,8 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::FailedAtRegister, E::OperatorCancel, S::Cancelled),
     t(S::Rejected, E::OperatorCancel, S::Cancelled),
     t(S::Stuck, E::OperatorCancel, S::Cancelled),
+    // resolved by hand: the operator found it fiscalised and enters its fiscal attributes
+    t(S::Stuck, E::OperatorResolve, S::Done),
 ];
 
 /// The state an event moves an entry in `from` to, by [`TRANSITIONS`].
@@ -527,14 +556,18 @@ pub enum OperatorAction {
     Requeue,
     /// It must not go out: only while no provider can hold it.
     Cancel,
+    /// It was fiscalised after all (found by hand): only from `stuck`, with the fiscal
+    /// attributes ([`operator_event`]'s `fiscal`).
+    Resolve,
 }
 
 impl OperatorAction {
-    /// Stable snake_case name (`requeue`, `cancel`), as in errors and the C ABI.
+    /// Stable snake_case name (`requeue`, `cancel`, `resolve`), as in errors and the C ABI.
     pub fn name(self) -> &'static str {
         match self {
             OperatorAction::Requeue => "requeue",
             OperatorAction::Cancel => "cancel",
+            OperatorAction::Resolve => "resolve",
         }
     }
 }
@@ -611,17 +644,98 @@ pub fn stuck_may_be_held(entry: &Entry, audit: &[AuditRecord]) -> bool {
     }
 }
 
+/// Checks the fiscal attributes an operator entered to resolve `entry` by hand, before anything
+/// is written: `fiscal.fn_number` 16 digits, `fiscal.fd_number` and `fiscal.fiscal_sign` above
+/// zero, `fiscal.total` and `fiscal.operation` those of the stored receipt (a mismatch names
+/// both values). The error ([`OutboxError::InvalidFiscal`]) names the field.
+pub fn check_resolve_fiscal(entry: &Entry, fiscal: &FiscalAttributes) -> Result<(), OutboxError> {
+    let bad = |field: &'static str, problem: String, problem_ru: String| {
+        Err(OutboxError::InvalidFiscal {
+            field,
+            problem,
+            problem_ru,
+        })
+    };
+    let fn_number = fiscal.fn_number.as_str();
+    if fn_number.len() != 16 || !fn_number.bytes().all(|b| b.is_ascii_digit()) {
+        return bad(
+            "fiscal.fn_number",
+            "the ФН number (1041) is 16 digits".to_owned(),
+            "номер ФН (1041) — 16 цифр".to_owned(),
+        );
+    }
+    if fiscal.fd_number == 0 {
+        return bad(
+            "fiscal.fd_number",
+            "the ФД number (1040) is above zero".to_owned(),
+            "номер ФД (1040) больше нуля".to_owned(),
+        );
+    }
+    if fiscal.fiscal_sign == 0 {
+        return bad(
+            "fiscal.fiscal_sign",
+            "the ФП (1077) is above zero".to_owned(),
+            "ФП (1077) больше нуля".to_owned(),
+        );
+    }
+    let receipt = entry.receipt()?;
+    let same_total = match (fiscal.total.kopecks(), receipt.total.kopecks()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => fiscal.total == receipt.total,
+    };
+    if !same_total {
+        return bad(
+            "fiscal.total",
+            format!(
+                "{} is not the receipt's total (1020) {}",
+                fiscal.total, receipt.total
+            ),
+            format!(
+                "{} не равна сумме чека (1020) {}",
+                fiscal.total, receipt.total
+            ),
+        );
+    }
+    if fiscal.operation != receipt.operation {
+        let name =
+            |o: fiskal_ffd::Operation| o.name().map_or_else(|| o.0.to_string(), str::to_owned);
+        let name_ru =
+            |o: fiskal_ffd::Operation| o.name_ru().map_or_else(|| o.0.to_string(), str::to_owned);
+        return bad(
+            "fiscal.operation",
+            format!(
+                "{} ({}) is not the receipt's operation (1054) {} ({})",
+                name(fiscal.operation),
+                fiscal.operation.0,
+                name(receipt.operation),
+                receipt.operation.0
+            ),
+            format!(
+                "«{}» ({}) — не признак расчёта чека (1054) «{}» ({})",
+                name_ru(fiscal.operation),
+                fiscal.operation.0,
+                name_ru(receipt.operation),
+                receipt.operation.0
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// The event an operator action is for this entry, or why it is refused
 /// ([`OutboxError::ActionNotAllowed`], naming the state and what to do instead). `audit` is the
-/// entry's audit trail, oldest first (it decides for `stuck`, see the module docs). Pure: the
-/// store applies the event under the entry's version, so the entry and its trail cannot have
-/// changed in between.
+/// entry's audit trail, oldest first (it decides for `stuck`, see the module docs). `fiscal`
+/// is for [`OperatorAction::Resolve`] only (the attributes entered by hand, checked by
+/// [`check_resolve_fiscal`]; `None` there is [`OutboxError::InvalidArgument`] on `fiscal`),
+/// ignored by the other actions. Pure: the store applies the event under the entry's version,
+/// so the entry and its trail cannot have changed in between.
 pub fn operator_event<'a>(
     action: OperatorAction,
     entry: &Entry,
     audit: &[AuditRecord],
     who: &'a str,
     reason: &'a str,
+    fiscal: Option<&'a FiscalAttributes>,
 ) -> Result<Event<'a>, OutboxError> {
     let refuse = |why: &'static str| OutboxError::ActionNotAllowed {
         key: entry.key.clone(),
@@ -679,6 +793,34 @@ pub fn operator_event<'a>(
             )),
             State::Done => Err(refuse("it is fiscalised; issue a refund receipt instead")),
             State::Cancelled => Err(refuse("it is cancelled already")),
+        },
+        OperatorAction::Resolve => match entry.state {
+            State::Stuck => {
+                let fiscal = fiscal.ok_or(OutboxError::InvalidArgument {
+                    field: "fiscal",
+                    problem: "empty: give the fiscal attributes found by hand",
+                })?;
+                check_resolve_fiscal(entry, fiscal)?;
+                Ok(Event::OperatorResolve {
+                    who,
+                    reason,
+                    fiscal,
+                })
+            }
+            State::Done => Err(refuse("it is fiscalised already; nothing to do")),
+            State::Queued
+            | State::Sending
+            | State::Accepted
+            | State::InDoubt
+            | State::RetryLater => Err(refuse(
+                "it moves by itself; wait for the result, or requeue it once it is stuck",
+            )),
+            State::Rejected | State::FailedAtRegister => {
+                Err(refuse("the provider refused it; requeue it or cancel it"))
+            }
+            State::Cancelled => Err(refuse(
+                "it was cancelled; enqueue the receipt again under a new key",
+            )),
         },
     }
 }

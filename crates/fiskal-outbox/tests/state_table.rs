@@ -35,6 +35,9 @@ fn expected(from: State, event: EventKind) -> Option<State> {
             E::OperatorCancel,
         ) => Some(S::Cancelled),
         (_, E::OperatorCancel) => None,
+        // Resolved by hand (the operator found it fiscalised): only out of stuck, into done.
+        (S::Stuck, E::OperatorResolve) => Some(S::Done),
+        (_, E::OperatorResolve) => None,
         (S::Done | S::Rejected | S::Stuck | S::Cancelled, _) => None,
         (_, E::Deadline) => Some(S::Stuck),
         (S::Queued | S::RetryLater, E::ClaimedForSend) => Some(S::Sending),
@@ -130,6 +133,10 @@ fn no_row_makes_a_possibly_held_document_sendable_under_a_new_id() {
                 "{r:?}"
             );
         }
+        // Done by hand only out of stuck: everything else moves by itself or was refused.
+        if r.event == EventKind::OperatorResolve {
+            assert_eq!((r.from, r.to), (State::Stuck, State::Done), "{r:?}");
+        }
         // Another provider only for what no provider holds (the store also requires attempt 1).
         if r.event == EventKind::Failover {
             assert_eq!(r.from, State::RetryLater);
@@ -191,7 +198,8 @@ fn names_are_stable_and_round_trip() {
             "operator_requeue",
             "operator_resume",
             "operator_recheck",
-            "operator_cancel"
+            "operator_cancel",
+            "operator_resolve"
         ]
     );
     let kinds: HashSet<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();

@@ -146,6 +146,9 @@ contract!(
     a_cancel_only_while_no_provider_can_hold_the_entry,
     operator_actions_need_a_known_key_a_name_and_a_reason,
     a_raw_operator_event_that_does_not_fit_the_history_is_refused,
+    a_resolve_marks_only_a_stuck_entry_done_with_the_attributes_entered_by_hand,
+    a_resolve_checks_the_fiscal_attributes_before_anything_is_written,
+    a_late_worker_answer_after_a_resolve_is_a_conflict,
     a_batch_fences_each_change_and_a_refused_one_fails_alone,
     a_batch_writes_what_apply_writes,
     a_read_only_store_stores_nothing_of_a_batch,
@@ -209,6 +212,18 @@ fn fiscal() -> FiscalAttributes {
     }))
     .expect("fiscal attributes")
 }
+
+/// The fiscal attributes of the fixture receipt (total 5902.05, sell) as an operator enters
+/// them to resolve a stuck entry by hand.
+fn hand_fiscal() -> FiscalAttributes {
+    let mut f = fiscal();
+    f.total = receipt().total;
+    f.fd_number = 777;
+    f
+}
+
+/// [`hand_fiscal`] for events that borrow it for the whole test.
+static HAND_FISCAL: std::sync::LazyLock<FiscalAttributes> = std::sync::LazyLock::new(hand_fiscal);
 
 fn enqueue<S: Store + ?Sized>(s: &S, key: &str, now: Timestamp) -> fiskal_outbox::Entry {
     let r = receipt();
@@ -298,6 +313,11 @@ fn event(kind: EventKind, o: Option<&Outcome>) -> Event<'_> {
         (EventKind::OperatorCancel, _) => Event::OperatorCancel {
             who: "anna",
             reason: "table row",
+        },
+        (EventKind::OperatorResolve, _) => Event::OperatorResolve {
+            who: "anna",
+            reason: "table row",
+            fiscal: &HAND_FISCAL,
         },
         (k, None) => panic!("no event for {k}"),
     }
@@ -1616,4 +1636,250 @@ fn a_journal_of_schema_3_reads_without_operator_columns_and_is_migrated() {
             .as_deref(),
         Some("anna")
     );
+}
+
+fn resolve<S: Store + ?Sized>(
+    s: &S,
+    key: &str,
+    fiscal: &FiscalAttributes,
+) -> Result<fiskal_outbox::Entry, OutboxError> {
+    s.operator_resolve(
+        key,
+        " Anna Petrova ",
+        " found in the OFD account ",
+        fiscal,
+        at(100),
+    )
+}
+
+fn a_resolve_marks_only_a_stuck_entry_done_with_the_attributes_entered_by_hand(h: &dyn Harness) {
+    use EventKind as E;
+    let s = h.open();
+    // Stuck however it got there: held by the provider, in doubt, never sent, id conflict.
+    let cases: [(&str, &[EventKind]); 4] = [
+        ("held", &[E::ClaimedForSend, E::Accepted]),
+        ("doubt", &[E::ClaimedForSend, E::InDoubt]),
+        ("never", &[]),
+        (
+            "conflict",
+            &[E::ClaimedForSend, E::Duplicate, E::IdConflict],
+        ),
+    ];
+    let want = hand_fiscal();
+    for (key, path) in cases {
+        let before = stuck_after(&*s, key, path);
+        let e = resolve(&*s, key, &want).unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_eq!(e.state, State::Done, "{key}");
+        assert_eq!(e.fiscal.as_ref(), Some(&want), "{key}");
+        assert_eq!(e.attempt, before.attempt, "{key}: same document id");
+        assert_eq!(e.provider_id, before.provider_id, "{key}");
+        assert_eq!((e.due_at, e.deadline), (None, None), "{key}: never claimed");
+        assert_eq!(e.version, before.version + 1, "{key}");
+        let last = s.audit(key).expect("audit").pop().expect("row");
+        assert_eq!(
+            (
+                last.from,
+                last.to,
+                last.reason.as_str(),
+                last.who.as_deref(),
+                last.note.as_deref()
+            ),
+            (
+                Some(State::Stuck),
+                State::Done,
+                "operator_resolve",
+                Some("Anna Petrova"),
+                Some("found in the OFD account")
+            ),
+            "{key}"
+        );
+        assert!(
+            last.detail.contains("entered by hand")
+                && last
+                    .detail
+                    .contains("fn 9999078900001234 fd 777 fp 3826187301"),
+            "{key}: {}",
+            last.detail
+        );
+    }
+    // Durable: a new connection reads it done, with the attributes; nothing claims it.
+    drop(s);
+    let s = h.open();
+    let e = s.get("held").expect("get").expect("e");
+    assert_eq!((e.state, e.fiscal), (State::Done, Some(want.clone())));
+    assert!(s
+        .claim_due(at(10_000_000), 100, Duration::from_secs(60))
+        .expect("claim")
+        .is_empty());
+    assert_eq!(s.mark_stuck(at(10_000_000)).expect("scan"), 0);
+    // Every other state is refused, naming it, and nothing is written.
+    for (i, st) in State::ALL
+        .into_iter()
+        .filter(|st| *st != State::Stuck)
+        .enumerate()
+    {
+        let key = format!("other{i}");
+        drive_to(&*s, &key, st);
+        let cur = s.get(&key).expect("get").expect("e");
+        let trail = s.audit(&key).expect("audit");
+        match resolve(&*s, &key, &want) {
+            Err(OutboxError::ActionNotAllowed { action, state, .. }) => {
+                assert_eq!((action, state), ("resolve", st.name()));
+            }
+            other => panic!("{st}: {other:?}"),
+        }
+        assert_eq!(s.get(&key).expect("get"), Some(cur), "{st}: unchanged");
+        assert_eq!(s.audit(&key).expect("audit"), trail, "{st}: no audit row");
+    }
+    // What to do instead, per state.
+    let why = |key: &str| resolve(&*s, key, &want).expect_err(key).to_string();
+    assert!(why("held").contains("nothing to do"), "{}", why("held"));
+    drive_to(&*s, "acc", State::Accepted);
+    assert!(why("acc").contains("moves by itself"), "{}", why("acc"));
+    drive_to(&*s, "rej", State::Rejected);
+    assert!(
+        why("rej").contains("requeue it or cancel it"),
+        "{}",
+        why("rej")
+    );
+}
+
+fn a_resolve_checks_the_fiscal_attributes_before_anything_is_written(h: &dyn Harness) {
+    use EventKind as E;
+    let s = h.open();
+    let e = stuck_after(&*s, "k", &[E::ClaimedForSend, E::Accepted]);
+    let trail = s.audit("k").expect("audit");
+    let with = |f: fn(&mut FiscalAttributes)| {
+        let mut x = hand_fiscal();
+        f(&mut x);
+        x
+    };
+    let cases: Vec<(FiscalAttributes, &str, Vec<&str>)> = vec![
+        (
+            with(|f| f.fn_number = "999907890000123".into()),
+            "fiscal.fn_number",
+            vec!["16 digits"],
+        ),
+        (
+            with(|f| f.fn_number = "99990789000012ab".into()),
+            "fiscal.fn_number",
+            vec!["16 digits"],
+        ),
+        (
+            with(|f| f.fn_number = "99990789000012345".into()),
+            "fiscal.fn_number",
+            vec!["16 digits"],
+        ),
+        (with(|f| f.fd_number = 0), "fiscal.fd_number", vec!["zero"]),
+        (
+            with(|f| f.fiscal_sign = 0),
+            "fiscal.fiscal_sign",
+            vec!["zero"],
+        ),
+        (
+            with(|f| f.total = fiskal_ffd::Money::from_kopecks(50_000)),
+            "fiscal.total",
+            vec!["500.00", "5902.05"],
+        ),
+        (
+            with(|f| f.operation = fiskal_ffd::Operation::SELL_REFUND),
+            "fiscal.operation",
+            vec!["sell_refund", "sell", "(2)", "(1)"],
+        ),
+    ];
+    for (fiscal, field, words) in cases {
+        let err = resolve(&*s, "k", &fiscal).expect_err(field);
+        match &err {
+            OutboxError::InvalidFiscal {
+                field: f,
+                problem,
+                problem_ru,
+            } => {
+                assert_eq!(*f, field, "{err}");
+                for w in &words {
+                    assert!(problem.contains(w), "{field}: {problem} lacks {w}");
+                }
+                assert!(!problem_ru.is_empty());
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+        assert_eq!(err.code(), "invalid_argument");
+        // Checked again inside the store's transaction: the raw event is refused too.
+        let raw = s.apply(
+            "k",
+            e.version,
+            &Event::OperatorResolve {
+                who: "anna",
+                reason: "raw",
+                fiscal: &fiscal,
+            },
+            at(101),
+        );
+        assert!(
+            matches!(raw, Err(OutboxError::InvalidFiscal { field: f, .. }) if f == field),
+            "{field}: {raw:?}"
+        );
+    }
+    // Who and reason as for requeue and cancel.
+    for (who, why, field) in [("", "x", "who"), ("anna", "a\nb", "reason")] {
+        match s.operator_resolve("k", who, why, &hand_fiscal(), at(100)) {
+            Err(OutboxError::InvalidArgument { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{who:?}/{why:?}: {other:?}"),
+        }
+    }
+    let long = "x".repeat(101);
+    let err = s
+        .operator_resolve("k", &long, "why", &hand_fiscal(), at(100))
+        .expect_err("long");
+    assert_eq!(err.code(), "invalid_argument");
+    match s.operator_resolve("nope", "anna", "why", &hand_fiscal(), at(100)) {
+        Err(OutboxError::NotFound { key }) => assert_eq!(key, "nope"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.get("k").expect("get"), Some(e), "nothing changed");
+    assert_eq!(s.audit("k").expect("audit"), trail, "no audit row");
+}
+
+fn a_late_worker_answer_after_a_resolve_is_a_conflict(h: &dyn Harness) {
+    let s = h.open();
+    drive_to(&*s, "k", State::Accepted);
+    // A worker holds the accepted entry (claimed to poll) when its deadline passes.
+    let held = s
+        .claim_due(at(10_000), 10, Duration::from_secs(60))
+        .expect("claim")
+        .into_iter()
+        .find(|e| e.key == "k")
+        .expect("claimed");
+    apply(&*s, "k", EventKind::Deadline, at(10_001));
+    let resolved = resolve(&*s, "k", &hand_fiscal()).expect("resolve");
+    // The worker's late answer (done, with the provider's attributes) is fenced.
+    let late = Outcome::Done {
+        provider_id: "uuid-1".into(),
+        fiscal: fiscal(),
+    };
+    let err = s
+        .apply(
+            "k",
+            held.version,
+            &Event::ProviderOutcome(&late),
+            at(10_002),
+        )
+        .expect_err("fenced");
+    assert!(matches!(err, OutboxError::Conflict { .. }), "{err:?}");
+    assert_eq!(s.get("k").expect("get"), Some(resolved));
+    // And a raw resolve of a done entry is refused by the state table.
+    let cur = s.get("k").expect("get").expect("e");
+    let err = s
+        .apply(
+            "k",
+            cur.version,
+            &Event::OperatorResolve {
+                who: "anna",
+                reason: "again",
+                fiscal: &HAND_FISCAL,
+            },
+            at(10_003),
+        )
+        .expect_err("done");
+    assert_eq!(err.code(), "invalid_transition");
 }

@@ -62,6 +62,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/v1/receipts/{key}/cancel",
         Access::Bearer(Role::Operator),
     ),
+    (
+        "POST",
+        "/v1/receipts/{key}/resolve",
+        Access::Bearer(Role::Operator),
+    ),
     ("GET", "/v1/stats", Access::Bearer(Role::Read)),
     ("GET", "/v1/stats/window", Access::Bearer(Role::Read)),
     ("POST", "/v1/reconcile", Access::Bearer(Role::Operator)),
@@ -81,6 +86,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/receipts/{key}/view", Access::Session),
     ("POST", "/receipts/{key}/requeue", Access::Session),
     ("POST", "/receipts/{key}/cancel", Access::Session),
+    ("POST", "/receipts/{key}/resolve", Access::Session),
     ("POST", "/reconcile", Access::Session),
 ];
 
@@ -98,6 +104,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<App>> {
         ("GET", "/v1/receipts/{key}/render") => get(crate::ops::render_entry),
         ("POST", "/v1/receipts/{key}/requeue") => post(requeue),
         ("POST", "/v1/receipts/{key}/cancel") => post(cancel),
+        ("POST", "/v1/receipts/{key}/resolve") => post(resolve),
         ("GET", "/v1/stats") => get(stats),
         ("GET", "/v1/stats/window") => get(window),
         ("POST", "/v1/reconcile") => post(reconcile),
@@ -117,6 +124,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<App>> {
         ("GET", "/receipts/{key}/view") => get(crate::page::view),
         ("POST", "/receipts/{key}/requeue") => post(crate::page::requeue),
         ("POST", "/receipts/{key}/cancel") => post(crate::page::cancel),
+        ("POST", "/receipts/{key}/resolve") => post(crate::page::resolve),
         ("POST", "/reconcile") => post(crate::page::reconcile),
         _ => return None,
     })
@@ -520,12 +528,21 @@ async fn entry(State(app): State<App>, headers: HeaderMap, Path(key): Path<Strin
     }
 }
 
+/// An operator action of the HTTP API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Requeue,
+    Cancel,
+    /// `{"who", "reason", "fiscal"}`: a stuck receipt fiscalised after all.
+    Resolve,
+}
+
 async fn operator(
     app: App,
     headers: HeaderMap,
     key: String,
     body: Result<Bytes, BytesRejection>,
-    requeue: bool,
+    action: Action,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     let req = body_text(body, app.opts.max_body_bytes).and_then(|t| {
@@ -554,16 +571,27 @@ async fn operator(
         Ok(r) => r,
         Err(e) => return fail(&app, lang, &e),
     };
-    let r = blocking(&app, move |a| {
-        if requeue {
-            a.outbox.requeue(&req)
-        } else {
-            a.outbox.cancel(&req)
-        }
+    let r = blocking(&app, move |a| match action {
+        Action::Requeue => a.outbox.requeue(&req),
+        Action::Cancel => a.outbox.cancel(&req),
+        Action::Resolve => a.outbox.resolve(&req),
     })
     .await;
     match r {
         Ok(out) => json_answer(StatusCode::OK, out),
+        // Fiscal attributes that are malformed or not this receipt's: well-formed JSON whose
+        // content cannot be used, 422 naming the attribute.
+        Err(e)
+            if action == Action::Resolve
+                && matches!(e.code, Code::InvalidArgument | Code::InvalidJson)
+                && e.path
+                    .as_deref()
+                    .is_some_and(|p| p == "fiscal" || p.starts_with("fiscal.")) =>
+        {
+            HttpError::api(&e, lang)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response()
+        }
         Err(e) => fail(&app, lang, &e),
     }
 }
@@ -574,7 +602,7 @@ async fn requeue(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    operator(app, headers, key, body, true).await
+    operator(app, headers, key, body, Action::Requeue).await
 }
 
 async fn cancel(
@@ -583,7 +611,20 @@ async fn cancel(
     Path(key): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    operator(app, headers, key, body, false).await
+    operator(app, headers, key, body, Action::Cancel).await
+}
+
+/// `POST /v1/receipts/{key}/resolve` `{"who", "reason", "fiscal"}`: an operator marks a stuck
+/// receipt as fiscalised by hand (fiskal-json's `OutboxHandle::resolve`): 200 with the entry,
+/// 409 (7019) in any other state, 422 for fiscal attributes that are malformed or not this
+/// receipt's (the path names the attribute).
+async fn resolve(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    operator(app, headers, key, body, Action::Resolve).await
 }
 
 async fn stats(State(app): State<App>, headers: HeaderMap) -> Response {

@@ -280,6 +280,13 @@ impl HttpError {
         }
     }
 
+    /// The same error answered with another status (e.g. 422 where the code's own
+    /// [`status_of`] is 400 but the input was well-formed JSON whose content cannot be used).
+    pub fn with_status(mut self, status: StatusCode) -> HttpError {
+        self.status = status;
+        self
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

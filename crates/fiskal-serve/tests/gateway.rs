@@ -715,3 +715,144 @@ fn each_token_may_do_what_its_roles_allow() {
     );
     assert_eq!(get(a, "/v1/receipts/roles-1").json()["state"], "queued");
 }
+
+#[test]
+fn a_stuck_receipt_is_resolved_by_hand_with_its_fiscal_attributes() {
+    use fiskal_outbox::{Event, Store, Timestamp};
+    let s = start("resolve", |o| o.start_worker = false);
+    let a = s.addr;
+    for key in ["rs/1", "rs-2"] {
+        let r = post(
+            a,
+            "/v1/receipts",
+            &json!({"key": key, "receipt": receipt()}),
+        );
+        assert_eq!(r.status, 201);
+    }
+    // rs/1 stays queued past its deadline: stuck (straight in the journal; no worker runs).
+    let store = s.gw.outbox().outbox().worker().store();
+    let e = store.get("rs/1").expect("get").expect("entry");
+    store
+        .apply("rs/1", e.version, &Event::Deadline, Timestamp::now())
+        .expect("stuck");
+    let total = receipt()["total"].clone();
+    let fiscal = |total: Value, operation: &str| {
+        json!({"fn_number": "9999078900001234", "fd_number": 4321,
+               "fiscal_sign": 2911446123u64, "date_time": "2026-03-02T10:15:42",
+               "shift_number": 3, "receipt_number": 7, "kkt_reg_number": null,
+               "ofd_inn": null, "receipt_url": null, "total": total, "operation": operation})
+    };
+    let path = "/v1/receipts/rs%2F1";
+    let resolve = |lang: &str, body: Value| {
+        call(
+            a,
+            "POST",
+            &format!("{path}/resolve"),
+            Some(TOKEN),
+            &[("Accept-Language", lang)],
+            body.to_string().as_bytes(),
+        )
+    };
+    // Attributes that are not this receipt's: 422 naming the field, both values in the text.
+    let r = resolve(
+        "en",
+        json!({"who": "Анна", "reason": "ЛК ОФД", "fiscal": fiscal(json!("0.01"), "sell")}),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.json()["code"], 107);
+    assert_eq!(r.json()["path"], "fiscal.total");
+    let m = r.json()["message"].as_str().unwrap_or("").to_owned();
+    assert!(
+        m.contains("0.01") && m.contains(total.as_str().unwrap_or("?")),
+        "{m}"
+    );
+    let r = resolve(
+        "ru",
+        json!({"who": "Анна", "reason": "ЛК ОФД", "fiscal": fiscal(total.clone(), "sell_refund")}),
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["path"], "fiscal.operation");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("возврат прихода") && m.contains("приход")),
+        "{}",
+        r.text()
+    );
+    // A missing attribute: the JSON reading names it.
+    let mut partial = fiscal(total.clone(), "sell");
+    partial.as_object_mut().map(|m| m.remove("fn_number"));
+    let r = resolve("en", json!({"who": "А", "reason": "x", "fiscal": partial}));
+    assert_eq!((r.status, r.json()["path"].clone()), (422, json!("fiscal")));
+    // Who is required as for requeue and cancel.
+    let r = resolve(
+        "en",
+        json!({"who": " ", "reason": "x", "fiscal": fiscal(total.clone(), "sell")}),
+    );
+    assert_eq!((r.status, r.json()["path"].clone()), (400, json!("who")));
+    assert_eq!(get(a, path).json()["state"], "stuck", "nothing written");
+    // Right: 200 with the entry, done with the attributes; who and why in the audit trail.
+    let r = resolve(
+        "ru",
+        json!({"who": "Анна", "reason": "нашли в ЛК ОФД", "fiscal": fiscal(total.clone(), "sell")}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["state"], "done");
+    assert_eq!(v["fiscal"]["fd_number"], 4321);
+    assert!(v["qr"]
+        .as_str()
+        .is_some_and(|q| q.contains("fn=9999078900001234")));
+    let audit = get(a, path).json()["audit"].clone();
+    let last = audit
+        .as_array()
+        .and_then(|v| v.last())
+        .cloned()
+        .expect("audit");
+    assert_eq!(last["reason"], "operator_resolve");
+    assert_eq!(
+        (last["who"].clone(), last["note"].clone()),
+        (json!("Анна"), json!("нашли в ЛК ОФД"))
+    );
+    // Not stuck: 409 (7019) with what to do instead.
+    let r = resolve(
+        "en",
+        json!({"who": "Анна", "reason": "again", "fiscal": fiscal(total.clone(), "sell")}),
+    );
+    assert_eq!((r.status, r.json()["code"].clone()), (409, json!(7019)));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nothing to do")),
+        "{}",
+        r.text()
+    );
+    let r = call(
+        a,
+        "POST",
+        "/v1/receipts/rs-2/resolve",
+        Some(TOKEN),
+        &[("Accept-Language", "ru")],
+        json!({"who": "Анна", "reason": "x", "fiscal": fiscal(total.clone(), "sell")})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(r.status, 409);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("запись движется сама")),
+        "{}",
+        r.text()
+    );
+    // The operator role only.
+    let r = call(
+        a,
+        "POST",
+        "/v1/receipts/rs-2/resolve",
+        Some(support::READ_TOKEN),
+        &[],
+        b"{}",
+    );
+    assert_eq!(r.status, 403);
+}

@@ -221,6 +221,7 @@ fn every_documented_status_is_answered_and_every_answer_is_documented() {
     for p in [
         "/receipts/oa-5/requeue",
         "/receipts/oa-5/cancel",
+        "/receipts/oa-5/resolve",
         "/reconcile",
     ] {
         assert_eq!(call(a, "POST", p, None, &[], b"csrf=x").status, 401, "{p}");
@@ -276,6 +277,90 @@ fn every_documented_status_is_answered_and_every_answer_is_documented() {
         support::form_post(a, "/receipts/oa-7/requeue", &sess, &form("A")).status,
         409
     );
+    // Resolved by hand: two receipts left queued past their deadline (stuck).
+    for key in ["oa-9", "oa-10"] {
+        assert_eq!(enq(key, receipt()).status, 201);
+        stuck(&s, key);
+    }
+    let fiscal = |fn_number: &str, total: Value| {
+        json!({"fn_number": fn_number, "fd_number": 4321, "fiscal_sign": 2911446123u64,
+               "date_time": "2026-03-02T10:15:42", "shift_number": null,
+               "receipt_number": null, "kkt_reg_number": null, "ofd_inn": null,
+               "receipt_url": null, "total": total, "operation": "sell"})
+    };
+    let total = receipt()["total"].clone();
+    let resolve = |key: &str, f: Value| {
+        post(
+            a,
+            &format!("/v1/receipts/{key}/resolve"),
+            &json!({"who": "Анна", "reason": "нашли в ЛК ОФД", "fiscal": f}),
+        )
+    };
+    let r = resolve("oa-9", fiscal("9999078900001234", json!("0.01")));
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["path"], "fiscal.total");
+    assert_eq!(resolve("oa-9", fiscal("123", total.clone())).status, 422);
+    assert_eq!(
+        resolve("oa-9", fiscal("9999078900001234", total.clone())).status,
+        200
+    );
+    assert_eq!(
+        resolve("oa-9", fiscal("9999078900001234", total.clone())).status,
+        409
+    );
+    assert_eq!(
+        resolve("none", fiscal("9999078900001234", total.clone())).status,
+        404
+    );
+    let resolve_form = |fn_number: &str| {
+        format!(
+            "csrf={c}&fn_number={fn_number}&fd_number=4321&fiscal_sign=2911446123\
+             &date_time=2026-03-02T10%3A15&who=A&reason=r&confirm=yes"
+        )
+    };
+    let path = "/receipts/oa-10/resolve";
+    assert_eq!(
+        support::form_post(
+            a,
+            path,
+            &sess,
+            &resolve_form("1").replace(c.as_str(), "wrong")
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        support::form_post(
+            a,
+            path,
+            &sess,
+            &resolve_form("1").replace("&confirm=yes", "")
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        support::form_post(a, path, &sess, &resolve_form("12345")).status,
+        422
+    );
+    assert_eq!(
+        support::form_post(a, path, &sess, &resolve_form("9999078900001234")).status,
+        303
+    );
+    assert_eq!(
+        support::form_post(a, path, &sess, &resolve_form("9999078900001234")).status,
+        409
+    );
+    assert_eq!(
+        support::form_post(
+            a,
+            "/receipts/none/resolve",
+            &sess,
+            &resolve_form("9999078900001234")
+        )
+        .status,
+        404
+    );
     assert_eq!(
         support::form_post(a, "/reconcile", &sess, "csrf=bad").status,
         403
@@ -305,4 +390,16 @@ fn every_documented_status_is_answered_and_every_answer_is_documented() {
         unanswered.is_empty(),
         "documented but never answered: {unanswered:?}"
     );
+}
+
+/// Moves a queued entry past its deadline, straight in the journal: `stuck` (the worker is
+/// stopped, nothing else moves it).
+fn stuck(s: &support::Server, key: &str) {
+    use fiskal_outbox::{Event, Store, Timestamp};
+    let store = s.gw.outbox().outbox().worker().store();
+    let e = store.get(key).expect("get").expect("entry");
+    let e = store
+        .apply(key, e.version, &Event::Deadline, Timestamp::now())
+        .expect("deadline");
+    assert_eq!(e.state, fiskal_outbox::State::Stuck);
 }

@@ -175,6 +175,52 @@ fn the_page_shows_the_journal_stuck_first_and_an_action_changes_it() {
     // Who acted is in the audit trail, escaped.
     assert!(page.contains("<td>Анна &lt;b&gt;</td>"), "{page}");
     assert!(!page.contains("Анна <b>"));
+    // The audit trail's event kinds and states are in the page's language, from the page's
+    // one table; the JSON API keeps the machine names.
+    let trail = &page[page.find("id=\"audit\"").expect("audit")..];
+    let events = cells(trail, "<span class=\"audit-event\">");
+    let changes = cells(trail, "<td class=\"audit-change\">");
+    assert!(
+        events.len() >= 4 && events.len() == changes.len(),
+        "{trail}"
+    );
+    for text in events.iter().chain(&changes) {
+        assert!(
+            !text.chars().any(|c| c.is_ascii_alphabetic()),
+            "English in the Russian page's audit trail: {text:?}"
+        );
+    }
+    assert_eq!(
+        events[..2],
+        ["поставлен в очередь", "взят на отправку"],
+        "{events:?}"
+    );
+    for ru in [
+        "отклонён провайдером",
+        "оператор отправил снова под новым номером документа",
+    ] {
+        assert!(events.iter().any(|e| e == ru), "{ru} in {events:?}");
+    }
+    assert_eq!(changes[1], "в очереди → отправляется", "{changes:?}");
+    let api = support::get(a, "/v1/receipts/page%2Frefused").json();
+    let reasons: Vec<&str> = api["audit"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|r| r["reason"].as_str())
+        .collect();
+    assert_eq!(reasons[..2], ["enqueued", "claimed_for_send"], "{api}");
+    assert!(
+        reasons.contains(&"rejected") && reasons.contains(&"operator_requeue"),
+        "{api}"
+    );
+    let en_page = page_get(a, "/receipts/page%2Frefused?lang=en", &sess).text();
+    let en_events = cells(&en_page, "<span class=\"audit-event\">");
+    assert_eq!(
+        en_events[..2],
+        ["enqueued", "taken for sending"],
+        "{en_events:?}"
+    );
 
     // The buyer's view of the done receipt: fiskal-render's HTML with the QR code.
     let r = page_get(a, "/receipts/page-done/view", &sess);
@@ -196,6 +242,19 @@ fn reason_cell(section: &str) -> &str {
     &rest[..rest.find("</td>").expect("cell end")]
 }
 
+/// The texts of every element that starts with `open` (up to the next tag).
+fn cells(html: &str, open: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(open) {
+        rest = &rest[at + open.len()..];
+        let end = rest.find('<').expect("element end");
+        out.push(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    out
+}
+
 /// HTML-escaped as the page writes text.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -203,4 +262,135 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// A stuck receipt's page offers "resolved by hand" (ФН, ФД, ФП, date-time; the total and the
+/// operation shown from the receipt) to an operator only; the form is checked (CSRF,
+/// confirmation, the attributes), and a right one makes it done with an `operator_resolve` row.
+#[test]
+fn a_stuck_receipt_is_resolved_by_hand_from_its_page() {
+    use fiskal_outbox::{Event, Store, Timestamp};
+    let s = support::start("page-resolve", |o| o.start_worker = false);
+    let a = s.addr;
+    for key in ["pr-1", "pr-2"] {
+        let r = post(
+            a,
+            "/v1/receipts",
+            &json!({"key": key, "receipt": receipt()}),
+        );
+        assert_eq!(r.status, 201);
+    }
+    // pr-1 stays queued past its deadline: stuck (straight in the journal; no worker runs).
+    let store = s.gw.outbox().outbox().worker().store();
+    let e = store.get("pr-1").expect("get").expect("entry");
+    store
+        .apply("pr-1", e.version, &Event::Deadline, Timestamp::now())
+        .expect("stuck");
+    let total = receipt()["total"].as_str().expect("total").to_owned();
+
+    let sess = sign_in(a);
+    let page = page_get(a, "/receipts/pr-1", &sess).text();
+    let at = page.find("id=\"form-resolve\"").expect("the resolve form");
+    let form = &page[at..at + page[at..].find("</form>").expect("form end")];
+    for field in [
+        "fn_number",
+        "fd_number",
+        "fiscal_sign",
+        "date_time",
+        "who",
+        "reason",
+    ] {
+        assert!(
+            form.contains(&format!("name=\"{field}\"")),
+            "{field}: {form}"
+        );
+    }
+    assert!(
+        form.contains("name=\"confirm\" value=\"yes\" required"),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!("name=\"csrf\" value=\"{}\"", sess.csrf)),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!("<output id=\"resolve-total\">{total}</output>"))
+            && form.contains("<output id=\"resolve-operation\">приход</output>"),
+        "{form}"
+    );
+    assert!(form.contains("Пробит вручную"), "{form}");
+    let en = page_get(a, "/receipts/pr-1?lang=en", &sess).text();
+    assert!(
+        en.contains("Resolved by hand")
+            && en.contains("<output id=\"resolve-operation\">sell</output>"),
+        "{en}"
+    );
+    // Not stuck: no such form.
+    assert!(!page_get(a, "/receipts/pr-2", &sess)
+        .text()
+        .contains("form-resolve"));
+    // A token without the operator role sees no actions and is refused.
+    let reader = support::sign_in_with(a, support::READ_TOKEN);
+    assert!(!page_get(a, "/receipts/pr-1", &reader)
+        .text()
+        .contains("form-resolve"));
+    let body = |csrf: &str, fn_number: &str, confirm: bool| {
+        format!(
+            "csrf={csrf}&fn_number={fn_number}&fd_number=4321&fiscal_sign=2911446123\
+             &date_time=2026-03-02T10%3A15&who=%D0%90%D0%BD%D0%BD%D0%B0&reason=%D0%9B%D0%9A{}",
+            if confirm { "&confirm=yes" } else { "" }
+        )
+    };
+    let path = "/receipts/pr-1/resolve";
+    let good = "9999078900001234";
+    assert_eq!(
+        form_post(a, path, &reader, &body(&reader.csrf, good, true)).status,
+        403
+    );
+    assert_eq!(
+        form_post(a, path, &sess, &body("wrong", good, true)).status,
+        403
+    );
+    let r = form_post(a, path, &sess, &body(&sess.csrf, good, false));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("id=\"notice\""), "{}", r.text());
+    // A ФН that is not 16 digits: 422, the page names the attribute; nothing written.
+    let r = form_post(a, path, &sess, &body(&sess.csrf, "12345", true));
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("fiscal.fn_number"), "{}", r.text());
+    assert_eq!(
+        support::get(a, "/v1/receipts/pr-1").json()["state"],
+        "stuck"
+    );
+    // Right: done with the attributes, the total and operation the receipt's.
+    let r = form_post(a, path, &sess, &body(&sess.csrf, good, true));
+    assert_eq!(r.status, 303, "{}", r.text());
+    let v = support::get(a, "/v1/receipts/pr-1").json();
+    assert_eq!(v["state"], "done");
+    assert_eq!(v["fiscal"]["fn_number"], good);
+    assert_eq!(v["fiscal"]["date_time"], "2026-03-02T10:15:00");
+    assert_eq!(v["fiscal"]["total"], json!(total));
+    assert_eq!(v["fiscal"]["operation"], "sell");
+    let last = v["audit"]
+        .as_array()
+        .and_then(|r| r.last())
+        .cloned()
+        .expect("audit");
+    assert_eq!(
+        (
+            last["reason"].clone(),
+            last["who"].clone(),
+            last["note"].clone()
+        ),
+        (json!("operator_resolve"), json!("Анна"), json!("ЛК"))
+    );
+    let page = page_get(a, "/receipts/pr-1", &sess).text();
+    assert!(
+        page.contains("data-state=\"done\"") && page.contains(good),
+        "{page}"
+    );
+    assert!(!page.contains("form-resolve"));
+    // Done: refused, with what to do instead.
+    let r = form_post(a, path, &sess, &body(&sess.csrf, good, true));
+    assert_eq!(r.status, 409);
 }

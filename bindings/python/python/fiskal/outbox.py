@@ -336,6 +336,24 @@ class Outbox(Handle):
         """
         return self._action(lib.fiskal_outbox_cancel, key, who, reason)
 
+    def resolve(self, key: str, *, who: str, reason: str, fiscal: Mapping[str, Any]) -> Entry:
+        """An operator marks the ``stuck`` entry of ``key`` as resolved by hand: the receipt was
+        fiscalised after all (found in the OFD's or the provider's personal account) although
+        the worker could not learn it. ``fiscal`` holds its attributes as in ``Entry.fiscal``
+        (``fn_number``, ``fd_number``, ``fiscal_sign``, ``date_time``, ``total``,
+        ``operation`` …); they are checked first (ФН 16 digits, ФД and ФП above zero, the
+        receipt's own total and operation). It becomes ``done`` with them; ``who`` and
+        ``reason`` are kept in its audit trail (``operator_resolve``).
+
+        Raises:
+            OutboxError: 7019 in any state but ``stuck`` (the message says what to do
+                instead), 7003 unknown key.
+            ArgumentError: 107 ``who``, ``reason`` or an attribute (``path`` names it, e.g.
+                ``fiscal.total``; a mismatch gives both values in the message).
+        """
+        req = _ffi.to_bytes({"key": key, "who": who, "reason": reason, "fiscal": dict(fiscal)})
+        return Entry.from_json(self._text(lib.fiskal_outbox_resolve, req, len(req)))
+
     def _action(self, fn: Any, key: str, who: str, reason: str) -> Entry:
         req = _ffi.to_bytes({"key": key, "who": who, "reason": reason})
         return Entry.from_json(self._text(fn, req, len(req)))

@@ -280,7 +280,9 @@ fn os_user() -> String {
 /// outbox error.
 fn operator_error(e: OutboxError) -> CliError {
     match e {
-        OutboxError::ActionNotAllowed { .. } | OutboxError::InvalidArgument { .. } => {
+        OutboxError::ActionNotAllowed { .. }
+        | OutboxError::InvalidArgument { .. }
+        | OutboxError::InvalidFiscal { .. } => {
             let api = fiskal_json::ApiError::from(e);
             CliError::tr(exit::INVALID_INPUT, api.message_ru, api.message_en)
         }
@@ -300,6 +302,7 @@ pub(super) fn queue(
             | QueueCommand::Reconcile { .. }
             | QueueCommand::Requeue { .. }
             | QueueCommand::Cancel { .. }
+            | QueueCommand::Resolve { .. }
     );
     // Reading needs only the journal: no config, no secrets (list, show, audit, render, stats).
     let mut default_route = None;
@@ -516,6 +519,46 @@ pub(super) fn queue(
             out.say(
                 &format!("Чек {key} отменён и не будет отправлен."),
                 &format!("Receipt {key} is cancelled and will not be sent."),
+            );
+        }
+        QueueCommand::Resolve {
+            key,
+            reason,
+            who,
+            fiscal,
+        } => {
+            let Journal::Full(outbox) = &journal else {
+                return Err(CliError::internal("the journal is open read-only"));
+            };
+            let text = super::read_input(&fiscal)?;
+            let attrs: fiskal_providers::FiscalAttributes =
+                serde_json::from_str(&text).map_err(|e| {
+                    CliError::tr(
+                        exit::INVALID_INPUT,
+                        format!(
+                            "{}: фискальные реквизиты не прочитаны: {e}",
+                            fiscal.display()
+                        ),
+                        format!(
+                            "{}: the fiscal attributes cannot be read: {e}",
+                            fiscal.display()
+                        ),
+                    )
+                })?;
+            let who = who.unwrap_or_else(os_user);
+            let e = outbox
+                .resolve(&key, &who, &reason, &attrs)
+                .map_err(operator_error)?;
+            out.json(&shape(fiskal_json::entry_json(&e))?);
+            out.say(
+                &format!(
+                    "Чек {key} отмечен пробитым вручную: ФН {}, ФД {}, ФП {}.",
+                    attrs.fn_number, attrs.fd_number, attrs.fiscal_sign
+                ),
+                &format!(
+                    "Receipt {key} is marked done by hand: FN {}, FD {}, FP {}.",
+                    attrs.fn_number, attrs.fd_number, attrs.fiscal_sign
+                ),
             );
         }
         QueueCommand::Reconcile { hours } => {

@@ -430,3 +430,154 @@ fn queue_requeue_and_cancel_with_a_reason_in_both_languages() {
     assert!(list.status.success(), "{}", stderr(&list));
     assert_eq!(json(&list)["entries"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
+    use fiskal_outbox::{Config, Event, SqliteStore, State, Store, Timestamp};
+    let dir = scratch("resolve");
+    let cfg = write_config(&dir, "http://127.0.0.1:9/possystem/v5/");
+    let db = dir.join("outbox.db");
+    let (c, d) = (cfg.to_str().expect("p"), db.to_str().expect("p"));
+    let receipt = format!("{ROOT}/examples/data/receipt_atol_v5.json");
+    for key in ["rs-1", "rs-2"] {
+        let o = fiskal_env(&[
+            "queue", "--config", c, "--db", d, "add", &receipt, "--key", key,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // rs-1 stays queued past its deadline: stuck (written straight into the journal).
+    let (total, operation) = {
+        let s = SqliteStore::open(&db, Config::default()).expect("journal");
+        let e = s.get("rs-1").expect("get").expect("entry");
+        s.apply("rs-1", e.version, &Event::Deadline, Timestamp::now())
+            .expect("stuck");
+        let r = e.receipt().expect("receipt");
+        (
+            r.total.to_string(),
+            r.operation.name().expect("known").to_owned(),
+        )
+    };
+    let attrs = |total: &str| {
+        serde_json::json!({
+            "fn_number": "9999078900001234",
+            "fd_number": 4321,
+            "fiscal_sign": 2_911_446_123u32,
+            "shift_number": 3,
+            "receipt_number": 7,
+            "date_time": "2026-03-02T10:15:42",
+            "kkt_reg_number": null,
+            "ofd_inn": null,
+            "receipt_url": null,
+            "total": total,
+            "operation": operation,
+        })
+    };
+    let good = dir.join("fiscal.json");
+    std::fs::write(&good, attrs(&total).to_string()).expect("write");
+    let wrong = dir.join("wrong.json");
+    std::fs::write(&wrong, attrs("0.01").to_string()).expect("write");
+    let (g, w) = (good.to_str().expect("p"), wrong.to_str().expect("p"));
+    // Another total: refused before anything is written, naming the field and both values.
+    let ru = fiskal_env(&[
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "resolve",
+        "rs-1",
+        "--reason",
+        "нашли в ЛК ОФД",
+        "--fiscal",
+        w,
+    ]);
+    assert_eq!(ru.status.code(), Some(1), "{}", stderr(&ru));
+    let err = stderr(&ru);
+    assert!(
+        err.contains("«fiscal.total»") && err.contains("0.01") && err.contains(&total),
+        "{err}"
+    );
+    // A queued receipt moves by itself: refused, naming the state.
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "resolve", "rs-2", "--reason", "found",
+        "--fiscal", g,
+    ]);
+    assert_eq!(en.status.code(), Some(1));
+    assert!(
+        stderr(&en).contains("in state queued: it moves by itself"),
+        "{}",
+        stderr(&en)
+    );
+    // Not JSON: says so, exit 1.
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"fn_number\": 1").expect("write");
+    let o = fiskal_env(&[
+        "--lang",
+        "en",
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "resolve",
+        "rs-1",
+        "--reason",
+        "x",
+        "--fiscal",
+        bad.to_str().expect("p"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the fiscal attributes cannot be read"),
+        "{}",
+        stderr(&o)
+    );
+    // The stuck one, with the right attributes: done, who and why in the audit trail.
+    let ru = fiskal_env(&[
+        "--json",
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "resolve",
+        "rs-1",
+        "--reason",
+        "нашли в ЛК ОФД",
+        "--who",
+        "Анна",
+        "--fiscal",
+        g,
+    ]);
+    assert!(ru.status.success(), "{}", stderr(&ru));
+    let v = json(&ru);
+    assert_eq!(v["state"], "done");
+    assert_eq!(v["fiscal"]["fd_number"], 4321);
+    let show = fiskal_env(&["--json", "queue", "--config", c, "--db", d, "show", "rs-1"]);
+    let v = json(&show);
+    assert_eq!(v["state"], "done");
+    assert_eq!(v["fiscal"]["fn_number"], "9999078900001234");
+    let last = v["audit"]
+        .as_array()
+        .and_then(|a| a.last())
+        .cloned()
+        .expect("audit");
+    assert_eq!(last["reason"], "operator_resolve");
+    assert_eq!(last["who"], "Анна");
+    assert_eq!(last["note"], "нашли в ЛК ОФД");
+    assert!(
+        last["detail"]
+            .as_str()
+            .is_some_and(|t| t.contains("entered by hand")),
+        "{last}"
+    );
+    let s = SqliteStore::open(&db, Config::default()).expect("journal");
+    assert_eq!(s.get("rs-1").expect("get").expect("e").state, State::Done);
+    // Done: nothing to do.
+    let en = fiskal_env(&[
+        "--lang", "en", "queue", "--config", c, "--db", d, "resolve", "rs-1", "--reason", "x",
+        "--fiscal", g,
+    ]);
+    assert_eq!(en.status.code(), Some(1));
+    assert!(stderr(&en).contains("nothing to do"), "{}", stderr(&en));
+}

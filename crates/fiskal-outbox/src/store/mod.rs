@@ -40,6 +40,7 @@
 use crate::error::OutboxError;
 use crate::state::{check_operator, operator_event, Event, OperatorAction, State};
 use fiskal_ffd::Receipt;
+use fiskal_providers::FiscalAttributes as Fiscal;
 use fiskal_providers::{FiscalAttributes, MarkCheck, ProviderWarning};
 use std::time::Duration;
 
@@ -676,18 +677,58 @@ pub trait Store: Send + Sync {
         reason: &str,
         now: Timestamp,
     ) -> Result<Entry, OutboxError> {
-        let (who, reason) = check_operator(who, reason)?;
-        let mut tries = 0;
-        loop {
-            let cur = self.get(key)?.ok_or_else(|| OutboxError::NotFound {
-                key: key.to_owned(),
-            })?;
-            let audit = self.audit(key)?;
-            let event = operator_event(action, &cur, &audit, who, reason)?;
-            match self.apply(key, cur.version, &event, now) {
-                Err(OutboxError::Conflict { .. }) if tries < 4 => tries += 1,
-                r => return r,
-            }
+        run_operator(self, key, action, who, reason, None, now)
+    }
+
+    /// An operator marks a `stuck` entry as fiscalised by hand
+    /// ([`OperatorAction::Resolve`]): it becomes `done` with `fiscal`, checked first against the
+    /// stored receipt ([`check_resolve_fiscal`](crate::state::check_resolve_fiscal):
+    /// [`OutboxError::InvalidFiscal`] naming the field), applied like
+    /// [`Store::operator_action`] (same checks of `who` and `reason`, same re-check of the
+    /// state inside the transaction: any other state is [`OutboxError::ActionNotAllowed`]).
+    fn operator_resolve(
+        &self,
+        key: &str,
+        who: &str,
+        reason: &str,
+        fiscal: &Fiscal,
+        now: Timestamp,
+    ) -> Result<Entry, OutboxError> {
+        run_operator(
+            self,
+            key,
+            OperatorAction::Resolve,
+            who,
+            reason,
+            Some(fiscal),
+            now,
+        )
+    }
+}
+
+/// The shared body of [`Store::operator_action`] and [`Store::operator_resolve`]: read the
+/// entry and its trail, decide the event ([`operator_event`]), apply it under the version read;
+/// decide again (a few times) if a worker moved the entry in between.
+fn run_operator<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    action: OperatorAction,
+    who: &str,
+    reason: &str,
+    fiscal: Option<&Fiscal>,
+    now: Timestamp,
+) -> Result<Entry, OutboxError> {
+    let (who, reason) = check_operator(who, reason)?;
+    let mut tries = 0;
+    loop {
+        let cur = store.get(key)?.ok_or_else(|| OutboxError::NotFound {
+            key: key.to_owned(),
+        })?;
+        let audit = store.audit(key)?;
+        let event = operator_event(action, &cur, &audit, who, reason, fiscal)?;
+        match store.apply(key, cur.version, &event, now) {
+            Err(OutboxError::Conflict { .. }) if tries < 4 => tries += 1,
+            r => return r,
         }
     }
 }

@@ -98,7 +98,11 @@ pub(crate) fn check_operator_history(
     if let Some(kind) = EventKind::of(event).filter(|k| k.is_operator()) {
         let action = kind.operator_action().ok_or(OutboxError::UnknownOutcome)?;
         let trail = trail()?;
-        let allowed = operator_event(action, cur, &trail, "-", "-")?;
+        let fiscal = match event {
+            Event::OperatorResolve { fiscal, .. } => Some(*fiscal),
+            _ => None,
+        };
+        let allowed = operator_event(action, cur, &trail, "-", "-", fiscal)?;
         if EventKind::of(&allowed) != Some(kind) {
             return Err(OutboxError::NotAllowed {
                 key: cur.key.clone(),
@@ -380,6 +384,13 @@ pub(crate) fn plan(
                 "same document id {}, resolved with the provider before any resend",
                 n.document_id()
             ),
+            Event::OperatorResolve { fiscal, .. } => {
+                n.fiscal = Some((*fiscal).clone());
+                format!(
+                    "fiscal attributes entered by hand: fn {} fd {} fp {} at {}",
+                    fiscal.fn_number, fiscal.fd_number, fiscal.fiscal_sign, fiscal.date_time
+                )
+            }
             _ => format!("document id {} never sent again", n.document_id()),
         };
         detail = format!("by {who}: {why}; {what}");

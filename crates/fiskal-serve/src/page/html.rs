@@ -1,6 +1,7 @@
 //! The page's HTML, written here (no template engine): every text from the journal or the
 //! caller goes through [`esc`].
 
+use super::events::event_name;
 use super::labels::L;
 use super::stuck::StuckKind;
 use crate::error::Lang;
@@ -583,6 +584,8 @@ pub(super) fn receipt(
                 t(label)
             );
         }
+        // A stuck receipt fiscalised after all: its attributes entered by hand.
+        h.push_str(&super::resolve::form_html(lang, csrf, e));
         h.push_str("</section>");
     }
 
@@ -597,14 +600,18 @@ pub(super) fn receipt(
         t(L::who),
         t(L::note)
     );
+    // States and event kinds in the page's language (the JSON API keeps the machine names);
+    // the detail is the journal's own text, as recorded.
     for r in audit {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{} → {}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"audit-change\">{} → {}</td>\
+             <td><span class=\"audit-event\">{}</span> <span class=\"audit-detail\">{}</span></td>\
+             <td>{}</td><td>{}</td></tr>",
             esc(&utc(r.at)),
-            esc(r.from.map_or("", State::name)),
-            esc(r.to.name()),
-            esc(&r.reason),
+            esc(r.from.map_or("", |s| state_name(s, lang))),
+            esc(state_name(r.to, lang)),
+            esc(event_name(&r.reason, lang)),
             esc(&r.detail),
             esc(r.who.as_deref().unwrap_or("")),
             esc(r.note.as_deref().unwrap_or(""))
@@ -697,6 +704,122 @@ mod tests {
         assert_eq!(seconds(Duration::from_millis(1960), Lang::Ru), "2.0 с");
         assert_eq!(seconds(Duration::from_millis(149), Lang::En), "0.1 s");
         assert_eq!(seconds(Duration::from_millis(150), Lang::En), "0.2 s");
+    }
+
+    /// A real entry and its enqueue row (the journal's types cannot be built outside it), from
+    /// a scratch SQLite journal.
+    fn journal_entry() -> (Entry, AuditRecord) {
+        use fiskal_outbox::{Config, NewEntry, SqliteStore, Store as _};
+        let dir = std::env::temp_dir().join(format!(
+            "fiskal-serve-page-events-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = SqliteStore::open(dir.join("j.db"), Config::default()).expect("journal");
+        let receipt = fiskal_ffd::json::parse_and_validate(
+            r#"{"version":1,"ffd":"1.2","operation":"sell","tax_system":"osn",
+                "company":{"inn":"7701000001","payment_place":"shop.example.ru"},
+                "items":[{"name":"Чай","price":"10.00","quantity":1,"sum":"10.00",
+                          "measure":"piece","vat":"vat22","payment_method":"full_payment",
+                          "payment_subject":"commodity"}],
+                "payments":{"cash":"10.00"},"total":"10.00"}"#,
+        )
+        .expect("receipt");
+        let new = NewEntry {
+            key: "k-1",
+            receipt: &receipt,
+            provider: "atol",
+        };
+        let e = store
+            .enqueue(&new, Timestamp(1_772_446_542_000))
+            .expect("enqueue");
+        let audit = store.audit("k-1").expect("audit");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+        (e.entry, audit.into_iter().next().expect("the enqueue row"))
+    }
+
+    /// The texts of every `<span class="audit-event">` and `<td class="audit-change">`.
+    fn audit_cells(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for open in [
+            "<span class=\"audit-event\">",
+            "<td class=\"audit-change\">",
+        ] {
+            let mut rest = html;
+            while let Some(at) = rest.find(open) {
+                rest = &rest[at + open.len()..];
+                let end = rest.find('<').expect("cell end");
+                out.push(rest[..end].to_owned());
+                rest = &rest[end..];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn audit_events_and_states_are_in_the_pages_language() {
+        let (entry, first) = journal_entry();
+        // One audit row per reason the journal writes, moving through every state.
+        let states = [
+            State::Queued,
+            State::Sending,
+            State::Accepted,
+            State::Done,
+            State::InDoubt,
+            State::RetryLater,
+            State::FailedAtRegister,
+            State::Rejected,
+            State::Stuck,
+            State::Cancelled,
+        ];
+        let reasons = super::super::events::all_reasons();
+        let audit: Vec<AuditRecord> = reasons
+            .iter()
+            .enumerate()
+            .map(|(i, reason)| {
+                let mut r = first.clone();
+                r.reason = (*reason).to_owned();
+                r.from = (i > 0).then(|| states[(i - 1) % states.len()]);
+                r.to = states[i % states.len()];
+                r
+            })
+            .collect();
+        let ru = receipt(Lang::Ru, "csrf", true, &entry, &audit, None);
+        let cells = audit_cells(&ru);
+        assert_eq!(cells.len(), 2 * reasons.len(), "{ru}");
+        // No machine name (event kind or state) and no English is left on the Russian page.
+        let machine: Vec<&str> = reasons
+            .iter()
+            .copied()
+            .chain(states.iter().map(|s| s.name()))
+            .collect();
+        for cell in &cells {
+            assert!(
+                !cell.chars().any(|c| c.is_ascii_alphabetic()),
+                "English on the Russian page: {cell:?}"
+            );
+            for m in &machine {
+                assert!(!cell.contains(m), "{m} in {cell:?}");
+            }
+        }
+        for reason in &reasons {
+            let name = super::super::events::event_name(reason, Lang::Ru);
+            assert!(
+                ru.contains(&format!("<span class=\"audit-event\">{}</span>", esc(name))),
+                "{reason}"
+            );
+        }
+        // The English page has the English words.
+        let en = receipt(Lang::En, "csrf", true, &entry, &audit, None);
+        assert!(en.contains("<span class=\"audit-event\">taken for sending</span>"));
+        assert!(en.contains("<span class=\"audit-event\">an operator cancelled it</span>"));
+        assert!(en.contains("<td class=\"audit-change\">queued → sending</td>"));
+        assert!(!audit_cells(&en)
+            .iter()
+            .any(|c| c.contains("claimed_for_send")));
     }
 
     #[test]

@@ -84,6 +84,15 @@ labels! {
     done_attention => "Пробиты, но требуют внимания", "Fiscalised but want attention";
     error => "Ошибка", "Error";
     not_operator => "У токена, которым вы вошли, нет роли оператора.", "The token you signed in with lacks the operator role.";
+    resolve_title => "Пробит вручную", "Resolved by hand";
+    resolve_hint => "Чек фискализирован, хотя шлюз не смог это узнать: найдите его в личном кабинете ОФД или кассового сервиса и перенесите реквизиты. Сумма и признак расчёта берутся из чека.", "The receipt was fiscalised although the gateway could not learn it: find it in the OFD's or the provider's personal account and copy its attributes. The total and the operation are taken from the receipt.";
+    resolve_fn => "Номер ФН (16 цифр)", "FN number (16 digits)";
+    resolve_fd => "Номер ФД", "FD number";
+    resolve_fp => "ФП (фискальный признак)", "FP (fiscal sign)";
+    resolve_date_time => "Дата и время чека", "Date and time of the receipt";
+    resolve_total => "Сумма", "Total";
+    resolve_operation => "Признак расчёта", "Operation";
+    resolve_button => "Отметить пробитым вручную", "Mark as fiscalised by hand";
 }
 
 #[cfg(test)]

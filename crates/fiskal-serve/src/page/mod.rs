@@ -12,11 +12,16 @@
 //! * A receipt (`GET /receipts/{key}`): its state, attributes and audit trail, the receipt as the
 //!   buyer sees it (fiskal-render's HTML with the QR code, `…/view`), and the operator actions,
 //!   which need the session, the form's CSRF token, the operator's name, a reason and a ticked
-//!   confirmation.
+//!   confirmation; on a stuck receipt also "resolved by hand" (its fiscal attributes entered
+//!   from the ОФД's or the provider's personal account, see `resolve`).
 
+mod events;
 mod html;
 mod labels;
+mod resolve;
 mod stuck;
+
+pub(crate) use resolve::resolve;
 
 use crate::api::{blocking, App};
 use crate::auth::Role;
