@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -301,3 +302,74 @@ def test_big_and_negative_ints(sample: Dict[str, Any]) -> None:
         r = copy.deepcopy(sample)
         r["items"][0]["quantity"] = q
         assert outcome(r) == outcome(json.dumps(r, ensure_ascii=False)), q
+
+
+def _outcome_with_message(receipt: Any) -> Any:
+    """validate's result, or the error's code, path, details and English message (without the
+    line and column that only a JSON text has: in the message's prefix and, for a type error,
+    as its details)."""
+    try:
+        return dict(fiskal.validate(receipt))
+    except fiskal.FiskalError as e:
+        details = None if e.code == 102 else e.details
+        # "JSON error (line 1, column 196): ..." from text, "receipt data error: ..." from
+        # objects: the reader's own message after the prefix is what must agree.
+        message = re.sub(r"^(JSON error \(line \d+, column \d+\)|receipt data error): ", "",
+                         e.message_en)
+        return (e.code, e.path, details, re.sub(r" at line \d+ column \d+$", "", message))
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "199.90", "199.9", "0199.90", "-199.90", "-0", "1e2", "1.999E+2", "", " 1", "1 ", "+1",
+        "1.", ".5", "abc", "1,5", "1\n", 'a"b\\c', "\u0661", "1" * 70, "0.10000000000000000555",
+        Decimal("199.90"), Decimal("1.999E+2"), Decimal("-0"), Decimal("-199.90"),
+        Decimal("NaN"), Decimal("sNaN"), Decimal("-Infinity"), Decimal("1E-30"),
+        _Money("199.90"), 200, -200, 0, 2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**70, -(2**63) - 1,
+        _Quantity(200), True, False, None, 199.9, [1], {"a": 1},
+    ],
+    ids=repr,
+)
+def test_amounts_of_every_type_read_as_their_json_text(
+    sample: Dict[str, Any], amount: Any
+) -> None:
+    # Money and quantities reach the model without JSON text on the native path (issue 19):
+    # a str or Decimal as its text, an int as its value. Whatever the value, the result — the
+    # normalised receipt, or the error's code, path, details and message — is the JSON text's.
+    for field in ("price", "quantity"):
+        r = copy.deepcopy(sample)
+        r["items"][0][field] = amount
+        # As the cffi path writes it (fiskal._ffi.dumps: compact, Decimal as its string).
+        text = json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=str)
+        assert _outcome_with_message(r) == _outcome_with_message(text), field
+
+
+class _Mutating:
+    """A value whose ``to_json()`` adds a key to the dict being read (a receipt changed while it
+    is read)."""
+
+    def __init__(self, target: Dict[str, Any]) -> None:
+        self.target, self.calls = target, 0
+
+    def to_json(self) -> str:
+        self.calls += 1
+        self.target["extra%d" % self.calls] = "x"
+        return "7701000001"
+
+
+def test_a_dict_changed_while_read_is_a_typed_error(sample: Dict[str, Any]) -> None:
+    # The native reader walks a dict with PyDict_Next (issue 19); a dict that grows while it is
+    # read is refused with a typed error naming where (PyO3's dict iterator panicked here).
+    r = copy.deepcopy(sample)
+    r["company"]["inn"] = _Mutating(r["company"])
+    if fiskal.NATIVE:
+        e = error_of(fiskal.validate, r)
+        assert type(e) is fiskal.ArgumentError
+        assert e.code == 102 and e.path is not None and e.path.startswith("company")
+    else:
+        # The cffi path: whatever json.dumps makes of it, never a crash.
+        try:
+            fiskal.validate(r)
+        except (RuntimeError, fiskal.FiskalError):
+            pass

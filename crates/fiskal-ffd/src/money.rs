@@ -168,8 +168,48 @@ impl fmt::Display for Money {
     }
 }
 
+/// The usual form of an amount, `-?d+(.d+)?` with at most 19 digits, read straight from its
+/// digits: exactly the decimal `Decimal::from_str_exact` makes of the same text (mantissa,
+/// scale and sign; a test holds the two to each other), without its general parser. `None`
+/// for every other text, which takes the general path.
+fn parse_plain(text: &str) -> Option<Decimal> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) if !f.is_empty() => (i, f),
+        Some(_) => return None,
+        None => (body, ""),
+    };
+    if int.is_empty() || int.len() + frac.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // At most 19 digits: below u64::MAX.
+        mantissa = mantissa * 10 + u64::from(b - b'0');
+    }
+    if negative && mantissa == 0 {
+        // "-0", "-0.00": the general parser decides the sign of a zero.
+        return None;
+    }
+    let scale = u32::try_from(frac.len()).ok()?;
+    let mut d = Decimal::try_from_i128_with_scale(i128::from(mantissa), scale).ok()?;
+    d.set_sign_negative(negative);
+    Some(d)
+}
+
 /// Parses the exact text of a JSON number or string (`"1999.99"`, `1e3`, `-0.5`).
 fn parse_decimal_text(text: &str) -> Option<Decimal> {
+    parse_plain(text).or_else(|| parse_general(text))
+}
+
+/// [`parse_decimal_text`] of any text: the general parsers of `rust_decimal`.
+fn parse_general(text: &str) -> Option<Decimal> {
     if text.is_empty() || text.len() > 64 || text.trim() != text {
         return None;
     }
@@ -194,11 +234,66 @@ fn parse_decimal_text(text: &str) -> Option<Decimal> {
     }
 }
 
+/// The newtype-struct name under which [`Money`] and [`Quantity`] ask a deserializer for their
+/// value first.
+///
+/// A deserializer that knows this name may answer with the text of the amount (`visit_str` /
+/// `visit_borrowed_str` / `visit_string`: `"199.90"`, the content of a string, unquoted and
+/// unescaped) or an integer (`visit_u64` / `visit_i64`), and the amount is read exactly as
+/// serde_json reads the same JSON string or number, with the same error. The Python extension
+/// module does so for `str`, `decimal.Decimal` and `int` (no JSON text is made of them; issue
+/// 19). A deserializer that does not know the name treats it as a plain newtype (serde_json,
+/// `serde_json::Value` and serde's own buffered content do) and is read through
+/// serde_json's `RawValue` path, unchanged.
+pub const DECIMAL_TOKEN: &str = "$fiskal_ffd::money::Decimal";
+
+/// Reads a decimal: first under [`DECIMAL_TOKEN`], else through serde_json's `RawValue`.
+fn deserialize_decimal<'de, D: Deserializer<'de>>(
+    d: D,
+    what: &'static str,
+) -> Result<Decimal, D::Error> {
+    d.deserialize_newtype_struct(DECIMAL_TOKEN, DecimalVisitor { what })
+}
+
+/// The answers to the [`DECIMAL_TOKEN`] request.
+struct DecimalVisitor {
+    /// What the amount should look like (the error message's "expected ...").
+    what: &'static str,
+}
+
+impl<'de> de::Visitor<'de> for DecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.what)
+    }
+
+    /// A deserializer that does not know the name: the `RawValue` path.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Decimal, D::Error> {
+        deserialize_raw_decimal(d, self.what)
+    }
+
+    /// The content of a string: as serde_json reads the JSON string of it (same error).
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+        parse_decimal_text(v)
+            .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(v), &self.what))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+        // The JSON number of the same digits parses to this very value (scale 0).
+        Ok(Decimal::from(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+}
+
 /// Reads a decimal from serde_json without ever going through `f64`.
 ///
 /// serde_json's `RawValue` hands over the literal text of the number; strings are accepted
 /// too. Other deserializers (not used by fiskal) get a clear error instead of a lossy float.
-fn deserialize_decimal<'de, D: Deserializer<'de>>(
+fn deserialize_raw_decimal<'de, D: Deserializer<'de>>(
     d: D,
     what: &'static str,
 ) -> Result<Decimal, D::Error> {
@@ -406,6 +501,17 @@ mod tests {
             proptest::prop_assert_eq!(Money(d).kopecks(), expected);
         }
 
+        /// The digits-only fast path accepts only what the general parser accepts, and gives
+        /// the very same decimal (mantissa, scale and sign: the 16 bytes of its representation).
+        #[test]
+        fn plain_parse_agrees_with_the_general_parser(text in "-?[0-9.]{0,22}|-?[0-9]{1,12}\\.[0-9]{1,10}|[-+ 0-9.eE]{0,8}") {
+            let general = parse_general(&text);
+            if let Some(fast) = parse_plain(&text) {
+                proptest::prop_assert_eq!(Some(fast.serialize()), general.map(|g| g.serialize()), "{:?}", text);
+            }
+            proptest::prop_assert_eq!(parse_decimal_text(&text).map(|d| d.serialize()), general.map(|g| g.serialize()), "{:?}", text);
+        }
+
         /// price × quantity, rounded half-up, agrees with decimal arithmetic.
         #[test]
         fn price_times_agrees_with_decimal_arithmetic(p in 0u64..100_000_000, m in 1i64..10_000_000, scale in 0u32..7) {
@@ -424,6 +530,137 @@ mod tests {
         assert_eq!(m.kopecks(), Ok(199_999));
         let m: Money = serde_json::from_str("\"1\\u0030.5\"").unwrap(); // "10.5" with an escape
         assert_eq!(m.kopecks(), Ok(1_050));
+    }
+
+    /// A deserializer that answers only the [`DECIMAL_TOKEN`] request: with a string's content
+    /// or an integer, as the Python extension module does.
+    enum TokenDe<'a> {
+        Str(&'a str),
+        U64(u64),
+        I64(i64),
+    }
+
+    impl<'de> Deserializer<'de> for TokenDe<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("asked without the decimal token"))
+        }
+
+        fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            if name != DECIMAL_TOKEN {
+                return Err(de::Error::custom(format!("asked as {name}")));
+            }
+            match self {
+                TokenDe::Str(s) => visitor.visit_str(s),
+                TokenDe::U64(n) => visitor.visit_u64(n),
+                TokenDe::I64(n) => visitor.visit_i64(n),
+            }
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    /// serde_json's message without its " at line 1 column N".
+    fn json_message(e: &serde_json::Error) -> String {
+        let m = e.to_string();
+        match m.rfind(" at line ") {
+            Some(at) => m[..at].to_owned(),
+            None => m,
+        }
+    }
+
+    #[test]
+    fn the_decimal_token_reads_as_the_json_text_does() {
+        // Strings: the same value (scale included) or the same error message as the JSON
+        // string of the same content (issue 19: the Python module answers this way).
+        for s in [
+            "1999.99",
+            "1999.9",
+            "0.10",
+            "1.500",
+            "1e2",
+            "1E-2",
+            "-1",
+            "-0",
+            "0",
+            "abc",
+            "1,5",
+            " 1",
+            "1 ",
+            "1.",
+            ".5",
+            "+1",
+            "",
+            "NaN",
+            "Infinity",
+            "1\n",
+            "1\"",
+            "1\\",
+            "2814749767106.56",
+            "0.10000000000000000555",
+            "12345678901234567890123456789012345678901234567890123456789012345",
+        ] {
+            let json = serde_json::to_string(s).unwrap();
+            for what in ["money", "quantity"] {
+                let (direct, via_json) = if what == "money" {
+                    (
+                        Money::deserialize(TokenDe::Str(s)).map(|m| m.0),
+                        serde_json::from_str::<Money>(&json).map(|m| m.0),
+                    )
+                } else {
+                    (
+                        Quantity::deserialize(TokenDe::Str(s)).map(|q| q.0),
+                        serde_json::from_str::<Quantity>(&json).map(|q| q.0),
+                    )
+                };
+                match (direct, via_json) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!((a, a.scale()), (b, b.scale()), "{what} {s:?}");
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), json_message(&b), "{s:?}"),
+                    (a, b) => panic!("{what} {s:?}: {a:?} against {b:?}"),
+                }
+            }
+        }
+        // Integers: the value of the same JSON number.
+        for n in [
+            0u64,
+            7,
+            199,
+            u64::from(u32::MAX),
+            (1 << 63) - 1,
+            1 << 63,
+            u64::MAX,
+        ] {
+            let via_json: Money = serde_json::from_str(&n.to_string()).unwrap();
+            let direct = Money::deserialize(TokenDe::U64(n)).unwrap();
+            assert_eq!(
+                (direct.0, direct.0.scale()),
+                (via_json.0, via_json.0.scale()),
+                "{n}"
+            );
+        }
+        for n in [0i64, -1, -3, i64::MIN, i64::MAX] {
+            let via_json: Quantity = serde_json::from_str(&n.to_string()).unwrap();
+            let direct = Quantity::deserialize(TokenDe::I64(n)).unwrap();
+            assert_eq!(
+                (direct.0, direct.0.scale()),
+                (via_json.0, via_json.0.scale()),
+                "{n}"
+            );
+        }
+        assert_eq!(
+            Money::deserialize(TokenDe::I64(-5)).unwrap().kopecks(),
+            Err(MoneyProblem::Negative)
+        );
     }
 
     #[test]

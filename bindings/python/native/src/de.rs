@@ -4,19 +4,22 @@
 //! It reads a Python value exactly as the cffi path reads the JSON text that `json.dumps` makes
 //! of it (bindings/python/python/fiskal/_ffi.py, `dumps`): a `Decimal` is its exact string
 //! (`str(d)`, as a JSON string), an object with a `to_json()` method is what that returns, a
-//! `tuple` is a list. Money and quantities are read by the model through serde_json's
-//! `RawValue` (never through a float); [`PyDe`] answers that request with the JSON text of the
-//! value (`"199.90"` quoted for a `str` or a `Decimal`, the digits of an `int`), so the model's
-//! own exact parser and its error messages apply unchanged.
+//! `tuple` is a list. Money and quantities are read by the model's own exact parser (never
+//! through a float): the model asks under its name `fiskal_ffd::money::DECIMAL_TOKEN` first, and
+//! [`PyDe`] answers a `str` or a `Decimal` with its text and an `int` with its value, which the
+//! model reads exactly as it reads the same JSON string or number (same errors); any other
+//! value is answered through serde_json's `RawValue` with the JSON text of the value, as before.
 //!
 //! The `pythonize` crate was not used: its `deserialize_newtype_struct` cannot hand the model a
 //! `RawValue`, so no amount would deserialize, and it names no `Decimal`.
 //!
 //! Speed (issue 19; `callgrind` of `validate(dict)`, benches/README.md "peers"): the text of a
 //! `str` is read in place where the running CPython allows it (3.10+, [`utf8_view`]), values
-//! of the common exact types are told apart by one type-pointer comparison each, and an amount
-//! becomes its JSON text in one allocation.
+//! of the common exact types are told apart by one type-pointer comparison each, an amount
+//! reaches the model as its text or its integer (no JSON text), and a dict is walked with
+//! `PyDict_Next` itself ([`DictAccess`]).
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -76,6 +79,7 @@ impl<'py> Types<'py> {
     }
 
     /// The UTF-8 text of `s`: read in place on CPython 3.10+, else encoded into a `bytes`.
+    #[inline]
     fn text<'a>(&self, s: &'a Bound<'py, PyString>) -> Result<Text<'a, 'py>, DeError> {
         if self.utf8_view {
             Ok(Text::View(utf8_view::view(s)?))
@@ -92,6 +96,7 @@ enum Text<'a, 'py> {
 }
 
 impl Text<'_, '_> {
+    #[inline]
     fn as_str(&self) -> Result<&str, DeError> {
         match self {
             Text::View(s) => Ok(s),
@@ -135,6 +140,7 @@ mod utf8_view {
     }
 
     /// The UTF-8 text of `s`, borrowed from it. Call only where [`available`] said so.
+    #[inline]
     pub(super) fn view<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
         let mut size: ffi::Py_ssize_t = 0;
         // SAFETY: `s` is a live `str` (the `Bound` holds a reference and the GIL is held);
@@ -241,6 +247,32 @@ impl<'a, 'py> PyDe<'a, 'py> {
         )))
     }
 
+    /// An amount or a quantity, asked for under `fiskal_ffd::money::DECIMAL_TOKEN`: the text
+    /// of a `str` or a `Decimal` and the value of an `int` go to the model's exact parser
+    /// directly (no JSON text, no quotes); anything else, and an `int` beyond 64 bits, is
+    /// answered as before, through the `RawValue` path (its JSON text), so every error stays
+    /// the one the JSON text gives.
+    fn decimal<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.kind()? {
+            Kind::Str(s) => visitor.visit_str(self.types.text(s)?.as_str()?),
+            Kind::Decimal(s) => visitor.visit_str(self.types.text(&s)?.as_str()?),
+            Kind::Int(i) => {
+                if let Ok(n) = i.extract::<i64>() {
+                    visitor.visit_i64(n)
+                } else if let Ok(n) = i.extract::<u64>() {
+                    visitor.visit_u64(n)
+                } else {
+                    visitor.visit_newtype_struct(self)
+                }
+            }
+            // `to_json()` is called once: its result is read in its place.
+            Kind::Converted(v) => PyDe::new(&v, self.types).decimal(visitor),
+            Kind::Bool(_) | Kind::Float(_) | Kind::None | Kind::Dict(_) | Kind::List(_) => {
+                visitor.visit_newtype_struct(self)
+            }
+        }
+    }
+
     /// The JSON text of the value (for a `RawValue`: money and quantities).
     fn json_text(&self) -> Result<String, DeError> {
         Ok(match self.kind()? {
@@ -283,6 +315,7 @@ impl<'py> Utf8<'py> {
         Ok(Utf8(s.encode_utf8()?))
     }
 
+    #[inline]
     fn as_str(&self) -> Result<&str, DeError> {
         // CPython's UTF-8 encoder only writes UTF-8 (lone surrogates fail in `new`).
         std::str::from_utf8(self.0.as_bytes()).map_err(|e| DeError(e.to_string()))
@@ -356,6 +389,8 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             visitor.visit_map(RawAccess {
                 text: Some(self.json_text()?),
             })
+        } else if name == fiskal_ffd::money::DECIMAL_TOKEN {
+            self.decimal(visitor)
         } else {
             visitor.visit_newtype_struct(self)
         }
@@ -396,20 +431,42 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
     }
 }
 
-/// The entries of a dict, in order.
+/// The entries of a dict, in order, read with `PyDict_Next` (in the stable ABI): no iterator
+/// object, no size check per step, no reference count taken for a key.
+///
+/// A key is borrowed from the dict for as long as it is read: reading a `str` runs no Python
+/// code, so nothing can take it out of the dict meanwhile. A value is held (a new reference)
+/// while it is read, since reading it may run Python code (`to_json()`, a subclass' `__str__`)
+/// that could change the dict. A dict whose size changed while it was read is refused, as
+/// `json.dumps` refuses it.
 struct DictAccess<'a, 'py> {
-    items: pyo3::types::iter::BoundDictIterator<'py>,
+    dict: &'a Bound<'py, PyDict>,
+    /// `PyDict_Next`'s position.
+    pos: ffi::Py_ssize_t,
+    /// The size of the dict when reading began.
+    len: ffi::Py_ssize_t,
+    /// Entries read so far.
+    read: ffi::Py_ssize_t,
     value: Option<Bound<'py, PyAny>>,
     types: &'a Types<'py>,
 }
 
 impl<'a, 'py> DictAccess<'a, 'py> {
-    fn new(d: &Bound<'py, PyDict>, types: &'a Types<'py>) -> Self {
+    fn new(dict: &'a Bound<'py, PyDict>, types: &'a Types<'py>) -> Self {
+        // SAFETY: `dict` is a live dict and the GIL is held.
+        let len = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
         DictAccess {
-            items: d.iter(),
+            dict,
+            pos: 0,
+            len,
+            read: 0,
             value: None,
             types,
         }
+    }
+
+    fn changed() -> DeError {
+        DeError("dictionary changed size during iteration".to_owned())
     }
 }
 
@@ -420,20 +477,42 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        match self.items.next() {
-            Some((k, v)) => {
-                self.value = Some(v);
-                // json.dumps writes int, float, bool and None keys as strings; a receipt has
-                // none, and any other key type fails there as here.
-                let key = self.types.text(
-                    k.cast::<PyString>()
-                        .map_err(|_| DeError("keys must be str".to_owned()))?,
-                )?;
-                seed.deserialize(de::value::StrDeserializer::<DeError>::new(key.as_str()?))
-                    .map(Some)
+        let py = self.dict.py();
+        let mut key: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: `dict` is a live dict (the `Bound` holds a reference), the GIL is held, and the
+        // three pointers are valid places to write to.
+        let more =
+            unsafe { ffi::PyDict_Next(self.dict.as_ptr(), &mut self.pos, &mut key, &mut value) };
+        if more == 0 {
+            // SAFETY: as above.
+            if unsafe { ffi::PyDict_Size(self.dict.as_ptr()) } != self.len {
+                return Err(Self::changed());
             }
-            None => Ok(None),
+            return Ok(None);
         }
+        self.read += 1;
+        if self.read > self.len {
+            return Err(Self::changed());
+        }
+        // SAFETY: `PyDict_Next` returned non-null borrowed references owned by the dict. The
+        // value gets its own reference here; the key is used only below, where no Python code
+        // runs (see the type's docs), so the dict keeps it alive.
+        let (key, value) = unsafe {
+            (
+                pyo3::Borrowed::from_ptr(py, key),
+                Bound::from_borrowed_ptr(py, value),
+            )
+        };
+        self.value = Some(value);
+        // json.dumps writes int, float, bool and None keys as strings; a receipt has none, and
+        // any other key type fails there as here.
+        let key = key
+            .cast::<PyString>()
+            .map_err(|_| DeError("keys must be str".to_owned()))?;
+        let text = self.types.text(&key)?;
+        seed.deserialize(de::value::StrDeserializer::<DeError>::new(text.as_str()?))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -445,7 +524,7 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
+        usize::try_from(self.len - self.read).ok()
     }
 }
 

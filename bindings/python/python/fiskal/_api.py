@@ -153,7 +153,10 @@ def validate(receipt: Receipt) -> Mapping[str, Any]:
     """
     if _ext is not None:
         try:
-            return ValidatedReceipt(_ext.validate(_native_input(receipt)))
+            # A plain dict (the usual receipt) goes in as it is, without the checks of
+            # _native_input (isinstance of the Mapping ABC is not free).
+            native_in = receipt if type(receipt) is dict else _native_input(receipt)
+            return ValidatedReceipt(_ext.validate(native_in))
         except _ext.NativeError as e:
             raise FiskalError.from_json(e.args[0]) from None
     receipt_out: Dict[str, Any] = _ffi.call_json(lib.fiskal_validate, _ffi.to_bytes(receipt))["receipt"]
@@ -243,7 +246,8 @@ def to_tlv(receipt: Receipt) -> Tlv:
     """
     if _ext is not None:
         try:
-            return Tlv.from_json(_ext.to_tlv(_native_input(receipt)))
+            native_in = receipt if type(receipt) is dict else _native_input(receipt)
+            return Tlv.from_json(_ext.to_tlv(native_in))
         except _ext.NativeError as e:
             raise FiskalError.from_json(e.args[0]) from None
     return Tlv.from_json(_ffi.call_json(lib.fiskal_to_tlv, _ffi.to_bytes(receipt)))
