@@ -763,18 +763,7 @@ mod tests {
     fn audit_events_and_states_are_in_the_pages_language() {
         let (entry, first) = journal_entry();
         // One audit row per reason the journal writes, moving through every state.
-        let states = [
-            State::Queued,
-            State::Sending,
-            State::Accepted,
-            State::Done,
-            State::InDoubt,
-            State::RetryLater,
-            State::FailedAtRegister,
-            State::Rejected,
-            State::Stuck,
-            State::Cancelled,
-        ];
+        let states = State::ALL;
         let reasons = super::super::events::all_reasons();
         let audit: Vec<AuditRecord> = reasons
             .iter()
