@@ -290,6 +290,32 @@ fn csrf_ok(s: &Session, f: &HashMap<String, String>) -> bool {
         .is_some_and(|t| bool::from(t.as_bytes().ct_eq(s.csrf.as_bytes())))
 }
 
+/// The gate of every operator action posted from the page: a signed-in session (else the
+/// sign-in page, 401), the form's CSRF token (else 403) and the operator role (else 403).
+fn operator_session(
+    app: &App,
+    headers: &HeaderMap,
+    lang: Lang,
+    f: &HashMap<String, String>,
+) -> Result<Session, Box<Response>> {
+    let Some((_, s)) = app.sessions.of(headers) else {
+        return Err(Box::new(login_page(lang, StatusCode::UNAUTHORIZED, false)));
+    };
+    let refusal = if !csrf_ok(&s, f) {
+        labels::L::forbidden
+    } else if !s.operator {
+        labels::L::not_operator
+    } else {
+        return Ok(s);
+    };
+    Err(Box::new(page(
+        StatusCode::FORBIDDEN,
+        html::message(lang, refusal.t(lang)),
+        lang,
+        false,
+    )))
+}
+
 /// `GET /`: the queue at a glance.
 pub(crate) async fn dashboard(
     State(app): State<App>,
@@ -434,26 +460,11 @@ async fn action(
     requeue: bool,
 ) -> Response {
     let lang = page_lang(&headers, &q);
-    let Some((_, s)) = app.sessions.of(&headers) else {
-        return login_page(lang, StatusCode::UNAUTHORIZED, false);
-    };
     let f = form(&body);
-    if !csrf_ok(&s, &f) {
-        return page(
-            StatusCode::FORBIDDEN,
-            html::message(lang, labels::L::forbidden.t(lang)),
-            lang,
-            false,
-        );
-    }
-    if !s.operator {
-        return page(
-            StatusCode::FORBIDDEN,
-            html::message(lang, labels::L::not_operator.t(lang)),
-            lang,
-            false,
-        );
-    }
+    let s = match operator_session(&app, &headers, lang, &f) {
+        Ok(s) => s,
+        Err(refused) => return *refused,
+    };
     if f.get("confirm").map(String::as_str) != Some("yes") {
         let notice = labels::L::confirm_needed.t(lang).to_owned();
         return receipt_page(&app, lang, &s, key, Some(notice), StatusCode::BAD_REQUEST).await;
@@ -492,24 +503,8 @@ pub(crate) async fn reconcile(
     body: Bytes,
 ) -> Response {
     let lang = page_lang(&headers, &q);
-    let Some((_, s)) = app.sessions.of(&headers) else {
-        return login_page(lang, StatusCode::UNAUTHORIZED, false);
-    };
-    if !csrf_ok(&s, &form(&body)) {
-        return page(
-            StatusCode::FORBIDDEN,
-            html::message(lang, labels::L::forbidden.t(lang)),
-            lang,
-            false,
-        );
-    }
-    if !s.operator {
-        return page(
-            StatusCode::FORBIDDEN,
-            html::message(lang, labels::L::not_operator.t(lang)),
-            lang,
-            false,
-        );
+    if let Err(refused) = operator_session(&app, &headers, lang, &form(&body)) {
+        return *refused;
     }
     let r = blocking(&app, |a| {
         let now = fiskal_outbox::Timestamp::now();

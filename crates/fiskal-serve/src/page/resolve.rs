@@ -8,7 +8,7 @@
 
 use super::html::{esc, path_key};
 use super::labels::L;
-use super::{csrf_ok, form, login_page, page, page_lang, receipt_page, redirect, LangQuery};
+use super::{form, operator_session, page_lang, receipt_page, redirect, LangQuery};
 use crate::api::{blocking, App};
 use crate::error::Lang;
 use axum::body::Bytes;
@@ -101,26 +101,11 @@ pub(crate) async fn resolve(
     body: Bytes,
 ) -> Response {
     let lang = page_lang(&headers, &q);
-    let Some((_, s)) = app.sessions.of(&headers) else {
-        return login_page(lang, StatusCode::UNAUTHORIZED, false);
-    };
     let f = form(&body);
-    if !csrf_ok(&s, &f) {
-        return page(
-            StatusCode::FORBIDDEN,
-            super::html::message(lang, L::forbidden.t(lang)),
-            lang,
-            false,
-        );
-    }
-    if !s.operator {
-        return page(
-            StatusCode::FORBIDDEN,
-            super::html::message(lang, L::not_operator.t(lang)),
-            lang,
-            false,
-        );
-    }
+    let s = match operator_session(&app, &headers, lang, &f) {
+        Ok(s) => s,
+        Err(refused) => return *refused,
+    };
     if f.get("confirm").map(String::as_str) != Some("yes") {
         let notice = L::confirm_needed.t(lang).to_owned();
         return receipt_page(&app, lang, &s, key, Some(notice), StatusCode::BAD_REQUEST).await;
