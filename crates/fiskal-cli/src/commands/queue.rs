@@ -531,16 +531,24 @@ pub(super) fn queue(
                 return Err(CliError::internal("the journal is open read-only"));
             };
             let text = super::read_input(&fiscal)?;
+            // Through serde_path_to_error, so that a wrongly typed attribute is named
+            // (`fiscal.fd_number: invalid type …`), as the HTTP API and the bindings name it.
+            let mut json = serde_json::Deserializer::from_str(&text);
             let attrs: fiskal_providers::FiscalAttributes =
-                serde_json::from_str(&text).map_err(|e| {
+                serde_path_to_error::deserialize(&mut json).map_err(|e| {
+                    let at = match e.path().to_string() {
+                        p if p == "." => "fiscal".to_owned(),
+                        p => format!("fiscal.{p}"),
+                    };
+                    let e = e.into_inner();
                     CliError::tr(
                         exit::INVALID_INPUT,
                         format!(
-                            "{}: фискальные реквизиты не прочитаны: {e}",
+                            "{}: фискальные реквизиты не прочитаны: {at}: {e}",
                             fiscal.display()
                         ),
                         format!(
-                            "{}: the fiscal attributes cannot be read: {e}",
+                            "{}: the fiscal attributes cannot be read: {at}: {e}",
                             fiscal.display()
                         ),
                     )

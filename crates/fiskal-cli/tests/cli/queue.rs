@@ -532,6 +532,33 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
         "{}",
         stderr(&o)
     );
+    // A wrongly typed attribute: named with its path.
+    let typed = dir.join("typed.json");
+    let mut wrong: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&good).expect("read")).expect("json");
+    wrong["fd_number"] = serde_json::json!("четыре");
+    std::fs::write(&typed, wrong.to_string()).expect("write");
+    let o = fiskal_env(&[
+        "--lang",
+        "en",
+        "queue",
+        "--config",
+        c,
+        "--db",
+        d,
+        "resolve",
+        "rs-1",
+        "--reason",
+        "x",
+        "--fiscal",
+        typed.to_str().expect("p"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the fiscal attributes cannot be read: fiscal.fd_number: invalid type"),
+        "{}",
+        stderr(&o)
+    );
     // The stuck one, with the right attributes: done, who and why in the audit trail.
     let ru = fiskal_env(&[
         "--json",
