@@ -133,7 +133,9 @@ impl Money {
         // Integer arithmetic on the decimal's parts: value = mantissa / 10^scale.
         let (m, scale) = (self.0.mantissa().unsigned_abs(), self.0.scale());
         let k = if scale <= 2 {
-            m.checked_mul(10u128.pow(2 - scale))
+            // 10^(2 - scale) from a table: `u128::pow` is a loop.
+            const UP: [u128; 3] = [100, 10, 1];
+            m.checked_mul(UP[scale as usize])
         } else {
             let div = 10u128.pow(scale - 2); // scale ≤ 28, so this fits u128
             if m % div != 0 {
@@ -173,31 +175,39 @@ impl fmt::Display for Money {
 /// scale and sign; a test holds the two to each other), without its general parser. `None`
 /// for every other text, which takes the general path.
 fn parse_plain(text: &str) -> Option<Decimal> {
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
     };
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) if !f.is_empty() => (i, f),
-        Some(_) => return None,
-        None => (body, ""),
-    };
-    if int.is_empty() || int.len() + frac.len() > 19 {
+    // At most 19 digits and one point: anything longer is not this form.
+    if body.is_empty() || body.len() > 20 {
         return None;
     }
+    // One pass: the digits into the mantissa (wrapping: a 20th digit is refused below, before
+    // the value is used), and where the point is. A point must have digits on both sides.
     let mut mantissa: u64 = 0;
-    for b in int.bytes().chain(frac.bytes()) {
-        if !b.is_ascii_digit() {
-            return None;
+    let mut point = None;
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0')),
+            b'.' if point.is_none() && i > 0 => point = Some(i),
+            _ => return None,
         }
-        // At most 19 digits: below u64::MAX.
-        mantissa = mantissa * 10 + u64::from(b - b'0');
+    }
+    let scale = match point {
+        Some(p) if p + 1 == body.len() => return None,
+        Some(p) => body.len() - p - 1,
+        None => 0,
+    };
+    if body.len() - usize::from(point.is_some()) > 19 {
+        return None;
     }
     if negative && mantissa == 0 {
         // "-0", "-0.00": the general parser decides the sign of a zero.
         return None;
     }
-    let scale = u32::try_from(frac.len()).ok()?;
+    let scale = u32::try_from(scale).ok()?;
     let mut d = Decimal::try_from_i128_with_scale(i128::from(mantissa), scale).ok()?;
     d.set_sign_negative(negative);
     Some(d)
@@ -389,7 +399,17 @@ impl Quantity {
 
     /// Significant decimal places (`1.500` has 1).
     pub fn scale(&self) -> u32 {
-        self.0.normalize().scale()
+        self.normalized().scale()
+    }
+
+    /// The decimal without trailing zeros after the point; a whole number as it is (the usual
+    /// quantity: `normalize` would look for zeros that cannot be there).
+    fn normalized(&self) -> Decimal {
+        if self.0.scale() == 0 {
+            self.0
+        } else {
+            self.0.normalize()
+        }
     }
 
     /// The FVLN form with the smallest scale (`1.500` → scale 1, mantissa 15), or `None` when the
@@ -398,7 +418,7 @@ impl Quantity {
         if self.0.is_sign_negative() || self.0.is_zero() {
             return None;
         }
-        let n = self.0.normalize();
+        let n = self.normalized();
         let mantissa = u64::try_from(n.mantissa()).ok()?;
         if mantissa >= 1 << 56 {
             return None;

@@ -19,6 +19,7 @@
 //! reaches the model as its text or its integer (no JSON text), and a dict is walked with
 //! `PyDict_Next` itself ([`DictAccess`]).
 
+use crate::decimal::Layout;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -59,6 +60,9 @@ impl From<PyErr> for DeError {
 pub(crate) struct Types<'py> {
     /// `decimal.Decimal`.
     pub(crate) decimal: Bound<'py, PyAny>,
+    /// Its objects' layout, when this interpreter's Decimals can be read in place
+    /// ([`crate::decimal`]).
+    layout: Option<&'static Layout>,
     /// The running interpreter has `PyUnicode_AsUTF8AndSize` in its stable ABI (3.10+).
     utf8_view: bool,
 }
@@ -72,15 +76,17 @@ impl<'py> Types<'py> {
         let decimal = DECIMAL.get_or_try_init(py, || {
             py.import("decimal")?.getattr("Decimal").map(Bound::unbind)
         })?;
+        let decimal = decimal.bind(py).clone();
         Ok(Types {
-            decimal: decimal.bind(py).clone(),
+            layout: Layout::get(&decimal),
+            decimal,
             utf8_view: utf8_view::available(py),
         })
     }
 
     /// The UTF-8 text of `s`: read in place on CPython 3.10+, else encoded into a `bytes`.
     #[inline]
-    fn text<'a>(&self, s: &'a Bound<'py, PyString>) -> Result<Text<'a, 'py>, DeError> {
+    pub(crate) fn text<'a>(&self, s: &'a Bound<'py, PyString>) -> Result<Text<'a, 'py>, DeError> {
         if self.utf8_view {
             Ok(Text::View(utf8_view::view(s)?))
         } else {
@@ -90,14 +96,14 @@ impl<'py> Types<'py> {
 }
 
 /// The UTF-8 text of a `str`, borrowed from it (CPython 3.10+) or held in a `bytes` object.
-enum Text<'a, 'py> {
+pub(crate) enum Text<'a, 'py> {
     View(&'a str),
     Bytes(Utf8<'py>),
 }
 
 impl Text<'_, '_> {
     #[inline]
-    fn as_str(&self) -> Result<&str, DeError> {
+    pub(crate) fn as_str(&self) -> Result<&str, DeError> {
         match self {
             Text::View(s) => Ok(s),
             Text::Bytes(b) => b.as_str(),
@@ -142,6 +148,15 @@ mod utf8_view {
     /// The UTF-8 text of `s`, borrowed from it. Call only where [`available`] said so.
     #[inline]
     pub(super) fn view<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+        if let Some(text) = cache::get(s) {
+            return Ok(text);
+        }
+        let text = view_uncached(s)?;
+        cache::put(s, text);
+        Ok(text)
+    }
+
+    fn view_uncached<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
         let mut size: ffi::Py_ssize_t = 0;
         // SAFETY: `s` is a live `str` (the `Bound` holds a reference and the GIL is held);
         // `size` is a valid place to write the length to. The function is in the stable ABI of
@@ -160,6 +175,117 @@ mod utf8_view {
         // only valid UTF-8 (PyO3's own `PyString::to_str` relies on the same).
         Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
+
+    /// The texts of short `str` objects met before: the keys of a receipt and values such as
+    /// `"piece"` or `"vat22"` are the same objects call after call (string literals are
+    /// interned), and finding one here costs a fraction of asking CPython for its UTF-8 text
+    /// (issue 19: ~170 of them in a 10-item receipt).
+    ///
+    /// A slot keeps a reference to its `str`, so the object cannot be freed, nor its address
+    /// given to another object, while the slot names it: the same address is the same `str`,
+    /// whose text never changes. Only exact `str` objects of at most [`MAX_LEN`] UTF-8 bytes are
+    /// kept, in [`SLOTS`] slots chosen by address (a newer one replaces an older one), so the
+    /// cache holds at most a few kilobytes. It is used only with the GIL held; its lock is
+    /// only ever tried (never waited for), and a cache that is busy is simply not used.
+    mod cache {
+        use pyo3::prelude::*;
+        use pyo3::types::PyString;
+        use std::cell::UnsafeCell;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        pub(super) const SLOTS: usize = 256;
+        pub(super) const MAX_LEN: usize = 32;
+
+        struct Slot {
+            /// The `str` (a strong reference); `None` for an empty slot.
+            obj: Option<Py<PyString>>,
+            /// Its UTF-8 text: address and length (owned by `obj`).
+            data: *const u8,
+            len: usize,
+        }
+
+        const EMPTY: Slot = Slot {
+            obj: None,
+            data: std::ptr::null(),
+            len: 0,
+        };
+
+        /// The slots, and a flag that makes their use exclusive: a try-lock without poisoning
+        /// (std's `Mutex` cost more than the lookup it guards).
+        struct Cache {
+            busy: AtomicBool,
+            slots: UnsafeCell<[Slot; SLOTS]>,
+        }
+
+        // SAFETY: `slots` is touched only between a successful `busy` swap (Acquire) and the
+        // store that clears it (Release), by one thread at a time; the references a slot holds
+        // are `Py` (Send + Sync), and its text pointer is read only while the slot holds them.
+        unsafe impl Sync for Cache {}
+
+        static CACHE: Cache = Cache {
+            busy: AtomicBool::new(false),
+            slots: UnsafeCell::new([EMPTY; SLOTS]),
+        };
+
+        /// Runs `f` on the slots if no other thread is using them.
+        #[inline]
+        fn with_slots<R>(f: impl FnOnce(&mut [Slot; SLOTS]) -> Option<R>) -> Option<R> {
+            if CACHE.busy.swap(true, Ordering::Acquire) {
+                return None;
+            }
+            // SAFETY: `busy` was false and is now ours: no other reference to the slots exists
+            // until it is cleared below (`f` does not call back into the cache).
+            let out = f(unsafe { &mut *CACHE.slots.get() });
+            CACHE.busy.store(false, Ordering::Release);
+            out
+        }
+
+        #[inline]
+        fn slot_of(ptr: *mut pyo3::ffi::PyObject) -> usize {
+            // Objects are at least 16-byte aligned: the low bits say nothing.
+            ((ptr as usize) >> 4) % SLOTS
+        }
+
+        /// The text of `s` if a slot names it.
+        #[inline]
+        pub(super) fn get<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+            let ptr = s.as_ptr();
+            with_slots(|slots| {
+                let slot = &slots[slot_of(ptr)];
+                match &slot.obj {
+                    Some(o) if o.as_ptr() == ptr => {
+                        // SAFETY: the slot holds a reference to this very object (same address,
+                        // kept alive by the slot), and `data`/`len` are its UTF-8 text as CPython
+                        // gave it (`put`), valid and unchanged for the object's life; `'a`
+                        // borrows the caller's `Bound`, which keeps it alive after the slot may
+                        // let it go.
+                        let bytes = unsafe { std::slice::from_raw_parts(slot.data, slot.len) };
+                        // SAFETY: CPython's UTF-8 text of a `str` is valid UTF-8
+                        // (`view_uncached`).
+                        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+                    }
+                    _ => None,
+                }
+            })
+        }
+
+        /// Remembers the text of `s` (a short, exact `str`).
+        pub(super) fn put(s: &Bound<'_, PyString>, text: &str) {
+            if text.len() > MAX_LEN || !s.is_exact_instance_of::<PyString>() {
+                return;
+            }
+            let slot = Slot {
+                obj: Some(s.clone().unbind()),
+                data: text.as_ptr(),
+                len: text.len(),
+            };
+            // The older slot's reference is released once the slots are free again, with the
+            // GIL held (`s`): freeing a `str` runs no Python code, but nothing is done inside.
+            let old =
+                with_slots(|slots| Some(std::mem::replace(&mut slots[slot_of(s.as_ptr())], slot)));
+            drop(old);
+        }
+    }
 }
 
 /// A Python value seen as JSON: what `json.dumps` would make of it.
@@ -173,6 +299,8 @@ enum Kind<'a, 'py> {
     List(&'a Bound<'py, PyAny>),
     /// A `Decimal`: its exact text (`str(d)`), read as a JSON string.
     Decimal(Bound<'py, PyString>),
+    /// A `Decimal` whose text (`str(d)` byte for byte) was made here ([`crate::decimal`]).
+    DecimalText(DecimalText),
     /// An object with `to_json()`: what it returned.
     Converted(Bound<'py, PyAny>),
 }
@@ -198,6 +326,17 @@ impl<'a, 'py> PyDe<'a, 'py> {
             return Ok(Kind::Str(s));
         }
         if std::ptr::eq(o.get_type_ptr().cast(), self.types.decimal.as_ptr()) {
+            if let Some(layout) = self.types.layout {
+                let mut text = DecimalText {
+                    buf: [0; 64],
+                    start: 0,
+                };
+                if let Some(len) = layout.plain_text(o, &mut text.buf).map(str::len) {
+                    // The text ends the buffer.
+                    text.start = text.buf.len() - len;
+                    return Ok(Kind::DecimalText(text));
+                }
+            }
             return Ok(Kind::Decimal(o.str()?));
         }
         if let Ok(i) = o.cast_exact::<PyInt>() {
@@ -256,6 +395,7 @@ impl<'a, 'py> PyDe<'a, 'py> {
         match self.kind()? {
             Kind::Str(s) => visitor.visit_str(self.types.text(s)?.as_str()?),
             Kind::Decimal(s) => visitor.visit_str(self.types.text(&s)?.as_str()?),
+            Kind::DecimalText(t) => visitor.visit_str(t.as_str()),
             Kind::Int(i) => {
                 if let Ok(n) = i.extract::<i64>() {
                     visitor.visit_i64(n)
@@ -295,6 +435,7 @@ impl<'a, 'py> PyDe<'a, 'py> {
             // A Decimal's text is digits, a sign, a point, an exponent or a NaN/Infinity word:
             // nothing to escape.
             Kind::Decimal(s) => quoted(self.types.text(&s)?.as_str()?),
+            Kind::DecimalText(t) => quoted(t.as_str()),
             Kind::Converted(v) => PyDe::new(&v, self.types).json_text()?,
             Kind::Dict(_) | Kind::List(_) => {
                 let v: serde_json::Value =
@@ -305,10 +446,26 @@ impl<'a, 'py> PyDe<'a, 'py> {
     }
 }
 
+/// The text of a `Decimal` made by [`crate::decimal`] (plain notation: digits, `-`, `.`).
+struct DecimalText {
+    buf: crate::decimal::Buf,
+    /// Where the text starts: it runs to the end of `buf`.
+    start: usize,
+}
+
+impl DecimalText {
+    #[inline]
+    fn as_str(&self) -> &str {
+        // SAFETY: `buf[start..]` is the `&str` `Layout::plain_text` returned, which always ends
+        // the buffer (`PyDe::kind` makes a `DecimalText` only so): ASCII digits, '-' and '.'.
+        unsafe { std::str::from_utf8_unchecked(&self.buf[self.start..]) }
+    }
+}
+
 /// The UTF-8 text of a `str`, held in a `bytes` object (one encoding, no copy into Rust: the
 /// stable ABI of CPython 3.8 has no borrowed UTF-8 view of a `str`). PyO3's `to_cow` would copy
 /// the bytes once more into a `String`.
-struct Utf8<'py>(Bound<'py, PyBytes>);
+pub(crate) struct Utf8<'py>(Bound<'py, PyBytes>);
 
 impl<'py> Utf8<'py> {
     fn new(s: &Bound<'py, PyString>) -> Result<Self, DeError> {
@@ -361,6 +518,7 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
             Kind::Float(f) => visitor.visit_f64(f),
             Kind::None => visitor.visit_unit(),
             Kind::Decimal(s) => visitor.visit_str(self.types.text(&s)?.as_str()?),
+            Kind::DecimalText(t) => visitor.visit_str(t.as_str()),
             Kind::Dict(d) => visitor.visit_map(DictAccess::new(d, self.types)),
             Kind::List(l) => visitor.visit_seq(ListAccess {
                 items: l.try_iter()?,

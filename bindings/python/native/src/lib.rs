@@ -21,6 +21,8 @@
 //! declarations, `include/fiskal_php.h`, are compiled in as the module attribute `C_HEADER`.
 
 mod de;
+mod decimal;
+mod fast;
 mod ser;
 
 use fiskal_ffd::validate::{build, validate_with, Profile};
@@ -142,7 +144,11 @@ fn source<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Result<Source<'py>, ApiError
 /// document of another format version is reported as such (as `fiskal_ffd::json::parse` does).
 fn parse_objects(obj: &Bound<'_, PyAny>) -> PyResult<Result<Receipt, ApiError>> {
     let types = de::Types::new(obj.py())?;
-    // The first pass keeps no path (serde_path_to_error would copy every key it passes); only a
+    // The usual receipt: read field by field (module `fast`), the same `Receipt` serde makes.
+    if let Some(r) = fast::receipt(obj, &types) {
+        return Ok(Ok(r));
+    }
+    // Anything else, and every error, through serde. The first pass keeps no path (serde_path_to_error would copy every key it passes); only a
     // failure reads the objects again, with the path tracked, to name the field. Reading is
     // deterministic, so the second pass fails at the same place.
     if let Ok(r) = <Receipt as serde::Deserialize>::deserialize(de::PyDe::new(obj, &types)) {
@@ -236,6 +242,40 @@ fn to_tlv<'py>(py: Python<'py>, receipt: &Bound<'py, PyAny>) -> PyResult<Bound<'
     Ok(d)
 }
 
+/// For the tests (tests/test_native.py): the text the reader gives a `decimal.Decimal` of the
+/// exact type, and whether it was made in place (`True`) or asked of `str()` (`False`).
+#[pyfunction]
+fn _decimal_text(d: &Bound<'_, PyAny>) -> PyResult<(String, bool)> {
+    let types = de::Types::new(d.py())?;
+    if !d.get_type().is(&types.decimal) {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "not a decimal.Decimal",
+        ));
+    }
+    if let Some(layout) = decimal::Layout::get(&types.decimal) {
+        let mut buf = [0; 64];
+        if let Some(s) = layout.plain_text(d, &mut buf) {
+            return Ok((s.to_owned(), true));
+        }
+    }
+    Ok((d.str()?.to_cow()?.into_owned(), false))
+}
+
+/// For the tests (tests/test_native.py): whether the field-by-field reader (module `fast`) read
+/// `obj`, and then whether its receipt is the one serde's derived reader makes of the same
+/// objects (`None` when it left `obj` to serde).
+#[pyfunction]
+fn _fast_read(obj: &Bound<'_, PyAny>) -> PyResult<(bool, Option<bool>)> {
+    let types = de::Types::new(obj.py())?;
+    Ok(match fast::receipt(obj, &types) {
+        None => (false, None),
+        Some(fast) => {
+            let serde = <Receipt as serde::Deserialize>::deserialize(de::PyDe::new(obj, &types));
+            (true, Some(serde.is_ok_and(|s| s == fast)))
+        }
+    })
+}
+
 /// The library version (the Cargo version, as `fiskal_version`).
 #[pyfunction]
 fn version() -> &'static str {
@@ -255,6 +295,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_tlv, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(_decimal_text, m)?)?;
+    m.add_function(wrap_pyfunction!(_fast_read, m)?)?;
     m.add("C_HEADER", C_HEADER)?;
     Ok(())
 }
