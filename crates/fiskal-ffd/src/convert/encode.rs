@@ -3,7 +3,7 @@
 
 use super::fields::{self, At, Field, Group, Kind};
 use crate::cp866;
-use crate::enums::FfdVersion;
+use crate::enums::{FfdVersion, Measure, PaymentMethod, PaymentSubject, VatRate};
 use crate::error::Error;
 use crate::model::*;
 use crate::money::Money;
@@ -33,6 +33,9 @@ enum Mode {
 /// The requisites of one level under construction, with what the whole document needs.
 pub(super) struct Enc {
     mode: Mode,
+    /// [`Mode::Bound`] only: a plain item ([`plain_item`]) is counted at its largest size
+    /// ([`plain_item_max`]) without reading its fields ([`document_len_quick`]).
+    quick: bool,
     /// The requisites of the current level ([`Mode::Tree`]; stays empty in [`Mode::Size`]).
     out: Vec<Tlv>,
     /// The encoded size of the current level's requisites, headers included ([`Mode::Size`]).
@@ -46,6 +49,7 @@ impl Enc {
     fn new(ffd: FfdVersion, mode: Mode) -> Enc {
         Enc {
             mode,
+            quick: false,
             out: Vec::new(),
             size: 0,
             ffd,
@@ -276,6 +280,127 @@ pub(super) fn document_len_bound(r: &Receipt) -> Result<usize, Error> {
     Ok(e.size)
 }
 
+/// [`document_len_bound`], with every plain item ([`plain_item`]) counted at the largest size a
+/// plain item can have ([`plain_item_max`]) instead of being read: still an upper bound of
+/// [`document_len`], at a few instructions per such item. `None` when the items, were they all
+/// plain, would not fit under `limit` (then the caller reads every item: [`document_len_bound`]).
+pub(super) fn document_len_quick(r: &Receipt, limit: usize) -> Option<Result<usize, Error>> {
+    // Only a receipt that would fit with every item plain: a larger one is read whole (most of
+    // its items are plain, and they alone would not fit), and costs nothing more here.
+    let each = HEADER_LEN + plain_item_max(r.ffd)?;
+    if r.items.len().checked_mul(each)? > limit {
+        return None;
+    }
+    let mut e = Enc::new(r.ffd, Mode::Bound);
+    e.quick = true;
+    Some((|| {
+        e.fields(fields::RECEIPT, &ROOT, r)?;
+        e.raw(&ROOT, &r.other_tags)?;
+        Ok(e.size)
+    })())
+}
+
+/// An item whose encoded size is at most [`plain_item_max`]: no mark, product code, fraction,
+/// agent or supplier, sectoral or raw requisites (the parts whose size has no fixed limit, or
+/// that derive requisites from a scan), and every text within its tag's limit (validation
+/// requires it too): in UTF-8 bytes, else in characters, which are its CP866 bytes (a text
+/// CP866 cannot encode fails the exact count anyway). The pattern names every
+/// field of [`Item`], so a new field does not compile until it is decided here.
+fn plain_item(it: &Item) -> bool {
+    let Item {
+        name,
+        price: _,
+        quantity: _,
+        sum: _,
+        measure: _,
+        unit,
+        vat: _,
+        vat_sum: _,
+        unit_vat: _,
+        payment_method: _,
+        payment_subject: _,
+        mark,
+        product_code,
+        fraction,
+        agent,
+        excise: _,
+        country_code,
+        declaration_number,
+        sectoral_props,
+        user_data,
+        other_tags,
+    } = it;
+    let within = |s: &Option<String>, tag: Tag| match (s, tag.info()) {
+        (None, _) => true,
+        (Some(s), Some(info)) => {
+            let max = usize::from(info.len.max());
+            s.len() <= max || s.chars().count() <= max
+        }
+        (Some(_), None) => false,
+    };
+    mark.is_none()
+        && product_code.is_none()
+        && fraction.is_none()
+        && agent.is_none()
+        && sectoral_props.is_empty()
+        && other_tags.is_empty()
+        && within(name, Tag::ITEM_NAME)
+        && within(unit, Tag::ITEM_UNIT)
+        && within(country_code, Tag::COUNTRY_CODE)
+        && within(declaration_number, Tag::DECLARATION_NUMBER)
+        && within(user_data, Tag::ITEM_EXTRA)
+}
+
+/// The largest encoded size of a plain item's requisites ([`plain_item`]) in `ffd`: the exact
+/// size ([`Mode::Size`]) of the plain item with every field present and at its largest (texts
+/// of their tags' full length, the largest amount, VAT given, the widest quantity). Each
+/// requisite of a plain item is written or not by its own field alone, and its size grows with
+/// its value, so no plain item encodes to more (a property test holds the two to each other).
+/// Computed once per version.
+pub(super) fn plain_item_max(ffd: FfdVersion) -> Option<usize> {
+    static MAX: [std::sync::OnceLock<Option<usize>>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let slot = match ffd {
+        FfdVersion::V105 => 0,
+        FfdVersion::V12 => 1,
+    };
+    *MAX[slot].get_or_init(|| {
+        let full = |tag: Tag| tag.info().map(|i| "W".repeat(usize::from(i.len.max())));
+        let most = Money::from_kopecks(crate::money::MAX_KOPECKS);
+        let widest = crate::money::Quantity::from_fvln(crate::tlv::Fvln {
+            scale: 0,
+            mantissa: (1 << 56) - 1,
+        })?;
+        let it = Item {
+            name: full(Tag::ITEM_NAME),
+            price: most,
+            quantity: widest,
+            sum: most,
+            measure: Some(Measure(0)),
+            unit: full(Tag::ITEM_UNIT),
+            vat: VatRate::VAT22,
+            vat_sum: Some(most),
+            unit_vat: Some(most),
+            payment_method: PaymentMethod(1),
+            payment_subject: PaymentSubject(1),
+            mark: None,
+            product_code: None,
+            fraction: None,
+            agent: None,
+            excise: Some(most),
+            country_code: full(Tag::COUNTRY_CODE),
+            declaration_number: full(Tag::DECLARATION_NUMBER),
+            sectoral_props: Vec::new(),
+            user_data: full(Tag::ITEM_EXTRA),
+            other_tags: Vec::new(),
+        };
+        debug_assert!(plain_item(&it));
+        let mut e = Enc::new(ffd, Mode::Size);
+        item_into(&mut e, &ROOT, &it).ok()?;
+        Some(e.size)
+    })
+}
+
 /// The requisites of one item 1059 on the current level of `e`; returns the item sum and its
 /// VAT (kopecks).
 fn item_into(e: &mut Enc, p: &Path<'_>, it: &Item) -> Result<(u64, Option<u64>), Error> {
@@ -335,7 +460,23 @@ pub(super) fn correction_basis(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<
 }
 
 pub(super) fn items(e: &mut Enc, at: &At<'_>, r: &Receipt) -> Result<(), Error> {
+    let quick = if e.quick && e.mode == Mode::Bound {
+        plain_item_max(e.ffd)
+    } else {
+        None
+    };
     for (i, it) in r.items.iter().enumerate() {
+        if let Some(max) = quick.filter(|_| plain_item(it)) {
+            // At its largest (`document_len_quick`); its VAT counted as the largest amount, so
+            // the receipt's computed totals 1102–1107 are counted at least as wide as written.
+            e.size += HEADER_LEN + max;
+            e.rates.add(
+                it.vat,
+                crate::money::MAX_KOPECKS,
+                Some(crate::money::MAX_KOPECKS),
+            );
+            continue;
+        }
         // An item's fields never read the receipt's VAT totals (`rates`): they are added after.
         let (sum, vat) = e.nested(at.tag, false, 14, |e| item_into(e, &at.path.i(i), it))?;
         e.rates.add(it.vat, sum, vat);
@@ -475,4 +616,167 @@ pub(super) fn supplier(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error>
 
 pub(super) fn item_sectoral(e: &mut Enc, at: &At<'_>, it: &Item) -> Result<(), Error> {
     sectoral(e, at, &it.sectoral_props)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::{Quantity, MAX_KOPECKS};
+    use proptest::prelude::*;
+
+    /// The exact size of an item's requisites (`Mode::Size`), `None` when it cannot encode.
+    fn exact(ffd: FfdVersion, it: &Item) -> Option<usize> {
+        let mut e = Enc::new(ffd, Mode::Size);
+        item_into(&mut e, &ROOT, it).ok()?;
+        Some(e.size)
+    }
+
+    /// A text of up to `max_chars` characters, of exactly that many half the time (the sizes
+    /// that matter are the largest), present nine times in ten.
+    fn text(max_chars: usize) -> impl Strategy<Value = Option<String>> {
+        let chars = prop_oneof![
+            "[ -~]",
+            "[А-Яа-яЁё]",
+            Just("№".to_owned()),
+            Just("█".to_owned())
+        ];
+        let len = prop_oneof![Just(max_chars), 0..=max_chars];
+        proptest::option::weighted(
+            0.9,
+            len.prop_flat_map(move |n| {
+                proptest::collection::vec(chars.clone(), n).prop_map(|v| v.concat())
+            }),
+        )
+    }
+
+    fn money() -> impl Strategy<Value = Money> {
+        prop_oneof![
+            (0..=MAX_KOPECKS).prop_map(Money::from_kopecks),
+            Just(Money::from_kopecks(MAX_KOPECKS)),
+        ]
+    }
+
+    fn plain_item_strategy() -> impl Strategy<Value = Item> {
+        let max = |t: Tag| usize::from(t.info().unwrap().len.max());
+        (
+            (
+                text(max(Tag::ITEM_NAME)),
+                money(),
+                money(),
+                text(max(Tag::ITEM_UNIT)),
+            ),
+            (
+                (1u64..(1 << 56), 0u8..8).prop_map(|(m, scale)| {
+                    Quantity::from_fvln(crate::tlv::Fvln { scale, mantissa: m }).unwrap()
+                }),
+                proptest::option::weighted(0.9, proptest::sample::select(Measure::KNOWN)),
+                proptest::sample::select(VatRate::KNOWN),
+                proptest::option::weighted(0.9, money()),
+                proptest::option::weighted(0.9, money()),
+            ),
+            (
+                proptest::option::weighted(0.9, money()),
+                text(3),
+                text(max(Tag::DECLARATION_NUMBER)),
+                text(max(Tag::ITEM_EXTRA)),
+            ),
+        )
+            .prop_map(
+                |(
+                    (name, price, sum, unit),
+                    (quantity, measure, vat, vat_sum, unit_vat),
+                    (excise, country_code, declaration_number, user_data),
+                )| Item {
+                    name,
+                    price,
+                    quantity,
+                    sum,
+                    measure,
+                    unit,
+                    vat,
+                    vat_sum,
+                    unit_vat,
+                    payment_method: PaymentMethod::FULL_PAYMENT,
+                    payment_subject: PaymentSubject::COMMODITY,
+                    mark: None,
+                    product_code: None,
+                    fraction: None,
+                    agent: None,
+                    excise,
+                    country_code,
+                    declaration_number,
+                    sectoral_props: Vec::new(),
+                    user_data,
+                    other_tags: Vec::new(),
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// No plain item encodes to more than the quick bound counts for it, in either version
+        /// (texts of up to their full length, Cyrillic and box-drawing characters, every rate
+        /// and measure, amounts up to the largest).
+        #[test]
+        fn no_plain_item_is_larger_than_the_plain_maximum(it in plain_item_strategy()) {
+            prop_assert!(plain_item(&it));
+            for ffd in [FfdVersion::V105, FfdVersion::V12] {
+                let max = plain_item_max(ffd).unwrap();
+                if let Some(size) = exact(ffd, &it) {
+                    prop_assert!(size <= max, "{:?}: {} > {}", ffd, size, max);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_plain_maximum_is_reached_and_every_other_part_is_not_plain() {
+        let sample = crate::json::parse(include_str!("../../data/receipt_1_2.json")).unwrap();
+        let base = sample
+            .items
+            .iter()
+            .find(|it| plain_item(it))
+            .unwrap()
+            .clone();
+        // The maximum is above the size of an everyday plain item.
+        for ffd in [FfdVersion::V105, FfdVersion::V12] {
+            let max = plain_item_max(ffd).unwrap();
+            assert!(max > exact(ffd, &base).unwrap(), "{ffd:?}");
+        }
+        // Each part whose size has no fixed limit makes an item not plain.
+        let not_plain: [fn(&mut Item); 7] = [
+            |it| it.mark = Some(crate::model::Mark::default()),
+            |it| {
+                it.product_code = Some(crate::model::ProductCode {
+                    kind: 1300,
+                    value: "x".into(),
+                })
+            },
+            |it| {
+                it.fraction = Some(crate::model::Fraction {
+                    numerator: 1,
+                    denominator: 2,
+                    text: None,
+                })
+            },
+            |it| it.agent = Some(crate::model::ItemAgent::default()),
+            |it| {
+                it.sectoral_props
+                    .push(crate::model::SectoralProp::default())
+            },
+            |it| {
+                it.other_tags.push(crate::model::RawTag {
+                    tag: 1234,
+                    hex: "00".into(),
+                })
+            },
+            |it| it.name = Some("x".repeat(129)),
+        ];
+        for make in not_plain {
+            let mut it = base.clone();
+            make(&mut it);
+            assert!(!plain_item(&it), "{it:?}");
+        }
+    }
 }

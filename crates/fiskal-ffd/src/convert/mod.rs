@@ -82,6 +82,14 @@ pub(crate) fn encoded_len_bound(r: &Receipt) -> Result<usize, Error> {
     Ok(crate::tlv::HEADER_LEN + encode::document_len_bound(r)?)
 }
 
+/// [`encoded_len_bound`] with plain items counted at their largest size without being read
+/// (`encode::document_len_quick`): an upper bound of [`encoded_len`] too, looser but cheap.
+/// `None` when the items, were they all plain, would not fit under `limit`.
+pub(crate) fn encoded_len_quick(r: &Receipt, limit: usize) -> Option<Result<usize, Error>> {
+    encode::document_len_quick(r, limit.checked_sub(crate::tlv::HEADER_LEN)?)
+        .map(|n| n.map(|n| crate::tlv::HEADER_LEN + n))
+}
+
 /// The 1059 «предмет расчета» TLV of one item, exactly as [`to_tlv`] writes it inside the
 /// document (so `item_to_tlv(..).encoded_len()` is the item's share of the document size).
 /// `index` only names the item in errors.

@@ -499,12 +499,18 @@ impl Ctx<'_> {
                     size
                 })
             } else {
-                // A bound that fits settles it without reading the texts again for CP866 (the
-                // rules above read each one); otherwise the exact count. Both give no size when
-                // the encoder would fail, and then no violation, as the built document does.
-                match crate::convert::encoded_len_bound(r) {
-                    Ok(bound) if bound <= max => None,
-                    _ => crate::convert::encoded_len(r).ok(),
+                // A bound that fits settles it: first the one that counts plain items at their
+                // largest without reading them, then the one that reads every item but no text
+                // for CP866 (the rules above read each one); otherwise the exact count. All give
+                // no size when the encoder would fail, and then no violation, as the built
+                // document does.
+                let fits = |bound: Option<Result<usize, crate::Error>>| matches!(bound, Some(Ok(b)) if b <= max);
+                if fits(crate::convert::encoded_len_quick(r, max))
+                    || fits(Some(crate::convert::encoded_len_bound(r)))
+                {
+                    None
+                } else {
+                    crate::convert::encoded_len(r).ok()
                 }
             };
             if let Some(size) = size.filter(|&size| size > max) {
