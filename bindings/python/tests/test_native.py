@@ -380,7 +380,7 @@ def test_a_dict_changed_while_read_is_a_typed_error(sample: Dict[str, Any]) -> N
 def _reader_hooks() -> Any:
     """The extension module, whose reader these tests are about; on PyPy (the cffi layer, no
     such reader) `None`, after checking that the cffi module indeed has none of it."""
-    from fiskal import _native  # type: ignore[attr-defined]
+    import fiskal._native as _native
 
     if fiskal.NATIVE:
         return _native
