@@ -9,7 +9,10 @@
 //! the wrong type, a missing required field, a dict that changed size while it was read. Each
 //! value is read by its model type's own `Deserialize` over [`PyDe`] (the same code serde's
 //! derived visitor calls for that field), so a value reads the same either way. Only the
-//! `str` of `name` is read here directly, as `String`'s `Deserialize` reads it.
+//! `str` of `name` is read here directly, as `String`'s `Deserialize` reads it. When this
+//! reader gives up after some values were read, serde reads them again: an object's `to_json()`
+//! is then called twice, as it already is when a receipt fails (the path is found by a second
+//! pass).
 //!
 //! A key is recognised by identity first: the keys of a dict written in Python code are
 //! interned strings, and so are the field names kept in [`Names`], so the usual key is found
