@@ -13,7 +13,10 @@
 //! * **Checked once per process, against the interpreter it runs in.** [`Layout::probe`] makes
 //!   Decimals of known values (one word, two words, three words, negative, zero with a scale,
 //!   a positive exponent, NaN, infinity) with the interpreter's own constructor and reads them;
-//!   only when every one reads as expected is the layout used. Otherwise (another CPython, a
+//!   only when every one reads as expected is the layout used. The probe reads nothing outside
+//!   an object: the type's `__basicsize__` must hold the fields, and a number's words are read
+//!   only when its data pointer points inside the object (where libmpdec keeps the words of a
+//!   small number), so another layout is refused without a stray read. Otherwise (another CPython, a
 //!   debug build, a pure-Python `decimal`) every Decimal goes through `str()` as before.
 //! * **Checked on every read.** Flags, lengths and the data pointer must be consistent
 //!   ([`Layout::read`]); the coefficient must fit in two words (38 digits; an amount has far
@@ -113,12 +116,36 @@ impl Layout {
             ("NaN", Read::Special),
             ("-Infinity", Read::Special),
         ];
+        // The objects must be large enough for the fields read: `__basicsize__` is the size
+        // CPython allocates for each.
+        let Ok(basicsize) = decimal
+            .getattr("__basicsize__")
+            .and_then(|b| b.extract::<usize>())
+        else {
+            return false;
+        };
+        if basicsize < std::mem::size_of::<PyDecObject>() {
+            return false;
+        }
         cases.iter().all(|(text, want)| {
-            decimal
-                .call1((*text,))
-                // SAFETY: the object is a `decimal.Decimal` made by that very type.
-                .map(|d| unsafe { read_unchecked(&d) } == *want)
-                .unwrap_or(false)
+            let Ok(d) = decimal.call1((*text,)) else {
+                return false;
+            };
+            // Before any word is read: a number this small keeps its words inside the object
+            // itself (libmpdec's static data of a `PyDecObject`), so a data pointer anywhere
+            // else means another layout, and nothing is read through it.
+            // SAFETY: `d` is a `decimal.Decimal` of at least `basicsize` bytes, which hold the
+            // fields of `PyDecObject` (checked above); only the pointer's value is read.
+            let data = unsafe { (*d.as_ptr().cast::<PyDecObject>()).data } as usize;
+            let start = d.as_ptr() as usize;
+            let inside = data >= start + std::mem::size_of::<PyDecObject>()
+                && data + 2 * std::mem::size_of::<u64>() <= start + basicsize;
+            if !inside && !matches!(want, Read::Special) {
+                return false;
+            }
+            // SAFETY: a `decimal.Decimal` made by that very type, whose words (when it has
+            // any to read) lie inside the object (checked just above).
+            unsafe { read_unchecked(&d) == *want }
         })
     }
 
