@@ -477,6 +477,13 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
     let wrong = dir.join("wrong.json");
     std::fs::write(&wrong, attrs("0.01").to_string()).expect("write");
     let (g, w) = (good.to_str().expect("p"), wrong.to_str().expect("p"));
+    // `resolve KEY --reason REASON --fiscal FILE`, in English.
+    let resolve_en = |key: &str, reason: &str, fiscal: &str| {
+        fiskal_env(&[
+            "--lang", "en", "queue", "--config", c, "--db", d, "resolve", key, "--reason", reason,
+            "--fiscal", fiscal,
+        ])
+    };
     // Another total: refused before anything is written, naming the field and both values.
     let ru = fiskal_env(&[
         "queue",
@@ -498,10 +505,7 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
         "{err}"
     );
     // A queued receipt moves by itself: refused, naming the state.
-    let en = fiskal_env(&[
-        "--lang", "en", "queue", "--config", c, "--db", d, "resolve", "rs-2", "--reason", "found",
-        "--fiscal", g,
-    ]);
+    let en = resolve_en("rs-2", "found", g);
     assert_eq!(en.status.code(), Some(1));
     assert!(
         stderr(&en).contains("in state queued: it moves by itself"),
@@ -511,21 +515,7 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
     // Not JSON: says so, exit 1.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\"fn_number\": 1").expect("write");
-    let o = fiskal_env(&[
-        "--lang",
-        "en",
-        "queue",
-        "--config",
-        c,
-        "--db",
-        d,
-        "resolve",
-        "rs-1",
-        "--reason",
-        "x",
-        "--fiscal",
-        bad.to_str().expect("p"),
-    ]);
+    let o = resolve_en("rs-1", "x", bad.to_str().expect("p"));
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("the fiscal attributes cannot be read"),
@@ -538,21 +528,7 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
         serde_json::from_str(&std::fs::read_to_string(&good).expect("read")).expect("json");
     wrong["fd_number"] = serde_json::json!("четыре");
     std::fs::write(&typed, wrong.to_string()).expect("write");
-    let o = fiskal_env(&[
-        "--lang",
-        "en",
-        "queue",
-        "--config",
-        c,
-        "--db",
-        d,
-        "resolve",
-        "rs-1",
-        "--reason",
-        "x",
-        "--fiscal",
-        typed.to_str().expect("p"),
-    ]);
+    let o = resolve_en("rs-1", "x", typed.to_str().expect("p"));
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("the fiscal attributes cannot be read: fiscal.fd_number: invalid type"),
@@ -601,10 +577,7 @@ fn queue_resolve_marks_a_stuck_receipt_done_by_hand() {
     let s = SqliteStore::open(&db, Config::default()).expect("journal");
     assert_eq!(s.get("rs-1").expect("get").expect("e").state, State::Done);
     // Done: nothing to do.
-    let en = fiskal_env(&[
-        "--lang", "en", "queue", "--config", c, "--db", d, "resolve", "rs-1", "--reason", "x",
-        "--fiscal", g,
-    ]);
+    let en = resolve_en("rs-1", "x", g);
     assert_eq!(en.status.code(), Some(1));
     assert!(stderr(&en).contains("nothing to do"), "{}", stderr(&en));
 }
