@@ -589,15 +589,16 @@ impl<'de> de::Deserializer<'de> for PyDe<'_, '_> {
     }
 }
 
-/// The entries of a dict, in order, read with `PyDict_Next` (in the stable ABI): no iterator
-/// object, no size check per step, no reference count taken for a key.
+/// The entries of an exact dict, in order, read with `PyDict_Next` (in the stable ABI): no
+/// iterator object, no size check per step, no reference count taken for a key.
 ///
-/// A key is borrowed from the dict for as long as it is read: reading a `str` runs no Python
-/// code, so nothing can take it out of the dict meanwhile. A value is held (a new reference)
-/// while it is read, since reading it may run Python code (`to_json()`, a subclass' `__str__`)
-/// that could change the dict. A dict whose size changed while it was read is refused, as
-/// `json.dumps` refuses it.
-struct DictAccess<'a, 'py> {
+/// A key is borrowed from the dict: the caller reads it before anything that may run Python
+/// code (reading a `str`, comparing addresses run none), so nothing can take it out of the dict
+/// meanwhile. A value is a new reference, since reading it may run Python code (`to_json()`, a
+/// subclass' `__str__`) that could change the dict. A dict whose size changed while it was read, or that gave more entries than it had, is
+/// refused, as `json.dumps` refuses it. Used by serde's map access ([`DictAccess`]) and by the
+/// field-by-field reader (`fast.rs`).
+pub(crate) struct DictEntries<'a, 'py> {
     dict: &'a Bound<'py, PyDict>,
     /// `PyDict_Next`'s position.
     pos: ffi::Py_ssize_t,
@@ -605,36 +606,29 @@ struct DictAccess<'a, 'py> {
     len: ffi::Py_ssize_t,
     /// Entries read so far.
     read: ffi::Py_ssize_t,
-    value: Option<Bound<'py, PyAny>>,
-    types: &'a Types<'py>,
 }
 
-impl<'a, 'py> DictAccess<'a, 'py> {
-    fn new(dict: &'a Bound<'py, PyDict>, types: &'a Types<'py>) -> Self {
+/// A key (borrowed from the dict: see [`DictEntries`]) and its value.
+pub(crate) type Entry<'a, 'py> = (pyo3::Borrowed<'a, 'py, PyAny>, Bound<'py, PyAny>);
+
+impl<'a, 'py> DictEntries<'a, 'py> {
+    pub(crate) fn new(dict: &'a Bound<'py, PyDict>) -> Self {
         // SAFETY: `dict` is a live dict and the GIL is held.
         let len = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
-        DictAccess {
+        DictEntries {
             dict,
             pos: 0,
             len,
             read: 0,
-            value: None,
-            types,
         }
     }
 
     fn changed() -> DeError {
         DeError("dictionary changed size during iteration".to_owned())
     }
-}
 
-impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
-    type Error = DeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
+    /// The next key and value, `Ok(None)` after the last.
+    pub(crate) fn next(&mut self) -> Result<Option<Entry<'a, 'py>>, DeError> {
         let py = self.dict.py();
         let mut key: *mut ffi::PyObject = std::ptr::null_mut();
         let mut value: *mut ffi::PyObject = std::ptr::null_mut();
@@ -654,13 +648,48 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
             return Err(Self::changed());
         }
         // SAFETY: `PyDict_Next` returned non-null borrowed references owned by the dict. The
-        // value gets its own reference here; the key is used only below, where no Python code
-        // runs (see the type's docs), so the dict keeps it alive.
-        let (key, value) = unsafe {
+        // value gets its own reference here; the key stays the dict's, read by the caller before
+        // any Python code runs (see the type's docs), so the dict keeps it alive.
+        Ok(Some(unsafe {
             (
                 pyo3::Borrowed::from_ptr(py, key),
                 Bound::from_borrowed_ptr(py, value),
             )
+        }))
+    }
+
+    /// Entries not read yet (as far as the dict's size when reading began tells).
+    fn remaining(&self) -> Option<usize> {
+        usize::try_from(self.len - self.read).ok()
+    }
+}
+
+/// serde's view of a dict ([`DictEntries`]): each key as its text, then its value.
+struct DictAccess<'a, 'py> {
+    entries: DictEntries<'a, 'py>,
+    value: Option<Bound<'py, PyAny>>,
+    types: &'a Types<'py>,
+}
+
+impl<'a, 'py> DictAccess<'a, 'py> {
+    fn new(dict: &'a Bound<'py, PyDict>, types: &'a Types<'py>) -> Self {
+        DictAccess {
+            entries: DictEntries::new(dict),
+            value: None,
+            types,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let Some((key, value)) = self.entries.next()? else {
+            return Ok(None);
         };
         self.value = Some(value);
         // json.dumps writes int, float, bool and None keys as strings; a receipt has none, and
@@ -682,7 +711,7 @@ impl<'de> MapAccess<'de> for DictAccess<'_, '_> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        usize::try_from(self.len - self.read).ok()
+        self.entries.remaining()
     }
 }
 

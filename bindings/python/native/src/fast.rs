@@ -20,9 +20,8 @@
 //! readers to each other over the shared vectors and mutations of them, and checks that this
 //! path is the one taken for the usual receipt.
 
-use crate::de::{PyDe, Types};
+use crate::de::{DictEntries, PyDe, Types};
 use fiskal_ffd::model::{Item, Receipt};
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -180,52 +179,6 @@ fn field_of(key: &Bound<'_, PyAny>, fields: &Fields, types: &Types<'_>) -> Optio
     fields.texts.iter().position(|t| *t == text)
 }
 
-/// A key and its value.
-type Entry<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
-
-/// The entries of an exact dict, each value held while it is read; `None` from `next` when the
-/// dict changed size meanwhile (reading a value may run Python code).
-struct Entries<'a, 'py> {
-    dict: &'a Bound<'py, PyDict>,
-    pos: ffi::Py_ssize_t,
-    len: ffi::Py_ssize_t,
-}
-
-impl<'a, 'py> Entries<'a, 'py> {
-    fn new(dict: &'a Bound<'py, PyDict>) -> Self {
-        // SAFETY: `dict` is a live dict and the GIL is held.
-        let len = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
-        Entries { dict, pos: 0, len }
-    }
-
-    /// The next key and value (new references), `Ok(None)` at the end, `Err(())` when the dict
-    /// changed size.
-    fn next(&mut self) -> Result<Option<Entry<'py>>, ()> {
-        let py = self.dict.py();
-        // SAFETY: as in `new`; the size is checked before each step, so a dict changed by the
-        // previous value's Python code is never stepped through.
-        if unsafe { ffi::PyDict_Size(self.dict.as_ptr()) } != self.len {
-            return Err(());
-        }
-        let mut key: *mut ffi::PyObject = std::ptr::null_mut();
-        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
-        // SAFETY: `dict` is a live dict, the GIL is held, and the pointers are valid places.
-        let more =
-            unsafe { ffi::PyDict_Next(self.dict.as_ptr(), &mut self.pos, &mut key, &mut value) };
-        if more == 0 {
-            return Ok(None);
-        }
-        // SAFETY: `PyDict_Next` returned borrowed references owned by the dict; each gets its
-        // own reference here before any Python code can run.
-        Ok(Some(unsafe {
-            (
-                Bound::from_borrowed_ptr(py, key),
-                Bound::from_borrowed_ptr(py, value),
-            )
-        }))
-    }
-}
-
 /// The receipt as serde reads it, or `None` (see the module's docs).
 pub(crate) fn receipt<'py>(obj: &Bound<'py, PyAny>, types: &Types<'py>) -> Option<Receipt> {
     let dict = obj.cast_exact::<PyDict>().ok()?;
@@ -237,7 +190,7 @@ pub(crate) fn receipt<'py>(obj: &Bound<'py, PyAny>, types: &Types<'py>) -> Optio
     let (mut additional_user_prop, mut operating_check_props, mut sectoral_check_props) =
         (None, None, None);
     let (mut correction, mut register, mut other_tags) = (None, None, None);
-    let mut entries = Entries::new(dict);
+    let mut entries = DictEntries::new(dict);
     while let Some((k, v)) = entries.next().ok()? {
         match field_of(&k, &names.receipt, types)? {
             0 => set!(version, value(&v, types)?),
@@ -311,7 +264,7 @@ fn item<'py>(obj: &Bound<'py, PyAny>, types: &Types<'py>, names: &Names) -> Opti
         (None, None, None, None, None);
     let (mut country_code, mut declaration_number, mut sectoral_props) = (None, None, None);
     let (mut user_data, mut other_tags) = (None, None);
-    let mut entries = Entries::new(dict);
+    let mut entries = DictEntries::new(dict);
     while let Some((k, v)) = entries.next().ok()? {
         match field_of(&k, &names.item, types)? {
             0 => set!(name, optional_text(&v, types)?),
